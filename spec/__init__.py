@@ -1,0 +1,1 @@
+"""The executable specification: pytest modules that grade any implementation under impls/."""

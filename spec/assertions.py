@@ -1,0 +1,97 @@
+"""Comparisons whose failure messages tell a participant what is wrong and where.
+
+Every tensor comparison in the spec goes through ``assert_close``: on failure it names
+the quantity, the max abs and rel diff, the index where the worst one sits (with named
+dimensions, e.g. ``T=3``), how many elements are off, and a hint about the likely bug.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+
+def assert_close(
+    actual: object,
+    expected: torch.Tensor,
+    *,
+    atol: float,
+    rtol: float = 0.0,
+    what: str,
+    dims: Sequence[str] = (),
+    hint: str = "",
+) -> None:
+    """Fail unless ``|actual - expected| <= atol + rtol * |expected|`` everywhere."""
+    __tracebackhide__ = True
+    suffix = f"\nHint: {hint}" if hint else ""
+    if not isinstance(actual, torch.Tensor):
+        raise AssertionError(f"{what}: expected a torch.Tensor, got {type(actual).__name__}{suffix}")
+    if tuple(actual.shape) != tuple(expected.shape):
+        raise AssertionError(
+            f"{what}: shape {tuple(actual.shape)} != expected {tuple(expected.shape)}{_named(dims)}{suffix}"
+        )
+    if actual.dtype != expected.dtype:
+        raise AssertionError(
+            f"{what}: dtype {actual.dtype} != expected {expected.dtype} "
+            "(compute in the dtype of the inputs/parameters; do not hard-code float32)"
+        )
+    a = actual.detach().to("cpu", torch.float64)
+    e = expected.detach().to("cpu", torch.float64)
+    bad_values = ~torch.isfinite(a) & torch.isfinite(e)
+    if bad_values.any():
+        first = _index(bad_values.nonzero()[0].tolist(), dims)
+        raise AssertionError(
+            f"{what}: {int(bad_values.sum())} NaN/inf values where the reference is finite, first at {first}{suffix}"
+        )
+    diff = (a - e).abs().nan_to_num(nan=0.0)
+    outside = diff > atol + rtol * e.abs()
+    if outside.any():
+        flat = int(diff.argmax())
+        where = list(torch.unravel_index(torch.tensor(flat), diff.shape)) if diff.dim() else []
+        where = [int(i) for i in where]
+        rel = diff / e.abs().clamp_min(torch.finfo(torch.float64).tiny)
+        got, want = a.flatten()[flat].item(), e.flatten()[flat].item()
+        raise AssertionError(
+            f"{what} differs from the reference: max abs diff {diff.max().item():.3e} at {_index(where, dims)} "
+            f"(got {got:.6g}, expected {want:.6g}); max rel diff {rel.max().item():.3e}; "
+            f"{int(outside.sum())}/{outside.numel()} elements outside atol={atol:g}, rtol={rtol:g}"
+            f"{_first_bad_position(outside, dims)}{suffix}"
+        )
+
+
+def _named(dims: Sequence[str]) -> str:
+    return f" (dims {', '.join(dims)})" if dims else ""
+
+
+def _index(index: Sequence[int], dims: Sequence[str]) -> str:
+    if dims and len(dims) == len(index):
+        return "[" + ", ".join(f"{d}={i}" for d, i in zip(dims, index, strict=True)) + "]"
+    return str(list(index))
+
+
+def _first_bad_position(outside: torch.Tensor, dims: Sequence[str]) -> str:
+    """For (..., T, ...) tensors, the first sequence position that goes wrong is a strong clue."""
+    if "T" not in dims or len(dims) != outside.dim():
+        return ""
+    t_axis = list(dims).index("T")
+    other = [d for d in range(outside.dim()) if d != t_axis]
+    per_t = outside.any(dim=other) if other else outside
+    return f"; first wrong position T={int(per_t.nonzero()[0])} of {outside.shape[t_axis]}"
+
+
+def assert_equal(actual: object, expected: torch.Tensor, *, what: str, hint: str = "") -> None:
+    """Exact equality (token ids, shapes of integer outputs)."""
+    __tracebackhide__ = True
+    suffix = f"\nHint: {hint}" if hint else ""
+    if not isinstance(actual, torch.Tensor):
+        raise AssertionError(f"{what}: expected a torch.Tensor, got {type(actual).__name__}{suffix}")
+    if tuple(actual.shape) != tuple(expected.shape):
+        raise AssertionError(f"{what}: shape {tuple(actual.shape)} != expected {tuple(expected.shape)}{suffix}")
+    mismatch = actual.cpu() != expected.cpu()
+    if mismatch.any():
+        first = [int(i) for i in mismatch.nonzero()[0]]
+        raise AssertionError(
+            f"{what}: {int(mismatch.sum())}/{mismatch.numel()} elements differ, first at {first} "
+            f"(got {actual.cpu()[tuple(first)].item()}, expected {expected.cpu()[tuple(first)].item()}){suffix}"
+        )

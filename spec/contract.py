@@ -1,0 +1,32 @@
+"""The implementation contract as data: which names an implementation may export, and
+which seminar week each belongs to. spec/CONTRACT.md is the prose version of this table;
+the plugin uses it to turn a missing export into "not implemented (week N)"."""
+
+from __future__ import annotations
+
+# name -> week in which participants write it
+EXPORTS: dict[str, int] = {
+    "GPTConfig": 1,
+    "CausalSelfAttention": 1,
+    "LayerNorm": 3,
+    "MLP": 3,
+    "Block": 3,
+    "GPT": 3,
+}
+
+WEEKS: dict[int, str] = {
+    1: "causal self-attention (weeks 1-2)",
+    3: "LayerNorm, MLP, block and the assembled GPT",
+    4: "byte-level BPE tokenizer",
+    5: "data loader",
+    6: "training loop",
+}
+
+
+class NotImplementedExport(NotImplementedError):
+    """An implementation does not export a contract name (yet)."""
+
+    def __init__(self, name: str, week: int) -> None:
+        super().__init__(f"{name} is not exported by this implementation (week {week}: {WEEKS.get(week, '')})")
+        self.name = name
+        self.week = week

@@ -1,0 +1,137 @@
+"""Hugging Face's GPT-2 as the oracle, built offline from seeded random weights.
+
+Nothing here downloads: every HF module is constructed from a ``GPT2Config`` and
+initialised by a fixed seed. The helpers copy HF weights into an implementation by
+the contract's parameter names, transposing HF's Conv1D (in, out) weights.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from transformers import GPT2Config, GPT2LMHeadModel
+from transformers.models.gpt2.modeling_gpt2 import GPT2Attention, GPT2Block, GPT2MLP
+
+# HF's Conv1D modules store weight as (in, out), the transpose of nn.Linear.
+CONV1D_WEIGHTS = ("c_attn.weight", "c_proj.weight", "c_fc.weight")
+
+TINY = dict(block_size=32, vocab_size=96, n_layer=2, n_head=4, n_embd=64)
+GPT2_SMALL = dict(block_size=1024, vocab_size=50257, n_layer=12, n_head=12, n_embd=768)
+
+
+def hf_config(block_size: int, vocab_size: int, n_layer: int, n_head: int, n_embd: int) -> GPT2Config:
+    """GPT2Config with dropout off and the eager attention path (the plainest math)."""
+    config = GPT2Config(
+        n_positions=block_size,
+        n_ctx=block_size,
+        vocab_size=vocab_size,
+        n_layer=n_layer,
+        n_head=n_head,
+        n_embd=n_embd,
+        resid_pdrop=0.0,
+        embd_pdrop=0.0,
+        attn_pdrop=0.0,
+        activation_function="gelu_new",
+        layer_norm_epsilon=1e-5,
+        bos_token_id=vocab_size - 1,
+        eos_token_id=vocab_size - 1,
+    )
+    config._attn_implementation = "eager"
+    return config
+
+
+def hf_lm(shape: dict, seed: int, dtype: torch.dtype = torch.float32) -> GPT2LMHeadModel:
+    torch.manual_seed(seed)
+    return GPT2LMHeadModel(hf_config(**shape)).to(dtype).eval()
+
+
+def hf_attention(shape: dict, seed: int, dtype: torch.dtype = torch.float64) -> GPT2Attention:
+    """A GPT2Attention with GPT-2's init (N(0, 0.02)) plus random biases, so that bias bugs show."""
+    torch.manual_seed(seed)
+    module = GPT2Attention(hf_config(**shape), layer_idx=0)
+    _randomize(module)
+    return module.to(dtype).eval()
+
+
+def hf_mlp(shape: dict, seed: int, dtype: torch.dtype = torch.float64) -> GPT2MLP:
+    torch.manual_seed(seed)
+    config = hf_config(**shape)
+    module = GPT2MLP(4 * config.n_embd, config)
+    _randomize(module)
+    return module.to(dtype).eval()
+
+
+def hf_block(shape: dict, seed: int, dtype: torch.dtype = torch.float64) -> GPT2Block:
+    torch.manual_seed(seed)
+    module = GPT2Block(hf_config(**shape), layer_idx=0)
+    _randomize(module)
+    return module.to(dtype).eval()
+
+
+def _randomize(module: nn.Module) -> None:
+    """Scale-0.02 random weights *and* biases / LayerNorm affine terms: zeros or ones would hide bugs."""
+    with torch.no_grad():
+        for name, p in module.named_parameters():
+            if name.endswith("ln_1.weight") or name.endswith("ln_2.weight"):
+                p.copy_(1.0 + 0.1 * torch.randn_like(p))
+            elif name.endswith("bias") and "ln_" in name:
+                p.copy_(0.1 * torch.randn_like(p))
+            elif name.endswith("bias"):
+                p.copy_(0.02 * torch.randn_like(p))
+            else:
+                p.copy_(0.02 * torch.randn_like(p))
+
+
+def causal_mask(T: int, dtype: torch.dtype) -> torch.Tensor:
+    """HF's additive mask for a standalone attention call: 0 on and below the diagonal."""
+    mask = torch.full((T, T), torch.finfo(dtype).min, dtype=dtype).triu(1)
+    return mask[None, None]
+
+
+def run_hf_attention(module: GPT2Attention, x: torch.Tensor) -> torch.Tensor:
+    return module(x, attention_mask=causal_mask(x.shape[1], x.dtype))[0]
+
+
+def run_hf_block(module: GPT2Block, x: torch.Tensor) -> torch.Tensor:
+    out = module(x, attention_mask=causal_mask(x.shape[1], x.dtype))
+    return out[0] if isinstance(out, tuple) else out
+
+
+def to_contract_names(hf_state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """HF state dict -> the contract's nn.Linear layout: transpose Conv1D weights, drop mask buffers."""
+    out = {}
+    for key, tensor in hf_state.items():
+        if key.endswith((".attn.bias", ".attn.masked_bias")) or key in ("bias", "masked_bias"):
+            continue
+        out[key] = tensor.t().contiguous() if key.endswith(CONV1D_WEIGHTS) else tensor.clone()
+    return out
+
+
+def load_into(module: nn.Module, hf_module: nn.Module, *, what: str) -> nn.Module:
+    """Copy an HF module's weights into an implementation's module of the same role.
+
+    Buffers the implementation keeps for itself (a causal-mask buffer, say) are allowed;
+    parameters must match the contract's names and shapes exactly.
+    """
+    __tracebackhide__ = True
+    state = to_contract_names(hf_module.state_dict())
+    if what == "GPT" and "lm_head.weight" not in state:
+        state["lm_head.weight"] = state["transformer.wte.weight"]
+    params = dict(module.named_parameters(remove_duplicate=False))
+    missing = sorted(k for k in params if k not in state)
+    unexpected = sorted(k for k in state if k not in params)
+    if missing or unexpected:
+        raise AssertionError(
+            f"{what}: parameter names do not follow the contract (spec/CONTRACT.md). "
+            f"Not in HF's GPT-2: {missing or 'none'}; HF parameters you lack: {unexpected or 'none'}"
+        )
+    for name, tensor in state.items():
+        if tuple(params[name].shape) != tuple(tensor.shape):
+            raise AssertionError(
+                f"{what}: parameter {name} has shape {tuple(params[name].shape)}, the contract says "
+                f"{tuple(tensor.shape)} (nn.Linear stores weight as (out, in))"
+            )
+    with torch.no_grad():
+        for name, tensor in state.items():
+            params[name].copy_(tensor)
+    return module

@@ -1,0 +1,212 @@
+"""The pytest plugin that turns spec/ into a grader: ``--impl`` selection, one
+parametrized copy of every test per implementation, and the "not implemented (week N)"
+outcome, which is neither a pass nor a failure and leaves the exit code at 0."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+import torch
+from hypothesis import HealthCheck, settings
+
+from .contract import WEEKS, NotImplementedExport
+from .registry import ImplImportError, ImplRef, Implementation, SelectionError, import_impl, resolve
+
+NOT_IMPLEMENTED = "not implemented"
+
+# Hypothesis profiles. "ci" is derandomized so a CI run is reproducible bit for bit;
+# "dev" explores new examples every run. Neither has a deadline: CPU timings are noisy.
+_HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("dev", max_examples=20, deadline=None, suppress_health_check=_HEALTH)
+settings.register_profile(
+    "ci", max_examples=20, deadline=None, derandomize=True, print_blob=True, suppress_health_check=_HEALTH
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("gpt2spec", "GPT-2 spec")
+    group.addoption(
+        "--impl",
+        default="reference",
+        help="implementation(s) to grade: a name under impls/, a package path, a comma-separated list, "
+        "or 'all' (default: reference)",
+    )
+    group.addoption(
+        "--hf-model",
+        default=None,
+        metavar="PATH",
+        help="directory (or HF cache name) holding real GPT-2 weights for the real-weights tests",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        config.stash[_REFS] = resolve(config.getoption("--impl"))
+    except SelectionError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.pluginmanager.register(ResultTally(config.stash[_REFS]), "gpt2spec-tally")
+
+
+_REFS = pytest.StashKey[list[ImplRef]]()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    refs = config.stash[_REFS]
+    lines = [f"implementations ({len(refs)}): " + ", ".join(r.name for r in refs)]
+    lines += [f"  {r.name}: {r.path}" for r in refs]
+    lines.append(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    return lines
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "impl" in metafunc.fixturenames:
+        refs = metafunc.config.stash[_REFS]
+        metafunc.parametrize("impl", refs, ids=[r.name for r in refs], indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def impl(request: pytest.FixtureRequest) -> Implementation:
+    """The implementation under test (one parametrized copy of each test per --impl entry)."""
+    ref: ImplRef = request.param
+    try:
+        return Implementation(ref, import_impl(ref))
+    except ImplImportError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_seeds() -> None:
+    """Every test starts from the same global RNG state, whatever ran before it."""
+    torch.manual_seed(0)
+
+
+# ---------------------------------------------------------------- not implemented
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    report = yield
+    ref = _impl_of(item)
+    if ref is not None:
+        report.user_properties.append(("impl", ref.name))
+        report.user_properties.append(("week", _week_of(item)))
+    if report.failed and call.excinfo is not None and ref is not None:
+        week = _not_implemented_week(call.excinfo, ref, item)
+        if week is not None:
+            message = str(call.excinfo.value).strip().splitlines()
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), item.location[1] or 0, _reason(week, message[0] if message else ""))
+    return report
+
+
+def _reason(week: int, message: str) -> str:
+    return f"{NOT_IMPLEMENTED} (week {week}): {message}"
+
+
+def _impl_of(item: pytest.Item) -> ImplRef | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("impl") if callspec is not None else None
+
+
+def _week_of(item: pytest.Item) -> int | None:
+    for marker in item.iter_markers():
+        m = re.fullmatch(r"week(\d)", marker.name)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def _not_implemented_week(excinfo: pytest.ExceptionInfo[BaseException], ref: ImplRef, item: pytest.Item) -> int | None:
+    """The week to report if this failure is a blank the implementation has not filled, else None.
+
+    A NotImplementedError counts only when the implementation itself raised it (or
+    nn.Module's stand-in for a missing ``forward``), so an unsupported torch op is
+    still reported as the failure it is.
+    """
+    exc = excinfo.value
+    if isinstance(exc, BaseExceptionGroup):  # Hypothesis may group what it found
+        leaves = exc.exceptions
+        if len(leaves) != 1:
+            return None
+        exc = leaves[0]
+    if not isinstance(exc, NotImplementedError):
+        return None
+    if isinstance(exc, NotImplementedExport):
+        return exc.week
+    frames = _frames(exc)
+    raised_by_impl = bool(frames) and Path(frames[-1][0]).resolve().is_relative_to(ref.path)
+    missing_forward = bool(frames) and frames[-1][1] == "_forward_unimplemented"
+    if not (raised_by_impl or missing_forward):
+        return None
+    m = re.search(r"\bweek (\d)", str(exc), flags=re.IGNORECASE)
+    return int(m.group(1)) if m else (_week_of(item) or 0)
+
+
+def _frames(exc: BaseException) -> list[tuple[str, str]]:
+    out = []
+    tb = exc.__traceback__
+    while tb is not None:
+        out.append((tb.tb_frame.f_code.co_filename, tb.tb_frame.f_code.co_name))
+        tb = tb.tb_next
+    return out
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
+    if report.skipped and _is_not_implemented(report):
+        return NOT_IMPLEMENTED, "N", ("NOT IMPLEMENTED", {"yellow": True})
+    return None
+
+
+def _is_not_implemented(report: pytest.TestReport) -> bool:
+    return isinstance(report.longrepr, tuple) and str(report.longrepr[2]).startswith(NOT_IMPLEMENTED)
+
+
+# ---------------------------------------------------------------- summary
+
+
+class ResultTally:
+    """Counts each test's final outcome per implementation and prints them as a table."""
+
+    COLUMNS = ("passed", "failed", "error", NOT_IMPLEMENTED, "skipped")
+
+    def __init__(self, refs: list[ImplRef]) -> None:
+        self.refs = refs
+        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.blanks: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        impl = dict(report.user_properties).get("impl")
+        if impl is None:
+            return
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            outcome = NOT_IMPLEMENTED if _is_not_implemented(report) else report.outcome
+            if report.when == "setup" and outcome == "failed":
+                outcome = "error"
+        elif report.when == "teardown" and report.failed:
+            outcome = "error"
+        else:
+            return
+        self.counts[impl][outcome] += 1
+        if outcome == NOT_IMPLEMENTED:
+            self.blanks[impl][str(report.longrepr[2])] += 1
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if not self.counts:
+            return
+        tr = terminalreporter
+        tr.section("gpt2spec: results per implementation")
+        tr.write_line(f"{'implementation':<20}" + "".join(f"{c:>17}" for c in self.COLUMNS))
+        for ref in self.refs:
+            counts = self.counts.get(ref.name, Counter())
+            tr.write_line(f"{ref.name:<20}" + "".join(f"{counts[c]:>17}" for c in self.COLUMNS))
+        for name, reasons in self.blanks.items():
+            tr.write_line(f"\n{name}: still to write")
+            for reason, n in sorted(reasons.items()):
+                tr.write_line(f"  [{n:>3} tests] {reason}")
+        if self.blanks:
+            tr.write_line("\nweeks: " + "; ".join(f"{w}: {t}" for w, t in WEEKS.items()))

@@ -1,0 +1,166 @@
+"""Finding and importing implementations: what ``--impl`` means.
+
+``--impl`` takes a name under impls/, a path to a package directory anywhere on disk,
+a comma-separated list of either, or ``all``. Each implementation is imported under
+a private module name, so two of them never share ``sys.modules`` entries.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .contract import EXPORTS, NotImplementedExport
+
+ROOT = Path(__file__).resolve().parent.parent
+IMPLS_DIR = ROOT / "impls"
+
+
+class SelectionError(ValueError):
+    """``--impl`` names something that is not an implementation. The message is one line."""
+
+
+class ImplImportError(ImportError):
+    """An implementation's package raised while being imported. The message is one line."""
+
+
+@dataclass(frozen=True)
+class ImplRef:
+    name: str  # shown in test ids: test_causality[alice]
+    path: Path  # the package directory (holds __init__.py)
+
+    @property
+    def module_name(self) -> str:
+        return "_gpt2spec_impl_" + re.sub(r"\W", "_", self.name)
+
+
+def available() -> list[str]:
+    """Names of the implementations registered under impls/."""
+    if not IMPLS_DIR.is_dir():
+        return []
+    return sorted(
+        p.name for p in IMPLS_DIR.iterdir() if (p / "__init__.py").is_file() and not p.name.startswith(("_", "."))
+    )
+
+
+def resolve(selection: str) -> list[ImplRef]:
+    """Turn an ``--impl`` value into implementation references, or raise SelectionError."""
+    items = [s.strip() for s in selection.split(",") if s.strip()]
+    if not items:
+        raise SelectionError("--impl is empty: give a name under impls/, a package path, a list, or 'all'")
+    refs: list[ImplRef] = []
+    for item in items:
+        if item == "all":
+            refs.extend(ImplRef(n, IMPLS_DIR / n) for n in available())
+        elif _looks_like_path(item):
+            refs.append(_ref_from_path(item))
+        else:
+            refs.append(_ref_from_name(item))
+    return _dedupe(refs)
+
+
+def _looks_like_path(item: str) -> bool:
+    return "/" in item or "\\" in item or item.startswith((".", "~"))
+
+
+def _ref_from_name(name: str) -> ImplRef:
+    path = IMPLS_DIR / name
+    if not (path / "__init__.py").is_file():
+        known = ", ".join(available()) or "none"
+        raise SelectionError(
+            f"--impl {name}: no implementation named {name!r} under impls/ (known: {known}); "
+            "to grade a package elsewhere, pass its path, e.g. --impl=./path/to/pkg"
+        )
+    return ImplRef(name, path)
+
+
+def _ref_from_path(item: str) -> ImplRef:
+    path = Path(item).expanduser().resolve()
+    if not path.is_dir():
+        raise SelectionError(f"--impl {item}: {path} is not a directory")
+    if not (path / "__init__.py").is_file():
+        raise SelectionError(f"--impl {item}: {path} is not a Python package (it has no __init__.py)")
+    return ImplRef(path.name, path)
+
+
+def _dedupe(refs: list[ImplRef]) -> list[ImplRef]:
+    """Drop repeated paths; give distinct packages that share a directory name distinct ids."""
+    out: list[ImplRef] = []
+    seen_paths: set[Path] = set()
+    used_names: set[str] = set()
+    for ref in refs:
+        if ref.path in seen_paths:
+            continue
+        name, n = ref.name, 2
+        while name in used_names:
+            name, n = f"{ref.name}-{n}", n + 1
+        seen_paths.add(ref.path)
+        used_names.add(name)
+        out.append(ImplRef(name, ref.path))
+    return out
+
+
+def import_impl(ref: ImplRef) -> ModuleType:
+    """Import the package at ``ref.path``; any failure becomes a one-line ImplImportError."""
+    if ref.module_name in sys.modules:
+        return sys.modules[ref.module_name]
+    spec = importlib.util.spec_from_file_location(
+        ref.module_name, ref.path / "__init__.py", submodule_search_locations=[str(ref.path)]
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[ref.module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt-at-import are its bugs too
+        for key in [k for k in sys.modules if k == ref.module_name or k.startswith(ref.module_name + ".")]:
+            del sys.modules[key]
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise ImplImportError(f"implementation {ref.name!r} failed to import: {_one_line(exc, ref.path)}") from exc
+    return module
+
+
+def _one_line(exc: BaseException, path: Path) -> str:
+    where = ""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = f" at {exc.filename}:{exc.lineno}"
+    else:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).is_relative_to(path)]
+        if frames:
+            where = f" at {frames[-1].filename}:{frames[-1].lineno}"
+    message = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {message}{where}"
+
+
+class Implementation:
+    """What a spec test receives as ``impl``: the contract names of one implementation.
+
+    ``impl.CausalSelfAttention`` returns the export, or raises NotImplementedExport
+    (reported as "not implemented (week N)") when the package does not define it.
+    """
+
+    def __init__(self, ref: ImplRef, module: ModuleType) -> None:
+        self.ref = ref
+        self.module = module
+
+    @property
+    def name(self) -> str:
+        return self.ref.name
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in EXPORTS:
+            raise AttributeError(f"{name!r} is not a contract name (see spec/CONTRACT.md)")
+        try:
+            return getattr(self.module, name)
+        except AttributeError:
+            raise NotImplementedExport(name, EXPORTS[name]) from None
+
+    def __repr__(self) -> str:
+        return f"<implementation {self.ref.name} at {self.ref.path}>"

@@ -1,0 +1,128 @@
+"""Week 3: ``GPT.generate(idx, max_new_tokens, temperature=1.0, top_k=None, generator=None)``.
+
+Returns idx with max_new_tokens sampled tokens appended ([B, T + new], int64). It conditions on
+at most the last block_size tokens, samples from the last position's distribution
+softmax(logits / temperature) restricted to the top_k tokens, and temperature=0 means greedy.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from .assertions import assert_equal
+from .oracles import TINY, hf_lm, load_into
+
+pytestmark = pytest.mark.week3
+
+SEED = 7
+
+
+def make_pair(impl, sharpen: float = 1.0):
+    """Impl GPT and HF GPT2LMHeadModel with the same weights (fp64). ``sharpen`` scales the embedding
+    so next-token distributions are peaked enough to tell sampling bugs apart."""
+    hf = hf_lm(TINY, seed=SEED, dtype=torch.float64)
+    with torch.no_grad():
+        hf.transformer.wte.weight.mul_(sharpen)
+    ours = impl.GPT(impl.GPTConfig(**TINY)).double().eval()
+    return load_into(ours, hf, what="GPT"), hf
+
+
+def prompt(B: int = 2, T: int = 5, seed: int = 0) -> torch.Tensor:
+    return torch.randint(0, TINY["vocab_size"], (B, T), generator=torch.Generator().manual_seed(seed))
+
+
+def hf_greedy(hf, idx: torch.Tensor, n: int) -> torch.Tensor:
+    out = hf.generate(idx, attention_mask=torch.ones_like(idx), max_new_tokens=n, do_sample=False,
+                      pad_token_id=TINY["vocab_size"] - 1)
+    return out
+
+
+def test_greedy_matches_hf(impl):
+    """Clause: top_k=1 is greedy decoding and reproduces HF's greedy generate token for token.
+    Catches: sampling from the first position instead of the last, appending to the wrong dim,
+    an off-by-one in the number of new tokens, mutating the prompt."""
+    ours, hf = make_pair(impl)
+    idx = prompt()
+    before = idx.clone()
+    out = ours.generate(idx, max_new_tokens=12, top_k=1)
+    assert_equal(idx, before, what="prompt after generate", hint="generate must not modify idx in place")
+    assert out.dtype == torch.long, f"generate must return int64 token ids, got {out.dtype}"
+    assert_equal(out, hf_greedy(hf, idx, 12), what="greedy continuation (top_k=1)",
+                 hint="take logits[:, -1, :] (the last position), append along dim 1")
+
+
+def test_temperature_zero_is_greedy(impl):
+    """Clause: temperature=0 means greedy; as temperature -> 0 sampling converges to greedy.
+    Catches: dividing by zero (NaN probabilities), multiplying by the temperature instead of dividing."""
+    ours, hf = make_pair(impl)
+    idx = prompt(seed=1)
+    greedy = hf_greedy(hf, idx, 10)
+    assert_equal(ours.generate(idx, 10, temperature=0.0), greedy, what="generate(temperature=0)",
+                 hint="temperature == 0 must take the argmax instead of dividing by zero")
+    g = torch.Generator().manual_seed(0)
+    assert_equal(ours.generate(idx, 10, temperature=1e-4, generator=g), greedy, what="generate(temperature=1e-4)",
+                 hint="logits are divided by the temperature: small temperature = sharper distribution")
+
+
+def test_context_is_cropped_to_block_size(impl):
+    """Clause: once the sequence exceeds block_size, generate conditions on the last block_size tokens.
+    Catches: no cropping (ValueError/IndexError at the position table), cropping from the front (idx[:, :bs])."""
+    ours, hf = make_pair(impl)
+    bs = TINY["block_size"]
+    idx = prompt(B=2, T=bs + 5, seed=2)
+    out = ours.generate(idx, max_new_tokens=3, temperature=0.0)
+    assert tuple(out.shape) == (2, bs + 8), f"output shape {tuple(out.shape)} != (B, T + 3)"
+    seq = idx
+    for _ in range(3):  # what cropping means, step by step, with HF as the model
+        with torch.no_grad():
+            nxt = hf(seq[:, -bs:]).logits[:, -1].argmax(-1, keepdim=True)
+        seq = torch.cat([seq, nxt], dim=1)
+    assert_equal(out, seq, what="tokens generated past block_size", hint="idx_cond = idx[:, -block_size:]")
+
+
+def test_top_k_restricts_support(impl):
+    """Clause: with top_k=k every sampled token is among the k most likely next tokens, and sampling
+    still varies among them. Catches: top-k applied to the wrong dim, keeping k-1 or k+1 tokens, ignoring top_k."""
+    ours, hf = make_pair(impl, sharpen=3.0)
+    idx = prompt(B=1, T=6, seed=3).repeat(512, 1)
+    with torch.no_grad():
+        allowed = set(torch.topk(hf(idx[:1]).logits[0, -1], 5).indices.tolist())
+    out = ours.generate(idx, max_new_tokens=1, top_k=5, generator=torch.Generator().manual_seed(1))
+    sampled = set(out[:, -1].tolist())
+    assert sampled <= allowed, f"sampled tokens {sorted(sampled - allowed)} are outside the top 5 {sorted(allowed)}"
+    assert len(sampled) >= 3, f"only {sorted(sampled)} sampled from 512 draws with top_k=5: is it sampling at all?"
+    big_k = ours.generate(idx[:2], max_new_tokens=2, top_k=TINY["vocab_size"] + 10)
+    assert tuple(big_k.shape) == (2, 8), "top_k larger than the vocabulary must behave like no top_k"
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.5, 2.0])
+def test_samples_follow_softmax_over_temperature(impl, temperature):
+    """Clause: next tokens are drawn from softmax(logits[:, -1] / temperature).
+    Catches: sampling from logits or log-probs, softmax applied twice, multiplying by the temperature.
+    Measured (seeded, 40,000 draws): a correct sampler is within total variation 0.02 of the target; each
+    bug is >= 0.11 away at some temperature here. The bound 0.04 is > 10 standard deviations of the noise."""
+    ours, hf = make_pair(impl, sharpen=3.0)
+    n = 40_000
+    idx = prompt(B=1, T=2, seed=4).repeat(n, 1)
+    out = ours.generate(idx, max_new_tokens=1, temperature=temperature, generator=torch.Generator().manual_seed(2))
+    counts = torch.bincount(out[:, -1], minlength=TINY["vocab_size"]).double() / n
+    with torch.no_grad():
+        probs = F.softmax(hf(idx[:1]).logits[0, -1] / temperature, dim=-1)
+    tv = 0.5 * (counts - probs).abs().sum().item()
+    assert tv <= 0.04, f"sampled distribution is {tv:.3f} (total variation) away from softmax(logits/{temperature})"
+
+
+def test_seeded_generator_is_reproducible(impl):
+    """Clause: the same seeded torch.Generator gives the same tokens; a different seed gives different ones.
+    Catches: ignoring ``generator`` (drawing from the global RNG), re-seeding inside generate."""
+    ours, _ = make_pair(impl)
+    idx = prompt(B=2, T=4, seed=5)
+
+    def sample(seed: int) -> torch.Tensor:
+        torch.manual_seed(seed + 100)  # the global RNG must not matter
+        return ours.generate(idx, 20, generator=torch.Generator().manual_seed(seed))
+
+    assert_equal(sample(1), sample(1), what="two runs with Generator seed 1", hint="pass generator= to torch.multinomial")
+    assert not torch.equal(sample(1), sample(2)), "seeds 1 and 2 produced identical samples: generator is not used"

@@ -1,0 +1,176 @@
+"""Week 3: the assembled GPT — embeddings, blocks, ln_f, tied lm_head; forward, loss, init,
+loading HF state dicts. Graded against a seeded random HF ``GPT2LMHeadModel``.
+
+Tolerances (measured on the reference and on tests/impls, CPU, torch 2.13; see docs/TOLERANCES.md):
+fp64 errors are ~1e-14, fp32 logits ~3e-6 and gradients ~3e-7 at 124M. The bounds below leave a
+>= 30x margin over the worst measured error and stay far below what any listed bug produces.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from .assertions import assert_close
+from .oracles import CONV1D_WEIGHTS, GPT2_SMALL, TINY, hf_lm, load_into
+
+pytestmark = pytest.mark.week3
+
+TOLERANCE = {  # dtype -> (logits/loss atol, gradient atol, gradient rtol)
+    torch.float32: (1e-4, 1e-5, 1e-3),
+    torch.float64: (1e-10, 1e-12, 1e-9),
+}
+SHAPES = {"tiny": TINY, "124M": GPT2_SMALL}
+BTV = ("B", "T", "V")
+HINT = (
+    "if the attention/LayerNorm/MLP/Block tests pass, look at the assembly: positions are "
+    "wpe(arange(T)) added to wte(idx); ln_f comes after the last block; lm_head is tied to wte."
+)
+
+
+@functools.lru_cache(maxsize=2)
+def hf_reference(shape_name: str) -> torch.nn.Module:
+    """Seeded random GPT2LMHeadModel, built once per shape (callers never keep its grads)."""
+    return hf_lm(SHAPES[shape_name], seed=1234)
+
+
+def make_gpt(impl, shape_name: str, dtype: torch.dtype):
+    hf = hf_reference(shape_name).to(dtype)
+    ours = impl.GPT(impl.GPTConfig(**SHAPES[shape_name])).to(dtype).eval()
+    return load_into(ours, hf, what="GPT"), hf
+
+
+def batch(vocab_size: int, B: int = 2, T: int = 16, seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randint(0, vocab_size, (B, T), generator=g), torch.randint(0, vocab_size, (B, T), generator=g)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["fp32", "fp64"])
+@pytest.mark.parametrize("shape_name", ["tiny", "124M"])
+def test_parity_with_hf(impl, shape_name, dtype):
+    """Clause: logits, loss and the gradient of every parameter equal HF's GPT2LMHeadModel holding the same
+    weights, for a tiny config and the real 124M shape, in fp32 and fp64. The loss is the mean cross-entropy
+    of logits against targets, which are already the next tokens (HF's labels are shifted; ours are not).
+    Catches: a missing position embedding, ln_f skipped, loss summed instead of averaged, targets shifted
+    again, an untied head (its gradient differs), and every component bug that reaches the output."""
+    logit_atol, grad_atol, grad_rtol = TOLERANCE[dtype]
+    ours, hf = make_gpt(impl, shape_name, dtype)
+    idx, targets = batch(SHAPES[shape_name]["vocab_size"])
+    try:
+        logits, loss = ours(idx, targets)
+        expected_logits = hf(idx).logits
+        expected_loss = F.cross_entropy(expected_logits.flatten(0, 1), targets.flatten())
+        assert_close(logits, expected_logits, atol=logit_atol, what="logits", dims=BTV, hint=HINT)
+        assert_close(loss, expected_loss, atol=logit_atol, what="loss",
+                     hint="loss = F.cross_entropy(logits.view(-1, V), targets.view(-1)): mean, unshifted")
+        loss.backward()
+        expected_loss.backward()
+        expected = {n: p.grad for n, p in hf.named_parameters()}
+        for name, p in ours.named_parameters():
+            assert p.grad is not None, f"{name} received no gradient"
+            want = expected[name].t() if name.endswith(CONV1D_WEIGHTS) else expected[name]
+            assert_close(p.grad, want, atol=grad_atol, rtol=grad_rtol, what=f"dloss/d{name}",
+                         hint="wte's gradient must include lm_head's: tie them (same Parameter)")
+    finally:
+        hf.zero_grad(set_to_none=True)
+        hf.float()
+
+
+def test_parameter_count_124M(impl):
+    """Clause: GPT(GPTConfig()) has 124,439,808 parameters (tied head counted once, wpe included).
+    Catches: an untied lm_head (+38.6M), a biased lm_head (+50,257), a padded vocab, missing ln_f."""
+    n = sum(p.numel() for p in impl.GPT(impl.GPTConfig()).parameters())
+    assert n == 124_439_808, (
+        f"{n:,} parameters, expected 124,439,808 (difference {n - 124_439_808:+,}): an untied head adds "
+        "38,597,376; a bias on lm_head adds 50,257"
+    )
+
+
+def test_weight_tying_shares_storage(impl):
+    """Clause: lm_head.weight is the very same tensor as transformer.wte.weight, and lm_head has no bias.
+    Catches: copying wte into lm_head once (they drift apart in training), a bias on lm_head."""
+    model = impl.GPT(impl.GPTConfig(**TINY))
+    wte, head = model.transformer.wte.weight, model.lm_head.weight
+    assert head.data_ptr() == wte.data_ptr(), "lm_head.weight must *be* wte.weight: self.lm_head.weight = wte.weight"
+    assert getattr(model.lm_head, "bias", None) is None, "lm_head must have no bias"
+    with torch.no_grad():
+        wte[0, 0] += 1.0
+    assert head[0, 0] == wte[0, 0], "changing wte did not change lm_head: they are copies, not tied"
+
+
+def test_init_statistics(impl):
+    """Clause: GPT-2 init: every Linear/Embedding weight ~ N(0, 0.02); the residual projections
+    (attn.c_proj, mlp.c_proj) ~ N(0, 0.02/sqrt(2*n_layer)); Linear biases zero; LayerNorm weight 1, bias 0.
+    Catches: PyTorch's default (Kaiming-uniform) init, the missing 1/sqrt(2*n_layer) scaling, std 0.01/1.0.
+    Tolerance: 5% of the std, > 8 standard errors for the smallest tensor here (16k elements)."""
+    shape = dict(block_size=64, vocab_size=512, n_layer=4, n_head=4, n_embd=256)
+    torch.manual_seed(0)
+    model = impl.GPT(impl.GPTConfig(**shape))
+    scaled = 0.02 / math.sqrt(2 * shape["n_layer"])
+    for name, p in model.named_parameters():
+        p = p.detach()
+        if name.endswith("c_proj.weight"):
+            want = scaled
+        elif name.endswith("weight") and p.dim() == 2:
+            want = 0.02
+        elif "ln" in name and name.endswith("weight"):
+            assert torch.all(p == 1), f"{name} must start at ones"
+            continue
+        else:
+            assert torch.all(p == 0), f"{name} must start at zeros (max |value| {p.abs().max():.3g})"
+            continue
+        std, mean = p.std().item(), p.mean().item()
+        assert abs(std - want) <= 0.05 * want, (
+            f"{name}: std {std:.5f}, expected {want:.5f}"
+            + (" (= 0.02/sqrt(2*n_layer): residual projections are scaled)" if want == scaled else "")
+        )
+        assert abs(mean) <= 0.1 * want, f"{name}: mean {mean:.2e}, expected ~0"
+
+
+@pytest.mark.parametrize("B,T", [(1, 1), (3, 7), (2, 32)], ids=["single-token", "short", "full-block"])
+def test_shapes_with_and_without_targets(impl, B, T):
+    """Clause: forward(idx[B,T]) -> (logits[B,T,V], None); with targets -> (logits, scalar loss).
+    Catches: returning only the last position's logits during training, a loss of shape [B], logits of [B*T, V]."""
+    model = impl.GPT(impl.GPTConfig(**TINY))
+    idx, targets = batch(TINY["vocab_size"], B, T)
+    out = model(idx)
+    assert isinstance(out, tuple) and len(out) == 2, f"forward must return (logits, loss), got {type(out).__name__}"
+    logits, loss = out
+    assert tuple(logits.shape) == (B, T, TINY["vocab_size"]), f"logits shape {tuple(logits.shape)} != (B, T, V)"
+    assert loss is None, f"loss must be None without targets, got {loss!r}"
+    logits, loss = model(idx, targets)
+    assert tuple(logits.shape) == (B, T, TINY["vocab_size"]), f"logits shape {tuple(logits.shape)} with targets"
+    assert isinstance(loss, torch.Tensor) and loss.dim() == 0, f"loss must be a scalar tensor, got {loss!r}"
+
+
+def test_sequence_longer_than_block_size_raises(impl):
+    """Clause: forward on T > block_size raises ValueError or AssertionError that names the problem.
+    Catches: silently truncating, or an IndexError deep inside the position embedding."""
+    model = impl.GPT(impl.GPTConfig(**TINY))
+    idx = torch.zeros(1, TINY["block_size"] + 1, dtype=torch.long)
+    with pytest.raises((ValueError, AssertionError)) as excinfo:
+        model(idx)
+    assert str(excinfo.value), "the error must say what is wrong (sequence length vs block_size)"
+
+
+def test_from_hf_state_dict(impl):
+    """Clause: GPT.from_hf_state_dict(state_dict, config) loads a GPT2LMHeadModel state dict: drops the
+    attention mask buffers (attn.bias / attn.masked_bias, present in older checkpoints) and transposes
+    the Conv1D weights (c_attn, c_proj, c_fc), giving HF's logits.
+    Catches: not transposing (shape error or, for square c_proj, silently wrong logits), choking on buffers."""
+    hf = hf_reference("tiny")
+    state = dict(hf.state_dict())
+    T = TINY["block_size"]
+    for i in range(TINY["n_layer"]):  # what checkpoints saved by transformers < 4.27 still carry
+        state[f"transformer.h.{i}.attn.bias"] = torch.tril(torch.ones(T, T, dtype=torch.bool))[None, None]
+        state[f"transformer.h.{i}.attn.masked_bias"] = torch.tensor(-1e4)
+    model = impl.GPT.from_hf_state_dict(state, impl.GPTConfig(**TINY))
+    assert isinstance(model, torch.nn.Module), f"from_hf_state_dict must return the model, got {type(model)}"
+    idx, _ = batch(TINY["vocab_size"])
+    with torch.no_grad():
+        assert_close(model.eval()(idx)[0], hf(idx).logits, atol=1e-4, what="logits after from_hf_state_dict",
+                     dims=BTV, hint="transpose the Conv1D weights (c_attn, c_proj, c_fc): HF stores (in, out)")

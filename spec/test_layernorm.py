@@ -1,0 +1,102 @@
+"""Week 3: LayerNorm(ndim) — parameters ``weight`` and ``bias``, eps 1e-5 inside the sqrt,
+biased variance. Graded against ``torch.nn.functional.layer_norm``."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+from hypothesis import strategies as st
+
+from .assertions import assert_close
+from .strategies import seeds
+
+pytestmark = pytest.mark.week3
+
+EPS = 1e-5
+
+
+def make_ln(impl, C: int, seed: int, dtype=torch.float64):
+    """The implementation's LayerNorm with random (non-trivial) weight and bias."""
+    ln = impl.LayerNorm(C).to(dtype)
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        ln.weight.copy_(1.0 + 0.5 * torch.randn(C, generator=g, dtype=dtype))
+        ln.bias.copy_(0.5 * torch.randn(C, generator=g, dtype=dtype))
+    return ln
+
+
+def expected(ln, x):
+    return F.layer_norm(x, (x.shape[-1],), ln.weight.detach(), ln.bias.detach(), EPS)
+
+
+def test_parameters(impl):
+    """Clause: LayerNorm(ndim) has exactly ``weight`` (init ones) and ``bias`` (init zeros), shape (ndim,).
+    Catches: a missing bias, scalar parameters, names HF state dicts cannot fill (gamma/beta)."""
+    ln = impl.LayerNorm(12)
+    params = {k: tuple(v.shape) for k, v in ln.named_parameters()}
+    assert params == {"weight": (12,), "bias": (12,)}, f"parameters {params} != {{'weight': (12,), 'bias': (12,)}}"
+    assert torch.equal(ln.weight.detach(), torch.ones(12)), "weight must start at ones"
+    assert torch.equal(ln.bias.detach(), torch.zeros(12)), "bias must start at zeros"
+
+
+@given(B=st.integers(1, 3), T=st.integers(1, 9), C=st.integers(2, 96), scale=st.floats(1e-2, 1e2), seed=seeds)
+def test_parity_with_torch(impl, B, T, C, scale, seed):
+    """Clause: output equals F.layer_norm(x, (C,), weight, bias, eps=1e-5) over random shapes and scales (fp64).
+    Catches: normalising over the wrong dim, forgetting the mean, swapping weight and bias."""
+    ln = make_ln(impl, C, seed)
+    x = scale * torch.randn(B, T, C, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) + 3.0
+    assert_close(ln(x), expected(ln, x), atol=1e-10, rtol=1e-10, what="LayerNorm output", dims=("B", "T", "C"))
+
+
+def test_eps_inside_sqrt_on_small_variance(impl):
+    """Clause: eps=1e-5 is added to the variance *inside* the square root.
+    Catches: (x-mean)/(std + eps), eps=1e-12 (HF BERT's), eps=1e-6, or no eps: all differ once var << eps."""
+    ln = make_ln(impl, 64, seed=1)
+    g = torch.Generator().manual_seed(2)
+    x = 5.0 + 1e-3 * torch.randn(2, 3, 64, generator=g, dtype=torch.float64)  # var ~ 1e-6, below eps
+    assert_close(
+        ln(x), expected(ln, x), atol=1e-8, what="LayerNorm output on near-constant input", dims=("B", "T", "C"),
+        hint="use (x - mean) / sqrt(var + 1e-5); eps matters most exactly when the variance is tiny",
+    )
+
+
+def test_biased_variance(impl):
+    """Clause: the variance is the biased one (divide by C), as torch and GPT-2 use.
+    Catches: x.var(dim=-1) with its default unbiased=True (divides by C-1), visible at small C."""
+    ln = make_ln(impl, 4, seed=3)
+    x = torch.randn(8, 4, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    assert_close(
+        ln(x), expected(ln, x), atol=1e-10, what="LayerNorm output (C=4)", dims=("N", "C"),
+        hint="x.var(-1) is unbiased by default; use x.var(-1, unbiased=False) or ((x - mean)**2).mean(-1)",
+    )
+
+
+def test_weight_and_bias_applied(impl):
+    """Clause: y = x_hat * weight + bias, elementwise per feature.
+    Catches: forgetting bias or weight, or applying them before normalising."""
+    ln = impl.LayerNorm(6).double()
+    with torch.no_grad():
+        ln.weight.copy_(torch.arange(1.0, 7.0, dtype=torch.float64))
+        ln.bias.copy_(torch.arange(-3.0, 3.0, dtype=torch.float64))
+    x = torch.randn(5, 6, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    assert_close(ln(x), expected(ln, x), atol=1e-10, what="LayerNorm output with weight=1..6, bias=-3..2",
+                 dims=("N", "C"), hint="apply weight (scale) and bias (shift) after normalising")
+
+
+def test_gradients(impl):
+    """Clause: gradients w.r.t. x, weight and bias equal those of F.layer_norm (fp64).
+    Catches: .detach() on the statistics, in-place ops on x, parameters not registered as nn.Parameter."""
+    ln = make_ln(impl, 16, seed=6)
+    x = torch.randn(3, 5, 16, generator=torch.Generator().manual_seed(7), dtype=torch.float64)
+    w = torch.randn(3, 5, 16, generator=torch.Generator().manual_seed(8), dtype=torch.float64)
+    x1, x2 = x.clone().requires_grad_(), x.clone().requires_grad_()
+    weight, bias = ln.weight.detach().clone().requires_grad_(), ln.bias.detach().clone().requires_grad_()
+    (ln(x1) * w).sum().backward()
+    (F.layer_norm(x2, (16,), weight, bias, EPS) * w).sum().backward()
+    assert ln.weight.grad is not None and ln.bias.grad is not None, "weight/bias received no gradient"
+    assert_close(x1.grad, x2.grad, atol=1e-10, what="dL/dx", dims=("B", "T", "C"),
+                 hint="the mean and variance must stay in the autograd graph")
+    assert_close(ln.weight.grad, weight.grad, atol=1e-10, what="dL/dweight")
+    assert_close(ln.bias.grad, bias.grad, atol=1e-10, what="dL/dbias")
