@@ -11,4 +11,4 @@ from .gpt import GPT
 from .layernorm import LayerNorm
 from .mlp import MLP
 
-__all__ = ["GPTConfig", "LayerNorm", "CausalSelfAttention", "MLP", "Block", "GPT"]
+__all__ = ["GPT", "MLP", "Block", "CausalSelfAttention", "GPTConfig", "LayerNorm"]

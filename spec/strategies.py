@@ -19,7 +19,9 @@ class AttentionShape:
         return self.n_head * self.head_dim
 
     def config(self, block_size: int | None = None) -> dict:
-        return dict(block_size=block_size or max(self.T, 8), vocab_size=64, n_layer=1, n_head=self.n_head, n_embd=self.C)
+        return dict(
+            block_size=block_size or max(self.T, 8), vocab_size=64, n_layer=1, n_head=self.n_head, n_embd=self.C
+        )
 
 
 attention_shapes = st.builds(

@@ -157,5 +157,11 @@ def test_batch_elements_independent(impl):
     other = x.clone()
     other[1:] = torch.randn_like(other[1:])
     with torch.no_grad():
-        assert_close(attn(other)[0], attn(x)[0], atol=1e-12, what="batch element 0 when elements 1.. change",
-                     dims=("T", "C"), hint="batch elements leak into each other: check reshape/transpose order")
+        assert_close(
+            attn(other)[0],
+            attn(x)[0],
+            atol=1e-12,
+            what="batch element 0 when elements 1.. change",
+            dims=("T", "C"),
+            hint="batch elements leak into each other: check reshape/transpose order",
+        )

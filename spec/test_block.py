@@ -47,8 +47,14 @@ def test_identity_when_branches_are_silent(impl):
             proj.weight.zero_()
             proj.bias.zero_()
         x = 4.0 * x_of(4) + 1.0
-        assert_close(ours(x), x, atol=1e-12, what="Block output with silent branches", dims=BTC,
-                     hint="add each branch to the un-normalised x: x = x + attn(ln_1(x))")
+        assert_close(
+            ours(x),
+            x,
+            atol=1e-12,
+            what="Block output with silent branches",
+            dims=BTC,
+            hint="add each branch to the un-normalised x: x = x + attn(ln_1(x))",
+        )
 
 
 def test_gradients_match_hf(impl):

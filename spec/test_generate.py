@@ -34,8 +34,9 @@ def prompt(B: int = 2, T: int = 5, seed: int = 0) -> torch.Tensor:
 
 
 def hf_greedy(hf, idx: torch.Tensor, n: int) -> torch.Tensor:
-    out = hf.generate(idx, attention_mask=torch.ones_like(idx), max_new_tokens=n, do_sample=False,
-                      pad_token_id=TINY["vocab_size"] - 1)
+    out = hf.generate(
+        idx, attention_mask=torch.ones_like(idx), max_new_tokens=n, do_sample=False, pad_token_id=TINY["vocab_size"] - 1
+    )
     return out
 
 
@@ -49,8 +50,12 @@ def test_greedy_matches_hf(impl):
     out = ours.generate(idx, max_new_tokens=12, top_k=1)
     assert_equal(idx, before, what="prompt after generate", hint="generate must not modify idx in place")
     assert out.dtype == torch.long, f"generate must return int64 token ids, got {out.dtype}"
-    assert_equal(out, hf_greedy(hf, idx, 12), what="greedy continuation (top_k=1)",
-                 hint="take logits[:, -1, :] (the last position), append along dim 1")
+    assert_equal(
+        out,
+        hf_greedy(hf, idx, 12),
+        what="greedy continuation (top_k=1)",
+        hint="take logits[:, -1, :] (the last position), append along dim 1",
+    )
 
 
 def test_temperature_zero_is_greedy(impl):
@@ -59,11 +64,19 @@ def test_temperature_zero_is_greedy(impl):
     ours, hf = make_pair(impl)
     idx = prompt(seed=1)
     greedy = hf_greedy(hf, idx, 10)
-    assert_equal(ours.generate(idx, 10, temperature=0.0), greedy, what="generate(temperature=0)",
-                 hint="temperature == 0 must take the argmax instead of dividing by zero")
+    assert_equal(
+        ours.generate(idx, 10, temperature=0.0),
+        greedy,
+        what="generate(temperature=0)",
+        hint="temperature == 0 must take the argmax instead of dividing by zero",
+    )
     g = torch.Generator().manual_seed(0)
-    assert_equal(ours.generate(idx, 10, temperature=1e-4, generator=g), greedy, what="generate(temperature=1e-4)",
-                 hint="logits are divided by the temperature: small temperature = sharper distribution")
+    assert_equal(
+        ours.generate(idx, 10, temperature=1e-4, generator=g),
+        greedy,
+        what="generate(temperature=1e-4)",
+        hint="logits are divided by the temperature: small temperature = sharper distribution",
+    )
 
 
 def test_context_is_cropped_to_block_size(impl):
@@ -124,5 +137,7 @@ def test_seeded_generator_is_reproducible(impl):
         torch.manual_seed(seed + 100)  # the global RNG must not matter
         return ours.generate(idx, 20, generator=torch.Generator().manual_seed(seed))
 
-    assert_equal(sample(1), sample(1), what="two runs with Generator seed 1", hint="pass generator= to torch.multinomial")
+    assert_equal(
+        sample(1), sample(1), what="two runs with Generator seed 1", hint="pass generator= to torch.multinomial"
+    )
     assert not torch.equal(sample(1), sample(2)), "seeds 1 and 2 produced identical samples: generator is not used"

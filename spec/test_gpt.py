@@ -65,16 +65,27 @@ def test_parity_with_hf(impl, shape_name, dtype):
         expected_logits = hf(idx).logits
         expected_loss = F.cross_entropy(expected_logits.flatten(0, 1), targets.flatten())
         assert_close(logits, expected_logits, atol=logit_atol, what="logits", dims=BTV, hint=HINT)
-        assert_close(loss, expected_loss, atol=logit_atol, what="loss",
-                     hint="loss = F.cross_entropy(logits.view(-1, V), targets.view(-1)): mean, unshifted")
+        assert_close(
+            loss,
+            expected_loss,
+            atol=logit_atol,
+            what="loss",
+            hint="loss = F.cross_entropy(logits.view(-1, V), targets.view(-1)): mean, unshifted",
+        )
         loss.backward()
         expected_loss.backward()
         expected = {n: p.grad for n, p in hf.named_parameters()}
         for name, p in ours.named_parameters():
             assert p.grad is not None, f"{name} received no gradient"
             want = expected[name].t() if name.endswith(CONV1D_WEIGHTS) else expected[name]
-            assert_close(p.grad, want, atol=grad_atol, rtol=grad_rtol, what=f"dloss/d{name}",
-                         hint="wte's gradient must include lm_head's: tie them (same Parameter)")
+            assert_close(
+                p.grad,
+                want,
+                atol=grad_atol,
+                rtol=grad_rtol,
+                what=f"dloss/d{name}",
+                hint="wte's gradient must include lm_head's: tie them (same Parameter)",
+            )
     finally:
         hf.zero_grad(set_to_none=True)
         hf.float()
@@ -124,9 +135,8 @@ def test_init_statistics(impl):
             assert torch.all(p == 0), f"{name} must start at zeros (max |value| {p.abs().max():.3g})"
             continue
         std, mean = p.std().item(), p.mean().item()
-        assert abs(std - want) <= 0.05 * want, (
-            f"{name}: std {std:.5f}, expected {want:.5f}"
-            + (" (= 0.02/sqrt(2*n_layer): residual projections are scaled)" if want == scaled else "")
+        assert abs(std - want) <= 0.05 * want, f"{name}: std {std:.5f}, expected {want:.5f}" + (
+            " (= 0.02/sqrt(2*n_layer): residual projections are scaled)" if want == scaled else ""
         )
         assert abs(mean) <= 0.1 * want, f"{name}: mean {mean:.2e}, expected ~0"
 
@@ -172,5 +182,11 @@ def test_from_hf_state_dict(impl):
     assert isinstance(model, torch.nn.Module), f"from_hf_state_dict must return the model, got {type(model)}"
     idx, _ = batch(TINY["vocab_size"])
     with torch.no_grad():
-        assert_close(model.eval()(idx)[0], hf(idx).logits, atol=1e-4, what="logits after from_hf_state_dict",
-                     dims=BTV, hint="transpose the Conv1D weights (c_attn, c_proj, c_fc): HF stores (in, out)")
+        assert_close(
+            model.eval()(idx)[0],
+            hf(idx).logits,
+            atol=1e-4,
+            what="logits after from_hf_state_dict",
+            dims=BTV,
+            hint="transpose the Conv1D weights (c_attn, c_proj, c_fc): HF stores (in, out)",
+        )

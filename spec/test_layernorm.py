@@ -57,7 +57,11 @@ def test_eps_inside_sqrt_on_small_variance(impl):
     g = torch.Generator().manual_seed(2)
     x = 5.0 + 1e-3 * torch.randn(2, 3, 64, generator=g, dtype=torch.float64)  # var ~ 1e-6, below eps
     assert_close(
-        ln(x), expected(ln, x), atol=1e-8, what="LayerNorm output on near-constant input", dims=("B", "T", "C"),
+        ln(x),
+        expected(ln, x),
+        atol=1e-8,
+        what="LayerNorm output on near-constant input",
+        dims=("B", "T", "C"),
         hint="use (x - mean) / sqrt(var + 1e-5); eps matters most exactly when the variance is tiny",
     )
 
@@ -68,7 +72,11 @@ def test_biased_variance(impl):
     ln = make_ln(impl, 4, seed=3)
     x = torch.randn(8, 4, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
     assert_close(
-        ln(x), expected(ln, x), atol=1e-10, what="LayerNorm output (C=4)", dims=("N", "C"),
+        ln(x),
+        expected(ln, x),
+        atol=1e-10,
+        what="LayerNorm output (C=4)",
+        dims=("N", "C"),
         hint="x.var(-1) is unbiased by default; use x.var(-1, unbiased=False) or ((x - mean)**2).mean(-1)",
     )
 
@@ -81,8 +89,14 @@ def test_weight_and_bias_applied(impl):
         ln.weight.copy_(torch.arange(1.0, 7.0, dtype=torch.float64))
         ln.bias.copy_(torch.arange(-3.0, 3.0, dtype=torch.float64))
     x = torch.randn(5, 6, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
-    assert_close(ln(x), expected(ln, x), atol=1e-10, what="LayerNorm output with weight=1..6, bias=-3..2",
-                 dims=("N", "C"), hint="apply weight (scale) and bias (shift) after normalising")
+    assert_close(
+        ln(x),
+        expected(ln, x),
+        atol=1e-10,
+        what="LayerNorm output with weight=1..6, bias=-3..2",
+        dims=("N", "C"),
+        hint="apply weight (scale) and bias (shift) after normalising",
+    )
 
 
 def test_gradients(impl):
@@ -96,7 +110,13 @@ def test_gradients(impl):
     (ln(x1) * w).sum().backward()
     (F.layer_norm(x2, (16,), weight, bias, EPS) * w).sum().backward()
     assert ln.weight.grad is not None and ln.bias.grad is not None, "weight/bias received no gradient"
-    assert_close(x1.grad, x2.grad, atol=1e-10, what="dL/dx", dims=("B", "T", "C"),
-                 hint="the mean and variance must stay in the autograd graph")
+    assert_close(
+        x1.grad,
+        x2.grad,
+        atol=1e-10,
+        what="dL/dx",
+        dims=("B", "T", "C"),
+        hint="the mean and variance must stay in the autograd graph",
+    )
     assert_close(ln.weight.grad, weight.grad, atol=1e-10, what="dL/dweight")
     assert_close(ln.bias.grad, bias.grad, atol=1e-10, what="dL/dbias")

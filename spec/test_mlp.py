@@ -55,5 +55,6 @@ def test_gelu_is_tanh_approximation(impl):
     # Pre-activations of size ~2 sit where the GELU variants disagree most.
     x = 60.0 * torch.randn(2, 7, 32, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
     with torch.no_grad():
-        assert_close(ours(x), hf(x), atol=1e-9, what="MLP output on large activations", dims=("B", "T", "C"),
-                     hint=GELU_HINT)
+        assert_close(
+            ours(x), hf(x), atol=1e-9, what="MLP output on large activations", dims=("B", "T", "C"), hint=GELU_HINT
+        )
