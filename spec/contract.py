@@ -12,6 +12,10 @@ EXPORTS: dict[str, int] = {
     "MLP": 3,
     "Block": 3,
     "GPT": 3,
+    # --- week 4: the tokenizer ---
+    #
+    # --- weeks 5-6: data and training ---
+    #
 }
 
 WEEKS: dict[int, str] = {

@@ -133,11 +133,16 @@ def test_seeded_generator_is_reproducible(impl):
     ours, _ = make_pair(impl)
     idx = prompt(B=2, T=4, seed=5)
 
-    def sample(seed: int) -> torch.Tensor:
-        torch.manual_seed(seed + 100)  # the global RNG must not matter
+    def sample(seed: int, global_seed: int) -> torch.Tensor:
+        torch.manual_seed(global_seed)  # the global RNG must not matter
         return ours.generate(idx, 20, generator=torch.Generator().manual_seed(seed))
 
     assert_equal(
-        sample(1), sample(1), what="two runs with Generator seed 1", hint="pass generator= to torch.multinomial"
+        sample(1, global_seed=100),
+        sample(1, global_seed=200),
+        what="two runs with Generator seed 1 (and different global seeds)",
+        hint="pass generator= to torch.multinomial instead of using the global RNG",
     )
-    assert not torch.equal(sample(1), sample(2)), "seeds 1 and 2 produced identical samples: generator is not used"
+    assert not torch.equal(sample(1, 100), sample(2, 100)), (
+        "seeds 1 and 2 produced identical samples: generator is not used"
+    )

@@ -1,0 +1,6 @@
+"""Every declared mutant, by area. Add a module here and list it in ALL."""
+
+from ..mutation import Mutant
+from . import model
+
+ALL: list[Mutant] = [*model.MUTANTS]

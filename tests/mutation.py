@@ -1,0 +1,97 @@
+"""Mutants: single, plausible bugs made by a declared source edit to reference/.
+
+A mutant is a copy of the reference package with one ``old -> new`` text replacement
+applied, so mutants stay in step with the reference: if the reference changes and the
+``old`` text no longer occurs exactly once, materialising the mutant fails loudly.
+
+Each mutant names the spec tests that must catch it (``catches``). The meta-test
+(tests/test_mutants.py) grades the mutant with the spec files of its section in a fresh
+interpreter and checks that every one of those tests fails, and fails as a failure,
+not as "not implemented".
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "reference"
+
+# section -> the spec modules that grade it (a mutant is run against these only)
+SECTION_SPECS: dict[str, tuple[str, ...]] = {
+    "attention": ("spec/test_attention.py", "spec/test_block.py", "spec/test_gpt.py"),
+    "layernorm": ("spec/test_layernorm.py", "spec/test_block.py"),
+    "mlp": ("spec/test_mlp.py", "spec/test_block.py"),
+    "block": ("spec/test_block.py", "spec/test_gpt.py"),
+    "gpt": ("spec/test_gpt.py",),
+    "loss": ("spec/test_gpt.py",),
+    "generate": ("spec/test_generate.py",),
+}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str  # short kebab-case id, e.g. "no-causal-mask"
+    file: str  # file inside reference/, e.g. "attention.py"
+    old: str  # exact text that occurs once in that file
+    new: str  # its replacement: the bug
+    catches: tuple[str, ...]  # spec test functions that must fail, e.g. ("test_causality", "test_parity_with_hf")
+    section: str  # key of SECTION_SPECS
+    why: str  # the bug in a participant's words
+
+    def materialize(self, dest: Path) -> Path:
+        """Write the mutated package to ``dest/<name>`` and return its path."""
+        pkg = dest / self.name.replace("-", "_")
+        shutil.copytree(REFERENCE, pkg, ignore=shutil.ignore_patterns("__pycache__"))
+        target = pkg / self.file
+        source = target.read_text()
+        count = source.count(self.old)
+        if count != 1:
+            raise ValueError(f"mutant {self.name}: {self.old!r} occurs {count} times in reference/{self.file}, need 1")
+        target.write_text(source.replace(self.old, self.new))
+        return pkg
+
+
+@dataclass(frozen=True)
+class Outcome:
+    nodeid: str
+    outcome: str  # passed | failed | error | skipped | not implemented
+    message: str
+
+
+def grade(
+    impl_path: Path, spec_files: tuple[str, ...], junit: Path, only: tuple[str, ...] = (), timeout: float = 600
+) -> list[Outcome]:
+    """Run spec files (restricted to the test functions in ``only``, if given) on one implementation
+    in a fresh interpreter, and return the outcome of each test."""
+    cmd = [sys.executable, "-m", "pytest", *spec_files, f"--impl={impl_path}", "-q", f"--junitxml={junit}"]
+    if only:
+        # The 124M parity cases repeat the tiny ones at 40x the cost; the tiny ones catch the same bugs.
+        cmd += ["-k", f"({' or '.join(only)}) and not (test_parity_with_hf and 124M)"]
+    subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+    return read_junit(junit)
+
+
+def read_junit(path: Path) -> list[Outcome]:
+    outcomes = []
+    for case in ET.parse(path).getroot().iter("testcase"):
+        nodeid = f"{case.get('classname', '').replace('.', '/')}.py::{case.get('name')}"
+        outcome, message = "passed", ""
+        for child in case:
+            if child.tag in ("failure", "error"):
+                outcome, message = ("failed" if child.tag == "failure" else "error"), child.get("message", "")
+            elif child.tag == "skipped":
+                message = child.get("message", "")
+                outcome = "not implemented" if message.startswith("not implemented") else "skipped"
+        outcomes.append(Outcome(nodeid, outcome, message))
+    return outcomes
+
+
+def function_name(nodeid: str) -> str:
+    """'spec/test_gpt.py::test_parity_with_hf[x-tiny-fp32]' -> 'test_parity_with_hf'."""
+    return nodeid.split("::")[-1].split("[")[0]
