@@ -95,3 +95,28 @@ def assert_equal(actual: object, expected: torch.Tensor, *, what: str, hint: str
             f"{what}: {int(mismatch.sum())}/{mismatch.numel()} elements differ, first at {first} "
             f"(got {actual.cpu()[tuple(first)].item()}, expected {expected.cpu()[tuple(first)].item()}){suffix}"
         )
+
+
+def assert_ids_equal(
+    actual: object, expected: Sequence[int], *, what: str, vocab: dict[int, bytes] | None = None, hint: str = ""
+) -> None:
+    """Exact equality of token-id lists; on failure, the first differing position and the tokens
+    around it (as bytes, when ``vocab`` is given), which usually names the wrong merge."""
+    __tracebackhide__ = True
+    suffix = f"\nHint: {hint}" if hint else ""
+    if not isinstance(actual, list | tuple) or not all(isinstance(i, int) for i in actual):
+        raise AssertionError(f"{what}: expected a list of int ids, got {type(actual).__name__} {actual!r:.80}{suffix}")
+    actual, expected = list(actual), list(expected)
+    if actual == expected:
+        return
+    first = next((i for i, (a, e) in enumerate(zip(actual, expected, strict=False)) if a != e), None)
+    first = min(len(actual), len(expected)) if first is None else first
+
+    def show(ids: list[int]) -> str:
+        window = ids[max(0, first - 2) : first + 3]
+        return str([vocab.get(i, i) for i in window] if vocab else window)
+
+    raise AssertionError(
+        f"{what}: {len(actual)} ids, expected {len(expected)}; first difference at position {first}: "
+        f"got {show(actual)}, expected {show(expected)} (tokens {max(0, first - 2)}..{first + 2}){suffix}"
+    )

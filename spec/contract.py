@@ -13,7 +13,7 @@ EXPORTS: dict[str, int] = {
     "Block": 3,
     "GPT": 3,
     # --- week 4: the tokenizer ---
-    #
+    "Tokenizer": 4,
     # --- weeks 5-6: data and training ---
     #
 }

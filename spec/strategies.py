@@ -33,3 +33,33 @@ attention_shapes = st.builds(
 )
 
 seeds = st.integers(0, 2**31 - 1)
+
+
+# ---------------------------------------------------------------- week 4: tokenizer text
+
+# Pieces of text that break tokenizers: contractions, digit runs, emoji (ZWJ sequences, skin tones,
+# flags), combining marks, CJK, German, whitespace runs, \r\n, tabs, NUL, lone punctuation.
+TEXT_FRAGMENTS = (
+    "don't", "we'll", "I'M", "it's", "'s", "'ve", "1234567", "3.14", " 42", "2026-11-24",
+    "🙂", "👍🏽", "🇩🇪", "👨\u200d👩\u200d👧", "e\u0301", "a\u0308\u0301", "日本語", "你好，世界", "한국어",
+    "Größe", "Straße", " Übel", "   ", "  \n", "\n\n\n", "\r\n", "\t\t", "\x00", " ", "!?", "...", "<|", "|>",
+)  # fmt: skip
+_unicode_chars = st.characters(exclude_categories=("Cs",))  # any code point UTF-8 can encode
+
+# Text without special tokens: a mix of curated fragments and arbitrary Unicode.
+tokenizer_text = st.lists(
+    st.one_of(st.sampled_from(TEXT_FRAGMENTS), st.text(_unicode_chars, max_size=6), st.text("ab \n", max_size=6)),
+    max_size=12,
+).map("".join)
+
+
+def text_with_specials(specials: tuple[str, ...]) -> st.SearchStrategy[str]:
+    """Text with the given special tokens mixed in, alone, adjacent and inside words."""
+    return st.lists(st.one_of(tokenizer_text, st.sampled_from(specials)), max_size=6).map("".join)
+
+
+def chunkings(text: str) -> st.SearchStrategy[list[str]]:
+    """Ways to cut ``text`` into consecutive chunks (for streaming encode)."""
+    return st.lists(st.integers(0, len(text)), max_size=8).map(
+        lambda cuts: [text[a:b] for a, b in zip([0, *sorted(cuts)], [*sorted(cuts), len(text)], strict=True)]
+    )
