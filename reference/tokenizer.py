@@ -120,8 +120,13 @@ class Tokenizer:
             for pair in itertools.pairwise(ids):
                 stats[pair] += freqs[w]
                 where[pair].add(w)
-        # Max-heap on count, ties to the smallest bytes; stale entries are skipped when popped.
-        heap = [(-c, vocab[a], vocab[b], (a, b)) for (a, b), c in stats.items()]
+
+        def entry(pair: tuple[int, int], count: int) -> tuple:
+            # heapq pops the smallest: the highest count, then the smallest (left bytes, right bytes).
+            return (-count, vocab[pair[0]], vocab[pair[1]], pair)
+
+        # Stale entries (a count that has changed since) are skipped when popped.
+        heap = [entry(pair, c) for pair, c in stats.items()]
         heapq.heapify(heap)
 
         merges: dict[tuple[int, int], int] = {}
@@ -151,7 +156,7 @@ class Tokenizer:
                 if stats[p] <= 0:
                     del stats[p]
                 elif stats[p] != c:
-                    heapq.heappush(heap, (-stats[p], vocab[p[0]], vocab[p[1]], p))
+                    heapq.heappush(heap, entry(p, stats[p]))
 
         ranks = {token: i for i, token in enumerate(vocab)}
         self._init(self.pattern, ranks, {s: len(vocab) + k for k, s in enumerate(specials)}, merges)

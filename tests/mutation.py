@@ -31,6 +31,7 @@ SECTION_SPECS: dict[str, tuple[str, ...]] = {
     "gpt": ("spec/test_gpt.py",),
     "loss": ("spec/test_gpt.py",),
     "generate": ("spec/test_generate.py",),
+    "tokenizer": ("spec/test_tokenizer.py",),
 }
 
 

@@ -10,5 +10,6 @@ from .config import GPTConfig
 from .gpt import GPT
 from .layernorm import LayerNorm
 from .mlp import MLP
+from .tokenizer import Tokenizer
 
-__all__ = ["GPT", "MLP", "Block", "CausalSelfAttention", "GPTConfig", "LayerNorm"]
+__all__ = ["GPT", "MLP", "Block", "CausalSelfAttention", "GPTConfig", "LayerNorm", "Tokenizer"]
