@@ -325,17 +325,25 @@ class Tokenizer:
 def _bpe(token: bytes, ranks: dict[bytes, int], max_rank: int | None = None) -> list[bytes]:
     """Merge the adjacent pair with the lowest rank until none is left (tiktoken's algorithm).
     With ``max_rank``, only ranks below it may merge (used to recover the merges)."""
-    parts = [token[i : i + 1] for i in range(len(token))]
     if token in ranks and max_rank is None:
         return [token]  # a whole pre-token in the vocabulary is its own encoding (BPE ends there too)
     inf = float("inf")
     limit = inf if max_rank is None else max_rank
-    while len(parts) > 1:
+    parts = [token[i : i + 1] for i in range(len(token))]
+    # pair_ranks[i]: the rank of parts[i] + parts[i + 1]; a merge changes only its two neighbours.
+    pair_ranks = [ranks.get(a + b, inf) for a, b in itertools.pairwise(parts)]
+    while pair_ranks:
         # Rank order is training order: the pair merged earliest in training merges first.
-        rank, i = min((ranks.get(a + b, inf), i) for i, (a, b) in enumerate(itertools.pairwise(parts)))
+        rank = min(pair_ranks)
         if rank >= limit:
             break
+        i = pair_ranks.index(rank)  # the leftmost, if the same pair occurs twice
         parts[i : i + 2] = [parts[i] + parts[i + 1]]
+        del pair_ranks[i]
+        if i > 0:
+            pair_ranks[i - 1] = ranks.get(parts[i - 1] + parts[i], inf)
+        if i < len(pair_ranks):
+            pair_ranks[i] = ranks.get(parts[i] + parts[i + 1], inf)
     return parts
 
 

@@ -18,13 +18,10 @@ MUTANTS = [
     Mutant(
         name="merges-in-frequency-order",
         file="tokenizer.py",
-        old="        rank, i = min((ranks.get(a + b, inf), i) for i, (a, b) in enumerate(itertools.pairwise(parts)))",
-        new=(
-            "        freq = Counter(a + b for a, b in itertools.pairwise(parts) if a + b in ranks)\n"
-            "        _, i = min((-freq[a + b] if a + b in ranks else inf, i) "
-            "for i, (a, b) in enumerate(itertools.pairwise(parts)))\n"
-            "        rank = ranks.get(parts[i] + parts[i + 1], inf)"
-        ),
+        old="        rank = min(pair_ranks)\n",
+        # Equal ranks are equal pairs, so pair_ranks.count(r) is how often that pair occurs in the piece;
+        # ties go to the leftmost pair, as max(stats, key=stats.get) over training's get_stats does.
+        new="        rank = min(pair_ranks, key=lambda r: (r == inf, -pair_ranks.count(r)))\n",
         catches=(*_PARITY, "test_parity_on_real_cl100k_vocabulary"),
         section="tokenizer",
         why="at encode time merged the most frequent adjacent pair instead of the lowest-ranked one",
