@@ -507,6 +507,20 @@ def test_streaming_equals_encode(impl, data, text):
     assert_ids_equal(got, tok.encode(text, allowed_special="all"), what=f"encode_iter({chunks!r})")
 
 
+@pytest.mark.parametrize("ws", ["\n\n\n", "  \n\n\n", "\t\n\n\n"], ids=["3-newlines", "spaces", "tab"])
+def test_streaming_cut_after_a_whitespace_run(impl, ws):
+    """Clause: encode_iter equals encode when a chunk ends inside a whitespace run that the next chunk splits:
+    in "a\\n\\n\\nbbb…" the run is the pieces "\\n\\n" + "\\n" (the last newline goes with what follows), but
+    "a\\n\\n\\n" alone is one piece "\\n\\n\\n", which this vocabulary holds as one token.
+    Catches: a streaming encoder that re-splits the text it has held back instead of keeping the whole
+    text's pre-tokens, or emits a trailing whitespace run before seeing what follows it."""
+    ranks = {bytes([b]): b for b in range(256)} | {b"\n\n": 256, b"\n\n\n": 257, b"  ": 258}
+    tok = impl.Tokenizer.from_ranks(ranks, GPT2_PATTERN, {EOT: 259})
+    chunks = ["a" + ws, "b" * 60]
+    got = list(tok.encode_iter(iter(chunks)))
+    assert_ids_equal(got, tok.encode("".join(chunks)), what=f"encode_iter({chunks!r})")
+
+
 def test_streaming_a_large_input(impl):
     """Clause: encode_iter consumes an iterator lazily and matches encode on the whole corpus, read in 1 kB chunks
     (also chunks that end in the middle of "  \\n" and of a special token).

@@ -94,7 +94,7 @@ MUTANTS = [
         file="tokenizer.py",
         old="            cut, ids = self._stable_prefix(buf, len(buf) - hold, allowed)",
         new="            cut, ids = len(buf), self.encode(buf, allowed_special=allowed)",
-        catches=("test_streaming_a_large_input",),
+        catches=("test_streaming_a_large_input", "test_streaming_cut_after_a_whitespace_run"),
         section="tokenizer",
         why="streaming encode encodes each chunk on its own, splitting words at chunk boundaries",
     ),
@@ -115,5 +115,14 @@ MUTANTS = [
         catches=("test_byte_ranks_need_not_be_byte_values", "test_parity_on_real_cl100k_vocabulary"),
         section="tokenizer",
         why="assumed byte b has id b, true after training but not for GPT-2's (permuted) byte ranks",
+    ),
+    Mutant(
+        name="streaming-resplits-prefix",
+        file="tokenizer.py",
+        old="            yield from ids\n",
+        new="            yield from self.encode(buf[:cut], allowed_special=allowed)\n",
+        catches=("test_streaming_cut_after_a_whitespace_run",),
+        section="tokenizer",
+        why="streaming: cut the buffer at a pre-token boundary, then re-split the prefix on its own",
     ),
 ]
