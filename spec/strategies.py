@@ -44,7 +44,11 @@ TEXT_FRAGMENTS = (
     "🙂", "👍🏽", "🇩🇪", "👨\u200d👩\u200d👧", "e\u0301", "a\u0308\u0301", "日本語", "你好，世界", "한국어",
     "Größe", "Straße", " Übel", "   ", "  \n", "\n\n\n", "\r\n", "\t\t", "\x00", " ", "!?", "...", "<|", "|>",
 )  # fmt: skip
-_unicode_chars = st.characters(exclude_categories=("Cs",))  # any code point UTF-8 can encode
+# Any code point UTF-8 can encode (no surrogates), but only those assigned in this Python's Unicode
+# version and below the CJK extensions of Unicode 15.1+: the `regex` package may know newer letters
+# than tiktoken's Rust regex does (U+323B0 is a letter to one and not the other), and that
+# disagreement would fail the parity tests on a correct implementation.
+_unicode_chars = st.characters(exclude_categories=("Cs", "Cn"), max_codepoint=0x2EBEF)
 
 # Text without special tokens: a mix of curated fragments and arbitrary Unicode.
 tokenizer_text = st.lists(
