@@ -31,6 +31,7 @@ ENDOFTEXT = "<|endoftext|>"
 # Streaming holds back this many characters at the end of the buffer: the GPT-2 pattern decides
 # a pre-token by looking at most 3 characters past its start ('ll) and 1 past its end ((?!\S)).
 _LOOKAHEAD = 8
+_BYTES = [bytes([b]) for b in range(256)]  # the single-byte tokens, made once
 _CACHE_LIMIT = 1 << 16  # pre-token -> ids entries kept by encode before the cache is cleared
 
 AllowedSpecial = Literal["all"] | Collection[str]
@@ -329,9 +330,10 @@ def _bpe(token: bytes, ranks: dict[bytes, int], max_rank: int | None = None) -> 
         return [token]  # a whole pre-token in the vocabulary is its own encoding (BPE ends there too)
     inf = float("inf")
     limit = inf if max_rank is None else max_rank
-    parts = [token[i : i + 1] for i in range(len(token))]
+    parts = [_BYTES[b] for b in token]
+    get = ranks.get
     # pair_ranks[i]: the rank of parts[i] + parts[i + 1]; a merge changes only its two neighbours.
-    pair_ranks = [ranks.get(a + b, inf) for a, b in itertools.pairwise(parts)]
+    pair_ranks = [get(a + b, inf) for a, b in itertools.pairwise(parts)]
     while pair_ranks:
         # Rank order is training order: the pair merged earliest in training merges first.
         rank = min(pair_ranks)
@@ -341,9 +343,9 @@ def _bpe(token: bytes, ranks: dict[bytes, int], max_rank: int | None = None) -> 
         parts[i : i + 2] = [parts[i] + parts[i + 1]]
         del pair_ranks[i]
         if i > 0:
-            pair_ranks[i - 1] = ranks.get(parts[i - 1] + parts[i], inf)
+            pair_ranks[i - 1] = get(parts[i - 1] + parts[i], inf)
         if i < len(pair_ranks):
-            pair_ranks[i] = ranks.get(parts[i] + parts[i + 1], inf)
+            pair_ranks[i] = get(parts[i] + parts[i + 1], inf)
     return parts
 
 
