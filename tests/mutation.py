@@ -31,6 +31,8 @@ SECTION_SPECS: dict[str, tuple[str, ...]] = {
     "gpt": ("spec/test_gpt.py",),
     "loss": ("spec/test_gpt.py",),
     "generate": ("spec/test_generate.py",),
+    "data": ("spec/test_data.py",),
+    "training": ("spec/test_training.py",),
 }
 
 

@@ -1,6 +1,6 @@
 """Every declared mutant, by area. Add a module here and list it in ALL."""
 
 from ..mutation import Mutant
-from . import model
+from . import model, training
 
-ALL: list[Mutant] = [*model.MUTANTS]
+ALL: list[Mutant] = [*model.MUTANTS, *training.MUTANTS]
