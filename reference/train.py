@@ -377,6 +377,8 @@ def main(argv: list[str] | None = None) -> None:
     n_train = int(0.9 * len(tokens))
     train_tokens, val_tokens = tokens[:n_train], tokens[n_train:]
     B, T = cfg.batch_size, cfg.block_size
+    if cfg.total_batch_size < B * T * rt.world_size and cfg.total_batch_size % (T * rt.world_size) == 0:
+        B = cfg.total_batch_size // (T * rt.world_size)  # more ranks than the batch needs: split its rows
     if cfg.total_batch_size % (B * T * rt.world_size):
         raise SystemExit(f"total_batch_size {cfg.total_batch_size} is not a multiple of B*T*world_size")
     grad_accum = cfg.total_batch_size // (B * T * rt.world_size)
@@ -451,7 +453,7 @@ def main(argv: list[str] | None = None) -> None:
                 "lr": f"{lr:.2e}",
                 "norm": f"{float(norm):.2f}",
                 "tok/s": f"{cfg.total_batch_size / dt:,.0f}",
-                "MFU": f"{100 * flops_step / dt / peak:.1f}%",
+                "MFU": f"{100 * flops_step / dt / (peak * rt.world_size):.1f}%",  # peak is per device
             },
         )
         last = step == cfg.max_steps
