@@ -1,15 +1,17 @@
 """One rank of the DDP spec test (spec/test_training.py::test_ddp_matches_single_process).
 
-Run as ``python -m spec.ddp_worker JOB RANK``: it joins a gloo process group through a
-rendezvous file (no torchrun, no network beyond loopback), trains an implementation's GPT
-under DistributedDataParallel on its rank's slice of the data, and saves its losses,
-gradients and weights for the parent test to compare with a single-process run.
+``run_ranks`` starts the ranks as forked processes (spawned where fork is unavailable): forking
+skips re-importing torch, which costs seconds per process on a busy CI box. Each rank joins a
+gloo process group through a rendezvous file (no torchrun, no network beyond loopback), trains
+an implementation's GPT under DistributedDataParallel on its rank's slice of the data, and
+saves its losses, gradients and weights for the parent test to compare with one process.
 """
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
-import sys
+import traceback
 from pathlib import Path
 
 import torch
@@ -17,6 +19,38 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 
 from .registry import ImplRef, import_impl
+
+
+def run_ranks(job_file: Path, world_size: int, timeout: float = 120) -> list[str]:
+    """Run every rank to completion; return each rank's error ('' when it succeeded)."""
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    procs = [ctx.Process(target=_rank_main, args=(job_file, rank)) for rank in range(world_size)]
+    for p in procs:
+        p.start()
+    errors = []
+    for rank, p in enumerate(procs):
+        p.join(timeout)
+        if p.is_alive():
+            p.kill()
+            errors.append(
+                f"rank {rank} did not finish within {timeout:.0f} s (a collective waiting for the other rank?)"
+            )
+            continue
+        error_file = job_file.with_name(f"rank{rank}.err")
+        errors.append(
+            error_file.read_text() if error_file.exists() else "" if p.exitcode == 0 else f"exit {p.exitcode}"
+        )
+    return errors
+
+
+def _rank_main(job_file: Path, rank: int) -> None:
+    os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")  # loopback only
+    torch.set_num_threads(1)  # two ranks share the CI box's cores
+    try:
+        run_rank(job_file, rank)
+    except BaseException:
+        job_file.with_name(f"rank{rank}.err").write_text(traceback.format_exc())
+        os._exit(1)
 
 
 def run_rank(job_file: Path, rank: int) -> None:
@@ -46,9 +80,3 @@ def run_rank(job_file: Path, rank: int) -> None:
         torch.save(result, job_file.with_name(f"rank{rank}.pt"))
     finally:
         dist.destroy_process_group()
-
-
-if __name__ == "__main__":
-    os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")  # loopback only
-    torch.set_num_threads(1)  # two ranks share the CI box's cores
-    run_rank(Path(sys.argv[1]), int(sys.argv[2]))
