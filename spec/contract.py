@@ -15,7 +15,12 @@ EXPORTS: dict[str, int] = {
     # --- week 4: the tokenizer ---
     "Tokenizer": 4,
     # --- weeks 5-6: data and training ---
-    #
+    "DataLoader": 5,
+    "configure_optimizers": 6,
+    "get_lr": 6,
+    "train_step": 6,
+    "save_checkpoint": 6,
+    "load_checkpoint": 6,
 }
 
 WEEKS: dict[int, str] = {

@@ -7,7 +7,10 @@ the contract's parameter names, transposing HF's Conv1D (in, out) weights.
 
 from __future__ import annotations
 
+import math
+
 import torch
+import torch.nn.functional as F
 from torch import nn
 from transformers import GPT2Config, GPT2LMHeadModel
 from transformers.models.gpt2.modeling_gpt2 import GPT2MLP, GPT2Attention, GPT2Block
@@ -135,3 +138,50 @@ def load_into(module: nn.Module, hf_module: nn.Module, *, what: str) -> nn.Modul
         for name, tensor in state.items():
             params[name].copy_(tensor)
     return module
+
+
+# ---------------------------------------------------------------- training oracle
+
+
+def cosine_lr(step: int, max_lr: float, min_lr: float, warmup_steps: int, max_steps: int) -> float:
+    """The contract's schedule, written independently of any implementation."""
+    if step < warmup_steps:
+        return max_lr * (step + 1) / warmup_steps
+    if step >= max_steps:
+        return min_lr
+    progress = (step - warmup_steps) / (max_steps - warmup_steps)
+    return min_lr + (max_lr - min_lr) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def hf_training_losses(
+    hf: GPT2LMHeadModel, tokens: torch.Tensor, *, B: int, T: int, micro_steps: int, steps: int, recipe: dict
+) -> list[float]:
+    """Train an HF GPT2LMHeadModel with plain torch pieces (AdamW, clip_grad_norm_) on the contract's
+    batches, and return the loss of each step: the trajectory an implementation must reproduce.
+
+    ``recipe`` holds weight_decay, max_lr, min_lr, warmup_steps, max_steps, max_norm.
+    """
+    params = list(hf.parameters())
+    groups = [
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": recipe["weight_decay"]},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=recipe["max_lr"], betas=(0.9, 0.95), eps=1e-8)
+    n, position, losses = len(tokens), 0, []
+    for step in range(steps):
+        lr = cosine_lr(step, recipe["max_lr"], recipe["min_lr"], recipe["warmup_steps"], recipe["max_steps"])
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        optimizer.zero_grad()
+        total = 0.0
+        for _ in range(micro_steps):
+            buf = tokens[(position + torch.arange(B * T + 1)) % n]
+            position += B * T
+            logits = hf(buf[:-1].view(B, T)).logits  # HF's own loss would shift the labels again
+            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), buf[1:].view(-1)) / micro_steps
+            loss.backward()
+            total += loss.item()
+        torch.nn.utils.clip_grad_norm_(params, recipe["max_norm"])
+        optimizer.step()
+        losses.append(total)
+    return losses

@@ -32,6 +32,8 @@ SECTION_SPECS: dict[str, tuple[str, ...]] = {
     "loss": ("spec/test_gpt.py",),
     "generate": ("spec/test_generate.py",),
     "tokenizer": ("spec/test_tokenizer.py",),
+    "data": ("spec/test_data.py",),
+    "training": ("spec/test_training.py",),
 }
 
 

@@ -7,9 +7,25 @@ Keep these exports: the spec imports exactly these names from your package.
 from .attention import CausalSelfAttention
 from .block import Block
 from .config import GPTConfig
+from .data import DataLoader
 from .gpt import GPT
 from .layernorm import LayerNorm
 from .mlp import MLP
 from .tokenizer import Tokenizer
+from .training import configure_optimizers, get_lr, load_checkpoint, save_checkpoint, train_step
 
-__all__ = ["GPT", "MLP", "Block", "CausalSelfAttention", "GPTConfig", "LayerNorm", "Tokenizer"]
+__all__ = [
+    "GPT",
+    "MLP",
+    "Block",
+    "CausalSelfAttention",
+    "DataLoader",
+    "GPTConfig",
+    "LayerNorm",
+    "Tokenizer",
+    "configure_optimizers",
+    "get_lr",
+    "load_checkpoint",
+    "save_checkpoint",
+    "train_step",
+]

@@ -1,0 +1,82 @@
+"""One rank of the DDP spec test (spec/test_training.py::test_ddp_matches_single_process).
+
+``run_ranks`` starts the ranks as forked processes (spawned where fork is unavailable): forking
+skips re-importing torch, which costs seconds per process on a busy CI box. Each rank joins a
+gloo process group through a rendezvous file (no torchrun, no network beyond loopback), trains
+an implementation's GPT under DistributedDataParallel on its rank's slice of the data, and
+saves its losses, gradients and weights for the parent test to compare with one process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import traceback
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+from .registry import ImplRef, import_impl
+
+
+def run_ranks(job_file: Path, world_size: int, timeout: float = 120) -> list[str]:
+    """Run every rank to completion; return each rank's error ('' when it succeeded)."""
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    procs = [ctx.Process(target=_rank_main, args=(job_file, rank)) for rank in range(world_size)]
+    for p in procs:
+        p.start()
+    errors = []
+    for rank, p in enumerate(procs):
+        p.join(timeout)
+        if p.is_alive():
+            p.kill()
+            errors.append(
+                f"rank {rank} did not finish within {timeout:.0f} s (a collective waiting for the other rank?)"
+            )
+            continue
+        error_file = job_file.with_name(f"rank{rank}.err")
+        errors.append(
+            error_file.read_text() if error_file.exists() else "" if p.exitcode == 0 else f"exit {p.exitcode}"
+        )
+    return errors
+
+
+def _rank_main(job_file: Path, rank: int) -> None:
+    os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")  # loopback only
+    torch.set_num_threads(1)  # two ranks share the CI box's cores
+    try:
+        run_rank(job_file, rank)
+    except BaseException:
+        job_file.with_name(f"rank{rank}.err").write_text(traceback.format_exc())
+        os._exit(1)
+
+
+def run_rank(job_file: Path, rank: int) -> None:
+    job = torch.load(job_file, weights_only=False)
+    impl = import_impl(ImplRef(job["impl_name"], Path(job["impl_path"])))
+    world_size = job["world_size"]
+    dist.init_process_group("gloo", init_method=f"file://{job['rendezvous']}", rank=rank, world_size=world_size)
+    try:
+        torch.manual_seed(0)
+        model = impl.GPT(impl.GPTConfig(**job["config"])).to(torch.float64)
+        model.load_state_dict(job["state"])
+        ddp = DDP(model)
+        optimizer = impl.configure_optimizers(ddp, **job["optimizer"])
+        loader = impl.DataLoader(job["tokens"], job["B"] // world_size, job["T"], rank=rank, world_size=world_size)
+        losses, norms = [], []
+        for _ in range(job["steps"]):
+            batches = [loader.next_batch() for _ in range(job["micro_steps"])]
+            loss, norm = impl.train_step(ddp, optimizer, batches, job["max_norm"])
+            losses.append(float(loss))
+            norms.append(float(norm))
+        result = {
+            "losses": losses,
+            "norms": norms,
+            "grads": {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None},
+            "weights": {n: p.detach().clone() for n, p in model.named_parameters()},
+        }
+        torch.save(result, job_file.with_name(f"rank{rank}.pt"))
+    finally:
+        dist.destroy_process_group()

@@ -1,0 +1,130 @@
+"""Week 5: the data loader (``DataLoader``).
+
+Contract: ``DataLoader(tokens, B, T, rank=0, world_size=1).next_batch() -> (x, y)``, both (B, T)
+int64. The tokens are an endless stream: batch i of rank r is stream positions
+``[(i*W + r)*B*T, (i*W + r + 1)*B*T + 1)`` modulo ``len(tokens)``, split into x (all but the last)
+and y (all but the first). No token is ever skipped, at the end of the data or anywhere else.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from .assertions import assert_equal
+
+pytestmark = pytest.mark.week5
+
+STREAM_HINT = (
+    "batch i of rank r must be stream positions [(i*W + r)*B*T, (i*W + r + 1)*B*T + 1) taken modulo "
+    "len(tokens): x = buf[:-1].view(B, T), y = buf[1:].view(B, T); advance by B*T*world_size per call and, "
+    "at the end of the data, continue from the start without dropping the tail"
+)
+
+
+def expected_batch(tokens: torch.Tensor, B: int, T: int, i: int, rank: int = 0, world_size: int = 1):
+    """What the contract says batch ``i`` of ``rank`` is (written as plainly as possible)."""
+    start = (i * world_size + rank) * B * T
+    buf = tokens[[(start + k) % len(tokens) for k in range(B * T + 1)]]
+    return buf[:-1].view(B, T), buf[1:].view(B, T)
+
+
+def check_batch(loader, tokens: torch.Tensor, B: int, T: int, i: int, rank: int = 0, world_size: int = 1) -> None:
+    __tracebackhide__ = True
+    x, y = loader.next_batch()
+    want_x, want_y = expected_batch(tokens, B, T, i, rank, world_size)
+    where = f"batch {i} of rank {rank}/{world_size} (B={B}, T={T}, {len(tokens)} tokens)"
+    for name, got in (("x", x), ("y", y)):
+        assert isinstance(got, torch.Tensor), f"{where}: {name} is a {type(got).__name__}, expected a torch.Tensor"
+        assert got.dtype == torch.int64, (
+            f"{where}: {name}.dtype is {got.dtype}; nn.Embedding and cross_entropy want int64"
+        )
+    assert_equal(x, want_x, what=f"x of {where}", hint=STREAM_HINT)
+    assert_equal(
+        y, want_y, what=f"y of {where}", hint="y must be x shifted by one token: y[b, t] is the token after x[b, t]"
+    )
+
+
+def arange_tokens(n: int) -> torch.Tensor:
+    """Token i is i: any wrong position shows up as a wrong value."""
+    return torch.arange(n, dtype=torch.int64)
+
+
+def test_first_batch_is_x_and_y_shifted_by_one(impl):
+    """Clause: next_batch() returns (x, y), both (B, T) int64, x = tokens[0:B*T], y = tokens[1:B*T+1].
+    Catches: y not shifted (y = x), y shifted the wrong way, x and y from different slices, int32 or
+    uint16 outputs, rows laid out column-major."""
+    tokens = arange_tokens(100)
+    check_batch(impl.DataLoader(tokens.tolist(), 3, 5), tokens, 3, 5, 0)
+
+
+def test_consecutive_batches_are_contiguous(impl):
+    """Clause: each call advances by exactly B*T tokens (the last target of one batch is the first input of
+    the next). Catches: advancing by B*T + 1 (skipping a token each batch), by T, or not at all."""
+    tokens = arange_tokens(1000)
+    loader = impl.DataLoader(tokens, 4, 8)
+    for i in range(5):
+        check_batch(loader, tokens, 4, 8, i)
+
+
+def test_wraps_around_without_dropping_tokens(impl):
+    """Clause: at the end of the data the stream continues from the start: the batch that crosses the end
+    holds the tail, then the head, and every later batch keeps the same modulo arithmetic.
+    Catches: IndexError or a short batch at the end, resetting to 0 and dropping the tail (a loader that
+    drops data at a shard boundary), restarting at B*T*rank instead of continuing."""
+    tokens = arange_tokens(37)  # 37 is prime: B*T = 12 never divides it, so every wrap is mid-batch
+    loader = impl.DataLoader(tokens, 3, 4)
+    for i in range(9):  # 9 batches = 108 tokens: the stream wraps twice
+        check_batch(loader, tokens, 3, 4, i)
+
+
+@pytest.mark.parametrize("world_size", [2, 3])
+def test_ranks_read_disjoint_slices(impl, world_size):
+    """Clause: rank r of W reads batch i = stream positions [(i*W + r)*B*T, ...): in rank order, the ranks'
+    batches are the rows of the batch one process with B*W rows reads, and no two ranks share an input.
+    Catches: every rank reading the same data (DDP then trains on 1/W of the data), forgetting the rank
+    offset, advancing by B*T instead of B*T*W (ranks overlap from the second batch on)."""
+    tokens = arange_tokens(400)
+    B, T = 2, 6
+    loaders = [impl.DataLoader(tokens, B, T, rank=r, world_size=world_size) for r in range(world_size)]
+    for i in range(3):
+        seen: set[int] = set()
+        for r, loader in enumerate(loaders):
+            want_x, _ = expected_batch(tokens, B, T, i, r, world_size)
+            x, _ = loader.next_batch()
+            assert_equal(x, want_x, what=f"x of batch {i}, rank {r}/{world_size}", hint=STREAM_HINT)
+            overlap = seen & set(x.flatten().tolist())
+            assert not overlap, f"batch {i}: rank {r} reads tokens {sorted(overlap)[:5]} that a lower rank also read"
+            seen |= set(x.flatten().tolist())
+
+
+@pytest.mark.parametrize("kind", ["numpy-uint16", "torch-uint16"])
+def test_uint16_tokens_do_not_overflow(impl, kind):
+    """Clause: tokens given as uint16 (how nanoGPT stores GPT-2 ids on disk) come out as the same int64 ids.
+    Catches: casting through int16 (ids >= 32768 turn negative), keeping uint16 (nn.Embedding and
+    cross_entropy reject it), arithmetic on uint16 that wraps at 65536."""
+    ids = np.array([0, 1, 32767, 32768, 50256, 65535, 40000, 7, 60000, 12345, 50000], dtype=np.uint16)
+    tokens = ids if kind == "numpy-uint16" else torch.from_numpy(ids.astype(np.int64)).to(torch.uint16)
+    check_batch(impl.DataLoader(tokens, 2, 4), torch.from_numpy(ids.astype(np.int64)), 2, 4, 0)
+
+
+@given(
+    B=st.integers(1, 4),
+    T=st.integers(1, 9),
+    n=st.integers(2, 60),
+    world_size=st.integers(1, 3),
+    data=st.data(),
+)
+def test_any_shape_follows_the_stream(impl, B, T, n, world_size, data):
+    """Clause: for any B, T, world_size and data length >= 2 (even shorter than one batch), every batch of
+    every rank is the contract's slice of the endless stream (Hypothesis picks the sizes).
+    Catches: off-by-one at the end of the data, failure when the data is shorter than B*T + 1, wrap logic
+    that only works for one rank."""
+    rank = data.draw(st.integers(0, world_size - 1), label="rank")
+    tokens = arange_tokens(n) * 7 % 101  # not the identity: an index returned as a token shows up
+    loader = impl.DataLoader(tokens, B, T, rank=rank, world_size=world_size)
+    for i in range(4):
+        check_batch(loader, tokens, B, T, i, rank, world_size)

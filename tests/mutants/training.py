@@ -1,0 +1,145 @@
+"""Mutants of the data loader (week 5) and the training loop (week 6): silent bugs, the loss still goes down."""
+
+from ..mutation import Mutant
+
+MUTANTS = [
+    # ------------------------------------------------------------ week 5: DataLoader
+    Mutant(
+        name="y-not-shifted",
+        file="data.py",
+        old="y = buf[1:].view(B, T)",
+        new="y = buf[:-1].view(B, T)",
+        catches=("test_first_batch_is_x_and_y_shifted_by_one", "test_any_shape_follows_the_stream"),
+        section="data",
+        why="made y a copy of x instead of x shifted by one token: the model learns to copy its input",
+    ),
+    Mutant(
+        name="loader-drops-tail",
+        file="data.py",
+        old="positions = (start + torch.arange(B * T + 1)) % len(self.tokens)",
+        new=(
+            "start %= len(self.tokens)\n"
+            "        if start + B * T + 1 > len(self.tokens):  # not enough left in this shard: restart\n"
+            "            start = 0\n"
+            "        positions = start + torch.arange(B * T + 1)"
+        ),
+        catches=("test_wraps_around_without_dropping_tokens", "test_any_shape_follows_the_stream"),
+        section="data",
+        why="restarted at the beginning when a batch did not fit, dropping the data at the shard boundary",
+    ),
+    Mutant(
+        name="uint16-through-int16",
+        file="data.py",
+        old="np.asarray(tokens).astype(np.int64)",
+        new="np.asarray(tokens).astype(np.int16).astype(np.int64)",
+        catches=("test_uint16_tokens_do_not_overflow",),
+        section="data",
+        why="converted the uint16 token file through int16: ids >= 32768 become negative",
+    ),
+    Mutant(
+        name="ranks-overlap",
+        file="data.py",
+        old="start = (self.batches * self.world_size + self.rank) * B * T",
+        new="start = (self.batches + self.rank) * B * T",
+        catches=("test_ranks_read_disjoint_slices", "test_any_shape_follows_the_stream"),
+        section="data",
+        why="offset each rank but advanced by B*T instead of B*T*world_size: ranks re-read each other's data",
+    ),
+    # ------------------------------------------------------------ week 6: optimizer and schedule
+    Mutant(
+        name="decay-every-parameter",
+        file="training.py",
+        old='{"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}',
+        new='{"params": [p for p in params if p.dim() < 2], "weight_decay": weight_decay}',
+        catches=("test_weight_decay_on_matrices_only", "test_ten_step_loss_trajectory_matches_reference"),
+        section="training",
+        why="applied weight decay to biases and LayerNorm gains too",
+    ),
+    Mutant(
+        name="no-warmup",
+        file="training.py",
+        old="    if step < warmup_steps:\n        return max_lr * (step + 1) / warmup_steps\n",
+        new="    warmup_steps = 0  # straight into the cosine\n",
+        catches=(
+            "test_lr_at_key_steps",
+            "test_lr_schedule_everywhere",
+            "test_ten_step_loss_trajectory_matches_reference",
+        ),
+        section="training",
+        why="left out the linear warmup: the first steps run at max_lr",
+    ),
+    Mutant(
+        name="lr-decays-to-zero",
+        file="training.py",
+        old="return min_lr + coeff * (max_lr - min_lr)",
+        new="return coeff * max_lr",
+        catches=("test_lr_at_key_steps", "test_lr_schedule_everywhere"),
+        section="training",
+        why="decayed the cosine to 0 instead of to min_lr",
+    ),
+    # ------------------------------------------------------------ week 6: train_step
+    Mutant(
+        name="accumulation-not-divided",
+        file="training.py",
+        old="loss = loss / n\n",
+        new="",
+        catches=("test_accumulation_equals_one_big_batch", "test_ten_step_loss_trajectory_matches_reference"),
+        section="training",
+        why="accumulated gradients over micro-batches without dividing the loss by their number",
+    ),
+    Mutant(
+        name="clip-after-step",
+        file="training.py",
+        old="    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n    optimizer.step()\n",
+        new="    optimizer.step()\n    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n",
+        catches=("test_clipping_equals_clip_grad_norm",),
+        section="training",
+        why="clipped the gradients after optimizer.step(), so the update used the raw gradient",
+    ),
+    Mutant(
+        name="no-zero-grad",
+        file="training.py",
+        old="    optimizer.zero_grad(set_to_none=True)\n",
+        new="",
+        catches=("test_gradients_do_not_leak_between_steps", "test_ten_step_loss_trajectory_matches_reference"),
+        section="training",
+        why="never zeroed the gradients: every step adds the gradients of all previous steps",
+    ),
+    Mutant(
+        name="ddp-loss-from-one-rank",
+        file="training.py",
+        old="loss_accum = loss_accum / dist.get_world_size()",
+        new="loss_accum = loss_accum",
+        catches=("test_ddp_matches_single_process",),
+        section="training",
+        why="summed the logged loss over ranks without dividing by the world size",
+    ),
+    # ------------------------------------------------------------ week 6: checkpoints
+    Mutant(
+        name="checkpoint-without-optimizer",
+        file="training.py",
+        old='    optimizer.load_state_dict(state["optimizer"])\n',
+        new="",
+        catches=("test_resume_equals_uninterrupted",),
+        section="training",
+        why="did not restore the optimizer: AdamW's moments restart from zero after a resume",
+    ),
+    Mutant(
+        name="checkpoint-without-loader",
+        file="training.py",
+        old='    loader.load_state_dict(state["loader"])\n',
+        new="",
+        catches=("test_resume_equals_uninterrupted",),
+        section="training",
+        why="did not restore the loader position: the resumed run re-reads the first batches",
+    ),
+    Mutant(
+        name="checkpoint-without-rng",
+        file="training.py",
+        old='    torch.set_rng_state(state["rng"]["torch"].cpu())\n',
+        new="",
+        catches=("test_checkpoint_restores_rng_state",),
+        section="training",
+        why="did not restore the RNG state: sampling after a resume differs",
+    ),
+]
