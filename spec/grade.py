@@ -28,7 +28,7 @@ from pathlib import Path
 from . import points as pts
 from .contract import WEEKS
 from .registry import IMPLS_DIR, ROOT, SelectionError, available, resolve
-from .sandbox import exceptions_for, static_violations
+from .sandbox import exceptions_for, never_loaded, static_violations
 
 # The command CI runs (.github/workflows/grade.yml runs exactly this; tests/ check it).
 CI_COMMAND = "python -m spec.grade --changed origin/main --out grade-report"
@@ -274,6 +274,10 @@ def grade_one(
 ) -> Grade:
     grade = Grade(name, str(path))
     weeks = sorted({t["week"] for t in expected if t["week"] is not None})
+    ignored = never_loaded(path)
+    if ignored:
+        names = ", ".join(str(p.relative_to(path)) for p in ignored)
+        grade.notes.append(f"ignored, never loaded by the grader (it runs its own spec with --noconftest): {names}")
     if static_check:
         found = static_violations(path, exceptions_for(path, IMPLS_DIR))
         if found:
@@ -307,12 +311,16 @@ def _verdict(run: ChildRun, expected: list[dict], by_key: dict[str, dict], limit
         return "grader-error", f"the spec could not be collected (exit {run.returncode}): {_last_line(run)}"
     if "import_error" in kinds:
         message = next(r["message"] for r in run.records if r["t"] == "import_error")
+        message = message.replace("implementation 'impl' failed to import: ", "failed to import: ")
         status = "syntax-error" if "SyntaxError" in message else "import-error"
         return status, message
     if run.returncode is None:
         return "timeout", f"exceeded the per-implementation limit of {limits.impl_seconds:g} s{running}"
     if "imported" not in kinds:
-        return "exit-at-import", f"the process ended while importing the implementation ({_how(run)})"
+        return (
+            "exit-at-import",
+            f"the process ended while importing the implementation: os._exit/exit/signal ({_how(run)})",
+        )
     if "finished" not in kinds:
         return "crash", f"the process ended before the spec finished ({_how(run)}){running}"
     missing = [t["key"] for t in expected if t["key"] not in by_key]
@@ -324,9 +332,8 @@ def _verdict(run: ChildRun, expected: list[dict], by_key: dict[str, dict], limit
 def _how(run: ChildRun) -> str:
     code = run.returncode
     if code is not None and code < 0:
-        how = f"killed by {signal.Signals(-code).name}"
-    else:
-        how = f"exit code {code}"
+        return f"killed by {signal.Signals(-code).name}"  # its output is a fault handler's dump: no clue there
+    how = f"exit code {code}"
     text = run.stderr_tail
     if any(s in text for s in ("MemoryError", "bad_alloc", "can't allocate memory", "Cannot allocate memory")):
         how += ", out of memory (limit reached)"

@@ -72,11 +72,23 @@ def exceptions_for(impl_path: Path, impls_dir: Path) -> frozenset[str]:
 # ---------------------------------------------------------------- static check
 
 
+# Files the grader never loads from an implementation directory (it runs pytest with
+# --noconftest on its own spec tree): they are listed in the grade's notes, not checked.
+NEVER_LOADED = ("conftest.py", "test_*.py", "*_test.py")
+
+
+def never_loaded(package: Path) -> list[Path]:
+    return sorted({p for pattern in NEVER_LOADED for p in package.rglob(pattern)})
+
+
 def static_violations(package: Path, exceptions: frozenset[str] = frozenset()) -> list[Violation]:
     """Every forbidden import or dynamic-import trick in the package's .py files (a syntax error
-    is not reported here: importing reports it, with its line)."""
+    is not reported here: importing reports it, with its line). Files the grader never loads
+    (conftest.py, test files) are skipped: if the package imports one itself, the run-time
+    guard sees its imports."""
     found: list[Violation] = []
-    for file in sorted(package.rglob("*.py")):
+    skipped = set(never_loaded(package))
+    for file in sorted(set(package.rglob("*.py")) - skipped):
         try:
             tree = ast.parse(file.read_bytes(), filename=str(file))
         except (SyntaxError, ValueError):
@@ -104,6 +116,8 @@ def _imported(node: ast.AST) -> Iterable[str]:
 def _dynamic(node: ast.AST) -> str | None:
     if isinstance(node, ast.Name) and node.id in DYNAMIC_NAMES:
         return node.id
+    if isinstance(node, ast.Attribute) and node.attr == "sys":  # os.sys.modules and friends
+        return "<module>.sys"
     if isinstance(node, ast.Attribute) and node.attr in DYNAMIC_ATTRIBUTES:
         if isinstance(node.value, ast.Name) and node.value.id == "sys":
             return f"sys.{node.attr}"
@@ -172,7 +186,16 @@ GUARDED_MODULE_PREFIXES = (
     "functools",
 )
 # submodules of torch that are mutable registries, not comparisons
-_SKIP = ("torch._dynamo", "torch._inductor", "torch.fx", "torch._library", "torch._ops", "torch.library", "torch.utils")
+_SKIP = (
+    "torch.distributed",
+    "torch._dynamo",
+    "torch._inductor",
+    "torch.fx",
+    "torch._library",
+    "torch._ops",
+    "torch.library",
+    "torch.utils",
+)
 
 
 def _guarded_modules() -> list[types.ModuleType]:
@@ -195,15 +218,20 @@ def _is_code(value: object) -> bool:
 class Integrity:
     """Identity snapshot of the functions and classes the spec compares with (torch, numpy,
     pytest internals, the spec's own helpers, HF's GPT-2) and of the methods of their classes,
-    taken before the implementation is imported. ``changed()`` names what was replaced since."""
+    taken before the implementation is imported. ``changed()`` names what was replaced since,
+    and also catches a method *added* to a guarded class to shadow an inherited one
+    (``torch.Tensor.__sub__ = ...`` lands in Tensor's own dict, not in TensorBase's)."""
 
     def __init__(self) -> None:
-        self.snapshot: list[tuple[str, dict, str, object]] = []
+        self.snapshot: list[tuple[str, object, str, object]] = []
+        self.classes: list[tuple[str, type, frozenset[str], frozenset[str]]] = []
         seen: set[int] = set()
         for module in _guarded_modules():
             self._take(module.__name__, vars(module), seen, classes_of=module.__name__)
         for cls in _tensor_classes():
-            self._take(f"{cls.__module__}.{cls.__qualname__}", vars(cls), seen, classes_of=None)
+            if id(cls) not in seen:
+                seen.add(id(cls))
+                self._take_class(f"{cls.__module__}.{cls.__qualname__}", cls, seen)
 
     def _take(self, label: str, namespace, seen: set[int], classes_of: str | None) -> None:
         for key, value in list(namespace.items()):
@@ -215,16 +243,20 @@ class Integrity:
             if classes_of and isinstance(value, type) and id(value) not in seen:
                 if getattr(value, "__module__", None) == classes_of:
                     seen.add(id(value))
-                    self._take(f"{label}.{key}", value.__dict__, seen, classes_of=None)
+                    self._take_class(f"{label}.{key}", value, seen)
+
+    def _take_class(self, label: str, cls: type, seen: set[int]) -> None:
+        self._take(label, cls.__dict__, seen, classes_of=None)
+        inherited = frozenset(name for base in cls.__mro__[1:] for name in vars(base))
+        self.classes.append((label, cls, frozenset(cls.__dict__), inherited))
 
     def changed(self, limit: int = 5) -> list[str]:
-        out = []
-        for label, namespace, key, value in self.snapshot:
-            if namespace.get(key, _MISSING) is not value:
-                out.append(f"{label}.{key}")
-                if len(out) >= limit:
-                    break
-        return out
+        out = [f"{label}.{key}" for label, ns, key, value in self.snapshot if ns.get(key, _MISSING) is not value]
+        for label, cls, own, inherited in self.classes:
+            for key in cls.__dict__.keys() - own:
+                if key in inherited and (not key.startswith("__") or key in _DUNDERS):
+                    out.append(f"{label}.{key}")
+        return out[:limit]
 
 
 _MISSING = object()
