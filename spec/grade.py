@@ -354,9 +354,8 @@ def _finish(
     for t in expected:
         r = by_key.get(t["key"])
         outcome = r["outcome"] if r else ("not run" if grade.graded else grade.status)
-        results.append(
-            TestResult(t["key"], t["week"], outcome, r["message"] if r else grade.reason, r["seconds"] if r else 0.0)
-        )
+        seconds = round(r["seconds"], 3) if r else 0.0
+        results.append(TestResult(t["key"], t["week"], outcome, r["message"] if r else grade.reason, seconds))
     grade.weeks = pts.week_scores([(t.week, t.outcome) for t in results], weeks)
     for t in results:
         ws = grade.weeks.get(t.week)
