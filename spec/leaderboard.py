@@ -192,7 +192,7 @@ PAGE = """<!doctype html>
 body {{ font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ padding: .45rem .6rem; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }}
-td.num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
 th button {{ all: unset; cursor: pointer; font-weight: 600; }}
 th[aria-sort=ascending] button::after {{ content: " ▲"; }}
 th[aria-sort=descending] button::after {{ content: " ▼"; }}
