@@ -218,3 +218,19 @@ def test_workflow_runs_the_ci_command() -> None:
     runs = "\n".join(s.get("run", "") for s in steps)
     assert g.CI_COMMAND in runs
     assert g.CI_COMMAND in (ROOT / "docs" / "GRADING.md").read_text()
+
+
+def test_scaffold_new_implementation(tmp_path: Path) -> None:
+    """`python -m spec new` copies the template and writes a README of the weeks read from the contract."""
+    from spec.__main__ import new
+
+    dest = new("alice", impls_dir=tmp_path)
+    assert (dest / "__init__.py").read_text() == (ROOT / "impls" / "template" / "__init__.py").read_text()
+    readme = (dest / "README.md").read_text()
+    assert all(topic in readme for topic in WEEKS.values())
+    assert "`CausalSelfAttention`" in readme and "`attention.py`" in readme and "spec/test_attention.py" in readme
+    assert not static_violations(dest)
+    with pytest.raises(ValueError, match="already exists"):
+        new("alice", impls_dir=tmp_path)
+    with pytest.raises(ValueError, match="lowercase"):
+        new("../evil", impls_dir=tmp_path)
