@@ -282,13 +282,22 @@ def grade_one(
         found = static_violations(path, exceptions_for(path, IMPLS_DIR))
         if found:
             grade.status = "forbidden-import"
-            grade.reason = "forbidden import (static check): " + "; ".join(str(v) for v in found[:5])
+            grade.reason = "forbidden import (static check): " + _group_violations(found)
             return _finish(grade, expected, {}, weeks)
     run = run_child("grade", path, spec, pytest_args, limits, threads, workdir)
     grade.seconds = round(run.seconds, 2)
     by_key = {r["key"]: r for r in run.records if r["t"] == "test"}
     grade.status, grade.reason = _verdict(run, expected, by_key, limits)
+    grade.reason = grade.reason.replace(f"{path.parent}/", "")  # paths relative to the submission's folder
     return _finish(grade, expected, by_key if grade.graded else {}, weeks, run)
+
+
+def _group_violations(found: list) -> str:
+    """'transformers (a/__init__.py:3), reference (a/x.py:6): the answer key...; numpy2 (...): not allowed...'"""
+    by_why: dict[str, list[str]] = {}
+    for v in found[:8]:
+        by_why.setdefault(v.why, []).append(f"{v.module} ({v.where})")
+    return "; ".join(f"{', '.join(items)}: {why}" for why, items in by_why.items())
 
 
 def _verdict(run: ChildRun, expected: list[dict], by_key: dict[str, dict], limits: Limits) -> tuple[str, str]:
@@ -313,6 +322,8 @@ def _verdict(run: ChildRun, expected: list[dict], by_key: dict[str, dict], limit
         message = next(r["message"] for r in run.records if r["t"] == "import_error")
         message = message.replace("implementation 'impl' failed to import: ", "failed to import: ")
         status = "syntax-error" if "SyntaxError" in message else "import-error"
+        if "MemoryError" in message:
+            status, message = "out-of-memory", f"{message} (limit: {limits.memory_mb} MiB of address space)"
         return status, message
     if run.returncode is None:
         return "timeout", f"exceeded the per-implementation limit of {limits.impl_seconds:g} s{running}"

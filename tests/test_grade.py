@@ -42,6 +42,7 @@ EXPECTED = {
     "fake_output": ("graded", ""),
     "forge_channel": ("tampering", "did not write"),
     "syntax_error": ("syntax-error", "config.py"),
+    "memory_hog": ("out-of-memory", "MemoryError"),
 }
 
 
