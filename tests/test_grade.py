@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "hostile"
 SPEC = ["spec/test_config.py"]
 ONE_TEST = ["-k", "test_defaults_are_gpt2_small"]
-LIMITS = g.Limits(test_seconds=3, impl_seconds=30, memory_mb=8192)
+LIMITS = g.Limits(test_seconds=3, impl_seconds=90, memory_mb=8192)  # 90 s: startup is slow on a loaded box
 
 # implementation -> (status, words the reason must contain)
 EXPECTED = {
