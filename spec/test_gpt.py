@@ -15,6 +15,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from . import diagnose
 from .assertions import assert_close
 from .oracles import CONV1D_WEIGHTS, GPT2_SMALL, TINY, hf_lm, load_into
 
@@ -86,6 +87,8 @@ def test_parity_with_hf(impl, shape_name, dtype):
                 what=f"dloss/d{name}",
                 hint="wte's gradient must include lm_head's: tie them (same Parameter)",
             )
+    except AssertionError as exc:  # say which component diverges first, and which known bug it looks like
+        raise AssertionError(f"{exc}\n{diagnose.explain(ours, hf, idx, targets)}") from None
     finally:
         hf.zero_grad(set_to_none=True)
         hf.float()

@@ -1,0 +1,507 @@
+"""The grader: ``python -m spec.grade --impl NAME|PATH|list|all``.
+
+Each implementation is graded in its own fresh interpreter (spec/gradechild.py) running the
+grader's own spec tree, with a wall-time limit per test and per implementation and a memory
+limit; several run at once when there are cores for them. Results come only from the
+grader's own records, never from what a submission prints or writes. The reports
+(JSON, JUnit XML, Gradescope results.json, Markdown) are written by spec/reports.py.
+See docs/GRADING.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import points as pts
+from .contract import WEEKS
+from .registry import IMPLS_DIR, ROOT, SelectionError, available, resolve
+from .sandbox import exceptions_for, never_loaded, static_violations
+
+# The command CI runs (.github/workflows/grade.yml runs exactly this; tests/ check it).
+CI_COMMAND = "python -m spec.grade --changed origin/main --out grade-report"
+
+# What the graded interpreter runs: ``-I`` ignores PYTHON* variables, the user site and the
+# current directory, so the only code on sys.path besides site-packages is the grader's tree.
+BOOT = "import sys; sys.path.insert(0, {root!r}); import spec.gradechild as g; sys.exit(g.main())"
+STATUS_GRADED = "graded"
+# Exit codes: the JSON report carries the same number and the rule that produced it.
+EXIT_OK, EXIT_FAILURES, EXIT_UNGRADABLE, EXIT_USAGE = 0, 1, 2, 4
+EXIT_MEANING = {
+    EXIT_OK: "every implementation was graded and no test failed (not implemented is not a failure)",
+    EXIT_FAILURES: "every implementation was graded, and some test failed, errored or timed out",
+    EXIT_UNGRADABLE: "at least one implementation could not be graded or was disqualified (score 0)",
+    EXIT_USAGE: "usage error: nothing was graded",
+}
+FAILING_OUTCOMES = frozenset({"failed", "error", "timeout"})
+
+
+@dataclass
+class Limits:
+    test_seconds: float = 120.0
+    impl_seconds: float = 900.0
+    memory_mb: int = 8192
+
+
+@dataclass
+class TestResult:
+    key: str  # node id with the implementation's id as "impl": spec/test_gpt.py::test_x[impl-tiny-fp32]
+    week: int | None
+    outcome: str  # passed failed error timeout skipped "not implemented" "not graded here" xfailed xpassed
+    message: str = ""
+    seconds: float = 0.0
+    points: float = 0.0
+    max_points: float = 0.0
+
+
+@dataclass
+class Grade:
+    name: str
+    path: str
+    status: str = STATUS_GRADED  # or: forbidden-import, import-error, exit-at-import, crash, timeout, tampering, ...
+    reason: str = ""
+    score: float = 0.0
+    max_score: float = 0.0
+    weeks: dict[int, pts.WeekScore] = field(default_factory=dict)
+    tests: list[TestResult] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def graded(self) -> bool:
+        return self.status == STATUS_GRADED
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["weeks"] = {str(w): asdict(s) for w, s in self.weeks.items()}
+        return d
+
+
+@dataclass
+class Run:
+    grades: list[Grade]
+    weeks: list[int]
+    spec: list[str]
+    seconds: float
+    exit_code: int = EXIT_OK
+
+    def to_json(self) -> dict:
+        return {
+            "schema": "gpt2spec-grade/1",
+            "exit_code": self.exit_code,
+            "exit_meaning": EXIT_MEANING[self.exit_code],
+            "seconds": round(self.seconds, 2),
+            "spec": self.spec,
+            "points": {str(w): pts.POINTS.get(w, 0.0) for w in self.weeks},
+            "weeks": {str(w): WEEKS.get(w, "") for w in self.weeks},
+            "implementations": [g.to_json() for g in self.grades],
+        }
+
+
+def exit_code(grades: list[Grade]) -> int:
+    """The single rule linking the report to the process's exit status (see EXIT_MEANING)."""
+    if not grades or any(not g.graded for g in grades):
+        return EXIT_UNGRADABLE
+    if any(t.outcome in FAILING_OUTCOMES for g in grades for t in g.tests):
+        return EXIT_FAILURES
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- one graded interpreter
+
+
+@dataclass
+class ChildRun:
+    records: list[dict]
+    forged: int
+    returncode: int | None  # None: killed at the per-implementation limit
+    stderr_tail: str
+    seconds: float
+
+
+def run_child(
+    mode: str,
+    impl_path: Path | None,
+    spec: list[str],
+    pytest_args: list[str],
+    limits: Limits,
+    threads: int,
+    workdir: Path,
+) -> ChildRun:
+    """Run spec/gradechild.py in a fresh ``python -I`` and read back the records it wrote."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    private = Path(tempfile.mkdtemp(prefix="gpt2spec-grader-"))  # results: a dir the submission is not told of
+    results = private / f"{secrets.token_hex(8)}.jsonl"
+    nonce = secrets.token_hex(16)
+    settings = {
+        "mode": mode,
+        "root": str(ROOT),
+        "impl_path": str(impl_path) if impl_path else "",
+        "exceptions": sorted(exceptions_for(impl_path, IMPLS_DIR)) if impl_path else [],
+        "spec": spec,
+        "pytest_args": pytest_args,
+        "results": str(results),
+        "nonce": nonce,
+        "timeout_test": limits.test_seconds,
+        "memory_mb": limits.memory_mb,
+        "threads": threads,
+    }
+    env = _child_env(threads)
+    log = workdir / "output.log"  # what the submission printed: shown in reasons, never parsed for results
+    start = time.monotonic()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-c", BOOT.format(root=str(ROOT))],
+            stdin=subprocess.PIPE,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
+            env=env,
+            start_new_session=True,
+        )
+        try:
+            proc.stdin.write((json.dumps(settings) + "\n").encode())
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        try:
+            returncode: int | None = proc.wait(timeout=limits.impl_seconds)
+        except subprocess.TimeoutExpired:
+            returncode = None
+        _kill_group(proc)
+    seconds = time.monotonic() - start
+    records, forged = _read_records(results, nonce)
+    shutil.rmtree(private, ignore_errors=True)
+    return ChildRun(records, forged, returncode, _tail(log), seconds)
+
+
+def _child_env(threads: int) -> dict[str, str]:
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "HF_HOME", "XDG_CACHE_HOME", "TIKTOKEN_CACHE_DIR")
+    env = {k: os.environ[k] for k in keep if k in os.environ}
+    env.update(
+        PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        HYPOTHESIS_PROFILE="ci",
+        OMP_NUM_THREADS=str(threads),
+        MKL_NUM_THREADS=str(threads),
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    return env
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """The child and anything it started (a submission may fork) go together."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def _read_records(path: Path, nonce: str) -> tuple[list[dict], int]:
+    records, forged = [], 0
+    if not path.exists():
+        return records, forged
+    for line in path.read_bytes().splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            forged += 1
+            continue
+        if isinstance(record, dict) and record.pop("nonce", None) == nonce:
+            records.append(record)
+        else:
+            forged += 1
+    return records, forged
+
+
+def _tail(log: Path, lines: int = 15) -> str:
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+# ---------------------------------------------------------------- from records to a grade
+
+
+def spec_paths(spec: list[str]) -> list[str]:
+    """Spec files/dirs as absolute paths inside the grader's own spec/ (never anything else)."""
+    out = []
+    for item in spec:
+        path = (ROOT / item).resolve()
+        if not path.is_relative_to(ROOT / "spec") or not path.exists():
+            raise SelectionError(f"--spec {item}: not a file or directory of the grader's spec/ ({ROOT / 'spec'})")
+        out.append(str(path))
+    return out
+
+
+def collect(spec: list[str], pytest_args: list[str], limits: Limits, workdir: Path) -> list[dict]:
+    """The tests a grading run contains (one entry per test, the implementation's id being "impl")."""
+    run = run_child("collect", None, spec, pytest_args, limits, 1, workdir)
+    finished = [r for r in run.records if r["t"] == "finished"]
+    for record in run.records:
+        if record["t"] == "collected" and record["tests"] and finished and finished[0]["exitstatus"] == 0:
+            return record["tests"]
+    raise RuntimeError(f"the grader could not collect the spec (exit {run.returncode}):\n{run.stderr_tail}")
+
+
+def grade_one(
+    name: str,
+    path: Path,
+    expected: list[dict],
+    spec: list[str],
+    pytest_args: list[str],
+    limits: Limits,
+    threads: int,
+    workdir: Path,
+    static_check: bool = True,
+) -> Grade:
+    grade = Grade(name, str(path))
+    weeks = sorted({t["week"] for t in expected if t["week"] is not None})
+    ignored = never_loaded(path)
+    if ignored:
+        names = ", ".join(str(p.relative_to(path)) for p in ignored)
+        grade.notes.append(f"ignored, never loaded by the grader (it runs its own spec with --noconftest): {names}")
+    if static_check:
+        found = static_violations(path, exceptions_for(path, IMPLS_DIR))
+        if found:
+            grade.status = "forbidden-import"
+            grade.reason = "forbidden import (static check): " + _group_violations(found)
+            return _finish(grade, expected, {}, weeks)
+    run = run_child("grade", path, spec, pytest_args, limits, threads, workdir)
+    grade.seconds = round(run.seconds, 2)
+    by_key = {r["key"]: r for r in run.records if r["t"] == "test"}
+    grade.status, grade.reason = _verdict(run, expected, by_key, limits)
+    grade.reason = grade.reason.replace(f"{path.parent}/", "")  # paths relative to the submission's folder
+    return _finish(grade, expected, by_key if grade.graded else {}, weeks, run)
+
+
+def _group_violations(found: list) -> str:
+    """'transformers (a/__init__.py:3), reference (a/x.py:6): the answer key...; numpy2 (...): not allowed...'"""
+    by_why: dict[str, list[str]] = {}
+    for v in found[:8]:
+        by_why.setdefault(v.why, []).append(f"{v.module} ({v.where})")
+    return "; ".join(f"{', '.join(items)}: {why}" for why, items in by_why.items())
+
+
+def _verdict(run: ChildRun, expected: list[dict], by_key: dict[str, dict], limits: Limits) -> tuple[str, str]:
+    """Why this run earns nothing (status, reason), or (graded, "")."""
+    kinds = {r["t"] for r in run.records}
+    violations = [r for r in run.records if r["t"] == "violation"]
+    tampered = [r for r in run.records if r["t"] == "tampered"]
+    started = [r["key"] for r in run.records if r["t"] == "start"]
+    running = f" while running {started[-1]}" if started and started[-1] not in by_key else ""
+    if run.forged:
+        return "tampering", f"the results channel holds {run.forged} record(s) the grader did not write"
+    if violations:
+        v = violations[0]
+        names = sorted({r["module"] for r in violations})
+        first = f"first at {v['where']}: {v['why']}"
+        return "forbidden-import", f"forbidden import at run time: {', '.join(names)} ({first})"
+    if tampered:
+        return "tampering", "the implementation replaced grader functions: " + ", ".join(tampered[0]["changed"])
+    if "collected" not in kinds:
+        return "grader-error", f"the spec could not be collected (exit {run.returncode}): {_last_line(run)}"
+    if "import_error" in kinds:
+        message = next(r["message"] for r in run.records if r["t"] == "import_error")
+        message = message.replace("implementation 'impl' failed to import: ", "failed to import: ")
+        status = "syntax-error" if "SyntaxError" in message else "import-error"
+        if "MemoryError" in message:
+            status, message = "out-of-memory", f"{message} (limit: {limits.memory_mb} MiB of address space)"
+        return status, message
+    if run.returncode is None:
+        return "timeout", f"exceeded the per-implementation limit of {limits.impl_seconds:g} s{running}"
+    if "imported" not in kinds:
+        return (
+            "exit-at-import",
+            f"the process ended while importing the implementation: os._exit/exit/signal ({_how(run)})",
+        )
+    if "finished" not in kinds:
+        return "crash", f"the process ended before the spec finished ({_how(run)}){running}"
+    missing = [t["key"] for t in expected if t["key"] not in by_key]
+    if missing:
+        return "incomplete", f"{len(missing)} test(s) never reported a result, e.g. {missing[0]}"
+    return STATUS_GRADED, ""
+
+
+def _how(run: ChildRun) -> str:
+    code = run.returncode
+    if code is not None and code < 0:
+        return f"killed by {signal.Signals(-code).name}"  # its output is a fault handler's dump: no clue there
+    how = f"exit code {code}"
+    text = run.stderr_tail
+    if any(s in text for s in ("MemoryError", "bad_alloc", "can't allocate memory", "Cannot allocate memory")):
+        how += ", out of memory (limit reached)"
+    last = _last_line(run)
+    return f"{how}; last output: {last}" if last else how
+
+
+def _last_line(run: ChildRun) -> str:
+    lines = [ln.strip() for ln in run.stderr_tail.splitlines() if ln.strip()]
+    return lines[-1][:200] if lines else ""
+
+
+def _finish(
+    grade: Grade, expected: list[dict], by_key: dict[str, dict], weeks: list[int], run: ChildRun | None = None
+) -> Grade:
+    """Score the tests (ungraded implementations: every test at 0, with the reason)."""
+    results = []
+    for t in expected:
+        r = by_key.get(t["key"])
+        outcome = r["outcome"] if r else ("not run" if grade.graded else grade.status)
+        seconds = round(r["seconds"], 3) if r else 0.0
+        results.append(TestResult(t["key"], t["week"], outcome, r["message"] if r else grade.reason, seconds))
+    grade.weeks = pts.week_scores([(t.week, t.outcome) for t in results], weeks)
+    for t in results:
+        ws = grade.weeks.get(t.week)
+        if ws is None or t.outcome == pts.NOT_GRADED:
+            continue
+        share = ws.max_points / ws.total if ws.total else 0.0
+        t.max_points = round(share, 4)
+        t.points = t.max_points if t.outcome in pts.EARNS else 0.0
+    if not grade.graded:
+        grade.weeks = {w: pts.WeekScore(w, 0.0, s.max_points, 0, s.total) for w, s in grade.weeks.items()}
+        for t in results:
+            t.points = 0.0
+    grade.tests = results
+    grade.score = round(sum(s.points for s in grade.weeks.values()), 2)
+    grade.max_score = round(sum(s.max_points for s in grade.weeks.values()), 2)
+    counts: dict[str, int] = {}
+    for t in results:
+        counts[t.outcome] = counts.get(t.outcome, 0) + 1
+    grade.counts = counts
+    timeouts = counts.get("timeout", 0)
+    if timeouts:
+        grade.notes.append(f"{timeouts} test(s) hit the per-test limit and earned 0")
+    return grade
+
+
+# ---------------------------------------------------------------- many implementations
+
+
+def grade_all(
+    refs: list[tuple[str, Path]],
+    spec: list[str] | None = None,
+    pytest_args: list[str] | None = None,
+    limits: Limits | None = None,
+    jobs: int | None = None,
+    workdir: Path | None = None,
+    static_check: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> Run:
+    """Grade each implementation in its own interpreter, ``jobs`` at a time."""
+    spec = spec_paths(spec or ["spec"])
+    pytest_args = pytest_args or []
+    limits = limits or Limits()
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(refs) or 1))
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    say = progress or (lambda _msg: None)
+    start = time.monotonic()
+    own_workdir = workdir is None
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="gpt2spec-grade-"))
+    say(f"collecting the spec ({' '.join(spec)}) ...")
+    expected = collect(spec, pytest_args, limits, workdir / "_collect")
+    weeks = sorted({t["week"] for t in expected if t["week"] is not None})
+    say(f"{len(expected)} tests in weeks {', '.join(map(str, weeks))}; {len(refs)} implementation(s), {jobs} at a time")
+    done = 0
+
+    def work(item: tuple[int, tuple[str, Path]]) -> Grade:
+        nonlocal done
+        i, (name, path) = item
+        scratch = workdir / f"{i:03d}-{name}"
+        grade = grade_one(name, path, expected, spec, pytest_args, limits, threads, scratch, static_check)
+        done += 1
+        verdict = f"{grade.score:g}/{grade.max_score:g}" if grade.graded else f"{grade.status}: {grade.reason}"
+        say(f"[{done}/{len(refs)}] {name}: {verdict} ({grade.seconds:.1f} s)")
+        return grade
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        grades = list(pool.map(work, enumerate(refs)))
+    if own_workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
+    run = Run(grades, weeks, spec, time.monotonic() - start)
+    run.exit_code = exit_code(grades)
+    return run
+
+
+def changed_impls(base: str) -> list[str]:
+    """Implementation directories (impls/<name>) that ``git diff base...HEAD`` adds or changes."""
+    out = subprocess.run(
+        ["git", "diff", "--name-only", f"{base}...HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    names = {Path(p).parts[1] for p in out.splitlines() if p.startswith("impls/") and len(Path(p).parts) > 2}
+    return sorted(n for n in names if (IMPLS_DIR / n / "__init__.py").is_file())
+
+
+# ---------------------------------------------------------------- command line
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m spec.grade", description=__doc__.split("\n\n")[0])
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--impl", help="NAME under impls/, a package PATH, a comma-separated list, 'all', or 'list'")
+    what.add_argument("--changed", metavar="BASE", help="grade the impls/ directories changed since git ref BASE")
+    p.add_argument("--out", type=Path, default=Path("grade-report"), help="report directory (default: grade-report)")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="implementations graded at once (default: cores)")
+    p.add_argument("--spec", nargs="+", default=["spec"], help="spec files/dirs of the grader's tree")
+    p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression to grade a subset")
+    p.add_argument("--timeout-test", type=float, default=Limits.test_seconds, help="seconds per test")
+    p.add_argument("--timeout-impl", type=float, default=Limits.impl_seconds, help="seconds per implementation")
+    p.add_argument("--memory-mb", type=int, default=Limits.memory_mb, help="address-space limit per implementation")
+    p.add_argument("--no-static-check", action="store_true", help="skip the static import check (debugging only)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from . import reports
+
+    args = parse_args(argv)
+    if args.impl == "list":
+        for name in available():
+            print(f"{name}\t{IMPLS_DIR / name}")
+        return EXIT_OK
+    if args.changed:
+        names = changed_impls(args.changed)
+        if not names:
+            print(f"no implementation directory under impls/ changed since {args.changed}: nothing to grade")
+            run = Run([], [], args.spec, 0.0, EXIT_OK)
+            reports.write_all(run, args.out)
+            return EXIT_OK
+        selection = ",".join(names)
+    else:
+        selection = args.impl
+    try:
+        refs = [(r.name, r.path) for r in resolve(selection)]
+        spec_paths(args.spec)
+    except SelectionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    limits = Limits(args.timeout_test, args.timeout_impl, args.memory_mb)
+    pytest_args = ["-k", args.keyword] if args.keyword else []
+    progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    run = grade_all(refs, args.spec, pytest_args, limits, args.jobs, None, not args.no_static_check, progress)
+    reports.write_all(run, args.out)
+    print(reports.text_table(run))
+    print(f"\nreports in {args.out}/ ; exit code {run.exit_code}: {EXIT_MEANING[run.exit_code]}")
+    return run.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

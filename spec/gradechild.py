@@ -1,0 +1,202 @@
+"""The graded interpreter: what ``python -I -c 'import spec.gradechild...'`` runs for one
+implementation. Started by spec/grade.py, never by hand.
+
+It reads its settings from stdin (so nothing about the results channel is on the command
+line or in the environment), sets its resource limits, then runs pytest on the grader's
+own spec tree with plugin autoload off and the conftest machinery off, with this module's
+Recorder as the only extra plugin. The Recorder writes one JSON line per event to a
+grader-owned file, each stamped with a nonce the implementation never sees; it snapshots
+the comparison machinery before the implementation is imported and checks it after
+every test; and it guards the implementation's imports.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+from pathlib import Path
+
+MiB = 1 << 20
+NOT_GRADED = "not graded here"  # spec.points.NOT_GRADED (not imported: this module stays import-light)
+TIMEOUT_MARK = "Timeout (>"  # how pytest-timeout's failure starts
+
+
+def main() -> int:
+    settings = json.loads(sys.stdin.readline())
+    sys.stdin.close()
+    limit = int(settings["memory_mb"]) * MiB
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    root = settings["root"]
+    sys.path.insert(0, root)
+
+    import pytest
+    import torch
+
+    torch.set_num_threads(int(settings["threads"]))
+    recorder = Recorder(settings)
+    args = [
+        *settings["spec"],
+        f"--impl={settings['impl_path'] or 'reference'}",
+        "--rootdir",
+        root,
+        "-c",
+        str(Path(root) / "pyproject.toml"),
+        "--confcutdir",
+        root,
+        "--noconftest",
+        "-p",
+        "spec.plugin",
+        "-p",
+        "pytest_timeout",
+        f"--timeout={settings['timeout_test']}",
+        "--timeout-method=signal",
+        "-q",
+        "-rN",
+        "--color=no",
+        *settings["pytest_args"],
+    ]
+    if settings["mode"] == "collect":
+        args.append("--collect-only")
+    return int(pytest.main(args, plugins=[recorder]))
+
+
+class Recorder:
+    """Grader-side pytest plugin inside the graded interpreter (see the module docstring)."""
+
+    def __init__(self, settings: dict) -> None:
+        import pytest
+
+        self.settings = settings
+        self.impl_path = Path(settings["impl_path"]).resolve() if settings["impl_path"] else None
+        self.not_implemented = "not implemented"  # spec.plugin.NOT_IMPLEMENTED (imported later, by pytest)
+        self.skip_exception = pytest.skip.Exception
+        nonce = settings["nonce"]
+        fd = os.open(settings["results"], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+        dumps, write = json.dumps, os.write
+
+        def emit(record: dict, _fd=fd, _nonce=nonce, _dumps=dumps, _write=write) -> None:
+            record["nonce"] = _nonce
+            _write(_fd, (_dumps(record) + "\n").encode())
+
+        self.emit = emit
+        self.skip_by_impl: dict[tuple[str, str], bool] = {}
+        self.phases: dict[str, dict[str, tuple[str, str, float]]] = {}
+        self.integrity = None
+        self.session = None
+
+    # -------------------------------------------------------------- collection and import
+
+    def pytest_configure(self, config) -> None:
+        from spec.plugin import _REFS
+        from spec.registry import ImplRef
+
+        # One implementation per interpreter, always under the id "impl", so that test ids are
+        # the same for every implementation (the grader keys results by them).
+        refs = config.stash[_REFS]
+        config.stash[_REFS] = [ImplRef("impl", ref.path) for ref in refs]
+
+    def pytest_collection_finish(self, session) -> None:
+        from spec.plugin import _week_of
+
+        self.session = session
+        tests = [{"key": item.nodeid, "week": _week_of(item)} for item in session.items]
+        self.emit({"t": "collected", "tests": tests})
+        if self.settings["mode"] != "grade":
+            return
+        self._import_implementation(session)
+
+    def _import_implementation(self, session) -> None:
+        from spec import sandbox
+        from spec.plugin import _REFS
+        from spec.registry import ImplImportError, import_impl
+
+        self.integrity = sandbox.Integrity()
+        ref = session.config.stash[_REFS][0]
+
+        def on_violation(v: sandbox.Violation, emit=self.emit) -> None:
+            emit({"t": "violation", "module": v.module, "where": v.where, "why": v.why})
+
+        sandbox.ImportGuard(ref.module_name, frozenset(self.settings["exceptions"]), on_violation).install()
+        self.emit({"t": "importing"})
+        try:
+            import_impl(ref)
+        except ImplImportError as exc:
+            self.emit({"t": "import_error", "message": str(exc)})
+            session.shouldstop = "the implementation failed to import"
+            return
+        self.emit({"t": "imported"})
+        self._check_integrity()
+
+    # -------------------------------------------------------------- each test
+
+    def pytest_runtest_logstart(self, nodeid: str, location) -> None:
+        self.emit({"t": "start", "key": nodeid})
+
+    def pytest_runtest_makereport(self, item, call):  # plain hook: classify the raw exception
+        if call.excinfo is not None and isinstance(call.excinfo.value, self.skip_exception):
+            self.skip_by_impl[(item.nodeid, call.when)] = self._raised_by_impl(call.excinfo.tb)
+
+    def pytest_runtest_logreport(self, report) -> None:
+        outcome = report.outcome
+        message = ""
+        if report.failed:
+            message = report.longreprtext
+            if TIMEOUT_MARK in message:
+                outcome = "timeout"
+            elif report.when != "call":
+                outcome = "error"
+        elif report.skipped:
+            reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else report.longreprtext
+            message = reason
+            if hasattr(report, "wasxfail"):
+                outcome = "xfailed"
+            elif reason.startswith(self.not_implemented):
+                outcome = self.not_implemented
+            else:
+                by_impl = self.skip_by_impl.pop((report.nodeid, report.when), False)
+                outcome = "skipped" if by_impl else NOT_GRADED
+        elif hasattr(report, "wasxfail"):
+            outcome = "xpassed"
+        self.phases.setdefault(report.nodeid, {})[report.when] = (outcome, message, report.duration)
+
+    def pytest_runtest_logfinish(self, nodeid: str, location) -> None:
+        phases = self.phases.pop(nodeid, {})
+        outcome, message, duration = "error", "no report for this test", 0.0
+        for when in ("setup", "call", "teardown"):
+            if when not in phases:
+                continue
+            o, m, d = phases[when]
+            duration += d
+            if when == "setup" or o != "passed" or outcome == "passed":
+                if when == "teardown" and o == "passed":
+                    continue
+                outcome, message = o, m
+        self.emit({"t": "test", "key": nodeid, "outcome": outcome, "message": message[:4000], "seconds": duration})
+        self._check_integrity()
+
+    def pytest_sessionfinish(self, session, exitstatus) -> None:
+        self._check_integrity()
+        self.emit({"t": "finished", "exitstatus": int(exitstatus)})
+
+    def _check_integrity(self) -> None:
+        if self.integrity is None:
+            return
+        changed = self.integrity.changed()
+        if changed:
+            self.emit({"t": "tampered", "changed": changed})
+            if self.session is not None:
+                self.session.shouldstop = "the comparison machinery was tampered with"
+
+    def _raised_by_impl(self, tb) -> bool:
+        while tb is not None and self.impl_path is not None:
+            if Path(tb.tb_frame.f_code.co_filename).resolve().is_relative_to(self.impl_path):
+                return True
+            tb = tb.tb_next
+        return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,329 @@
+"""The leaderboard: ``python -m spec.leaderboard`` grades every registered implementation (as
+``python -m spec.grade --impl all`` does) and writes leaderboard.md, leaderboard.html (static,
+sortable by clicking a header), leaderboard.json and leaderboard.svg (a stacked bar chart)
+into --out. Columns: the score per week, the total, and one ratio-to-reference column per
+benchmark when pytest-benchmark JSON files are given with --benchmark-json."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import html
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .grade import EXIT_USAGE, Limits, Run, grade_all, spec_paths
+from .registry import SelectionError, resolve
+from .reports import week_label
+
+COLORS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1"]
+
+
+@dataclass
+class Row:
+    rank: int
+    name: str
+    status: str
+    reason: str
+    weeks: dict[int, float]
+    total: float
+    max_total: float
+    seconds: float
+    benchmarks: dict[str, float] = field(default_factory=dict)  # column -> time ratio to the reference
+
+
+@dataclass
+class Board:
+    rows: list[Row]
+    weeks: list[int]
+    week_max: dict[int, float]
+    bench_columns: list[str]
+    generated: str
+
+
+def build(run: Run, benchmarks: dict[str, dict[str, float]] | None = None) -> Board:
+    """Rank graded implementations by total (ties by name); ungraded ones come last with 0."""
+    benchmarks = benchmarks or {}
+    ordered = sorted(run.grades, key=lambda g: (not g.graded, -g.score, g.name))
+    rows, rank, previous = [], 0, None
+    for i, g in enumerate(ordered, start=1):
+        if (g.graded, g.score) != previous:
+            rank, previous = i, (g.graded, g.score)
+        rows.append(
+            Row(
+                rank=rank,
+                name=g.name,
+                status=g.status,
+                reason=g.reason or "; ".join(g.notes),
+                weeks={w: s.points for w, s in g.weeks.items()},
+                total=g.score,
+                max_total=g.max_score,
+                seconds=g.seconds,
+                benchmarks={col: per_impl[g.name] for col, per_impl in benchmarks.items() if g.name in per_impl},
+            )
+        )
+    week_max = {w: max((g.weeks[w].max_points for g in run.grades if w in g.weeks), default=0.0) for w in run.weeks}
+    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return Board(rows, run.weeks, week_max, sorted(benchmarks), generated)
+
+
+# ---------------------------------------------------------------- benchmarks
+
+
+def read_benchmarks(paths: list[Path]) -> dict[str, dict[str, float]]:
+    """pytest-benchmark JSON -> {column: {impl: time ratio to the reference}} (lower is faster).
+
+    The ratio is taken from ``extra_info["ratio"]`` when the benchmark measured one against its
+    own in-process baseline, else computed from the mean time relative to the reference's.
+    """
+    means: dict[str, dict[str, float]] = {}
+    ratios: dict[str, dict[str, float]] = {}
+    for path in paths:
+        for bench in json.loads(Path(path).read_text()).get("benchmarks", []):
+            impl = _impl_of(bench)
+            column = bench.get("group") or re.sub(r"\[.*\]$", "", bench.get("name", "?"))
+            extra = bench.get("extra_info") or {}
+            if isinstance(extra.get("ratio"), (int, float)):
+                ratios.setdefault(column, {})[impl] = float(extra["ratio"])
+            means.setdefault(column, {})[impl] = float(bench["stats"]["mean"])
+    for column, per_impl in means.items():
+        base = per_impl.get("reference")
+        for impl, mean in per_impl.items():
+            if impl not in ratios.get(column, {}) and base:
+                ratios.setdefault(column, {})[impl] = mean / base
+    return ratios
+
+
+def _impl_of(bench: dict) -> str:
+    extra = bench.get("extra_info") or {}
+    if isinstance(extra.get("impl"), str):
+        return extra["impl"]
+    param = (bench.get("params") or {}).get("impl")
+    if isinstance(param, str):
+        m = re.search(r"name='([^']+)'", param)
+        return m.group(1) if m else param
+    m = re.search(r"\[([^\]-]+)", bench.get("name", ""))
+    return m.group(1) if m else "?"
+
+
+# ---------------------------------------------------------------- renderers
+
+
+def to_json(board: Board) -> dict:
+    return {
+        "schema": "gpt2spec-leaderboard/1",
+        "generated": board.generated,
+        "weeks": {str(w): {"label": week_label(w), "max_points": board.week_max[w]} for w in board.weeks},
+        "benchmarks": board.bench_columns,
+        "rows": [
+            {
+                "rank": r.rank,
+                "name": r.name,
+                "status": r.status,
+                "reason": r.reason,
+                "weeks": {str(w): r.weeks.get(w, 0.0) for w in board.weeks},
+                "total": r.total,
+                "max_total": r.max_total,
+                "benchmarks": r.benchmarks,
+                "seconds": r.seconds,
+            }
+            for r in board.rows
+        ],
+    }
+
+
+def markdown(board: Board) -> str:
+    head = ["#", "implementation", *[week_label(w) for w in board.weeks], "total", *board.bench_columns, "status"]
+    lines = ["# gpt2spec leaderboard", "", f"Generated {board.generated}.", ""]
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in board.rows:
+        cells = [str(r.rank), f"`{r.name}`"]
+        cells += [f"{r.weeks.get(w, 0.0):g}" for w in board.weeks]
+        cells.append(f"**{r.total:g}** / {r.max_total:g}")
+        cells += [_ratio(r.benchmarks.get(c)) for c in board.bench_columns]
+        cells.append("graded" if r.status == "graded" else f"{r.status}: {r.reason}".replace("|", "\\|"))
+        lines.append("| " + " | ".join(cells) + " |")
+    if board.bench_columns:
+        lines += ["", "Benchmark columns: time relative to the reference (lower is faster)."]
+    lines += ["", "![scores](leaderboard.svg)", ""]
+    return "\n".join(lines)
+
+
+def _ratio(value: float | None) -> str:
+    return "—" if value is None else f"×{value:.2f}"
+
+
+def page(board: Board) -> str:
+    e = html.escape
+    heads = [("#", "num"), ("implementation", "text")]
+    heads += [(f"{week_label(w)} (/{board.week_max[w]:g})", "num") for w in board.weeks]
+    heads += [("total", "num")] + [(f"{c} (×ref)", "num") for c in board.bench_columns] + [("status", "text")]
+    th = "".join(
+        f'<th data-type="{kind}" aria-sort="none" tabindex="0"><button type="button">{e(label)}</button></th>'
+        for label, kind in heads
+    )
+    body = []
+    for r in board.rows:
+        cells = [_td(r.rank, str(r.rank)), f'<td class="name">{e(r.name)}</td>']
+        cells += [_td(r.weeks.get(w, 0.0), f"{r.weeks.get(w, 0.0):g}") for w in board.weeks]
+        cells.append(_td(r.total, f"<strong>{r.total:g}</strong> / {r.max_total:g}"))
+        for c in board.bench_columns:
+            v = r.benchmarks.get(c)
+            cells.append(_td(v if v is not None else "", _ratio(v)))
+        status = "graded" if r.status == "graded" else r.status
+        cls = "ok" if r.status == "graded" else "bad"
+        cells.append(f'<td><span class="badge {cls}">{e(status)}</span> <small>{e(r.reason)}</small></td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return PAGE.format(generated=e(board.generated), th=th, rows="\n".join(body), script=SORT_SCRIPT)
+
+
+def _td(value: object, shown: str) -> str:
+    return f'<td class="num" data-value="{html.escape(str(value))}">{shown}</td>'
+
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>gpt2spec leaderboard</title>
+<style>
+body {{ font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ padding: .45rem .6rem; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
+th button {{ all: unset; cursor: pointer; font-weight: 600; }}
+th[aria-sort=ascending] button::after {{ content: " ▲"; }}
+th[aria-sort=descending] button::after {{ content: " ▼"; }}
+tbody tr:nth-child(odd) {{ background: #f7f7f9; }}
+.badge {{ border-radius: .6rem; padding: 0 .5rem; font-size: .85em; }}
+.ok {{ background: #d9f2d9; }} .bad {{ background: #f9d6d5; }}
+small {{ color: #555; }}
+</style></head>
+<body>
+<h1>gpt2spec leaderboard</h1>
+<p>Generated {generated}. Click a column header to sort. Benchmark columns: time relative to the reference
+(lower is faster).</p>
+<table id="board"><thead><tr>{th}</tr></thead>
+<tbody>
+{rows}
+</tbody></table>
+<p><img src="leaderboard.svg" alt="score per implementation, stacked by week"></p>
+<script>{script}</script>
+</body></html>
+"""
+
+SORT_SCRIPT = """
+(function () {
+  const table = document.getElementById("board");
+  const heads = Array.from(table.tHead.rows[0].cells);
+  function key(row, i, type) {
+    const cell = row.cells[i];
+    if (type === "num") {
+      const v = parseFloat(cell.dataset.value);
+      return isNaN(v) ? -Infinity : v;
+    }
+    return cell.textContent.trim().toLowerCase();
+  }
+  function sortBy(i) {
+    const th = heads[i];
+    const dir = th.getAttribute("aria-sort") === "descending" ? "ascending" : "descending";
+    heads.forEach(h => h.setAttribute("aria-sort", "none"));
+    th.setAttribute("aria-sort", dir);
+    const sign = dir === "ascending" ? 1 : -1;
+    const type = th.dataset.type;
+    const rows = Array.from(table.tBodies[0].rows);
+    rows.sort((a, b) => {
+      const x = key(a, i, type), y = key(b, i, type);
+      return x < y ? -sign : x > y ? sign : 0;
+    });
+    rows.forEach(r => table.tBodies[0].appendChild(r));
+  }
+  heads.forEach((th, i) => {
+    th.addEventListener("click", () => sortBy(i));
+    th.addEventListener("keydown", ev => { if (ev.key === "Enter") sortBy(i); });
+  });
+})();
+"""
+
+
+def svg(board: Board) -> str:
+    """Horizontal bars, one per implementation, stacked by week; the total at the end."""
+    bar, gap, left, width = 22, 8, 170, 480
+    full = sum(board.week_max.values()) or 1.0
+    legend_h = 30
+    height = legend_h + len(board.rows) * (bar + gap) + 20
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 90}" height="{height}" '
+        'font-family="sans-serif" font-size="12">',
+        '<rect width="100%" height="100%" fill="white"/>',
+    ]
+    x = left
+    for i, w in enumerate(board.weeks):
+        color = COLORS[i % len(COLORS)]
+        parts.append(f'<rect x="{x}" y="8" width="12" height="12" fill="{color}"/>')
+        parts.append(f'<text x="{x + 16}" y="18">{html.escape(week_label(w))}</text>')
+        x += 95
+    for j, r in enumerate(board.rows):
+        y = legend_h + j * (bar + gap)
+        parts.append(f'<text x="{left - 8}" y="{y + bar * 0.7}" text-anchor="end">{html.escape(r.name)}</text>')
+        parts.append(f'<rect x="{left}" y="{y}" width="{width}" height="{bar}" fill="#eee"/>')
+        x = float(left)
+        for i, w in enumerate(board.weeks):
+            seg = width * r.weeks.get(w, 0.0) / full
+            if seg > 0:
+                color = COLORS[i % len(COLORS)]
+                parts.append(f'<rect x="{x:.1f}" y="{y}" width="{seg:.1f}" height="{bar}" fill="{color}"/>')
+            x += seg
+        label = f"{r.total:g}" if r.status == "graded" else f"0 ({r.status})"
+        parts.append(f'<text x="{left + width + 6}" y="{y + bar * 0.7}">{html.escape(label)}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def write(board: Board, out: Path) -> dict[str, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {ext: out / f"leaderboard.{ext}" for ext in ("md", "html", "json", "svg")}
+    paths["md"].write_text(markdown(board))
+    paths["html"].write_text(page(board))
+    paths["json"].write_text(json.dumps(to_json(board), indent=2) + "\n")
+    paths["svg"].write_text(svg(board))
+    return paths
+
+
+# ---------------------------------------------------------------- command line
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m spec.leaderboard", description=__doc__.split("\n\n")[0])
+    p.add_argument("--impl", default="all", help="what to rank (default: all registered implementations)")
+    p.add_argument("--out", type=Path, default=Path("leaderboard"), help="output directory (default: leaderboard)")
+    p.add_argument("--benchmark-json", type=Path, nargs="*", default=[], help="pytest-benchmark JSON file(s)")
+    p.add_argument("--spec", nargs="+", default=["spec"], help="spec files/dirs of the grader's tree")
+    p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression")
+    p.add_argument("--jobs", "-j", type=int, default=None)
+    p.add_argument("--timeout-test", type=float, default=Limits.test_seconds)
+    p.add_argument("--timeout-impl", type=float, default=Limits.impl_seconds)
+    p.add_argument("--memory-mb", type=int, default=Limits.memory_mb)
+    args = p.parse_args(argv)
+    try:
+        refs = [(r.name, r.path) for r in resolve(args.impl)]
+        spec_paths(args.spec)
+    except SelectionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    limits = Limits(args.timeout_test, args.timeout_impl, args.memory_mb)
+    progress = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    run = grade_all(
+        refs, args.spec, ["-k", args.keyword] if args.keyword else [], limits, args.jobs, None, True, progress
+    )
+    board = build(run, read_benchmarks(args.benchmark_json))
+    paths = write(board, args.out)
+    print(markdown(board))
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

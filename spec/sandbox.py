@@ -1,0 +1,273 @@
+"""What graded code may do: the import policy (checked statically and at run time) and the
+integrity check that catches an implementation monkeypatching the spec's comparisons.
+
+Implementations may import torch, numpy, regex and the standard library, nothing else: not
+transformers or tiktoken (the oracles), not the reference, not the spec, not pytest. A few
+standard-library modules whose only use in a submission would be reaching into the grader
+(importlib, builtins, ctypes, gc, subprocess) are refused too, and so are the dynamic-import
+spellings that would dodge the static check (``__import__``, ``sys.modules``, ``exec``...).
+
+This raises the bar; it is not a sandbox against a determined attacker, who runs in the same
+interpreter as the checks. Run untrusted submissions in a throwaway CI runner (as the
+workflow does), never on a machine holding secrets.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import importlib
+import sys
+import types
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+ALLOWED_PACKAGES = frozenset({"torch", "numpy", "regex"})
+# File readers the template's from_pretrained uses to read real weights from disk; they
+# compute nothing the spec compares. (Drop them here to forbid them too.)
+LOADER_PACKAGES = frozenset({"safetensors", "huggingface_hub"})
+# Standard-library modules a GPT-2 never needs and a grader-gaming submission would.
+TAMPERING_MODULES = frozenset({"importlib", "builtins", "ctypes", "gc", "subprocess", "pty", "_ctypes"})
+# Names whose use dodges the import check.
+DYNAMIC_NAMES = frozenset({"__import__", "__builtins__", "exec", "eval", "compile", "globals"})
+DYNAMIC_ATTRIBUTES = frozenset({"modules", "meta_path", "path_hooks", "settrace", "setprofile", "_getframe"})
+# The one exception: impls/reference re-exports the answer key.
+EXCEPTIONS: dict[str, frozenset[str]] = {"reference": frozenset({"reference"})}
+
+
+@dataclass(frozen=True)
+class Violation:
+    module: str  # what was imported or used, e.g. "transformers" or "sys.modules"
+    where: str  # file:line
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.module} at {self.where} ({self.why})"
+
+
+def import_verdict(module: str, exceptions: frozenset[str] = frozenset()) -> str | None:
+    """None if an implementation may import ``module``, else the reason it may not."""
+    top = module.split(".")[0]
+    if top in exceptions or top in ALLOWED_PACKAGES or top in LOADER_PACKAGES:
+        return None
+    if top in TAMPERING_MODULES:
+        return "reaches into the interpreter or the grader; a GPT-2 does not need it"
+    if top in sys.stdlib_module_names:
+        return None
+    if top in ("spec", "reference", "transformers", "tiktoken"):
+        return "the answer key / oracle / grader: write it yourself"
+    return "not allowed: use torch, numpy, regex and the standard library only"
+
+
+def exceptions_for(impl_path: Path, impls_dir: Path) -> frozenset[str]:
+    """The extra imports an implementation directory is allowed (only impls/reference has any)."""
+    path = impl_path.resolve()
+    for name, allowed in EXCEPTIONS.items():
+        if path == (impls_dir / name).resolve():
+            return allowed
+    return frozenset()
+
+
+# ---------------------------------------------------------------- static check
+
+
+# Files the grader never loads from an implementation directory (it runs pytest with
+# --noconftest on its own spec tree): they are listed in the grade's notes, not checked.
+NEVER_LOADED = ("conftest.py", "test_*.py", "*_test.py")
+
+
+def never_loaded(package: Path) -> list[Path]:
+    return sorted({p for pattern in NEVER_LOADED for p in package.rglob(pattern)})
+
+
+def static_violations(package: Path, exceptions: frozenset[str] = frozenset()) -> list[Violation]:
+    """Every forbidden import or dynamic-import trick in the package's .py files (a syntax error
+    is not reported here: importing reports it, with its line). Files the grader never loads
+    (conftest.py, test files) are skipped: if the package imports one itself, the run-time
+    guard sees its imports."""
+    found: list[Violation] = []
+    skipped = set(never_loaded(package))
+    for file in sorted(set(package.rglob("*.py")) - skipped):
+        try:
+            tree = ast.parse(file.read_bytes(), filename=str(file))
+        except (SyntaxError, ValueError):
+            continue
+        rel = file.relative_to(package.parent)
+        for node in ast.walk(tree):
+            for module in _imported(node):
+                why = import_verdict(module, exceptions)
+                if why:
+                    found.append(Violation(module, f"{rel}:{node.lineno}", why))
+            trick = _dynamic(node)
+            if trick:
+                found.append(Violation(trick, f"{rel}:{node.lineno}", "dynamic import/introspection is not allowed"))
+    return found
+
+
+def _imported(node: ast.AST) -> Iterable[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+        return [node.module]
+    return []
+
+
+def _dynamic(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name) and node.id in DYNAMIC_NAMES:
+        return node.id
+    if isinstance(node, ast.Attribute) and node.attr == "sys":  # os.sys.modules and friends
+        return "<module>.sys"
+    if isinstance(node, ast.Attribute) and node.attr in DYNAMIC_ATTRIBUTES:
+        if isinstance(node.value, ast.Name) and node.value.id == "sys":
+            return f"sys.{node.attr}"
+    return None
+
+
+# ---------------------------------------------------------------- run-time guard
+
+
+class ImportGuard:
+    """Refuses forbidden imports made *by the implementation's own code* (what torch imports for
+    itself is torch's business) and remembers each one, so a submission that catches the
+    ImportError still loses its grade."""
+
+    def __init__(self, package_prefix: str, exceptions: frozenset[str], on_violation: Callable[[Violation], None]):
+        self.prefix = package_prefix
+        self.exceptions = exceptions
+        self.on_violation = on_violation
+        self._import = builtins.__import__
+        self._import_module = importlib.import_module
+
+    def install(self) -> None:
+        builtins.__import__ = self._guarded_import
+        importlib.import_module = self._guarded_import_module
+
+    def _from_impl(self, frame: types.FrameType | None) -> bool:
+        name = frame.f_globals.get("__name__", "") if frame is not None else ""
+        return name == self.prefix or name.startswith(self.prefix + ".")
+
+    def _check(self, module: str, frame: types.FrameType | None) -> None:
+        why = import_verdict(module, self.exceptions)
+        if why is None:
+            return
+        where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "?"
+        self.on_violation(Violation(module, where, why))
+        raise ImportError(f"gpt2spec grader: importing {module!r} is not allowed here ({why})", name=module)
+
+    def _guarded_import(self, name, globals=None, locals=None, fromlist=(), level=0):
+        frame = sys._getframe(1)
+        if level == 0 and self._from_impl(frame):
+            self._check(name, frame)
+        return self._import(name, globals, locals, fromlist, level)
+
+    def _guarded_import_module(self, name, package=None):
+        frame = sys._getframe(1)
+        if not name.startswith(".") and self._from_impl(frame):
+            self._check(name, frame)
+        return self._import_module(name, package)
+
+
+# ---------------------------------------------------------------- integrity
+
+
+GUARDED_MODULE_PREFIXES = (
+    "torch",
+    "numpy",
+    "pytest",
+    "_pytest",
+    "pluggy",
+    "hypothesis",
+    "spec",
+    "transformers.models.gpt2",
+    "builtins",
+    "math",
+    "operator",
+    "functools",
+)
+# submodules of torch that are mutable registries, not comparisons
+_SKIP = (
+    "torch.distributed",
+    "torch._dynamo",
+    "torch._inductor",
+    "torch.fx",
+    "torch._library",
+    "torch._ops",
+    "torch.library",
+    "torch.utils",
+)
+
+
+def _guarded_modules() -> list[types.ModuleType]:
+    out = []
+    for name, module in list(sys.modules.items()):
+        if not isinstance(module, types.ModuleType) or name.startswith(_SKIP):
+            continue
+        if name in GUARDED_MODULE_PREFIXES or name.startswith(tuple(p + "." for p in GUARDED_MODULE_PREFIXES)):
+            if name.count(".") <= 3:
+                out.append(module)
+    return out
+
+
+def _is_code(value: object) -> bool:
+    return isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type, types.MethodType)) or (
+        callable(value) and not isinstance(value, types.ModuleType)
+    )
+
+
+class Integrity:
+    """Identity snapshot of the functions and classes the spec compares with (torch, numpy,
+    pytest internals, the spec's own helpers, HF's GPT-2) and of the methods of their classes,
+    taken before the implementation is imported. ``changed()`` names what was replaced since,
+    and also catches a method *added* to a guarded class to shadow an inherited one
+    (``torch.Tensor.__sub__ = ...`` lands in Tensor's own dict, not in TensorBase's)."""
+
+    def __init__(self) -> None:
+        self.snapshot: list[tuple[str, object, str, object]] = []
+        self.classes: list[tuple[str, type, frozenset[str], frozenset[str]]] = []
+        seen: set[int] = set()
+        for module in _guarded_modules():
+            self._take(module.__name__, vars(module), seen, classes_of=module.__name__)
+        for cls in _tensor_classes():
+            if id(cls) not in seen:
+                seen.add(id(cls))
+                self._take_class(f"{cls.__module__}.{cls.__qualname__}", cls, seen)
+
+    def _take(self, label: str, namespace, seen: set[int], classes_of: str | None) -> None:
+        for key, value in list(namespace.items()):
+            if key.startswith("__") and key not in _DUNDERS:
+                continue
+            if not _is_code(value):
+                continue
+            self.snapshot.append((label, namespace, key, value))
+            if classes_of and isinstance(value, type) and id(value) not in seen:
+                if getattr(value, "__module__", None) == classes_of:
+                    seen.add(id(value))
+                    self._take_class(f"{label}.{key}", value, seen)
+
+    def _take_class(self, label: str, cls: type, seen: set[int]) -> None:
+        self._take(label, cls.__dict__, seen, classes_of=None)
+        inherited = frozenset(name for base in cls.__mro__[1:] for name in vars(base))
+        self.classes.append((label, cls, frozenset(cls.__dict__), inherited))
+
+    def changed(self, limit: int = 5) -> list[str]:
+        out = [f"{label}.{key}" for label, ns, key, value in self.snapshot if ns.get(key, _MISSING) is not value]
+        for label, cls, own, inherited in self.classes:
+            for key in cls.__dict__.keys() - own:
+                if key in inherited and (not key.startswith("__") or key in _DUNDERS):
+                    out.append(f"{label}.{key}")
+        return out[:limit]
+
+
+_MISSING = object()
+_DUNDERS = frozenset(
+    {"__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__sub__", "__rsub__", "__abs__", "__bool__"}
+    | {"__getattr__", "__getattribute__", "__call__", "__init__", "__new__", "__float__", "__int__", "__len__"}
+    | {"__add__", "__mul__", "__truediv__", "__matmul__", "__getitem__", "__setitem__", "__iter__", "__repr__"}
+)
+
+
+def _tensor_classes() -> list[type]:
+    import torch
+
+    return [c for c in torch.Tensor.__mro__ if c is not object]

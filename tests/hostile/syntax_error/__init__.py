@@ -1,0 +1,3 @@
+"""Does not parse."""
+
+from .config import GPTConfig  # noqa: F401

@@ -1,0 +1,65 @@
+"""spec/diagnose.py names the first diverging component and the bug, for the model mutants and a
+few more bugs of the same families (each applied to the reference as a source edit)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from spec import diagnose
+from spec.registry import Implementation, ImplRef, import_impl
+from spec.test_gpt import TINY, batch, make_gpt
+
+from .mutants import ALL
+from .mutation import Mutant
+
+BY_NAME = {m.name: m for m in ALL}
+EXTRA = [  # same mechanism as the mutants, for bugs the diagnosis knows but no spec test needs a mutant for
+    Mutant("ln-eps-1e-12", "layernorm.py", "eps: float = 1e-5", "eps: float = 1e-12", ("-",), "layernorm", "eps"),
+    Mutant("relu", "mlp.py", 'F.gelu(self.c_fc(x), approximate="tanh")', "F.relu(self.c_fc(x))", ("-",), "mlp", "relu"),
+    Mutant("no-scale", "attention.py", "scale=1.0 / math.sqrt(k.size(-1))", "scale=1.0", ("-",), "attention", "scale"),
+]
+EXPECTED = {  # mutant -> (first diverging component, words of the hint)
+    "no-causal-mask": ("h.0.attn", "no causal mask"),
+    "attention-scale-by-C": ("h.0.attn", "1/sqrt(n_embd)"),
+    "unbiased-variance": ("h.0.ln_1", "unbiased variance"),
+    "eps-outside-sqrt": ("h.0.ln_1", "eps added to the standard deviation"),
+    "post-ln": ("h.0.ln_1", "post-LN"),
+    "untied-head": ("every activation matches", "head is untied"),
+    "no-position-embedding": ("embeddings", "position embeddings missing"),
+    "loss-targets-shifted-again": ("every activation matches", "targets shifted again"),
+    "ln-eps-1e-12": ("h.0.ln_1", "eps = 1e-12"),
+    "relu": ("h.0.mlp", "ReLU"),
+    "no-scale": ("h.0.attn", "not scaled"),
+}
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_diagnosis_names_component_and_bug(name: str, tmp_path: Path) -> None:
+    mutant = BY_NAME.get(name) or next(m for m in EXTRA if m.name == name)
+    pkg = mutant.materialize(tmp_path)
+    ref = ImplRef(f"diag-{name}", pkg)
+    ours, hf = make_gpt(Implementation(ref, import_impl(ref)), "tiny", torch.float32)
+    idx, targets = batch(TINY["vocab_size"])
+    text = diagnose.explain(ours, hf, idx, targets)
+    component, words = EXPECTED[name]
+    assert component in text and words in text, text
+    assert text.count("matches this bug exactly") <= 1, f"ambiguous diagnosis:\n{text}"
+
+
+def test_reference_has_no_divergence() -> None:
+    ref = ImplRef("reference", Path(__file__).resolve().parent.parent / "impls" / "reference")
+    for dtype in (torch.float32, torch.float64):
+        ours, hf = make_gpt(Implementation(ref, import_impl(ref)), "tiny", dtype)
+        idx, targets = batch(TINY["vocab_size"])
+        text = diagnose.explain(ours, hf, idx, targets)
+        hf.float()
+        assert "every activation matches" in text and "first divergence" not in text, text
+
+
+def test_never_raises() -> None:
+    assert diagnose.explain(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2), torch.zeros(1, 2)).startswith(
+        "Diagnosis unavailable"
+    )

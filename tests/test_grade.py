@@ -1,0 +1,237 @@
+"""The grader against broken and hostile implementations (tests/hostile/): each is reported with
+a clear reason and no credit, and the reference's and template's grades do not change.
+
+Every implementation is graded on one cheap spec test (spec/test_config.py, -k defaults), so the
+cost is one interpreter start per implementation; the hang cases run under short limits.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from spec import grade as g
+from spec import reports
+from spec.contract import WEEKS
+from spec.points import POINTS, week_scores
+from spec.sandbox import Integrity, static_violations
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = ROOT / "tests" / "hostile"
+SPEC = ["spec/test_config.py"]
+ONE_TEST = ["-k", "test_defaults_are_gpt2_small"]
+LIMITS = g.Limits(test_seconds=3, impl_seconds=90, memory_mb=8192)  # 90 s: startup is slow on a loaded box
+
+# implementation -> (status, words the reason must contain)
+EXPECTED = {
+    "hang_in_test": ("graded", "per-test limit"),
+    "hang_at_import": ("timeout", "per-implementation limit"),
+    "segfault": ("crash", "SIGSEGV"),
+    "exit_at_import": ("exit-at-import", "while importing"),
+    "conftest_inside": ("graded", "conftest.py"),
+    "monkeypatch": ("tampering", "torch.Tensor.__sub__"),
+    "forbidden_static": ("forbidden-import", "transformers"),
+    "fake_output": ("graded", ""),
+    "forge_channel": ("tampering", "did not write"),
+    "syntax_error": ("syntax-error", "config.py"),
+    "memory_hog": ("out-of-memory", "MemoryError"),
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_run() -> g.Run:
+    refs = [("reference", ROOT / "impls" / "reference"), ("template", ROOT / "impls" / "template")]
+    refs += [(name, HOSTILE / name) for name in EXPECTED]
+    return g.grade_all(refs, SPEC, ONE_TEST, LIMITS, jobs=2)
+
+
+def by_name(run: g.Run) -> dict[str, g.Grade]:
+    return {grade.name: grade for grade in run.grades}
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_hostile_implementation_is_handled(hostile_run: g.Run, name: str) -> None:
+    """Each hostile case gets the status and reason it should, and earns nothing."""
+    status, words = EXPECTED[name]
+    grade = by_name(hostile_run)[name]
+    explained = grade.reason + " " + " ".join(grade.notes)
+    assert grade.status == status, f"{name}: status {grade.status!r} ({explained}), expected {status!r}"
+    assert words in explained, f"{name}: the reason {explained!r} should mention {words!r}"
+    assert grade.score == 0, f"{name}: earned {grade.score} points"
+    if status != "graded":
+        assert all(t.points == 0 for t in grade.tests)
+
+
+def test_good_implementations_unaffected(hostile_run: g.Run) -> None:
+    """Graded next to the hostile ones, the reference and the template keep their grades."""
+    grades = by_name(hostile_run)
+    solo = by_name(g.grade_all([("reference", ROOT / "impls" / "reference")], SPEC, ONE_TEST, LIMITS))
+    assert grades["reference"].status == "graded"
+    assert grades["reference"].score == grades["reference"].max_score == solo["reference"].score > 0
+    assert [t.outcome for t in grades["reference"].tests] == [t.outcome for t in solo["reference"].tests]
+    assert grades["template"].status == "graded"  # GPTConfig is given in the template
+
+
+def test_fake_results_are_never_read(hostile_run: g.Run, tmp_path: Path) -> None:
+    """fake_output printed '31337 passed' and wrote results.json / junit.xml where it ran: its grade
+    is still its real one (its GPTConfig is wrong), and no report carries the fake numbers."""
+    grade = by_name(hostile_run)["fake_output"]
+    assert [t.outcome for t in grade.tests] == ["failed"]
+    reports.write_all(hostile_run, tmp_path)
+    assert "31337" not in (tmp_path / "report.json").read_text()
+
+
+def test_reports_agree_with_exit_code(hostile_run: g.Run, tmp_path: Path) -> None:
+    """The JSON report, the JUnit XML, Gradescope's results.json and the Markdown summary say the
+    same thing, and the exit code is the one the JSON states."""
+    paths = reports.write_all(hostile_run, tmp_path)
+    data = json.loads(paths["json"].read_text())
+    assert data["exit_code"] == hostile_run.exit_code == g.EXIT_UNGRADABLE
+    assert data["exit_meaning"] == g.EXIT_MEANING[data["exit_code"]]
+    suites = {s.get("name"): s for s in ET.parse(paths["junit"]).getroot().iter("testsuite")}
+    assert set(suites) == {grade.name for grade in hostile_run.grades}
+    ref_props = {p.get("name"): p.get("value") for p in suites["reference"].iter("property")}
+    assert ref_props["status"] == "graded" and float(ref_props["score"]) == by_name(hostile_run)["reference"].score
+    scope = json.loads((tmp_path / "gradescope" / "monkeypatch" / "results.json").read_text())
+    assert scope["score"] == 0 and "tampering" in scope["output"]
+    md = paths["markdown"].read_text()
+    assert "| `segfault` | ❌ crash |" in md and "SIGSEGV" in md
+
+
+def test_runtime_guard_and_cli(tmp_path: Path) -> None:
+    """With the static check off, the run-time import hook alone catches a forbidden import that
+    the implementation even swallowed, and names the module; the CLI's exit code matches its JSON."""
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "spec.grade", "--impl", f"reference,{HOSTILE / 'forbidden_runtime'}"]
+    cmd += ["--no-static-check", "--spec", *SPEC, *ONE_TEST, "--out", str(out), "-q"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    data = json.loads((out / "report.json").read_text())
+    assert proc.returncode == data["exit_code"] == g.EXIT_UNGRADABLE, proc.stdout + proc.stderr
+    grades = {i["name"]: i for i in data["implementations"]}
+    assert grades["forbidden_runtime"]["status"] == "forbidden-import"
+    assert "tiktoken" in grades["forbidden_runtime"]["reason"] and "run time" in grades["forbidden_runtime"]["reason"]
+    assert grades["reference"]["score"] == grades["reference"]["max_score"] > 0
+
+
+def test_list_and_usage_errors() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "spec.grade", "--impl", "list"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and "reference" in proc.stdout and "template" in proc.stdout
+    proc = subprocess.run(
+        [sys.executable, "-m", "spec.grade", "--impl", "nobody"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert proc.returncode == g.EXIT_USAGE and "nobody" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "spec.grade", "--impl", "reference", "--spec", "../tests"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == g.EXIT_USAGE and "grader's spec" in proc.stderr
+
+
+# ---------------------------------------------------------------- in-process units
+
+
+def test_static_check() -> None:
+    """Forbidden imports and dynamic-import tricks are found; the registered packages are clean."""
+    found = {v.module for v in static_violations(HOSTILE / "forbidden_static")}
+    assert {"transformers", "spec.assertions", "reference"} <= found
+    assert not static_violations(ROOT / "impls" / "template")
+    assert static_violations(ROOT / "impls" / "reference")  # imports reference/ ...
+    assert not static_violations(ROOT / "impls" / "reference", frozenset({"reference"}))  # ... its one exception
+
+
+def test_static_check_tricks(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        "import os, sys\nm = sys.modules\nn = os.sys\nf = __import__\nimport importlib\n"
+        "def ok(model):\n    return list(model.modules())\n"
+    )
+    found = sorted(v.module for v in static_violations(pkg))
+    assert found == ["<module>.sys", "__import__", "importlib", "sys.modules"], found
+
+
+def test_integrity_catches_patches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replacing a comparison, or shadowing an inherited Tensor method, is named."""
+    import spec.assertions
+
+    snapshot = Integrity()
+    assert snapshot.changed() == []
+    monkeypatch.setattr(torch, "allclose", lambda *a, **k: True)
+    monkeypatch.setattr(torch.Tensor, "__sub__", lambda a, b: a, raising=False)
+    monkeypatch.setattr(spec.assertions, "assert_close", lambda *a, **k: None)
+    changed = snapshot.changed(limit=10)
+    assert {"torch.allclose", "torch.Tensor.__sub__", "spec.assertions.assert_close"} <= set(changed), changed
+
+
+def test_points_table_covers_every_week() -> None:
+    """Every week of the contract has points, and every spec module is marked with a known week."""
+    assert set(POINTS) == set(WEEKS)
+    for path in sorted((ROOT / "spec").glob("test_*.py")):
+        tree = ast.parse(path.read_text())
+        marks = [
+            n.value
+            for n in tree.body
+            if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in n.targets)
+        ]
+        text = ast.unparse(marks[0]) if marks else ""
+        weeks = [int(w) for w in __import__("re").findall(r"mark\.week(\d)", text)]
+        assert weeks and all(w in POINTS for w in weeks), f"{path.name}: pytestmark must carry a weekN with points"
+
+
+def test_week_scores() -> None:
+    """Only passes earn; not implemented/skipped/xfailed/errors earn 0; spec-side skips leave the maximum."""
+    outcomes = [(1, "passed"), (1, "failed"), (1, "not implemented"), (1, "not graded here"), (3, "xfailed")]
+    scores = week_scores(outcomes, [1, 3])
+    assert scores[1].total == 3 and scores[1].passed == 1
+    assert scores[1].points == pytest.approx(POINTS[1] / 3, abs=0.01)
+    assert scores[3].points == 0 and scores[3].max_points == POINTS[3]
+
+
+def test_exit_code_rule() -> None:
+    ok = g.Grade("a", "a", tests=[g.TestResult("k", 1, "passed")])
+    blank = g.Grade("b", "b", tests=[g.TestResult("k", 1, "not implemented")])
+    failing = g.Grade("c", "c", tests=[g.TestResult("k", 1, "failed")])
+    crashed = g.Grade("d", "d", status="crash")
+    assert g.exit_code([ok, blank]) == g.EXIT_OK
+    assert g.exit_code([ok, failing]) == g.EXIT_FAILURES
+    assert g.exit_code([ok, failing, crashed]) == g.EXIT_UNGRADABLE
+
+
+def test_workflow_runs_the_ci_command() -> None:
+    """.github/workflows/grade.yml is valid YAML, triggers on pull requests touching impls/, and runs
+    exactly spec.grade.CI_COMMAND (the command documented in docs/GRADING.md)."""
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "grade.yml").read_text())
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads the key `on` as True
+    assert "impls/**" in triggers["pull_request"]["paths"]
+    steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
+    runs = "\n".join(s.get("run", "") for s in steps)
+    assert g.CI_COMMAND in runs
+    assert g.CI_COMMAND in (ROOT / "docs" / "GRADING.md").read_text()
+
+
+def test_scaffold_new_implementation(tmp_path: Path) -> None:
+    """`python -m spec new` copies the template and writes a README of the weeks read from the contract."""
+    from spec.__main__ import new
+
+    dest = new("alice", impls_dir=tmp_path)
+    assert (dest / "__init__.py").read_text() == (ROOT / "impls" / "template" / "__init__.py").read_text()
+    readme = (dest / "README.md").read_text()
+    assert all(topic in readme for topic in WEEKS.values())
+    assert "`CausalSelfAttention`" in readme and "`attention.py`" in readme and "spec/test_attention.py" in readme
+    assert not static_violations(dest)
+    with pytest.raises(ValueError, match="already exists"):
+        new("alice", impls_dir=tmp_path)
+    with pytest.raises(ValueError, match="lowercase"):
+        new("../evil", impls_dir=tmp_path)

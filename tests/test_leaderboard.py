@@ -1,0 +1,138 @@
+"""The leaderboard's renderers, from a synthetic grading run (no grading here: that is
+tests/test_grade.py's job), and the HTML page sorted by real clicks in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from spec import grade as g
+from spec import leaderboard as lb
+from spec.points import WeekScore
+
+
+def _grade(name: str, w1: float, w3: float, status: str = "graded", reason: str = "") -> g.Grade:
+    weeks = {1: WeekScore(1, w1, 25.0, 0, 10), 3: WeekScore(3, w3, 35.0, 0, 20)}
+    return g.Grade(name, name, status=status, reason=reason, score=w1 + w3, max_score=60.0, weeks=weeks, seconds=1.0)
+
+
+RUN = g.Run(
+    [
+        _grade("bob", 20.0, 10.0),
+        _grade("alice", 25.0, 35.0),
+        _grade("carol", 5.0, 0.0),
+        _grade("mallory", 0.0, 0.0, "tampering", "replaced torch.allclose <script>"),
+    ],
+    weeks=[1, 3],
+    spec=["spec"],
+    seconds=3.0,
+)
+BENCH = {
+    "benchmarks": [
+        {"name": "bench_attention[reference]", "group": "attention fwd", "params": {"impl": "reference"},
+         "stats": {"mean": 0.010}, "extra_info": {}},
+        {"name": "bench_attention[alice]", "group": "attention fwd", "params": {"impl": "alice"},
+         "stats": {"mean": 0.015}, "extra_info": {}},
+        {"name": "bench_attention[bob]", "group": "attention fwd", "params": {"impl": "bob"},
+         "stats": {"mean": 0.030}, "extra_info": {"ratio": 2.5}},
+    ]
+}  # fmt: skip
+
+
+@pytest.fixture
+def board(tmp_path: Path) -> lb.Board:
+    bench = tmp_path / "bench.json"
+    bench.write_text(json.dumps(BENCH))
+    return lb.build(RUN, lb.read_benchmarks([bench]))
+
+
+def test_ranking_and_benchmark_ratios(board: lb.Board) -> None:
+    """Ranked by total, disqualified last; ratios from extra_info when given, else mean / reference mean."""
+    assert [(r.rank, r.name) for r in board.rows] == [(1, "alice"), (2, "bob"), (3, "carol"), (4, "mallory")]
+    assert board.bench_columns == ["attention fwd"]
+    ratios = {r.name: r.benchmarks.get("attention fwd") for r in board.rows}
+    assert ratios["alice"] == pytest.approx(1.5) and ratios["bob"] == 2.5 and ratios["carol"] is None
+
+
+def test_files(board: lb.Board, tmp_path: Path) -> None:
+    """All four files are written and well-formed; reasons are escaped in the HTML."""
+    paths = lb.write(board, tmp_path / "out")
+    data = json.loads(paths["json"].read_text())
+    assert data["rows"][0]["name"] == "alice" and data["rows"][0]["weeks"] == {"1": 25.0, "3": 35.0}
+    assert data["rows"][1]["benchmarks"] == {"attention fwd": 2.5}
+    md = paths["md"].read_text()
+    assert "| 1 | `alice` | 25 | 35 | **60** / 60 | ×1.50 | graded |" in md
+    svg = ET.parse(paths["svg"]).getroot()
+    assert svg.tag.endswith("svg") and len(svg.findall(".//{http://www.w3.org/2000/svg}rect")) >= 4
+    page = paths["html"].read_text()
+    assert "<script>" in page and "&lt;script&gt;" in page  # the reason's <script> is text, not markup
+
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--virtual-time-budget=5000",
+]
+
+# Runs in the page after load: clicks headers like a user and records the row order each time.
+CLICKER = """<script>
+(function () {
+  const names = () => Array.from(document.querySelectorAll("#board tbody tr td.name")).map(td => td.textContent);
+  const header = label => Array.from(document.querySelectorAll("#board th"))
+      .find(th => th.textContent.trim().startsWith(label)).querySelector("button");
+  const out = {initial: names()};
+  header("total").click(); out.total_desc = names();
+  header("total").click(); out.total_asc = names();
+  header("implementation").click(); out.name_desc = names();
+  header("attention fwd").click(); out.bench_desc = names();
+  out.aria = document.querySelector("#board th[aria-sort=descending]").textContent.trim();
+  const pre = document.createElement("pre"); pre.id = "test-result"; pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+</script>"""
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def test_html_sorts_in_headless_chromium(board: lb.Board, tmp_path: Path) -> None:
+    """Clicking a header in a real browser sorts the table by that column, descending then ascending,
+    numerically for numbers and alphabetically for names; a screenshot renders."""
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("chromium is not installed (apt-get install -y chromium; .ci/run installs it)")
+    paths = lb.write(board, tmp_path / "out")
+    probe = paths["html"].with_name("probe.html")
+    probe.write_text(paths["html"].read_text().replace("</body>", CLICKER + "</body>"))
+    profile = tmp_path / "profile"
+    cmd = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", probe.as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    m = re.search(r'<pre id="test-result">(.*?)</pre>', proc.stdout, re.S)
+    assert m, f"the page's test script did not run (exit {proc.returncode}): {proc.stderr[-2000:]}"
+    got = json.loads(m.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    assert got["initial"] == ["alice", "bob", "carol", "mallory"]
+    assert got["total_desc"] == ["alice", "bob", "carol", "mallory"]
+    assert got["total_asc"] == ["mallory", "carol", "bob", "alice"]
+    assert got["name_desc"] == ["mallory", "carol", "bob", "alice"]
+    assert got["bench_desc"][:2] == ["bob", "alice"]  # ratio 2.5 then 1.5; rows without a ratio last
+    assert got["aria"].startswith("attention fwd")
+    shot = tmp_path / "shot.png"
+    cmd = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}", "--window-size=1200,700"]
+    subprocess.run([*cmd, paths["html"].as_uri()], capture_output=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 10_000, "the page did not render to a screenshot"
