@@ -1,6 +1,6 @@
 """Every declared mutant, by area. Add a module here and list it in ALL."""
 
 from ..mutation import Mutant
-from . import model
+from . import model, perf
 
-ALL: list[Mutant] = [*model.MUTANTS]
+ALL: list[Mutant] = [*model.MUTANTS, *perf.MUTANTS]
