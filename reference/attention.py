@@ -59,7 +59,7 @@ class CausalSelfAttention(nn.Module):
         """
         T, S = q.size(-2), k.size(-2)
         mask = torch.ones(T, S, dtype=torch.bool, device=q.device).tril(diagonal=S - T)
-        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=1.0 / math.sqrt(k.size(-1)))
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=1.0 / math.sqrt(q.size(-1)))
 
 
 class KVCache:

@@ -253,11 +253,16 @@ def test_throughput(impl, benchmark, bench_rows, device, workload):
         for s in baselines(impl, setup, device, workload)
     ]
 
+    order = [timer for _, timer in timers]
+
     def run_baselines() -> None:  # pedantic's setup: untimed for the implementation, runs before each round
-        for _, timer in timers:
+        for timer in order:
             timer()
+        order.reverse()  # B1 B2 I B2 B1 I ...: no baseline always sits next to the implementation
 
     benchmark.pedantic(target, setup=run_baselines, rounds=rounds, warmup_rounds=warmup, iterations=1)
+    if benchmark.disabled:  # --benchmark-disable (or xdist): the target ran once, untimed
+        return
 
     tokens = tokens_per_round(setup, workload)
     tps = tokens / benchmark.stats.stats.median
