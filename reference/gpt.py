@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .attention import KVCache
 from .block import Block
 from .config import GPTConfig
 from .layernorm import LayerNorm
@@ -23,6 +24,8 @@ from .layernorm import LayerNorm
 _CONV1D_SUFFIXES = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
 # Causal-mask buffers that old HF checkpoints carry; they are constants, not weights.
 _HF_BUFFER_SUFFIXES = (".attn.bias", ".attn.masked_bias")
+# The (tied) matrices with one row per token; with vocab padding they have extra rows HF lacks.
+_VOCAB_ROWS = ("transformer.wte.weight", "lm_head.weight")
 
 
 class GPT(nn.Module):
@@ -31,13 +34,13 @@ class GPT(nn.Module):
         self.config = config
         self.transformer = nn.ModuleDict(
             dict(
-                wte=nn.Embedding(config.vocab_size, config.n_embd),  # token embeddings
+                wte=nn.Embedding(config.padded_vocab_size, config.n_embd),  # token embeddings
                 wpe=nn.Embedding(config.block_size, config.n_embd),  # learned positions
                 h=nn.ModuleList(Block(config) for _ in range(config.n_layer)),
                 ln_f=LayerNorm(config.n_embd),
             )
         )
-        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        self.lm_head = nn.Linear(config.n_embd, config.padded_vocab_size, bias=False)
         # Weight tying: the output projection *is* the embedding matrix (same storage),
         # which saves 38.6M parameters at 124M and is how GPT-2 was trained.
         self.lm_head.weight = self.transformer.wte.weight
@@ -48,6 +51,8 @@ class GPT(nn.Module):
         for name, p in self.named_parameters():
             if name.endswith("c_proj.weight"):
                 nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
+        with torch.no_grad():  # fast path: vocab padding. Rows past vocab_size are never looked up
+            self.transformer.wte.weight[config.vocab_size :].zero_()  # nor scored (see forward): keep them 0
 
     @staticmethod
     def _init_weights(module: nn.Module) -> None:
@@ -58,16 +63,21 @@ class GPT(nn.Module):
             nn.init.zeros_(module.bias)
 
     def forward(
-        self, idx: torch.Tensor, targets: torch.Tensor | None = None
+        self, idx: torch.Tensor, targets: torch.Tensor | None = None, cache: list[KVCache] | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         T = idx.size(1)
-        if T > self.config.block_size:
-            raise ValueError(f"sequence length {T} exceeds block_size {self.config.block_size}")
-        pos = torch.arange(T, device=idx.device)
+        start = 0 if cache is None else cache[0].length  # fast path: KV cache — idx continues the cached tokens
+        if start + T > self.config.block_size:
+            raise ValueError(f"sequence length {start + T} exceeds block_size {self.config.block_size}")
+        pos = torch.arange(start, start + T, device=idx.device)
         x = self.transformer.wte(idx) + self.transformer.wpe(pos)  # (B,T,C) + (T,C) broadcast
-        for block in self.transformer.h:
-            x = block(x)
+        for i, block in enumerate(self.transformer.h):
+            x = block(x, None if cache is None else cache[i])
         logits = self.lm_head(self.transformer.ln_f(x))
+        if self.config.padded_vocab_size != self.config.vocab_size:
+            # fast path: vocab padding. The padded columns are not tokens: drop them here, so they can
+            # never be sampled, scored by the loss or seen by a caller. Their gradient is therefore zero.
+            logits = logits[..., : self.config.vocab_size].contiguous()
         loss = None
         if targets is not None:
             # targets are already the next tokens: position t is scored against targets[:, t].
@@ -82,15 +92,26 @@ class GPT(nn.Module):
         temperature: float = 1.0,
         top_k: int | None = None,
         generator: torch.Generator | None = None,
+        use_kv_cache: bool = True,
     ) -> torch.Tensor:
         """Append ``max_new_tokens`` sampled tokens to ``idx`` (B, T) and return (B, T + new).
 
         ``temperature=0`` means greedy decoding; ``top_k`` keeps the k most likely tokens.
+        ``use_kv_cache=False`` recomputes the whole context every step (same tokens, slower).
         """
+        # fast path: KV cache. While the sequence fits in block_size, each step feeds only the tokens
+        # the cache has not seen yet (the prompt, then one token at a time).
+        cache_len = min(self.config.block_size, idx.size(1) + max_new_tokens)
+        cache = [KVCache(cache_len) for _ in self.transformer.h] if use_kv_cache else None
         for _ in range(max_new_tokens):
-            # The position table ends at block_size: condition on the most recent tokens only.
-            idx_cond = idx[:, -self.config.block_size :]
-            logits, _ = self(idx_cond)
+            if cache is not None and idx.size(1) <= cache_len:
+                logits, _ = self(idx[:, cache[0].length :], cache=cache)
+            else:
+                # The position table ends at block_size: condition on the most recent tokens only.
+                # Cropping shifts every token's position, so cached keys are stale: recompute from here on.
+                cache = None
+                idx_cond = idx[:, -self.config.block_size :]
+                logits, _ = self(idx_cond)
             logits = logits[:, -1, :]
             if temperature == 0:
                 idx_next = logits.argmax(dim=-1, keepdim=True)
@@ -119,10 +140,13 @@ class GPT(nn.Module):
                 raise KeyError(f"unexpected key in HF state dict: {key!r}")
             if name.endswith(_CONV1D_SUFFIXES):
                 tensor = tensor.t()
-            if tensor.shape != ours[name].shape:
-                raise ValueError(f"{key}: shape {tuple(tensor.shape)} != expected {tuple(ours[name].shape)}")
+            target = ours[name]
+            if name in _VOCAB_ROWS:  # fast path: vocab padding — HF's rows fill the top; padded rows stay 0
+                target = target[: config.vocab_size]
+            if tensor.shape != target.shape:
+                raise ValueError(f"{key}: shape {tuple(tensor.shape)} != expected {tuple(target.shape)}")
             with torch.no_grad():
-                ours[name].copy_(tensor)
+                target.copy_(tensor)
         return model
 
     @classmethod

@@ -19,12 +19,16 @@ pytestmark = pytest.mark.week3
 SEED = 7
 
 
-def make_pair(impl, sharpen: float = 1.0):
+def make_pair(impl, sharpen: float = 1.0, blocks: float = 1.0):
     """Impl GPT and HF GPT2LMHeadModel with the same weights (fp64). ``sharpen`` scales the embedding
-    so next-token distributions are peaked enough to tell sampling bugs apart."""
+    so next-token distributions are peaked enough to tell sampling bugs apart; ``blocks`` scales the
+    blocks' weight matrices, so that the context (not only the last token) decides the next token."""
     hf = hf_lm(TINY, seed=SEED, dtype=torch.float64)
     with torch.no_grad():
         hf.transformer.wte.weight.mul_(sharpen)
+        for name, p in hf.transformer.h.named_parameters():
+            if name.endswith("weight") and ".ln_" not in name:
+                p.mul_(blocks)
     ours = impl.GPT(impl.GPTConfig(**TINY)).double().eval()
     return load_into(ours, hf, what="GPT"), hf
 
@@ -146,3 +150,43 @@ def test_seeded_generator_is_reproducible(impl):
     assert not torch.equal(sample(1, 100), sample(2, 100)), (
         "seeds 1 and 2 produced identical samples: generator is not used"
     )
+
+
+def greedy_by_recomputation(hf, idx: torch.Tensor, n: int) -> torch.Tensor:
+    """What greedy generate means, with no cache at all: every step runs HF's full forward over the last
+    block_size tokens and appends the argmax of the last position."""
+    bs = TINY["block_size"]
+    seq = idx
+    for _ in range(n):
+        with torch.no_grad():
+            nxt = hf(seq[:, -bs:]).logits[:, -1].argmax(-1, keepdim=True)
+        seq = torch.cat([seq, nxt], dim=1)
+    return seq
+
+
+@pytest.mark.parametrize("T,new", [(1, 34), (31, 3)], ids=["one-token-prompt-past-block_size", "prompt-fills-block"])
+def test_kv_cached_generation_equals_recomputation(impl, T, new):
+    """Clause: generate returns the tokens that recomputing the full (cropped) context every step gives,
+    however it gets there: a KV cache is allowed, but it must be invisible. Checked on runs that fill and
+    then pass block_size (where every position shifts and a cache must be dropped), from a one-token
+    prompt, and on a second call to the same model (nothing may carry over between calls); an
+    implementation without a cache passes trivially.
+    Catches: a KV cache whose new token restarts at position 0, a causal mask aligned top-left (the new
+    query sees only the first key), keys or values not stored, a cache reused after cropping or kept on
+    the module between generate calls.
+    Weights: the blocks' matrices are scaled by 3. At GPT-2's init scale a random model mostly repeats its
+    last token (99% of greedy steps here), which hides cache bugs; scaled, the argmax depends on the context
+    (about half the steps repeat) and every bug above changes the tokens (checked with tests/mutants/perf.py)."""
+    ours, hf = make_pair(impl, blocks=3.0)
+    calls = (
+        ("first call", prompt(B=2, T=T, seed=10), new),
+        ("second call on the same model", prompt(B=2, T=T, seed=11), 3),
+    )
+    for name, idx, n in calls:
+        assert_equal(
+            ours.generate(idx, max_new_tokens=n, temperature=0.0),
+            greedy_by_recomputation(hf, idx, n),
+            what=f"greedy tokens vs full recomputation ({name}, prompt T={T}, {n} new)",
+            hint="a KV cache must feed position start + t for the t-th new token, let the new query see every "
+            "cached key, and be rebuilt (or dropped) once the context is cropped to block_size",
+        )

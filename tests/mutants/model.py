@@ -60,8 +60,8 @@ MUTANTS = [
     Mutant(
         name="post-ln",
         file="block.py",
-        old="x = x + self.attn(self.ln_1(x))\n        x = x + self.mlp(self.ln_2(x))",
-        new="x = self.ln_1(x + self.attn(x))\n        x = self.ln_2(x + self.mlp(x))",
+        old="x = x + self.attn(self.ln_1(x), cache)\n        x = x + self.mlp(self.ln_2(x))",
+        new="x = self.ln_1(x + self.attn(x, cache))\n        x = self.ln_2(x + self.mlp(x))",
         catches=("test_parity_with_hf", "test_identity_when_branches_are_silent"),
         section="block",
         why="wrote the original Transformer's post-LN block instead of GPT-2's pre-LN",

@@ -1,0 +1,1 @@
+"""Throughput benchmarks (pytest-benchmark), collected only with ``pytest spec/bench --bench``."""
