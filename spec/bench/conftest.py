@@ -55,4 +55,3 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     json_out = getattr(config.option, "benchmark_json", None)
     if json_out is not None:
         tr.write_line(f"\nJSON (extra_info per benchmark, see docs/PERFORMANCE.md): {json_out.name}")
-
