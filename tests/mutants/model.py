@@ -152,6 +152,16 @@ MUTANTS += [
         why="built the mask with triu(0), so a token may not attend to itself (row 0 is all -inf: NaN)",
     ),
     Mutant(
+        name="softmax-without-max-subtraction",
+        file="attention.py",
+        old=_SDPA,
+        new=_MANUAL
+        + 'att = att.masked_fill(upper, float("-inf")).exp()\n        return att / att.sum(dim=-1, keepdim=True) @ v',
+        catches=("test_finite_at_extremes",),
+        section="attention",
+        why="wrote softmax as exp(s) / sum(exp(s)) without subtracting the row max: exp overflows on large scores",
+    ),
+    Mutant(
         name="no-attention-scale",
         file="attention.py",
         old="scale=1.0 / math.sqrt(k.size(-1))",
