@@ -36,6 +36,7 @@ from spec import test_layernorm as t_ln
 from spec import test_mlp as t_mlp
 from spec.registry import ROOT, Implementation, import_impl, resolve
 from spec.strategies import AttentionShape
+from spec.test_gpt import TOLERANCE as GPT_TOL
 
 from .mutants import ALL as MUTANTS
 from .mutation import SECTION_SPECS
@@ -255,8 +256,6 @@ def block_gradients(impl, s):
 
 # ------------------------------------------------------------------ GPT
 
-GPT_TOL = {torch.float32: (1e-4, 1e-5, 1e-3), torch.float64: (1e-10, 1e-12, 1e-9)}
-
 
 def gpt_parity(shape_name: str, dtype: torch.dtype):
     """Logits+loss and gradients are checked with different bounds: one row each, computed in one run."""
@@ -319,6 +318,22 @@ def generate_tv(impl, s):
     return err
 
 
+def gpt_parity_checks(shape: str) -> list[Check]:
+    return [
+        Check(
+            f"GPT {shape} {str(dtype).removeprefix('torch.').replace('float', 'fp')}",
+            "test_gpt.py::test_parity_with_hf",
+            {
+                "logits": f"atol {GPT_TOL[dtype][0]:g}",
+                "gradients": f"atol {GPT_TOL[dtype][1]:g} + rtol {GPT_TOL[dtype][2]:g}",
+            },
+            gpt_parity(shape, dtype),
+            tier="big" if shape == "124M" else "mid",
+        )
+        for dtype in (torch.float32, torch.float64)
+    ]
+
+
 CHECKS = [
     Check("attention parity (4 shapes)", "test_attention.py::test_parity_with_hf", "atol 1e-10", attn_parity),
     Check("attention gradients", "test_attention.py::test_gradients_match_hf", "atol 1e-10", attn_gradients),
@@ -336,20 +351,7 @@ CHECKS = [
     Check("Block parity", "test_block.py::test_parity_with_hf", "atol 1e-10", block_parity),
     Check("Block identity", "test_block.py::test_identity_when_branches_are_silent", "atol 1e-12", block_identity),
     Check("Block gradients", "test_block.py::test_gradients_match_hf", "atol 1e-10", block_gradients),
-    *[
-        Check(
-            f"GPT {shape} {'fp32' if dtype == torch.float32 else 'fp64'}",
-            "test_gpt.py::test_parity_with_hf",
-            {
-                "logits": f"atol {GPT_TOL[dtype][0]:g}",
-                "gradients": f"atol {GPT_TOL[dtype][1]:g} + rtol {GPT_TOL[dtype][2]:g}",
-            },
-            gpt_parity(shape, dtype),
-            tier="big" if shape == "124M" else "mid",
-        )
-        for shape in ("tiny",)
-        for dtype in (torch.float32, torch.float64)
-    ],
+    *gpt_parity_checks("tiny"),
     Check(
         "GPT from_hf_state_dict", "test_gpt.py::test_from_hf_state_dict", "atol 1e-4 (fp32)", gpt_from_hf, tier="mid"
     ),
@@ -360,20 +362,7 @@ CHECKS = [
         generate_tv,
         tier="tv",
     ),
-    *[
-        Check(
-            f"GPT {shape} {'fp32' if dtype == torch.float32 else 'fp64'}",
-            "test_gpt.py::test_parity_with_hf",
-            {
-                "logits": f"atol {GPT_TOL[dtype][0]:g}",
-                "gradients": f"atol {GPT_TOL[dtype][1]:g} + rtol {GPT_TOL[dtype][2]:g}",
-            },
-            gpt_parity(shape, dtype),
-            tier="big" if shape == "124M" else "mid",
-        )
-        for shape in ("124M",)
-        for dtype in (torch.float32, torch.float64)
-    ],
+    *gpt_parity_checks("124M"),
 ]
 
 
