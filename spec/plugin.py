@@ -55,6 +55,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Offline first: no HF lookup may reach the network during a spec run.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
         config.stash[_REFS] = resolve(config.getoption("--impl"))
     except SelectionError as exc:

@@ -31,6 +31,13 @@ def expected(ln, x):
     return F.layer_norm(x, (x.shape[-1],), ln.weight.detach(), ln.bias.detach(), EPS)
 
 
+def assert_matches_torch(ln, x: torch.Tensor, *, what: str, atol: float = 1e-10, rtol: float = 0.0, hint: str = ""):
+    """The implementation's LayerNorm(x) equals F.layer_norm with the same weight, bias and eps=1e-5."""
+    __tracebackhide__ = True
+    dims = ("B", "T", "C") if x.dim() == 3 else ("N", "C")
+    assert_close(ln(x), expected(ln, x), atol=atol, rtol=rtol, what=what, dims=dims, hint=hint)
+
+
 def test_parameters(impl):
     """Clause: LayerNorm(ndim) has exactly ``weight`` (init ones) and ``bias`` (init zeros), shape (ndim,).
     Catches: a missing bias, scalar parameters, names HF state dicts cannot fill (gamma/beta)."""
@@ -47,7 +54,7 @@ def test_parity_with_torch(impl, B, T, C, scale, seed):
     Catches: normalising over the wrong dim, forgetting the mean, swapping weight and bias."""
     ln = make_ln(impl, C, seed)
     x = scale * torch.randn(B, T, C, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) + 3.0
-    assert_close(ln(x), expected(ln, x), atol=1e-10, rtol=1e-10, what="LayerNorm output", dims=("B", "T", "C"))
+    assert_matches_torch(ln, x, atol=1e-10, rtol=1e-10, what="LayerNorm output")
 
 
 def test_eps_inside_sqrt_on_small_variance(impl):
@@ -56,12 +63,11 @@ def test_eps_inside_sqrt_on_small_variance(impl):
     ln = make_ln(impl, 64, seed=1)
     g = torch.Generator().manual_seed(2)
     x = 5.0 + 1e-3 * torch.randn(2, 3, 64, generator=g, dtype=torch.float64)  # var ~ 1e-6, below eps
-    assert_close(
-        ln(x),
-        expected(ln, x),
+    assert_matches_torch(
+        ln,
+        x,
         atol=1e-8,
         what="LayerNorm output on near-constant input",
-        dims=("B", "T", "C"),
         hint="use (x - mean) / sqrt(var + 1e-5); eps matters most exactly when the variance is tiny",
     )
 
@@ -71,12 +77,11 @@ def test_biased_variance(impl):
     Catches: x.var(dim=-1) with its default unbiased=True (divides by C-1), visible at small C."""
     ln = make_ln(impl, 4, seed=3)
     x = torch.randn(8, 4, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
-    assert_close(
-        ln(x),
-        expected(ln, x),
+    assert_matches_torch(
+        ln,
+        x,
         atol=1e-10,
         what="LayerNorm output (C=4)",
-        dims=("N", "C"),
         hint="x.var(-1) is unbiased by default; use x.var(-1, unbiased=False) or ((x - mean)**2).mean(-1)",
     )
 
@@ -89,12 +94,11 @@ def test_weight_and_bias_applied(impl):
         ln.weight.copy_(torch.arange(1.0, 7.0, dtype=torch.float64))
         ln.bias.copy_(torch.arange(-3.0, 3.0, dtype=torch.float64))
     x = torch.randn(5, 6, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
-    assert_close(
-        ln(x),
-        expected(ln, x),
+    assert_matches_torch(
+        ln,
+        x,
         atol=1e-10,
         what="LayerNorm output with weight=1..6, bias=-3..2",
-        dims=("N", "C"),
         hint="apply weight (scale) and bias (shift) after normalising",
     )
 
@@ -115,7 +119,6 @@ def test_gradients(impl):
         x2.grad,
         atol=1e-10,
         what="dL/dx",
-        dims=("B", "T", "C"),
         hint="the mean and variance must stay in the autograd graph",
     )
     assert_close(ln.weight.grad, weight.grad, atol=1e-10, what="dL/dweight")

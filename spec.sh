@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The two commands of the README, each installing what it needs into ./.venv first.
+#
+#   ./spec.sh --impl=alice [pytest args]   grade an implementation (any pytest args work)
+#   ./spec.sh --self-test                  the project's own checks: lint, spec, meta-tests (what CI runs)
+#
+# torch is installed first and pinned ($TORCH_SPEC, default torch==2.13.0) so that a machine with a
+# local CPU wheel keeps it; on a GPU machine the same pin takes PyPI's normal CUDA wheel.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+venv="${GPT2SPEC_VENV:-.venv}"
+if [ ! -x "$venv/bin/python" ]; then
+  "${PYTHON:-python3}" -m venv "$venv"
+fi
+# shellcheck disable=SC1091
+. "$venv/bin/activate"
+stamp="$venv/.gpt2spec-installed"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "spec.sh: installing into $venv ..." >&2
+  python -c "import torch" 2>/dev/null || python -m pip install -q "${TORCH_SPEC:-torch==2.13.0}"
+  python -m pip install -q -e ".[dev]"
+  touch "$stamp"
+fi
+
+if [ "${1:-}" != "--self-test" ]; then
+  exec python -m pytest "$@"
+fi
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+step "lint"
+ruff check .
+ruff format --check .
+step "spec on the reference and the template (template: everything not implemented, exit 0)"
+python -m pytest --impl=reference,template -q
+step "the suite's own tests: registry, plugin, mutants, independent implementations, grader"
+python -m pytest tests -q -n 2

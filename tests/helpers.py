@@ -1,0 +1,30 @@
+"""Running the spec in a child interpreter, for tests that check what a participant sees."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@dataclass
+class Run:
+    returncode: int
+    output: str
+
+
+def run_pytest(*args: str, timeout: float = 600) -> Run:
+    """``python -m pytest ARGS`` from the project root, as a participant would type it."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:randomly", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Run(proc.returncode, proc.stdout + proc.stderr)
