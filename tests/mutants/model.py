@@ -395,7 +395,7 @@ MUTANTS += [
         file="gpt.py",
         old='n_layer=hf_config["n_layer"],',
         new="n_layer=12,",
-        catches=("test_from_pretrained_local_directory",),
+        catches=("test_from_pretrained_reads_a_local_directory",),
         section="gpt",
         why="built the model with GPT-2 small's depth instead of reading n_layer from config.json",
     ),
