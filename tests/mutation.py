@@ -28,7 +28,7 @@ SECTION_SPECS: dict[str, tuple[str, ...]] = {
     "layernorm": ("spec/test_layernorm.py", "spec/test_block.py"),
     "mlp": ("spec/test_mlp.py", "spec/test_block.py"),
     "block": ("spec/test_block.py", "spec/test_gpt.py"),
-    "gpt": ("spec/test_gpt.py",),
+    "gpt": ("spec/test_gpt.py", "spec/test_pretrained.py"),
     "loss": ("spec/test_gpt.py",),
     "generate": ("spec/test_generate.py",),
     "tokenizer": ("spec/test_tokenizer.py",),
