@@ -275,8 +275,8 @@ MUTANTS += [
     Mutant(
         name="no-attention-residual",
         file="block.py",
-        old="x = x + self.attn(self.ln_1(x))",
-        new="x = self.attn(self.ln_1(x))",
+        old="x = x + self.attn(self.ln_1(x), cache)",
+        new="x = self.attn(self.ln_1(x), cache)",
         catches=("test_parity_with_hf", "test_identity_when_branches_are_silent"),
         section="block",
         why="dropped the residual connection around attention",
@@ -293,8 +293,8 @@ MUTANTS += [
     Mutant(
         name="residual-from-normalised",
         file="block.py",
-        old="x = x + self.attn(self.ln_1(x))",
-        new="x = self.ln_1(x)\n        x = x + self.attn(x)",
+        old="x = x + self.attn(self.ln_1(x), cache)",
+        new="x = self.ln_1(x)\n        x = x + self.attn(x, cache)",
         catches=("test_parity_with_hf", "test_identity_when_branches_are_silent"),
         section="block",
         why="normalised the residual stream itself instead of only the branch input",
@@ -302,8 +302,8 @@ MUTANTS += [
     Mutant(
         name="branches-swapped",
         file="block.py",
-        old="x = x + self.attn(self.ln_1(x))\n        x = x + self.mlp(self.ln_2(x))",
-        new="x = x + self.mlp(self.ln_2(x))\n        x = x + self.attn(self.ln_1(x))",
+        old="x = x + self.attn(self.ln_1(x), cache)\n        x = x + self.mlp(self.ln_2(x))",
+        new="x = x + self.mlp(self.ln_2(x))\n        x = x + self.attn(self.ln_1(x), cache)",
         catches=("test_parity_with_hf", "test_gradients_match_hf"),
         section="block",
         why="applied the MLP before attention",
@@ -348,8 +348,8 @@ MUTANTS += [
     Mutant(
         name="lm-head-with-bias",
         file="gpt.py",
-        old="nn.Linear(config.n_embd, config.vocab_size, bias=False)",
-        new="nn.Linear(config.n_embd, config.vocab_size)",
+        old="nn.Linear(config.n_embd, config.padded_vocab_size, bias=False)",
+        new="nn.Linear(config.n_embd, config.padded_vocab_size)",
         catches=("test_parameter_count_124M", "test_weight_tying_shares_storage", "test_parity_with_hf"),
         section="gpt",
         why="gave lm_head a bias (nn.Linear's default)",
@@ -357,7 +357,7 @@ MUTANTS += [
     Mutant(
         name="no-length-check",
         file="gpt.py",
-        old='            raise ValueError(f"sequence length {T} exceeds block_size {self.config.block_size}")\n',
+        old='            raise ValueError(f"sequence length {start + T} exceeds block_size {self.config.block_size}")\n',
         new="            pass\n",
         catches=("test_sequence_longer_than_block_size_raises",),
         section="gpt",
