@@ -33,7 +33,9 @@ def test_there_are_two_independent_implementations() -> None:
 def test_independent_implementation_passes_the_spec(name: str, tmp_path: Path) -> None:
     """Every spec test passes (or skips for want of real weights): none fails, errors, or is not implemented."""
     junit = tmp_path / "junit.xml"
-    cmd = [sys.executable, "-m", "pytest", "spec", f"--impl={IMPLS / name}", "-q", f"--junitxml={junit}"]
+    # They implement the model (weeks 1-3) only: the tokenizer and training weeks have their own oracles.
+    cmd = [sys.executable, "-m", "pytest", "spec", f"--impl={IMPLS / name}", "-q", "-m", "week1 or week3"]
+    cmd += [f"--junitxml={junit}"]
     if not os.environ.get("GPT2SPEC_FULL"):
         cmd += ["-k", "not (test_parity_with_hf and 124M)"]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)

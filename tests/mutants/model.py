@@ -357,7 +357,9 @@ MUTANTS += [
     Mutant(
         name="no-length-check",
         file="gpt.py",
-        old='            raise ValueError(f"sequence length {start + T} exceeds block_size {self.config.block_size}")\n',
+        old=(
+            '            raise ValueError(f"sequence length {start + T} exceeds block_size {self.config.block_size}")\n'
+        ),
         new="            pass\n",
         catches=("test_sequence_longer_than_block_size_raises",),
         section="gpt",
