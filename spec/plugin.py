@@ -5,6 +5,7 @@ outcome, which is neither a pass nor a failure and leaves the exit code at 0."""
 from __future__ import annotations
 
 import os
+import random
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -45,6 +46,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--bench",
         action="store_true",
         help="collect the benchmarks under spec/bench (never part of a correctness run)",
+    )
+    group.addoption(
+        "--shuffle",
+        type=int,
+        default=None,
+        metavar="SEED",
+        help="run the tests in a random order (seeded), to prove that no test depends on another",
     )
     group.addoption(
         "--hf-model",
@@ -88,6 +96,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "impl" in metafunc.fixturenames:
         refs = metafunc.config.stash[_REFS]
         metafunc.parametrize("impl", refs, ids=[r.name for r in refs], indirect=True, scope="session")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    seed = config.getoption("--shuffle")
+    if seed is not None:
+        random.Random(seed).shuffle(items)
 
 
 @pytest.fixture(scope="session")
