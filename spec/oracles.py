@@ -110,6 +110,11 @@ def to_contract_names(hf_state: dict[str, torch.Tensor]) -> dict[str, torch.Tens
     return out
 
 
+def contract_grads(hf_module: nn.Module) -> dict[str, torch.Tensor]:
+    """The gradients of an HF module's parameters, in the contract's nn.Linear layout (after backward)."""
+    return to_contract_names({name: p.grad for name, p in hf_module.named_parameters()})
+
+
 def load_into(module: nn.Module, hf_module: nn.Module, *, what: str) -> nn.Module:
     """Copy an HF module's weights into an implementation's module of the same role.
 

@@ -11,7 +11,7 @@ import torch
 from hypothesis import given
 
 from .assertions import assert_close
-from .oracles import hf_attention, load_into, run_hf_attention
+from .oracles import contract_grads, hf_attention, load_into, run_hf_attention
 from .strategies import AttentionShape, attention_shapes, seeds
 
 pytestmark = pytest.mark.week1
@@ -94,7 +94,7 @@ def test_gradients_match_hf(impl):
     (ours(x_ours) * w).sum().backward()
     (run_hf_attention(hf, x_hf) * w).sum().backward()
     assert_close(x_ours.grad, x_hf.grad, atol=1e-10, what="dL/dx", dims=BTC)
-    hf_grads = {n: p.grad.t() if n.endswith("weight") else p.grad for n, p in hf.named_parameters()}
+    hf_grads = contract_grads(hf)
     for name, p in ours.named_parameters():
         assert p.grad is not None, f"{name} received no gradient: is it used in forward?"
         assert_close(p.grad, hf_grads[name], atol=1e-10, what=f"dL/d{name}")
