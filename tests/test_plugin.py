@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 from .helpers import FIXTURES, run_pytest
 
@@ -40,11 +42,49 @@ def test_path_and_list_grade_each_and_show_ids() -> None:
     assert "test_biased_variance[reference] PASSED" in run.output
 
 
-def test_broken_import_fails_its_tests_and_spares_the_others() -> None:
+def test_broken_import_is_not_run_and_spares_the_others() -> None:
     run = run_pytest(f"--impl={FIXTURES / 'syntax_error'},reference", "spec/test_config.py", "-q")
-    assert run.returncode == 1, run.output[-3000:]
+    assert run.returncode == 2, run.output[-3000:]  # 2: some implementation could not be graded
     assert "implementation 'syntax_error' failed to import: SyntaxError" in run.output
-    assert re.search(r"2 passed, 2 errors", summary(run.output)), summary(run.output)
+    assert re.search(r"2 passed, 2 not run \(import error\)", run.output), run.output[-3000:]
+
+
+def test_import_error_is_one_line_not_one_per_test() -> None:
+    """A typo that breaks the import (nn.GeLU) once printed 1151 lines: the error per test, three times."""
+    run = run_pytest(f"--impl={FIXTURES / 'import_typo'},reference", "spec/test_config.py", "spec/test_mlp.py", "-q")
+    assert run.returncode == 2, run.output[-3000:]
+    line = (
+        "implementation 'import_typo' failed to import: AttributeError: module 'torch.nn' has no attribute "
+        "'GeLU' at tests/fixtures/import_typo/mlp.py:5"
+    )
+    assert run.output.count("has no attribute 'GeLU'") == 1, run.output
+    assert line in run.output, run.output
+    assert "Traceback" not in run.output and "ERROR" not in run.output, run.output
+    assert len(run.output.splitlines()) <= 15, run.output
+    assert re.search(r"\d+ passed, \d+ not run \(import error\)", summary_line(run.output)), run.output
+
+
+def test_unknown_name_in_a_list_spares_the_others() -> None:
+    run = run_pytest("--impl=reference,bobb", "spec/test_config.py", "-q")
+    assert run.returncode == 2, run.output[-3000:]
+    assert run.output.count("no implementation named 'bobb' under impls/") == 1, run.output
+    assert "2 passed" in summary_line(run.output), run.output
+
+
+def test_directory_without_init_is_reported_not_skipped(tmp_path: Path) -> None:
+    """impls/carol holds Python files but no __init__.py: --impl all once skipped it in silence."""
+    shutil.copytree(FIXTURES / "attention_only", tmp_path / "alice")
+    (tmp_path / "carol").mkdir()
+    (tmp_path / "carol" / "attention.py").write_text("X = 1\n")
+    run = run_pytest("--impl=all", "spec/test_config.py", "-q", env={"GPT2SPEC_IMPLS_DIR": str(tmp_path)})
+    assert run.returncode == 2, run.output[-3000:]
+    assert re.search(r"^carol +not graded", run.output, flags=re.M), run.output
+    assert "implementation 'carol' failed to import: " in run.output and "has no __init__.py" in run.output
+    assert "2 passed, 2 not run (import error)" in summary_line(run.output), run.output
+
+
+def summary_line(output: str) -> str:
+    return output.strip().splitlines()[-1]
 
 
 def test_not_implemented_error_from_torch_is_a_failure() -> None:
