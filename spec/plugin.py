@@ -20,6 +20,7 @@ import torch
 from hypothesis import HealthCheck, Phase, settings
 
 from .contract import WEEKS, NotImplementedExport
+from .points import SCAFFOLD_MARKER
 from .registry import Implementation, ImplImportError, ImplRef, import_impl, resolve_each
 
 NOT_IMPLEMENTED = "not implemented"
@@ -161,6 +162,13 @@ def _impl_of(item: pytest.Item) -> ImplRef | None:
 
 
 def _week_of(item: pytest.Item) -> int | None:
+    """The week whose points this test shares; None for a test of code the template gives (0 points)."""
+    if item.get_closest_marker(SCAFFOLD_MARKER) is not None:
+        return None
+    return _marker_week(item)
+
+
+def _marker_week(item: pytest.Item) -> int | None:
     for marker in item.iter_markers():
         m = re.fullmatch(r"week(\d)", marker.name)
         if m:
@@ -191,7 +199,7 @@ def _not_implemented_week(excinfo: pytest.ExceptionInfo[BaseException], ref: Imp
     if not (raised_by_impl or missing_forward):
         return None
     m = re.search(r"\bweek (\d)", str(exc), flags=re.IGNORECASE)
-    return int(m.group(1)) if m else (_week_of(item) or 0)
+    return int(m.group(1)) if m else (_marker_week(item) or 0)
 
 
 def _frames(exc: BaseException) -> list[tuple[str, str]]:

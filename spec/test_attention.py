@@ -57,6 +57,7 @@ def test_output_shape_and_dtype(impl, B, T, n_head, head_dim):
         assert y.dtype == dtype, f"output dtype {y.dtype} for {dtype} input: do not hard-code a dtype"
 
 
+@pytest.mark.scaffold  # the template provides these parameters: 0 points
 def test_parameter_layout(impl):
     """Clause: c_attn is nn.Linear(C, 3C) with bias and c_proj nn.Linear(C, C) with bias — HF's names.
     Catches: separate q/k/v projections, bias=False, or extra parameters that HF weights cannot fill."""

@@ -38,6 +38,7 @@ def assert_matches_torch(ln, x: torch.Tensor, *, what: str, atol: float = 1e-10,
     assert_close(ln(x), expected(ln, x), atol=atol, rtol=rtol, what=what, dims=dims, hint=hint)
 
 
+@pytest.mark.scaffold  # the template provides these parameters: 0 points
 def test_parameters(impl):
     """Clause: LayerNorm(ndim) has exactly ``weight`` (init ones) and ``bias`` (init zeros), shape (ndim,).
     Catches: a missing bias, scalar parameters, names HF state dicts cannot fill (gamma/beta)."""

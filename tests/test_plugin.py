@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .helpers import FIXTURES, run_pytest
+import pytest
+
+from spec import points
+
+from .helpers import FIXTURES, Run, run_pytest
 
 
 def summary(output: str) -> str:
@@ -14,13 +19,38 @@ def summary(output: str) -> str:
     return lines[-1] if lines else ""
 
 
-def test_template_is_all_not_implemented_and_exits_0() -> None:
-    run = run_pytest("--impl=template", "-q")
+@pytest.fixture(scope="module")
+def template_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, Path]:
+    """The untouched template through the whole spec, once for the tests below: output and junit XML."""
+    junit = tmp_path_factory.mktemp("template") / "junit.xml"
+    return run_pytest("--impl=template", "-q", f"--junitxml={junit}"), junit
+
+
+def test_template_is_all_not_implemented_and_exits_0(template_run: tuple[Run, Path]) -> None:
+    run, _ = template_run
     assert run.returncode == 0, run.output[-3000:]
     assert "failed" not in summary(run.output), summary(run.output)
     assert re.search(r"\d+ not implemented", summary(run.output)), summary(run.output)
-    assert "not implemented (week 1): CausalSelfAttention.forward" in run.output
+    assert "not implemented (week 1): GPTConfig" in run.output
     assert "not implemented (week 3): LayerNorm.forward" in run.output
+
+
+def test_untouched_template_scores_0(template_run: tuple[Run, Path]) -> None:
+    """Code the template hands out earns nothing (spec/points.py): the untouched template once scored
+    6.3/100 for GPTConfig and parameter layouts it was given."""
+    _, junit = template_run
+    outcomes = []
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        props = {p.get("name"): p.get("value") for p in case.iter("property")}
+        week = int(props["week"]) if props.get("week", "None").isdigit() else None
+        outcome = "failed" if any(c.tag in ("failure", "error", "skipped") for c in case) else "passed"
+        outcomes.append((week, outcome))
+    weeks = sorted(points.POINTS)
+    scores = points.week_scores(outcomes, weeks)
+    assert sum(s.max_points for s in scores.values()) == 100, scores
+    passed_for_points = [(w, o) for w, o in outcomes if o == "passed" and w is not None]
+    assert sum(s.points for s in scores.values()) == 0, f"the template earns points for given code: {scores}"
+    assert not passed_for_points, passed_for_points
 
 
 def test_unknown_name_is_one_line_usage_error() -> None:
