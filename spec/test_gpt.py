@@ -52,7 +52,7 @@ def batch(vocab_size: int, B: int = 2, T: int = 16, seed: int = 0):
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["fp32", "fp64"])
-@pytest.mark.parametrize("shape_name", ["tiny", "124M"])
+@pytest.mark.parametrize("shape_name", ["tiny", pytest.param("124M", marks=pytest.mark.slow)])
 def test_parity_with_hf(impl, shape_name, dtype):
     """Clause: logits, loss and the gradient of every parameter equal HF's GPT2LMHeadModel holding the same
     weights, for a tiny config and the real 124M shape, in fp32 and fp64. The loss is the mean cross-entropy
@@ -95,6 +95,7 @@ def test_parity_with_hf(impl, shape_name, dtype):
         hf.float()
 
 
+@pytest.mark.slow  # builds the 124M model
 def test_parameter_count_124M(impl):
     """Clause: GPT(GPTConfig()) has 124,439,808 parameters (tied head counted once, wpe included).
     Catches: an untied lm_head (+38.6M), a biased lm_head (+50,257), a padded vocab, missing ln_f."""

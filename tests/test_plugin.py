@@ -122,3 +122,20 @@ def test_not_implemented_error_from_torch_is_a_failure() -> None:
     assert run.returncode == 1, run.output[-3000:]
     assert "not implemented" not in summary(run.output), summary(run.output)
     assert "NotImplementedError" in run.output
+
+
+def test_not_slow_is_the_fast_loop_without_124M() -> None:
+    """README: `pytest --impl=alice -m "not slow"` leaves out the 124M cases (and only the slow ones)."""
+    run = run_pytest("--impl=reference", "-m", "not slow", "--collect-only", "-q")
+    assert run.returncode == 0, run.output[-3000:]
+    ids = [line for line in run.output.splitlines() if "::" in line]
+    assert len(ids) >= 100 and not [i for i in ids if "124M" in i], ids
+    slow = run_pytest("--impl=reference", "-m", "slow", "--collect-only", "-q")
+    slow_ids = [line for line in slow.output.splitlines() if "::" in line]
+    assert {i.split("::")[1].split("[")[0] for i in slow_ids} == {
+        "test_parity_with_hf",
+        "test_parameter_count_124M",
+        "test_real_weights_logits",
+        "test_real_weights_greedy_continuation",
+        "test_samples_follow_softmax_over_temperature",
+    }, slow_ids
