@@ -54,6 +54,8 @@ def best_of(n: int, fn: Callable[[], object]) -> float:
 def test_train_1mb_to_vocab_2048(benchmark, text: str) -> None:
     """Training time of the reference on ~1 MB of the built-in corpus up to vocab 2048 (goal <= 2 s)."""
     tok = benchmark.pedantic(lambda: Tokenizer().train(text, VOCAB), rounds=min(3, ROUNDS), iterations=1)
+    if benchmark.disabled:  # --benchmark-disable (or xdist): ran once, untimed
+        return
     benchmark.extra_info.update(
         mbytes=len(text.encode()) / MB, vocab_size=len(tok.vocab), goal_seconds=2.0, best_seconds=benchmark.stats["min"]
     )
@@ -65,6 +67,8 @@ def test_encode_tiktoken_baseline(benchmark, text: str, trained: Tokenizer) -> N
         "bench", pat_str=GPT2_PATTERN, mergeable_ranks=trained.mergeable_ranks, special_tokens=trained.special_tokens
     )
     benchmark.pedantic(lambda: enc.encode_ordinary(text), rounds=ROUNDS, iterations=1)
+    if benchmark.disabled:  # --benchmark-disable (or xdist): ran once, untimed
+        return
     benchmark.extra_info.update(mbytes_per_s=len(text.encode()) / MB / benchmark.stats["min"])
 
 
@@ -79,6 +83,8 @@ def test_encode_throughput_vs_tiktoken(benchmark, text: str, trained: Tokenizer,
             trained._cache.clear()
 
     benchmark.pedantic(trained.encode_ordinary, args=(text,), setup=setup, rounds=ROUNDS, iterations=1)
+    if benchmark.disabled:
+        return
     ours = benchmark.stats["min"]
     benchmark.extra_info.update(
         mbytes_per_s=len(text.encode()) / MB / ours,
