@@ -309,9 +309,10 @@ def warm_up() -> None:
         if isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer) and cls is not torch.optim.Optimizer:
             try:
                 opt = cls(model.parameters(), lr=1e-3)
+                schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
                 opt.step(lambda: loss) if name == "LBFGS" else opt.step()
+                schedule.step()
                 opt.zero_grad(set_to_none=True)
-                torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0).step()
             except Exception:  # an optimizer with other required arguments: its constructor still ran
                 pass
     buffer = io.BytesIO()
