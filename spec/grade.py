@@ -172,6 +172,7 @@ def run_child(
     deadline = start + (limits.impl_seconds if seconds is None else seconds)
     watch = _Watch(results, nonce, limits.test_seconds * 1.5 + 15)
     returncode: int | None = None
+    stuck: str | None = None
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-I", "-c", BOOT.format(root=str(ROOT))],
@@ -192,13 +193,13 @@ def run_child(
                 returncode = proc.wait(timeout=min(POLL_SECONDS, max(0.01, deadline - time.monotonic())))
                 break
             except subprocess.TimeoutExpired:
-                if watch.stuck() is not None:
+                stuck = watch.stuck()
+                if stuck is not None:
                     break
         _kill_group(proc)
     seconds_run = time.monotonic() - start
     records, forged = _read_records(results, nonce)
     shutil.rmtree(private, ignore_errors=True)
-    stuck = watch.stuck() if returncode is None else None
     return ChildRun(records, forged, returncode, _tail(log), seconds_run, stuck)
 
 

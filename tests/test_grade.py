@@ -80,6 +80,24 @@ def test_good_implementations_unaffected(hostile_run: g.Run) -> None:
     assert grades["template"].status == "graded"  # GPTConfig is given in the template
 
 
+@pytest.mark.parametrize(
+    ("name", "outcome", "how"),
+    [("crash_in_one_test", "crash", "killed by SIGSEGV"), ("hang_in_c", "timeout", "per-test limit")],
+)
+def test_a_crash_costs_only_its_test(name: str, outcome: str, how: str) -> None:
+    """Partial credit survives a crash: the first test kills (or hangs past the per-test limit, where
+    pytest-timeout cannot reach) the interpreter; it earns 0, and the second test, rerun in a fresh
+    interpreter, keeps its points."""
+    [grade] = g.grade_all([(name, HOSTILE / name)], SPEC, [], LIMITS).grades
+    outcomes = {t.key.split("::")[1]: (t.outcome, t.message) for t in grade.tests}
+    assert grade.status == "graded", (grade.status, grade.reason)
+    assert outcomes["test_defaults_are_gpt2_small[impl]"][0] == outcome, outcomes
+    assert how in outcomes["test_defaults_are_gpt2_small[impl]"][1], outcomes
+    assert outcomes["test_built_by_keyword[impl]"][0] == "passed", outcomes
+    assert grade.score == pytest.approx(grade.max_score / 2) and grade.score > 0
+    assert any("rerun in a fresh interpreter" in note for note in grade.notes), grade.notes
+
+
 def test_fake_results_are_never_read(hostile_run: g.Run, tmp_path: Path) -> None:
     """fake_output printed '31337 passed' and wrote results.json / junit.xml where it ran: its grade
     is still its real one (its GPTConfig is wrong), and no report carries the fake numbers."""
