@@ -117,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=Path("seminar"), help="leaderboard and figures (default: seminar/)")
     p.add_argument("--jobs", "-j", type=int, default=None, help="submissions graded at once (default: cores)")
     p.add_argument("--timeout-test", type=float, default=Limits.test_seconds)
-    p.add_argument("--spec", nargs="+", default=["spec"])
+    p.add_argument("--spec", nargs="+", default=["spec"], help="spec files (default: the whole spec)")
+    p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression (a quick smoke run)")
     args = p.parse_args(argv)
     scratch = Path(tempfile.mkdtemp(prefix="gpt2spec-seminar-"))
     refs = generate(scratch / "submissions")
@@ -128,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     run = grade_all(
         refs,
         args.spec,
+        ["-k", args.keyword] if args.keyword else [],
         limits=Limits(test_seconds=args.timeout_test),
         jobs=args.jobs,
         progress=lambda msg: print(f"[{time.monotonic() - start:6.0f} s] {msg}", file=sys.stderr, flush=True),

@@ -6,6 +6,7 @@ broken variants. Generated into a scratch directory, never committed.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -62,3 +63,25 @@ def break_file(dest: Path, name: str, old: str, new: str) -> Path:
 def copy_hostile(name: str, dest: Path) -> Path:
     shutil.copytree(HOSTILE / name, dest, ignore=shutil.ignore_patterns("__pycache__"))
     return dest
+
+
+def once_per_session(tmp_path_factory, name: str, compute):
+    """``compute(directory)`` once per test session, even when pytest-xdist runs this module's tests
+    in several workers (each would otherwise build its own module-scoped fixture and grade twice):
+    the first worker computes under a file lock, the others read its pickled result."""
+    import fcntl
+    import pickle
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by the workers of one session
+    directory = root / name
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        cached = directory / "result.pickle"
+        if cached.exists():
+            return pickle.loads(cached.read_bytes())
+        directory.mkdir(parents=True, exist_ok=True)
+        result = compute(directory)
+        cached.write_bytes(pickle.dumps(result))
+        return result

@@ -24,6 +24,8 @@ from spec.contract import WEEKS
 from spec.points import POINTS, week_scores
 from spec.sandbox import Integrity, static_violations, warm_up
 
+from .submissions import once_per_session
+
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "hostile"
 SPEC = ["spec/test_config.py"]
@@ -47,10 +49,11 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def hostile_run() -> g.Run:
+def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> g.Run:
     refs = [("reference", ROOT / "impls" / "reference"), ("template", ROOT / "impls" / "template")]
     refs += [(name, HOSTILE / name) for name in EXPECTED]
-    return g.grade_all(refs, SPEC, ONE_TEST, LIMITS, jobs=2)
+    grade = lambda _scratch: g.grade_all(refs, SPEC, ONE_TEST, LIMITS, jobs=2)  # noqa: E731
+    return once_per_session(tmp_path_factory, "hostile_run", grade)
 
 
 def by_name(run: g.Run) -> dict[str, g.Grade]:

@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from spec import grade as g
 from spec.points import NOT_GRADED, POINTS
 
-from .submissions import HOSTILE, ROOT, make_submission
+from .submissions import HOSTILE, ROOT, make_submission, once_per_session
 
 HOSTILE_EXPECTED = {"monkeypatch": "tampering", "forge_channel": "tampering", "forbidden_static": "forbidden-import"}
 OK_OUTCOMES = {"passed", "not implemented", NOT_GRADED}
@@ -31,13 +32,16 @@ OK_OUTCOMES = {"passed", "not implemented", NOT_GRADED}
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    scratch = tmp_path_factory.mktemp("e2e")
+    return once_per_session(tmp_path_factory, "grade_e2e", _grade_everything)
+
+
+def _grade_everything(scratch: Path) -> dict:
     weeks = make_submission(scratch / "weeks1_3", {1, 3}, lazy_hf_import=True)
     impls = ["reference", "template", str(weeks), *(str(HOSTILE / name) for name in HOSTILE_EXPECTED)]
     cmd = [sys.executable, "-m", "spec.grade", "--impl", ",".join(impls), "--out", str(scratch / "out"), "-j", "2"]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
     data = json.loads((scratch / "out" / "report.json").read_text())
-    data["_proc"] = proc
+    data["_proc"] = {"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}
     data["_out"] = scratch / "out"
     return data
 
@@ -58,8 +62,8 @@ def test_whole_spec_was_graded(report: dict) -> None:
     proc = report["_proc"]
     assert report["spec"] == [str(ROOT / "spec")]
     assert {int(w) for w in report["points"]} == set(POINTS), report["points"]
-    assert proc.returncode == report["exit_code"] == g.EXIT_UNGRADABLE, proc.stdout + proc.stderr[-3000:]
-    assert "[1/6]" in proc.stderr and "[6/6]" in proc.stderr, "progress lines missing"
+    assert proc["returncode"] == report["exit_code"] == g.EXIT_UNGRADABLE, proc["stdout"] + proc["stderr"][-3000:]
+    assert "[1/6]" in proc["stderr"] and "[6/6]" in proc["stderr"], "progress lines missing"
 
 
 def test_reference_gets_full_marks(report: dict) -> None:

@@ -16,6 +16,8 @@ from spec import grade as g
 from spec import leaderboard as lb
 from spec.points import WeekScore
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def _grade(name: str, w1: float, w3: float, status: str = "graded", reason: str = "") -> g.Grade:
     weeks = {1: WeekScore(1, w1, 25.0, 0, 10), 3: WeekScore(3, w3, 35.0, 0, 20)}
@@ -166,3 +168,16 @@ def test_html_sorts_in_headless_chromium(board: lb.Board, tmp_path: Path) -> Non
     cmd = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}", "--window-size=1200,700"]
     subprocess.run([*cmd, paths["html"].as_uri()], capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 10_000, "the page did not render to a screenshot"
+
+
+def test_leaderboard_command(tmp_path: Path) -> None:
+    """`python -m spec.leaderboard` run whole (on one spec file): grades, ranks, writes the four files."""
+    import sys
+
+    out = tmp_path / "lb"
+    cmd = [sys.executable, "-m", "spec.leaderboard", "--impl", "reference,template", "--spec", "spec/test_config.py"]
+    proc = subprocess.run([*cmd, "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = json.loads((out / "leaderboard.json").read_text())["rows"]
+    assert (rows[0]["rank"], rows[0]["name"], rows[0]["status"]) == (1, "reference", "graded")
+    assert {p.name for p in out.iterdir()} >= {f"leaderboard.{ext}" for ext in ("md", "html", "json", "svg")}
