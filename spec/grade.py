@@ -1,9 +1,8 @@
 """The grader: ``python -m spec.grade --impl NAME|PATH|list|all``.
 
 Each implementation is graded in its own fresh interpreter (spec/gradechild.py, started and
-watched by spec/childrun.py) running the
-grader's own spec tree, with a wall-time limit per test and per implementation and a memory
-limit; several run at once when there are cores for them. Results come only from the
+watched by spec/childrun.py) running the grader's own spec tree, with a wall-time limit per test
+and per implementation and a memory limit; several run at once when there are cores for them. Results come only from the
 grader's own records, never from what a submission prints or writes. The reports
 (JSON, JUnit XML, Gradescope results.json, Markdown) are written by spec/reports.py.
 See docs/GRADING.md.
