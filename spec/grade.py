@@ -379,6 +379,7 @@ def grade_all(
         nonlocal done
         i, (name, path) = item
         scratch = workdir / f"{i:03d}-{name}"
+        say(f"grading {name} ({i + 1} of {len(refs)}) ...")
         grade = grade_one(name, path, expected, spec, pytest_args, limits, threads, scratch, static_check)
         done += 1
         verdict = f"{grade.score:g}/{grade.max_score:g}" if grade.graded else f"{grade.status}: {grade.reason}"
