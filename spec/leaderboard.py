@@ -290,9 +290,10 @@ button.badge {{ cursor: pointer; }}
 .ok {{ background: #c8ecc8; color: #003300; }} .warn {{ background: #ffe08a; color: #3d2b00; }}
 .bad {{ background: #b00020; color: #fff; }}
 .why {{ font-size: .8em; color: #222; }}
-tr.detail td {{ background: #fffbe8; font-size: .75em; }}
+tr.detail td {{ background: #fffbe8; font-size: .8em; }}
 ol.failures {{ margin: .2rem 0; padding-left: 1.6rem; }}
-ol.failures pre {{ white-space: pre-wrap; margin: .2rem 0 .6rem; font-size: .95em; }}
+code, pre {{ font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }}
+ol.failures pre {{ white-space: pre-wrap; margin: .2rem 0 .6rem; font-size: .9em; }}
 </style></head>
 <body>
 <h1>gpt2spec leaderboard</h1>

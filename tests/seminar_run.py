@@ -69,16 +69,18 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.wait(0.5):
-            kids = _descendants(os.getpid())
+            children, kids = _descendants(os.getpid())
             rss = sum(_rss(pid) for pid in kids)
-            graded = sum(1 for pid in kids if _is_grader_child(pid))
+            # graded interpreters are our direct children (their own workers, e.g. DDP's, are not)
+            graded = sum(1 for pid in children.get(os.getpid(), []) if _is_grader_child(pid))
             self.peak_rss = max(self.peak_rss, rss)
             self.peak_children = max(self.peak_children, graded)
             self.samples += 1
             self.busy += graded
 
 
-def _descendants(pid: int) -> list[int]:
+def _descendants(pid: int) -> tuple[dict[int, list[int]], list[int]]:
+    """The process tree (parent -> children) and every process below ``pid``."""
     out, todo = [], [pid]
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
@@ -92,7 +94,7 @@ def _descendants(pid: int) -> list[int]:
         for kid in children.get(todo.pop(), []):
             out.append(kid)
             todo.append(kid)
-    return out
+    return children, out
 
 
 def _rss(pid: int) -> int:
