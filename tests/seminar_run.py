@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import threading
@@ -139,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.monotonic() - start
     sampler.stop.set()
     sampler.join()
+    shutil.rmtree(scratch, ignore_errors=True)  # generated: nothing to keep
     board = lb.build(run)
     paths = lb.write(board, args.out)
     cpu = sum(g.seconds for g in run.grades)
