@@ -349,7 +349,9 @@ def sample(model: torch.nn.Module, tokenizer, prompt: str, n_tokens: int, device
         except (NotImplementedError, AttributeError):  # generate not written yet: sample with the model's forward
             out = _generate(model, idx, n_tokens, 0.8, 40, g)
     model.train()
-    return tokenizer.decode(out[0].tolist())
+    # The embedding is padded to a multiple of 64 rows; those ids never occur in the data, and an
+    # undertrained model may still sample one: it spells nothing, so it is dropped.
+    return tokenizer.decode([i for i in out[0].tolist() if i < tokenizer.vocab_size])
 
 
 def _generate(model, idx: torch.Tensor, n_tokens: int, temperature: float, top_k: int, g) -> torch.Tensor:
