@@ -54,7 +54,7 @@ def total_nats(
 
 
 def _batch_nats(model: torch.nn.Module, rows: torch.Tensor, amp) -> float:
-    x, y = rows[:, :-1], rows[:, 1:]
+    x, y = rows[:, :-1].contiguous(), rows[:, 1:].contiguous()  # a model may .view() its targets
     with amp():
         _, loss = model(x, y)  # the mean over x.numel() predictions
     return float(loss.double()) * y.numel()

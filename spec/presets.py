@@ -16,21 +16,23 @@ class TrainConfig:
     batch_size: int = 16
     total_batch_size: int = 2048
     # schedule
-    max_steps: int = 600
-    warmup_steps: int = 30
+    # 150 steps of 2,048 tokens = ~25 passes over the ~12k BPE tokens of the default corpus: past about
+    # 100 steps the 0.9M-parameter model memorises it and the validation loss turns up (measured).
+    max_steps: int = 150
+    warmup_steps: int = 15
     max_lr: float = 3e-3
     min_lr: float = 3e-4
     weight_decay: float = 0.1
     max_norm: float = 1.0
     # reporting
-    eval_interval: int = 100
+    eval_interval: int = 25
     eval_iters: int = 20
-    sample_interval: int = 200
+    sample_interval: int = 75
     sample_tokens: int = 200
 
 
 PRESETS: dict[str, TrainConfig] = {
-    # ~0.8M parameters: trains on 2 CPU cores in a few minutes (byte-level tokens).
+    # ~0.9M parameters with a 512-id BPE: trains on 2 CPU cores in a few minutes.
     "small": TrainConfig(),
     # GPT-2 124M with build-nanogpt's recipe: 0.5M tokens per step, 10B tokens in 19073 steps.
     "gpt2": TrainConfig(

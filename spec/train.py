@@ -210,12 +210,13 @@ def run(args: argparse.Namespace, name: str, parts: Parts, tracker: Tracker) -> 
     tracker.at("configure_optimizers", parts.whose("optimizer"))
     optimizer = parts.configure_optimizers(model, cfg.weight_decay, cfg.max_lr)
     step, history = 0, {"train": [], "val": [], "bpb": []}
+    tracker.history = history
     if args.resume:
         if not ckpt_path.exists():
             raise SystemExit(f"--resume: no checkpoint at {ckpt_path}")
         tracker.at("load_checkpoint", parts.whose("checkpoint"))
         step = parts.load_checkpoint(ckpt_path, model, optimizer, loader)
-        history = json.loads(state_path.read_text())["history"]
+        history = tracker.history = json.loads(state_path.read_text())["history"]
         log(f"resumed from {ckpt_path} at step {step}")
     raw_model = model
     if args.compile and cuda:
@@ -275,7 +276,7 @@ def run(args: argparse.Namespace, name: str, parts: Parts, tracker: Tracker) -> 
         progress.close()
         kept = f"; last good checkpoint: {ckpt_path}" if ckpt_path.exists() else ""
         log(f"[{name}] {message}{kept}")
-        tracker.finish(kind, message=message, history=history, parts=parts.banner())
+        tracker.finish(kind, message=message, parts=parts.banner())
         return EXIT_FAILED
 
     if step == 0 and not validate(0, show_sample=False):

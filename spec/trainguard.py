@@ -70,6 +70,7 @@ class Tracker:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.state: dict = {"step": 0, "part": "start-up", "whose": "", "status": "running"}
+        self.history: dict | None = None  # the run's loss history, reported with any ending
 
     def at(self, part: str, whose: str = "", step: int | None = None) -> None:
         self.state.update(part=part, whose=whose)
@@ -78,6 +79,8 @@ class Tracker:
         self._write()
 
     def finish(self, status: str, **fields) -> None:
+        if self.history is not None:
+            fields.setdefault("history", self.history)
         self.state.update(status=status, **fields)
         self._write()
 
@@ -126,6 +129,10 @@ class ChildOutcome:
         return f"crash: exit code {self.returncode} {where}"
 
 
+def _exit_on_sigterm(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
 BOOT = "import sys; sys.path.insert(0, {root!r}); import spec.train as t; sys.exit(t.child_main())"
 
 
@@ -141,13 +148,17 @@ def run_child(argv: list[str], status_path: Path, time_limit: float, threads: in
         env=env,
         start_new_session=True,  # one process group: a timeout kills whatever it started too
     )
+    # The child has its own session (Ctrl-C does not reach it): whatever stops us stops it too.
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         returncode: int | None = proc.wait(timeout=time_limit if time_limit > 0 else None)
     except subprocess.TimeoutExpired:
         returncode = None
-    except KeyboardInterrupt:
+    except BaseException:
         os.killpg(proc.pid, signal.SIGKILL)
         raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
