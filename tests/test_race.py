@@ -79,20 +79,9 @@ def test_race_ranks_slow_nan_and_crashing_implementations_below_the_reference(tm
     the table, the JSON and the chart are written."""
     fixtures = FIXTURES / "train"
     impls = ["reference", *(str(fixtures / n) for n in ("slow_schedule", "nan_step", "crash_schedule"))]
+    command = [sys.executable, "-m", "spec.race", "--impl", ",".join(impls), "--steps", "4", "--evals", "2"]
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "spec.race",
-            "--impl",
-            ",".join(impls),
-            "--steps",
-            "4",
-            "--evals",
-            "2",
-            "--out",
-            str(tmp_path),
-        ],  # fmt: skip
+        [*command, "--out", str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -117,4 +106,4 @@ def test_race_ranks_slow_nan_and_crashing_implementations_below_the_reference(tm
     md = (tmp_path / "race.md").read_text()
     assert "| 1 | reference |" in md and "**nan**" in md and "## Samples" in md
     svg = ET.parse(tmp_path / "race.svg").getroot()
-    assert len(svg.findall(".//{http://www.w3.org/2000/svg}polyline")) == 4  # the NaN run has its step-0 point
+    assert len(svg.findall(".//{http://www.w3.org/2000/svg}polyline")) == 4  # the failed runs' curves end early

@@ -79,43 +79,48 @@ def test_independent_implementation_trains_with_all_its_own_parts(tmp_path: Path
     assert (tmp_path / "ckpt.pt").stat().st_size > 0
 
 
-def test_partial_implementations_fall_back_to_the_reference_and_say_so(tmp_path: Path) -> None:
-    """The list form: tests/impls/loop_style (weeks 1-3 only) trains its own model with the reference's
-    tokenizer, loader and loop; the template (all blanks) trains with reference parts only; the banner
-    says, part by part, whose code runs and why."""
+BAD_LOADER = """import torch
+
+class DataLoader:  # forgets the rank: every rank reads the same batches
+    def __init__(self, tokens, B, T, rank=0, world_size=1):
+        self.t, self.B, self.T, self.i = torch.as_tensor(tokens), B, T, 0
+
+    def next_batch(self):
+        n = self.B * self.T
+        buf = self.t[(self.i * n + torch.arange(n + 1)) % len(self.t)]
+        self.i += 1
+        return buf[:-1].view(self.B, self.T), buf[1:].view(self.B, self.T)
+"""
+
+
+def test_partial_and_failing_implementations_fall_back_to_the_reference_and_say_so(tmp_path: Path) -> None:
+    """The list form, one child per implementation: tests/impls/loop_style (weeks 1-3 only) trains its own
+    model with the reference's tokenizer, loader and loop; the template (all blanks) trains with reference
+    parts only; a loader that exists but forgets the rank fails its check and is replaced. The banner says,
+    part by part, whose code runs and why."""
+    bad = tmp_path / "bad_loader"
+    bad.mkdir()
+    (bad / "__init__.py").write_text(BAD_LOADER)
     loop_style = ROOT / "tests" / "impls" / "loop_style"
-    proc = spec_train("--impl", f"{loop_style},template", *TINY_RUN, "--max-steps", "2", "--tokenizer", "bytes",
-                      "--out-dir", str(tmp_path))  # fmt: skip
+    proc = spec_train("--impl", f"{loop_style},template,{bad}", *TINY_RUN, "--max-steps", "2",
+                      "--tokenizer", "bytes", "--out-dir", str(tmp_path / "out"))  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = proc.stdout
     assert "[loop_style] tokenizer: reference (week 4 not implemented: no Tokenizer) · loader: reference" in out
     assert "model: yours · optimizer: reference (week 6 not implemented" in out, out[:3000]
     assert "[template] tokenizer: reference (week 4 not implemented) · loader: reference (week 5 not impl" in out
     assert "model: reference (week 3 not implemented)" in out and "train_step: reference" in out
-    for name in ("loop_style", "template"):
-        assert json.loads((tmp_path / name / "status.json").read_text())["status"] == "ok"
-        assert (tmp_path / name / "ckpt.pt").exists()
+    assert "loader: reference (fails its week-5 check: batch 0 of rank 1/2 is not the contract's" in out
+    for name in ("loop_style", "template", "bad_loader"):
+        assert json.loads((tmp_path / "out" / name / "status.json").read_text())["status"] == "ok"
+        assert (tmp_path / "out" / name / "ckpt.pt").exists()
 
 
-def test_a_failing_part_runs_the_reference_with_the_reason(tmp_path: Path) -> None:
-    """A part that exists but departs from the contract on its check is replaced, and the banner quotes
-    what differed (here a loader that forgets the rank)."""
-    bad = tmp_path / "bad_loader"
-    bad.mkdir()
-    (bad / "__init__.py").write_text(
-        "import torch\n\nclass DataLoader:\n"
-        "    def __init__(self, tokens, B, T, rank=0, world_size=1):\n"
-        "        self.t, self.B, self.T, self.i = torch.as_tensor(tokens), B, T, 0\n"
-        "    def next_batch(self):\n"
-        "        n = self.B * self.T\n"
-        "        buf = self.t[(self.i * n + torch.arange(n + 1)) % len(self.t)]\n"
-        "        self.i += 1\n"
-        "        return buf[:-1].view(self.B, self.T), buf[1:].view(self.B, self.T)\n"
-    )
-    proc = spec_train("--impl", str(bad), *TINY_RUN, "--max-steps", "1", "--tokenizer", "bytes",
-                      "--out-dir", str(tmp_path / "out"))  # fmt: skip
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "loader: reference (fails its week-5 check: batch 0 of rank 1/2 is not the contract's" in proc.stdout
+def test_gpt2_tokenizer_offline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--tokenizer gpt2 trains on GPT-2's real 50,257-id BPE, built offline by spec/gpt2_vocab.py."""
+    train.main([*TINY_RUN, "--tokenizer", "gpt2", "--max-steps", "1", "--out-dir", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "tokenizer gpt2 (50257 ids)" in out and "bits/byte" in out, out[-2000:]
 
 
 def test_forbidden_import_is_refused_before_training(tmp_path: Path) -> None:
