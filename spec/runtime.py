@@ -12,6 +12,9 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
+from reference import mfu
+from reference.config import GPTConfig
+
 # ---------------------------------------------------------------- device, DDP, MFU
 
 
@@ -55,17 +58,13 @@ def set_cpu_threads(requested: int, world_size: int, log) -> None:
     torch.set_num_threads(threads)
 
 
-GPU_PEAK_BF16 = {"H200": 989e12, "H100": 989e12, "A100": 312e12, "L40": 181e12, "4090": 165e12, "A10": 125e12}
-
-
 def peak_flops(device: torch.device) -> tuple[float, str]:
-    """Dense bf16 peak for known GPUs; on the CPU, a measured fp32 matmul rate (so MFU is vs this machine)."""
+    """The GPU's dense bf16 peak (reference/mfu.py's table); on the CPU a measured fp32 matmul rate,
+    so the MFU shown there is against this machine."""
     if device.type == "cuda":
         name = torch.cuda.get_device_name(device)
-        for key, flops in GPU_PEAK_BF16.items():
-            if key in name:
-                return flops, f"{name} bf16 peak"
-        return float("nan"), f"{name}: unknown peak"
+        peak = mfu.peak_flops(name)
+        return (peak, f"{name} bf16 peak") if peak else (float("nan"), f"{name}: unknown peak")
     a = torch.randn(512, 512)
     a @ a  # warm up
     t0, n = time.perf_counter(), 0
@@ -75,10 +74,10 @@ def peak_flops(device: torch.device) -> tuple[float, str]:
     return 2 * 512**3 * n / (time.perf_counter() - t0), "measured CPU fp32 matmul rate"
 
 
-def flops_per_token(model: torch.nn.Module, n_layer: int, n_embd: int, T: int) -> float:
-    """PaLM's estimate: 6N for the matmuls on weights plus 12·L·C·T for attention, forward + backward."""
-    n = sum(p.numel() for p in model.parameters()) - model.transformer.wpe.weight.numel()
-    return 6 * n + 12 * n_layer * n_embd * T
+def flops_per_token(vocab_size: int, n_layer: int, n_embd: int, T: int) -> float:
+    """Training FLOPs per token, 6N + 12·L·C·T, counted as reference/mfu.py counts them."""
+    shape = GPTConfig(vocab_size=vocab_size, n_layer=n_layer, n_head=1, n_embd=n_embd, block_size=T)
+    return mfu.flops_per_token(shape, T)
 
 
 # ---------------------------------------------------------------- progress and plot

@@ -228,7 +228,7 @@ def run(args: argparse.Namespace, name: str, parts: Parts, tracker: Tracker) -> 
 
     n_params = sum(p.numel() for p in raw_model.parameters())
     peak, peak_what = peak_flops(rt.device)
-    flops_step = flops_per_token(raw_model, cfg.n_layer, cfg.n_embd, T) * cfg.total_batch_size
+    flops_step = flops_per_token(vocab, cfg.n_layer, cfg.n_embd, T) * cfg.total_batch_size
     log(
         f"device {rt.device} x{rt.world_size} | bf16 autocast {'on' if amp_dtype else 'off'} | "
         f"TF32 {'on' if cuda else 'off'} | fused AdamW {'on' if optimizer.defaults.get('fused') else 'off'} | "
