@@ -72,13 +72,14 @@ def test_bits_per_byte_is_the_same_for_two_tokenizers_under_the_same_predictions
 
 
 def test_race_ranks_slow_nan_and_crashing_implementations_below_the_reference(tmp_path: Path) -> None:
-    """``python -m spec.race`` over the reference, a deliberately slow get_lr, a train_step that turns NaN
-    at step 2 and a get_lr that raises at step 2: the slow one reproduces the reference's bits/byte exactly
-    (same parts, same seed, another process: the race is deterministic) and ranks below it on tokens/s; the
-    NaN and the crash are reported with their step and part and rank last, and the others still finish;
-    the table, the JSON and the chart are written."""
+    """``python -m spec.race --impl all,...`` (all = impls/: the reference and the template) with a deliberately
+    slow get_lr, a train_step that turns NaN at step 2 and a get_lr that raises at step 2: the slow one
+    reproduces the reference's bits/byte exactly (same parts, same seed, another process: the race is
+    deterministic) and ranks below it on tokens/s; the template (all blanks) reproduces them too; the NaN
+    and the crash are reported with their step and part and rank last while the others still finish; the
+    table, the JSON and the chart are written."""
     fixtures = FIXTURES / "train"
-    impls = ["reference", *(str(fixtures / n) for n in ("slow_schedule", "nan_step", "crash_schedule"))]
+    impls = ["all", *(str(fixtures / n) for n in ("slow_schedule", "nan_step", "crash_schedule"))]  # all: impls/
     command = [sys.executable, "-m", "spec.race", "--impl", ",".join(impls), "--steps", "4", "--evals", "2"]
     proc = subprocess.run(
         [*command, "--out", str(tmp_path)],
@@ -93,17 +94,20 @@ def test_race_ranks_slow_nan_and_crashing_implementations_below_the_reference(tm
     race = json.loads((tmp_path / "race.json").read_text())
     by_name = {e["name"]: e for e in race["entries"]}
     ref, slow = by_name["reference"], by_name["slow_schedule"]
-    assert [e["name"] for e in race["entries"]][:2] == ["reference", "slow_schedule"], race["entries"]
+    nan, crash = by_name["nan_step"], by_name["crash_schedule"]
     assert ref["status"] == slow["status"] == "ok"
+    assert ref["rank"] < slow["rank"] < nan["rank"] and slow["rank"] < crash["rank"], race["entries"]
     assert slow["final_bpb"] == ref["final_bpb"] and slow["curve"] == ref["curve"]
     assert slow["tokens_per_s"] < ref["tokens_per_s"]
     assert len(ref["curve"]) == 3 and ref["curve"][-1][0] == race["budget"]["tokens"] == 4 * 512
-    nan, crash = by_name["nan_step"], by_name["crash_schedule"]
     assert nan["status"] == "nan" and "NaN loss at step 2, in train_step (yours)" in nan["message"], nan
     assert crash["status"] == "crash" and "at step 2, in get_lr (yours)" in crash["message"], crash
-    assert {nan["rank"], crash["rank"]} == {3, 4}
+    assert {nan["rank"], crash["rank"]} == {len(race["entries"]) - 1, len(race["entries"])}
+    if "template" in by_name:  # all blanks: it trains the reference's parts, to the same losses
+        assert by_name["template"]["final_bpb"] == ref["final_bpb"]
     assert (tmp_path / "race" / "nan_step" / "ckpt.pt").exists() is False  # no checkpoint after the NaN
     md = (tmp_path / "race.md").read_text()
     assert "| 1 | reference |" in md and "**nan**" in md and "## Samples" in md
     svg = ET.parse(tmp_path / "race.svg").getroot()
-    assert len(svg.findall(".//{http://www.w3.org/2000/svg}polyline")) == 4  # the failed runs' curves end early
+    curves = svg.findall(".//{http://www.w3.org/2000/svg}polyline")
+    assert len(curves) == len(race["entries"])  # the failed runs' curves end early
