@@ -107,7 +107,7 @@ def test_race_ranks_slow_nan_and_crashing_implementations_below_the_reference(tm
         assert by_name["template"]["final_bpb"] == ref["final_bpb"]
     assert (tmp_path / "race" / "nan_step" / "ckpt.pt").exists() is False  # no checkpoint after the NaN
     md = (tmp_path / "race.md").read_text()
-    assert "| 1 | reference |" in md and "**nan**" in md and "## Samples" in md
+    assert f"| {ref['rank']} | reference |" in md and "**nan**" in md and "## Samples" in md
     svg = ET.parse(tmp_path / "race.svg").getroot()
     curves = svg.findall(".//{http://www.w3.org/2000/svg}polyline")
     assert len(curves) == len(race["entries"])  # the failed runs' curves end early
