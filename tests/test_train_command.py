@@ -130,3 +130,16 @@ def test_forbidden_import_is_refused_before_training(tmp_path: Path) -> None:
     (cheat / "__init__.py").write_text("from reference import get_lr  # noqa\n")
     proc = spec_train("--impl", str(cheat), *TINY_RUN, "--max-steps", "1", "--out-dir", str(tmp_path / "out"))
     assert proc.returncode == 3 and "refused: forbidden import reference" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_time_limit_kills_the_run_and_keeps_the_last_good_checkpoint(tmp_path: Path) -> None:
+    """A run past --time-limit is killed with everything it started; the report names the step and the part
+    that was running, and the checkpoint of the last validation stays (here a slow get_lr of the participant's
+    and a run far longer than the limit)."""
+    slow = ROOT / "tests" / "fixtures" / "train" / "slow_schedule"
+    proc = spec_train("--impl", str(slow), *TINY_RUN, "--max-steps", "100000", "--eval-interval", "1",
+                      "--tokenizer", "bytes", "--time-limit", "40", "--out-dir", str(tmp_path))  # fmt: skip
+    assert proc.returncode == 3, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "[slow_schedule] timeout: killed after the 40 s limit at step " in proc.stderr, proc.stderr[-2000:]
+    assert "; last good checkpoint: " in proc.stderr
+    assert torch.load(tmp_path / "ckpt.pt", weights_only=False)["step"] >= 1
