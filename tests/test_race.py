@@ -111,3 +111,15 @@ def test_race_ranks_slow_nan_and_crashing_implementations_below_the_reference(tm
     svg = ET.parse(tmp_path / "race.svg").getroot()
     curves = svg.findall(".//{http://www.w3.org/2000/svg}polyline")
     assert len(curves) == len(race["entries"])  # the failed runs' curves end early
+
+
+def test_leaderboard_links_the_race(tmp_path: Path) -> None:
+    """spec.race writes into the leaderboard's directory; the leaderboard written next to a race links race.md."""
+    from spec import leaderboard
+
+    board = leaderboard.Board(rows=[], weeks=[], week_max={}, bench_columns=[], generated="now")
+    leaderboard.write(board, tmp_path)
+    assert "race.md" not in (tmp_path / "leaderboard.md").read_text()
+    (tmp_path / "race.md").write_text("# Training race\n")
+    leaderboard.write(board, tmp_path)
+    assert "[race.md](race.md)" in (tmp_path / "leaderboard.md").read_text()
