@@ -159,7 +159,8 @@ def train(args: argparse.Namespace, ref: ImplRef, sandboxed: bool) -> int:
         traceback.print_exc()
         message = f"crash: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} {tracker.where()}"
     tracker.finish("crash", message=message)
-    print(f"[{ref.name}] {message}", file=sys.stderr)
+    if not args.status_file:  # a child's parent reports it, with the checkpoint it kept
+        print(f"[{ref.name}] {message}", file=sys.stderr)
     return EXIT_FAILED
 
 
@@ -275,7 +276,8 @@ def run(args: argparse.Namespace, name: str, parts: Parts, tracker: Tracker) -> 
     def fail(kind: str, message: str) -> int:
         progress.close()
         kept = f"; last good checkpoint: {ckpt_path}" if ckpt_path.exists() else ""
-        log(f"[{name}] {message}{kept}")
+        if not args.status_file:  # a child's parent reports it
+            log(f"[{name}] {message}{kept}")
         tracker.finish(kind, message=message, parts=parts.banner())
         return EXIT_FAILED
 
