@@ -1,7 +1,7 @@
 """``gpt2spec``: one entry point for the project's commands.
 
 Each subcommand hands its arguments to the module that implements it (its ``main(argv)``), so
-``gpt2spec grade ARGS`` and the older ``python -m spec.grade ARGS`` run the same code. ``--help`` on a
+``gpt2spec grade ARGS`` and the older ``python -m`` forms (kept as aliases) run the same code. ``--help`` on a
 subcommand prints that module's own help, then examples.
 """
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from gpt2spec.cli import COMMANDS
+from spec.grade import EXIT_USAGE
 
 from .helpers import ROOT
 
@@ -60,7 +61,7 @@ def test_grade_list_runs_whole() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "reference" in proc.stdout and "template" in proc.stdout
     nobody = run("grade", "--impl", "nobody")
-    assert nobody.returncode == 2 and "nobody" in nobody.stderr
+    assert nobody.returncode == EXIT_USAGE and "nobody" in nobody.stderr
 
 
 def test_new_creates_an_implementation_the_spec_accepts(tmp_path: Path) -> None:
