@@ -3,7 +3,6 @@ whole, and the older ``python -m`` forms, which stay as aliases of the same code
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tomllib
@@ -14,20 +13,12 @@ import pytest
 from gpt2spec.cli import COMMANDS
 from spec.grade import EXIT_USAGE
 
-from .helpers import ROOT
+from .helpers import ROOT, run_module, run_pytest
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``python -m gpt2spec ARGS`` from the project root: the console script's own code path."""
-    return subprocess.run(
-        [sys.executable, "-m", "gpt2spec", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_module("gpt2spec", *args, env=env)
 
 
 def test_the_console_script_is_declared_and_points_at_the_cli() -> None:
@@ -66,23 +57,15 @@ def test_grade_list_runs_whole() -> None:
 
 def test_new_creates_an_implementation_the_spec_accepts(tmp_path: Path) -> None:
     """`gpt2spec new alice`, then `pytest --impl=alice` on one spec module: blanks, not errors (exit 0)."""
-    env = os.environ | {"GPT2SPEC_IMPLS_DIR": str(tmp_path)}
+    env = {"GPT2SPEC_IMPLS_DIR": str(tmp_path)}
     proc = run("new", "alice", env=env)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "alice" / "__init__.py").is_file() and (tmp_path / "alice" / "README.md").is_file()
     again = run("new", "alice", env=env)
     assert again.returncode == 2 and "already exists" in again.stderr
-    spec = subprocess.run(
-        [sys.executable, "-m", "pytest", "spec/test_config.py", "--impl=alice", "-q"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert spec.returncode == 0, spec.stdout[-3000:]
-    assert "not implemented" in spec.stdout.lower(), spec.stdout[-3000:]
+    spec = run_pytest("spec/test_config.py", "--impl=alice", "-q", env=env, timeout=300)
+    assert spec.returncode == 0, spec.output[-3000:]
+    assert "not implemented" in spec.output.lower(), spec.output[-3000:]
 
 
 @pytest.mark.parametrize(
@@ -98,9 +81,7 @@ def test_new_creates_an_implementation_the_spec_accepts(tmp_path: Path) -> None:
     ids=lambda a: a[0],
 )
 def test_the_python_dash_m_forms_still_work(alias: list[str]) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", *alias], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
-    )
+    proc = run_module(*alias)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "usage:" in proc.stdout
 
