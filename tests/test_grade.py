@@ -217,7 +217,7 @@ def test_lazy_forbidden_import_is_only_a_warning(tmp_path: Path) -> None:
     pkg = tmp_path / "lazy"
     pkg.mkdir()
     (pkg / "__init__.py").write_text(
-        (ROOT / "impls" / "template" / "config.py").read_text()
+        (ROOT / "reference" / "config.py").read_text()  # a correct GPTConfig, as source text
         + "\n\ndef from_pretrained(name):\n    from transformers import GPT2LMHeadModel\n\n"
         "    return GPT2LMHeadModel.from_pretrained(name)\n"
     )
