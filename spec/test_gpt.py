@@ -97,11 +97,19 @@ def test_parity_with_hf(impl, shape_name, dtype):
 
 def test_parameter_count_124M(impl):
     """Clause: GPT(GPTConfig()) has 124,439,808 parameters (tied head counted once, wpe included).
-    Catches: an untied lm_head (+38.6M), a biased lm_head (+50,257), a padded vocab, missing ln_f."""
+    Catches: an untied lm_head (+38.6M), a biased lm_head (+50,257), a vocab padded to 50,304 by default
+    (+36,096), missing ln_f (-1,536)."""
     n = sum(p.numel() for p in impl.GPT(impl.GPTConfig()).parameters())
-    assert n == 124_439_808, (
-        f"{n:,} parameters, expected 124,439,808 (difference {n - 124_439_808:+,}): an untied head adds "
-        "38,597,376; a bias on lm_head adds 50,257"
+    known = {  # difference -> the usual cause
+        38_597_376: "an untied lm_head (a second 50,257 x 768 matrix)",
+        50_257: "a bias on lm_head",
+        36_096: "a vocabulary padded to 50,304 (47 extra rows of 768 in the tied wte/lm_head): GPTConfig() must "
+        "keep GPT-2's 50,257",
+        38_669_568: "a vocabulary padded to 50,304 and an untied lm_head",
+        -1_536: "no ln_f",
+    }
+    assert n == 124_439_808, f"{n:,} parameters, expected 124,439,808 (difference {n - 124_439_808:+,}): " + known.get(
+        n - 124_439_808, "; ".join(f"{d:+,} would be {why}" for d, why in known.items())
     )
 
 

@@ -56,7 +56,9 @@ class Mutant:
         count = source.count(self.old)
         if count != 1:
             raise ValueError(f"mutant {self.name}: {self.old!r} occurs {count} times in reference/{self.file}, need 1")
-        target.write_text(source.replace(self.old, self.new))
+        mutated = source.replace(self.old, self.new)
+        compile(mutated, str(target), "exec")  # a mutant that does not parse would "fail" every test for nothing
+        target.write_text(mutated)
         return pkg
 
 

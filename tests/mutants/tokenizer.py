@@ -72,6 +72,15 @@ MUTANTS = [
         why="broke count ties by token id instead of the documented bytes order",
     ),
     Mutant(
+        name="tie-break-largest-id",
+        file="tokenizer.py",
+        old="return (-count, vocab[pair[0]], vocab[pair[1]], pair)",
+        new="return (-count, -pair[0], -pair[1], pair)",
+        catches=("test_known_small_example", "test_tie_break_is_smallest_bytes"),
+        section="tokenizer",
+        why="broke count ties towards the largest ids (the most recent merge) instead of the smallest bytes",
+    ),
+    Mutant(
         name="stale-neighbour-counts",
         file="tokenizer.py",
         old="                    stats[p] -= f\n",

@@ -100,7 +100,7 @@ MUTANTS = [
     Mutant(
         name="accumulation-not-divided",
         file="training.py",
-        old="loss = loss / n\n",
+        old="        loss = loss / n\n",
         new="",
         catches=("test_accumulation_equals_one_big_batch", "test_ten_step_loss_trajectory_matches_reference"),
         section="training",
