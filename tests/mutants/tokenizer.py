@@ -121,7 +121,11 @@ MUTANTS = [
         file="tokenizer.py",
         old='ids = [self._ranks[p] for p in _bpe(piece.encode("utf-8"), self._ranks)]',
         new='ids = [p[0] if len(p) == 1 else self._ranks[p] for p in _bpe(piece.encode("utf-8"), self._ranks)]',
-        catches=("test_byte_ranks_need_not_be_byte_values", "test_parity_on_real_cl100k_vocabulary"),
+        catches=(
+            "test_byte_ranks_need_not_be_byte_values",
+            "test_parity_on_real_cl100k_vocabulary",
+            "test_parity_on_real_gpt2_vocabulary",
+        ),
         section="tokenizer",
         why="assumed byte b has id b, true after training but not for GPT-2's (permuted) byte ranks",
     ),
