@@ -45,8 +45,16 @@ def hf_config(block_size: int, vocab_size: int, n_layer: int, n_head: int, n_emb
 
 
 def hf_lm(shape: dict, seed: int, dtype: torch.dtype = torch.float32) -> GPT2LMHeadModel:
+    """A GPT2LMHeadModel with GPT-2's init, except that every LayerNorm (ln_1, ln_2, ln_f) gets random weights
+    around 1 and random biases around 0: at exactly ones and zeros all LayerNorms compute the same function,
+    so a block that reuses ln_1 before the MLP would match HF's forward pass."""
     torch.manual_seed(seed)
-    return GPT2LMHeadModel(hf_config(**shape)).to(dtype).eval()
+    model = GPT2LMHeadModel(hf_config(**shape))
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if ".ln_" in name:
+                p.copy_((1.0 if name.endswith("weight") else 0.0) + 0.1 * torch.randn_like(p))
+    return model.to(dtype).eval()
 
 
 def hf_attention(shape: dict, seed: int, dtype: torch.dtype = torch.float64) -> GPT2Attention:
