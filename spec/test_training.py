@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from .assertions import assert_close
 from .ddp_worker import run_ranks
+from .hints import needs
 from .oracles import TINY, contract_batches, cosine_lr, hf_lm, hf_training_losses, load_into
 
 pytestmark = pytest.mark.week6
@@ -272,6 +273,7 @@ def test_gradients_do_not_leak_between_steps(impl):
     assert_same_grads(model, once, what="gradient after a second step", hint="call optimizer.zero_grad() first")
 
 
+@needs("gpt")
 def test_ten_step_loss_trajectory_matches_reference(impl):
     """Clause: configure_optimizers, get_lr and train_step together (2 micro-steps, clipping at 1.0) reproduce,
     step by step for 10 steps from fixed weights, the losses of the reference recipe, run here on HF's
