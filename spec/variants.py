@@ -132,6 +132,10 @@ def layernorm(weight: torch.Tensor, bias: torch.Tensor) -> dict[str, Fn]:
         mean, var = stats(x, dim=0)
         return (x - mean) / torch.sqrt(var + EPS) * weight + bias
 
+    def mean_wrong_dim(x: torch.Tensor) -> torch.Tensor:
+        mean = x.mean(0, keepdim=True)
+        return (x - mean) / torch.sqrt((x - mean).pow(2).mean(-1, keepdim=True) + EPS) * weight + bias
+
     def unbiased(x: torch.Tensor) -> torch.Tensor:
         mean = x.mean(-1, keepdim=True)
         return (x - mean) / torch.sqrt(x.var(-1, keepdim=True) + EPS) * weight + bias
@@ -147,6 +151,7 @@ def layernorm(weight: torch.Tensor, bias: torch.Tensor) -> dict[str, Fn]:
         "LayerNorm weight and bias swapped (x_hat * bias + weight)": swapped,
         "LayerNorm without subtracting the mean": no_centering,
         "LayerNorm statistics over the wrong dim (dim 0, not the last one)": wrong_dim,
+        "LayerNorm mean over the wrong dim (dim 0, not the last one)": mean_wrong_dim,
     }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from spec import test_gpt, test_tokenizer, test_training
+from spec import test_attention, test_block, test_generate, test_gpt, test_layernorm, test_tokenizer, test_training
 from spec.registry import Implementation, ImplRef, import_impl
 
 from .mutants import ALL
@@ -79,3 +79,75 @@ def test_trajectory_names_the_first_differing_step(name: str, step: int, tmp_pat
     text = failure(test_training.test_ten_step_loss_trajectory_matches_reference, mutant_impl(name, tmp_path))
     assert f"first at step {step}:" in text and "yours" in text and "reference" in text, text
     assert "<- first difference" in text.splitlines()[2 + step], text
+
+
+# ---------------------------------------------------------------- hints follow the symptom (issue 15)
+
+LAYERNORM_TESTS = (
+    test_layernorm.test_parity_with_torch,
+    test_layernorm.test_eps_inside_sqrt_on_small_variance,
+    test_layernorm.test_biased_variance,
+    test_layernorm.test_weight_and_bias_applied,
+)
+
+
+@pytest.mark.parametrize(
+    "name,bug",
+    [
+        ("unbiased-variance", "unbiased variance"),
+        ("layernorm-no-centering", "without subtracting the mean"),
+        ("layernorm-weight-bias-swapped", "weight and bias swapped"),
+        ("layernorm-wrong-dim", "over the wrong dim"),
+    ],
+)
+def test_layernorm_tests_agree_on_the_bug(name: str, bug: str, tmp_path: Path) -> None:
+    """Every LayerNorm test a bug fails names that same bug, instead of four fixed and contradictory hints."""
+    impl = mutant_impl(name, tmp_path)
+    failed = 0
+    for test in LAYERNORM_TESTS:
+        try:
+            test(impl)
+        except AssertionError as exc:
+            failed += 1
+            hint = str(exc).split("Hint: ")[-1]
+            assert hint.startswith("your output matches this known bug exactly") and bug in hint, (test.__name__, hint)
+    assert failed >= 2, f"{name} failed only {failed} LayerNorm tests: nothing to agree on"
+
+
+@pytest.mark.parametrize(
+    "name,component,test",
+    [
+        ("no-c-proj", "attention", test_generate.test_greedy_matches_hf),
+        ("shared-layernorm", "block", test_generate.test_temperature_zero_is_greedy),
+        ("no-attention-scale", "attention", test_gpt.test_from_hf_state_dict),
+        ("unbiased-variance", "layernorm", test_block.test_parity_with_hf),
+        ("relu-instead-of-gelu", "mlp", test_training.test_ten_step_loss_trajectory_matches_reference),
+    ],
+    ids=["generate-after-attention", "generate-after-block", "from-hf-after-attention", "block-after-layernorm",
+         "training-after-mlp"],
+)  # fmt: skip
+def test_failing_prerequisite_is_named_first(name: str, component: str, test, tmp_path: Path) -> None:
+    """A test downstream of a broken component says first that the component fails its own parity check."""
+    text = failure(test, mutant_impl(name, tmp_path))
+    assert text.startswith(f"Your {component} already fails its own parity check"), text
+
+
+def test_no_prerequisite_note_for_a_bug_of_its_own(tmp_path: Path) -> None:
+    """A generate bug with a correct forward pass gets the test's own message, without a prerequisite note."""
+    text = failure(test_generate.test_greedy_matches_hf, mutant_impl("generate-from-first-position", tmp_path))
+    assert "already fails its own parity check" not in text, text
+
+
+def test_mask_hiding_the_diagonal_is_named(tmp_path: Path) -> None:
+    """tril(-1) / triu(0): both the NaN test and the parity test name the mask, not just 'NaN at T=0'."""
+    impl = mutant_impl("mask-hides-diagonal", tmp_path)
+    assert "hides the diagonal" in failure(test_attention.test_finite_at_extremes, impl, 64)
+    parity = failure(test_attention.test_parity_with_hf, impl, 2, 9, 4, 8)
+    assert "hides the diagonal" in parity, parity
+
+
+def test_untransposed_conv1d_weight_is_named(tmp_path: Path) -> None:
+    """from_hf_state_dict with attn.c_proj left untransposed (square: no shape error) names those weights."""
+    text = failure(test_gpt.test_from_hf_state_dict, mutant_impl("from-hf-one-weight-untransposed", tmp_path))
+    assert "transformer.h.0.attn.c_proj.weight: loaded untransposed" in text, text
+    assert "c_attn.weight: loaded untransposed" not in text, text

@@ -375,6 +375,16 @@ MUTANTS += [
         why="loaded HF's Conv1D weights without transposing them",
     ),
     Mutant(
+        name="from-hf-one-weight-untransposed",
+        file="gpt.py",
+        old='_CONV1D_SUFFIXES = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")',
+        new='_CONV1D_SUFFIXES = ("attn.c_attn.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")',
+        catches=("test_from_hf_state_dict", "test_from_hf_state_dict_of_gpt2model"),
+        section="gpt",
+        why="transposed c_attn, c_fc and mlp.c_proj but forgot attn.c_proj: square, so it loads without a shape "
+        "error and the logits are silently wrong",
+    ),
+    Mutant(
         name="from-hf-keeps-buffers",
         file="gpt.py",
         old="            if key.endswith(_HF_BUFFER_SUFFIXES):\n                continue\n",
