@@ -324,6 +324,8 @@ def test_merges_stay_inside_pre_tokens(impl):
     try:
         tok = trained(impl, text, vocab_size=256 + 40 + 1, specials=(EOT,))
         learned = {i: b for i, b in vocab_of(tok).items() if i >= 256 and i not in tok.special_tokens.values()}
+    except NotImplementedError:  # a blank of the template: reported as "not implemented"
+        raise
     except Exception as exc:  # a crash is a crash: do not let it read as a boundary violation
         raise AssertionError(
             f"train() crashed before any token could be checked against the pre-token boundaries: "
