@@ -23,7 +23,17 @@ import torch
 import torch.nn.functional as F
 
 from . import variants
-from .oracles import CONV1D_WEIGHTS, TINY, hf_attention, hf_block, hf_lm, hf_mlp, load_into, to_contract_names
+from .oracles import (
+    CONV1D_WEIGHTS,
+    TINY,
+    hf_attention,
+    hf_block,
+    hf_lm,
+    hf_mlp,
+    load_into,
+    run_hf_block,
+    to_contract_names,
+)
 
 # component -> the components it is built from, checked first (data-flow order)
 DEPENDS = {
@@ -152,8 +162,7 @@ def _check_block(impl) -> str | None:
     ours = load_into(impl.Block(impl.GPTConfig(**SMALL)).double().eval(), hf, what="Block")
     x = _x(SMALL["n_embd"], seed=6)
     y = ours(x)
-    want = hf(x, attention_mask=variants.causal_mask(x.shape[1], x.dtype))
-    want = want[0] if isinstance(want, tuple) else want
+    want = run_hf_block(hf, x)
     return _verdict(y, want, symptom(y, variants.block(hf, SMALL["n_head"]), x))
 
 

@@ -16,6 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .oracles import causal_mask
+
 Fn = Callable[[torch.Tensor], torch.Tensor]
 EPS = 1e-5
 
@@ -51,11 +53,6 @@ def matches(actual: torch.Tensor, variants: dict[str, Fn], x: torch.Tensor) -> l
 
 def conv1d(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
     return x @ module.weight + module.bias  # HF's Conv1D: weight is (in, out)
-
-
-def causal_mask(T: int, dtype: torch.dtype) -> torch.Tensor:
-    """HF's additive mask for a standalone attention call: 0 on and below the diagonal."""
-    return torch.full((T, T), torch.finfo(dtype).min, dtype=dtype).triu(1)[None, None]
 
 
 def hf_attention_fn(hf_attn: nn.Module) -> Fn:
