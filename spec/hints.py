@@ -185,9 +185,9 @@ _CHECKS = {
 # ---------------------------------------------------------------- loading HF weights
 
 
-def loaded_weights_report(model: torch.nn.Module, hf_state: dict[str, torch.Tensor]) -> str:
+def loaded_weights_report(model: torch.nn.Module, hf_state: dict[str, torch.Tensor]) -> list[str]:
     """Which parameters of a model built by from_hf_state_dict differ from the HF state dict it was given,
-    naming a Conv1D weight that was loaded untransposed."""
+    naming a Conv1D weight that was loaded untransposed; empty when every parameter equals HF's."""
     want = to_contract_names(hf_state)
     if "lm_head.weight" not in want and "transformer.wte.weight" in want:
         want["lm_head.weight"] = want["transformer.wte.weight"]
@@ -200,11 +200,15 @@ def loaded_weights_report(model: torch.nn.Module, hf_state: dict[str, torch.Tens
             lines.append(f"{name}: not in HF's state dict (a name outside the contract?)")
         elif tuple(p.shape) == tuple(expected.shape) and torch.equal(p.detach().to(expected.dtype), expected):
             continue
-        elif name.endswith(CONV1D_WEIGHTS) and torch.equal(p.detach().to(expected.dtype), expected.t()):
+        elif name.endswith(CONV1D_WEIGHTS) and _equal(p.detach().to(expected.dtype), expected.t()):
             lines.append(f"{name}: loaded untransposed: HF's Conv1D stores (in, out), transpose it to (out, in)")
+        elif tuple(p.shape) != tuple(expected.shape):
+            lines.append(f"{name}: shape {tuple(p.shape)}, HF's (in the contract's layout) {tuple(expected.shape)}")
         else:
-            lines.append(f"{name}: differs from HF's {name}")
-    if not lines:
-        return "every parameter equals HF's: the loading is right, so the forward pass differs"
-    shown = lines[:6] + ([f"... and {len(lines) - 6} more"] if len(lines) > 6 else [])
-    return "parameters that differ from the state dict you loaded: " + "; ".join(shown)
+            diff = (p.detach().double() - expected.double()).abs().max().item()
+            lines.append(f"{name}: differs from HF's {name} (max abs diff {diff:.3g}): not loaded?")
+    return lines
+
+
+def _equal(a: torch.Tensor, b: torch.Tensor) -> bool:
+    return tuple(a.shape) == tuple(b.shape) and torch.equal(a, b)

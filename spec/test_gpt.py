@@ -181,12 +181,13 @@ def test_sequence_longer_than_block_size_raises(impl):
     assert str(excinfo.value), "the error must say what is wrong (sequence length vs block_size)"
 
 
-@needs("gpt")
 def test_from_hf_state_dict(impl):
     """Clause: GPT.from_hf_state_dict(state_dict, config) loads a GPT2LMHeadModel state dict: drops the
     attention mask buffers (attn.bias / attn.masked_bias, present in older checkpoints) and transposes
-    the Conv1D weights (c_attn, c_proj, c_fc), giving HF's logits.
-    Catches: not transposing (shape error or, for square c_proj, silently wrong logits), choking on buffers."""
+    the Conv1D weights (c_attn, c_proj, c_fc): every parameter then equals HF's (compared as parameters, not
+    logits, so that a forward-pass bug does not fail this test too).
+    Catches: not transposing (a shape error or, for the square attn.c_proj, a silently wrong weight, named in
+    the message), choking on buffers."""
     hf = hf_reference("tiny")
     state = dict(hf.state_dict())
     T = TINY["block_size"]
@@ -194,11 +195,9 @@ def test_from_hf_state_dict(impl):
         state[f"transformer.h.{i}.attn.bias"] = torch.tril(torch.ones(T, T, dtype=torch.bool))[None, None]
         state[f"transformer.h.{i}.attn.masked_bias"] = torch.tensor(-1e4)
     model = impl.GPT.from_hf_state_dict(state, impl.GPTConfig(**TINY))
-    assert isinstance(model, torch.nn.Module), f"from_hf_state_dict must return the model, got {type(model)}"
-    assert_hf_logits(model, hf, "from_hf_state_dict", state)
+    assert_loaded(model, state, "from_hf_state_dict")
 
 
-@needs("gpt")
 def test_from_hf_state_dict_of_gpt2model(impl):
     """Clause: from_hf_state_dict also loads a bare GPT2Model state dict (keys ``wte.weight``, ``h.0....``,
     no ``transformer.`` prefix and no ``lm_head``): the head is the tied embedding.
@@ -206,22 +205,18 @@ def test_from_hf_state_dict_of_gpt2model(impl):
     hf = hf_reference("tiny")
     state = dict(hf.transformer.state_dict())
     model = impl.GPT.from_hf_state_dict(state, impl.GPTConfig(**TINY))
-    assert isinstance(model, torch.nn.Module), f"from_hf_state_dict must return the model, got {type(model)}"
-    assert_hf_logits(model, hf, "from_hf_state_dict(GPT2Model state dict)", state)
+    assert_loaded(model, state, "from_hf_state_dict(GPT2Model state dict)")
 
 
-def assert_hf_logits(model: torch.nn.Module, hf: torch.nn.Module, how: str, state: dict) -> None:
-    """The loaded model reproduces HF's fp32 logits. Measured max error 1.8e-7 (docs/TOLERANCES.md).
-    On failure the hint names the parameters that differ from ``state`` (an untransposed Conv1D weight)."""
+def assert_loaded(model: torch.nn.Module, state: dict[str, torch.Tensor], how: str) -> None:
+    """Every parameter of the loaded model equals the state dict's, in the contract's layout (exact copies). The
+    parameters, not the logits: a bug in the forward pass has its own tests and must not fail this one."""
     __tracebackhide__ = True
-    idx, _ = batch(TINY["vocab_size"])
-    with torch.no_grad():
-        logits, want = model.eval()(idx)[0], hf(idx).logits
-        try:
-            assert_close(logits, want, atol=1e-4, what=f"logits after {how}", dims=BTV)
-        except AssertionError as exc:
-            raise AssertionError(
-                f"{exc}\nHint: {loaded_weights_report(model, state)}. HF's Conv1D weights (c_attn, c_proj, c_fc) are "
-                "stored (in, out): transpose them; keys without 'transformer.' belong under transformer; lm_head is "
-                "tied to wte"
-            ) from None
+    assert isinstance(model, torch.nn.Module), f"{how} must return the model, got {type(model).__name__}"
+    wrong = loaded_weights_report(model, state)
+    shown = wrong[:6] + ([f"... and {len(wrong) - 6} more"] if len(wrong) > 6 else [])
+    assert not wrong, (
+        f"{how}: {len(wrong)} parameters differ from the state dict: " + "; ".join(shown) + "\nHint: HF's Conv1D "
+        "weights (c_attn, c_proj, c_fc) are stored (in, out): transpose them; keys without 'transformer.' belong "
+        "under transformer; lm_head is tied to wte"
+    )

@@ -336,6 +336,7 @@ def test_overfits_a_single_batch(impl):
     torch.manual_seed(0)
     model = impl.GPT(impl.GPTConfig(**TINY))
     optimizer = impl.configure_optimizers(model, 0.0, 3e-3)
+    set_lr(optimizer, 3e-3)  # as the training loop does: whether configure_optimizers uses its lr is another test
     batch = (tokens_of(32, seed=8).view(2, 16), tokens_of(32, seed=9).view(2, 16))
     losses = [float(impl.train_step(model, optimizer, [batch], 1.0)[0]) for _ in range(60)]
     assert losses[-1] < 0.5, f"loss after 60 steps on one batch is {losses[-1]:.3f} (> 0.5): {losses[::10]}"
