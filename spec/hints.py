@@ -189,10 +189,10 @@ def loaded_weights_report(model: torch.nn.Module, hf_state: dict[str, torch.Tens
     """Which parameters of a model built by from_hf_state_dict differ from the HF state dict it was given,
     naming a Conv1D weight that was loaded untransposed; empty when every parameter equals HF's."""
     want = to_contract_names(hf_state)
+    if not any(k.startswith("transformer.") for k in want):  # a GPT2Model state dict
+        want = {(k if k.startswith("lm_head.") else f"transformer.{k}"): v for k, v in want.items()}
     if "lm_head.weight" not in want and "transformer.wte.weight" in want:
         want["lm_head.weight"] = want["transformer.wte.weight"]
-    if not any(k.startswith("transformer.") for k in want):
-        want = {(k if k.startswith("lm_head.") else f"transformer.{k}"): v for k, v in want.items()}
     lines = []
     for name, p in model.named_parameters(remove_duplicate=False):
         expected = want.get(name)
