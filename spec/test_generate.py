@@ -162,6 +162,7 @@ def test_top_k_keeps_exactly_k(impl):
     assert tuple(big_k.shape) == (2, 8), "top_k larger than the vocabulary must behave like no top_k"
 
 
+@pytest.mark.slow  # 3 x ~8 s of sampling on a 2-core CPU
 @pytest.mark.parametrize("temperature", [1.0, 0.5, 2.0])
 @needs("gpt")
 def test_samples_follow_softmax_over_temperature(impl, temperature):
