@@ -38,9 +38,9 @@ class Kill:
     collateral: tuple[str, ...]  # failed test functions the mutant does not declare
 
 
-def kill(mutant: Mutant, workdir: Path) -> Kill:
+def kill(mutant: Mutant, workdir: Path, marks: str = "") -> Kill:
     pkg = mutant.materialize(workdir)
-    outcomes = grade(pkg, SECTION_SPECS[mutant.section], workdir / f"{mutant.name}.xml")
+    outcomes = grade(pkg, SECTION_SPECS[mutant.section], workdir / f"{mutant.name}.xml", marks=marks)
     failed = [o for o in outcomes if o.outcome in ("failed", "error")]
     per_module = Counter(o.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py") for o in failed)
     names = {function_name(o.nodeid) for o in failed}
@@ -66,12 +66,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "KILL_MATRIX.md")
+    parser.add_argument(
+        "--fast",
+        action="store_true",
+        help='leave out the tests marked slow (-m "not slow": the 124M cases repeat the tiny ones at 40x the cost)',
+    )
     parser.add_argument("--mutants", default="", help="comma-separated names: grade these only and print the table")
     args = parser.parse_args()
     chosen = [m for m in ALL if m.name in args.mutants.split(",")] if args.mutants else ALL
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(args.jobs) as pool:
-        results = list(pool.map(lambda m: kill(m, Path(tmp)), chosen))
+        results = list(pool.map(lambda m: kill(m, Path(tmp), "not slow" if args.fast else ""), chosen))
     minutes = (time.monotonic() - started) / 60
     killed = sum(r.killed for r in results)
     clean = sum(not r.collateral for r in results)
@@ -91,7 +96,8 @@ def main() -> int:
         "",
         f"**Mutation score: {killed}/{len(results)} = {100 * killed / len(results):.0f}%**; "
         f"{clean}/{len(results)} mutants fail no test beyond the ones they declare "
-        f"(run: {minutes:.0f} min with --jobs {args.jobs}).",
+        f"(run: {minutes:.0f} min with --jobs {args.jobs}"
+        + (', tests marked slow left out: `--fast`, `-m "not slow"`).' if args.fast else ")."),
         "",
         *table(results),
     ]

@@ -70,7 +70,12 @@ class Outcome:
 
 
 def grade(
-    impl_path: Path, spec_files: tuple[str, ...], junit: Path, only: tuple[str, ...] = (), timeout: float = 600
+    impl_path: Path,
+    spec_files: tuple[str, ...],
+    junit: Path,
+    only: tuple[str, ...] = (),
+    timeout: float = 600,
+    marks: str = "",
 ) -> list[Outcome]:
     """Run spec files (restricted to the test functions in ``only``, if given) on one implementation
     in a fresh interpreter, and return the outcome of each test."""
@@ -78,6 +83,8 @@ def grade(
     if only:
         # The 124M parity cases repeat the tiny ones at 40x the cost; the tiny ones catch the same bugs.
         cmd += ["-k", f"({' or '.join(only)}) and not (test_parity_with_hf and 124M)"]
+    if marks:  # a pytest -m expression, e.g. "not slow"
+        cmd += ["-m", marks]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
     if not junit.is_file():  # pytest stopped before writing a report (usage error, crashed conftest): say so
         return [Outcome(f"{spec_files[0]}::<pytest run>", "error", (proc.stdout + proc.stderr)[-2000:])]
