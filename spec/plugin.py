@@ -18,6 +18,7 @@ from .contract import WEEKS, NotImplementedExport
 from .registry import Implementation, ImplImportError, ImplRef, SelectionError, import_impl, resolve
 
 NOT_IMPLEMENTED = "not implemented"
+pytest_plugins = ["spec.fingerprint"]  # on a failure, name the known bug that reproduces it
 
 # Hypothesis profiles. "ci" is derandomized so a CI run is reproducible bit for bit;
 # "dev" explores new examples every run. Neither has a deadline: CPU timings are noisy.

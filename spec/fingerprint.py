@@ -1,0 +1,218 @@
+"""Bug fingerprints: when a spec test fails, which known bug (spec/bugs.py) produces exactly your failure?
+
+A spec test is a function of the implementation: it builds your component, feeds it fixed inputs and
+seeded weights, and compares what comes out with an oracle. When it fails, this plugin runs the *same
+test* again with each known bug of that component in place of your implementation (a copy of the
+reference with the bug's edit) and compares what the bug's run handed to the failing comparison with
+what yours did: same quantity (``what``), same shape, and how far apart. A bug whose output equals
+yours to round-off is named as *the* bug, with the evidence; two bugs of one component are tried
+together when no single one fits. When nothing fits, the nearest bugs are listed as a guess.
+
+Passing tests cost nothing: the plugin acts only when the test function has raised. Its work is
+bounded by a per-test and a per-session time budget, and it never hides the failure it explains.
+Turn it off with ``--no-fingerprint``.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import torch
+
+from . import bugs
+from .registry import Implementation, ImplRef
+
+ASSERTIONS = ("assert_close", "assert_equal", "assert_ids_equal")
+EXACT = 1e-3  # a bug "is" yours when it explains all but 1e-3 of your distance from the oracle
+PER_TEST_S, PER_SESSION_S = 20.0, 90.0
+HEADER = "Known-bug fingerprint"
+
+MODEL = ("attention", "layernorm", "mlp", "block", "gpt", "loss")
+# spec module -> the sections whose bugs can make its tests fail, most direct first
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "test_attention": ("attention",),
+    "test_layernorm": ("layernorm",),
+    "test_mlp": ("mlp",),
+    "test_block": ("block", "attention", "layernorm", "mlp"),
+    "test_gpt": ("gpt", "loss", "block", "attention", "layernorm", "mlp"),
+    "test_pretrained": ("gpt",),
+    "test_generate": ("generate", "gpt"),
+    "test_tokenizer": ("tokenizer",),
+    "test_data": ("data",),
+    "test_training": ("training",),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("gpt2spec").addoption(
+        "--no-fingerprint",
+        action="store_true",
+        help="on a failure, do not compare your output with the known bugs' (spec/bugs.py)",
+    )
+
+
+@dataclass
+class Evidence:
+    """What a run of one test handed to the comparison that failed (or that it passed)."""
+
+    failed: bool
+    kind: str = ""  # exception type
+    what: str = ""  # the compared quantity, when an assert_* helper failed
+    actual: object = None
+    expected: object = None
+    message: str = ""
+
+
+class Fingerprinter:
+    def __init__(self) -> None:
+        self.spent = 0.0
+        self._tmp: tempfile.TemporaryDirectory | None = None
+
+    @property
+    def workdir(self) -> Path:
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="gpt2spec-bugs-")
+        return Path(self._tmp.name)
+
+    def pytest_unconfigure(self) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function):
+        try:
+            return (yield)
+        except Exception as exc:
+            if not isinstance(exc, NotImplementedError) and "impl" in pyfuncitem.funcargs:
+                exc.add_note(self.explain(pyfuncitem, exc))
+            raise
+
+    def explain(self, item: pytest.Function, exc: BaseException) -> str:
+        try:
+            return self._explain(item, exc)
+        except Exception as err:  # a fingerprint must never hide the failure it explains
+            return f"{HEADER} unavailable: {type(err).__name__}: {err}"
+
+    def _explain(self, item: pytest.Function, exc: BaseException) -> str:
+        sections = SECTIONS.get(item.path.stem, ())
+        singles = bugs.singles(sections)
+        if not singles:
+            return f"{HEADER}: no known bugs for {item.path.stem}"
+        yours = evidence(exc)
+        test = item.originalname
+        singles.sort(key=lambda b: (test not in b.catches, sections.index(b.section)))
+        start = time.perf_counter()
+        budget = min(PER_TEST_S, PER_SESSION_S - self.spent)
+        scored, note = [], ""
+        candidates = singles + bugs.pairs(sections[:1])
+        for tried, bug in enumerate(candidates):
+            if len(bug.parts) == 2 and any(s[0] <= EXACT for s in scored):
+                break  # pairs only when no single bug fits
+            if time.perf_counter() - start > budget:
+                note = f" (time budget spent after {tried} of {len(candidates)} known bugs and pairs)"
+                break
+            scored.append((*compare(yours, self.run(item, bug)), bug))
+        self.spent += time.perf_counter() - start
+        scored.sort(key=lambda s: (s[0], len(s[2].parts), test not in s[2].catches))
+        return report(scored, yours, note)
+
+    def run(self, item: pytest.Function, bug: bugs.Bug) -> Evidence:
+        """The same test function, same fixtures and seed, with the bug's copy of the reference as impl."""
+        try:
+            module = bugs.load(bug, self.workdir)
+        except Exception as exc:
+            return Evidence(True, "unloadable", message=str(exc))
+        impl = Implementation(ImplRef(bug.name, Path(module.__file__).parent), module)
+        kwargs = {name: item.funcargs[name] for name in item._fixtureinfo.argnames}
+        kwargs["impl"] = impl
+        torch.manual_seed(0)  # what the autouse _fixed_seeds fixture gave your run
+        try:
+            item.obj(**kwargs)
+        except Exception as exc:
+            return evidence(exc)
+        return Evidence(False)
+
+
+def evidence(exc: BaseException) -> Evidence:
+    """The failing comparison's quantity and values, read from the assert_* frame in the traceback."""
+    if isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    message = (str(exc).strip().splitlines() or [""])[0]  # plain asserts: later lines show object reprs
+    tb = exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name in ASSERTIONS and frame.f_globals.get("__name__", "").endswith("assertions"):
+            what, actual, expected = (frame.f_locals.get(k) for k in ("what", "actual", "expected"))
+            return Evidence(True, type(exc).__name__, what or "", actual, expected, message)
+        tb = tb.tb_next
+    return Evidence(True, type(exc).__name__, message=message)
+
+
+def compare(yours: Evidence, bug: Evidence) -> tuple[float, str]:
+    """(score, evidence): 0 is identical, <= EXACT a match to round-off, larger a worse fit, inf no fit."""
+    if not bug.failed:
+        return math.inf, "passes this test"
+    if yours.what and bug.what == yours.what:
+        return _distance(yours, bug)
+    if not yours.what and bug.kind == yours.kind and bug.message == yours.message:
+        return 0.0, "with the same failure message"
+    if bug.kind == yours.kind and bug.what == yours.what:
+        return 10.0, "fails the same check differently"
+    return math.inf, f"fails elsewhere ({bug.what or bug.kind})"
+
+
+def _distance(yours: Evidence, bug: Evidence) -> tuple[float, str]:
+    a, b, e = yours.actual, bug.actual, yours.expected
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        if a.shape != b.shape:
+            return math.inf, f"{yours.what} has shape {tuple(b.shape)}, yours {tuple(a.shape)}"
+        a, b = a.detach().cpu().double(), b.detach().cpu().double()
+        same = (a == b) | (a.isnan() & b.isnan())
+        d = (a - b).abs().masked_fill(same, 0.0).nan_to_num(nan=math.inf).max().item() if a.numel() else 0.0
+        ref = e.detach().cpu().double() if isinstance(e, torch.Tensor) and e.shape == a.shape else None
+        off = (a - ref).abs().nan_to_num(nan=math.inf, posinf=math.inf).max().item() if ref is not None else 1.0
+        score = 0.0 if d == 0 else d / off if off > 0 else math.inf
+        return score, "bit for bit" if d == 0 else f"to {d:.0e}" if score <= EXACT else f"off by {d:.0e}"
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        a, b = list(a), list(b)
+        if a == b:
+            return 0.0, "id for id"
+        differ = sum(x != y for x, y in zip(a, b, strict=False)) + abs(len(a) - len(b))
+        return 1.0 + differ / max(len(a), len(b), 1), f"{differ} ids differ"
+    return (0.0, "identical") if repr(a) == repr(b) else (10.0, "differs")
+
+
+def report(scored: list, yours: Evidence, note: str) -> str:
+    what = yours.what or "failure"
+    matches = [s for s in scored if s[0] <= EXACT]
+    if matches:
+        lines = [f"{HEADER}: your {what} equals {_equals(matches[0])}{note}"]
+        lines += [_line(i, s) for i, s in enumerate(matches[:3], 1)]
+        return "\n".join(lines)
+    near = [s for s in scored if s[0] < math.inf][:3]
+    if not near:
+        return f"{HEADER}: none of the known bugs reproduces this failure{note}; see the hint above"
+    lines = [f"{HEADER}: no known bug reproduces your {what} exactly{note}; nearest (a guess):"]
+    lines += [_line(i, s) for i, s in enumerate(near, 1)]
+    return "\n".join(lines)
+
+
+def _equals(scored: tuple) -> str:
+    _, evidence, bug = scored
+    kind = "the two known bugs" if len(bug.parts) == 2 else "the known bug"
+    return f"{kind} *{bug.why}* [{bug.name}] {evidence}:"
+
+
+def _line(i: int, scored: tuple) -> str:
+    _, evidence, bug = scored
+    return f"  {i}. [{bug.name}] ({bug.component}, {evidence}): {bug.why}.\n     Fix: {bug.fix}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.getoption("--no-fingerprint", default=False):
+        config.pluginmanager.register(Fingerprinter(), "gpt2spec-fingerprint")

@@ -1,0 +1,164 @@
+"""Diagnosis accuracy (not collected as a test; run as ``python -m tests.diagnosis``).
+
+For every known bug (each mutant, and a set of two-bug combinations in one component), grade a copy of
+the reference holding it the way a participant meets it: its section's spec files in order, stopping at
+the first failure (``-x``). Then read that failure's known-bug fingerprint (spec/fingerprint.py) and
+check that it names the right bug first (top-1) or among the first three (top-3). Writes
+docs/DIAGNOSIS.md; exits 1 when single-bug top-1 falls below the goal (90%).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import multiprocessing
+import os
+import random
+import re
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from spec import bugs
+from spec.fingerprint import HEADER
+
+from .mutation import ROOT, SECTION_SPECS
+
+GOAL = 0.90
+ENTRY = re.compile(r"^\S*\s+\d+\. \[([^\]]+)\]", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    bug: str
+    section: str
+    first_failure: str  # nodeid, or "" when nothing failed
+    named: tuple[str, ...]  # bugs the fingerprint names, best first
+    exact: bool  # the fingerprint claims an exact match (not a guess)
+
+    @property
+    def rank(self) -> int | None:
+        want = set(self.bug.split(" + "))
+        return next((i for i, n in enumerate(self.named, 1) if set(n.split(" + ")) == want), None)
+
+
+class _FirstFailure:
+    """pytest plugin: the first failing test's id and full failure text (the fingerprint is a note on it)."""
+
+    def __init__(self) -> None:
+        self.nodeid, self.text = "", ""
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.failed and not self.nodeid:
+            self.nodeid, self.text = report.nodeid, report.longreprtext
+
+
+def diagnose(bug: bugs.Bug, workdir: Path) -> Diagnosis:
+    """Grade the bug's copy of the reference until its first failure (in this process, to save the
+    interpreter start per bug); read the fingerprint there."""
+    pkg = bug.materialize(workdir)
+    first = _FirstFailure()
+    args = [*SECTION_SPECS[bug.section], f"--impl={pkg}", "-x", "-q", "-p", "no:cacheprovider"]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        pytest.main(args, plugins=[first])
+    text = first.text
+    fingerprint = text[text.find(HEADER) :] if HEADER in text else ""
+    exact = fingerprint.startswith(f"{HEADER}: your ")
+    return Diagnosis(bug.name, bug.section, first.nodeid, tuple(ENTRY.findall(fingerprint)), exact)
+
+
+def _diagnose_all(names: list[str]) -> list[Diagnosis]:
+    os.chdir(ROOT)
+    with tempfile.TemporaryDirectory() as tmp:
+        return [diagnose(bugs.by_name(n), Path(tmp)) for n in names]
+
+
+def pair_sample(n: int, seed: int = 0) -> list[bugs.Bug]:
+    """Up to n two-bug combinations, spread over the sections (seeded, so the table is reproducible)."""
+    sections = sorted({m.section for m in bugs.declarations()})
+    per = {s: bugs.pairs([s]) for s in sections}
+    rng = random.Random(seed)
+    for options in per.values():
+        rng.shuffle(options)
+    out: list[bugs.Bug] = []
+    while len(out) < n and any(per.values()):
+        for s in sections:
+            if per[s] and len(out) < n:
+                out.append(per[s].pop())
+    return out
+
+
+def accuracy(rows: list[Diagnosis]) -> tuple[float, float]:
+    if not rows:
+        return 0.0, 0.0
+    top1 = sum(r.rank == 1 for r in rows) / len(rows)
+    top3 = sum(r.rank is not None and r.rank <= 3 for r in rows) / len(rows)
+    return top1, top3
+
+
+def table(singles: list[Diagnosis], pairs: list[Diagnosis]) -> list[str]:
+    (s1, s3), (p1, p3) = accuracy(singles), accuracy(pairs)
+    lines = [
+        "# Diagnosis accuracy",
+        "",
+        "`python -m tests.diagnosis` grades a copy of the reference holding each known bug (spec/bugs.py: every",
+        "mutant in tests/mutants, plus two-bug combinations within one component) with its section's spec files,",
+        "stopping at the first failure as a participant would meet it, and reads that failure's **known-bug",
+        "fingerprint** (spec/fingerprint.py: the failing test re-run with each known bug in place of the",
+        "implementation, outputs compared). **top-1**: the right bug is named first; **top-3**: among the first",
+        "three. `exact` means the fingerprint claims a match to round-off; otherwise it says it is a guess.",
+        "tests/test_diagnosis.py keeps a subset of these in CI.",
+        "",
+        "| bugs | count | top-1 | top-3 |",
+        "|---|---|---|---|",
+        f"| single | {len(singles)} | {100 * s1:.0f}% | {100 * s3:.0f}% |",
+        f"| two in one component | {len(pairs)} | {100 * p1:.0f}% | {100 * p3:.0f}% |",
+        "",
+        "| bug | section | first failing test | named first | rank | exact |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in [*singles, *pairs]:
+        test = r.first_failure.split("::")[-1].replace(f"[{_pkg(r.bug)}-", "[").replace(f"[{_pkg(r.bug)}]", "")
+        named = r.named[0] if r.named else "—"
+        rank = str(r.rank) if r.rank else "**miss**"
+        exact = "yes" if r.exact else ""
+        lines.append(f"| {r.bug} | {r.section} | {test or '(none failed)'} | {named} | {rank} | {exact} |")
+    return [*lines, ""]
+
+
+def _pkg(name: str) -> str:
+    return "__".join(n.strip().replace("-", "_") for n in name.split("+"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--pairs", type=int, default=30, help="how many two-bug combinations to grade")
+    parser.add_argument("--only", nargs="*", default=None, help="bug names (or 'a + b') to grade instead of all")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "DIAGNOSIS.md")
+    args = parser.parse_args()
+    if args.only is not None:
+        singles, pairs = [bugs.by_name(n) for n in args.only], []
+    else:
+        singles, pairs = [bugs.Bug((m,)) for m in bugs.declarations()], pair_sample(args.pairs)
+    names = [b.name for b in [*singles, *pairs]]
+    shards = [names[i :: args.jobs] for i in range(args.jobs)]
+    with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        done = {r.bug: r for shard in pool.map(_diagnose_all, shards) for r in shard}
+    rows = [done[n] for n in names]
+    single_rows, pair_rows = rows[: len(singles)], rows[len(singles) :]
+    for r in rows:
+        print(f"{r.bug:55} rank={r.rank} named={r.named[:3]} first={r.first_failure}", flush=True)
+    if args.only is None:
+        args.out.write_text("\n".join(table(single_rows, pair_rows)))
+    (s1, s3), (p1, p3) = accuracy(single_rows), accuracy(pair_rows)
+    print(f"single: top-1 {s1:.0%}, top-3 {s3:.0%} of {len(single_rows)}; pairs: top-1 {p1:.0%}, top-3 {p3:.0%}")
+    return 0 if s1 >= GOAL else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
