@@ -194,12 +194,18 @@ def report(scored: list, yours: Evidence, note: str) -> str:
         lines = [f"{HEADER}: your {what} equals {_equals(matches[0])}{note}"]
         lines += [_line(i, s) for i, s in enumerate(matches[:3], 1)]
         return "\n".join(lines)
-    near = [s for s in scored if s[0] < math.inf][:3]
+    single = {s[2].name: s[0] for s in scored if len(s[2].parts) == 1}
+    # a pair is a better guess only if it fits better than each of its bugs alone
+    near = [s for s in scored if s[0] < math.inf and (len(s[2].parts) == 1 or _beats_parts(s, single))][:3]
     if not near:
         return f"{HEADER}: none of the known bugs reproduces this failure{note}; see the hint above"
     lines = [f"{HEADER}: no known bug reproduces your {what} exactly{note}; nearest (a guess):"]
     lines += [_line(i, s) for i, s in enumerate(near, 1)]
     return "\n".join(lines)
+
+
+def _beats_parts(scored: tuple, single: dict[str, float]) -> bool:
+    return all(single.get(p.name, math.inf) > scored[0] * (1 + 1e-6) for p in scored[2].parts)
 
 
 def _equals(scored: tuple) -> str:

@@ -157,7 +157,7 @@ def main() -> int:
         args.out.write_text("\n".join(table(single_rows, pair_rows)))
     (s1, s3), (p1, p3) = accuracy(single_rows), accuracy(pair_rows)
     print(f"single: top-1 {s1:.0%}, top-3 {s3:.0%} of {len(single_rows)}; pairs: top-1 {p1:.0%}, top-3 {p3:.0%}")
-    return 0 if s1 >= GOAL else 1
+    return 0 if s1 >= (GOAL if args.only is None else 1.0) else 1
 
 
 if __name__ == "__main__":
