@@ -16,8 +16,10 @@ Turn it off with ``--no-fingerprint``.
 from __future__ import annotations
 
 import math
+import re
 import tempfile
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +73,8 @@ class Evidence:
 class Fingerprinter:
     def __init__(self) -> None:
         self.spent = 0.0
+        self.passed: defaultdict[str, set[str]] = defaultdict(set)
+        self.failed: defaultdict[str, set[str]] = defaultdict(set)
         self._tmp: tempfile.TemporaryDirectory | None = None
 
     @property
@@ -118,8 +122,30 @@ class Fingerprinter:
                 break
             scored.append((*compare(yours, self.run(item, bug)), bug))
         self.spent += time.perf_counter() - start
-        scored.sort(key=lambda s: (s[0], len(s[2].parts), test not in s[2].catches))
+        passed = self.passed[_impl_name(item)] - self.failed[_impl_name(item)]
+
+        def rank(s: tuple) -> tuple:  # exact first; then bugs your passing tests do not rule out, simplest first
+            score, _, bug = s
+            exact = score <= EXACT
+            return (
+                not exact,
+                bool(bug.catches & passed),
+                0 if exact else score,
+                len(bug.parts),
+                test not in bug.catches,
+            )
+
+        scored.sort(key=rank)
         return report(scored, yours, note)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Which test functions each implementation passed: a bug whose declared catching test you pass
+        is not yours (the meta-tests prove every bug fails the tests it declares)."""
+        impl = dict(report.user_properties).get("impl")
+        if impl is not None and report.when == "call":
+            name = report.nodeid.split("::")[-1].split("[")[0]
+            if report.passed or report.failed:
+                (self.passed if report.passed else self.failed)[impl].add(name)
 
     def run(self, item: pytest.Function, bug: bugs.Bug) -> Evidence:
         """The same test function, same fixtures and seed, with the bug's copy of the reference as impl."""
@@ -136,6 +162,12 @@ class Fingerprinter:
         except Exception as exc:
             return evidence(exc)
         return Evidence(False)
+
+
+def _impl_name(item: pytest.Function) -> str:
+    callspec = getattr(item, "callspec", None)
+    ref = callspec.params.get("impl") if callspec is not None else None
+    return getattr(ref, "name", "")
 
 
 def evidence(exc: BaseException) -> Evidence:
@@ -159,11 +191,25 @@ def compare(yours: Evidence, bug: Evidence) -> tuple[float, str]:
         return math.inf, "passes this test"
     if yours.what and bug.what == yours.what:
         return _distance(yours, bug)
-    if not yours.what and bug.kind == yours.kind and bug.message == yours.message:
-        return 0.0, "with the same failure message"
+    if not yours.what and bug.kind == yours.kind:
+        return _same_message(yours.message, bug.message)
     if bug.kind == yours.kind and bug.what == yours.what:
         return 10.0, "fails the same check differently"
     return math.inf, f"fails elsewhere ({bug.what or bug.kind})"
+
+
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def _same_message(yours: str, bug: str) -> tuple[float, str]:
+    """Plain asserts: the same words, and the same numbers to 1e-4 (your round-off is not the reference's)."""
+    if NUMBER.split(yours) != NUMBER.split(bug):
+        return math.inf, "fails this test with another message"
+    a, b = (list(map(float, NUMBER.findall(m))) for m in (yours, bug))
+    worst = max((abs(x - y) / max(abs(x), abs(y), 1e-300) for x, y in zip(a, b, strict=True)), default=0.0)
+    if worst <= 1e-4:
+        return 0.0, "with the same failure message"
+    return 1.0 + worst, "with the same message but other numbers"
 
 
 def _distance(yours: Evidence, bug: Evidence) -> tuple[float, str]:

@@ -17,6 +17,7 @@ import os
 import random
 import re
 import tempfile
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,13 @@ def diagnose(bug: bugs.Bug, workdir: Path) -> Diagnosis:
 def _diagnose_all(names: list[str]) -> list[Diagnosis]:
     os.chdir(ROOT)
     with tempfile.TemporaryDirectory() as tmp:
-        return [diagnose(bugs.by_name(n), Path(tmp)) for n in names]
+        rows = []
+        for name in names:
+            start = time.perf_counter()
+            rows.append(diagnose(bugs.by_name(name), Path(tmp)))
+            r = rows[-1]
+            print(f"{time.perf_counter() - start:5.0f}s {r.bug:50} rank={r.rank} named={r.named[:3]}", flush=True)
+        return rows
 
 
 def pair_sample(n: int, seed: int = 0) -> list[bugs.Bug]:
@@ -151,8 +158,6 @@ def main() -> int:
         done = {r.bug: r for shard in pool.map(_diagnose_all, shards) for r in shard}
     rows = [done[n] for n in names]
     single_rows, pair_rows = rows[: len(singles)], rows[len(singles) :]
-    for r in rows:
-        print(f"{r.bug:55} rank={r.rank} named={r.named[:3]} first={r.first_failure}", flush=True)
     if args.only is None:
         args.out.write_text("\n".join(table(single_rows, pair_rows)))
     (s1, s3), (p1, p3) = accuracy(single_rows), accuracy(pair_rows)
