@@ -122,7 +122,7 @@ class Fingerprinter:
                 break
             scored.append((*compare(yours, self.run(item, bug)), bug))
         self.spent += time.perf_counter() - start
-        passed = self.passed[_impl_name(item)] - self.failed[_impl_name(item)]
+        passed = self.passed[_impl_name(item)] - self.failed[_impl_name(item)] - {test}
 
         def rank(s: tuple) -> tuple:  # exact first; then bugs your passing tests do not rule out, simplest first
             score, _, bug = s
