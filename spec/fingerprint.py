@@ -111,16 +111,17 @@ class Fingerprinter:
         test = item.originalname
         singles.sort(key=lambda b: (test not in b.catches, sections.index(b.section)))
         start = time.perf_counter()
-        budget = min(PER_TEST_S, PER_SESSION_S - self.spent)
-        scored, note = [], ""
-        candidates = singles + bugs.pairs(sections[:1])
-        for tried, bug in enumerate(candidates):
-            if len(bug.parts) == 2 and any(s[0] <= EXACT for s in scored):
-                break  # pairs only when no single bug fits
-            if time.perf_counter() - start > budget:
-                note = f" (time budget spent after {tried} of {len(candidates)} known bugs and pairs)"
-                break
-            scored.append((*compare(yours, self.run(item, bug)), bug))
+        deadline = start + min(PER_TEST_S, PER_SESSION_S - self.spent)
+        scored = self._score(item, yours, singles, deadline)
+        note = "" if len(scored) == len(singles) else f" (time budget: tried {len(scored)} of {len(singles)} bugs)"
+        if not note and not any(s[0] <= EXACT for s in scored):  # two bugs at once, likeliest pairs first
+            order = {b.name: i for i, (_, _, b) in enumerate(sorted(scored, key=lambda s: s[0]))}
+            pairs = bugs.pairs(sections[:1])
+            pairs.sort(key=lambda b: sorted(order.get(p.name, len(order)) for p in b.parts))
+            more = self._score(item, yours, pairs, deadline)
+            if len(more) < len(pairs) and time.perf_counter() > deadline:
+                note = f" (time budget: tried {len(more)} of {len(pairs)} pairs)"
+            scored += more
         self.spent += time.perf_counter() - start
         passed = self.passed[_impl_name(item)] - self.failed[_impl_name(item)] - {test}
 
@@ -137,6 +138,16 @@ class Fingerprinter:
 
         scored.sort(key=rank)
         return report(scored, yours, note)
+
+    def _score(self, item: pytest.Function, yours: Evidence, candidates: list, deadline: float) -> list[tuple]:
+        scored = []
+        for bug in candidates:
+            if time.perf_counter() > deadline:
+                break
+            scored.append((*compare(yours, self.run(item, bug)), bug))
+            if len(bug.parts) == 2 and scored[-1][0] <= EXACT:
+                break  # the first pair that fits exactly: likelier pairs came first
+        return scored
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Which test functions each implementation passed: a bug whose declared catching test you pass

@@ -43,8 +43,16 @@ class Diagnosis:
 
     @property
     def rank(self) -> int | None:
+        """Where the fingerprint names this bug (for a pair: the pair itself)."""
         want = set(self.bug.split(" + "))
         return next((i for i, n in enumerate(self.named, 1) if set(n.split(" + ")) == want), None)
+
+    @property
+    def part_rank(self) -> int | None:
+        """For a pair: where the fingerprint first names the pair or one of its two bugs (the first failing
+        test may show only one of them; fixing it reveals the other)."""
+        parts = set(self.bug.split(" + "))
+        return next((i for i, n in enumerate(self.named, 1) if set(n.split(" + ")) <= parts), None)
 
 
 class _FirstFailure:
@@ -99,16 +107,15 @@ def pair_sample(n: int, seed: int = 0) -> list[bugs.Bug]:
     return out
 
 
-def accuracy(rows: list[Diagnosis]) -> tuple[float, float]:
-    if not rows:
+def accuracy(rows: list[Diagnosis], rank: str = "rank") -> tuple[float, float]:
+    ranks = [getattr(r, rank) for r in rows]
+    if not ranks:
         return 0.0, 0.0
-    top1 = sum(r.rank == 1 for r in rows) / len(rows)
-    top3 = sum(r.rank is not None and r.rank <= 3 for r in rows) / len(rows)
-    return top1, top3
+    return sum(r == 1 for r in ranks) / len(ranks), sum(r is not None and r <= 3 for r in ranks) / len(ranks)
 
 
 def table(singles: list[Diagnosis], pairs: list[Diagnosis]) -> list[str]:
-    (s1, s3), (p1, p3) = accuracy(singles), accuracy(pairs)
+    (s1, s3), (p1, p3), (q1, q3) = accuracy(singles), accuracy(pairs), accuracy(pairs, "part_rank")
     lines = [
         "# Diagnosis accuracy",
         "",
@@ -123,7 +130,8 @@ def table(singles: list[Diagnosis], pairs: list[Diagnosis]) -> list[str]:
         "| bugs | count | top-1 | top-3 |",
         "|---|---|---|---|",
         f"| single | {len(singles)} | {100 * s1:.0f}% | {100 * s3:.0f}% |",
-        f"| two in one component | {len(pairs)} | {100 * p1:.0f}% | {100 * p3:.0f}% |",
+        f"| two in one component: the pair named | {len(pairs)} | {100 * p1:.0f}% | {100 * p3:.0f}% |",
+        f"| two in one component: the pair or one of its bugs named | {len(pairs)} | {100 * q1:.0f}% | {100 * q3:.0f}% |",
         "",
         "| bug | section | first failing test | named first | rank | exact |",
         "|---|---|---|---|---|---|",
@@ -131,7 +139,7 @@ def table(singles: list[Diagnosis], pairs: list[Diagnosis]) -> list[str]:
     for r in [*singles, *pairs]:
         test = r.first_failure.split("::")[-1].replace(f"[{_pkg(r.bug)}-", "[").replace(f"[{_pkg(r.bug)}]", "")
         named = r.named[0] if r.named else "—"
-        rank = str(r.rank) if r.rank else "**miss**"
+        rank = str(r.rank) if r.rank else f"part: {r.part_rank}" if r.part_rank else "**miss**"
         exact = "yes" if r.exact else ""
         lines.append(f"| {r.bug} | {r.section} | {test or '(none failed)'} | {named} | {rank} | {exact} |")
     return [*lines, ""]
@@ -161,7 +169,9 @@ def main() -> int:
     if args.only is None:
         args.out.write_text("\n".join(table(single_rows, pair_rows)))
     (s1, s3), (p1, p3) = accuracy(single_rows), accuracy(pair_rows)
+    (q1, q3) = accuracy(pair_rows, "part_rank")
     print(f"single: top-1 {s1:.0%}, top-3 {s3:.0%} of {len(single_rows)}; pairs: top-1 {p1:.0%}, top-3 {p3:.0%}")
+    print(f"pairs, the pair or one of its bugs named: top-1 {q1:.0%}, top-3 {q3:.0%} of {len(pair_rows)}")
     return 0 if s1 >= (GOAL if args.only is None else 1.0) else 1
 
 

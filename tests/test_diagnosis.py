@@ -51,7 +51,7 @@ CI_SUBSET = (
     "tie-break-by-id",
     "no-warmup",
     "y-not-shifted",
-    "no-c-proj + heads-merged-without-transpose",
+    "no-attention-scale + no-c-proj",
 )
 
 
