@@ -131,7 +131,7 @@ def table(singles: list[Diagnosis], pairs: list[Diagnosis]) -> list[str]:
         "|---|---|---|---|",
         f"| single | {len(singles)} | {100 * s1:.0f}% | {100 * s3:.0f}% |",
         f"| two in one component: the pair named | {len(pairs)} | {100 * p1:.0f}% | {100 * p3:.0f}% |",
-        f"| two in one component: the pair or one of its bugs named | {len(pairs)} | {100 * q1:.0f}% | {100 * q3:.0f}% |",
+        f"| two in one component: the pair or one of its bugs | {len(pairs)} | {100 * q1:.0f}% | {100 * q3:.0f}% |",
         "",
         "| bug | section | first failing test | named first | rank | exact |",
         "|---|---|---|---|---|---|",
