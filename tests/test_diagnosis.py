@@ -100,3 +100,14 @@ def test_every_known_bug_has_a_component_an_explanation_and_a_fix() -> None:
         assert bug.component and bug.why and bug.fix, m.name
         assert bugs.by_name(m.name) == bug
     assert bugs.pairs(["attention"]), "no composable pair of attention bugs"
+
+
+def test_every_known_bug_is_valid_python(tmp_path: Path) -> None:
+    """A bug whose edit breaks the syntax (e.g. deletes a line's text but not its indent) fails to import:
+    every test then errors, the meta-tests count it as caught, and it can never be a fingerprint."""
+    for m in bugs.declarations():
+        source = (bugs.Bug((m,)).materialize(tmp_path) / m.file).read_text()
+        try:
+            compile(source, m.file, "exec")
+        except SyntaxError as exc:
+            raise AssertionError(f"bug {m.name}: reference/{m.file} no longer compiles: {exc}") from None

@@ -81,7 +81,7 @@ MUTANTS = [
     Mutant(
         name="accumulation-not-divided",
         file="training.py",
-        old="loss = loss / n\n",
+        old="        loss = loss / n\n",  # the whole line: removing only its text would leave a stray indent
         new="",
         catches=("test_accumulation_equals_one_big_batch", "test_ten_step_loss_trajectory_matches_reference"),
         section="training",
