@@ -17,7 +17,7 @@ from pathlib import Path
 from .contract import EXPORTS, WEEKS
 from .registry import IMPLS_DIR, ROOT
 
-TEMPLATE = IMPLS_DIR / "template"
+TEMPLATE = ROOT / "impls" / "template"  # the project's own, wherever IMPLS_DIR points
 RESERVED = {"template", "reference", "all", "list"}
 
 

@@ -3,6 +3,8 @@
 Every tensor comparison in the spec goes through ``assert_close``: on failure it names
 the quantity, the max abs and rel diff, the index where the worst one sits (with named
 dimensions, e.g. ``T=3``), how many elements are off, and a hint about the likely bug.
+NaN or inf where a finite value is expected always fails, on either side: many checks compare
+the implementation with itself (causality, batch independence), and NaN must not equal NaN.
 """
 
 from __future__ import annotations
@@ -38,13 +40,8 @@ def assert_close(
         )
     a = actual.detach().to("cpu", torch.float64)
     e = expected.detach().to("cpu", torch.float64)
-    bad_values = ~torch.isfinite(a) & torch.isfinite(e)
-    if bad_values.any():
-        first = _index(bad_values.nonzero()[0].tolist(), dims)
-        raise AssertionError(
-            f"{what}: {int(bad_values.sum())} NaN/inf values where the reference is finite, first at {first}{suffix}"
-        )
-    diff = (a - e).abs().nan_to_num(nan=0.0)
+    _check_finite(a, e, what=what, dims=dims, suffix=suffix)
+    diff = (a - e).abs().nan_to_num(nan=0.0)  # only equal infinities are left: inf - inf is NaN, and equal
     outside = diff > atol + rtol * e.abs()
     if outside.any():
         flat = int(diff.argmax())
@@ -57,6 +54,29 @@ def assert_close(
             f"(got {got:.6g}, expected {want:.6g}); max rel diff {rel.max().item():.3e}; "
             f"{int(outside.sum())}/{outside.numel()} elements outside atol={atol:g}, rtol={rtol:g}"
             f"{_first_bad_position(outside, dims)}{suffix}"
+        )
+
+
+def _check_finite(a: torch.Tensor, e: torch.Tensor, *, what: str, dims: Sequence[str], suffix: str) -> None:
+    """NaN is never a right answer, and NaN == NaN must not pass: fail on NaN or inf on either side,
+    unless both sides hold the same infinity. "Expected" is often the implementation's own output
+    (causality, batch independence, unchanged input), so NaN there is the implementation's NaN."""
+    __tracebackhide__ = True
+    same_infinity = torch.isinf(a) & (a == e)
+    got_bad = ~torch.isfinite(a) & ~same_infinity
+    if (got_bad & torch.isfinite(e)).any():
+        bad = got_bad & torch.isfinite(e)
+        first = _index(bad.nonzero()[0].tolist(), dims)
+        raise AssertionError(
+            f"{what}: {int(bad.sum())} NaN/inf values where the reference is finite, first at {first}{suffix}"
+        )
+    both_bad = (~torch.isfinite(e) | got_bad) & ~same_infinity
+    if both_bad.any():
+        first = _index(both_bad.nonzero()[0].tolist(), dims)
+        raise AssertionError(
+            f"{what}: the expected values hold {int(both_bad.sum())} NaN/inf, first at {first}: they come from your "
+            "implementation too (the same forward on other inputs), so its output is NaN/inf there; "
+            f"a NaN never counts as equal.{suffix}"
         )
 
 
@@ -78,6 +98,16 @@ def _first_bad_position(outside: torch.Tensor, dims: Sequence[str]) -> str:
     other = [d for d in range(outside.dim()) if d != t_axis]
     per_t = outside.any(dim=other) if other else outside
     return f"; first wrong position T={int(per_t.nonzero()[0])} of {outside.shape[t_axis]}"
+
+
+def assert_finite(actual: torch.Tensor, *, what: str, dims: Sequence[str] = (), hint: str = "") -> None:
+    """No NaN or inf anywhere in ``actual`` (for outputs with no reference to compare against)."""
+    __tracebackhide__ = True
+    bad = ~torch.isfinite(actual.detach())
+    if bad.any():
+        first = _index(bad.nonzero()[0].tolist(), dims)
+        suffix = f"\nHint: {hint}" if hint else ""
+        raise AssertionError(f"{what}: {int(bad.sum())}/{bad.numel()} NaN/inf values, first at {first}{suffix}")
 
 
 def assert_equal(actual: object, expected: torch.Tensor, *, what: str, hint: str = "") -> None:

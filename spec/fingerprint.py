@@ -29,7 +29,7 @@ import torch
 from . import bugs
 from .registry import Implementation, ImplRef
 
-ASSERTIONS = ("assert_close", "assert_equal", "assert_ids_equal")
+ASSERTIONS = ("assert_close", "assert_equal", "assert_ids_equal", "assert_finite")
 EXACT = 1e-3  # a bug "is" yours when it explains all but 1e-3 of your distance from the oracle
 TIGHT = 1e-9  # ... and pairs are tried unless a single bug explains all but round-off (fp64)
 PER_TEST_S, PER_SESSION_S = 20.0, 90.0

@@ -1,8 +1,8 @@
 """The grader: ``python -m spec.grade --impl NAME|PATH|list|all``.
 
-Each implementation is graded in its own fresh interpreter (spec/gradechild.py) running the
-grader's own spec tree, with a wall-time limit per test and per implementation and a memory
-limit; several run at once when there are cores for them. Results come only from the
+Each implementation is graded in its own fresh interpreter (spec/gradechild.py, started and
+watched by spec/childrun.py) running the grader's own spec tree, with a wall-time limit per test
+and per implementation and a memory limit; several run at once when there are cores for them. Results come only from the
 grader's own records, never from what a submission prints or writes. The reports
 (JSON, JUnit XML, Gradescope results.json, Markdown) are written by spec/reports.py.
 See docs/GRADING.md.
@@ -11,9 +11,7 @@ See docs/GRADING.md.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -26,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import points as pts
+from .childrun import ChildRun, Limits, run_child
 from .contract import WEEKS
 from .registry import IMPLS_DIR, ROOT, SelectionError, available, resolve
 from .sandbox import exceptions_for, never_loaded, static_violations
@@ -33,26 +32,18 @@ from .sandbox import exceptions_for, never_loaded, static_violations
 # The command CI runs (.github/workflows/grade.yml runs exactly this; tests/ check it).
 CI_COMMAND = "python -m spec.grade --changed origin/main --out grade-report"
 
-# What the graded interpreter runs: ``-I`` ignores PYTHON* variables, the user site and the
-# current directory, so the only code on sys.path besides site-packages is the grader's tree.
-BOOT = "import sys; sys.path.insert(0, {root!r}); import spec.gradechild as g; sys.exit(g.main())"
 STATUS_GRADED = "graded"
 # Exit codes: the JSON report carries the same number and the rule that produced it.
 EXIT_OK, EXIT_FAILURES, EXIT_UNGRADABLE, EXIT_USAGE = 0, 1, 2, 4
 EXIT_MEANING = {
     EXIT_OK: "every implementation was graded and no test failed (not implemented is not a failure)",
-    EXIT_FAILURES: "every implementation was graded, and some test failed, errored or timed out",
+    EXIT_FAILURES: (
+        "every implementation was graded, and some test failed, errored, timed out, crashed or used a forbidden import"
+    ),
     EXIT_UNGRADABLE: "at least one implementation could not be graded or was disqualified (score 0)",
     EXIT_USAGE: "usage error: nothing was graded",
 }
-FAILING_OUTCOMES = frozenset({"failed", "error", "timeout"})
-
-
-@dataclass
-class Limits:
-    test_seconds: float = 120.0
-    impl_seconds: float = 900.0
-    memory_mb: int = 8192
+FAILING_OUTCOMES = frozenset({"failed", "error", "timeout", "crash", "forbidden-import"})
 
 
 @dataclass
@@ -60,7 +51,8 @@ class TestResult:
     key: str  # node id with the implementation's id as "impl": spec/test_gpt.py::test_x[impl-tiny-fp32]
     week: int | None
     outcome: str  # passed failed error timeout skipped "not implemented" "not graded here" xfailed xpassed
-    message: str = ""
+    message: str = ""  # the assertion's own message (what differs, where, the hint), or why it earned 0
+    details: str = ""  # pytest's full report of the failure (traceback), for the curious
     seconds: float = 0.0
     points: float = 0.0
     max_points: float = 0.0
@@ -120,123 +112,6 @@ def exit_code(grades: list[Grade]) -> int:
     return EXIT_OK
 
 
-# ---------------------------------------------------------------- one graded interpreter
-
-
-@dataclass
-class ChildRun:
-    records: list[dict]
-    forged: int
-    returncode: int | None  # None: killed at the per-implementation limit
-    stderr_tail: str
-    seconds: float
-
-
-def run_child(
-    mode: str,
-    impl_path: Path | None,
-    spec: list[str],
-    pytest_args: list[str],
-    limits: Limits,
-    threads: int,
-    workdir: Path,
-) -> ChildRun:
-    """Run spec/gradechild.py in a fresh ``python -I`` and read back the records it wrote."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    private = Path(tempfile.mkdtemp(prefix="gpt2spec-grader-"))  # results: a dir the submission is not told of
-    results = private / f"{secrets.token_hex(8)}.jsonl"
-    nonce = secrets.token_hex(16)
-    settings = {
-        "mode": mode,
-        "root": str(ROOT),
-        "impl_path": str(impl_path) if impl_path else "",
-        "exceptions": sorted(exceptions_for(impl_path, IMPLS_DIR)) if impl_path else [],
-        "spec": spec,
-        "pytest_args": pytest_args,
-        "results": str(results),
-        "nonce": nonce,
-        "timeout_test": limits.test_seconds,
-        "memory_mb": limits.memory_mb,
-        "threads": threads,
-    }
-    env = _child_env(threads)
-    log = workdir / "output.log"  # what the submission printed: shown in reasons, never parsed for results
-    start = time.monotonic()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", BOOT.format(root=str(ROOT))],
-            stdin=subprocess.PIPE,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=workdir,
-            env=env,
-            start_new_session=True,
-        )
-        try:
-            proc.stdin.write((json.dumps(settings) + "\n").encode())
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        try:
-            returncode: int | None = proc.wait(timeout=limits.impl_seconds)
-        except subprocess.TimeoutExpired:
-            returncode = None
-        _kill_group(proc)
-    seconds = time.monotonic() - start
-    records, forged = _read_records(results, nonce)
-    shutil.rmtree(private, ignore_errors=True)
-    return ChildRun(records, forged, returncode, _tail(log), seconds)
-
-
-def _child_env(threads: int) -> dict[str, str]:
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "HF_HOME", "XDG_CACHE_HOME", "TIKTOKEN_CACHE_DIR")
-    env = {k: os.environ[k] for k in keep if k in os.environ}
-    env.update(
-        PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        HYPOTHESIS_PROFILE="ci",
-        OMP_NUM_THREADS=str(threads),
-        MKL_NUM_THREADS=str(threads),
-        PYTHONDONTWRITEBYTECODE="1",
-    )
-    return env
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    """The child and anything it started (a submission may fork) go together."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
-
-
-def _read_records(path: Path, nonce: str) -> tuple[list[dict], int]:
-    records, forged = [], 0
-    if not path.exists():
-        return records, forged
-    for line in path.read_bytes().splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            forged += 1
-            continue
-        if isinstance(record, dict) and record.pop("nonce", None) == nonce:
-            records.append(record)
-        else:
-            forged += 1
-    return records, forged
-
-
-def _tail(log: Path, lines: int = 15) -> str:
-    try:
-        text = log.read_text(errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.splitlines()[-lines:])
-
-
 # ---------------------------------------------------------------- from records to a grade
 
 
@@ -261,6 +136,9 @@ def collect(spec: list[str], pytest_args: list[str], limits: Limits, workdir: Pa
     raise RuntimeError(f"the grader could not collect the spec (exit {run.returncode}):\n{run.stderr_tail}")
 
 
+MAX_RESTARTS = 3  # fresh interpreters after a crash; the tests left after that are "not run"
+
+
 def grade_one(
     name: str,
     path: Path,
@@ -272,24 +150,70 @@ def grade_one(
     workdir: Path,
     static_check: bool = True,
 ) -> Grade:
+    """Grade one implementation. A test that crashes its interpreter (segfault, abort, out of
+    memory, a hang past its limit) earns 0 and the tests not yet run are rerun in a fresh
+    interpreter, up to MAX_RESTARTS times: what passed before the crash keeps its points."""
     grade = Grade(name, str(path))
     weeks = sorted({t["week"] for t in expected if t["week"] is not None})
     ignored = never_loaded(path)
     if ignored:
         names = ", ".join(str(p.relative_to(path)) for p in ignored)
         grade.notes.append(f"ignored, never loaded by the grader (it runs its own spec with --noconftest): {names}")
-    if static_check:
-        found = static_violations(path, exceptions_for(path, IMPLS_DIR))
-        if found:
-            grade.status = "forbidden-import"
-            grade.reason = "forbidden import (static check): " + _group_violations(found)
-            return _finish(grade, expected, {}, weeks)
-    run = run_child("grade", path, spec, pytest_args, limits, threads, workdir)
-    grade.seconds = round(run.seconds, 2)
-    by_key = {r["key"]: r for r in run.records if r["t"] == "test"}
-    grade.status, grade.reason = _verdict(run, expected, by_key, limits)
+    found = static_violations(path, exceptions_for(path, IMPLS_DIR)) if static_check else []
+    tricks = [v for v in found if v.dynamic]
+    if tricks:
+        grade.status = "forbidden-import"
+        grade.reason = "forbidden dynamic import (static check, not run): " + _group_violations(tricks)
+        return _finish(grade, expected, {}, weeks)
+    runs: list[ChildRun] = []
+    by_key: dict[str, dict] = {}
+    start = time.monotonic()
+    while True:
+        done = [f"--deselect={key}" for key in by_key]
+        left = limits.impl_seconds - (time.monotonic() - start)
+        run = run_child("grade", path, spec, [*pytest_args, *done], limits, threads, workdir / f"run{len(runs)}", left)
+        runs.append(run)
+        by_key.update({r["key"]: r for r in run.records if r["t"] == "test"})
+        crashed_in = _crashed_in(run, by_key)
+        if crashed_in is None:
+            break
+        by_key[crashed_in] = {"t": "test", "key": crashed_in, **_crash_result(run, limits)}
+        grade.notes.append(f"{crashed_in} {by_key[crashed_in]['message']}; 0 for it")
+        if len(runs) > MAX_RESTARTS or time.monotonic() - start >= limits.impl_seconds:
+            break
+        if all(t["key"] in by_key for t in expected):
+            break
+        grade.notes.append(f"the tests not yet run were rerun in a fresh interpreter (restart {len(runs)})")
+    grade.seconds = round(time.monotonic() - start, 2)
+    grade.status, grade.reason = _verdict(runs, by_key, limits)
     grade.reason = grade.reason.replace(f"{path.parent}/", "")  # paths relative to the submission's folder
-    return _finish(grade, expected, by_key if grade.graded else {}, weeks, run)
+    if grade.graded:
+        _charge_forbidden_imports(grade, runs, by_key, path)
+        missing = [t["key"] for t in expected if t["key"] not in by_key]
+        if missing:
+            grade.notes.append(f"{len(missing)} test(s) not run after {len(runs) - 1} restart(s), 0 for each")
+    _warn_static(grade, [v for v in found if not v.dynamic], runs)
+    return _finish(grade, expected, by_key if grade.graded else {}, weeks)
+
+
+def _crashed_in(run: ChildRun, by_key: dict[str, dict]) -> str | None:
+    """The test during which the interpreter died or was killed, if it died in one."""
+    if run.forged or any(r["t"] in ("tampered", "import_error", "finished") for r in run.records):
+        return None
+    started = [r["key"] for r in run.records if r["t"] == "start"]
+    if not started or started[-1] in by_key:
+        return None
+    return started[-1]
+
+
+def _crash_result(run: ChildRun, limits: Limits) -> dict:
+    if run.stuck is not None:
+        how = f"hung past the per-test limit ({limits.test_seconds:g} s) and was killed"
+        return {"outcome": "timeout", "message": how, "details": run.stderr_tail, "seconds": limits.test_seconds}
+    if run.returncode is None:
+        how = f"was running when the per-implementation limit ({limits.impl_seconds:g} s) was reached"
+        return {"outcome": "timeout", "message": how, "details": run.stderr_tail, "seconds": 0.0}
+    return {"outcome": "crash", "message": f"crashed the interpreter ({_how(run)})", "details": run.stderr_tail}
 
 
 def _group_violations(found: list) -> str:
@@ -300,44 +224,75 @@ def _group_violations(found: list) -> str:
     return "; ".join(f"{', '.join(items)}: {why}" for why, items in by_why.items())
 
 
-def _verdict(run: ChildRun, expected: list[dict], by_key: dict[str, dict], limits: Limits) -> tuple[str, str]:
-    """Why this run earns nothing (status, reason), or (graded, "")."""
-    kinds = {r["t"] for r in run.records}
-    violations = [r for r in run.records if r["t"] == "violation"]
-    tampered = [r for r in run.records if r["t"] == "tampered"]
-    started = [r["key"] for r in run.records if r["t"] == "start"]
-    running = f" while running {started[-1]}" if started and started[-1] not in by_key else ""
-    if run.forged:
-        return "tampering", f"the results channel holds {run.forged} record(s) the grader did not write"
-    if violations:
-        v = violations[0]
-        names = sorted({r["module"] for r in violations})
-        first = f"first at {v['where']}: {v['why']}"
-        return "forbidden-import", f"forbidden import at run time: {', '.join(names)} ({first})"
+def _verdict(runs: list[ChildRun], by_key: dict[str, dict], limits: Limits) -> tuple[str, str]:
+    """Why this implementation earns nothing (status, reason), or (graded, "")."""
+    records = [r for run in runs for r in run.records]
+    first = runs[0]
+    kinds = {r["t"] for r in first.records}
+    at_import = [r for r in records if r["t"] == "violation" and r.get("key") is None]
+    tampered = [r for r in records if r["t"] == "tampered"]
+    forged = sum(run.forged for run in runs)
+    if forged:
+        return "tampering", f"the results channel holds {forged} record(s) the grader did not write"
+    if at_import:
+        v = at_import[0]
+        names = sorted({r["module"] for r in at_import})
+        return "forbidden-import", (
+            f"forbidden import while importing the package, so in every test: {', '.join(names)} "
+            f"(first at {v['where']}: {v['why']})"
+        )
     if tampered:
         return "tampering", "the implementation replaced grader functions: " + ", ".join(tampered[0]["changed"])
     if "collected" not in kinds:
-        return "grader-error", f"the spec could not be collected (exit {run.returncode}): {_last_line(run)}"
+        return "grader-error", f"the spec could not be collected (exit {first.returncode}): {_last_line(first)}"
     if "import_error" in kinds:
-        message = next(r["message"] for r in run.records if r["t"] == "import_error")
+        message = next(r["message"] for r in first.records if r["t"] == "import_error")
         message = message.replace("implementation 'impl' failed to import: ", "failed to import: ")
         status = "syntax-error" if "SyntaxError" in message else "import-error"
         if "MemoryError" in message:
             status, message = "out-of-memory", f"{message} (limit: {limits.memory_mb} MiB of address space)"
         return status, message
-    if run.returncode is None:
-        return "timeout", f"exceeded the per-implementation limit of {limits.impl_seconds:g} s{running}"
+    if "imported" not in kinds and first.returncode is None:
+        return "timeout", f"exceeded the per-implementation limit of {limits.impl_seconds:g} s while importing"
     if "imported" not in kinds:
         return (
             "exit-at-import",
-            f"the process ended while importing the implementation: os._exit/exit/signal ({_how(run)})",
+            f"the process ended while importing the implementation: os._exit/exit/signal ({_how(first)})",
         )
-    if "finished" not in kinds:
-        return "crash", f"the process ended before the spec finished ({_how(run)}){running}"
-    missing = [t["key"] for t in expected if t["key"] not in by_key]
-    if missing:
-        return "incomplete", f"{len(missing)} test(s) never reported a result, e.g. {missing[0]}"
     return STATUS_GRADED, ""
+
+
+def _charge_forbidden_imports(grade: Grade, runs: list[ChildRun], by_key: dict[str, dict], path: Path) -> None:
+    """A forbidden import made during a test: that test earns nothing, whatever its outcome."""
+    used: dict[str, list[dict]] = {}
+    for r in (r for run in runs for r in run.records):
+        if r["t"] == "violation" and r.get("key") is not None:
+            used.setdefault(r["key"], []).append(r)
+    for key, violations in used.items():
+        what = ", ".join(sorted({f"{v['module']} ({v['where']})" for v in violations}))
+        what = what.replace(f"{path.parent}/", "")
+        why = violations[0]["why"]
+        previous = by_key.get(key, {})
+        by_key[key] = {
+            **previous,
+            "key": key,
+            "outcome": "forbidden-import",
+            "message": f"imported {what} during this test: {why}",
+            "details": previous.get("details") or previous.get("message", ""),
+            "seconds": previous.get("seconds", 0.0),
+        }
+        grade.notes.append(f"{key} used {what}: 0 for it")
+
+
+def _warn_static(grade: Grade, plain: list, runs: list[ChildRun]) -> None:
+    """Forbidden imports written in the code but never executed while grading cost nothing: a warning."""
+    executed = {r["module"] for run in runs for r in run.records if r["t"] == "violation"}
+    unused = [v for v in plain if v.module not in executed]
+    if unused:
+        grade.notes.append(
+            "warning: forbidden import(s) in the code, never executed while grading (no effect on the grade): "
+            + _group_violations(unused)
+        )
 
 
 def _how(run: ChildRun) -> str:
@@ -357,16 +312,15 @@ def _last_line(run: ChildRun) -> str:
     return lines[-1][:200] if lines else ""
 
 
-def _finish(
-    grade: Grade, expected: list[dict], by_key: dict[str, dict], weeks: list[int], run: ChildRun | None = None
-) -> Grade:
+def _finish(grade: Grade, expected: list[dict], by_key: dict[str, dict], weeks: list[int]) -> Grade:
     """Score the tests (ungraded implementations: every test at 0, with the reason)."""
     results = []
     for t in expected:
         r = by_key.get(t["key"])
         outcome = r["outcome"] if r else ("not run" if grade.graded else grade.status)
-        seconds = round(r["seconds"], 3) if r else 0.0
-        results.append(TestResult(t["key"], t["week"], outcome, r["message"] if r else grade.reason, seconds))
+        seconds = round(r.get("seconds", 0.0), 3) if r else 0.0
+        message = r.get("message", "") if r else grade.reason
+        results.append(TestResult(t["key"], t["week"], outcome, message, r.get("details", "") if r else "", seconds))
     grade.weeks = pts.week_scores([(t.week, t.outcome) for t in results], weeks)
     for t in results:
         ws = grade.weeks.get(t.week)
@@ -425,6 +379,7 @@ def grade_all(
         nonlocal done
         i, (name, path) = item
         scratch = workdir / f"{i:03d}-{name}"
+        say(f"grading {name} ({i + 1} of {len(refs)}) ...")
         grade = grade_one(name, path, expected, spec, pytest_args, limits, threads, scratch, static_check)
         done += 1
         verdict = f"{grade.score:g}/{grade.max_score:g}" if grade.graded else f"{grade.status}: {grade.reason}"

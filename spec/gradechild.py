@@ -84,8 +84,10 @@ class Recorder:
         self.emit = emit
         self.skip_by_impl: dict[tuple[str, str], bool] = {}
         self.phases: dict[str, dict[str, tuple[str, str, float]]] = {}
+        self.failures: dict[tuple[str, str], str] = {}
         self.integrity = None
         self.session = None
+        self.current: str | None = None  # the test running now: what a run-time violation is charged to
 
     # -------------------------------------------------------------- collection and import
 
@@ -113,11 +115,13 @@ class Recorder:
         from spec.plugin import _REFS
         from spec.registry import ImplImportError, import_impl
 
+        sandbox.warm_up()  # torch patches itself lazily: let it, before the snapshot
         self.integrity = sandbox.Integrity()
         ref = session.config.stash[_REFS][0]
 
         def on_violation(v: sandbox.Violation, emit=self.emit) -> None:
-            emit({"t": "violation", "module": v.module, "where": v.where, "why": v.why})
+            # key None: outside any test (importing the package), i.e. used by every test
+            emit({"t": "violation", "module": v.module, "where": v.where, "why": v.why, "key": self.current})
 
         sandbox.ImportGuard(ref.module_name, frozenset(self.settings["exceptions"]), on_violation).install()
         self.emit({"t": "importing"})
@@ -133,19 +137,26 @@ class Recorder:
     # -------------------------------------------------------------- each test
 
     def pytest_runtest_logstart(self, nodeid: str, location) -> None:
+        self.current = nodeid
         self.emit({"t": "start", "key": nodeid})
 
     def pytest_runtest_makereport(self, item, call):  # plain hook: classify the raw exception
-        if call.excinfo is not None and isinstance(call.excinfo.value, self.skip_exception):
+        if call.excinfo is None:
+            return
+        if isinstance(call.excinfo.value, self.skip_exception):
             self.skip_by_impl[(item.nodeid, call.when)] = self._raised_by_impl(call.excinfo.tb)
+        else:
+            self.failures[(item.nodeid, call.when)] = failure_message(call.excinfo.value)
 
     def pytest_runtest_logreport(self, report) -> None:
         outcome = report.outcome
-        message = ""
+        message = details = ""
         if report.failed:
-            message = report.longreprtext
-            if TIMEOUT_MARK in message:
+            details = report.longreprtext
+            message = self.failures.pop((report.nodeid, report.when), "") or details
+            if TIMEOUT_MARK in details:
                 outcome = "timeout"
+                message = next((ln.strip(" +") for ln in details.splitlines() if TIMEOUT_MARK in ln), message)
             elif report.when != "call":
                 outcome = "error"
         elif report.skipped:
@@ -160,21 +171,23 @@ class Recorder:
                 outcome = "skipped" if by_impl else NOT_GRADED
         elif hasattr(report, "wasxfail"):
             outcome = "xpassed"
-        self.phases.setdefault(report.nodeid, {})[report.when] = (outcome, message, report.duration)
+        self.phases.setdefault(report.nodeid, {})[report.when] = (outcome, message, details, report.duration)
 
     def pytest_runtest_logfinish(self, nodeid: str, location) -> None:
         phases = self.phases.pop(nodeid, {})
-        outcome, message, duration = "error", "no report for this test", 0.0
+        outcome, message, details, duration = "error", "no report for this test", "", 0.0
         for when in ("setup", "call", "teardown"):
             if when not in phases:
                 continue
-            o, m, d = phases[when]
+            o, m, dt, d = phases[when]
             duration += d
             if when == "setup" or o != "passed" or outcome == "passed":
                 if when == "teardown" and o == "passed":
                     continue
-                outcome, message = o, m
-        self.emit({"t": "test", "key": nodeid, "outcome": outcome, "message": message[:4000], "seconds": duration})
+                outcome, message, details = o, m, dt
+        record = {"t": "test", "key": nodeid, "outcome": outcome, "message": message[:2000], "details": details[:6000]}
+        self.emit({**record, "seconds": duration})
+        self.current = None
         self._check_integrity()
 
     def pytest_sessionfinish(self, session, exitstatus) -> None:
@@ -196,6 +209,18 @@ class Recorder:
                 return True
             tb = tb.tb_next
         return False
+
+
+def failure_message(exc: BaseException) -> str:
+    """What the spec's assertion says (the quantity, the diff, where, the hint), without pytest's
+    assertion-rewriting explanation (``assert False``...); other exceptions as ``Type: message``."""
+    text = str(exc)
+    if isinstance(exc, AssertionError):
+        lines = text.splitlines()
+        cut = next((i for i, ln in enumerate(lines) if ln.startswith("assert ") and i > 0), len(lines))
+        text = "\n".join(lines[:cut]).strip()
+        return text or "AssertionError (a bare assert, no message)"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 if __name__ == "__main__":

@@ -15,11 +15,18 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .grade import EXIT_USAGE, Limits, Run, grade_all, spec_paths
+from .grade import EXIT_USAGE, FAILING_OUTCOMES, Grade, Limits, Run, grade_all, spec_paths
 from .registry import SelectionError, resolve
-from .reports import week_label
+from .reports import failure_text, week_label
 
 COLORS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1"]
+
+
+@dataclass
+class Failure:
+    test: str  # node id without the implementation's id: spec/test_mlp.py::test_gelu[tiny]
+    outcome: str
+    message: str  # the assertion's message and hint (spec.reports.failure_text)
 
 
 @dataclass
@@ -33,6 +40,8 @@ class Row:
     max_total: float
     seconds: float
     benchmarks: dict[str, float] = field(default_factory=dict)  # column -> time ratio to the reference
+    failures: list[Failure] = field(default_factory=list)  # tests that failed, errored, crashed, timed out
+    counts: dict[str, int] = field(default_factory=dict)  # outcome -> number of tests
 
 
 @dataclass
@@ -42,6 +51,9 @@ class Board:
     week_max: dict[int, float]
     bench_columns: list[str]
     generated: str
+    # Extra sections after the table, e.g. a training race: (title, markdown, html fragment). Add with
+    # ``board.sections.append(...)``; every renderer shows them.
+    sections: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def build(run: Run, benchmarks: dict[str, dict[str, float]] | None = None) -> Board:
@@ -63,11 +75,27 @@ def build(run: Run, benchmarks: dict[str, dict[str, float]] | None = None) -> Bo
                 max_total=g.max_score,
                 seconds=g.seconds,
                 benchmarks={col: per_impl[g.name] for col, per_impl in benchmarks.items() if g.name in per_impl},
+                failures=_failures(g),
+                counts=dict(g.counts),
             )
         )
     week_max = {w: max((g.weeks[w].max_points for g in run.grades if w in g.weeks), default=0.0) for w in run.weeks}
     generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return Board(rows, run.weeks, week_max, sorted(benchmarks), generated)
+
+
+def _failures(g: Grade) -> list[Failure]:
+    if not g.graded:
+        return []
+    return [
+        Failure(_test_name(t.key), t.outcome, failure_text(t.message))
+        for t in g.tests
+        if t.outcome in FAILING_OUTCOMES or t.outcome == "not run"
+    ]
+
+
+def _test_name(key: str) -> str:
+    return key.replace("[impl-", "[").replace("-impl]", "]").replace("[impl]", "")
 
 
 # ---------------------------------------------------------------- benchmarks
@@ -129,9 +157,12 @@ def to_json(board: Board) -> dict:
                 "max_total": r.max_total,
                 "benchmarks": r.benchmarks,
                 "seconds": r.seconds,
+                "counts": r.counts,
+                "failures": [{"test": f.test, "outcome": f.outcome, "message": f.message} for f in r.failures],
             }
             for r in board.rows
         ],
+        "sections": [{"title": t, "markdown": md} for t, md, _ in board.sections],
     }
 
 
@@ -149,6 +180,8 @@ def markdown(board: Board) -> str:
     if board.bench_columns:
         lines += ["", "Benchmark columns: time relative to the reference (lower is faster)."]
     lines += ["", "![scores](leaderboard.svg)", ""]
+    for title, md, _ in board.sections:
+        lines += [f"## {title}", "", md, ""]
     return "\n".join(lines)
 
 
@@ -157,6 +190,9 @@ def _ratio(value: float | None) -> str:
 
 
 def page(board: Board) -> str:
+    """The leaderboard as a seminar room sees it on a projector: big type, strong contrast, one
+    column per week, and under each row (click the status) every failing test with the spec's
+    message and hint. Each implementation is one <tbody>, so sorting moves its details along."""
     e = html.escape
     heads = [("#", "num"), ("implementation", "text")]
     heads += [(f"{week_label(w)} (/{board.week_max[w]:g})", "num") for w in board.weeks]
@@ -165,23 +201,68 @@ def page(board: Board) -> str:
         f'<th data-type="{kind}" aria-sort="none" tabindex="0"><button type="button">{e(label)}</button></th>'
         for label, kind in heads
     )
-    body = []
-    for r in board.rows:
+    bodies = []
+    for i, r in enumerate(board.rows):
         cells = [_td(r.rank, str(r.rank)), f'<td class="name">{e(r.name)}</td>']
-        cells += [_td(r.weeks.get(w, 0.0), f"{r.weeks.get(w, 0.0):g}") for w in board.weeks]
+        for w in board.weeks:
+            points = r.weeks.get(w, 0.0)
+            full = " full" if points and points >= board.week_max[w] - 1e-6 else ""
+            cells.append(_td(points, f"{points:g}", f"week{full}"))
         cells.append(_td(r.total, f"<strong>{r.total:g}</strong> / {r.max_total:g}"))
         for c in board.bench_columns:
             v = r.benchmarks.get(c)
             cells.append(_td(v if v is not None else "", _ratio(v)))
-        status = "graded" if r.status == "graded" else r.status
-        cls = "ok" if r.status == "graded" else "bad"
-        cells.append(f'<td><span class="badge {cls}">{e(status)}</span> <small>{e(r.reason)}</small></td>')
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return PAGE.format(generated=e(board.generated), th=th, rows="\n".join(body), script=SORT_SCRIPT)
+        cells.append(f'<td class="status">{_status(r, f"d{i}")}</td>')
+        detail = f'<tr class="detail" id="d{i}" hidden><td colspan="{len(heads)}">{_detail(r)}</td></tr>'
+        bodies.append(f'<tbody><tr class="main">{"".join(cells)}</tr>\n{detail}</tbody>')
+    sections = "".join(f"<h2>{e(title)}</h2>\n{fragment}\n" for title, _, fragment in board.sections)
+    return PAGE.format(
+        generated=e(board.generated),
+        th=th,
+        bodies="\n".join(bodies),
+        sections=sections,
+        script=SORT_SCRIPT,
+        bench_note=" Benchmark columns: time relative to the reference (lower is faster)."
+        if board.bench_columns
+        else "",
+    )
 
 
-def _td(value: object, shown: str) -> str:
-    return f'<td class="num" data-value="{html.escape(str(value))}">{shown}</td>'
+BENCH_NOTE = " Benchmark columns: time relative to the reference (lower is faster)."
+
+
+def _status(r: Row, detail_id: str) -> str:
+    e = html.escape
+    if r.status != "graded":
+        return f'<span class="badge bad">{e(r.status)}</span> <span class="why">{e(r.reason)}</span>'
+    failing = len(r.failures)
+    todo = r.counts.get("not implemented", 0)
+    label = f"{failing} failing" if failing else "all passed" if not todo else "no failure"
+    label += f", {todo} to do" if todo else ""
+    cls = "warn" if failing else "ok"
+    return (
+        f'<button type="button" class="badge {cls}" aria-expanded="false" aria-controls="{detail_id}">'
+        f"▸ graded: {e(label)}</button>"
+    )
+
+
+def _detail(r: Row) -> str:
+    e = html.escape
+    parts = [f'<p class="why">{e(r.reason)}</p>'] if r.reason else []
+    if r.failures:
+        items = "".join(
+            f"<li><code>{e(f.test)}</code> <b>{e(f.outcome)}</b><pre>{e(f.message)}</pre></li>" for f in r.failures[:60]
+        )
+        more = f"<p>... and {len(r.failures) - 60} more (see the grade report)</p>" if len(r.failures) > 60 else ""
+        parts.append(f'<ol class="failures">{items}</ol>{more}')
+    todo = r.counts.get("not implemented", 0)
+    if todo:
+        parts.append(f"<p>{todo} test(s) not implemented yet (blanks of the template).</p>")
+    return "".join(parts) or "<p>Every graded test passed.</p>"
+
+
+def _td(value: object, shown: str, cls: str = "") -> str:
+    return f'<td class="num {cls}" data-value="{html.escape(str(value))}">{shown}</td>'
 
 
 PAGE = """<!doctype html>
@@ -189,27 +270,39 @@ PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>gpt2spec leaderboard</title>
 <style>
-body {{ font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #222; }}
+body {{ font: 22px/1.4 system-ui, sans-serif; margin: 1.5rem auto; max-width: 110rem; padding: 0 1rem;
+       color: #000; background: #fff; }}
+h1 {{ font-size: 2.2rem; margin: 0 0 .3rem; }}
+p.lead {{ margin: 0 0 1rem; color: #222; font-size: .8em; }}
 table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ padding: .45rem .6rem; border-bottom: 1px solid #ddd; text-align: left; vertical-align: top; }}
-td.num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
-th button {{ all: unset; cursor: pointer; font-weight: 600; }}
+th, td {{ padding: .5rem .7rem; border-bottom: 2px solid #bbb; text-align: left; vertical-align: top; }}
+thead th {{ background: #111; color: #fff; position: sticky; top: 0; }}
+th button {{ all: unset; cursor: pointer; font-weight: 700; }}
 th[aria-sort=ascending] button::after {{ content: " ▲"; }}
 th[aria-sort=descending] button::after {{ content: " ▼"; }}
-tbody tr:nth-child(odd) {{ background: #f7f7f9; }}
-.badge {{ border-radius: .6rem; padding: 0 .5rem; font-size: .85em; }}
-.ok {{ background: #d9f2d9; }} .bad {{ background: #f9d6d5; }}
-small {{ color: #555; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
+td.week.full {{ background: #c8ecc8; font-weight: 700; }}
+td.name {{ font-weight: 700; }}
+tbody:nth-of-type(odd) tr.main {{ background: #f2f2f5; }}
+.badge {{ border-radius: .5rem; padding: .05rem .55rem; font: inherit; font-size: .85em; font-weight: 700;
+         border: 2px solid transparent; }}
+button.badge {{ cursor: pointer; }}
+.ok {{ background: #c8ecc8; color: #003300; }} .warn {{ background: #ffe08a; color: #3d2b00; }}
+.bad {{ background: #b00020; color: #fff; }}
+.why {{ font-size: .8em; color: #222; }}
+tr.detail td {{ background: #fffbe8; font-size: .8em; }}
+ol.failures {{ margin: .2rem 0; padding-left: 1.6rem; }}
+code, pre {{ font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }}
+ol.failures pre {{ white-space: pre-wrap; margin: .2rem 0 .6rem; font-size: .9em; }}
 </style></head>
 <body>
 <h1>gpt2spec leaderboard</h1>
-<p>Generated {generated}. Click a column header to sort. Benchmark columns: time relative to the reference
-(lower is faster).</p>
+<p class="lead">Generated {generated}. Click a column header to sort; click a status to see each failing test's
+message.{bench_note}</p>
 <table id="board"><thead><tr>{th}</tr></thead>
-<tbody>
-{rows}
-</tbody></table>
-<p><img src="leaderboard.svg" alt="score per implementation, stacked by week"></p>
+{bodies}
+</table>
+{sections}<p><img src="leaderboard.svg" alt="score per implementation, stacked by week"></p>
 <script>{script}</script>
 </body></html>
 """
@@ -218,8 +311,8 @@ SORT_SCRIPT = """
 (function () {
   const table = document.getElementById("board");
   const heads = Array.from(table.tHead.rows[0].cells);
-  function key(row, i, type) {
-    const cell = row.cells[i];
+  function key(body, i, type) {
+    const cell = body.rows[0].cells[i];
     if (type === "num") {
       const v = parseFloat(cell.dataset.value);
       return isNaN(v) ? -Infinity : v;
@@ -233,17 +326,23 @@ SORT_SCRIPT = """
     th.setAttribute("aria-sort", dir);
     const sign = dir === "ascending" ? 1 : -1;
     const type = th.dataset.type;
-    const rows = Array.from(table.tBodies[0].rows);
-    rows.sort((a, b) => {
+    const bodies = Array.from(table.tBodies);
+    bodies.sort((a, b) => {
       const x = key(a, i, type), y = key(b, i, type);
       return x < y ? -sign : x > y ? sign : 0;
     });
-    rows.forEach(r => table.tBodies[0].appendChild(r));
+    bodies.forEach(b => table.appendChild(b));
   }
   heads.forEach((th, i) => {
     th.addEventListener("click", () => sortBy(i));
     th.addEventListener("keydown", ev => { if (ev.key === "Enter") sortBy(i); });
   });
+  table.querySelectorAll("button.badge").forEach(btn => btn.addEventListener("click", () => {
+    const row = document.getElementById(btn.getAttribute("aria-controls"));
+    row.hidden = !row.hidden;
+    btn.setAttribute("aria-expanded", String(!row.hidden));
+    btn.textContent = (row.hidden ? "▸" : "▾") + btn.textContent.slice(1);
+  }));
 })();
 """
 

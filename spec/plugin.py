@@ -1,6 +1,11 @@
 """The pytest plugin that turns spec/ into a grader: ``--impl`` selection, one
 parametrized copy of every test per implementation, and the "not implemented (week N)"
-outcome, which is neither a pass nor a failure and leaves the exit code at 0."""
+outcome, which is neither a pass nor a failure and leaves the exit code at 0.
+
+An implementation that cannot be graded (an unknown name in the list, a package that fails
+to import) is reported once, in one line; its tests show as "not run", the other
+implementations are still graded, and the exit code is 2 (EXIT_UNGRADABLE, as spec.grade's).
+Only when nothing at all can be graded is it a usage error (exit 4)."""
 
 from __future__ import annotations
 
@@ -15,9 +20,12 @@ import torch
 from hypothesis import HealthCheck, Phase, settings
 
 from .contract import WEEKS, NotImplementedExport
-from .registry import Implementation, ImplImportError, ImplRef, SelectionError, import_impl, resolve
+from .points import SCAFFOLD_MARKER
+from .registry import Implementation, ImplImportError, ImplRef, import_impl, resolve_each
 
 NOT_IMPLEMENTED = "not implemented"
+NOT_RUN = "not run (import error)"  # the tests of an implementation that failed to import
+EXIT_UNGRADABLE = 2  # some implementation could not be graded (spec.grade uses the same code)
 pytest_plugins = ["spec.fingerprint"]  # on a failure, name the known bug that reproduces it
 
 # Hypothesis profiles. "ci" is derandomized so a CI run is reproducible bit for bit;
@@ -67,11 +75,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # Offline first: no HF lookup may reach the network during a spec run.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    try:
-        config.stash[_REFS] = resolve(config.getoption("--impl"))
-    except SelectionError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    config.pluginmanager.register(ResultTally(config.stash[_REFS]), "gpt2spec-tally")
+    refs, problems = resolve_each(config.getoption("--impl"))
+    if not refs:  # nothing to grade: a usage error, each problem on its line
+        raise pytest.UsageError("\n".join(problems))
+    config.stash[_REFS] = refs
+    config.pluginmanager.register(ResultTally(refs, problems), "gpt2spec-tally")
 
 
 _REFS = pytest.StashKey[list[ImplRef]]()
@@ -89,6 +97,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     refs = config.stash[_REFS]
     lines = [f"implementations ({len(refs)}): " + ", ".join(r.name for r in refs)]
     lines += [f"  {r.name}: {r.path}" for r in refs]
+    lines += [f"not graded: {problem}" for problem in config.pluginmanager.get_plugin("gpt2spec-tally").problems]
     lines.append(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     return lines
 
@@ -109,10 +118,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def impl(request: pytest.FixtureRequest) -> Implementation:
     """The implementation under test (one parametrized copy of each test per --impl entry)."""
     ref: ImplRef = request.param
-    try:
-        return Implementation(ref, import_impl(ref))
-    except ImplImportError as exc:
-        pytest.fail(str(exc), pytrace=False)
+    return Implementation(ref, import_impl(ref))  # ImplImportError: reported once, see pytest_runtest_makereport
 
 
 @pytest.fixture(autouse=True)
@@ -131,7 +137,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     if ref is not None:
         report.user_properties.append(("impl", ref.name))
         report.user_properties.append(("week", _week_of(item)))
-    if report.failed and call.excinfo is not None and ref is not None:
+    if report.failed and call.excinfo is not None and call.excinfo.errisinstance(ImplImportError):
+        # The same import error for every test of this implementation: no traceback per test; the
+        # summary prints it once (ResultTally), and the test counts as "not run".
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, str(call.excinfo.value))
+        report.user_properties.append(("import_error", str(call.excinfo.value)))
+    elif report.failed and call.excinfo is not None and ref is not None:
         week = _not_implemented_week(call.excinfo, ref, item)
         if week is not None:
             message = str(call.excinfo.value).strip().splitlines()
@@ -151,6 +163,13 @@ def _impl_of(item: pytest.Item) -> ImplRef | None:
 
 
 def _week_of(item: pytest.Item) -> int | None:
+    """The week whose points this test shares; None for a test of code the template gives (0 points)."""
+    if item.get_closest_marker(SCAFFOLD_MARKER) is not None:
+        return None
+    return _marker_week(item)
+
+
+def _marker_week(item: pytest.Item) -> int | None:
     for marker in item.iter_markers():
         m = re.fullmatch(r"week(\d)", marker.name)
         if m:
@@ -181,7 +200,7 @@ def _not_implemented_week(excinfo: pytest.ExceptionInfo[BaseException], ref: Imp
     if not (raised_by_impl or missing_forward):
         return None
     m = re.search(r"\bweek (\d)", str(exc), flags=re.IGNORECASE)
-    return int(m.group(1)) if m else (_week_of(item) or 0)
+    return int(m.group(1)) if m else (_marker_week(item) or 0)
 
 
 def _frames(exc: BaseException) -> list[tuple[str, str]]:
@@ -196,7 +215,13 @@ def _frames(exc: BaseException) -> list[tuple[str, str]]:
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
     if report.skipped and _is_not_implemented(report):
         return NOT_IMPLEMENTED, "N", ("NOT IMPLEMENTED", {"yellow": True})
+    if report.skipped and _import_error(report):
+        return NOT_RUN, "I", ("NOT RUN (import error)", {"red": True})
     return None
+
+
+def _import_error(report: pytest.TestReport) -> str | None:
+    return dict(report.user_properties).get("import_error")
 
 
 def _is_not_implemented(report: pytest.TestReport) -> bool:
@@ -211,14 +236,20 @@ class ResultTally:
 
     COLUMNS = ("passed", "failed", "error", NOT_IMPLEMENTED, "skipped")
 
-    def __init__(self, refs: list[ImplRef]) -> None:
+    def __init__(self, refs: list[ImplRef], problems: list[str]) -> None:
         self.refs = refs
+        self.problems = problems  # --impl items that named no implementation, one line each
         self.counts: dict[str, Counter[str]] = defaultdict(Counter)
         self.blanks: dict[str, Counter[str]] = defaultdict(Counter)
+        self.import_errors: dict[str, str] = {}  # implementation -> its one-line import error
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         impl = dict(report.user_properties).get("impl")
         if impl is None:
+            return
+        if _import_error(report):
+            self.import_errors[impl] = _import_error(report)
+            self.counts[impl][NOT_RUN] += 1
             return
         if report.when == "call" or (report.when == "setup" and not report.passed):
             outcome = NOT_IMPLEMENTED if _is_not_implemented(report) else report.outcome
@@ -232,14 +263,30 @@ class ResultTally:
         if outcome == NOT_IMPLEMENTED:
             self.blanks[impl][str(report.longrepr[2])] += 1
 
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Exit 2 when some implementation could not be graded, unless pytest already has a worse code."""
+        ungradable = self.problems or self.import_errors
+        if ungradable and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            session.exitstatus = EXIT_UNGRADABLE
+
     def pytest_terminal_summary(self, terminalreporter) -> None:
+        tr = terminalreporter
+        if self.problems or self.import_errors:
+            tr.section("gpt2spec: not graded", red=True)
+            for problem in self.problems:
+                tr.write_line(problem, red=True)
+            for name, message in self.import_errors.items():
+                tr.write_line(f"{message} ({self.counts[name][NOT_RUN]} tests not run)", red=True)
         if not self.counts:
             return
-        tr = terminalreporter
         tr.section("gpt2spec: results per implementation")
         tr.write_line(f"{'implementation':<20}" + "".join(f"{c:>17}" for c in self.COLUMNS))
         for ref in self.refs:
             counts = self.counts.get(ref.name, Counter())
+            if ref.name in self.import_errors:
+                tr.write_line(f"{ref.name:<20}  not graded: failed to import (above)")
+                continue
             tr.write_line(f"{ref.name:<20}" + "".join(f"{counts[c]:>17}" for c in self.COLUMNS))
         for name, reasons in self.blanks.items():
             tr.write_line(f"\n{name}: still to write")

@@ -7,6 +7,10 @@ edit here unless its week is new. Only a pass earns points: failed, errored, ski
 not implemented, xfailed and timed-out tests earn 0. A test that the *spec itself* skips
 for a reason of the grading machine (no GPU, no tiktoken cache) is "not graded here": it
 leaves the maximum, for every implementation alike, so that the reference scores 100%.
+
+Code the template hands out earns nothing: tests of it carry the ``scaffold`` marker, run and report
+as usual, but share no week's points (spec.plugin gives them no week), so an untouched template
+scores 0 (tests/test_plugin.py proves it).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ POINTS: dict[int, float] = {
     6: 15.0,  # training loop
 }
 
+SCAFFOLD_MARKER = "scaffold"  # tests of code the template provides: 0 points
 EARNS = frozenset({"passed"})  # the only outcome that earns points
 NOT_GRADED = "not graded here"  # a spec-side environmental skip: out of the maximum
 

@@ -8,6 +8,7 @@ a private module name, so two of them never share ``sys.modules`` entries.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import sys
 import traceback
@@ -19,7 +20,8 @@ from typing import Any
 from .contract import EXPORTS, NotImplementedExport
 
 ROOT = Path(__file__).resolve().parent.parent
-IMPLS_DIR = ROOT / "impls"
+# Where named implementations live; GPT2SPEC_IMPLS_DIR points elsewhere (e.g. a cohort's directory).
+IMPLS_DIR = Path(os.environ.get("GPT2SPEC_IMPLS_DIR") or ROOT / "impls").expanduser().resolve()
 
 
 class SelectionError(ValueError):
@@ -41,28 +43,45 @@ class ImplRef:
 
 
 def available() -> list[str]:
-    """Names of the implementations registered under impls/."""
+    """Names of the implementations under impls/: packages, and directories of Python files that lack
+    their ``__init__.py`` (those are still selected, and fail to import with that reason: a participant's
+    directory is never skipped in silence)."""
     if not IMPLS_DIR.is_dir():
         return []
-    return sorted(
-        p.name for p in IMPLS_DIR.iterdir() if (p / "__init__.py").is_file() and not p.name.startswith(("_", "."))
-    )
+    return sorted(p.name for p in IMPLS_DIR.iterdir() if not p.name.startswith(("_", ".")) and _holds_python(p))
+
+
+def _holds_python(path: Path) -> bool:
+    return path.is_dir() and ((path / "__init__.py").is_file() or any(path.glob("*.py")))
 
 
 def resolve(selection: str) -> list[ImplRef]:
-    """Turn an ``--impl`` value into implementation references, or raise SelectionError."""
+    """Turn an ``--impl`` value into implementation references, or raise SelectionError (its first problem)."""
+    refs, problems = resolve_each(selection)
+    if problems:
+        raise SelectionError(problems[0])
+    return refs
+
+
+def resolve_each(selection: str) -> tuple[list[ImplRef], list[str]]:
+    """Resolve every item of an ``--impl`` value on its own: the references found, and one line for each
+    item that names no implementation. One unknown name in a list does not stop the others being graded."""
     items = [s.strip() for s in selection.split(",") if s.strip()]
     if not items:
-        raise SelectionError("--impl is empty: give a name under impls/, a package path, a list, or 'all'")
+        return [], ["--impl is empty: give a name under impls/, a package path, a list, or 'all'"]
     refs: list[ImplRef] = []
+    problems: list[str] = []
     for item in items:
-        if item == "all":
-            refs.extend(ImplRef(n, IMPLS_DIR / n) for n in available())
-        elif _looks_like_path(item):
-            refs.append(_ref_from_path(item))
-        else:
-            refs.append(_ref_from_name(item))
-    return _dedupe(refs)
+        try:
+            if item == "all":
+                refs.extend(ImplRef(n, IMPLS_DIR / n) for n in available())
+            elif _looks_like_path(item):
+                refs.append(_ref_from_path(item))
+            else:
+                refs.append(_ref_from_name(item))
+        except SelectionError as exc:
+            problems.append(str(exc))
+    return _dedupe(refs), problems
 
 
 def _looks_like_path(item: str) -> bool:
@@ -71,7 +90,7 @@ def _looks_like_path(item: str) -> bool:
 
 def _ref_from_name(name: str) -> ImplRef:
     path = IMPLS_DIR / name
-    if not (path / "__init__.py").is_file():
+    if name not in available():
         known = ", ".join(available()) or "none"
         raise SelectionError(
             f"--impl {name}: no implementation named {name!r} under impls/ (known: {known}); "
@@ -84,7 +103,7 @@ def _ref_from_path(item: str) -> ImplRef:
     path = Path(item).expanduser().resolve()
     if not path.is_dir():
         raise SelectionError(f"--impl {item}: {path} is not a directory")
-    if not (path / "__init__.py").is_file():
+    if not _holds_python(path):
         raise SelectionError(f"--impl {item}: {path} is not a Python package (it has no __init__.py)")
     return ImplRef(path.name, path)
 
@@ -110,6 +129,11 @@ def import_impl(ref: ImplRef) -> ModuleType:
     """Import the package at ``ref.path``; any failure becomes a one-line ImplImportError."""
     if ref.module_name in sys.modules:
         return sys.modules[ref.module_name]
+    if not (ref.path / "__init__.py").is_file():
+        raise ImplImportError(
+            f"implementation {ref.name!r} failed to import: {_shown(ref.path)} has no __init__.py, so it is not "
+            "a Python package (copy impls/template/__init__.py: it imports your modules and lists the exports)"
+        )
     spec = importlib.util.spec_from_file_location(
         ref.module_name, ref.path / "__init__.py", submodule_search_locations=[str(ref.path)]
     )
@@ -130,13 +154,19 @@ def import_impl(ref: ImplRef) -> ModuleType:
 def _one_line(exc: BaseException, path: Path) -> str:
     where = ""
     if isinstance(exc, SyntaxError) and exc.filename:
-        where = f" at {exc.filename}:{exc.lineno}"
+        where = f" at {_shown(exc.filename)}:{exc.lineno}"
     else:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename).is_relative_to(path)]
         if frames:
-            where = f" at {frames[-1].filename}:{frames[-1].lineno}"
+            where = f" at {_shown(frames[-1].filename)}:{frames[-1].lineno}"
     message = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {message}{where}"
+
+
+def _shown(path: str | Path) -> str:
+    """A path as the participant typed it: relative to the working directory when it lies below it."""
+    path = Path(path).resolve()
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
 
 
 class Implementation:

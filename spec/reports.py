@@ -73,10 +73,13 @@ def junit_xml(run: Run) -> str:
                 time=f"{t.seconds:.3f}",
             )
             first = t.message.strip().splitlines()[0][:300] if t.message.strip() else t.outcome
+            text = f"{t.message}\n\n{t.details}".strip()
             if t.outcome in ("failed", "timeout"):
-                ET.SubElement(case, "failure", message=first).text = t.message
+                ET.SubElement(case, "failure", message=first).text = text
             elif _is_error(t.outcome):
-                ET.SubElement(case, "error", message=f"{t.outcome}: {first}").text = t.message
+                ET.SubElement(
+                    case, "error", message=f"{t.outcome}: {first}"
+                ).text = f"{t.message}\n\n{t.details}".strip()
             elif _is_skip(t.outcome):
                 ET.SubElement(case, "skipped", message=f"{t.outcome}: {first}" if t.outcome != first else first)
     ET.indent(suites)
@@ -151,15 +154,24 @@ def _details(g: Grade) -> list[str]:
         out += [f"- {note}"]
     bad = [t for t in g.tests if t.outcome not in ("passed", "not graded here")] if g.graded else []
     groups: dict[tuple[str, str], list[str]] = {}
-    for t in bad:  # one line per distinct (outcome, message): 14 tests of one blank read as one line
-        first = t.message.strip().splitlines()[0][:300] if t.message.strip() else ""
-        groups.setdefault((t.outcome, first), []).append(t.key)
-    for (outcome, first), keys in list(groups.items())[:25]:
+    for t in bad:  # one entry per distinct (outcome, message): 14 tests of one blank read as one
+        groups.setdefault((t.outcome, failure_text(t.message)), []).append(t.key)
+    for (outcome, text), keys in list(groups.items())[:25]:
         more = f" (and {len(keys) - 1} more)" if len(keys) > 1 else ""
-        out.append(f"- `{keys[0]}`{more} **{outcome}**: {_escape(first)}")
+        lines = text.splitlines() or [""]
+        out.append(f"- `{keys[0]}`{more} **{outcome}**: {_escape(lines[0])}")
+        out += [f"  {_escape(line)}" for line in lines[1:]]
     if len(groups) > 25:
         out.append(f"- ... and {len(groups) - 25} more kinds (see junit.xml)")
     return [*out, "", "</details>", ""]
+
+
+def failure_text(message: str, lines: int = 6, width: int = 400) -> str:
+    """A failure as a reader needs it: the assertion's message (what differs, where) and its
+    ``Hint:`` line, never pytest's first traceback line (``impl = <...>, B = 2``)."""
+    kept = [ln.rstrip()[:width] for ln in message.strip().splitlines() if ln.strip()]
+    hints = [ln for ln in kept[lines:] if ln.lstrip().startswith("Hint:")]  # a hint below the cut stays
+    return "\n".join(kept[:lines] + hints)
 
 
 def _escape(text: str) -> str:

@@ -41,6 +41,7 @@ class Violation:
     module: str  # what was imported or used, e.g. "transformers" or "sys.modules"
     where: str  # file:line
     why: str
+    dynamic: bool = False  # a spelling that dodges the run-time guard (refused unrun), not a plain import
 
     def __str__(self) -> str:
         return f"{self.module} at {self.where} ({self.why})"
@@ -85,7 +86,13 @@ def static_violations(package: Path, exceptions: frozenset[str] = frozenset()) -
     """Every forbidden import or dynamic-import trick in the package's .py files (a syntax error
     is not reported here: importing reports it, with its line). Files the grader never loads
     (conftest.py, test files) are skipped: if the package imports one itself, the run-time
-    guard sees its imports."""
+    guard sees its imports.
+
+    The grader judges the two kinds differently. A plain ``import``/``from ... import`` is only a
+    warning here: the run-time guard sees it if it ever executes, and then costs the tests during
+    which it ran (a lazy import in an uncalled ``from_pretrained`` costs nothing). A dynamic
+    spelling (``dynamic=True``: ``__import__``, ``sys.modules``, ``exec``...) would dodge that
+    guard, so it alone refuses the submission unrun."""
     found: list[Violation] = []
     skipped = set(never_loaded(package))
     for file in sorted(set(package.rglob("*.py")) - skipped):
@@ -101,7 +108,9 @@ def static_violations(package: Path, exceptions: frozenset[str] = frozenset()) -
                     found.append(Violation(module, f"{rel}:{node.lineno}", why))
             trick = _dynamic(node)
             if trick:
-                found.append(Violation(trick, f"{rel}:{node.lineno}", "dynamic import/introspection is not allowed"))
+                found.append(
+                    Violation(trick, f"{rel}:{node.lineno}", "dynamic import/introspection is not allowed", True)
+                )
     return found
 
 
@@ -217,14 +226,21 @@ def _is_code(value: object) -> bool:
 
 class Integrity:
     """Identity snapshot of the functions and classes the spec compares with (torch, numpy,
-    pytest internals, the spec's own helpers, HF's GPT-2) and of the methods of their classes,
-    taken before the implementation is imported. ``changed()`` names what was replaced since,
-    and also catches a method *added* to a guarded class to shadow an inherited one
-    (``torch.Tensor.__sub__ = ...`` lands in Tensor's own dict, not in TensorBase's)."""
+    pytest internals, the spec's own helpers, HF's GPT-2) and of the methods of their classes.
+    ``changed()`` names what was replaced since, and also catches a method *added* to a guarded
+    class to shadow an inherited one (``torch.Tensor.__sub__ = ...`` lands in Tensor's own dict,
+    not in TensorBase's).
+
+    The threat is a submission replacing a comparison so that a wrong answer passes. torch also
+    rewrites some of its own attributes the first time they are used (``Optimizer.__init__``
+    wraps ``type(self).step`` in a profiling hook, once per class), so the snapshot is taken
+    after ``warm_up()`` has used torch the way the spec does, and a replacement that is torch's
+    own optimizer-step wrapper around the snapshotted function is not a change."""
 
     def __init__(self) -> None:
         self.snapshot: list[tuple[str, object, str, object]] = []
         self.classes: list[tuple[str, type, frozenset[str], frozenset[str]]] = []
+        self.wrapper_codes = _torch_wrapper_codes()
         seen: set[int] = set()
         for module in _guarded_modules():
             self._take(module.__name__, vars(module), seen, classes_of=module.__name__)
@@ -251,12 +267,67 @@ class Integrity:
         self.classes.append((label, cls, frozenset(cls.__dict__), inherited))
 
     def changed(self, limit: int = 5) -> list[str]:
-        out = [f"{label}.{key}" for label, ns, key, value in self.snapshot if ns.get(key, _MISSING) is not value]
+        out = [
+            f"{label}.{key}"
+            for label, ns, key, value in self.snapshot
+            if ns.get(key, _MISSING) is not value and not self._torch_wrapped(ns.get(key, _MISSING), value)
+        ]
         for label, cls, own, inherited in self.classes:
             for key in cls.__dict__.keys() - own:
                 if key in inherited and (not key.startswith("__") or key in _DUNDERS):
                     out.append(f"{label}.{key}")
         return out[:limit]
+
+    def _torch_wrapped(self, new: object, old: object) -> bool:
+        """``new`` is torch's own wrapper (its code object, not a look-alike) closing over ``old``."""
+        code = getattr(new, "__code__", None)
+        cells = getattr(new, "__closure__", None) or ()
+        return code is not None and code in self.wrapper_codes and any(c.cell_contents is old for c in cells)
+
+
+def warm_up() -> None:
+    """Use torch the way the spec does (modules, autograd, attention, every optimizer's step,
+    schedulers, save/load, numpy interop) so that torch's lazy self-patching happens before the
+    integrity snapshot, not during a graded test."""
+    import io
+
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Embedding(8, 4), nn.LayerNorm(4), nn.Linear(4, 8))
+    idx = torch.tensor([[1, 2, 3]])
+    x = model[1](model[0](idx)).view(1, 1, 3, 4)
+    y = F.scaled_dot_product_attention(x, x, x, is_causal=True).view(1, 3, 4)
+    loss = F.cross_entropy(model[2](F.gelu(y, approximate="tanh")).view(-1, 8), idx.view(-1))
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    for name in dir(torch.optim):
+        cls = getattr(torch.optim, name)
+        if isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer) and cls is not torch.optim.Optimizer:
+            try:
+                opt = cls(model.parameters(), lr=1e-3)
+                schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0)
+                opt.step(lambda: loss) if name == "LBFGS" else opt.step()
+                schedule.step()
+                opt.zero_grad(set_to_none=True)
+            except Exception:  # an optimizer with other required arguments: its constructor still ran
+                pass
+    buffer = io.BytesIO()
+    torch.save({"model": model.state_dict()}, buffer)
+    buffer.seek(0)
+    torch.load(buffer, weights_only=True)
+    with torch.no_grad():
+        np.asarray(torch.from_numpy(np.zeros(3, dtype=np.float32)).numpy())
+
+
+def _torch_wrapper_codes() -> frozenset[object]:
+    """Code objects of the wrappers torch puts around its own methods at run time."""
+    import torch
+
+    return frozenset({torch.optim.Optimizer.profile_hook_step(lambda: None).__code__})
 
 
 _MISSING = object()

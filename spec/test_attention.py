@@ -10,7 +10,7 @@ import pytest
 import torch
 from hypothesis import given
 
-from .assertions import assert_close
+from .assertions import assert_close, assert_finite
 from .oracles import contract_grads, hf_attention, load_into, run_hf_attention
 from .strategies import AttentionShape, attention_shapes, seeds
 
@@ -57,6 +57,7 @@ def test_output_shape_and_dtype(impl, B, T, n_head, head_dim):
         assert y.dtype == dtype, f"output dtype {y.dtype} for {dtype} input: do not hard-code a dtype"
 
 
+@pytest.mark.scaffold  # the template provides these parameters: 0 points
 def test_parameter_layout(impl):
     """Clause: c_attn is nn.Linear(C, 3C) with bias and c_proj nn.Linear(C, C) with bias — HF's names.
     Catches: separate q/k/v projections, bias=False, or extra parameters that HF weights cannot fill."""
@@ -132,20 +133,21 @@ def test_finite_at_extremes(impl, T):
         for p in attn.parameters():
             p.mul_(25.0)  # large scores: exp() overflows unless softmax subtracts the max
         y = attn(30.0 * x_of(shape, 6, torch.float32))
-    bad = (~torch.isfinite(y)).nonzero()
-    assert len(bad) == 0, f"{len(bad)} NaN/inf outputs, first at [B, T, C] = {bad[0].tolist()} (T={T})"
+    assert_finite(y, what=f"attention output at T={T}", dims=BTC)
 
 
 def test_input_not_mutated(impl):
-    """Clause: forward does not modify its input x.
-    Catches: in-place ops on x (x += ..., x.mul_()), which corrupt the residual stream in a Block."""
+    """Clause: forward does not modify its input x, and its output is that of an untouched copy of x.
+    Catches: in-place ops on x (x += ..., x.mul_()), which corrupt the residual stream in a Block;
+    and a NaN output, which would make "the same output" hold vacuously."""
     shape = AttentionShape(2, 6, 2, 8)
     attn, _ = make_attention(impl, shape)
     x = x_of(shape, 7)
     before = x.clone()
     with torch.no_grad():
-        attn(x)
-    assert_close(x, before, atol=0.0, what="input x after forward", dims=BTC, hint="do not modify x in place")
+        y = attn(x)
+        assert_close(x, before, atol=0.0, what="input x after forward", dims=BTC, hint="do not modify x in place")
+        assert_close(y, attn(before.clone()), atol=0.0, what="output on x vs on a copy of x", dims=BTC)
 
 
 def test_batch_elements_independent(impl):

@@ -114,6 +114,7 @@ def test_top_k_restricts_support(impl):
     assert tuple(big_k.shape) == (2, 8), "top_k larger than the vocabulary must behave like no top_k"
 
 
+@pytest.mark.slow  # 3 x ~8 s of sampling on a 2-core CPU
 @pytest.mark.parametrize("temperature", [1.0, 0.5, 2.0])
 def test_samples_follow_softmax_over_temperature(impl, temperature):
     """Clause: next tokens are drawn from softmax(logits[:, -1] / temperature).

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from .assertions import assert_close
+from .assertions import assert_close, assert_equal
 from .strategies import seeds
 
 pytestmark = pytest.mark.week3
@@ -38,14 +38,15 @@ def assert_matches_torch(ln, x: torch.Tensor, *, what: str, atol: float = 1e-10,
     assert_close(ln(x), expected(ln, x), atol=atol, rtol=rtol, what=what, dims=dims, hint=hint)
 
 
+@pytest.mark.scaffold  # the template provides these parameters: 0 points
 def test_parameters(impl):
     """Clause: LayerNorm(ndim) has exactly ``weight`` (init ones) and ``bias`` (init zeros), shape (ndim,).
     Catches: a missing bias, scalar parameters, names HF state dicts cannot fill (gamma/beta)."""
     ln = impl.LayerNorm(12)
     params = {k: tuple(v.shape) for k, v in ln.named_parameters()}
     assert params == {"weight": (12,), "bias": (12,)}, f"parameters {params} != {{'weight': (12,), 'bias': (12,)}}"
-    assert torch.equal(ln.weight.detach(), torch.ones(12)), "weight must start at ones"
-    assert torch.equal(ln.bias.detach(), torch.zeros(12)), "bias must start at zeros"
+    assert_equal(ln.weight.detach(), torch.ones(12), what="LayerNorm weight at init", hint="weight starts at ones")
+    assert_equal(ln.bias.detach(), torch.zeros(12), what="LayerNorm bias at init", hint="bias starts at zeros")
 
 
 @given(B=st.integers(1, 3), T=st.integers(1, 9), C=st.integers(2, 96), scale=st.floats(1e-2, 1e2), seed=seeds)

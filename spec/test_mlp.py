@@ -21,6 +21,7 @@ def make_mlp(impl, seed: int):
     return load_into(ours, hf, what="MLP"), hf
 
 
+@pytest.mark.scaffold  # the template provides these parameters: 0 points
 def test_parameter_layout(impl):
     """Clause: c_fc = nn.Linear(C, 4C) and c_proj = nn.Linear(4C, C), both with bias.
     Catches: a hidden width other than 4C, missing biases, other names."""

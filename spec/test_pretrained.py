@@ -69,6 +69,7 @@ def real_hf(request: pytest.FixtureRequest):
 
 
 @pytest.mark.real_weights
+@pytest.mark.slow
 def test_real_weights_logits(impl, real_hf):
     """Clause: with the real 124M weights, the implementation's logits equal HF's on a fixed prompt (fp32).
     Catches: bugs invisible at random init — exact vs tanh GELU, LayerNorm eps — because real activations
@@ -83,6 +84,7 @@ def test_real_weights_logits(impl, real_hf):
 
 
 @pytest.mark.real_weights
+@pytest.mark.slow
 def test_real_weights_greedy_continuation(impl, real_hf):
     """Clause: greedy decoding (temperature=0) of the fixed prompt with the real weights gives HF's tokens.
     Catches: anything that changes GPT-2's actual predictions (a component bug, a wrong weight transpose)."""

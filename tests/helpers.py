@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -17,11 +18,13 @@ class Run:
     output: str
 
 
-def run_pytest(*args: str, timeout: float = 600) -> Run:
-    """``python -m pytest ARGS`` from the project root, as a participant would type it."""
+def run_pytest(*args: str, timeout: float = 600, env: dict[str, str] | None = None) -> Run:
+    """``python -m pytest ARGS`` from the project root, as a participant would type it (``env``: extra
+    environment variables)."""
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:randomly", *args],
         cwd=ROOT,
+        env={**os.environ, **env} if env else None,
         capture_output=True,
         text=True,
         timeout=timeout,

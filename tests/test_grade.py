@@ -22,7 +22,9 @@ from spec import grade as g
 from spec import reports
 from spec.contract import WEEKS
 from spec.points import POINTS, week_scores
-from spec.sandbox import Integrity, static_violations
+from spec.sandbox import Integrity, static_violations, warm_up
+
+from .submissions import once_per_session
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = ROOT / "tests" / "hostile"
@@ -34,7 +36,7 @@ LIMITS = g.Limits(test_seconds=3, impl_seconds=90, memory_mb=8192)  # 90 s: star
 EXPECTED = {
     "hang_in_test": ("graded", "per-test limit"),
     "hang_at_import": ("timeout", "per-implementation limit"),
-    "segfault": ("crash", "SIGSEGV"),
+    "segfault": ("graded", "SIGSEGV"),  # the crash costs its test only (here: the one test)
     "exit_at_import": ("exit-at-import", "while importing"),
     "conftest_inside": ("graded", "conftest.py"),
     "monkeypatch": ("tampering", "torch.Tensor.__sub__"),
@@ -47,10 +49,11 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def hostile_run() -> g.Run:
+def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> g.Run:
     refs = [("reference", ROOT / "impls" / "reference"), ("template", ROOT / "impls" / "template")]
     refs += [(name, HOSTILE / name) for name in EXPECTED]
-    return g.grade_all(refs, SPEC, ONE_TEST, LIMITS, jobs=2)
+    grade = lambda _scratch: g.grade_all(refs, SPEC, ONE_TEST, LIMITS, jobs=2)  # noqa: E731
+    return once_per_session(tmp_path_factory, "hostile_run", grade)
 
 
 def by_name(run: g.Run) -> dict[str, g.Grade]:
@@ -80,6 +83,24 @@ def test_good_implementations_unaffected(hostile_run: g.Run) -> None:
     assert grades["template"].status == "graded"  # GPTConfig is given in the template
 
 
+@pytest.mark.parametrize(
+    ("name", "outcome", "how"),
+    [("crash_in_one_test", "crash", "killed by SIGSEGV"), ("hang_in_c", "timeout", "per-test limit")],
+)
+def test_a_crash_costs_only_its_test(name: str, outcome: str, how: str) -> None:
+    """Partial credit survives a crash: the first test kills (or hangs past the per-test limit, where
+    pytest-timeout cannot reach) the interpreter; it earns 0, and the second test, rerun in a fresh
+    interpreter, keeps its points."""
+    [grade] = g.grade_all([(name, HOSTILE / name)], SPEC, [], LIMITS).grades
+    outcomes = {t.key.split("::")[1]: (t.outcome, t.message) for t in grade.tests}
+    assert grade.status == "graded", (grade.status, grade.reason)
+    assert outcomes["test_defaults_are_gpt2_small[impl]"][0] == outcome, outcomes
+    assert how in outcomes["test_defaults_are_gpt2_small[impl]"][1], outcomes
+    assert outcomes["test_built_by_keyword[impl]"][0] == "passed", outcomes
+    assert grade.score == pytest.approx(grade.max_score / 2) and grade.score > 0
+    assert any("rerun in a fresh interpreter" in note for note in grade.notes), grade.notes
+
+
 def test_fake_results_are_never_read(hostile_run: g.Run, tmp_path: Path) -> None:
     """fake_output printed '31337 passed' and wrote results.json / junit.xml where it ran: its grade
     is still its real one (its GPTConfig is wrong), and no report carries the fake numbers."""
@@ -103,21 +124,48 @@ def test_reports_agree_with_exit_code(hostile_run: g.Run, tmp_path: Path) -> Non
     scope = json.loads((tmp_path / "gradescope" / "monkeypatch" / "results.json").read_text())
     assert scope["score"] == 0 and "tampering" in scope["output"]
     md = paths["markdown"].read_text()
-    assert "| `segfault` | ❌ crash |" in md and "SIGSEGV" in md
+    assert "| `segfault` | ✅ graded |" in md and "**crash**: crashed the interpreter (killed by SIGSEGV)" in md
+    assert "| `monkeypatch` | ❌ tampering |" in md
+
+
+def test_summary_shows_the_assertion_message(hostile_run: g.Run, tmp_path: Path) -> None:
+    """summary.md (the PR comment) quotes each failure by the spec's own assertion message, not by
+    pytest's first traceback line (``impl = <...>``)."""
+    grade = by_name(hostile_run)["fake_output"]
+    message = grade.tests[0].message
+    assert message.startswith("GPTConfig() = {'block_size': 1,"), message
+    assert "impl = " in grade.tests[0].details  # pytest's report is kept, for the curious
+    md = reports.write_all(hostile_run, tmp_path)["markdown"].read_text()
+    assert "**failed**: GPTConfig() = {'block_size': 1," in md
+    assert "impl = " not in md
+
+
+def test_summary_keeps_the_hint() -> None:
+    """A multi-line assertion message keeps its hint in the summary, however long the message."""
+    message = "logits differ: max abs diff 3.1e-01 at B=0, T=3\n" + "detail\n" * 10 + "Hint: scale by 1/sqrt(hd)"
+    test = g.TestResult("spec/test_attention.py::test_x[impl]", 1, "failed", message, "impl = <module>, B = 2")
+    grade = g.Grade("alice", "alice", tests=[test], counts={"failed": 1})
+    md = reports.markdown(g.Run([grade], [1], ["spec"], 1.0, g.EXIT_FAILURES))
+    assert "**failed**: logits differ: max abs diff 3.1e-01 at B=0, T=3" in md
+    assert "Hint: scale by 1/sqrt(hd)" in md and "impl = <module>" not in md
 
 
 def test_runtime_guard_and_cli(tmp_path: Path) -> None:
-    """With the static check off, the run-time import hook alone catches a forbidden import that
-    the implementation even swallowed, and names the module; the CLI's exit code matches its JSON."""
+    """With the static check off, the run-time import hook alone catches a forbidden import made
+    during a test (one the implementation even swallowed): that test earns nothing and says which
+    module it used, the implementation is still graded; the CLI's exit code matches its JSON."""
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "spec.grade", "--impl", f"reference,{HOSTILE / 'forbidden_runtime'}"]
     cmd += ["--no-static-check", "--spec", *SPEC, *ONE_TEST, "--out", str(out), "-q"]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     data = json.loads((out / "report.json").read_text())
-    assert proc.returncode == data["exit_code"] == g.EXIT_UNGRADABLE, proc.stdout + proc.stderr
+    assert proc.returncode == data["exit_code"] == g.EXIT_FAILURES, proc.stdout + proc.stderr
     grades = {i["name"]: i for i in data["implementations"]}
-    assert grades["forbidden_runtime"]["status"] == "forbidden-import"
-    assert "tiktoken" in grades["forbidden_runtime"]["reason"] and "run time" in grades["forbidden_runtime"]["reason"]
+    cheat = grades["forbidden_runtime"]
+    assert cheat["status"] == "graded" and cheat["score"] == 0
+    [test] = cheat["tests"]
+    assert test["outcome"] == "forbidden-import" and "tiktoken" in test["message"], test
+    assert any("used tiktoken" in note and "test_defaults_are_gpt2_small" in note for note in cheat["notes"])
     assert grades["reference"]["score"] == grades["reference"]["max_score"] > 0
 
 
@@ -146,6 +194,7 @@ def test_static_check() -> None:
     """Forbidden imports and dynamic-import tricks are found; the registered packages are clean."""
     found = {v.module for v in static_violations(HOSTILE / "forbidden_static")}
     assert {"transformers", "spec.assertions", "reference"} <= found
+    assert not any(v.dynamic for v in static_violations(HOSTILE / "forbidden_static"))  # left to the run-time guard
     assert not static_violations(ROOT / "impls" / "template")
     assert static_violations(ROOT / "impls" / "reference")  # imports reference/ ...
     assert not static_violations(ROOT / "impls" / "reference", frozenset({"reference"}))  # ... its one exception
@@ -158,8 +207,42 @@ def test_static_check_tricks(tmp_path: Path) -> None:
         "import os, sys\nm = sys.modules\nn = os.sys\nf = __import__\nimport importlib\n"
         "def ok(model):\n    return list(model.modules())\n"
     )
-    found = sorted(v.module for v in static_violations(pkg))
-    assert found == ["<module>.sys", "__import__", "importlib", "sys.modules"], found
+    found = sorted((v.module, v.dynamic) for v in static_violations(pkg))
+    assert found == [("<module>.sys", True), ("__import__", True), ("importlib", False), ("sys.modules", True)]
+
+
+def test_lazy_forbidden_import_is_only_a_warning(tmp_path: Path) -> None:
+    """nanoGPT's `from transformers import GPT2LMHeadModel` inside an uncalled from_pretrained: graded on
+    what it does (its one test passes), the import reported as a warning with file:line."""
+    pkg = tmp_path / "lazy"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        (ROOT / "impls" / "template" / "config.py").read_text()
+        + "\n\ndef from_pretrained(name):\n    from transformers import GPT2LMHeadModel\n\n"
+        "    return GPT2LMHeadModel.from_pretrained(name)\n"
+    )
+    [grade] = g.grade_all([("lazy", pkg)], SPEC, ONE_TEST, LIMITS).grades
+    assert grade.status == "graded" and grade.score == grade.max_score > 0, (grade.status, grade.reason)
+    assert any(n.startswith("warning:") and "transformers (lazy/__init__.py:" in n for n in grade.notes), grade.notes
+
+
+def test_integrity_allows_torch_own_patches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """torch wraps an optimizer class's step the first time one is built (after a snapshot taken at
+    import): after the warm-up that is no change; torch's own wrapper around the snapshotted step is
+    accepted later too, but a look-alike wrapper (functools.wraps, __wrapped__ set) is named."""
+    import functools
+
+    warm_up()
+    snapshot = Integrity()
+    model = torch.nn.Linear(2, 2)
+    torch.optim.AdamW(model.parameters()).step()
+    torch.optim.SGD(model.parameters(), lr=0.1).step()
+    assert snapshot.changed() == []
+    original = torch.optim.Adagrad.step
+    monkeypatch.setattr(torch.optim.Adagrad, "step", torch.optim.Optimizer.profile_hook_step(original))
+    assert snapshot.changed() == []
+    monkeypatch.setattr(torch.optim.Adagrad, "step", functools.wraps(original)(lambda *a, **k: None))
+    assert snapshot.changed() == ["torch.optim.adagrad.Adagrad.step"]
 
 
 def test_integrity_catches_patches(monkeypatch: pytest.MonkeyPatch) -> None:

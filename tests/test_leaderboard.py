@@ -16,15 +16,25 @@ from spec import grade as g
 from spec import leaderboard as lb
 from spec.points import WeekScore
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def _grade(name: str, w1: float, w3: float, status: str = "graded", reason: str = "") -> g.Grade:
     weeks = {1: WeekScore(1, w1, 25.0, 0, 10), 3: WeekScore(3, w3, 35.0, 0, 20)}
     return g.Grade(name, name, status=status, reason=reason, score=w1 + w3, max_score=60.0, weeks=weeks, seconds=1.0)
 
 
+# bob fails one test: the leaderboard must show the spec's message and hint, not pytest's first line
+FAILURE = "attention output differs from the reference: max abs diff 4.1e-01 at B=0, T=3\nHint: scale by 1/sqrt(hd)"
+RUN_TESTS = [
+    g.TestResult("spec/test_attention.py::test_parity[impl-tiny]", 1, "failed", FAILURE, "impl = <module>, B = 2"),
+    g.TestResult("spec/test_gpt.py::test_x[impl]", 3, "not implemented", "not implemented (week 3): GPT"),
+]
+
+
 RUN = g.Run(
     [
-        _grade("bob", 20.0, 10.0),
+        g.Grade(**{**_grade("bob", 20.0, 10.0).__dict__, "tests": RUN_TESTS, "counts": {"failed": 1}}),
         _grade("alice", 25.0, 35.0),
         _grade("carol", 5.0, 0.0),
         _grade("mallory", 0.0, 0.0, "tampering", "replaced torch.allclose <script>"),
@@ -72,6 +82,18 @@ def test_files(board: lb.Board, tmp_path: Path) -> None:
     assert svg.tag.endswith("svg") and len(svg.findall(".//{http://www.w3.org/2000/svg}rect")) >= 4
     page = paths["html"].read_text()
     assert "<script>" in page and "&lt;script&gt;" in page  # the reason's <script> is text, not markup
+    assert "Hint: scale by 1/sqrt(hd)" in page and "impl = &lt;module&gt;" not in page
+    assert data["rows"][1]["failures"] == [
+        {"test": "spec/test_attention.py::test_parity[tiny]", "outcome": "failed", "message": FAILURE}
+    ]
+
+
+def test_sections_hook(board: lb.Board, tmp_path: Path) -> None:
+    """Another tool (e.g. a training race) adds a section; every renderer shows it."""
+    board.sections.append(("Training race", "| who | loss |", "<p id='race'>race table</p>"))
+    paths = lb.write(board, tmp_path / "out")
+    assert "## Training race" in paths["md"].read_text() and "<p id='race'>" in paths["html"].read_text()
+    assert json.loads(paths["json"].read_text())["sections"][0]["title"] == "Training race"
 
 
 CHROMIUM_FLAGS = [
@@ -98,6 +120,13 @@ CLICKER = """<script>
   header("implementation").click(); out.name_desc = names();
   header("attention fwd").click(); out.bench_desc = names();
   out.aria = document.querySelector("#board th[aria-sort=descending]").textContent.trim();
+  const detail = () => Array.from(document.querySelectorAll("#board tr.detail")).filter(tr => !tr.hidden)
+      .map(tr => tr.textContent);
+  out.open_before = detail();
+  const bob = Array.from(document.querySelectorAll("#board tbody")).find(b => b.querySelector("td.name")
+      .textContent === "bob");
+  bob.querySelector("button.badge").click(); out.open_after = detail();
+  out.bob_button = bob.querySelector("button.badge").textContent;
   const pre = document.createElement("pre"); pre.id = "test-result"; pre.textContent = JSON.stringify(out);
   document.body.appendChild(pre);
 })();
@@ -132,7 +161,23 @@ def test_html_sorts_in_headless_chromium(board: lb.Board, tmp_path: Path) -> Non
     assert got["name_desc"] == ["mallory", "carol", "bob", "alice"]
     assert got["bench_desc"][:2] == ["bob", "alice"]  # ratio 2.5 then 1.5; rows without a ratio last
     assert got["aria"].startswith("attention fwd")
+    assert got["open_before"] == []  # failing tests fold away until asked for
+    assert len(got["open_after"]) == 1 and "Hint: scale by 1/sqrt(hd)" in got["open_after"][0]
+    assert got["bob_button"].startswith("▾ graded: 1 failing")
     shot = tmp_path / "shot.png"
     cmd = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}", "--window-size=1200,700"]
     subprocess.run([*cmd, paths["html"].as_uri()], capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 10_000, "the page did not render to a screenshot"
+
+
+def test_leaderboard_command(tmp_path: Path) -> None:
+    """`python -m spec.leaderboard` run whole (on one spec file): grades, ranks, writes the four files."""
+    import sys
+
+    out = tmp_path / "lb"
+    cmd = [sys.executable, "-m", "spec.leaderboard", "--impl", "reference,template", "--spec", "spec/test_config.py"]
+    proc = subprocess.run([*cmd, "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = json.loads((out / "leaderboard.json").read_text())["rows"]
+    assert (rows[0]["rank"], rows[0]["name"], rows[0]["status"]) == (1, "reference", "graded")
+    assert {p.name for p in out.iterdir()} >= {f"leaderboard.{ext}" for ext in ("md", "html", "json", "svg")}

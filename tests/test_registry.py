@@ -16,6 +16,7 @@ from spec.registry import (
     available,
     import_impl,
     resolve,
+    resolve_each,
 )
 
 from .helpers import FIXTURES
@@ -113,3 +114,22 @@ def test_implementations_do_not_share_modules() -> None:
     a, b = resolve("reference,template")
     assert import_impl(a) is not import_impl(b)
     assert import_impl(a).__name__ != import_impl(b).__name__
+
+
+def test_resolve_each_keeps_the_known_and_reports_the_unknown() -> None:
+    refs, problems = resolve_each("reference,bobb,template")
+    assert [r.name for r in refs] == ["reference", "template"]
+    assert len(problems) == 1 and "no implementation named 'bobb'" in problems[0] and "\n" not in problems[0]
+
+
+def test_directory_without_init_is_listed_and_fails_to_import_clearly(tmp_path: Path, monkeypatch) -> None:
+    import spec.registry
+
+    (tmp_path / "carol").mkdir()
+    (tmp_path / "carol" / "attention.py").write_text("X = 1\n")
+    (tmp_path / "notes").mkdir()  # no Python at all: not an implementation
+    monkeypatch.setattr(spec.registry, "IMPLS_DIR", tmp_path)
+    assert available() == ["carol"]
+    (ref,) = resolve("all")
+    with pytest.raises(ImplImportError, match=r"^implementation 'carol' failed to import: .*has no __init__.py"):
+        import_impl(ref)

@@ -1,4 +1,20 @@
-"""GPTConfig: the hyper-parameters that fix a GPT-2 model's shape."""
+"""Week 1: GPTConfig, the hyper-parameters that fix a GPT-2 model's shape.  Spec: spec/test_config.py
+
+Handout
+-------
+Clause (spec/CONTRACT.md, "Weeks 1–3", GPTConfig): a dataclass with five integer fields, built by
+keyword (``GPTConfig(n_layer=2, n_embd=64)``); its defaults are GPT-2 small, the 124M model.
+
+Reading: the GPT-2 paper, Table 2 (the four model sizes); Hugging Face's GPT2Config (the names
+n_positions / n_embd / n_layer / n_head / vocab_size); nanoGPT's model.py; the Python docs of dataclasses.
+
+Questions:
+1. What are block_size, vocab_size, n_layer, n_head and n_embd for the 124M model? Where does the
+   vocabulary size 50257 come from (merges + bytes + one special token), and why does nanoGPT
+   sometimes use 50304 instead — and why is that not the default here?
+2. Which combinations of n_embd and n_head make no sense, and where would you rather find out:
+   at construction or deep inside a reshape?
+"""
 
 from __future__ import annotations
 
@@ -7,15 +23,7 @@ from dataclasses import dataclass
 
 @dataclass
 class GPTConfig:
-    """Defaults are GPT-2 small (124M). Built by keyword: ``GPTConfig(n_layer=2, n_embd=64)``."""
+    """Replace this whole class body with the five fields and their defaults (keep the @dataclass)."""
 
-    block_size: int = 1024  # longest sequence the position table covers
-    vocab_size: int = 50257  # 50,000 BPE merges + 256 byte tokens + <|endoftext|>
-    n_layer: int = 12
-    n_head: int = 12
-    n_embd: int = 768
-
-    def __post_init__(self) -> None:
-        # Fail at construction, not deep inside a reshape, when the heads cannot tile the width.
-        if self.n_embd % self.n_head != 0:
-            raise ValueError(f"n_embd={self.n_embd} is not divisible by n_head={self.n_head}")
+    def __init__(self, **fields: int) -> None:
+        raise NotImplementedError("week 1: GPTConfig — the five fields of GPT-2 small; see the handout in config.py")

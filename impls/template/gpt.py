@@ -1,62 +1,66 @@
-"""Week 3: the assembled GPT-2.  Spec: spec/test_gpt.py, spec/test_generate.py
+"""Week 3: the assembled GPT-2.  Spec: spec/test_gpt.py, spec/test_generate.py, spec/test_pretrained.py
 
-Embeddings, a stack of blocks, a tied LM head.
+Handout
+-------
+Clause (spec/CONTRACT.md, "Weeks 1–3", GPT): token embeddings ``transformer.wte`` (V, C) plus learned
+position embeddings ``transformer.wpe`` (block_size, C); the blocks ``transformer.h``; a final LayerNorm
+``transformer.ln_f``; an LM head ``lm_head`` (C -> V, no bias) that *is* the token embedding matrix.
+Module names follow Hugging Face's GPT2LMHeadModel one for one, so its state dict loads.
 
-Module names follow Hugging Face's ``GPT2LMHeadModel`` one for one, so its state
-dict loads after transposing the four Conv1D weights (see ``from_hf_state_dict``).
+Shapes: idx (B, T) int64 -> x (B, T, C) through every block -> logits (B, T, V); loss a scalar.
+
+Reading: the GPT-2 paper §2.3 (model changes, the residual init scaling); Press & Wolf, "Using the
+Output Embedding to Improve Language Models" (2017) for weight tying; nanoGPT's model.py;
+Karpathy's "Let's reproduce GPT-2 (124M)" (the first hour: the model, tying, init).
+
+Questions:
+1. GPT(GPTConfig()) must have exactly 124,439,808 parameters. Count them by hand: which matrix is
+   counted once although two modules use it, and how do you make two modules share *one* tensor
+   (not a copy that drifts away in training)?
+2. Initialisation: which std for every Linear and Embedding weight, which value for biases, and which
+   weights get a smaller std? Why does that std depend on n_layer (how many branches add to the
+   residual stream)? Where in __init__ do you apply it so that it reaches every submodule?
+3. forward: where do the positions 0..T-1 come from, on which device, and what happens when T > block_size?
+4. The loss: targets are already the next tokens. Which two shapes does cross-entropy want, and what
+   must you *not* do to the targets?
+5. generate: what must the model see at each step once the sequence is longer than block_size? Which
+   position's logits do you sample from? What does temperature 0 mean, and how does top-k change the
+   distribution before sampling? Which argument makes a seeded run reproducible?
+6. from_hf_state_dict: HF's GPT-2 uses Conv1D for four of its weight matrices. What is Conv1D's weight
+   layout compared with nn.Linear's, which four keys are they, and which entries of an HF state dict are
+   buffers rather than weights?
 """
 
 from __future__ import annotations
 
 import json
-import math
+import math  # noqa: F401
 import os
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as F  # noqa: F401
 from torch import nn
 
-from .block import Block
+from .block import Block  # noqa: F401
 from .config import GPTConfig
-from .layernorm import LayerNorm
-
-# HF's GPT-2 stores these as Conv1D, whose weight is (in, out): the transpose of nn.Linear's.
-_CONV1D_SUFFIXES = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
-# Causal-mask buffers that old HF checkpoints carry; they are constants, not weights.
-_HF_BUFFER_SUFFIXES = (".attn.bias", ".attn.masked_bias")
+from .layernorm import LayerNorm  # noqa: F401
 
 
 class GPT(nn.Module):
     def __init__(self, config: GPTConfig) -> None:
         super().__init__()
-        self.config = config
-        self.transformer = nn.ModuleDict(
-            dict(
-                wte=nn.Embedding(config.vocab_size, config.n_embd),  # token embeddings
-                wpe=nn.Embedding(config.block_size, config.n_embd),  # learned positions
-                h=nn.ModuleList(Block(config) for _ in range(config.n_layer)),
-                ln_f=LayerNorm(config.n_embd),
-            )
-        )
-        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
-        self.lm_head.weight = self.transformer.wte.weight  # weight tying: the head *is* the embedding
-        self.apply(self._init_weights)
-
-    def _init_weights(self, module: nn.Module) -> None:
         raise NotImplementedError(
-            "week 3: GPT._init_weights — N(0, 0.02) for every nn.Linear and nn.Embedding weight, zeros for "
-            "Linear biases; then (after apply) the residual projections *.c_proj.weight get std "
-            "0.02 / sqrt(2 * n_layer). LayerNorm keeps its ones/zeros."
+            "week 3: GPT.__init__ — the modules (names as in HF's GPT2LMHeadModel), the tied LM head and the "
+            "GPT-2 initialisation; see the handout at the top of gpt.py (questions 1-2)"
         )
 
     def forward(
         self, idx: torch.Tensor, targets: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """idx (B, T) int64 -> (logits (B, T, V), mean cross-entropy against targets, or None)."""
         raise NotImplementedError(
-            "week 3: GPT.forward — raise ValueError if T > block_size; x = wte(idx) + wpe(arange(T)); run the "
-            "blocks; ln_f; logits = lm_head(x). With targets, loss = F.cross_entropy(logits.view(-1, V), "
-            "targets.view(-1)) (targets are already the next tokens). Return (logits, loss or None)."
+            "week 3: GPT.forward — (B, T) ids -> (B, T, V) logits and the loss; see gpt.py's handout (questions 3-4)"
         )
 
     @torch.no_grad()
@@ -73,9 +77,7 @@ class GPT(nn.Module):
         ``temperature=0`` means greedy decoding; ``top_k`` keeps the k most likely tokens.
         """
         raise NotImplementedError(
-            "week 3: GPT.generate — repeat max_new_tokens times: crop idx to the last block_size tokens, take "
-            "the last position's logits, greedy argmax if temperature == 0, else divide by temperature, keep "
-            "the top_k logits (others -inf), softmax, torch.multinomial(..., generator=generator), append."
+            "week 3: GPT.generate — (B, T) -> (B, T + max_new_tokens); see gpt.py's handout (question 5)"
         )
 
     # ----------------------------------------------------------------- loading
@@ -84,11 +86,10 @@ class GPT(nn.Module):
     def from_hf_state_dict(cls, state_dict: dict[str, torch.Tensor], config: GPTConfig) -> GPT:
         """Build a model from a ``GPT2LMHeadModel`` (or ``GPT2Model``) state dict."""
         raise NotImplementedError(
-            "week 3: GPT.from_hf_state_dict — build cls(config) and copy every tensor of the HF state dict into "
-            "it: skip keys ending in .attn.bias / .attn.masked_bias, and transpose the Conv1D weights "
-            "(attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj): HF stores them (in, out)."
+            "week 3: GPT.from_hf_state_dict — a model holding HF's weights; see gpt.py's handout (question 6)"
         )
 
+    # Given: reading GPT-2's files from disk (plumbing, not the seminar's subject).
     @classmethod
     def from_pretrained(cls, name_or_path: str | os.PathLike[str]) -> GPT:
         """Load real GPT-2 weights from a local directory or the local HF cache; never downloads."""

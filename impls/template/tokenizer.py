@@ -1,14 +1,37 @@
-"""Week 4: GPT-2's byte-level BPE tokenizer.  Spec: spec/test_tokenizer.py, contract: spec/CONTRACT.md.
+"""Week 4: GPT-2's byte-level BPE tokenizer.  Spec: spec/test_tokenizer.py
 
-Ids: 0..255 are the single bytes (for a trained tokenizer; loaded vocabularies may permute them),
-then one id per merge in the order training learned them (an id is its *rank*), then the special
-tokens. Every blank below raises NotImplementedError; replace each with your code.
+Handout
+-------
+Clause (spec/CONTRACT.md, "Week 4"): ids 0..255 are single bytes (for a trained tokenizer; loaded
+vocabularies may permute them), then one id per merge in the order training learned them (an id is
+its *rank*), then the special tokens. ``train`` learns merges from text; ``encode`` / ``decode`` follow
+tiktoken's rules (special tokens allowed or disallowed, decode never raises on valid ids);
+``from_ranks`` loads tiktoken-format ranks; save/load round-trip everything.
+
+Shapes: text (str) -> pieces (GPT-2's pre-tokenizer regex below) -> bytes -> ids (list[int]).
+
+Reading: Sennrich et al., "Neural Machine Translation of Rare Words with Subword Units" (2016), §3.2;
+the GPT-2 paper §2.2 (byte-level BPE, why merges never cross character categories); OpenAI's gpt-2
+encoder.py and tiktoken's educational ``_educational.py``; Karpathy's minbpe and his video
+"Let's build the GPT Tokenizer".
+
+Questions:
+1. train: what do you count — pairs inside each pre-token piece, or across the whole text? Why does
+   counting each distinct piece once (with its frequency) give the same answer faster? When two pairs
+   have the same count, which one wins here (see the contract), and why must ties compare *bytes*,
+   not ids? What happens to the special tokens while counting?
+2. encode_ordinary: given the learned ranks, in which order do you apply merges to one piece — the
+   order they appear in the text, or by rank? When do you stop?
+3. encode with specials: what should happen when the text contains "<|endoftext|>" and it is not allowed?
+4. encode_iter: text arrives in chunks; where can you safely cut so that the ids equal those of the
+   whole text, and how much must you keep back?
+5. decode: a token can hold half of a multi-byte character. What must decode do then?
+6. from_ranks / merges: given only bytes -> rank, how do you recover the two tokens each merge joined?
+7. save / load: what must the file hold so that load(save(t)) encodes exactly like t?
 """
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Literal
@@ -43,34 +66,24 @@ class Tokenizer:
     @property
     def merges(self) -> dict[tuple[int, int], int]:
         raise NotImplementedError(
-            "week 4: Tokenizer.merges — {(left id, right id): merged id} in rank order. After train, keep the "
-            "dict you built; after from_ranks, recover each token's two halves: run BPE on its own bytes allowing "
-            "only lower ranks; it stops at exactly two parts."
+            "week 4: Tokenizer.merges — {(left id, right id): merged id} in rank order; tokenizer.py's handout, question 6"
         )
 
     def train(self, text: str, vocab_size: int, special_tokens: Iterable[str] = (ENDOFTEXT,)) -> Tokenizer:
         raise NotImplementedError(
-            "week 4: Tokenizer.train — cut the special tokens out of text, split the rest with self.compiled.findall, "
-            "count each distinct piece once (collections.Counter), then repeat vocab_size - 256 - len(specials) "
-            "times: merge the pair with the highest count (ties: smallest (left bytes, right bytes)) in every piece. "
-            "Keep pair counts up to date incrementally (only pieces that contain the pair change). Specials get the "
-            "last ids. Return self."
+            "week 4: Tokenizer.train — learn vocab_size - 256 - len(specials) merges; tokenizer.py's handout, question 1"
         )
 
     def encode_ordinary(self, text: str) -> list[int]:
         raise NotImplementedError(
-            "week 4: Tokenizer.encode_ordinary — for each piece of self.compiled.findall(text): start from its UTF-8 "
-            "bytes as single-byte parts and keep merging the adjacent pair whose concatenation has the LOWEST rank "
-            "in self.ranks until no pair is in it. Cache the ids of each piece (a dict) — text repeats."
+            "week 4: Tokenizer.encode_ordinary — text -> ids, no special tokens; tokenizer.py's handout, question 2"
         )
 
     def encode(
         self, text: str, *, allowed_special: AllowedSpecial = frozenset(), disallowed_special: AllowedSpecial = "all"
     ) -> list[int]:
         raise NotImplementedError(
-            "week 4: Tokenizer.encode — tiktoken's rules: 'all' means every special; disallowed 'all' means every "
-            "special not allowed; a disallowed special in text raises ValueError; split text at the allowed specials "
-            "(regex of regex.escape'd alternatives), emit their ids, encode_ordinary the text between them."
+            "week 4: Tokenizer.encode — tiktoken's rules for special tokens; tokenizer.py's handout, question 3"
         )
 
     def encode_iter(
@@ -81,15 +94,12 @@ class Tokenizer:
         disallowed_special: AllowedSpecial = "all",
     ) -> Iterator[int]:
         raise NotImplementedError(
-            "week 4: Tokenizer.encode_iter — yield the ids of ''.join(chunks) while reading them: keep a buffer, "
-            "emit the pieces that end well before its end (a few characters of lookahead, plus the longest special "
-            "token), keep the rest for the next chunk. Do not encode each chunk on its own."
+            "week 4: Tokenizer.encode_iter — the ids of the joined chunks, while reading them; tokenizer.py's handout, question 4"
         )
 
     def decode(self, ids: Iterable[int]) -> str:
         raise NotImplementedError(
-            "week 4: Tokenizer.decode — join the tokens' bytes, then .decode('utf-8', errors='replace'): a token "
-            "may hold half a character, and decode must never raise on valid ids."
+            "week 4: Tokenizer.decode — ids -> text, never raising on valid ids; tokenizer.py's handout, question 5"
         )
 
     @classmethod
@@ -100,22 +110,12 @@ class Tokenizer:
         special_tokens: dict[str, int] | None = None,
     ) -> Tokenizer:
         raise NotImplementedError(
-            "week 4: Tokenizer.from_ranks — a tokenizer holding tiktoken-format ranks (bytes -> rank), the pattern "
-            "and the special tokens. Byte b's id is mergeable_ranks[bytes([b])], not b."
+            "week 4: Tokenizer.from_ranks — a tokenizer from tiktoken-format ranks; tokenizer.py's handout, question 6"
         )
 
-    # Saving is given: it relies on mergeable_ranks and from_ranks.
     def save(self, path: str | Path) -> None:
-        data = {
-            "format": "gpt2spec-bpe/1",
-            "pattern": self.pattern,
-            "special_tokens": self.special_tokens,
-            "mergeable_ranks": [[base64.b64encode(b).decode("ascii"), i] for b, i in self.mergeable_ranks.items()],
-        }
-        Path(path).write_text(json.dumps(data) + "\n", encoding="utf-8")
+        raise NotImplementedError("week 4: Tokenizer.save — write it to one file; tokenizer.py's handout, question 7")
 
     @classmethod
     def load(cls, path: str | Path) -> Tokenizer:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        ranks = {base64.b64decode(b): i for b, i in data["mergeable_ranks"]}
-        return cls.from_ranks(ranks, data["pattern"], data["special_tokens"])
+        raise NotImplementedError("week 4: Tokenizer.load — read what save wrote; tokenizer.py's handout, question 7")

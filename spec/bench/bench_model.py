@@ -33,6 +33,7 @@ from reference.mfu import flops_per_token, peak_flops
 from reference.speed import adamw, autocast, enable_tf32, maybe_compile
 
 from ..oracles import GPT2_SMALL, hf_config
+from . import QUICK
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,19 @@ SETUPS = {
         gen_rounds=3,
     ),
 }
+if QUICK:  # smoke run (see spec/bench/__init__.py): the whole command in seconds, numbers meaningless
+    SETUPS["cpu"] = Setup(
+        shape=dict(block_size=64, vocab_size=512, n_layer=2, n_head=2, n_embd=64),
+        B=2,
+        T=32,
+        gen_B=1,
+        prompt=8,
+        new_tokens=16,
+        warmup=0,
+        rounds=1,
+        gen_warmup=0,
+        gen_rounds=1,
+    )
 COMPILE = os.environ.get("GPT2SPEC_BENCH_COMPILE", "") not in ("", "0")
 
 DEVICES = [

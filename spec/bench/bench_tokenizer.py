@@ -17,13 +17,15 @@ import tiktoken
 from reference.corpus import builtin_corpus
 from reference.tokenizer import GPT2_PATTERN, Tokenizer
 
+from . import QUICK
+
 MB = 1_000_000
-VOCAB = 2048
+CHARS, VOCAB, ROUNDS = (100_000, 512, 1) if QUICK else (MB, 2048, 5)  # QUICK: a smoke run, see __init__.py
 
 
 @pytest.fixture(scope="module")
 def text() -> str:
-    return builtin_corpus(MB)
+    return builtin_corpus(CHARS)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +39,7 @@ def tiktoken_seconds(text: str, trained: Tokenizer) -> float:
     enc = tiktoken.Encoding(
         "bench", pat_str=GPT2_PATTERN, mergeable_ranks=trained.mergeable_ranks, special_tokens=trained.special_tokens
     )
-    return best_of(5, lambda: enc.encode_ordinary(text))
+    return best_of(ROUNDS, lambda: enc.encode_ordinary(text))
 
 
 def best_of(n: int, fn: Callable[[], object]) -> float:
@@ -51,7 +53,9 @@ def best_of(n: int, fn: Callable[[], object]) -> float:
 
 def test_train_1mb_to_vocab_2048(benchmark, text: str) -> None:
     """Training time of the reference on ~1 MB of the built-in corpus up to vocab 2048 (goal <= 2 s)."""
-    tok = benchmark.pedantic(lambda: Tokenizer().train(text, VOCAB), rounds=3, iterations=1)
+    tok = benchmark.pedantic(lambda: Tokenizer().train(text, VOCAB), rounds=min(3, ROUNDS), iterations=1)
+    if benchmark.disabled:  # --benchmark-disable (or xdist): ran once, untimed
+        return
     benchmark.extra_info.update(
         mbytes=len(text.encode()) / MB, vocab_size=len(tok.vocab), goal_seconds=2.0, best_seconds=benchmark.stats["min"]
     )
@@ -62,7 +66,9 @@ def test_encode_tiktoken_baseline(benchmark, text: str, trained: Tokenizer) -> N
     enc = tiktoken.Encoding(
         "bench", pat_str=GPT2_PATTERN, mergeable_ranks=trained.mergeable_ranks, special_tokens=trained.special_tokens
     )
-    benchmark.pedantic(lambda: enc.encode_ordinary(text), rounds=5, iterations=1)
+    benchmark.pedantic(lambda: enc.encode_ordinary(text), rounds=ROUNDS, iterations=1)
+    if benchmark.disabled:  # --benchmark-disable (or xdist): ran once, untimed
+        return
     benchmark.extra_info.update(mbytes_per_s=len(text.encode()) / MB / benchmark.stats["min"])
 
 
@@ -76,7 +82,9 @@ def test_encode_throughput_vs_tiktoken(benchmark, text: str, trained: Tokenizer,
         if cache == "cold":
             trained._cache.clear()
 
-    benchmark.pedantic(trained.encode_ordinary, args=(text,), setup=setup, rounds=5, iterations=1)
+    benchmark.pedantic(trained.encode_ordinary, args=(text,), setup=setup, rounds=ROUNDS, iterations=1)
+    if benchmark.disabled:
+        return
     ours = benchmark.stats["min"]
     benchmark.extra_info.update(
         mbytes_per_s=len(text.encode()) / MB / ours,

@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from . import QUICK
+
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_JSON = ROOT / ".benchmarks" / "gpt2spec-bench.json"  # what the leaderboard reads by default
+# What the leaderboard reads by default. A quick smoke run (GPT2SPEC_BENCH_QUICK=1) writes elsewhere, so
+# its meaningless numbers never replace a real run's.
+DEFAULT_JSON = ROOT / ".benchmarks" / ("gpt2spec-bench-quick.json" if QUICK else "gpt2spec-bench.json")
 ROWS = pytest.StashKey[list[dict]]()
 
 
@@ -24,11 +28,14 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Mod
 
 def pytest_configure(config: pytest.Config) -> None:
     """Default ``--benchmark-json`` to .benchmarks/gpt2spec-bench.json (pytest-benchmark reads the option
-    in its own, later, pytest_configure; this runs first when spec/bench is on the command line)."""
+    in its own, later, pytest_configure; this runs first when spec/bench is on the command line).
+
+    The value is a path: pytest-benchmark >= 5.3 opens it itself (older versions wanted an open file,
+    hence the pin in pyproject.toml)."""
     config.stash[ROWS] = []
     if config.getoption("--bench") and getattr(config.option, "benchmark_json", "absent") is None:
         DEFAULT_JSON.parent.mkdir(exist_ok=True)
-        config.option.benchmark_json = DEFAULT_JSON.open("wb")
+        config.option.benchmark_json = DEFAULT_JSON
 
 
 @pytest.fixture(scope="session")
@@ -54,4 +61,4 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
         tr.write_line(line + "".join(f"{c:>22}" for c in cells))
     json_out = getattr(config.option, "benchmark_json", None)
     if json_out is not None:
-        tr.write_line(f"\nJSON (extra_info per benchmark, see docs/PERFORMANCE.md): {json_out.name}")
+        tr.write_line(f"\nJSON (extra_info per benchmark, see docs/PERFORMANCE.md): {json_out}")

@@ -152,6 +152,21 @@ MUTANTS += [
         why="built the mask with triu(0), so a token may not attend to itself (row 0 is all -inf: NaN)",
     ),
     Mutant(
+        name="nan-attention",
+        file="attention.py",
+        old=_SDPA,
+        new=_MANUAL + 'return att.softmax(dim=-1).masked_fill(upper, float("-inf")) @ v',
+        catches=(
+            "test_parity_with_hf",
+            "test_causality",
+            "test_input_not_mutated",
+            "test_batch_elements_independent",
+            "test_finite_at_extremes",
+        ),
+        section="attention",
+        why="masked with -inf after the softmax: -inf * v makes the output NaN, and NaN == NaN must not pass",
+    ),
+    Mutant(
         name="softmax-without-max-subtraction",
         file="attention.py",
         old=_SDPA,

@@ -1,0 +1,35 @@
+"""``python -m tests.seminar_run`` run whole, as documented, on one cheap spec test (the full-spec run
+and its figures are in docs/GRADING.md): 30 generated submissions, one leaderboard row each, with the
+status each deserves, and the measured figures written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .submissions import ROOT
+
+
+def test_seminar_run_ranks_every_submission(tmp_path: Path) -> None:
+    out = tmp_path / "seminar"
+    cmd = [sys.executable, "-m", "tests.seminar_run", "--out", str(out), "--spec", "spec/test_config.py"]
+    cmd += ["-k", "test_defaults_are_gpt2_small", "--timeout-test", "20"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "[30/30]" in proc.stderr, "no progress shown"
+    rows = {r["name"]: r for r in json.loads((out / "leaderboard.json").read_text())["rows"]}
+    assert len(rows) == 30
+    assert rows["complete1"]["status"] == "graded" and rows["complete1"]["total"] == rows["complete1"]["max_total"]
+    assert rows["blank1"]["status"] == "graded"
+    assert rows["broken-syntax"]["status"] == "syntax-error"
+    assert rows["broken-import"]["status"] == "import-error"
+    assert rows["hostile-monkeypatch"]["status"] == "tampering"
+    assert rows["hostile-forge_channel"]["status"] == "tampering"
+    assert rows["hostile-memory_hog"]["status"] == "out-of-memory"
+    assert rows["hostile-forbidden_static"]["status"] == "forbidden-import"
+    assert rows["hostile-segfault"]["failures"][0]["outcome"] == "crash"
+    figures = json.loads((out / "figures.json").read_text())
+    assert figures["submissions"] == 30 and figures["wall_seconds"] > 0 and figures["peak_rss_all_interpreters_mib"] > 0
+    assert (out / "leaderboard.html").read_text().count("<tbody>") == 30
