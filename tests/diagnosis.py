@@ -80,16 +80,14 @@ def diagnose(bug: bugs.Bug, workdir: Path) -> Diagnosis:
     return Diagnosis(bug.name, bug.section, first.nodeid, tuple(ENTRY.findall(fingerprint)), exact)
 
 
-def _diagnose_all(names: list[str]) -> list[Diagnosis]:
+def _diagnose_one(name: str) -> Diagnosis:
+    """One bug, in a pool worker (a worker serves a few bugs, then a fresh one frees the memory they held)."""
     os.chdir(ROOT)
+    start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        rows = []
-        for name in names:
-            start = time.perf_counter()
-            rows.append(diagnose(bugs.by_name(name), Path(tmp)))
-            r = rows[-1]
-            print(f"{time.perf_counter() - start:5.0f}s {r.bug:50} rank={r.rank} named={r.named[:3]}", flush=True)
-        return rows
+        r = diagnose(bugs.by_name(name), Path(tmp))
+    print(f"{time.perf_counter() - start:5.0f}s {r.bug:50} rank={r.rank} named={r.named[:3]}", flush=True)
+    return r
 
 
 def pair_sample(n: int, seed: int = 0) -> list[bugs.Bug]:
@@ -168,10 +166,9 @@ def main() -> int:
     else:
         singles, pairs = [bugs.Bug((m,)) for m in bugs.declarations()], pair_sample(args.pairs)
     names = [b.name for b in [*singles, *pairs]]
-    shards = [names[i :: args.jobs] for i in range(args.jobs)]
-    with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        done = {r.bug: r for shard in pool.map(_diagnose_all, shards) for r in shard}
-    rows = [done[n] for n in names]
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(args.jobs, mp_context=spawn, max_tasks_per_child=8) as pool:
+        rows = list(pool.map(_diagnose_one, names))
     single_rows, pair_rows = rows[: len(singles)], rows[len(singles) :]
     if args.only is None:
         args.out.write_text("\n".join(table(single_rows, pair_rows)))
