@@ -81,7 +81,7 @@ def diagnose(bug: bugs.Bug, workdir: Path) -> Diagnosis:
 
 
 def _diagnose_one(name: str) -> Diagnosis:
-    """One bug, in a pool worker (a worker serves a few bugs, then a fresh one frees the memory they held)."""
+    """One bug, in a pool worker."""
     os.chdir(ROOT)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -166,8 +166,8 @@ def main() -> int:
     else:
         singles, pairs = [bugs.Bug((m,)) for m in bugs.declarations()], pair_sample(args.pairs)
     names = [b.name for b in [*singles, *pairs]]
-    spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(args.jobs, mp_context=spawn, max_tasks_per_child=8) as pool:
+    # One long-lived worker per job, so each imports torch and the spec once (3.11's max_tasks_per_child hangs).
+    with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         rows = list(pool.map(_diagnose_one, names))
     single_rows, pair_rows = rows[: len(singles)], rows[len(singles) :]
     if args.only is None:
