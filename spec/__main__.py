@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"created {dest.relative_to(ROOT)} (see its README.md); run: pytest --impl={args.name}")
+    shown = dest.relative_to(ROOT) if dest.is_relative_to(ROOT) else dest  # GPT2SPEC_IMPLS_DIR may be elsewhere
+    print(f"created {shown} (see its README.md); run: pytest --impl={args.name}")
     return 0
 
 

@@ -6,8 +6,17 @@ mlp and the block's output, then ln_f and the head), finds the first whose outpu
 and says where (max abs/rel diff, index, first wrong position). It then runs HF's component
 on *your* component's input: if that reproduces your output, the component is right and its
 input is wrong (the wiring around it); if not, it compares your output with the known bugs
-(missing mask, wrong scale, head split, eps, biased variance, GELU variant, post-LN, missing
-positions, untied head, loss shifts...) computed from HF's weights, and names the one that fits.
+of spec/variants.py (missing mask, wrong scale, head split, eps, biased variance, GELU variant,
+post-LN, missing positions, ...) computed from HF's weights, and names the one that fits.
+
+Three rules keep it from misdiagnosing:
+- it works in fp64 whatever the failing case's dtype (both models are cast in place and cast
+  back): at fp32 tolerances a small bug hides inside each component and only the block's sum
+  shows, where a wiring variant can match by accident;
+- a component whose hook never fires (called through ``.forward``, a lambda or a functional
+  path) is skipped, not the end of the diagnosis: the next observable tensor, usually the
+  block's output, is compared instead, against HF's block with each known bug inside it;
+- the oracle's LayerNorms are random (spec/oracles.py), so ln_1 and ln_2 are distinguishable.
 
 spec/test_gpt.py calls it from the parity test's failure path.
 """
@@ -21,24 +30,41 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import variants
 from .assertions import _first_bad_position, _index
+from .variants import tolerance
 
-Fn = Callable[[torch.Tensor], torch.Tensor]
+__all__ = ["explain", "tolerance"]
 BTC = ("B", "T", "C")
 
 
 def explain(model: nn.Module, hf: nn.Module, idx: torch.Tensor, targets: torch.Tensor | None = None) -> str:
-    """A few lines for a parity failure message; never raises."""
+    """A few lines for a parity failure message; never raises. Diagnoses in fp64, then restores the dtypes."""
     try:
-        with torch.no_grad():
-            return "Diagnosis (your activations vs HF's, same weights and input):\n" + _explain(model, hf, idx, targets)
+        dtypes = (_dtype(model), _dtype(hf))
+        try:
+            with torch.no_grad():
+                model.to(torch.float64), hf.to(torch.float64)
+                text = _explain(model, hf, idx, targets)
+            if dtypes[0] != torch.float64 and "the forward pass and the loss match" in text:  # fp32-only trouble?
+                text += f"\n  (in fp64; in {dtypes[0]}:)\n" + _explain_no_grad(model.to(dtypes[0]), hf.to(dtypes[1]),
+                                                                            idx, targets)  # fmt: skip
+        except Exception:  # e.g. a model that hard-codes float32 somewhere: diagnose in its own dtype
+            text = _explain_no_grad(model.to(dtypes[0]), hf.to(dtypes[1]), idx, targets)
+        finally:
+            model.to(dtypes[0]), hf.to(dtypes[1])
+        return "Diagnosis (your activations vs HF's, same weights and input, in fp64):\n" + text
     except Exception as exc:  # a diagnosis must never hide the failure it explains
         return f"Diagnosis unavailable: {type(exc).__name__}: {exc}"
 
 
-def tolerance(dtype: torch.dtype) -> tuple[float, float]:
-    """(atol, rtol) for activations: fp32 errors measured ~3e-6, fp64 ~1e-14 (see spec/test_gpt.py)."""
-    return (1e-9, 1e-7) if dtype == torch.float64 else (1e-4, 1e-3)
+def _dtype(module: nn.Module) -> torch.dtype:
+    return next((p.dtype for p in module.parameters() if p.is_floating_point()), torch.float32)
+
+
+def _explain_no_grad(model, hf, idx, targets) -> str:
+    with torch.no_grad():
+        return _explain(model, hf, idx, targets)
 
 
 # ---------------------------------------------------------------- capture
@@ -55,14 +81,13 @@ def _components(model: nn.Module, hf: nn.Module) -> list[tuple[str, nn.Module, n
     return out
 
 
-def _capture(root: nn.Module, comps: list[tuple[str, nn.Module]], run: Callable[[], object]) -> dict[str, tuple]:
+def _capture(comps: list[tuple[str, nn.Module]], run: Callable[[], object]) -> dict[str, tuple]:
     """Run ``run()`` with hooks; record each component's (input, output) the first time it runs."""
     seen: dict[str, tuple] = {}
     handles = []
     for name, module in comps:
         if name == "embeddings":
-            hook = _pre_hook(name, seen)
-            handles.append(module.register_forward_pre_hook(hook))
+            handles.append(module.register_forward_pre_hook(_pre_hook(name, seen)))
         else:
             handles.append(module.register_forward_hook(_hook(name, seen)))
     try:
@@ -107,6 +132,8 @@ def _diff(actual: torch.Tensor, expected: torch.Tensor, dims=BTC) -> tuple[bool,
     rel = (diff / e.abs().clamp_min(1e-30)).max().item()
     names = dims if len(dims) == diff.dim() else ()
     text = f"max abs diff {diff.max().item():.2e} at {_index(where, names)}, max rel diff {rel:.2e}"
+    if torch.isnan(a).any():
+        text += f"; {int(torch.isnan(a).sum())} NaN values"
     if outside.any():
         text += f"; {int(outside.sum())}/{outside.numel()} elements off{_first_bad_position(outside, names)}"
     return not bool(outside.any()), text
@@ -114,60 +141,81 @@ def _diff(actual: torch.Tensor, expected: torch.Tensor, dims=BTC) -> tuple[bool,
 
 def _explain(model: nn.Module, hf: nn.Module, idx: torch.Tensor, targets: torch.Tensor | None) -> str:
     comps = _components(model, hf)
-    ours = _capture(model, [(n, a) for n, a, _ in comps], lambda: model(idx))
-    theirs = _capture(hf, [(n, b) for n, _, b in comps], lambda: hf(idx))
-    lines = []
+    ours = _capture([(n, a) for n, a, _ in comps], lambda: model(idx))
+    theirs = _capture([(n, b) for n, _, b in comps], lambda: hf(idx))
+    lines, unseen = [], []
     for name, our_module, hf_module in comps:
         if name not in ours or name not in theirs:
-            lines.append(f"  {name}: not reached by your forward (is it called?)")
-            return "\n".join(lines)
+            unseen.append(name)  # called without its module's __call__: compare the next tensor we can see
+            continue
         (x_ours, y_ours), y_hf = ours[name], theirs[name][1]
         close, text = _diff(y_ours, y_hf)
         if close:
             continue
         lines.append(f"  first divergence: {name}: {text}")
-        lines += [f"  -> {h}" for h in _hints(name, our_module, hf_module, x_ours, y_ours, y_hf, hf, ours)]
+        lines += _unseen_note(unseen, name)
+        lines += [f"  -> {h}" for h in _hints(name, our_module, hf_module, x_ours, y_ours, y_hf, hf, ours, idx)]
         return "\n".join(lines)
+    logits, hf_logits = _first(model(idx)), hf(idx).logits
+    close, text = _diff(logits, hf_logits, dims=("B", "T", "V"))
+    if not close:  # nothing observable diverged, yet the output does: say where we could not look
+        lines.append(f"  first divergence: the logits: {text}")
+        return "\n".join(lines + _unseen_note(unseen, "the logits"))
     lines.append("  every activation matches HF's, up to the logits.")
     lines += [f"  -> {h}" for h in _after_forward(model, hf, idx, targets)]
     return "\n".join(lines)
 
 
+def _unseen_note(unseen: list[str], name: str) -> list[str]:
+    if not unseen:
+        return []
+    return [f"  (not observable, so compared through {name} instead: {', '.join(unseen)}; your forward calls them "
+            "without going through the module's __call__ (via .forward, a lambda or a functional path), so no "
+            "hook sees them)"]  # fmt: skip
+
+
 # ---------------------------------------------------------------- hints
 
 
-def _hints(name, our_module, hf_module, x_ours, y_ours, y_hf, hf, captured) -> list[str]:
+def _hints(name, our_module, hf_module, x_ours, y_ours, y_hf, hf, captured, idx) -> list[str]:
     part = name.split(".")[-1].split(" ")[0]
-    config = hf.config
+    n_head = hf.config.n_head
     if name == "embeddings":
-        return _match(y_ours, _embedding_variants(hf, y_hf)) or ["check x = wte(idx) + wpe(arange(T))"]
+        return _exact(variants.matches(y_ours, variants.embeddings(hf, idx), idx)) or [
+            "check x = wte(idx) + wpe(arange(T))"
+        ]
     if name.startswith("lm_head"):
-        return _head_hints(our_module, hf_module)
+        return _head_hints(our_module)
     if x_ours is not None and part in ("ln_1", "ln_2", "ln_f", "attn", "mlp"):
-        same_fn, _ = _diff(y_ours, _hf_call(part, hf_module, x_ours))
-        if same_fn:
+        if _diff(y_ours, _hf_call(part, hf_module, x_ours))[0]:
             wiring = (
                 f"{part} itself computes what HF's does on your input: its *input* differs, so look at the wiring "
                 "around it (GPT-2 is pre-LN: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)))"
             )
-            return [wiring, *_block_wiring(name, hf, captured)]
+            return [wiring, *_block_hints(name, hf, captured)]
     if part.startswith("ln"):
         probe = _layernorm_probe(x_ours)  # rows of tiny variance tell the eps variants apart
-        hits = _match(_first(our_module(probe)), _layernorm_variants(hf_module, probe))
-        return hits or ["the LayerNorm math differs from HF's: (x - mean) / sqrt(biased var + 1e-5) * weight + bias"]
+        hits = variants.matches(_first(our_module(probe)), variants.layernorm(hf_module.weight, hf_module.bias), probe)
+        return _exact(hits) or ["the LayerNorm math differs from HF's: (x - mean) / sqrt(biased var + 1e-5) * w + b"]
     if part == "attn":
-        hints = _match(y_ours, _attention_variants(hf_module, x_ours, config.n_head))
+        hints = _exact(variants.matches(y_ours, variants.attention(hf_module, n_head), x_ours))
         return hints or _position_hint(y_ours, _hf_call(part, hf_module, x_ours))
     if part == "mlp":
-        return _match(y_ours, _mlp_variants(hf_module, x_ours)) or ["the MLP differs: c_fc -> GELU(tanh) -> c_proj"]
+        return _exact(variants.matches(y_ours, variants.mlp(hf_module), x_ours)) or [
+            "the MLP differs: c_fc -> GELU(tanh) -> c_proj"
+        ]
     if "block output" in name:
-        return _block_wiring(name, hf, captured)
+        return _block_hints(name, hf, captured)
     return []
+
+
+def _exact(descriptions: list[str]) -> list[str]:
+    return [f"your output matches this bug exactly: {d}" for d in descriptions]
 
 
 def _hf_call(part: str, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """HF's component on an input of ours (HF's attention needs its causal mask passed in)."""
-    return _first(module(x, attention_mask=_mask(x)) if part == "attn" else module(x))
+    return variants.hf_attention_fn(module)(x) if part == "attn" else _first(module(x))
 
 
 def _layernorm_probe(x: torch.Tensor) -> torch.Tensor:
@@ -180,21 +228,8 @@ def _layernorm_probe(x: torch.Tensor) -> torch.Tensor:
     return torch.cat(rows)[None]
 
 
-def _match(actual: torch.Tensor, variants: dict[str, Fn | torch.Tensor]) -> list[str]:
-    """Names of the bug variants that reproduce ``actual`` (within tolerance)."""
-    hits = []
-    for hint, value in variants.items():
-        try:
-            candidate = value() if callable(value) else value
-        except Exception:
-            continue
-        if tuple(candidate.shape) == tuple(actual.shape) and _diff(actual, candidate)[0]:
-            hits.append(f"your output matches this bug exactly: {hint}")
-    return hits
-
-
 def _position_hint(actual: torch.Tensor, expected: torch.Tensor) -> list[str]:
-    per_t = (actual - expected).abs().amax(dim=(0, 2))
+    per_t = (actual - expected).abs().nan_to_num(nan=math.inf).amax(dim=(0, 2))
     atol, _ = tolerance(expected.dtype)
     if per_t.numel() > 1 and per_t[0] <= atol < per_t[1:].max():
         return ["position 0 is right and later ones are wrong: position 0 attends only to itself, so look at what "
@@ -204,94 +239,8 @@ def _position_hint(actual: torch.Tensor, expected: torch.Tensor) -> list[str]:
     return ["attention differs from HF's; run spec/test_attention.py first"]
 
 
-def _conv1d(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    return x @ module.weight + module.bias  # HF's Conv1D: weight is (in, out)
-
-
-def _attention_variants(hf_attn: nn.Module, x: torch.Tensor, n_head: int) -> dict[str, Fn]:
-    B, T, C = x.shape
-    hd = C // n_head
-
-    def attend(scale: float, mask: bool = True, split: str = "view-transpose", merge_transpose: bool = True) -> Fn:
-        def run() -> torch.Tensor:
-            q, k, v = _conv1d(hf_attn.c_attn, x).split(C, dim=2)
-            if split == "view-transpose":
-                q, k, v = (t.view(B, T, n_head, hd).transpose(1, 2) for t in (q, k, v))
-            else:
-                q, k, v = (t.reshape(B, n_head, T, hd) for t in (q, k, v))
-            att = (q @ k.transpose(-2, -1)) * scale
-            if mask:
-                causal = torch.ones(T, T, dtype=torch.bool, device=x.device).triu(1)
-                att = att.masked_fill(causal, float("-inf"))
-            y = att.softmax(dim=-1) @ v
-            y = y.transpose(1, 2).reshape(B, T, C) if merge_transpose else y.reshape(B, T, C)
-            return _conv1d(hf_attn.c_proj, y)
-
-        return run
-
-    return {
-        "no causal mask (every position sees the future)": attend(hd**-0.5, mask=False),
-        "scores scaled by 1/sqrt(n_embd) instead of 1/sqrt(head_dim)": attend(C**-0.5),
-        "scores scaled by 1/head_dim instead of 1/sqrt(head_dim)": attend(1.0 / hd),
-        "scores not scaled at all (missing 1/sqrt(head_dim))": attend(1.0),
-        "heads split with view(B, n_head, T, head_dim) instead of view(B, T, n_head, head_dim).transpose(1, 2)": (
-            attend(hd**-0.5, split="reshape")
-        ),
-        "heads split wrong and merged without transposing back": attend(
-            hd**-0.5, split="reshape", merge_transpose=False
-        ),
-        "heads merged without transpose(1, 2) before view(B, T, C)": attend(hd**-0.5, merge_transpose=False),
-    }
-
-
-def _layernorm_variants(ln: nn.Module, x: torch.Tensor) -> dict[str, Fn]:
-    w, b = ln.weight, ln.bias
-    mean = x.mean(-1, keepdim=True)
-    var = (x - mean).pow(2).mean(-1, keepdim=True)
-
-    def with_eps(eps: float) -> Fn:
-        return lambda: (x - mean) / torch.sqrt(var + eps) * w + b
-
-    return {
-        "LayerNorm eps = 1e-12 (GPT-2 uses 1e-5)": with_eps(1e-12),
-        "LayerNorm eps = 1e-6 (GPT-2 uses 1e-5)": with_eps(1e-6),
-        "LayerNorm eps = 1e-3 (GPT-2 uses 1e-5)": with_eps(1e-3),
-        "LayerNorm without eps": with_eps(0.0),
-        "unbiased variance (x.var() divides by C-1; GPT-2 divides by C)": (
-            lambda: (x - mean) / torch.sqrt(x.var(-1, keepdim=True) + 1e-5) * w + b
-        ),
-        "eps added to the standard deviation instead of the variance": lambda: (x - mean) / (var.sqrt() + 1e-5) * w + b,
-        "LayerNorm without its weight and bias": lambda: (x - mean) / torch.sqrt(var + 1e-5),
-    }
-
-
-def _mlp_variants(mlp: nn.Module, x: torch.Tensor) -> dict[str, Fn]:
-    h = _conv1d(mlp.c_fc, x)
-    return {
-        "exact (erf) GELU instead of GPT-2's tanh approximation (approximate='tanh')": (
-            lambda: _conv1d(mlp.c_proj, F.gelu(h))
-        ),
-        "ReLU instead of GELU": lambda: _conv1d(mlp.c_proj, F.relu(h)),
-        "no activation between c_fc and c_proj": lambda: _conv1d(mlp.c_proj, h),
-    }
-
-
-def _embedding_variants(hf: nn.Module, expected: torch.Tensor) -> dict[str, Fn]:
-    wte, wpe = hf.transformer.wte.weight, hf.transformer.wpe.weight
-    T = expected.shape[1]
-    tokens = expected - wpe[:T]  # = wte(idx), recovered from HF's own sum
-
-    return {
-        "position embeddings missing: x = wte(idx) without + wpe(arange(T))": lambda: tokens,
-        "positions start at 1 instead of 0": lambda: tokens + wpe[1 : T + 1],
-        "embeddings scaled by sqrt(n_embd) (that is the original Transformer, not GPT-2)": (
-            lambda: tokens * math.sqrt(wte.shape[1]) + wpe[:T]
-        ),
-    }
-
-
-def _block_wiring(name: str, hf: nn.Module, captured: dict[str, tuple]) -> list[str]:
-    """Compare your block's output with HF's block rewired in the usual wrong ways, on your block's input."""
+def _block_hints(name: str, hf: nn.Module, captured: dict[str, tuple]) -> list[str]:
+    """Compare your block's output with HF's block with each known bug inside it, on your block's input."""
     if not name.startswith("h."):
         return []
     i = int(name.split(".")[1].split(" ")[0])
@@ -299,42 +248,14 @@ def _block_wiring(name: str, hf: nn.Module, captured: dict[str, tuple]) -> list[
     if key not in captured or captured[key][0] is None:
         return []
     x, y = captured[key]
-    block = hf.transformer.h[i]
-
-    def attn(x: torch.Tensor) -> torch.Tensor:
-        return _first(block.attn(x, attention_mask=_mask(x)))
-
-    def post_ln() -> torch.Tensor:
-        h = block.ln_1(x + attn(x))
-        return block.ln_2(h + block.mlp(h))
-
-    def no_residual() -> torch.Tensor:
-        return block.mlp(block.ln_2(attn(block.ln_1(x))))
-
-    def shared_ln() -> torch.Tensor:
-        h = x + attn(block.ln_1(x))
-        return h + block.mlp(block.ln_1(h))
-
-    return _match(
-        y,
-        {
-            "post-LN block (the original Transformer): GPT-2 is pre-LN, x = x + attn(ln_1(x))": post_ln,
-            "the residual connections are missing: x = x + ..., not x = ...": no_residual,
-            "ln_1 used before the MLP instead of ln_2": shared_ln,
-        },
-    ) or ["compare your Block.forward with: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))"]
+    hits = variants.matches(y, variants.block(hf.transformer.h[i], hf.config.n_head), x)
+    return _exact(hits) or ["compare your Block.forward with: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))"]
 
 
-def _mask(x: torch.Tensor) -> torch.Tensor:
-    T = x.shape[1]
-    return torch.full((T, T), torch.finfo(x.dtype).min, dtype=x.dtype).triu(1)[None, None]
-
-
-def _head_hints(ours: nn.Module, hf_head: nn.Module) -> list[str]:
-    hints = []
+def _head_hints(ours: nn.Module) -> list[str]:
     if getattr(ours, "bias", None) is not None:
-        hints.append("lm_head has a bias: GPT-2's head is nn.Linear(n_embd, vocab_size, bias=False)")
-    return hints or ["ln_f matches but the logits do not: logits = lm_head(ln_f(x)) with lm_head tied to wte"]
+        return ["lm_head has a bias: GPT-2's head is nn.Linear(n_embd, vocab_size, bias=False)"]
+    return ["ln_f matches but the logits do not: logits = lm_head(ln_f(x)) with lm_head tied to wte"]
 
 
 def _after_forward(model: nn.Module, hf: nn.Module, idx: torch.Tensor, targets: torch.Tensor | None) -> list[str]:
@@ -346,16 +267,16 @@ def _after_forward(model: nn.Module, hf: nn.Module, idx: torch.Tensor, targets: 
         logits, loss = model(idx, targets)
         V = logits.size(-1)
         right = F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))
-        variants = {
-            "loss summed instead of averaged (reduction='sum')": F.cross_entropy(
+        losses = {
+            "loss summed instead of averaged (reduction='sum')": lambda _: F.cross_entropy(
                 logits.reshape(-1, V), targets.reshape(-1), reduction="sum"
             ),
             "targets shifted again: they already are the next tokens (HF shifts its labels; the contract does not)": (
-                F.cross_entropy(logits[:, :-1].reshape(-1, V), targets[:, 1:].reshape(-1))
+                lambda _: F.cross_entropy(logits[:, :-1].reshape(-1, V), targets[:, 1:].reshape(-1))
             ),
         }
         if loss is not None and not _diff(loss, right, dims=())[0]:
-            hits = _match(loss, variants)
+            hits = _exact(variants.matches(loss, losses, idx))
             hints += hits or [f"the loss {loss.item():.6g} differs from F.cross_entropy(logits, targets) = "
                               f"{right.item():.6g}"]  # fmt: skip
     return hints or ["the forward pass and the loss match: the difference is in the gradients (detached tensors? "

@@ -400,8 +400,15 @@ def changed_impls(base: str) -> list[str]:
     out = subprocess.run(
         ["git", "diff", "--name-only", f"{base}...HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
-    names = {Path(p).parts[1] for p in out.splitlines() if p.startswith("impls/") and len(Path(p).parts) > 2}
-    return sorted(n for n in names if (IMPLS_DIR / n / "__init__.py").is_file())
+    return impls_touched(out.splitlines(), IMPLS_DIR)
+
+
+def impls_touched(changed_paths: list[str], impls_dir: Path) -> list[str]:
+    """The implementation directories among ``changed_paths`` (repository-relative) that still exist.
+    A directory without ``__init__.py`` is kept, as ``--impl all`` keeps it: it is then reported as an
+    import error instead of leaving a pull request ungraded in silence."""
+    names = {Path(p).parts[1] for p in changed_paths if p.startswith("impls/") and len(Path(p).parts) > 2}
+    return sorted(n for n in names if (impls_dir / n).is_dir() and any((impls_dir / n).glob("*.py")))
 
 
 # ---------------------------------------------------------------- command line

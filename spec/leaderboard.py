@@ -384,7 +384,8 @@ def svg(board: Board) -> str:
 def write(board: Board, out: Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = {ext: out / f"leaderboard.{ext}" for ext in ("md", "html", "json", "svg")}
-    paths["md"].write_text(markdown(board))
+    race = "\nTraining race (python -m spec.race): [race.md](race.md)\n" if (out / "race.md").is_file() else ""
+    paths["md"].write_text(markdown(board) + race)
     paths["html"].write_text(page(board))
     paths["json"].write_text(json.dumps(to_json(board), indent=2) + "\n")
     paths["svg"].write_text(svg(board))

@@ -8,6 +8,7 @@ the contract's parameter names, transposing HF's Conv1D (in, out) weights.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import torch
 import torch.nn.functional as F
@@ -44,8 +45,16 @@ def hf_config(block_size: int, vocab_size: int, n_layer: int, n_head: int, n_emb
 
 
 def hf_lm(shape: dict, seed: int, dtype: torch.dtype = torch.float32) -> GPT2LMHeadModel:
+    """A GPT2LMHeadModel with GPT-2's init, except that every LayerNorm (ln_1, ln_2, ln_f) gets random weights
+    around 1 and random biases around 0: at exactly ones and zeros all LayerNorms compute the same function,
+    so a block that reuses ln_1 before the MLP would match HF's forward pass."""
     torch.manual_seed(seed)
-    return GPT2LMHeadModel(hf_config(**shape)).to(dtype).eval()
+    model = GPT2LMHeadModel(hf_config(**shape))
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if ".ln_" in name:
+                p.copy_((1.0 if name.endswith("weight") else 0.0) + 0.1 * torch.randn_like(p))
+    return model.to(dtype).eval()
 
 
 def hf_attention(shape: dict, seed: int, dtype: torch.dtype = torch.float64) -> GPT2Attention:
@@ -158,6 +167,16 @@ def cosine_lr(step: int, max_lr: float, min_lr: float, warmup_steps: int, max_st
     return min_lr + (max_lr - min_lr) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
+def contract_batches(tokens: torch.Tensor, B: int, T: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """The contract's DataLoader (single process), written independently: batch k is x = the B*T tokens from
+    k*B*T on, y = x shifted by one, reading on past the end from the start again (wrapping, nothing dropped)."""
+    n, position = len(tokens), 0
+    while True:
+        buf = tokens[(position + torch.arange(B * T + 1)) % n]
+        position += B * T
+        yield buf[:-1].view(B, T), buf[1:].view(B, T)
+
+
 def hf_training_losses(
     hf: GPT2LMHeadModel, tokens: torch.Tensor, *, B: int, T: int, micro_steps: int, steps: int, recipe: dict
 ) -> list[float]:
@@ -172,7 +191,7 @@ def hf_training_losses(
         {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
     ]
     optimizer = torch.optim.AdamW(groups, lr=recipe["max_lr"], betas=(0.9, 0.95), eps=1e-8)
-    n, position, losses = len(tokens), 0, []
+    batches, losses = contract_batches(tokens, B, T), []
     for step in range(steps):
         lr = cosine_lr(step, recipe["max_lr"], recipe["min_lr"], recipe["warmup_steps"], recipe["max_steps"])
         for group in optimizer.param_groups:
@@ -180,10 +199,9 @@ def hf_training_losses(
         optimizer.zero_grad()
         total = 0.0
         for _ in range(micro_steps):
-            buf = tokens[(position + torch.arange(B * T + 1)) % n]
-            position += B * T
-            logits = hf(buf[:-1].view(B, T)).logits  # HF's own loss would shift the labels again
-            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), buf[1:].view(-1)) / micro_steps
+            x, y = next(batches)
+            logits = hf(x).logits  # HF's own loss would shift the labels again
+            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1)) / micro_steps
             loss.backward()
             total += loss.item()
         torch.nn.utils.clip_grad_norm_(params, recipe["max_norm"])

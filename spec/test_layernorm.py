@@ -9,7 +9,9 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
+from . import variants
 from .assertions import assert_close, assert_equal
+from .hints import layernorm_symptom
 from .strategies import seeds
 
 pytestmark = pytest.mark.week3
@@ -32,10 +34,15 @@ def expected(ln, x):
 
 
 def assert_matches_torch(ln, x: torch.Tensor, *, what: str, atol: float = 1e-10, rtol: float = 0.0, hint: str = ""):
-    """The implementation's LayerNorm(x) equals F.layer_norm with the same weight, bias and eps=1e-5."""
+    """The implementation's LayerNorm(x) equals F.layer_norm with the same weight, bias and eps=1e-5.
+    The hint follows the symptom: the known LayerNorm bug that reproduces the output, the same in every test
+    that bug fails (spec/hints.py); the test's own ``hint`` only when none does."""
     __tracebackhide__ = True
     dims = ("B", "T", "C") if x.dim() == 3 else ("N", "C")
-    assert_close(ln(x), expected(ln, x), atol=atol, rtol=rtol, what=what, dims=dims, hint=hint)
+    got, want = ln(x), expected(ln, x)
+    if isinstance(got, torch.Tensor) and not variants.same(got, want):
+        hint = layernorm_symptom(got, x, ln.weight, ln.bias, otherwise=hint)
+    assert_close(got, want, atol=atol, rtol=rtol, what=what, dims=dims, hint=hint)
 
 
 @pytest.mark.scaffold  # the template provides these parameters: 0 points

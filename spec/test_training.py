@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 
 from .assertions import assert_close
 from .ddp_worker import run_ranks
-from .oracles import TINY, cosine_lr, hf_lm, hf_training_losses, load_into
+from .hints import needs
+from .oracles import TINY, contract_batches, cosine_lr, hf_lm, hf_training_losses, load_into
 
 pytestmark = pytest.mark.week6
 
@@ -134,14 +135,29 @@ def test_weight_decay_on_matrices_only(impl):
 
 
 def test_optimizer_hyperparameters(impl):
-    """Clause: the optimizer uses the given learning_rate, betas (default (0.9, 0.95)) and eps (default 1e-8).
-    Catches: PyTorch's default betas (0.9, 0.999), a hard-coded learning rate, eps dropped."""
+    """Clause: configure_optimizers(model, weight_decay, learning_rate, betas=(0.9, 0.95), eps=1e-8) uses the
+    learning_rate, betas and eps it is given (and the defaults when they are not), in every group, and the
+    given weight_decay for the decayed group. The values are unusual on purpose: a hard-coded 3e-4, 6e-4,
+    0.1 or 1e-8 cannot pass by coincidence.
+    Catches: a hard-coded learning rate or weight decay, PyTorch's default betas (0.9, 0.999), betas or eps
+    accepted but not passed on to AdamW. Which parameters decay is test_weight_decay_on_matrices_only's clause."""
     model = impl.GPT(impl.GPTConfig(**TINY))
-    for kwargs, betas, eps in [({}, (0.9, 0.95), 1e-8), ({"betas": (0.8, 0.9), "eps": 1e-6}, (0.8, 0.9), 1e-6)]:
-        optimizer = impl.configure_optimizers(model, 0.1, 3e-4, **kwargs)
-        for group in optimizer.param_groups:
+    weight_decay, lr = 0.0371, 7.3e-4
+    cases = [({}, (0.9, 0.95), 1e-8), ({"betas": (0.83, 0.917), "eps": 3.1e-7}, (0.83, 0.917), 3.1e-7)]
+    for kwargs, betas, eps in cases:
+        optimizer = impl.configure_optimizers(model, weight_decay, lr, **kwargs)
+        call = f"configure_optimizers(model, {weight_decay}, {lr}{''.join(f', {k}={v}' for k, v in kwargs.items())})"
+        for k, group in enumerate(optimizer.param_groups):
             got = (group["lr"], tuple(group["betas"]), group["eps"])
-            assert got == (3e-4, betas, eps), f"configure_optimizers(..., {kwargs}): (lr, betas, eps) = {got}"
+            assert got == (lr, betas, eps), (
+                f"{call}: group {k} has (lr, betas, eps) = {got}, expected {(lr, betas, eps)}: pass learning_rate, "
+                "betas and eps on to torch.optim.AdamW instead of fixed values"
+            )
+        decays = sorted({group["weight_decay"] for group in optimizer.param_groups})
+        assert decays[-1] == weight_decay, (
+            f"{call}: the groups' weight decays are {decays}, none is the given {weight_decay}: pass weight_decay "
+            "on to the group of 2+-dim parameters"
+        )
 
 
 # ---------------------------------------------------------------- get_lr
@@ -257,25 +273,58 @@ def test_gradients_do_not_leak_between_steps(impl):
     assert_same_grads(model, once, what="gradient after a second step", hint="call optimizer.zero_grad() first")
 
 
+@needs("gpt")
 def test_ten_step_loss_trajectory_matches_reference(impl):
-    """Clause: with the contract's pieces together (DataLoader, configure_optimizers, get_lr, train_step with
-    2 micro-steps and clipping at 1.0), 10 steps from fixed weights reproduce the loss of every step of the
-    reference recipe, run here on HF's GPT2LMHeadModel with torch's AdamW and clip_grad_norm_ (as llm.c
-    checks its losses against PyTorch's). fp64; measured difference 3.6e-15.
-    Catches: any recipe deviation the unit tests miss in combination: wrong batch order, the lr not applied
-    to every group, decay on biases, a different clip, warmup off by one, AdamW betas."""
-    tokens = tokens_of(300, seed=6)  # 10 steps x 2 micro x 64 tokens: the stream wraps four times
+    """Clause: configure_optimizers, get_lr and train_step together (2 micro-steps, clipping at 1.0) reproduce,
+    step by step for 10 steps from fixed weights, the losses of the reference recipe, run here on HF's
+    GPT2LMHeadModel with torch's AdamW and clip_grad_norm_ (as llm.c checks its losses against PyTorch's).
+    Both runs read the same batches, cut from the token stream by the oracle (spec/oracles.py:
+    contract_batches), not by your DataLoader: the loader has its own tests, and this one checks only the
+    optimizer, the schedule and the step. fp64; measured difference 3.6e-15.
+    Catches: any recipe deviation the unit tests miss in combination: the lr not applied to every group, decay
+    on biases, a different clip, warmup off by one, AdamW betas, the optimizer stepping before the clip."""
+    tokens = tokens_of(300, seed=6)
     model = tiny_gpt(impl, seed=7)
     optimizer = impl.configure_optimizers(model, RECIPE["weight_decay"], RECIPE["max_lr"])
-    losses = run(impl, model, optimizer, impl.DataLoader(tokens, 4, 16), range(10))
+    batches = contract_batches(tokens, 4, 16)
+    losses = run(impl, model, optimizer, BatchSource(batches), range(10))
     want = hf_training_losses(hf_lm(TINY, 7, torch.float64), tokens, B=4, T=16, micro_steps=2, steps=10, recipe=RECIPE)
-    assert_close(
-        torch.tensor(losses, dtype=torch.float64),
-        torch.tensor(want, dtype=torch.float64),
-        atol=1e-9,
-        what="loss at each of 10 steps",
-        dims=("step",),
-        hint="the first step that differs points at the piece: step 0 = loss/data, later = optimizer/lr/clipping",
+    assert_same_trajectory(losses, want, atol=1e-9)
+
+
+class BatchSource:
+    """A ready-made batch iterator behind the DataLoader's ``next_batch`` (so ``run`` serves both)."""
+
+    def __init__(self, batches) -> None:
+        self.batches = batches
+
+    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return next(self.batches)
+
+
+def assert_same_trajectory(losses: list[float], want: list[float], *, atol: float) -> None:
+    """Fail with both trajectories side by side and the first step that differs, which names the piece:
+    step 0's loss comes before any update (the forward and the loss), step 1 after the first optimizer step."""
+    __tracebackhide__ = True
+    off = [s for s, (a, b) in enumerate(zip(losses, want, strict=True)) if not abs(a - b) <= atol]
+    if not off:
+        return
+    first = off[0]
+    where = (
+        "step 0 is computed before any update: the forward pass or the loss (averaged over the micro-batches) differs"
+        if first == 0
+        else "step 1 is the first loss after an update: the first optimizer step differs (AdamW betas/eps, weight "
+        "decay groups, the clip, the lr of step 0 = max_lr/warmup_steps, gradient accumulation)"
+        if first == 1
+        else f"steps 0..{first - 1} agree: look at what changes over time (get_lr's warmup/decay, AdamW's state)"
+    )
+    rows = "\n".join(
+        f"  {s:>4} {a:>22.15g} {b:>22.15g} {a - b:>+12.3e}{'  <- first difference' if s == first else ''}"
+        for s, (a, b) in enumerate(zip(losses, want, strict=True))
+    )
+    raise AssertionError(
+        f"loss trajectory differs from the reference recipe at {len(off)} of {len(want)} steps (atol {atol:g}); "
+        f"first at step {first}: {where}\n  step {'yours':>22} {'reference':>22} {'difference':>12}\n{rows}"
     )
 
 
@@ -287,6 +336,7 @@ def test_overfits_a_single_batch(impl):
     torch.manual_seed(0)
     model = impl.GPT(impl.GPTConfig(**TINY))
     optimizer = impl.configure_optimizers(model, 0.0, 3e-3)
+    set_lr(optimizer, 3e-3)  # as the training loop does: whether configure_optimizers uses its lr is another test
     batch = (tokens_of(32, seed=8).view(2, 16), tokens_of(32, seed=9).view(2, 16))
     losses = [float(impl.train_step(model, optimizer, [batch], 1.0)[0]) for _ in range(60)]
     assert losses[-1] < 0.5, f"loss after 60 steps on one batch is {losses[-1]:.3f} (> 0.5): {losses[::10]}"

@@ -157,7 +157,7 @@ def _pkg(name: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--pairs", type=int, default=30, help="how many two-bug combinations to grade")
+    parser.add_argument("--pairs", type=int, default=16, help="how many two-bug combinations to grade")
     parser.add_argument("--only", nargs="*", default=None, help="bug names (or 'a + b') to grade instead of all")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "DIAGNOSIS.md")
     args = parser.parse_args()

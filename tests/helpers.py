@@ -21,8 +21,15 @@ class Run:
 def run_pytest(*args: str, timeout: float = 600, env: dict[str, str] | None = None) -> Run:
     """``python -m pytest ARGS`` from the project root, as a participant would type it (``env``: extra
     environment variables)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:randomly", *args],
+    proc = run_module("pytest", "-p", "no:randomly", *args, timeout=timeout, env=env)
+    return Run(proc.returncode, proc.stdout + proc.stderr)
+
+
+def run_module(module: str, *args: str, timeout: float = 120, env: dict[str, str] | None = None):
+    """``python -m MODULE ARGS`` from the project root, as a user types it; stdout and stderr kept apart
+    (``env``: extra environment variables)."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
         cwd=ROOT,
         env={**os.environ, **env} if env else None,
         capture_output=True,
@@ -30,4 +37,3 @@ def run_pytest(*args: str, timeout: float = 600, env: dict[str, str] | None = No
         timeout=timeout,
         check=False,
     )
-    return Run(proc.returncode, proc.stdout + proc.stderr)

@@ -56,7 +56,9 @@ class Mutant:
         count = source.count(self.old)
         if count != 1:
             raise ValueError(f"mutant {self.name}: {self.old!r} occurs {count} times in reference/{self.file}, need 1")
-        target.write_text(source.replace(self.old, self.new))
+        mutated = source.replace(self.old, self.new)
+        compile(mutated, str(target), "exec")  # a mutant that does not parse would "fail" every test for nothing
+        target.write_text(mutated)
         return pkg
 
 
@@ -77,7 +79,9 @@ def grade(
     if only:
         # The 124M parity cases repeat the tiny ones at 40x the cost; the tiny ones catch the same bugs.
         cmd += ["-k", f"({' or '.join(only)}) and not (test_parity_with_hf and 124M)"]
-    subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
+    if not junit.is_file():  # pytest stopped before writing a report (usage error, crashed conftest): say so
+        return [Outcome(f"{spec_files[0]}::<pytest run>", "error", (proc.stdout + proc.stderr)[-2000:])]
     return read_junit(junit)
 
 

@@ -20,6 +20,17 @@ EXTRA = [  # same mechanism as the mutants, for bugs the diagnosis knows but no 
     Mutant("ln-eps-1e-12", "layernorm.py", "eps: float = 1e-5", "eps: float = 1e-12", ("-",), "layernorm", "eps"),
     Mutant("relu", "mlp.py", 'F.gelu(self.c_fc(x), approximate="tanh")', "F.relu(self.c_fc(x))", ("-",), "mlp", "relu"),
     Mutant("no-scale", "attention.py", "scale=1.0 / math.sqrt(k.size(-1))", "scale=1.0", ("-",), "attention", "scale"),
+    # The MLP called through a functional path (no hook fires on it), with exact GELU: the diagnosis must not
+    # stop at "not reached by your forward", but find the bug in the block's output.
+    Mutant(
+        "functional-mlp-exact-gelu",
+        "block.py",
+        "x = x + self.mlp(self.ln_2(x))",
+        "x = x + self.mlp.c_proj(torch.nn.functional.gelu(self.mlp.c_fc(self.ln_2(x))))",
+        ("-",),
+        "block",
+        "MLP called functionally, exact GELU",
+    ),
 ]
 EXPECTED = {  # mutant -> (first diverging component, words of the hint)
     "no-causal-mask": ("h.0.attn", "no causal mask"),
@@ -33,6 +44,14 @@ EXPECTED = {  # mutant -> (first diverging component, words of the hint)
     "ln-eps-1e-12": ("h.0.ln_1", "eps = 1e-12"),
     "relu": ("h.0.mlp", "ReLU"),
     "no-scale": ("h.0.attn", "not scaled"),
+    # misdiagnosed before (issue 14): ones/zeros LayerNorms hid it ("every activation matches")
+    "shared-layernorm": ("h.0.mlp", "ln_1 used before the MLP instead of ln_2"),
+    # misdiagnosed before: at fp32 tolerances the GELU error hid in the MLP and a wiring variant matched the block
+    "exact-gelu": ("h.0.mlp", "exact (erf) GELU"),
+    # stopped before at "h.0.mlp: not reached by your forward"
+    "functional-mlp-exact-gelu": ("h.0 (block output)", "in the MLP: exact (erf) GELU"),
+    # only "NaN at T=0" and a generic hint before
+    "mask-hides-diagonal": ("h.0.attn", "hides the diagonal"),
 }
 
 
@@ -45,8 +64,10 @@ def test_diagnosis_names_component_and_bug(name: str, tmp_path: Path) -> None:
     idx, targets = batch(TINY["vocab_size"])
     text = diagnose.explain(ours, hf, idx, targets)
     component, words = EXPECTED[name]
-    assert component in text and words in text, text
+    assert f"first divergence: {component}" in text or component in text, text
+    assert words in text, text
     assert text.count("matches this bug exactly") <= 1, f"ambiguous diagnosis:\n{text}"
+    assert "not reached" not in text, text
 
 
 def test_reference_has_no_divergence() -> None:

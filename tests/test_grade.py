@@ -217,7 +217,7 @@ def test_lazy_forbidden_import_is_only_a_warning(tmp_path: Path) -> None:
     pkg = tmp_path / "lazy"
     pkg.mkdir()
     (pkg / "__init__.py").write_text(
-        (ROOT / "impls" / "template" / "config.py").read_text()
+        (ROOT / "reference" / "config.py").read_text()  # a correct GPTConfig, as source text
         + "\n\ndef from_pretrained(name):\n    from transformers import GPT2LMHeadModel\n\n"
         "    return GPT2LMHeadModel.from_pretrained(name)\n"
     )
@@ -318,3 +318,16 @@ def test_scaffold_new_implementation(tmp_path: Path) -> None:
         new("alice", impls_dir=tmp_path)
     with pytest.raises(ValueError, match="lowercase"):
         new("../evil", impls_dir=tmp_path)
+
+
+def test_changed_impls_keeps_a_package_without_init(tmp_path: Path):
+    """A pull request that adds impls/carol without __init__.py is graded (and reported as an import
+    error), not skipped; deleted directories and files outside impls/<name>/ are not graded."""
+    from spec.grade import impls_touched
+
+    (tmp_path / "carol").mkdir()
+    (tmp_path / "carol" / "attention.py").write_text("x = 1\n")
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "__init__.py").write_text("")
+    changed = ["impls/carol/attention.py", "impls/alice/__init__.py", "impls/gone/x.py", "impls/README.md", "x.py"]
+    assert impls_touched(changed, tmp_path) == ["alice", "carol"]

@@ -77,11 +77,30 @@ MUTANTS = [
         section="training",
         why="decayed the cosine to 0 instead of to min_lr",
     ),
+    Mutant(
+        name="lr-hardcoded",
+        file="training.py",
+        old="lr=learning_rate,",
+        new="lr=3e-4,",
+        catches=("test_optimizer_hyperparameters",),
+        section="training",
+        why="ignored learning_rate and hard-coded nanoGPT's 3e-4 (get_lr overwrites it each step, so training "
+        "hides the bug; a run without the schedule trains at the wrong rate)",
+    ),
+    Mutant(
+        name="weight-decay-hardcoded",
+        file="training.py",
+        old='{"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay}',
+        new='{"params": [p for p in params if p.dim() >= 2], "weight_decay": 0.1}',
+        catches=("test_optimizer_hyperparameters",),
+        section="training",
+        why="ignored the weight_decay argument and hard-coded GPT-2's 0.1",
+    ),
     # ------------------------------------------------------------ week 6: train_step
     Mutant(
         name="accumulation-not-divided",
         file="training.py",
-        old="        loss = loss / n\n",  # the whole line: removing only its text would leave a stray indent
+        old="        loss = loss / n\n",
         new="",
         catches=("test_accumulation_equals_one_big_batch", "test_ten_step_loss_trajectory_matches_reference"),
         section="training",
