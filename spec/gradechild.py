@@ -56,6 +56,7 @@ def main() -> int:
         "-q",
         "-rN",
         "--color=no",
+        "--no-fingerprint",  # scores need no diagnosis; a participant's own run names the bug (spec/fingerprint.py)
         *settings["pytest_args"],
     ]
     if settings["mode"] == "collect":

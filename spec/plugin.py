@@ -26,6 +26,7 @@ from .registry import Implementation, ImplImportError, ImplRef, import_impl, res
 NOT_IMPLEMENTED = "not implemented"
 NOT_RUN = "not run (import error)"  # the tests of an implementation that failed to import
 EXIT_UNGRADABLE = 2  # some implementation could not be graded (spec.grade uses the same code)
+pytest_plugins = ["spec.fingerprint"]  # on a failure, name the known bug that reproduces it
 
 # Hypothesis profiles. "ci" is derandomized so a CI run is reproducible bit for bit;
 # "dev" explores new examples every run. Neither has a deadline: CPU timings are noisy.
