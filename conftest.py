@@ -1,4 +1,4 @@
 """Root conftest: loads the spec plugin (``--impl``, per-implementation parametrization,
 "not implemented (week N)" reporting). Everything else lives in spec/."""
 
-pytest_plugins = ["spec.plugin"]
+pytest_plugins = ["gpt2spec.plugin"]

@@ -24,28 +24,28 @@ class Command:
 
 COMMANDS: dict[str, Command] = {
     "new": Command(
-        "spec.__main__",
+        "gpt2spec.scaffold",
         "create impls/NAME from the template (every blank raises NotImplementedError with its week)",
         ("gpt2spec new alice", "pytest --impl=alice            # then: the spec, blanks shown as NOT IMPLEMENTED"),
         argv_prefix=("new",),
     ),
     "grade": Command(
-        "spec.grade",
+        "gpt2spec.grading.grade",
         "grade implementations, each in its own limited interpreter -> grade-report/",
         ("gpt2spec grade --impl alice", "gpt2spec grade --impl all -j 2", "gpt2spec grade --impl list"),
     ),
     "leaderboard": Command(
-        "spec.leaderboard",
+        "gpt2spec.leaderboard",
         "grade everyone and write leaderboard/leaderboard.{md,html,json,svg}",
         ("gpt2spec leaderboard", "gpt2spec leaderboard --impl reference,template --spec spec/test_config.py"),
     ),
     "train": Command(
-        "spec.train",
+        "gpt2spec.training.train",
         "pre-train an implementation's GPT-2 on a text corpus (its own parts wherever they work)",
         ("gpt2spec train --impl alice", "gpt2spec train --impl reference --max-steps 200 --n-layer 2"),
     ),
     "race": Command(
-        "spec.race",
+        "gpt2spec.training.race",
         "the training race: train every implementation the same way -> leaderboard/race.{md,json,svg}",
         ("gpt2spec race --impl all", "gpt2spec race --impl reference,template --steps 4 --evals 2"),
     ),
@@ -75,7 +75,7 @@ def _usage() -> str:
 
 def _bench(args: Sequence[str]) -> int:
     """``pytest spec/bench --bench ARGS`` from the project root, in a fresh interpreter as a user types it."""
-    from spec.registry import ROOT
+    from .registry import ROOT
 
     return subprocess.run([sys.executable, "-m", "pytest", "spec/bench", "--bench", *args], cwd=ROOT).returncode
 

@@ -1,6 +1,6 @@
-"""``python -m reference.train``: the one training driver, spec/train.py, with the reference selected.
+"""``python -m reference.train``: the one training driver, gpt2spec/training/train.py, with the reference selected.
 
-It is ``python -m spec.train --impl reference``: the same options (presets, --data, --device,
+It is ``gpt2spec train --impl reference``: the same options (presets, --data, --device,
 --resume, --compile, torchrun DDP, samples, the loss plot), documented there. The reference package
 holds the answer key only; the command that trains any implementation, the reference included,
 lives in the spec.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from spec.train import main as _train
+from gpt2spec.training.train import main as _train
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,6 @@
 """The training loop's pieces: optimizer groups, learning-rate schedule, one optimizer step, checkpoints.
 
-Each is a plain function so that spec/train.py (the training command) and the spec use the same code,
+Each is a plain function so that gpt2spec/training/train.py (the training command) and the spec use the same code,
 and a participant can test each piece on its own. The recipe is GPT-2's as nanoGPT and
 build-nanogpt reproduce it: AdamW(0.9, 0.95), weight decay on matrices only, linear warmup
 then cosine decay to a floor, gradient clipping at 1.0, gradient accumulation.

@@ -18,7 +18,7 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 
-from .registry import ImplRef, import_impl
+from gpt2spec.registry import ImplRef, import_impl
 
 
 def run_ranks(job_file: Path, world_size: int, timeout: float = 120) -> list[str]:

@@ -2,7 +2,7 @@
 
 For every known bug (each mutant, and a set of two-bug combinations in one component), grade a copy of
 the reference holding it the way a participant meets it: its section's spec files in order, stopping at
-the first failure (``-x``). Then read that failure's known-bug fingerprint (spec/fingerprint.py) and
+the first failure (``-x``). Then read that failure's known-bug fingerprint (gpt2spec/fingerprint.py) and
 check that it names the right bug first (top-1) or among the first three (top-3). Writes
 docs/DIAGNOSIS.md; exits 1 when single-bug top-1 falls below the goal (90%).
 """
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from spec import bugs
-from spec.fingerprint import HEADER
+from gpt2spec import bugs
+from gpt2spec.fingerprint import HEADER
 
 from .mutation import ROOT, SECTION_SPECS
 
@@ -117,10 +117,10 @@ def table(singles: list[Diagnosis], pairs: list[Diagnosis]) -> list[str]:
     lines = [
         "# Diagnosis accuracy",
         "",
-        "`python -m tests.diagnosis` grades a copy of the reference holding each known bug (spec/bugs.py: every",
+        "`python -m tests.diagnosis` grades a copy of the reference holding each known bug (gpt2spec/bugs.py: every",
         "mutant in tests/mutants, plus two-bug combinations within one component) with its section's spec files,",
         "stopping at the first failure as a participant would meet it, and reads that failure's **known-bug",
-        "fingerprint** (spec/fingerprint.py: the failing test re-run with each known bug in place of the",
+        "fingerprint** (gpt2spec/fingerprint.py: the failing test re-run with each known bug in place of the",
         "implementation, outputs compared). **top-1**: the right bug is named first; **top-3**: among the first",
         "three. `exact` means the fingerprint claims a match to round-off; otherwise it says it is a guess.",
         "tests/test_diagnosis.py keeps a subset of these in CI.",

@@ -29,12 +29,12 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from gpt2spec.registry import ROOT, Implementation, import_impl, resolve
 from spec import oracles
 from spec import test_attention as t_attn
 from spec import test_block as t_block
 from spec import test_layernorm as t_ln
 from spec import test_mlp as t_mlp
-from spec.registry import ROOT, Implementation, import_impl, resolve
 from spec.strategies import AttentionShape
 from spec.test_gpt import TOLERANCE as GPT_TOL
 

@@ -18,8 +18,8 @@ import threading
 import time
 from pathlib import Path
 
-from spec import leaderboard as lb
-from spec.grade import Limits, grade_all
+from gpt2spec import leaderboard as lb
+from gpt2spec.grading.grade import Limits, grade_all
 
 from .submissions import break_file, copy_hostile, make_submission
 
@@ -110,7 +110,7 @@ def _rss(pid: int) -> int:
 
 def _is_grader_child(pid: int) -> bool:
     try:
-        return b"spec.gradechild" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        return b"gpt2spec.grading.child" in Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gpt2spec.cli import COMMANDS
-from spec.grade import EXIT_USAGE
+from gpt2spec.grading.grade import EXIT_USAGE
 
 from .helpers import ROOT, run_module, run_pytest
 

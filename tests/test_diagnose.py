@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from gpt2spec.registry import Implementation, ImplRef, import_impl
 from spec import diagnose
-from spec.registry import Implementation, ImplRef, import_impl
 from spec.test_gpt import TINY, batch, make_gpt
 
 from .mutants import ALL

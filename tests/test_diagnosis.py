@@ -1,4 +1,4 @@
-"""Known-bug fingerprints (spec/bugs.py, spec/fingerprint.py): a failing test names the participant's bug.
+"""Known-bug fingerprints (gpt2spec/bugs.py, gpt2spec/fingerprint.py): a failing test names the participant's bug.
 
 The full accuracy table (every mutant, and two-bug combinations) is ``python -m tests.diagnosis``
 (docs/DIAGNOSIS.md); CI runs the same command on a subset that spans the weeks, and fails when any
@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from spec import bugs
+from gpt2spec import bugs
 
 from .mutation import ROOT, Mutant
 

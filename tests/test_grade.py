@@ -18,11 +18,11 @@ import pytest
 import torch
 import yaml
 
-from spec import grade as g
-from spec import reports
-from spec.contract import WEEKS
-from spec.points import POINTS, week_scores
-from spec.sandbox import Integrity, static_violations, warm_up
+from gpt2spec.contract import WEEKS
+from gpt2spec.grading import grade as g
+from gpt2spec.grading import reports
+from gpt2spec.grading.sandbox import Integrity, static_violations, warm_up
+from gpt2spec.points import POINTS, week_scores
 
 from .submissions import once_per_session
 
@@ -155,7 +155,7 @@ def test_runtime_guard_and_cli(tmp_path: Path) -> None:
     during a test (one the implementation even swallowed): that test earns nothing and says which
     module it used, the implementation is still graded; the CLI's exit code matches its JSON."""
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "spec.grade", "--impl", f"reference,{HOSTILE / 'forbidden_runtime'}"]
+    cmd = [sys.executable, "-m", "gpt2spec", "grade", "--impl", f"reference,{HOSTILE / 'forbidden_runtime'}"]
     cmd += ["--no-static-check", "--spec", *SPEC, *ONE_TEST, "--out", str(out), "-q"]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     data = json.loads((out / "report.json").read_text())
@@ -171,15 +171,15 @@ def test_runtime_guard_and_cli(tmp_path: Path) -> None:
 
 def test_list_and_usage_errors() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "spec.grade", "--impl", "list"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "gpt2spec", "grade", "--impl", "list"], cwd=ROOT, capture_output=True, text=True
     )
     assert proc.returncode == 0 and "reference" in proc.stdout and "template" in proc.stdout
     proc = subprocess.run(
-        [sys.executable, "-m", "spec.grade", "--impl", "nobody"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "gpt2spec", "grade", "--impl", "nobody"], cwd=ROOT, capture_output=True, text=True
     )
     assert proc.returncode == g.EXIT_USAGE and "nobody" in proc.stderr
     proc = subprocess.run(
-        [sys.executable, "-m", "spec.grade", "--impl", "reference", "--spec", "../tests"],
+        [sys.executable, "-m", "gpt2spec", "grade", "--impl", "reference", "--spec", "../tests"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -294,7 +294,7 @@ def test_exit_code_rule() -> None:
 
 def test_workflow_runs_the_ci_command() -> None:
     """.github/workflows/grade.yml is valid YAML, triggers on pull requests touching impls/, and runs
-    exactly spec.grade.CI_COMMAND (the command documented in docs/GRADING.md)."""
+    exactly gpt2spec.grading.grade.CI_COMMAND (the command documented in docs/GRADING.md)."""
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "grade.yml").read_text())
     triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads the key `on` as True
     assert "impls/**" in triggers["pull_request"]["paths"]
@@ -305,8 +305,8 @@ def test_workflow_runs_the_ci_command() -> None:
 
 
 def test_scaffold_new_implementation(tmp_path: Path) -> None:
-    """`python -m spec new` copies the template and writes a README of the weeks read from the contract."""
-    from spec.__main__ import new
+    """`gpt2spec new` copies the template and writes a README of the weeks read from the contract."""
+    from gpt2spec.scaffold import new
 
     dest = new("alice", impls_dir=tmp_path)
     assert (dest / "__init__.py").read_text() == (ROOT / "impls" / "template" / "__init__.py").read_text()
@@ -323,7 +323,7 @@ def test_scaffold_new_implementation(tmp_path: Path) -> None:
 def test_changed_impls_keeps_a_package_without_init(tmp_path: Path):
     """A pull request that adds impls/carol without __init__.py is graded (and reported as an import
     error), not skipped; deleted directories and files outside impls/<name>/ are not graded."""
-    from spec.grade import impls_touched
+    from gpt2spec.grading.grade import impls_touched
 
     (tmp_path / "carol").mkdir()
     (tmp_path / "carol" / "attention.py").write_text("x = 1\n")

@@ -1,4 +1,4 @@
-"""The grader end to end, as an organiser runs it: ``python -m spec.grade --impl ...`` on the whole spec
+"""The grader end to end, as an organiser runs it: ``gpt2spec grade --impl ...`` on the whole spec
 (every week, nothing filtered), once for the module, on
 
 - the reference (full marks, every test passed or "not graded here" on this machine);
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from spec import grade as g
-from spec.points import NOT_GRADED, POINTS
+from gpt2spec.grading import grade as g
+from gpt2spec.points import NOT_GRADED, POINTS
 
 from .submissions import HOSTILE, ROOT, make_submission, once_per_session
 
@@ -38,7 +38,18 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def _grade_everything(scratch: Path) -> dict:
     weeks = make_submission(scratch / "weeks1_3", {1, 3}, lazy_hf_import=True)
     impls = ["reference", "template", str(weeks), *(str(HOSTILE / name) for name in HOSTILE_EXPECTED)]
-    cmd = [sys.executable, "-m", "spec.grade", "--impl", ",".join(impls), "--out", str(scratch / "out"), "-j", "2"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gpt2spec",
+        "grade",
+        "--impl",
+        ",".join(impls),
+        "--out",
+        str(scratch / "out"),
+        "-j",
+        "2",
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
     data = json.loads((scratch / "out" / "report.json").read_text())
     data["_proc"] = {"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}

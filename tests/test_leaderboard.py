@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from spec import grade as g
-from spec import leaderboard as lb
-from spec.points import WeekScore
+from gpt2spec import leaderboard as lb
+from gpt2spec.grading import grade as g
+from gpt2spec.points import WeekScore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -171,11 +171,20 @@ def test_html_sorts_in_headless_chromium(board: lb.Board, tmp_path: Path) -> Non
 
 
 def test_leaderboard_command(tmp_path: Path) -> None:
-    """`python -m spec.leaderboard` run whole (on one spec file): grades, ranks, writes the four files."""
+    """`gpt2spec leaderboard` run whole (on one spec file): grades, ranks, writes the four files."""
     import sys
 
     out = tmp_path / "lb"
-    cmd = [sys.executable, "-m", "spec.leaderboard", "--impl", "reference,template", "--spec", "spec/test_config.py"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gpt2spec",
+        "leaderboard",
+        "--impl",
+        "reference,template",
+        "--spec",
+        "spec/test_config.py",
+    ]
     proc = subprocess.run([*cmd, "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = json.loads((out / "leaderboard.json").read_text())["rows"]

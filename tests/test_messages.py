@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from gpt2spec.registry import Implementation, ImplRef, import_impl
 from spec import test_attention, test_block, test_generate, test_gpt, test_layernorm, test_tokenizer, test_training
-from spec.registry import Implementation, ImplRef, import_impl
 
 from .mutants import ALL
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from spec import points
+from gpt2spec import points
 
 from .helpers import FIXTURES, Run, run_pytest
 
@@ -36,7 +36,7 @@ def test_template_is_all_not_implemented_and_exits_0(template_run: tuple[Run, Pa
 
 
 def test_untouched_template_scores_0(template_run: tuple[Run, Path]) -> None:
-    """Code the template hands out earns nothing (spec/points.py): the untouched template once scored
+    """Code the template hands out earns nothing (gpt2spec/points.py): the untouched template once scored
     6.3/100 for GPTConfig and parameter layouts it was given."""
     _, junit = template_run
     outcomes = []

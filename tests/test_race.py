@@ -1,4 +1,4 @@
-"""The training race (``python -m spec.race``) and its unit, bits per byte (spec/bpb.py)."""
+"""The training race (``gpt2spec race``) and its unit, bits per byte (gpt2spec/training/bpb.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import torch
 from torch import nn
 
 import reference
-from spec import bpb
-from spec.textdata import BPETokenizer, ByteTokenizer
+from gpt2spec.training import bpb
+from gpt2spec.training.textdata import BPETokenizer, ByteTokenizer
 
 from .helpers import FIXTURES, ROOT
 
@@ -54,7 +54,7 @@ def _oracle_bpb(tokenizer, p: float) -> bpb.Validation:
 
 
 def test_bits_per_byte_is_the_same_for_two_tokenizers_under_the_same_predictions() -> None:
-    """bits/byte = total nats over the validation text / (ln 2 x its UTF-8 bytes) (spec/bpb.py): under a
+    """bits/byte = total nats over the validation text / (ln 2 x its UTF-8 bytes) (gpt2spec/training/bpb.py): under a
     byte tokenizer and a 300-id BPE (1.6 bytes per token), the same byte-level predictions give
     -log2(p) bits/byte for both, while their nats/token differ by the bytes-per-token ratio. Catches a
     per-token average, a wrong byte count (characters instead of UTF-8 bytes, the unpredicted first
@@ -72,7 +72,7 @@ def test_bits_per_byte_is_the_same_for_two_tokenizers_under_the_same_predictions
 
 
 def test_race_ranks_slow_nan_and_crashing_implementations_below_the_reference(tmp_path: Path) -> None:
-    """``python -m spec.race --impl all,...`` (all = impls/: the reference and the template) with a deliberately
+    """``gpt2spec race --impl all,...`` (all = impls/: the reference and the template) with a deliberately
     slow get_lr, a train_step that turns NaN at step 2 and a get_lr that raises at step 2: the slow one
     reproduces the reference's bits/byte exactly (same parts, same seed, another process: the race is
     deterministic) and ranks below it on tokens/s; the template (all blanks) reproduces them too; the NaN
@@ -80,7 +80,7 @@ def test_race_ranks_slow_nan_and_crashing_implementations_below_the_reference(tm
     table, the JSON and the chart are written."""
     fixtures = FIXTURES / "train"
     impls = ["all", *(str(fixtures / n) for n in ("slow_schedule", "nan_step", "crash_schedule"))]  # all: impls/
-    command = [sys.executable, "-m", "spec.race", "--impl", ",".join(impls), "--steps", "4", "--evals", "2"]
+    command = [sys.executable, "-m", "gpt2spec", "race", "--impl", ",".join(impls), "--steps", "4", "--evals", "2"]
     proc = subprocess.run(
         [*command, "--out", str(tmp_path)],
         cwd=ROOT,
@@ -114,8 +114,9 @@ def test_race_ranks_slow_nan_and_crashing_implementations_below_the_reference(tm
 
 
 def test_leaderboard_links_the_race(tmp_path: Path) -> None:
-    """spec.race writes into the leaderboard's directory; the leaderboard written next to a race links race.md."""
-    from spec import leaderboard
+    """gpt2spec.training.race writes into the leaderboard's directory; the leaderboard written next to a race links
+    race.md."""
+    from gpt2spec import leaderboard
 
     board = leaderboard.Board(rows=[], weeks=[], week_max={}, bench_columns=[], generated="now")
     leaderboard.write(board, tmp_path)

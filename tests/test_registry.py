@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from spec.contract import NotImplementedExport
-from spec.registry import (
+from gpt2spec.contract import NotImplementedExport
+from gpt2spec.registry import (
     IMPLS_DIR,
     Implementation,
     ImplImportError,
@@ -123,12 +123,12 @@ def test_resolve_each_keeps_the_known_and_reports_the_unknown() -> None:
 
 
 def test_directory_without_init_is_listed_and_fails_to_import_clearly(tmp_path: Path, monkeypatch) -> None:
-    import spec.registry
+    import gpt2spec.registry
 
     (tmp_path / "carol").mkdir()
     (tmp_path / "carol" / "attention.py").write_text("X = 1\n")
     (tmp_path / "notes").mkdir()  # no Python at all: not an implementation
-    monkeypatch.setattr(spec.registry, "IMPLS_DIR", tmp_path)
+    monkeypatch.setattr(gpt2spec.registry, "IMPLS_DIR", tmp_path)
     assert available() == ["carol"]
     (ref,) = resolve("all")
     with pytest.raises(ImplImportError, match=r"^implementation 'carol' failed to import: .*has no __init__.py"):

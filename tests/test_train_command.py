@@ -1,5 +1,5 @@
-"""The training commands, run whole: ``python -m reference.train`` (= ``spec.train --impl reference``)
-and ``python -m spec.train --impl ...`` on implementations with some, all, or none of their own parts."""
+"""The training commands, run whole: ``python -m reference.train`` (= ``gpt2spec.training.train --impl reference``)
+and ``gpt2spec train --impl ...`` on implementations with some, all, or none of their own parts."""
 
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ ALL_YOURS = " · ".join(
 
 
 def spec_train(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """``python -m spec.train ARGS`` from the project root, as a participant types it."""
+    """``gpt2spec train ARGS`` from the project root, as a participant types it."""
     return subprocess.run(
-        [sys.executable, "-m", "spec.train", *args],
+        [sys.executable, "-m", "gpt2spec", "train", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -1,6 +1,6 @@
 """Benchmark-only pytest hooks: collect ``bench_*.py``, write the JSON by default, print a ratio table.
 
-This conftest is loaded only when spec/bench is collected, i.e. with ``--bench`` (see spec/plugin.py).
+This conftest is loaded only when spec/bench is collected, i.e. with ``--bench`` (see gpt2spec/plugin.py).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """GPT-2 written with einsum attention, an explicit boolean mask and a hand-written softmax; and (for the
-training command, spec/train.py) its own BPE tokenizer, data loader and training loop.
+training command, gpt2spec/training/train.py) its own BPE tokenizer, data loader and training loop.
 
 Independent of reference/: written from spec/CONTRACT.md and the spec tests only.
 """

@@ -1,4 +1,5 @@
-"""Running one graded interpreter (spec/gradechild.py) for spec/grade.py: a fresh ``python -I`` in its
+"""Running one graded interpreter (gpt2spec/grading/child.py) for gpt2spec/grading/grade.py: a fresh ``python -I`` in
+its
 own session and scratch directory, fed its settings on stdin, watched while it runs (a test hung past
 its limit where pytest-timeout cannot reach gets the interpreter killed), killed with its whole
 process group at the end, and read back: the nonce-stamped records of its private results file,
@@ -19,12 +20,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .registry import IMPLS_DIR, ROOT
+from gpt2spec.registry import IMPLS_DIR, ROOT
+
 from .sandbox import exceptions_for
 
 # What the graded interpreter runs: ``-I`` ignores PYTHON* variables, the user site and the
 # current directory, so the only code on sys.path besides site-packages is the grader's tree.
-BOOT = "import sys; sys.path.insert(0, {root!r}); import spec.gradechild as g; sys.exit(g.main())"
+BOOT = "import sys; sys.path.insert(0, {root!r}); import gpt2spec.grading.child as g; sys.exit(g.main())"
 
 
 @dataclass
@@ -54,7 +56,7 @@ def run_child(
     workdir: Path,
     seconds: float | None = None,
 ) -> ChildRun:
-    """Run spec/gradechild.py in a fresh ``python -I`` and read back the records it wrote.
+    """Run gpt2spec/grading/child.py in a fresh ``python -I`` and read back the records it wrote.
 
     The grader watches the records as they arrive: a test that outlives its limit by a margin
     (a hang in C code, which pytest-timeout's signal cannot interrupt) gets the interpreter

@@ -1,6 +1,6 @@
 """Whose code trains: pick each part of the training run from an implementation, or from the reference.
 
-``python -m spec.train --impl alice`` trains with alice's parts wherever they work. The rule, per part:
+``gpt2spec train --impl alice`` trains with alice's parts wherever they work. The rule, per part:
 
 1. the export is missing, or calling it raises ``NotImplementedError``   -> reference ("week N not implemented");
 2. it fails its **check** (below) -> reference ("fails its week-N check: <what differed>");
@@ -9,7 +9,7 @@
 A check is a small, seeded, CPU-only version of what its week's spec asserts, run against the
 reference on the same inputs (the whole spec takes ~1 min per implementation; these take ~1 s in
 all). A part that passes the check but fails a finer spec test still trains: the full verdict is
-``python -m spec.grade``. The checks:
+``gpt2spec grade``. The checks:
 
 - model (weeks 1-3, ``GPTConfig`` + ``GPT``): contract parameter names; tied ``lm_head``; init
   std 0.02 (residual projections 0.02/sqrt(2L)); logits, loss and every parameter's gradient
@@ -36,8 +36,7 @@ from typing import Any
 import torch
 
 import reference as REF
-
-from .contract import EXPORTS
+from gpt2spec.contract import EXPORTS
 
 PARTS: dict[str, tuple[str, ...]] = {  # part -> the contract names it needs
     "tokenizer": ("Tokenizer",),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-CORPUS = Path(__file__).resolve().parent.parent / "reference" / "shakespeare.txt"  # Coriolanus' opening, ~28 KB
+CORPUS = Path(__file__).resolve().parents[2] / "reference" / "shakespeare.txt"  # Coriolanus' opening, ~28 KB
 
 
 def split_text(text: str, train_fraction: float = 0.9) -> tuple[str, str]:
@@ -42,7 +42,7 @@ class GPT2Tokenizer:
     vocab_size = 50257
 
     def __init__(self) -> None:
-        from .gpt2_vocab import gpt2_encoding
+        from spec.gpt2_vocab import gpt2_encoding
 
         self.enc = gpt2_encoding()
 
@@ -87,7 +87,7 @@ def make_tokenizer(kind: str, tokenizer_cls: Any, text: str, bpe_vocab_size: int
     if kind in ("auto", "bpe"):
         return BPETokenizer(tokenizer_cls, text, bpe_vocab_size)
     if kind == "gpt2":
-        from .gpt2_vocab import Gpt2VocabError
+        from spec.gpt2_vocab import Gpt2VocabError
 
         try:
             return GPT2Tokenizer()

@@ -1,9 +1,10 @@
-"""The training race: ``python -m spec.race --impl all`` pre-trains every implementation the same way.
+"""The training race: ``gpt2spec race --impl all`` pre-trains every implementation the same way.
 
 Same seed, same corpus split (by characters, before any tokenizer), same model size, same number of
 steps of the same number of tokens, one CPU thread each, one at a time. Each trains with its own
-parts where they pass their checks (spec/trainparts.py), in its own limited process (spec/trainguard.py).
-Validation is in **bits per byte** over the whole validation text (spec/bpb.py), so a participant's
+parts where they pass their checks (gpt2spec/training/parts.py), in its own limited process
+(gpt2spec/training/guard.py).
+Validation is in **bits per byte** over the whole validation text (gpt2spec/training/bpb.py), so a participant's
 tokenizer does not change the units. A rerun gives the same losses (tokens/s, being a measurement,
 varies). The ranking: finished runs first, by final validation bits/byte, ties by tokens/s; then
 runs that crashed, hit NaN or a limit, with the reason.
@@ -21,8 +22,9 @@ import json
 import sys
 from pathlib import Path
 
+from gpt2spec.registry import SelectionError, resolve
+
 from .presets import TrainConfig
-from .registry import SelectionError, resolve
 from .textdata import CORPUS
 from .train import EXIT_OK, EXIT_USAGE, train_participant
 
@@ -220,7 +222,7 @@ def write(race: dict, out: Path) -> dict[str, Path]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m spec.race", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="gpt2spec race", description=__doc__.split("\n")[0])
     p.add_argument("--impl", default="all", help="NAME under impls/, a package PATH, a list, or 'all' (default)")
     p.add_argument("--out", type=Path, default=Path("leaderboard"), help="output directory (default: leaderboard)")
     p.add_argument("--data", type=Path, default=CORPUS, help="the corpus (default: embedded Shakespeare)")

@@ -1,8 +1,8 @@
-"""``python -m spec new alice``: start a new implementation, impls/alice, from the template.
+"""``gpt2spec new alice``: start a new implementation, impls/alice, from the template.
 
 It copies impls/template (every blank raises NotImplementedError with its week and a hint)
 and writes a README listing the weeks: what to export, in which file, graded by which spec
-module. Weeks, names and files are read from spec/contract.py, the spec modules' ``weekN``
+module. Weeks, names and files are read from gpt2spec/contract.py, the spec modules' ``weekN``
 markers and the template itself, so new weeks show up without an edit here.
 """
 
@@ -44,7 +44,7 @@ def readme(name: str, package: Path) -> str:
         "```bash",
         f"pytest --impl={name}                     # the spec, with failure messages that say what is wrong",
         f"pytest --impl={name} -m week1            # one week only",
-        f"python -m spec.grade --impl {name}       # the grade, as CI computes it (docs/GRADING.md)",
+        f"gpt2spec grade --impl {name}             # the grade, as CI computes it (docs/GRADING.md)",
         "```",
         "",
         "Only torch, numpy, regex and the standard library may be imported.",
@@ -81,7 +81,7 @@ def _spec_modules_by_week() -> dict[int, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m spec", description="gpt2spec helpers")
+    parser = argparse.ArgumentParser(prog="gpt2spec", description="gpt2spec helpers")
     sub = parser.add_subparsers(dest="command", required=True)
     p_new = sub.add_parser("new", help="create impls/NAME from the template")
     p_new.add_argument("name")

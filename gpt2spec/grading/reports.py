@@ -8,7 +8,8 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .contract import WEEKS
+from gpt2spec.contract import WEEKS
+
 from .grade import EXIT_MEANING, Grade, Run
 
 

@@ -4,7 +4,7 @@ outcome, which is neither a pass nor a failure and leaves the exit code at 0.
 
 An implementation that cannot be graded (an unknown name in the list, a package that fails
 to import) is reported once, in one line; its tests show as "not run", the other
-implementations are still graded, and the exit code is 2 (EXIT_UNGRADABLE, as spec.grade's).
+implementations are still graded, and the exit code is 2 (EXIT_UNGRADABLE, as gpt2spec.grading.grade's).
 Only when nothing at all can be graded is it a usage error (exit 4)."""
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from .registry import Implementation, ImplImportError, ImplRef, import_impl, res
 
 NOT_IMPLEMENTED = "not implemented"
 NOT_RUN = "not run (import error)"  # the tests of an implementation that failed to import
-EXIT_UNGRADABLE = 2  # some implementation could not be graded (spec.grade uses the same code)
-pytest_plugins = ["spec.fingerprint"]  # on a failure, name the known bug that reproduces it
+EXIT_UNGRADABLE = 2  # some implementation could not be graded (gpt2spec.grading.grade uses the same code)
+pytest_plugins = ["gpt2spec.fingerprint"]  # on a failure, name the known bug that reproduces it
 
 # Hypothesis profiles. "ci" is derandomized so a CI run is reproducible bit for bit;
 # "dev" explores new examples every run. Neither has a deadline: CPU timings are noisy.
@@ -83,7 +83,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 _REFS = pytest.StashKey[list[ImplRef]]()
-BENCH_DIR = Path(__file__).resolve().parent / "bench"
+BENCH_DIR = Path(__file__).resolve().parents[1] / "spec" / "bench"
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

@@ -1,4 +1,4 @@
-"""Bug fingerprints: when a spec test fails, which known bug (spec/bugs.py) produces exactly your failure?
+"""Bug fingerprints: when a spec test fails, which known bug (gpt2spec/bugs.py) produces exactly your failure?
 
 A spec test is a function of the implementation: it builds your component, feeds it fixed inputs and
 seeded weights, and compares what comes out with an oracle. When it fails, this plugin runs the *same
@@ -55,7 +55,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.getgroup("gpt2spec").addoption(
         "--no-fingerprint",
         action="store_true",
-        help="on a failure, do not compare your output with the known bugs' (spec/bugs.py)",
+        help="on a failure, do not compare your output with the known bugs' (gpt2spec/bugs.py)",
     )
 
 

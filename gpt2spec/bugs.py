@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "reference"
 
 # section of a declaration -> the component, in the words of the seminar

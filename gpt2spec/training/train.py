@@ -1,16 +1,16 @@
-"""Pre-train *your* GPT-2 on a text corpus: ``python -m spec.train --impl alice``.
+"""Pre-train *your* GPT-2 on a text corpus: ``gpt2spec train --impl alice``.
 
-    python -m spec.train --impl alice                     # alice's parts, small model, embedded Shakespeare, CPU
-    python -m spec.train --impl reference                 # the answer key (= python -m reference.train)
-    python -m spec.train --impl alice,bob                 # each in turn, into out/train/<name>/
-    python -m spec.train --impl alice --model gpt2 --data my.txt   # GPT-2 124M, build-nanogpt's recipe (GPU)
-    python -m spec.train --impl alice --resume            # continue from <out-dir>/ckpt.pt
-    torchrun --nproc_per_node=2 -m spec.train --impl alice   # DDP: gloo on CPU, nccl on GPU
+    gpt2spec train --impl alice                           # alice's parts, small model, embedded Shakespeare, CPU
+    gpt2spec train --impl reference                       # the answer key (= python -m reference.train)
+    gpt2spec train --impl alice,bob                       # each in turn, into out/train/<name>/
+    gpt2spec train --impl alice --model gpt2 --data my.txt         # GPT-2 124M, build-nanogpt's recipe (GPU)
+    gpt2spec train --impl alice --resume                  # continue from <out-dir>/ckpt.pt
+    torchrun --nproc_per_node=2 -m gpt2spec.training.train --impl alice  # DDP: gloo on CPU, nccl on GPU
 
 Every part an implementation has and that passes its check trains: tokenizer, data loader, model,
 optimizer, schedule, train_step, checkpoints; a blank or failing part runs the reference's, and the
-start-up banner says which (spec/trainparts.py has the rule). The participant's code runs in a child
-process under the grader's limits (spec/trainguard.py). The loop is build-nanogpt's: gradient
+start-up banner says which (gpt2spec/training/parts.py has the rule). The participant's code runs in a child
+process under the grader's limits (gpt2spec/training/guard.py). The loop is build-nanogpt's: gradient
 accumulation to a fixed tokens-per-step, AdamW with decay on matrices only, warmup + cosine schedule,
 clipping at 1.0, periodic validation in nats/token and bits/byte, samples, checkpoints. On CUDA it adds
 bf16 autocast, TF32 matmuls, fused AdamW and (with --compile) torch.compile. Outputs go to --out-dir:
@@ -34,20 +34,21 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 
+from gpt2spec.grading.sandbox import exceptions_for, static_violations
+from gpt2spec.registry import IMPLS_DIR, ImplImportError, ImplRef, SelectionError, import_impl, resolve
+
 from . import bpb
+from .guard import Tracker, limit_self, run_child
+from .parts import Parts, choose_parts, reference_parts
 from .presets import PRESETS, TrainConfig
-from .registry import IMPLS_DIR, ImplImportError, ImplRef, SelectionError, import_impl, resolve
 from .runtime import Progress, flops_per_token, peak_flops, plot_losses, set_cpu_threads, setup_runtime
-from .sandbox import exceptions_for, static_violations
 from .textdata import CORPUS, make_tokenizer, split_text
-from .trainguard import Tracker, limit_self, run_child
-from .trainparts import Parts, choose_parts, reference_parts
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 3, 4
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m spec.train", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="gpt2spec train", description=__doc__.split("\n")[0])
     p.add_argument("--impl", default="reference", help="NAME under impls/, a package PATH, a list, or 'all'")
     p.add_argument("--model", choices=sorted(PRESETS), default="small", help="preset (default: small)")
     p.add_argument("--data", type=Path, default=CORPUS, help="a UTF-8 text file (default: embedded Shakespeare)")
@@ -109,7 +110,7 @@ def train_participant(ref: ImplRef, argv: list[str], out_dir: Path, args: argpar
     status_path = out_dir / "status.json"
     found = static_violations(ref.path, exceptions_for(ref.path, IMPLS_DIR))
     if found:
-        message = f"refused: forbidden import {found[0]} (the grader's rule, spec/sandbox.py)"
+        message = f"refused: forbidden import {found[0]} (the grader's rule, gpt2spec/grading/sandbox.py)"
         print(f"[{ref.name}] {message}", file=sys.stderr)
         return {"exit": EXIT_FAILED, "status": "refused", "message": message}
     outcome = run_child(argv, status_path, args.time_limit, args.threads)

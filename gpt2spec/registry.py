@@ -19,7 +19,7 @@ from typing import Any
 
 from .contract import EXPORTS, NotImplementedExport
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 # Where named implementations live; GPT2SPEC_IMPLS_DIR points elsewhere (e.g. a cohort's directory).
 IMPLS_DIR = Path(os.environ.get("GPT2SPEC_IMPLS_DIR") or ROOT / "impls").expanduser().resolve()
 

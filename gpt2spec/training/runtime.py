@@ -1,5 +1,5 @@
 """The training run's machinery that does not depend on whose model trains: the device and DDP
-set-up, CPU threads, the MFU estimate, the progress bar and the loss plot (spec/train.py uses them)."""
+set-up, CPU threads, the MFU estimate, the progress bar and the loss plot (gpt2spec/training/train.py uses them)."""
 
 from __future__ import annotations
 

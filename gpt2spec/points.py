@@ -9,7 +9,7 @@ for a reason of the grading machine (no GPU, no tiktoken cache) is "not graded h
 leaves the maximum, for every implementation alike, so that the reference scores 100%.
 
 Code the template hands out earns nothing: tests of it carry the ``scaffold`` marker, run and report
-as usual, but share no week's points (spec.plugin gives them no week), so an untouched template
+as usual, but share no week's points (gpt2spec.plugin gives them no week), so an untouched template
 scores 0 (tests/test_plugin.py proves it).
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# week (the N of the ``weekN`` marker; the keys of spec.contract.WEEKS) -> points for the week
+# week (the N of the ``weekN`` marker; the keys of gpt2spec.contract.WEEKS) -> points for the week
 POINTS: dict[int, float] = {
     1: 25.0,  # weeks 1-2: GPTConfig and causal self-attention
     3: 35.0,  # LayerNorm, MLP, Block, the assembled GPT, generation

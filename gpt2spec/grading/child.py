@@ -1,5 +1,5 @@
-"""The graded interpreter: what ``python -I -c 'import spec.gradechild...'`` runs for one
-implementation. Started by spec/grade.py, never by hand.
+"""The graded interpreter: what ``python -I -c 'import gpt2spec.grading.child...'`` runs for one
+implementation. Started by gpt2spec/grading/grade.py, never by hand.
 
 It reads its settings from stdin (so nothing about the results channel is on the command
 line or in the environment), sets its resource limits, then runs pytest on the grader's
@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 MiB = 1 << 20
-NOT_GRADED = "not graded here"  # spec.points.NOT_GRADED (not imported: this module stays import-light)
+NOT_GRADED = "not graded here"  # gpt2spec.points.NOT_GRADED (not imported: this module stays import-light)
 TIMEOUT_MARK = "Timeout (>"  # how pytest-timeout's failure starts
 
 
@@ -48,7 +48,7 @@ def main() -> int:
         root,
         "--noconftest",
         "-p",
-        "spec.plugin",
+        "gpt2spec.plugin",
         "-p",
         "pytest_timeout",
         f"--timeout={settings['timeout_test']}",
@@ -56,7 +56,7 @@ def main() -> int:
         "-q",
         "-rN",
         "--color=no",
-        "--no-fingerprint",  # scores need no diagnosis; a participant's own run names the bug (spec/fingerprint.py)
+        "--no-fingerprint",  # scores need no diagnosis; a participant's own run names the bug (gpt2spec/fingerprint.py)
         *settings["pytest_args"],
     ]
     if settings["mode"] == "collect":
@@ -72,7 +72,7 @@ class Recorder:
 
         self.settings = settings
         self.impl_path = Path(settings["impl_path"]).resolve() if settings["impl_path"] else None
-        self.not_implemented = "not implemented"  # spec.plugin.NOT_IMPLEMENTED (imported later, by pytest)
+        self.not_implemented = "not implemented"  # gpt2spec.plugin.NOT_IMPLEMENTED (imported later, by pytest)
         self.skip_exception = pytest.skip.Exception
         nonce = settings["nonce"]
         fd = os.open(settings["results"], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
@@ -93,8 +93,8 @@ class Recorder:
     # -------------------------------------------------------------- collection and import
 
     def pytest_configure(self, config) -> None:
-        from spec.plugin import _REFS
-        from spec.registry import ImplRef
+        from gpt2spec.plugin import _REFS
+        from gpt2spec.registry import ImplRef
 
         # One implementation per interpreter, always under the id "impl", so that test ids are
         # the same for every implementation (the grader keys results by them).
@@ -102,7 +102,7 @@ class Recorder:
         config.stash[_REFS] = [ImplRef("impl", ref.path) for ref in refs]
 
     def pytest_collection_finish(self, session) -> None:
-        from spec.plugin import _week_of
+        from gpt2spec.plugin import _week_of
 
         self.session = session
         tests = [{"key": item.nodeid, "week": _week_of(item)} for item in session.items]
@@ -112,9 +112,10 @@ class Recorder:
         self._import_implementation(session)
 
     def _import_implementation(self, session) -> None:
-        from spec import sandbox
-        from spec.plugin import _REFS
-        from spec.registry import ImplImportError, import_impl
+        from gpt2spec.plugin import _REFS
+        from gpt2spec.registry import ImplImportError, import_impl
+
+        from . import sandbox
 
         sandbox.warm_up()  # torch patches itself lazily: let it, before the snapshot
         self.integrity = sandbox.Integrity()

@@ -1,5 +1,5 @@
-"""The leaderboard: ``python -m spec.leaderboard`` grades every registered implementation (as
-``python -m spec.grade --impl all`` does) and writes leaderboard.md, leaderboard.html (static,
+"""The leaderboard: ``gpt2spec leaderboard`` grades every registered implementation (as
+``gpt2spec grade --impl all`` does) and writes leaderboard.md, leaderboard.html (static,
 sortable by clicking a header), leaderboard.json and leaderboard.svg (a stacked bar chart)
 into --out. Columns: the score per week, the total, and one ratio-to-reference column per
 benchmark when pytest-benchmark JSON files are given with --benchmark-json."""
@@ -15,9 +15,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .grade import EXIT_USAGE, FAILING_OUTCOMES, Grade, Limits, Run, grade_all, spec_paths
+from gpt2spec.grading.grade import EXIT_USAGE, FAILING_OUTCOMES, Grade, Limits, Run, grade_all, spec_paths
+from gpt2spec.grading.reports import failure_text, week_label
+
 from .registry import SelectionError, resolve
-from .reports import failure_text, week_label
 
 COLORS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1"]
 
@@ -26,7 +27,7 @@ COLORS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b0
 class Failure:
     test: str  # node id without the implementation's id: spec/test_mlp.py::test_gelu[tiny]
     outcome: str
-    message: str  # the assertion's message and hint (spec.reports.failure_text)
+    message: str  # the assertion's message and hint (gpt2spec.grading.reports.failure_text)
 
 
 @dataclass
@@ -384,7 +385,7 @@ def svg(board: Board) -> str:
 def write(board: Board, out: Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = {ext: out / f"leaderboard.{ext}" for ext in ("md", "html", "json", "svg")}
-    race = "\nTraining race (python -m spec.race): [race.md](race.md)\n" if (out / "race.md").is_file() else ""
+    race = "\nTraining race (gpt2spec race): [race.md](race.md)\n" if (out / "race.md").is_file() else ""
     paths["md"].write_text(markdown(board) + race)
     paths["html"].write_text(page(board))
     paths["json"].write_text(json.dumps(to_json(board), indent=2) + "\n")
@@ -396,7 +397,7 @@ def write(board: Board, out: Path) -> dict[str, Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m spec.leaderboard", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="gpt2spec leaderboard", description=__doc__.split("\n\n")[0])
     p.add_argument("--impl", default="all", help="what to rank (default: all registered implementations)")
     p.add_argument("--out", type=Path, default=Path("leaderboard"), help="output directory (default: leaderboard)")
     p.add_argument("--benchmark-json", type=Path, nargs="*", default=[], help="pytest-benchmark JSON file(s)")

@@ -1,10 +1,10 @@
-"""The grader: ``python -m spec.grade --impl NAME|PATH|list|all``.
+"""The grader: ``gpt2spec grade --impl NAME|PATH|list|all``.
 
-Each implementation is graded in its own fresh interpreter (spec/gradechild.py, started and
-watched by spec/childrun.py) running the grader's own spec tree, with a wall-time limit per test
+Each implementation is graded in its own fresh interpreter (gpt2spec/grading/child.py, started and
+watched by gpt2spec/grading/childrun.py) running the grader's own spec tree, with a wall-time limit per test
 and per implementation and a memory limit; several run at once when there are cores for them. Results come only from the
 grader's own records, never from what a submission prints or writes. The reports
-(JSON, JUnit XML, Gradescope results.json, Markdown) are written by spec/reports.py.
+(JSON, JUnit XML, Gradescope results.json, Markdown) are written by gpt2spec/grading/reports.py.
 See docs/GRADING.md.
 """
 
@@ -23,14 +23,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import points as pts
+from gpt2spec import points as pts
+from gpt2spec.contract import WEEKS
+from gpt2spec.registry import IMPLS_DIR, ROOT, SelectionError, available, resolve
+
 from .childrun import ChildRun, Limits, run_child
-from .contract import WEEKS
-from .registry import IMPLS_DIR, ROOT, SelectionError, available, resolve
 from .sandbox import exceptions_for, never_loaded, static_violations
 
 # The command CI runs (.github/workflows/grade.yml runs exactly this; tests/ check it).
-CI_COMMAND = "python -m spec.grade --changed origin/main --out grade-report"
+CI_COMMAND = "gpt2spec grade --changed origin/main --out grade-report"
 
 STATUS_GRADED = "graded"
 # Exit codes: the JSON report carries the same number and the rule that produced it.
@@ -415,7 +416,7 @@ def impls_touched(changed_paths: list[str], impls_dir: Path) -> list[str]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m spec.grade", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="gpt2spec grade", description=__doc__.split("\n\n")[0])
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--impl", help="NAME under impls/, a package PATH, a comma-separated list, 'all', or 'list'")
     what.add_argument("--changed", metavar="BASE", help="grade the impls/ directories changed since git ref BASE")

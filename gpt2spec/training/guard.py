@@ -1,6 +1,6 @@
 """Training a participant's code safely: its own process, the grader's limits, and a clear verdict.
 
-``python -m spec.train --impl alice`` does not import alice's code into the process that reports on
+``gpt2spec train --impl alice`` does not import alice's code into the process that reports on
 it. It starts one child interpreter per implementation (``run_child``) which, before importing
 anything of alice's, limits itself (``limit_self``):
 
@@ -10,7 +10,7 @@ anything of alice's, limits itself (``limit_self``):
 - network: an audit hook (which cannot be removed once added) refuses every socket connection and
   name lookup that is not to this machine, and the Hugging Face libraries are told they are offline.
 
-Like the grader's (spec/sandbox.py), the implementation's files are first checked statically for
+Like the grader's (gpt2spec/grading/sandbox.py), the implementation's files are first checked statically for
 forbidden imports. The child records where it is (``Tracker``): the step and the part running, so a
 crash, a NaN loss, a memory kill or a timeout is reported as "at step 37, in train_step (yours)",
 and the checkpoint of the last good evaluation is left in place.
@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .registry import ROOT
+from gpt2spec.registry import ROOT
 
 MiB = 1 << 20
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", ""})
@@ -133,11 +133,11 @@ def _exit_on_sigterm(signum, frame) -> None:
     raise SystemExit(128 + signum)
 
 
-BOOT = "import sys; sys.path.insert(0, {root!r}); import spec.train as t; sys.exit(t.child_main())"
+BOOT = "import sys; sys.path.insert(0, {root!r}); import gpt2spec.training.train as t; sys.exit(t.child_main())"
 
 
 def run_child(argv: list[str], status_path: Path, time_limit: float, threads: int = 0) -> ChildOutcome:
-    """Run ``spec.train`` on ``argv`` in a fresh interpreter; its output goes to ours."""
+    """Run ``gpt2spec.training.train`` on ``argv`` in a fresh interpreter; its output goes to ours."""
     env = {**os.environ, **OFFLINE_ENV}
     if threads:
         env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))

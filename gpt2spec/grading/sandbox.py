@@ -56,7 +56,7 @@ def import_verdict(module: str, exceptions: frozenset[str] = frozenset()) -> str
         return "reaches into the interpreter or the grader; a GPT-2 does not need it"
     if top in sys.stdlib_module_names:
         return None
-    if top in ("spec", "reference", "transformers", "tiktoken"):
+    if top in ("spec", "gpt2spec", "reference", "transformers", "tiktoken"):
         return "the answer key / oracle / grader: write it yourself"
     return "not allowed: use torch, numpy, regex and the standard library only"
 
@@ -188,6 +188,7 @@ GUARDED_MODULE_PREFIXES = (
     "pluggy",
     "hypothesis",
     "spec",
+    "gpt2spec",
     "transformers.models.gpt2",
     "builtins",
     "math",

@@ -1,0 +1,1 @@
+"""The grader: runner, graded child, sandbox, reports."""

@@ -1,0 +1,1 @@
+"""Training any implementation: driver, parts, guard, data, race."""
