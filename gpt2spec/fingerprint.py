@@ -45,7 +45,10 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "test_gpt": ("gpt", "loss", "block", "attention", "layernorm", "mlp"),
     "test_pretrained": ("gpt",),
     "test_generate": ("generate", "gpt"),
-    "test_tokenizer": ("tokenizer",),
+    **{
+        f"test_tokenizer_{part}": ("tokenizer",)
+        for part in ("training", "roundtrip", "parity", "specials", "streaming")
+    },
     "test_data": ("data",),
     "test_training": ("training",),
 }

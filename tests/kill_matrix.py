@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .mutants import ALL
-from .mutation import ROOT, SECTION_SPECS, Mutant, function_name, grade
+from .mutation import ROOT, SECTION_SPECS, TOKENIZER_PARTS, Mutant, function_name, grade
 
 MODULES = [
     "test_attention", "test_layernorm", "test_mlp", "test_block", "test_gpt", "test_generate",
-    "test_pretrained", "test_tokenizer", "test_data", "test_training",
+    "test_pretrained", *(f"test_tokenizer_{part}" for part in TOKENIZER_PARTS), "test_data", "test_training",
 ]  # fmt: skip
 
 

@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "reference"
 
 # section -> the spec modules that grade it (a mutant is run against these only)
+# spec/test_tokenizer_*.py: the week-4 spec, one module per clause
+TOKENIZER_PARTS = ("training", "roundtrip", "parity", "specials", "streaming")
 SECTION_SPECS: dict[str, tuple[str, ...]] = {
     "attention": ("spec/test_attention.py", "spec/test_block.py", "spec/test_gpt.py"),
     "layernorm": ("spec/test_layernorm.py", "spec/test_block.py"),
@@ -31,7 +33,7 @@ SECTION_SPECS: dict[str, tuple[str, ...]] = {
     "gpt": ("spec/test_gpt.py", "spec/test_pretrained.py"),
     "loss": ("spec/test_gpt.py",),
     "generate": ("spec/test_generate.py",),
-    "tokenizer": ("spec/test_tokenizer.py",),
+    "tokenizer": tuple(f"spec/test_tokenizer_{part}.py" for part in TOKENIZER_PARTS),
     "data": ("spec/test_data.py",),
     "training": ("spec/test_training.py",),
 }

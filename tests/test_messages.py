@@ -11,7 +11,15 @@ import pytest
 import torch
 
 from gpt2spec.registry import Implementation, ImplRef, import_impl
-from spec import test_attention, test_block, test_generate, test_gpt, test_layernorm, test_tokenizer, test_training
+from spec import (
+    test_attention,
+    test_block,
+    test_generate,
+    test_gpt,
+    test_layernorm,
+    test_tokenizer_training,
+    test_training,
+)
 
 from .mutants import ALL
 
@@ -37,7 +45,7 @@ def failure(test, *args) -> str:
 
 def test_known_small_example_names_the_tie_break(tmp_path: Path) -> None:
     """A tie broken towards the larger ids fails the Wikipedia example with a message that says it is a tie."""
-    text = failure(test_tokenizer.test_known_small_example, mutant_impl("tie-break-largest-id", tmp_path))
+    text = failure(test_tokenizer_training.test_known_small_example, mutant_impl("tie-break-largest-id", tmp_path))
     assert "TIE-BREAK" in text and "both occur 2 times" in text, text
 
 
@@ -45,7 +53,7 @@ def test_known_small_example_names_a_counting_error(tmp_path: Path) -> None:
     """Stale incremental counts are a counting error, not a tie-break, and the message says which."""
     impl = mutant_impl("stale-neighbour-counts", tmp_path)
     try:
-        test_tokenizer.test_known_small_example(impl)
+        test_tokenizer_training.test_known_small_example(impl)
     except AssertionError as exc:  # the example may or may not expose stale counts; if it does, no tie is blamed
         assert "TIE-BREAK" not in str(exc), str(exc)
 
@@ -58,7 +66,7 @@ def test_merges_stay_inside_pre_tokens_reports_a_crash_as_a_crash() -> None:
             raise KeyError((104, 101))
 
     impl = types.SimpleNamespace(name="crashing-tokenizer", Tokenizer=Crashing)
-    text = failure(test_tokenizer.test_merges_stay_inside_pre_tokens, impl)
+    text = failure(test_tokenizer_training.test_merges_stay_inside_pre_tokens, impl)
     assert "train() crashed" in text and "KeyError" in text and "span pre-token boundaries" not in text, text
 
 

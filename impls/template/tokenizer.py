@@ -1,4 +1,4 @@
-"""Week 4: GPT-2's byte-level BPE tokenizer.  Spec: spec/test_tokenizer.py
+"""Week 4: GPT-2's byte-level BPE tokenizer.  Spec: spec/test_tokenizer_*.py
 
 Handout
 -------

@@ -1,0 +1,55 @@
+"""Week 4, special tokens, by tiktoken's rules: disallowed specials raise, plain text when allowed as
+text, the id of an allowed special.
+
+Contract: spec/CONTRACT.md, "Week 4". Shared helpers: spec/tokenizer_helpers.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .assertions import assert_ids_equal
+from .tokenizer_helpers import (
+    EOT,
+    assert_parity,
+    loaded,
+    no_network,  # noqa: F401  (autouse: tiktoken is offline during these tests)
+    oracle_encoding,
+    oracle_specials,
+)
+
+pytestmark = pytest.mark.week4
+
+
+def test_disallowed_special_raises(impl):
+    """Clause: by default (allowed_special=(), disallowed_special="all") a special token in the text raises
+    ValueError, as tiktoken does; so does one that is not in allowed_special while disallowed is "all".
+    Catches: silently encoding '<|endoftext|>' from user text (a prompt-injection hole)."""
+    tok = loaded(impl)
+    for kwargs in ({}, {"allowed_special": {"<|pad|>"}}):
+        with pytest.raises(ValueError):
+            tok.encode(f"hi {EOT} there", **kwargs)
+            pytest.fail(f"encode('hi {EOT} there', **{kwargs}) did not raise ValueError")
+
+
+def test_special_as_plain_text_when_not_disallowed(impl):
+    """Clause: with disallowed_special=() a special token that is not allowed is encoded as ordinary text,
+    exactly as tiktoken does; encode_ordinary always does so.
+    Catches: always mapping specials to their id, or raising although nothing is disallowed."""
+    tok, enc = loaded(impl), oracle_encoding()
+    text = f"x{EOT}y <|pad|>"
+    assert_parity(tok, enc, text, what="disallowed_special=()", disallowed_special=())
+    assert_parity(tok, enc, text, what="allowed {pad}", allowed_special={"<|pad|>"}, disallowed_special=())
+    assert_ids_equal(tok.encode_ordinary(text), enc.encode_ordinary(text), what="encode_ordinary")
+
+
+def test_allowed_special_maps_to_its_id(impl):
+    """Clause: an allowed special token becomes its single id, whatever surrounds it; allowed_special="all"
+    allows every special.
+    Catches: special tokens treated as plain text, or merged with the text around them."""
+    tok = loaded(impl)
+    ids = oracle_specials()
+    for text, expected_ids in ((EOT, [ids[EOT]]), (f"{EOT}<|pad|>", [ids[EOT], ids["<|pad|>"]])):
+        assert tok.encode(text, allowed_special="all") == expected_ids, f"encode({text!r}) != {expected_ids}"
+    got = tok.encode(f"a{EOT}b", allowed_special={EOT})
+    assert ids[EOT] in got, f"encode('a{EOT}b', allowed_special={{EOT}}) = {got} lacks id {ids[EOT]}"
