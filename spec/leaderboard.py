@@ -1,6 +1,6 @@
 """``python -m spec.leaderboard``, kept as an alias of ``gpt2spec leaderboard``: the tool lives in gpt2spec/."""
 
-# alias kept by issue 12 (restructure.py)
+# The tool moved to gpt2spec/ (issue 12); this module keeps the documented command working.
 import sys
 
 from gpt2spec.cli import main

@@ -71,11 +71,11 @@ def test_new_creates_an_implementation_the_spec_accepts(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "alias",
     [
-        ["spec.grade", "--help"],  # restructure: keep (the old command, an alias after the move)
-        ["spec.leaderboard", "--help"],  # restructure: keep
-        ["spec.train", "--help"],  # restructure: keep
-        ["spec.race", "--help"],  # restructure: keep
-        ["spec", "new", "--help"],  # restructure: keep
+        ["spec.grade", "--help"],  # the old commands, kept as aliases
+        ["spec.leaderboard", "--help"],
+        ["spec.train", "--help"],
+        ["spec.race", "--help"],
+        ["spec", "new", "--help"],
         ["reference.train", "--help"],
     ],
     ids=lambda a: a[0],
