@@ -1,8 +1,8 @@
 """The library of known bugs: each a named, plausible mistake in one component, as a source edit to reference/.
 
-One source of truth: the declarations are the mutants in tests/mutants/ (``Mutant(name, file, old, new,
+One source of truth: the declarations are the mutants in gpt2spec/known_bugs/ (``Mutant(name, file, old, new,
 catches, section, why)``), the same objects the meta-tests prove the spec catches. This module reads them
-at run time (every module listed in ``tests.mutants.ALL``, so a newly declared mutant is a known bug at
+at run time (every module listed in ``gpt2spec.known_bugs.ALL``, so a newly declared mutant is a known bug at
 once), adds what a participant needs (the component in words, the fix) and builds runnable copies of
 the reference holding one bug or two.
 
@@ -12,9 +12,7 @@ bugs replace the fused kernel, whose text would not help a participant who wrote
 
 from __future__ import annotations
 
-import importlib
 import shutil
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -128,14 +126,10 @@ def fix_of(mutant) -> str:
 
 @cache
 def declarations() -> tuple:
-    """Every declared mutant (tests/mutants); empty when the suite's tree is absent (a bare copy of spec/)."""
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    try:
-        mutants = importlib.import_module("tests.mutants")
-    except ImportError:
-        return ()
-    return tuple(mutants.ALL)
+    """Every declared known bug (gpt2spec/known_bugs)."""
+    from .known_bugs import ALL
+
+    return tuple(ALL)
 
 
 def singles(sections: Sequence[str]) -> list[Bug]:

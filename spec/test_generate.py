@@ -229,7 +229,7 @@ def test_kv_cached_generation_equals_recomputation(impl, T, new):
     Weights: the blocks' matrices are scaled by 3. At GPT-2's init scale a random model mostly repeats its
     last token (99% of greedy steps here), which hides cache bugs; scaled, the argmax depends on the context
     (78% of the steps repeat, measured with the oracle's random LayerNorms) and every bug above changes the
-    tokens (checked with tests/mutants/perf.py)."""
+    tokens (checked with gpt2spec/known_bugs/perf.py)."""
     ours, hf = make_pair(impl, blocks=3.0)
     calls = (
         ("first call", prompt(B=2, T=T, seed=10), new),

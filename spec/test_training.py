@@ -10,7 +10,7 @@ Tolerances (measured on the reference, CPU, torch 2.13, fp64): accumulation agre
 9e-16 (loss) and 4e-17 (gradients); the 10-step trajectory matches the HF oracle to 3.6e-15; 2 DDP ranks
 match one process to 3e-16 (norm), 4e-15 (gradients) and 1.4e-13 (weights after 2 AdamW steps, where Adam
 divides tiny gradients by tiny second moments). The bounds (1e-10 absolute, 1e-9 for the trajectory) leave
-a margin of >= 700x, and every bug in tests/mutants/training.py misses them by orders of magnitude.
+a margin of >= 700x, and every bug in gpt2spec/known_bugs/training.py misses them by orders of magnitude.
 Determinism and resume are checked bit for bit.
 """
 

@@ -118,7 +118,7 @@ def table(singles: list[Diagnosis], pairs: list[Diagnosis]) -> list[str]:
         "# Diagnosis accuracy",
         "",
         "`python -m tests.diagnosis` grades a copy of the reference holding each known bug (gpt2spec/bugs.py: every",
-        "mutant in tests/mutants, plus two-bug combinations within one component) with its section's spec files,",
+        "mutant in gpt2spec/known_bugs, plus two-bug combinations within one component) with its section's spec files,",
         "stopping at the first failure as a participant would meet it, and reads that failure's **known-bug",
         "fingerprint** (gpt2spec/fingerprint.py: the failing test re-run with each known bug in place of the",
         "implementation, outputs compared). **top-1**: the right bug is named first; **top-3**: among the first",

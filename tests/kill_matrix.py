@@ -21,7 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .mutants import ALL
+from gpt2spec.known_bugs import ALL
+
 from .mutation import ROOT, SECTION_SPECS, TOKENIZER_PARTS, Mutant, function_name, grade
 
 MODULES = [

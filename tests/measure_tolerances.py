@@ -6,7 +6,7 @@
 For each check it runs the same computation as the spec test (the spec's own helpers, seeds varied:
 seed 0 is the spec's exact case) on the reference and on the independent implementations in
 tests/impls, and records the worst error over all implementations and seeds. It then runs the
-mutants that declare the check as a catcher (tests/mutants) and records the smallest error a bug
+mutants that declare the check as a catcher (gpt2spec/known_bugs) and records the smallest error a bug
 produces there (over seeds 0..2), so each tolerance is shown between the two: the noise of correct
 code below it, the signal of the targeted bug above it.
 
@@ -29,6 +29,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from gpt2spec.known_bugs import ALL as MUTANTS
 from gpt2spec.registry import ROOT, Implementation, import_impl, resolve
 from spec import oracles
 from spec import test_attention as t_attn
@@ -38,7 +39,6 @@ from spec import test_mlp as t_mlp
 from spec.strategies import AttentionShape
 from spec.test_gpt import TOLERANCE as GPT_TOL
 
-from .mutants import ALL as MUTANTS
 from .mutation import SECTION_SPECS
 
 CORRECT = "reference,tests/impls/einsum_style,tests/impls/loop_style"

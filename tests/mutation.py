@@ -1,4 +1,5 @@
-"""Mutants: single, plausible bugs made by a declared source edit to reference/.
+"""Mutants: the known bugs (gpt2spec/known_bugs: single, plausible bugs made by a declared source
+edit to reference/), graded by the spec.
 
 A mutant is a copy of the reference package with one ``old -> new`` text replacement
 applied, so mutants stay in step with the reference: if the reference changes and the
@@ -12,15 +13,17 @@ not as "not implemented".
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from gpt2spec.known_bugs.mutant import REFERENCE, Mutant
+
+__all__ = ["REFERENCE", "Mutant"]  # re-exported for the suite's scripts
+
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT / "reference"
 
 # section -> the spec modules that grade it (a mutant is run against these only)
 # spec/test_tokenizer_*.py: the week-4 spec, one module per clause
@@ -37,31 +40,6 @@ SECTION_SPECS: dict[str, tuple[str, ...]] = {
     "data": ("spec/test_data.py",),
     "training": ("spec/test_training.py",),
 }
-
-
-@dataclass(frozen=True)
-class Mutant:
-    name: str  # short kebab-case id, e.g. "no-causal-mask"
-    file: str  # file inside reference/, e.g. "attention.py"
-    old: str  # exact text that occurs once in that file
-    new: str  # its replacement: the bug
-    catches: tuple[str, ...]  # spec test functions that must fail, e.g. ("test_causality", "test_parity_with_hf")
-    section: str  # key of SECTION_SPECS
-    why: str  # the bug in a participant's words
-
-    def materialize(self, dest: Path) -> Path:
-        """Write the mutated package to ``dest/<name>`` and return its path."""
-        pkg = dest / self.name.replace("-", "_")
-        shutil.copytree(REFERENCE, pkg, ignore=shutil.ignore_patterns("__pycache__"))
-        target = pkg / self.file
-        source = target.read_text()
-        count = source.count(self.old)
-        if count != 1:
-            raise ValueError(f"mutant {self.name}: {self.old!r} occurs {count} times in reference/{self.file}, need 1")
-        mutated = source.replace(self.old, self.new)
-        compile(mutated, str(target), "exec")  # a mutant that does not parse would "fail" every test for nothing
-        target.write_text(mutated)
-        return pkg
 
 
 @dataclass(frozen=True)

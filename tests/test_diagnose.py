@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import torch
 
+from gpt2spec.known_bugs import ALL
 from gpt2spec.registry import Implementation, ImplRef, import_impl
 from spec import diagnose
 from spec.test_gpt import TINY, batch, make_gpt
 
-from .mutants import ALL
 from .mutation import Mutant
 
 BY_NAME = {m.name: m for m in ALL}

@@ -94,7 +94,7 @@ def test_a_subset_keeps_its_fingerprints() -> None:
 def test_every_known_bug_has_a_component_an_explanation_and_a_fix() -> None:
     """The library is the mutants: each has a component in words, a sentence and a fix; pairs compose."""
     known = bugs.declarations()
-    assert len(known) >= 80, f"only {len(known)} known bugs: is tests/mutants importable?"
+    assert len(known) >= 80, f"only {len(known)} known bugs: is gpt2spec/known_bugs importable?"
     for m in known:
         bug = bugs.Bug((m,))
         assert bug.component and bug.why and bug.fix, m.name

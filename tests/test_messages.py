@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from gpt2spec.known_bugs import ALL
 from gpt2spec.registry import Implementation, ImplRef, import_impl
 from spec import (
     test_attention,
@@ -20,8 +21,6 @@ from spec import (
     test_tokenizer_training,
     test_training,
 )
-
-from .mutants import ALL
 
 ROOT = Path(__file__).resolve().parent.parent
 BY_NAME = {m.name: m for m in ALL}

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from .mutants import ALL
+from gpt2spec.known_bugs import ALL
+
 from .mutation import SECTION_SPECS, Mutant, function_name, grade
 
 

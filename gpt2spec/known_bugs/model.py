@@ -1,6 +1,6 @@
 """Mutants of the model (weeks 1-3): one plausible bug each."""
 
-from ..mutation import Mutant
+from .mutant import Mutant
 
 MUTANTS = [
     Mutant(

@@ -1,6 +1,6 @@
 """Mutants of the tokenizer (week 4): the bugs people really make writing GPT-2's BPE."""
 
-from ..mutation import Mutant
+from .mutant import Mutant
 
 _PARITY = ("test_parity_with_tiktoken_curated", "test_parity_on_the_corpus")
 

@@ -4,7 +4,7 @@ Every one of them still passes the forward/backward parity tests (the cache is u
 generate), so only the generation tests can catch them.
 """
 
-from ..mutation import Mutant
+from .mutant import Mutant
 
 MUTANTS = [
     Mutant(

@@ -1,6 +1,6 @@
 """Mutants of the data loader (week 5) and the training loop (week 6): silent bugs, the loss still goes down."""
 
-from ..mutation import Mutant
+from .mutant import Mutant
 
 MUTANTS = [
     # ------------------------------------------------------------ week 5: DataLoader
