@@ -19,7 +19,9 @@ stamp="$venv/.gpt2spec-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "spec.sh: installing into $venv ..." >&2
   python -c "import torch" 2>/dev/null || python -m pip install -q "${TORCH_SPEC:-torch==2.13.0}"
-  python -m pip install -q -e ".[dev]"
+  python -m pip install -q -e ".[dev,train]"  # train: tqdm + matplotlib (loss.png, race.png)
+  # The capstone's corpus (Shakespeare's complete works, sha256-checked) into the cache, so training needs no network.
+  python -m gpt2spec.training.corpus >/dev/null || echo "spec.sh: corpus not fetched; gpt2spec train will say what to do" >&2
   touch "$stamp"
 fi
 

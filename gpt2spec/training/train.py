@@ -387,9 +387,11 @@ def run(args: argparse.Namespace, name: str, parts: Parts, tracker: Tracker, cfg
 
     if step == 0 and not validate(0, show_sample=False):
         return fail("nan", f"non-finite validation loss at step 0, in the model ({parts.whose('model')})")
-    t_start, train_seconds, tokens_done = time.perf_counter(), 0.0, 0
+    # CPU seconds as well as wall seconds: on a shared machine the first is what a step costs, the second
+    # depends on who else runs (docs/CAPSTONE.md budgets the presets with both).
+    t_start, train_seconds, cpu_seconds, tokens_done = time.perf_counter(), 0.0, 0.0, 0
     while step < cfg.max_steps:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         tracker.at("get_lr", parts.whose("schedule"), step)
         lr = parts.get_lr(step, cfg.max_lr, cfg.min_lr, cfg.warmup_steps, cfg.max_steps)
         for group in optimizer.param_groups:
@@ -406,6 +408,7 @@ def run(args: argparse.Namespace, name: str, parts: Parts, tracker: Tracker, cfg
         loss = float(loss)  # waits for the GPU: the timing below is the step's
         dt = time.perf_counter() - t0
         train_seconds += dt
+        cpu_seconds += time.process_time() - c0
         tokens_done += cfg.total_batch_size
         step += 1
         if not math.isfinite(loss):
@@ -460,7 +463,10 @@ def run(args: argparse.Namespace, name: str, parts: Parts, tracker: Tracker, cfg
         "heldout_judge": judge,
         "bytes_per_token": bytes_per_token,
         "tokens_per_s": tokens_per_s,
+        "tokens_per_cpu_s": tokens_done / cpu_seconds if cpu_seconds else 0.0,
         "wall_s": wall,
+        "train_wall_s": train_seconds,
+        "train_cpu_s": cpu_seconds,
         "word_share": share.fraction,
         "final_samples": finals,
         "history": history,
@@ -475,7 +481,8 @@ def run(args: argparse.Namespace, name: str, parts: Parts, tracker: Tracker, cfg
         f"wrote {', '.join(str(p) for p in written)}"
         + ("" if len(written) == 3 else " (no loss.png: matplotlib is not installed; pip install 'gpt2spec[train]')")
     )
-    reported = ("history", "tokens_per_s", "parts", "params", "heldout_bpb", "word_share", "final_samples", "wall_s")
+    reported = ("history", "tokens_per_s", "parts", "params", "heldout_bpb", "word_share", "final_samples", "wall_s",
+                "tokens_per_cpu_s", "train_wall_s", "train_cpu_s", "config")  # fmt: skip
     tracker.finish("ok", **{k: summary[k] for k in reported}, sample=last_sample, tokenizer=tokenizer.name)
     if rt.ddp:
         dist.destroy_process_group()
