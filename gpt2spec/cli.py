@@ -87,7 +87,9 @@ def _run(name: str, args: Sequence[str]) -> int:
     module = importlib.import_module(cmd.module)
     try:
         return int(module.main([*cmd.argv_prefix, *args]) or 0)
-    except SystemExit as exc:  # argparse's --help and usage errors
+    except SystemExit as exc:  # argparse's --help and usage errors; a text's exit says why (never swallowed)
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
 
 
