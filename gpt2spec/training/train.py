@@ -68,11 +68,17 @@ FIELD_HELP = {
 }
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Every flag's help ends with its default, unless the help already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        return text if "default" in text else super()._get_help_string(action)
+
+
+def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="gpt2spec train",
-        description=__doc__.split("\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        prog="gpt2spec train", description=__doc__.split("\n")[0], formatter_class=HelpFormatter
     )
     p.add_argument("--impl", default="reference", help="NAME under impls/, a package PATH, a list, or 'all'")
     presets = ", ".join(sorted(PRESETS))
@@ -90,9 +96,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
     p.add_argument("--compile", action="store_true", help="torch.compile the model (CUDA only)")
     p.add_argument("--seed", type=int, default=1337, help="seed of the initial weights and the batches")
-    threads_help = "CPU threads for torch (0 = auto: torch's default, or 1 when the machine is busy)"
+    threads_help = "CPU threads for torch; 0: automatic (torch's own choice, or 1 when the machine is busy)"
     p.add_argument("--threads", type=int, default=0, help=threads_help)
-    p.add_argument("--prompt", default="\n", help="start of each sample")
+    p.add_argument("--prompt", default="\n", help="start of each sample (default: a newline)")
     p.add_argument("--final-samples", type=int, default=3, help="samples of --final-chars at the end")
     p.add_argument("--final-chars", type=int, default=500, help="characters per final sample")
     p.add_argument("--time-limit", type=float, default=3600.0, help="seconds a participant's run may take")
@@ -106,7 +112,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         flag = f"--{field.name.replace('_', '-')}"
         what = FIELD_HELP.get(field.name, field.name.replace("_", " "))
         p.add_argument(flag, type=type(field.default), default=None, help=f"{what} (default: the preset's)")
-    return p.parse_args(argv)
+    return p
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
 
 
 def config_of(args: argparse.Namespace) -> TrainConfig:
