@@ -35,10 +35,12 @@ EXCERPT = "reference/shakespeare.txt"
 
 def train(impl: str, preset: str, steps: int, out: Path, extra: list[str] = ()) -> dict:
     """``gpt2spec train`` as a user runs it, one thread; its status.json plus the load around it."""
-    evals = max(1, steps // 5)
+    evals = max(1, steps // 4)
     argv = [sys.executable, "-m", "gpt2spec", "train", "--impl", impl, "--model", preset, "--max-steps", str(steps)]
     argv += ["--eval-interval", str(evals), "--sample-interval", str(steps), "--threads", "1", "--out-dir", str(out)]
-    argv += ["--eval-iters", "10"]  # the curve's points read 10 batches; the final held-out number reads them all
+    # The curve's points read 10 batches (the final held-out number reads them all); no sample at each evaluation:
+    # the three final ones are the measure. Both keep this shared machine's CPU for the training steps.
+    argv += ["--eval-iters", "10", "--sample-tokens", "0"]
     load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     proc = subprocess.run([*argv, *extra], cwd=ROOT, capture_output=True, text=True,
