@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 import torch
 from torch import nn
 
 import reference
-from gpt2spec.training import bpb
+from gpt2spec.training import bpb, stats
+from gpt2spec.training import race as race_mod
 from gpt2spec.training.textdata import BPETokenizer, ByteTokenizer
 
 from .helpers import FIXTURES, ROOT
@@ -71,46 +74,128 @@ def test_bits_per_byte_is_the_same_for_two_tokenizers_under_the_same_predictions
         assert by_bytes.bytes == len(TEXT.encode()) - 1  # every byte but the first is predicted
 
 
-def test_race_ranks_slow_nan_and_crashing_implementations_below_the_reference(tmp_path: Path) -> None:
-    """``gpt2spec race --impl all,...`` (all = impls/: the reference and the template) with a deliberately
-    slow get_lr, a train_step that turns NaN at step 2 and a get_lr that raises at step 2: the slow one
-    reproduces the reference's bits/byte exactly (same parts, same seed, another process: the race is
-    deterministic) and ranks below it on tokens/s; the template (all blanks) reproduces them too; the NaN
-    and the crash are reported with their step and part and rank last while the others still finish; the
-    table, the JSON and the chart are written."""
+def race(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    """``gpt2spec race ARGS`` from the project root, as a participant types it (the 28 KB excerpt)."""
+    cmd = [sys.executable, "-m", "gpt2spec", "race", "--data", str(ROOT / "reference" / "shakespeare.txt"), *args]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})  # fmt: skip
+
+
+def test_same_recipe_track_ties_correct_implementations_and_ranks_failures_last(tmp_path: Path) -> None:
+    """``gpt2spec race --track same`` over impls/ (the reference, the template) with a deliberately slow get_lr,
+    a train_step that turns NaN at step 2 and a get_lr that raises at step 2: the slow one and the template
+    reproduce the reference's held-out bits/byte exactly (same parts, same seed, other processes) and share its
+    rank (a tie, not an order by speed); the NaN and the crash are reported with their step and part and rank
+    last while the others still finish; the table, the JSON, the page and the chart are written."""
     fixtures = FIXTURES / "train"
     impls = ["all", *(str(fixtures / n) for n in ("slow_schedule", "nan_step", "crash_schedule"))]  # all: impls/
-    command = [sys.executable, "-m", "gpt2spec", "race", "--impl", ",".join(impls), "--steps", "4", "--evals", "2"]
-    proc = subprocess.run(
-        [*command, "--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-        env={**os.environ, "OMP_NUM_THREADS": "1"},
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    race = json.loads((tmp_path / "race.json").read_text())
-    by_name = {e["name"]: e for e in race["entries"]}
+    proc = race("--impl", ",".join(impls), "--steps", "4", "--evals", "2", "--seeds", "1", "--out", str(tmp_path))
+    assert proc.returncode == 3, proc.stdout[-3000:] + proc.stderr[-3000:]  # 3: some entries failed
+    result = json.loads((tmp_path / "race.json").read_text())
+    by_name = {e["name"]: e for e in result["entries"]}
     ref, slow = by_name["reference"], by_name["slow_schedule"]
     nan, crash = by_name["nan_step"], by_name["crash_schedule"]
     assert ref["status"] == slow["status"] == "ok"
-    assert ref["rank"] < slow["rank"] < nan["rank"] and slow["rank"] < crash["rank"], race["entries"]
-    assert slow["final_bpb"] == ref["final_bpb"] and slow["curve"] == ref["curve"]
-    assert slow["tokens_per_s"] < ref["tokens_per_s"]
-    assert len(ref["curve"]) == 3 and ref["curve"][-1][0] == race["budget"]["tokens"] == 4 * 512
+    assert slow["mean"] == ref["mean"] and slow["curve"] == ref["curve"] and slow["rank"] == ref["rank"] == 1
+    assert len(ref["curve"]) == 3 and ref["curve"][-1][0] == result["settings"]["budget_tokens"] == 4 * 512
     assert nan["status"] == "nan" and "NaN loss at step 2, in train_step (yours)" in nan["message"], nan
     assert crash["status"] == "crash" and "at step 2, in get_lr (yours)" in crash["message"], crash
-    assert {nan["rank"], crash["rank"]} == {len(race["entries"]) - 1, len(race["entries"])}
+    assert {nan["rank"], crash["rank"]} == {len(by_name) - 1, len(by_name)}
     if "template" in by_name:  # all blanks: it trains the reference's parts, to the same losses
-        assert by_name["template"]["final_bpb"] == ref["final_bpb"]
-    assert (tmp_path / "race" / "nan_step" / "ckpt.pt").exists() is False  # no checkpoint after the NaN
+        assert by_name["template"]["mean"] == ref["mean"] and by_name["template"]["rank"] == 1
+    assert not (tmp_path / "race" / "nan_step" / "seed1337" / "ckpt.pt").exists()  # no checkpoint after the NaN
     md = (tmp_path / "race.md").read_text()
-    assert f"| {ref['rank']} | reference |" in md and "**nan**" in md and "## Samples" in md
+    assert "| 1 | reference |" in md and "nan: " in md and "## Samples" in md
+    assert "<table>" in (tmp_path / "race.html").read_text()
     svg = ET.parse(tmp_path / "race.svg").getroot()
-    curves = svg.findall(".//{http://www.w3.org/2000/svg}polyline")
-    assert len(curves) == len(race["entries"])  # the failed runs' curves end early
+    texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert "bits per byte" in texts and "training tokens seen" in texts  # both axes labelled
+
+
+RECIPES = {"narrow_fast": {"n_embd": 32, "max_lr": 0.006}, "too_big": {"n_layer": 6, "n_embd": 256}}
+
+
+def _recipe_entry(tmp_path: Path, name: str, recipe: dict) -> Path:
+    """tests/impls/einsum_style (every part its own) with a RECIPE added: an open-race entry."""
+    pkg = tmp_path / name
+    shutil.copytree(ROOT / "tests" / "impls" / "einsum_style", pkg)
+    with (pkg / "__init__.py").open("a") as f:
+        f.write(f"\nRECIPE = {recipe!r}\n")
+    return pkg
+
+
+def test_open_recipe_track_in_shards_then_merged(tmp_path: Path) -> None:
+    """``--track open`` in two shares (``--shard 1/2``, ``--shard 2/2``, as the CI matrix runs them) and
+    ``--merge``: every entry over 3 seeds, its RECIPE applied within the token budget, one over the parameter
+    cap refused with the count; the page ranks by mean held-out bits/byte with its spread and shows each recipe
+    against the default."""
+    entries = [str(_recipe_entry(tmp_path, n, r)) for n, r in RECIPES.items()]
+    common = ["--track", "open", "--impl", ",".join(["reference", *entries]), "--steps", "3", "--evals", "1"]
+    common += ["--param-cap", "200000"]
+    for k in (1, 2):
+        proc = race(*common, "--shard", f"{k}/2", "--out", str(tmp_path / f"share{k}"))
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert f"shard-{k}-of-2.json" in proc.stdout
+    proc = race("--merge", str(tmp_path / "share1"), str(tmp_path / "share2"), "--out", str(tmp_path / "page"))
+    assert proc.returncode == 3, proc.stderr[-3000:]  # too_big failed
+    result = json.loads((tmp_path / "page" / "race.json").read_text())
+    by_name = {e["name"]: e for e in result["entries"]}
+    assert result["settings"]["seeds"] == [1337, 1338, 1339] and result["settings"]["budget_tokens"] == 3 * 512
+    narrow, ref = by_name["narrow_fast"], by_name["reference"]
+    assert len(narrow["bpbs"]) == len(ref["bpbs"]) == 3 and narrow["std"] > 0
+    assert narrow["recipe"] == {"n_embd": 32, "max_lr": 0.006} and narrow["params"] < ref["params"]
+    assert (
+        by_name["too_big"]["status"] == "refused" and "over the race's cap of 200,000" in by_name["too_big"]["message"]
+    )
+    assert by_name["too_big"]["rank"] == 3
+    page = (tmp_path / "page" / "race.html").read_text()
+    assert "n_embd 64→32, max_lr 0.003→0.006" in page and "±" in page and "Welch" in page
+
+
+def _share(runs: list[dict], track: str = "same", shard: str = "1/1") -> dict:
+    settings = {"track": track, "config": {"n_embd": 64}, "budget_tokens": 100, "param_cap": None,
+                "seeds": [1, 2, 3], "data": "x", "entries": sorted({r["name"] for r in runs})}  # fmt: skip
+    return {"schema": race_mod.SCHEMA, "shard": shard, "settings": settings, "runs": runs}
+
+
+def _run(name: str, seed: int, curve: list[float], status: str = "ok") -> dict:
+    return {"name": name, "seed": seed, "status": status, "message": "", "heldout_bpb": curve[-1],
+            "curve": [(100 * i, y) for i, y in enumerate(curve)], "tokens_per_s": 1.0, "seconds": 1.0,
+            "sample": "", "parts": "model: yours", "params": 10, "config": {"n_embd": 64}}  # fmt: skip
+
+
+def test_same_recipe_flags_the_first_evaluation_outside_the_reference_seed_band() -> None:
+    """The band is the reference's mean ± max(3 sd, 0.01) at each evaluation: an entry equal to it within noise
+    is not flagged; one that drifts is flagged at the first evaluation where it leaves the band."""
+    runs = [_run("reference", s, [5.0, 4.0 + 0.001 * s, 3.0 + 0.001 * s]) for s in (1, 2, 3)]
+    runs += [_run("alice", s, [5.0, 4.002, 3.002]) for s in (1, 2, 3)]
+    runs += [_run("bob", s, [5.0, 4.003, 3.2]) for s in (1, 2, 3)]
+    shares = [_share(runs)]
+    result = race_mod.merge(shares)
+    race_mod.add_band(result["entries"], runs)
+    race_mod.flag_outside_band(result["entries"])
+    flags = {e["name"]: e["flag"] for e in result["entries"]}
+    assert flags["alice"] == "" and flags["bob"].startswith("leaves the reference's seed band at 200 tokens")
+
+
+def test_merge_refuses_missing_or_mismatched_shares() -> None:
+    runs = [_run("reference", s, [5.0, 3.0]) for s in (1, 2, 3)]
+    with pytest.raises(ValueError, match="missing"):
+        race_mod.merge([{**_share(runs), "runs": runs[:2]}])
+    other = _share(runs[2:], shard="2/2")
+    other["settings"] = {**other["settings"], "budget_tokens": 999}
+    with pytest.raises(ValueError, match="ran other settings"):
+        race_mod.merge([{**_share(runs), "runs": runs[:2]}, other])
+
+
+def test_welch_p_values_and_shared_ranks() -> None:
+    """Welch's t-test without scipy matches Student's t table (df 10: t 2.228 -> p 0.05, t 3.169 -> p 0.01);
+    entries within noise share a rank, a clearly worse one gets the next free rank."""
+    assert abs(stats.t_two_sided_p(2.228, 10) - 0.05) < 2e-4
+    assert abs(stats.t_two_sided_p(3.169, 10) - 0.01) < 2e-4
+    assert abs(stats.t_two_sided_p(1.0, 3) - 0.391) < 1e-3
+    ranks = stats.shared_ranks([("a", [2.00, 2.01, 2.02]), ("b", [2.005, 2.015, 2.03]), ("c", [2.5, 2.51, 2.52])])
+    assert ranks == {"a": 1, "b": 1, "c": 3}
 
 
 def test_leaderboard_links_the_race(tmp_path: Path) -> None:

@@ -153,6 +153,11 @@ def merge(shares: list[dict]) -> dict:
 
 def entry(name: str, runs: list[dict], settings: dict) -> dict:
     runs = sorted(runs, key=lambda r: r["seed"])
+    if settings["track"] == "open" and name != "reference":  # a recipe races the participant's own model only
+        for r in runs:
+            if r["status"] == "ok" and "model: yours" not in r["parts"]:
+                why = r["parts"].split("model: ", 1)[-1].split(" · ")[0]
+                r.update(status="ineligible", message=f"the model is not its own, so no recipe of it races: {why}")
     bad = [r for r in runs if r["status"] != "ok"]
     bpbs = [r["heldout_bpb"] for r in runs if r["status"] == "ok"]
     mean, std = stats.mean_std(bpbs) if bpbs and not bad else (None, None)
