@@ -59,7 +59,8 @@ PRESETS: dict[str, TrainConfig] = {
     # ~0.9M parameters: the 28 KB excerpt (--data reference/shakespeare.txt) in a few minutes.
     "small": TrainConfig(),
     # nanoGPT's shakespeare_char scale (6 layers, 6 heads, width 384, context 256, 64 x 256 tokens per step,
-    # lr 1e-3, 5000 steps; 10.94M parameters with a 512-id BPE): about 5 minutes on one datacentre GPU.
+    # lr 1e-3, 5000 steps; 10.94M parameters with a 512-id BPE): 82M tokens, aimed at ~5 minutes on one datacentre GPU
+    # (nanoGPT quotes ~3 minutes on an A100 for its shakespeare_char run); not yet timed on a GPU here.
     "gpu": TrainConfig(
         n_layer=6,
         n_head=6,
