@@ -149,7 +149,7 @@ def test_open_recipe_track_in_shards_then_merged(tmp_path: Path) -> None:
     )
     assert by_name["too_big"]["rank"] == 3
     page = (tmp_path / "page" / "race.html").read_text()
-    assert "n_embd 64→32, max_lr 0.003→0.006" in page and "±" in page and "Welch" in page
+    assert "max_lr 0.003→0.006, n_embd 64→32" in page and "±" in page and "Welch" in page
 
 
 def _share(runs: list[dict], track: str = "same", shard: str = "1/1") -> dict:

@@ -18,7 +18,7 @@ from .helpers import ROOT
 
 EXCERPT = str(ROOT / "reference" / "shakespeare.txt")  # 28 KB: the suite never needs the complete works
 TINY_RUN = [
-    *("--data", EXCERPT, "--final-samples", "1", "--final-chars", "40"),
+    *("--model", "small", "--data", EXCERPT, "--final-samples", "1", "--final-chars", "40"),  # the excerpt's preset
     *("--n-layer", "1", "--n-head", "2", "--n-embd", "32", "--block-size", "32"),
     *("--batch-size", "4", "--total-batch-size", "256", "--eval-interval", "2", "--eval-iters", "2"),
     *("--sample-interval", "4", "--sample-tokens", "8", "--threads", "1"),
