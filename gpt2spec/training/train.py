@@ -1,6 +1,6 @@
 """Pre-train *your* GPT-2 on a text corpus: ``gpt2spec train --impl alice``.
 
-    gpt2spec train --impl alice                           # alice's parts, small model, embedded Shakespeare, CPU
+    gpt2spec train --impl alice                           # alice's parts, cpu preset, Shakespeare's works
     gpt2spec train --impl reference                       # the answer key (= python -m reference.train)
     gpt2spec train --impl alice,bob                       # each in turn, into out/train/<name>/
     gpt2spec train --impl alice --model gpt2 --data my.txt         # GPT-2 124M, build-nanogpt's recipe (GPU)
@@ -13,8 +13,10 @@ start-up banner says which (gpt2spec/training/parts.py has the rule). The partic
 process under the grader's limits (gpt2spec/training/guard.py). The loop is build-nanogpt's: gradient
 accumulation to a fixed tokens-per-step, AdamW with decay on matrices only, warmup + cosine schedule,
 clipping at 1.0, periodic validation in nats/token and bits/byte, samples, checkpoints. On CUDA it adds
-bf16 autocast, TF32 matmuls, fused AdamW and (with --compile) torch.compile. Outputs go to --out-dir:
-ckpt.pt, train_state.json (history), status.json (the result), loss.png.
+bf16 autocast, TF32 matmuls, fused AdamW and (with --compile) torch.compile. At the end: held-out
+bits/byte by the tool's own GPT on the trained weights, three samples and their word share. Outputs go
+to --out-dir: ckpt.pt, train_state.json (history), status.json (the result), report.html (the report
+card), loss.png (with matplotlib). Bad input is refused in one line first (gpt2spec/training/inputs.py).
 """
 
 from __future__ import annotations
