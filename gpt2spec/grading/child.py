@@ -24,6 +24,7 @@ TIMEOUT_MARK = "Timeout (>"  # how pytest-timeout's failure starts
 
 
 def main() -> int:
+    sys.dont_write_bytecode = True  # also set by -B: no __pycache__ in a submission or the grader's tree
     settings = json.loads(sys.stdin.readline())
     sys.stdin.close()
     limit = int(settings["memory_mb"]) * MiB
@@ -56,6 +57,8 @@ def main() -> int:
         "-q",
         "-rN",
         "--color=no",
+        "-p",
+        "no:cacheprovider",  # no .pytest_cache in the grader's tree (pyproject says so too; -c may point elsewhere)
         "--no-fingerprint",  # scores need no diagnosis; a participant's own run names the bug (gpt2spec/fingerprint.py)
         *settings["pytest_args"],
     ]
@@ -75,7 +78,7 @@ class Recorder:
         self.not_implemented = "not implemented"  # gpt2spec.plugin.NOT_IMPLEMENTED (imported later, by pytest)
         self.skip_exception = pytest.skip.Exception
         nonce = settings["nonce"]
-        fd = os.open(settings["results"], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+        fd = int(settings["results_fd"])  # opened by the grader, inherited: no path to find
         dumps, write = json.dumps, os.write
 
         def emit(record: dict, _fd=fd, _nonce=nonce, _dumps=dumps, _write=write) -> None:

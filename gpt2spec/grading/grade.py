@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import shutil
 import signal
 import subprocess
@@ -27,7 +28,8 @@ from gpt2spec import points as pts
 from gpt2spec.contract import WEEKS
 from gpt2spec.registry import IMPLS_DIR, ROOT, SelectionError, available, resolve
 
-from .childrun import ChildRun, Limits, run_child
+from . import jail
+from .childrun import ChildRun, Jail, Limits, run_child
 from .sandbox import exceptions_for, never_loaded, static_violations
 
 # The command CI runs (.github/workflows/grade.yml runs exactly this; tests/ check it).
@@ -150,8 +152,9 @@ def grade_one(
     threads: int,
     workdir: Path,
     static_check: bool = True,
+    sandbox: Jail | None = None,
 ) -> Grade:
-    """Grade one implementation. A test that crashes its interpreter (segfault, abort, out of
+    """Grade one implementation (in ``sandbox``; None: trusted, unjailed). A test that crashes its interpreter (segfault, abort, out of
     memory, a hang past its limit) earns 0 and the tests not yet run are rerun in a fresh
     interpreter, up to MAX_RESTARTS times: what passed before the crash keeps its points."""
     grade = Grade(name, str(path))
@@ -172,7 +175,8 @@ def grade_one(
     while True:
         done = [f"--deselect={key}" for key in by_key]
         left = limits.impl_seconds - (time.monotonic() - start)
-        run = run_child("grade", path, spec, [*pytest_args, *done], limits, threads, workdir / f"run{len(runs)}", left)
+        scratch = workdir / f"run{len(runs)}"
+        run = run_child("grade", path, spec, [*pytest_args, *done], limits, threads, scratch, left, sandbox)
         runs.append(run)
         by_key.update({r["key"]: r for r in run.records if r["t"] == "test"})
         crashed_in = _crashed_in(run, by_key)
@@ -359,8 +363,15 @@ def grade_all(
     workdir: Path | None = None,
     static_check: bool = True,
     progress: Callable[[str], None] | None = None,
+    trusted: bool = False,
+    hide: list[Path] | None = None,
 ) -> Run:
-    """Grade each implementation in its own interpreter, ``jobs`` at a time."""
+    """Grade each implementation in its own jailed interpreter, ``jobs`` at a time. Each sees none of
+    the others, nor ``hide`` (the report directory). ``trusted``: no jail (the organiser's own code);
+    without it, SandboxMissing where bubblewrap does not run."""
+    missing = None if trusted else jail.available()
+    if missing:
+        raise SandboxMissing(missing)
     spec = spec_paths(spec or ["spec"])
     pytest_args = pytest_args or []
     limits = limits or Limits()
@@ -375,13 +386,22 @@ def grade_all(
     weeks = sorted({t["week"] for t in expected if t["week"] is not None})
     say(f"{len(expected)} tests in weeks {', '.join(map(str, weeks))}; {len(refs)} implementation(s), {jobs} at a time")
     done = 0
+    hidden = _hidden([path for _, path in refs], [*(hide or []), workdir])
+    uids: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for slot in range(jobs):  # a user of its own per concurrent job: no shared process limit, no signals
+        uids.put(jail.FIRST_UID + slot)
 
     def work(item: tuple[int, tuple[str, Path]]) -> Grade:
         nonlocal done
         i, (name, path) = item
         scratch = workdir / f"{i:03d}-{name}"
         say(f"grading {name} ({i + 1} of {len(refs)}) ...")
-        grade = grade_one(name, path, expected, spec, pytest_args, limits, threads, scratch, static_check)
+        uid = uids.get()
+        try:
+            sandbox = None if trusted else Jail(hidden, uid)
+            grade = grade_one(name, path, expected, spec, pytest_args, limits, threads, scratch, static_check, sandbox)
+        finally:
+            uids.put(uid)
         done += 1
         verdict = f"{grade.score:g}/{grade.max_score:g}" if grade.graded else f"{grade.status}: {grade.reason}"
         say(f"[{done}/{len(refs)}] {name}: {verdict} ({grade.seconds:.1f} s)")
@@ -394,6 +414,18 @@ def grade_all(
     run = Run(grades, weeks, spec, time.monotonic() - start)
     run.exit_code = exit_code(grades)
     return run
+
+
+class SandboxMissing(RuntimeError):
+    """bubblewrap does not run here, and the organiser did not pass --trusted."""
+
+
+def _hidden(paths: list[Path], extra: list[Path]) -> tuple[Path, ...]:
+    """What a graded child must not see: impls/, the folders holding the graded submissions, ``extra``.
+    A folder that holds the grader itself (or its interpreter) cannot be hidden: it is left visible."""
+    keep = [ROOT, Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
+    candidates = {IMPLS_DIR.resolve(), *(p.resolve().parent for p in paths), *(p.resolve() for p in extra)}
+    return tuple(sorted(c for c in candidates if not any(k.is_relative_to(c) for k in keep)))
 
 
 def changed_impls(base: str) -> list[str]:
@@ -428,6 +460,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--timeout-impl", type=float, default=Limits.impl_seconds, help="seconds per implementation")
     p.add_argument("--memory-mb", type=int, default=Limits.memory_mb, help="address-space limit per implementation")
     p.add_argument("--no-static-check", action="store_true", help="skip the static import check (debugging only)")
+    p.add_argument(
+        "--trusted",
+        action="store_true",
+        help="grade without the bubblewrap sandbox (only code you trust; needed where bubblewrap is missing)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     return p.parse_args(argv)
 
@@ -459,7 +496,14 @@ def main(argv: list[str] | None = None) -> int:
     limits = Limits(args.timeout_test, args.timeout_impl, args.memory_mb)
     pytest_args = ["-k", args.keyword] if args.keyword else []
     progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
-    run = grade_all(refs, args.spec, pytest_args, limits, args.jobs, None, not args.no_static_check, progress)
+    try:
+        run = grade_all(
+            refs, args.spec, pytest_args, limits, args.jobs, None, not args.no_static_check, progress,
+            trusted=args.trusted, hide=[args.out.resolve()],
+        )
+    except SandboxMissing as exc:
+        print(f"error: no sandbox: {exc}; refusing to run untrusted code (--trusted grades without it)", file=sys.stderr)
+        return EXIT_USAGE
     reports.write_all(run, args.out)
     print(reports.text_table(run))
     print(f"\nreports in {args.out}/ ; exit code {run.exit_code}: {EXIT_MEANING[run.exit_code]}")
