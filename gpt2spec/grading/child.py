@@ -103,6 +103,10 @@ class Recorder:
         # the same for every implementation (the grader keys results by them).
         refs = config.stash[_REFS]
         config.stash[_REFS] = [ImplRef("impl", ref.path) for ref in refs]
+        # The run's secret seed (spec/strategies.py): after the plugin loaded its Hypothesis profile.
+        from spec.strategies import set_run_seed
+
+        set_run_seed(int(self.settings.get("seed", 0)))
 
     def pytest_collection_finish(self, session) -> None:
         from gpt2spec.plugin import _week_of
@@ -126,7 +130,8 @@ class Recorder:
 
         def on_violation(v: sandbox.Violation, emit=self.emit) -> None:
             # key None: outside any test (importing the package), i.e. used by every test
-            emit({"t": "violation", "module": v.module, "where": v.where, "why": v.why, "key": self.current})
+            record = {"t": "violation", "module": v.module, "where": v.where, "why": v.why, "used": v.used}
+            emit({**record, "key": self.current})
 
         sandbox.ImportGuard(ref.module_name, frozenset(self.settings["exceptions"]), on_violation).install()
         self.emit({"t": "importing"})

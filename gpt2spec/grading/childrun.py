@@ -71,6 +71,7 @@ def run_child(
     workdir: Path,
     seconds: float | None = None,
     sandbox: Jail | None = None,
+    seed: int = 0,
 ) -> ChildRun:
     """Run gpt2spec/grading/child.py in a fresh ``python -I`` and read back the records it wrote.
 
@@ -96,6 +97,7 @@ def run_child(
         "timeout_test": limits.test_seconds,
         "memory_mb": limits.memory_mb,
         "threads": threads,
+        "seed": seed,  # the run's secret seed of the spec's inputs (spec/strategies.py); 0: the published ones
     }
     env = _child_env(threads)
     log = workdir / "output.log"  # what the submission printed: shown in reasons, never parsed for results
@@ -133,6 +135,8 @@ def run_child(
                 if stuck is not None or watch.lingering():
                     break
         _kill_group(proc)
+    if sandbox is not None and returncode is not None and returncode > 128:
+        returncode = 128 - returncode  # bwrap's init reports a death by signal N as exit 128 + N, as a shell does
     seconds_run = time.monotonic() - start
     records, forged = _read_records(results, nonce)
     shutil.rmtree(private, ignore_errors=True)

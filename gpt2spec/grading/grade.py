@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import queue
+import secrets
 import shutil
 import signal
 import subprocess
@@ -92,6 +93,7 @@ class Run:
     spec: list[str]
     seconds: float
     exit_code: int = EXIT_OK
+    seed: int = 0  # the secret seed the spec's inputs came from (told after the run, never before)
 
     def to_json(self) -> dict:
         return {
@@ -99,6 +101,7 @@ class Run:
             "exit_code": self.exit_code,
             "exit_meaning": EXIT_MEANING[self.exit_code],
             "seconds": round(self.seconds, 2),
+            "seed": self.seed,
             "spec": self.spec,
             "points": {str(w): pts.POINTS.get(w, 0.0) for w in self.weeks},
             "weeks": {str(w): WEEKS.get(w, "") for w in self.weeks},
@@ -153,10 +156,12 @@ def grade_one(
     workdir: Path,
     static_check: bool = True,
     sandbox: Jail | None = None,
+    seed: int = 0,
 ) -> Grade:
-    """Grade one implementation (in ``sandbox``; None: trusted, unjailed). A test that crashes its interpreter (segfault, abort, out of
-    memory, a hang past its limit) earns 0 and the tests not yet run are rerun in a fresh
-    interpreter, up to MAX_RESTARTS times: what passed before the crash keeps its points."""
+    """Grade one implementation (in ``sandbox``; None: trusted, unjailed; ``seed``: the spec's inputs).
+    A test that crashes its interpreter (segfault, abort, out of memory, a hang past its limit) earns 0
+    and the tests not yet run are rerun in a fresh interpreter, up to MAX_RESTARTS times: what passed
+    before the crash keeps its points."""
     grade = Grade(name, str(path))
     weeks = sorted({t["week"] for t in expected if t["week"] is not None})
     ignored = never_loaded(path)
@@ -176,7 +181,7 @@ def grade_one(
         done = [f"--deselect={key}" for key in by_key]
         left = limits.impl_seconds - (time.monotonic() - start)
         scratch = workdir / f"run{len(runs)}"
-        run = run_child("grade", path, spec, [*pytest_args, *done], limits, threads, scratch, left, sandbox)
+        run = run_child("grade", path, spec, [*pytest_args, *done], limits, threads, scratch, left, sandbox, seed)
         runs.append(run)
         by_key.update({r["key"]: r for r in run.records if r["t"] == "test"})
         crashed_in = _crashed_in(run, by_key)
@@ -242,20 +247,23 @@ def _verdict(runs: list[ChildRun], by_key: dict[str, dict], limits: Limits) -> t
     if at_import:
         v = at_import[0]
         names = sorted({r["module"] for r in at_import})
+        what = "oracle used" if v.get("used") else "forbidden import"
         return "forbidden-import", (
-            f"forbidden import while importing the package, so in every test: {', '.join(names)} "
+            f"{what} while importing the package, so in every test: {', '.join(names)} "
             f"(first at {v['where']}: {v['why']})"
         )
     if tampered:
-        return "tampering", "the implementation replaced grader functions: " + ", ".join(tampered[0]["changed"])
+        return "tampering", "the implementation changed what the spec relies on: " + ", ".join(tampered[0]["changed"])
     if "collected" not in kinds:
         return "grader-error", f"the spec could not be collected (exit {first.returncode}): {_last_line(first)}"
     if "import_error" in kinds:
         message = next(r["message"] for r in first.records if r["t"] == "import_error")
         message = message.replace("implementation 'impl' failed to import: ", "failed to import: ")
         status = "syntax-error" if "SyntaxError" in message else "import-error"
-        if "MemoryError" in message:
+        if any(s in message for s in OUT_OF_MEMORY):
             status, message = "out-of-memory", f"{message} (limit: {limits.memory_mb} MiB of address space)"
+        elif "File too large" in message:
+            status, message = "output-limit", f"{message} (limit: {jail.FILE_MB} MiB per file, printed output included)"
         return status, message
     if "imported" not in kinds and first.returncode is None:
         return "timeout", f"exceeded the per-implementation limit of {limits.impl_seconds:g} s while importing"
@@ -277,16 +285,17 @@ def _charge_forbidden_imports(grade: Grade, runs: list[ChildRun], by_key: dict[s
         what = ", ".join(sorted({f"{v['module']} ({v['where']})" for v in violations}))
         what = what.replace(f"{path.parent}/", "")
         why = violations[0]["why"]
+        verb = "called" if violations[0].get("used") else "imported"
         previous = by_key.get(key, {})
         by_key[key] = {
             **previous,
             "key": key,
             "outcome": "forbidden-import",
-            "message": f"imported {what} during this test: {why}",
+            "message": f"{verb} {what} during this test: {why}",
             "details": previous.get("details") or previous.get("message", ""),
             "seconds": previous.get("seconds", 0.0),
         }
-        grade.notes.append(f"{key} used {what}: 0 for it")
+        grade.notes.append(f"{key} {'called' if violations[0].get('used') else 'used'} {what}: 0 for it")
 
 
 def _warn_static(grade: Grade, plain: list, runs: list[ChildRun]) -> None:
@@ -295,9 +304,13 @@ def _warn_static(grade: Grade, plain: list, runs: list[ChildRun]) -> None:
     unused = [v for v in plain if v.module not in executed]
     if unused:
         grade.notes.append(
-            "warning: forbidden import(s) in the code, never executed while grading (no effect on the grade): "
-            + _group_violations(unused)
+            "warning: forbidden or oracle import(s) in the code, never executed or used while grading "
+            "(no effect on the grade): " + _group_violations(unused)
         )
+
+
+# How running out of memory reads: Python's MemoryError, torch's allocator, C++, the C library.
+OUT_OF_MEMORY = ("MemoryError", "bad_alloc", "can't allocate memory", "Cannot allocate memory")
 
 
 def _how(run: ChildRun) -> str:
@@ -306,7 +319,7 @@ def _how(run: ChildRun) -> str:
         return f"killed by {signal.Signals(-code).name}"  # its output is a fault handler's dump: no clue there
     how = f"exit code {code}"
     text = run.stderr_tail
-    if any(s in text for s in ("MemoryError", "bad_alloc", "can't allocate memory", "Cannot allocate memory")):
+    if any(s in text for s in OUT_OF_MEMORY):
         how += ", out of memory (limit reached)"
     last = _last_line(run)
     return f"{how}; last output: {last}" if last else how
@@ -365,14 +378,17 @@ def grade_all(
     progress: Callable[[str], None] | None = None,
     trusted: bool = False,
     hide: list[Path] | None = None,
+    seed: int | None = None,
 ) -> Run:
     """Grade each implementation in its own jailed interpreter, ``jobs`` at a time. Each sees none of
     the others, nor ``hide`` (the report directory). ``trusted``: no jail (the organiser's own code);
-    without it, SandboxMissing where bubblewrap does not run."""
+    without it, SandboxMissing where bubblewrap does not run. ``seed``: the spec's inputs (None: a fresh
+    secret one, so that no table of inputs recorded from an earlier run helps; 0: the published inputs)."""
     missing = None if trusted else jail.available()
     if missing:
         raise SandboxMissing(missing)
     spec = spec_paths(spec or ["spec"])
+    seed = secrets.randbelow(1 << 62) + 1 if seed is None else seed
     pytest_args = pytest_args or []
     limits = limits or Limits()
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(refs) or 1))
@@ -399,7 +415,9 @@ def grade_all(
         uid = uids.get()
         try:
             sandbox = None if trusted else Jail(hidden, uid)
-            grade = grade_one(name, path, expected, spec, pytest_args, limits, threads, scratch, static_check, sandbox)
+            grade = grade_one(
+                name, path, expected, spec, pytest_args, limits, threads, scratch, static_check, sandbox, seed
+            )
         finally:
             uids.put(uid)
         done += 1
@@ -411,7 +429,7 @@ def grade_all(
         grades = list(pool.map(work, enumerate(refs)))
     if own_workdir:
         shutil.rmtree(workdir, ignore_errors=True)
-    run = Run(grades, weeks, spec, time.monotonic() - start)
+    run = Run(grades, weeks, spec, time.monotonic() - start, seed=seed)
     run.exit_code = exit_code(grades)
     return run
 
@@ -466,6 +484,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="grade without the bubblewrap sandbox (only code you trust; needed where bubblewrap is missing)",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the spec's inputs (default: a fresh secret one per run; 0: the published inputs)",
+    )
     return p.parse_args(argv)
 
 
@@ -498,11 +522,22 @@ def main(argv: list[str] | None = None) -> int:
     progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     try:
         run = grade_all(
-            refs, args.spec, pytest_args, limits, args.jobs, None, not args.no_static_check, progress,
-            trusted=args.trusted, hide=[args.out.resolve()],
+            refs,
+            args.spec,
+            pytest_args,
+            limits,
+            args.jobs,
+            None,
+            not args.no_static_check,
+            progress,
+            trusted=args.trusted,
+            hide=[args.out.resolve()],
+            seed=args.seed,
         )
     except SandboxMissing as exc:
-        print(f"error: no sandbox: {exc}; refusing to run untrusted code (--trusted grades without it)", file=sys.stderr)
+        print(
+            f"error: no sandbox: {exc}; refusing to run untrusted code (--trusted grades without it)", file=sys.stderr
+        )
         return EXIT_USAGE
     reports.write_all(run, args.out)
     print(reports.text_table(run))
