@@ -349,3 +349,49 @@ def test_changed_impls_keeps_a_package_without_init(tmp_path: Path):
     (tmp_path / "alice" / "__init__.py").write_text("")
     changed = ["impls/carol/attention.py", "impls/alice/__init__.py", "impls/gone/x.py", "impls/README.md", "x.py"]
     assert impls_touched(changed, tmp_path) == ["alice", "carol"]
+
+
+def test_shards_cover_everyone_once() -> None:
+    """`grade --shard K/N`: the N shares are disjoint, cover every implementation, and do not depend on
+    the order the implementations were listed in."""
+    refs = [(f"p{i:02d}", Path(f"/x/p{i:02d}")) for i in range(11)]
+    shares = [g.shard(refs, k, 4) for k in range(1, 5)]
+    assert sorted(r for share in shares for r in share) == sorted(refs)
+    assert g.shard(list(reversed(refs)), 2, 4) == shares[1]
+    with pytest.raises(SystemExit):
+        g.parse_args(["--impl", "all", "--shard", "5/4"])
+
+
+def test_merge_builds_one_report(tmp_path: Path) -> None:
+    """`grade --merge DIR...` reads the shards' reports and writes one, with the exit code of the whole."""
+    ok = g.Grade("alice", "alice", score=10.0, max_score=10.0, tests=[g.TestResult("k", 1, "passed")])
+    bad = g.Grade("bob", "bob", tests=[g.TestResult("k", 1, "failed", "wrong")], counts={"failed": 1})
+    for name, grade in (("s1", ok), ("s2", bad)):
+        reports.write_all(g.Run([grade], [1], ["spec"], 2.0, g.exit_code([grade]), seed=7), tmp_path / name)
+    code = g.main(["--merge", str(tmp_path / "s1"), str(tmp_path / "s2"), "--out", str(tmp_path / "all")])
+    data = json.loads((tmp_path / "all" / "report.json").read_text())
+    assert code == data["exit_code"] == g.EXIT_FAILURES
+    assert [i["name"] for i in data["implementations"]] == ["alice", "bob"] and data["seed"] == 7
+    assert g.main(["--merge", str(tmp_path / "missing"), "--out", str(tmp_path / "x")]) == g.EXIT_USAGE
+
+
+def test_one_bad_path_does_not_stop_the_others(tmp_path: Path) -> None:
+    """A list with one path that is not a package (here a symlink loop) is reported for that entry in one
+    line; the others are still graded."""
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    cmd = [sys.executable, "-m", "gpt2spec", "grade", "--impl", f"{loop},template", "--spec", *SPEC, *ONE_TEST]
+    proc = subprocess.run(
+        [*cmd, "--out", str(tmp_path / "out"), "-q", *(["--trusted"] * TRUSTED)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    data = json.loads((tmp_path / "out" / "report.json").read_text())
+    grades = {i["name"]: i for i in data["implementations"]}
+    assert grades["template"]["status"] == "graded"
+    [bad] = [i for n, i in grades.items() if n != "template"]
+    assert bad["status"] == "not-a-package" and "symlink" in bad["reason"].lower(), bad
+    assert proc.returncode == data["exit_code"] == g.EXIT_UNGRADABLE

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from gpt2spec import points as pts
 from gpt2spec.contract import WEEKS
-from gpt2spec.registry import IMPLS_DIR, ROOT, SelectionError, available, resolve
+from gpt2spec.registry import IMPLS_DIR, ROOT, SelectionError, available, resolve_each
 
 from . import jail
 from .childrun import ChildRun, Jail, Limits, run_child
@@ -470,6 +470,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--impl", help="NAME under impls/, a package PATH, a comma-separated list, 'all', or 'list'")
     what.add_argument("--changed", metavar="BASE", help="grade the impls/ directories changed since git ref BASE")
+    what.add_argument(
+        "--merge", nargs="+", type=Path, metavar="DIR", help="merge the reports of --shard runs into one (no grading)"
+    )
+    p.add_argument("--shard", type=_shard, default=None, metavar="K/N", help="grade share K of N (1 <= K <= N)")
     p.add_argument("--out", type=Path, default=Path("grade-report"), help="report directory (default: grade-report)")
     p.add_argument("--jobs", "-j", type=int, default=None, help="implementations graded at once (default: cores)")
     p.add_argument("--spec", nargs="+", default=["spec"], help="spec files/dirs of the grader's tree")
@@ -493,10 +497,53 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        k, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected K/N, e.g. 2/4") from None
+    if not 1 <= k <= n:
+        raise argparse.ArgumentTypeError(f"{text!r}: need 1 <= K <= N")
+    return k, n
+
+
+def shard(refs: list[tuple[str, Path]], k: int, n: int) -> list[tuple[str, Path]]:
+    """Share ``k`` of ``n`` (1-based): every n-th implementation by name, so the shares are disjoint, cover
+    everyone, and do not depend on which machine computes them."""
+    return sorted(refs)[k - 1 :: n]
+
+
+def merge(runs: list[Run]) -> Run:
+    """One run from the reports of several shards (implementations graded twice: the first report wins)."""
+    seen: set[str] = set()
+    grades = []
+    for run in runs:
+        for grade in run.grades:
+            if grade.name not in seen:
+                seen.add(grade.name)
+                grades.append(grade)
+    weeks = sorted({w for run in runs for w in run.weeks})
+    seeds = {run.seed for run in runs}
+    spec = runs[0].spec if runs else []
+    merged = Run(grades, weeks, spec, sum(r.seconds for r in runs), seed=seeds.pop() if len(seeds) == 1 else 0)
+    merged.exit_code = exit_code(grades)
+    return merged
+
+
 def main(argv: list[str] | None = None) -> int:
     from . import reports
 
     args = parse_args(argv)
+    if args.merge:
+        try:
+            run = merge([reports.read_run(d) for d in args.merge])
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        reports.write_all(run, args.out)
+        print(reports.text_table(run))
+        print(f"\nmerged {len(args.merge)} report(s) into {args.out}/ ; exit code {run.exit_code}")
+        return run.exit_code
     if args.impl == "list":
         for name in available():
             print(f"{name}\t{IMPLS_DIR / name}")
@@ -511,12 +558,19 @@ def main(argv: list[str] | None = None) -> int:
         selection = ",".join(names)
     else:
         selection = args.impl
+    found, problems = resolve_each(selection)  # one bad entry in a list does not stop the others
     try:
-        refs = [(r.name, r.path) for r in resolve(selection)]
         spec_paths(args.spec)
+        if not found:
+            raise SelectionError(problems[0] if problems else f"--impl {selection}: nothing to grade")
     except SelectionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    for problem in problems:
+        print(f"error: {problem} (graded as not-a-package; the others are graded)", file=sys.stderr)
+    refs = [(r.name, r.path) for r in found]
+    if args.shard:
+        refs = shard(refs, *args.shard)
     limits = Limits(args.timeout_test, args.timeout_impl, args.memory_mb)
     pytest_args = ["-k", args.keyword] if args.keyword else []
     progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
