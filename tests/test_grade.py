@@ -395,3 +395,18 @@ def test_one_bad_path_does_not_stop_the_others(tmp_path: Path) -> None:
     [bad] = [i for n, i in grades.items() if n != "template"]
     assert bad["status"] == "not-a-package" and "symlink" in bad["reason"].lower(), bad
     assert proc.returncode == data["exit_code"] == g.EXIT_UNGRADABLE
+
+
+def test_crashes_cost_only_their_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After MAX_CRASHES_PER_MODULE crashes in one spec module (1 here, to keep it cheap), that module's
+    remaining tests are "not run"; the tests of the other modules are still run (here: attention, which
+    a GPTConfig-only package has not implemented), not scored 0 as "not run"."""
+    monkeypatch.setattr(g, "MAX_CRASHES_PER_MODULE", 1)
+    spec = [*SPEC, "spec/test_attention.py"]
+    [grade] = g.grade_all([("crash", HOSTILE / "crash_in_one_test")], spec, [], LIMITS, trusted=TRUSTED).grades
+    outcomes = {t.key: t.outcome for t in grade.tests}
+    assert outcomes["spec/test_config.py::test_defaults_are_gpt2_small[impl]"] == "crash", outcomes
+    assert outcomes["spec/test_config.py::test_built_by_keyword[impl]"] == "not run", outcomes
+    others = {o for k, o in outcomes.items() if k.startswith("spec/test_attention.py")}
+    assert others and "not run" not in others, others
+    assert any("crashed the interpreter 1 times" in n and "still run" in n for n in grade.notes), grade.notes

@@ -142,7 +142,11 @@ def collect(spec: list[str], pytest_args: list[str], limits: Limits, workdir: Pa
     raise RuntimeError(f"the grader could not collect the spec (exit {run.returncode}):\n{run.stderr_tail}")
 
 
-MAX_RESTARTS = 3  # fresh interpreters after a crash; the tests left after that are "not run"
+# A crash costs the test it happened in; after MAX_CRASHES_PER_MODULE crashes in one spec module, that
+# module's remaining tests are "not run" (0) and the other modules still run. MAX_RESTARTS bounds the
+# fresh interpreters in all (each costs a start-up), and so does the per-implementation time limit.
+MAX_CRASHES_PER_MODULE = 3
+MAX_RESTARTS = 12
 
 
 def grade_one(
@@ -160,8 +164,8 @@ def grade_one(
 ) -> Grade:
     """Grade one implementation (in ``sandbox``; None: trusted, unjailed; ``seed``: the spec's inputs).
     A test that crashes its interpreter (segfault, abort, out of memory, a hang past its limit) earns 0
-    and the tests not yet run are rerun in a fresh interpreter, up to MAX_RESTARTS times: what passed
-    before the crash keeps its points."""
+    and the tests not yet run are rerun in a fresh interpreter: what passed before the crash keeps its
+    points. A spec module that crashed MAX_CRASHES_PER_MODULE times gives up its remaining tests only."""
     grade = Grade(name, str(path))
     weeks = sorted({t["week"] for t in expected if t["week"] is not None})
     ignored = never_loaded(path)
@@ -176,6 +180,7 @@ def grade_one(
         return _finish(grade, expected, {}, weeks)
     runs: list[ChildRun] = []
     by_key: dict[str, dict] = {}
+    crashes: dict[str, int] = {}  # spec module -> crashes in it
     start = time.monotonic()
     while True:
         done = [f"--deselect={key}" for key in by_key]
@@ -189,6 +194,10 @@ def grade_one(
             break
         by_key[crashed_in] = {"t": "test", "key": crashed_in, **_crash_result(run, limits)}
         grade.notes.append(f"{crashed_in} {by_key[crashed_in]['message']}; 0 for it")
+        module = crashed_in.split("::")[0]
+        crashes[module] = crashes.get(module, 0) + 1
+        if crashes[module] >= MAX_CRASHES_PER_MODULE:
+            _give_up_module(grade, module, crashes[module], expected, by_key)
         if len(runs) > MAX_RESTARTS or time.monotonic() - start >= limits.impl_seconds:
             break
         if all(t["key"] in by_key for t in expected):
@@ -204,6 +213,16 @@ def grade_one(
             grade.notes.append(f"{len(missing)} test(s) not run after {len(runs) - 1} restart(s), 0 for each")
     _warn_static(grade, [v for v in found if not v.dynamic], runs)
     return _finish(grade, expected, by_key if grade.graded else {}, weeks)
+
+
+def _give_up_module(grade: Grade, module: str, n: int, expected: list[dict], by_key: dict[str, dict]) -> None:
+    """The tests of ``module`` not yet run are "not run" (0); the other modules' tests still run."""
+    why = f"not run: {module} crashed the interpreter {n} times"
+    left = [t["key"] for t in expected if t["key"].startswith(module + "::") and t["key"] not in by_key]
+    for key in left:
+        by_key[key] = {"t": "test", "key": key, "outcome": "not run", "message": why, "details": "", "seconds": 0.0}
+    if left:
+        grade.notes.append(f"{len(left)} test(s) of {module} {why}; the other modules' tests were still run")
 
 
 def _crashed_in(run: ChildRun, by_key: dict[str, dict]) -> str | None:
