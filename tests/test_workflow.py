@@ -41,11 +41,12 @@ def writes(permissions: object) -> list[str]:
 
 GRADE = load("grade.yml")
 COMMENT = load("grade-comment.yml")
+REGRADE = load("regrade.yml")
 
 
 def test_every_workflow_is_checked() -> None:
     """A new workflow must be added here (and to the checks below) before it can run untested."""
-    assert sorted(p.name for p in WORKFLOWS.glob("*.y*ml")) == ["grade-comment.yml", "grade.yml"]
+    assert sorted(p.name for p in WORKFLOWS.glob("*.y*ml")) == ["grade-comment.yml", "grade.yml", "regrade.yml"]
 
 
 def test_grading_job_has_no_write_token_and_no_secrets() -> None:
@@ -63,7 +64,8 @@ def test_grading_job_has_no_write_token_and_no_secrets() -> None:
 
 def test_checkout_does_not_persist_credentials() -> None:
     """actions/checkout writes the token into .git/config unless told not to: the submission could read it."""
-    checkouts = [s for job in GRADE["jobs"].values() for s in steps(job) if s.get("uses", "").startswith(CHECKOUT)]
+    jobs = [*GRADE["jobs"].values(), *REGRADE["jobs"].values()]
+    checkouts = [s for job in jobs for s in steps(job) if s.get("uses", "").startswith(CHECKOUT)]
     assert checkouts
     for step in checkouts:
         assert step.get("with", {}).get("persist-credentials") is False, step
@@ -107,7 +109,24 @@ def test_comment_workflow_never_runs_pull_request_code() -> None:
         assert forbidden not in script, f"the commenting job must not run anything ({forbidden!r})"
 
 
-@pytest.mark.parametrize("workflow", [GRADE, COMMENT], ids=["grade", "grade-comment"])
+def test_cohort_regrade_runs_shares_as_a_matrix() -> None:
+    """regrade.yml: read-only everywhere; the matrix's shares are 1..N of `grade --shard K/N`, each uploads
+    its report, and the merge job merges exactly those N into one report."""
+    assert REGRADE["permissions"] == {"contents": "read"}
+    for job in REGRADE["jobs"].values():
+        assert writes(job["permissions"]) == []
+    shard, merge = REGRADE["jobs"]["shard"], REGRADE["jobs"]["merge"]
+    shares = shard["strategy"]["matrix"]["shard"]
+    n = len(shares)
+    assert shares == list(range(1, n + 1))
+    assert f'gpt2spec grade --impl all --shard "$SHARD/{n}" --out "shard-$SHARD"' in runs(shard)
+    assert "apt-get install -y -qq bubblewrap" in runs(shard)
+    assert merge["needs"] == "shard"
+    merged = " ".join(f"shard-{k}" for k in shares)
+    assert f"gpt2spec grade --merge {merged} --out grade-report" in runs(merge)
+
+
+@pytest.mark.parametrize("workflow", [GRADE, COMMENT, REGRADE], ids=["grade", "grade-comment", "regrade"])
 def test_no_expression_is_pasted_into_a_script(workflow: dict) -> None:
     """`${{ ... }}` inside `run:` is pasted into the shell before it runs (script injection from a branch
     name or a title): values reach scripts through `env:` only."""
