@@ -612,6 +612,11 @@ def main(argv: list[str] | None = None) -> int:
             f"error: no sandbox: {exc}; refusing to run untrusted code (--trusted grades without it)", file=sys.stderr
         )
         return EXIT_USAGE
+    for problem in problems:  # each bad entry is in the report, with its one-line reason and 0
+        item = problem.split(":")[0].removeprefix("--impl ")
+        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(item).name) or "entry"
+        run.grades.append(Grade(name, item, status="not-a-package", reason=problem))
+    run.exit_code = exit_code(run.grades)
     reports.write_all(run, args.out)
     print(reports.text_table(run))
     print(f"\nreports in {args.out}/ ; exit code {run.exit_code}: {EXIT_MEANING[run.exit_code]}")
