@@ -1,8 +1,10 @@
 """The leaderboard: ``gpt2spec leaderboard`` grades every registered implementation (as
-``gpt2spec grade --impl all`` does) and writes leaderboard.md, leaderboard.html (static,
-sortable by clicking a header), leaderboard.json and leaderboard.svg (a stacked bar chart)
-into --out. Columns: the score per week, the total, and one ratio-to-reference column per
-benchmark when pytest-benchmark JSON files are given with --benchmark-json."""
+``gpt2spec grade --impl all`` does), or reads an existing grade report (``--from-report DIR``),
+and writes leaderboard.md, leaderboard.html (static, sortable by clicking a header),
+leaderboard.json and leaderboard.svg (a stacked bar chart) into --out. Columns: the score per
+week, the total, and one ratio-to-reference column per benchmark when pytest-benchmark JSON
+files are given with --benchmark-json. The answer key (impls/reference) is shown, marked, but
+not ranked among the participants."""
 
 from __future__ import annotations
 
@@ -15,11 +17,21 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gpt2spec.grading.grade import EXIT_USAGE, FAILING_OUTCOMES, Grade, Limits, Run, grade_all, spec_paths
-from gpt2spec.grading.reports import failure_text, week_label
+from gpt2spec.grading.grade import (
+    EXIT_USAGE,
+    FAILING_OUTCOMES,
+    Grade,
+    Limits,
+    Run,
+    SandboxMissing,
+    grade_all,
+    spec_paths,
+)
+from gpt2spec.grading.reports import failure_text, read_run, week_label
 
 from .registry import SelectionError, resolve
 
+ANSWER_KEY = "reference"  # impls/reference: the answer key, shown for scale, never ranked
 COLORS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1"]
 
 
@@ -32,7 +44,7 @@ class Failure:
 
 @dataclass
 class Row:
-    rank: int
+    rank: int  # 0: not ranked (the answer key)
     name: str
     status: str
     reason: str
@@ -60,14 +72,17 @@ class Board:
 def build(run: Run, benchmarks: dict[str, dict[str, float]] | None = None) -> Board:
     """Rank graded implementations by total (ties by name); ungraded ones come last with 0."""
     benchmarks = benchmarks or {}
-    ordered = sorted(run.grades, key=lambda g: (not g.graded, -g.score, g.name))
-    rows, rank, previous = [], 0, None
-    for i, g in enumerate(ordered, start=1):
-        if (g.graded, g.score) != previous:
-            rank, previous = i, (g.graded, g.score)
+    key = {g.name: (not g.graded, -g.score, g.name) for g in run.grades}
+    ordered = sorted(run.grades, key=lambda g: (g.name != ANSWER_KEY, key[g.name]))
+    rows, rank, previous, place = [], 0, None, 0
+    for g in ordered:
+        if g.name != ANSWER_KEY:
+            place += 1
+            if (g.graded, g.score) != previous:
+                rank, previous = place, (g.graded, g.score)
         rows.append(
             Row(
-                rank=rank,
+                rank=rank if g.name != ANSWER_KEY else 0,
                 name=g.name,
                 status=g.status,
                 reason=g.reason or "; ".join(g.notes),
@@ -111,7 +126,16 @@ def read_benchmarks(paths: list[Path]) -> dict[str, dict[str, float]]:
     means: dict[str, dict[str, float]] = {}
     ratios: dict[str, dict[str, float]] = {}
     for path in paths:
-        for bench in json.loads(Path(path).read_text()).get("benchmarks", []):
+        try:
+            data = json.loads(Path(path).read_text())
+            found = data["benchmarks"] if isinstance(data, dict) else None
+            if not isinstance(found, list):
+                raise ValueError("no 'benchmarks' list")
+            for bench in found:
+                float(bench["stats"]["mean"])  # checked here, before any grading; used below
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"--benchmark-json {path}: not a complete pytest-benchmark JSON file ({exc})") from exc
+        for bench in found:
             impl = _impl_of(bench)
             column = bench.get("group") or re.sub(r"\[.*\]$", "", bench.get("name", "?"))
             extra = bench.get("extra_info") or {}
@@ -172,7 +196,10 @@ def markdown(board: Board) -> str:
     lines = ["# gpt2spec leaderboard", "", f"Generated {board.generated}.", ""]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in board.rows:
-        cells = [str(r.rank), f"`{r.name}`"]
+        cells = [
+            str(r.rank) if r.rank else "—",
+            f"`{r.name}` (answer key, not ranked)" if not r.rank else f"`{r.name}`",
+        ]
         cells += [f"{r.weeks.get(w, 0.0):g}" for w in board.weeks]
         cells.append(f"**{r.total:g}** / {r.max_total:g}")
         cells += [_ratio(r.benchmarks.get(c)) for c in board.bench_columns]
@@ -190,7 +217,7 @@ def _ratio(value: float | None) -> str:
     return "—" if value is None else f"×{value:.2f}"
 
 
-def page(board: Board) -> str:
+def page(board: Board, race: str | None = None) -> str:
     """The leaderboard as a seminar room sees it on a projector: big type, strong contrast, one
     column per week, and under each row (click the status) every failing test with the spec's
     message and hint. Each implementation is one <tbody>, so sorting moves its details along."""
@@ -204,7 +231,10 @@ def page(board: Board) -> str:
     )
     bodies = []
     for i, r in enumerate(board.rows):
-        cells = [_td(r.rank, str(r.rank)), f'<td class="name">{e(r.name)}</td>']
+        if r.rank:
+            cells = [_td(r.rank, str(r.rank)), f'<td class="name">{e(r.name)}</td>']
+        else:  # the answer key: sorts after everyone, marked
+            cells = [_td(10**6, "—"), f'<td class="name">{e(r.name)} <span class="badge key">answer key</span></td>']
         for w in board.weeks:
             points = r.weeks.get(w, 0.0)
             full = " full" if points and points >= board.week_max[w] - 1e-6 else ""
@@ -217,6 +247,9 @@ def page(board: Board) -> str:
         detail = f'<tr class="detail" id="d{i}" hidden><td colspan="{len(heads)}">{_detail(r)}</td></tr>'
         bodies.append(f'<tbody><tr class="main">{"".join(cells)}</tr>\n{detail}</tbody>')
     sections = "".join(f"<h2>{e(title)}</h2>\n{fragment}\n" for title, _, fragment in board.sections)
+    if race:  # the training race's own page, next to this one (gpt2spec race)
+        sections += f'<p>Training race: <a href="{e(race)}">{e(race)}</a></p>\n'
+
     return PAGE.format(
         generated=e(board.generated),
         th=th,
@@ -238,9 +271,12 @@ def _status(r: Row, detail_id: str) -> str:
         return f'<span class="badge bad">{e(r.status)}</span> <span class="why">{e(r.reason)}</span>'
     failing = len(r.failures)
     todo = r.counts.get("not implemented", 0)
-    label = f"{failing} failing" if failing else "all passed" if not todo else "no failure"
-    label += f", {todo} to do" if todo else ""
-    cls = "warn" if failing else "ok"
+    if not failing and not r.counts.get("passed", 0):
+        label, cls = "nothing done yet", "todo"  # not the green of "all passed"
+    else:
+        label = f"{failing} failing" if failing else "all passed" if not todo else "no failure"
+        label += f", {todo} to do" if todo else ""
+        cls = "warn" if failing else "ok"
     return (
         f'<button type="button" class="badge {cls}" aria-expanded="false" aria-controls="{detail_id}">'
         f"▸ graded: {e(label)}</button>"
@@ -290,6 +326,7 @@ tbody:nth-of-type(odd) tr.main {{ background: #f2f2f5; }}
 button.badge {{ cursor: pointer; }}
 .ok {{ background: #c8ecc8; color: #003300; }} .warn {{ background: #ffe08a; color: #3d2b00; }}
 .bad {{ background: #b00020; color: #fff; }}
+.todo {{ background: #e0e0e0; color: #222; }} .key {{ background: #d6e4ff; color: #001a4d; }}
 .why {{ font-size: .8em; color: #222; }}
 tr.detail td {{ background: #fffbe8; font-size: .8em; }}
 ol.failures {{ margin: .2rem 0; padding-left: 1.6rem; }}
@@ -387,7 +424,8 @@ def write(board: Board, out: Path) -> dict[str, Path]:
     paths = {ext: out / f"leaderboard.{ext}" for ext in ("md", "html", "json", "svg")}
     race = "\nTraining race (gpt2spec race): [race.md](race.md)\n" if (out / "race.md").is_file() else ""
     paths["md"].write_text(markdown(board) + race)
-    paths["html"].write_text(page(board))
+    race_page = next((name for name in ("race.html", "race.md") if (out / name).is_file()), None)
+    paths["html"].write_text(page(board, race_page))
     paths["json"].write_text(json.dumps(to_json(board), indent=2) + "\n")
     paths["svg"].write_text(svg(board))
     return paths
@@ -407,19 +445,30 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout-test", type=float, default=Limits.test_seconds)
     p.add_argument("--timeout-impl", type=float, default=Limits.impl_seconds)
     p.add_argument("--memory-mb", type=int, default=Limits.memory_mb)
+    p.add_argument("--from-report", type=Path, metavar="DIR", help="rank this grade report (gpt2spec grade --out DIR)")
+    p.add_argument("--trusted", action="store_true", help="grade without the sandbox (see gpt2spec grade --help)")
     args = p.parse_args(argv)
-    try:
-        refs = [(r.name, r.path) for r in resolve(args.impl)]
+    try:  # everything that can be wrong with the arguments, before any grading
+        benchmarks = read_benchmarks(args.benchmark_json)
+        run = read_run(args.from_report) if args.from_report else None
+        refs = [(r.name, r.path) for r in resolve(args.impl)] if run is None else []
         spec_paths(args.spec)
-    except SelectionError as exc:
+    except (SelectionError, ValueError, OSError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    limits = Limits(args.timeout_test, args.timeout_impl, args.memory_mb)
-    progress = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
-    run = grade_all(
-        refs, args.spec, ["-k", args.keyword] if args.keyword else [], limits, args.jobs, None, True, progress
-    )
-    board = build(run, read_benchmarks(args.benchmark_json))
+    if run is None:
+        limits = Limits(args.timeout_test, args.timeout_impl, args.memory_mb)
+        progress = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+        keyword = ["-k", args.keyword] if args.keyword else []
+        try:
+            run = grade_all(refs, args.spec, keyword, limits, args.jobs, None, True, progress, trusted=args.trusted)
+        except SandboxMissing as exc:
+            print(
+                f"error: no sandbox: {exc}; refusing to run untrusted code (--trusted grades without it)",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+    board = build(run, benchmarks)
     paths = write(board, args.out)
     print(markdown(board))
     print("wrote " + ", ".join(str(p) for p in paths.values()))

@@ -100,7 +100,11 @@ def _ref_from_name(name: str) -> ImplRef:
 
 
 def _ref_from_path(item: str) -> ImplRef:
-    path = Path(item).expanduser().resolve()
+    try:
+        path = Path(item).expanduser().resolve()
+        path.is_dir()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python 3.11)
+        raise SelectionError(f"--impl {item}: not a usable path (a symlink loop?): {exc}") from None
     if not path.is_dir():
         raise SelectionError(f"--impl {item}: {path} is not a directory")
     if not _holds_python(path):

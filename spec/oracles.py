@@ -16,6 +16,8 @@ from torch import nn
 from transformers import GPT2Config, GPT2LMHeadModel
 from transformers.models.gpt2.modeling_gpt2 import GPT2MLP, GPT2Attention, GPT2Block
 
+from .strategies import seeded
+
 # HF's Conv1D modules store weight as (in, out), the transpose of nn.Linear.
 CONV1D_WEIGHTS = ("c_attn.weight", "c_proj.weight", "c_fc.weight")
 
@@ -48,7 +50,7 @@ def hf_lm(shape: dict, seed: int, dtype: torch.dtype = torch.float32) -> GPT2LMH
     """A GPT2LMHeadModel with GPT-2's init, except that every LayerNorm (ln_1, ln_2, ln_f) gets random weights
     around 1 and random biases around 0: at exactly ones and zeros all LayerNorms compute the same function,
     so a block that reuses ln_1 before the MLP would match HF's forward pass."""
-    torch.manual_seed(seed)
+    torch.manual_seed(seeded(seed))
     model = GPT2LMHeadModel(hf_config(**shape))
     with torch.no_grad():
         for name, p in model.named_parameters():
@@ -59,14 +61,14 @@ def hf_lm(shape: dict, seed: int, dtype: torch.dtype = torch.float32) -> GPT2LMH
 
 def hf_attention(shape: dict, seed: int, dtype: torch.dtype = torch.float64) -> GPT2Attention:
     """A GPT2Attention with GPT-2's init (N(0, 0.02)) plus random biases, so that bias bugs show."""
-    torch.manual_seed(seed)
+    torch.manual_seed(seeded(seed))
     module = GPT2Attention(hf_config(**shape), layer_idx=0)
     _randomize(module)
     return module.to(dtype).eval()
 
 
 def hf_mlp(shape: dict, seed: int, dtype: torch.dtype = torch.float64) -> GPT2MLP:
-    torch.manual_seed(seed)
+    torch.manual_seed(seeded(seed))
     config = hf_config(**shape)
     module = GPT2MLP(4 * config.n_embd, config)
     _randomize(module)
@@ -74,7 +76,7 @@ def hf_mlp(shape: dict, seed: int, dtype: torch.dtype = torch.float64) -> GPT2ML
 
 
 def hf_block(shape: dict, seed: int, dtype: torch.dtype = torch.float64) -> GPT2Block:
-    torch.manual_seed(seed)
+    torch.manual_seed(seeded(seed))
     module = GPT2Block(hf_config(**shape), layer_idx=0)
     _randomize(module)
     return module.to(dtype).eval()

@@ -14,7 +14,7 @@ from . import variants
 from .assertions import assert_close, assert_finite
 from .hints import attention_symptom
 from .oracles import contract_grads, hf_attention, load_into, run_hf_attention
-from .strategies import AttentionShape, attention_shapes, seeds
+from .strategies import AttentionShape, attention_shapes, seeded, seeds
 
 pytestmark = pytest.mark.week1
 
@@ -35,7 +35,7 @@ def make_attention(impl, shape: AttentionShape, seed: int = 0, dtype=torch.float
 
 
 def x_of(shape: AttentionShape, seed: int, dtype=torch.float64) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(seeded(seed))
     return torch.randn(shape.B, shape.T, shape.C, generator=g, dtype=dtype)
 
 
@@ -97,7 +97,7 @@ def test_gradients_match_hf(impl):
     ours, hf = make_attention(impl, shape, seed=3)
     x = x_of(shape, seed=4)
     x_ours, x_hf = x.clone().requires_grad_(), x.clone().requires_grad_()
-    w = torch.randn(shape.B, shape.T, shape.C, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    w = torch.randn(shape.B, shape.T, shape.C, generator=torch.Generator().manual_seed(seeded(5)), dtype=torch.float64)
     (ours(x_ours) * w).sum().backward()
     (run_hf_attention(hf, x_hf) * w).sum().backward()
     assert_close(x_ours.grad, x_hf.grad, atol=1e-10, what="dL/dx", dims=BTC)

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from .assertions import assert_equal
 from .hints import needs
 from .oracles import TINY, hf_lm, load_into
+from .strategies import seeded
 
 pytestmark = pytest.mark.week3
 
@@ -37,7 +38,7 @@ def make_pair(impl, sharpen: float = 1.0, blocks: float = 1.0):
 
 
 def prompt(B: int = 2, T: int = 5, seed: int = 0) -> torch.Tensor:
-    return torch.randint(0, TINY["vocab_size"], (B, T), generator=torch.Generator().manual_seed(seed))
+    return torch.randint(0, TINY["vocab_size"], (B, T), generator=torch.Generator().manual_seed(seeded(seed)))
 
 
 def hf_greedy(hf, idx: torch.Tensor, n: int) -> torch.Tensor:

@@ -20,6 +20,7 @@ from . import diagnose
 from .assertions import assert_close, assert_equal
 from .hints import loaded_weights_report, needs
 from .oracles import GPT2_SMALL, TINY, contract_grads, hf_lm, load_into
+from .strategies import seeded
 
 pytestmark = pytest.mark.week3
 
@@ -48,7 +49,7 @@ def make_gpt(impl, shape_name: str, dtype: torch.dtype):
 
 
 def batch(vocab_size: int, B: int = 2, T: int = 16, seed: int = 0):
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(seeded(seed))
     return torch.randint(0, vocab_size, (B, T), generator=g), torch.randint(0, vocab_size, (B, T), generator=g)
 
 

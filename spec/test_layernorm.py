@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from . import variants
 from .assertions import assert_close, assert_equal
 from .hints import layernorm_symptom
-from .strategies import seeds
+from .strategies import seeded, seeds
 
 pytestmark = pytest.mark.week3
 
@@ -22,7 +22,7 @@ EPS = 1e-5
 def make_ln(impl, C: int, seed: int, dtype=torch.float64):
     """The implementation's LayerNorm with random (non-trivial) weight and bias."""
     ln = impl.LayerNorm(C).to(dtype)
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(seeded(seed))
     with torch.no_grad():
         ln.weight.copy_(1.0 + 0.5 * torch.randn(C, generator=g, dtype=dtype))
         ln.bias.copy_(0.5 * torch.randn(C, generator=g, dtype=dtype))
@@ -61,7 +61,7 @@ def test_parity_with_torch(impl, B, T, C, scale, seed):
     """Clause: output equals F.layer_norm(x, (C,), weight, bias, eps=1e-5) over random shapes and scales (fp64).
     Catches: normalising over the wrong dim, forgetting the mean, swapping weight and bias."""
     ln = make_ln(impl, C, seed)
-    x = scale * torch.randn(B, T, C, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) + 3.0
+    x = scale * torch.randn(B, T, C, generator=torch.Generator().manual_seed(seeded(seed)), dtype=torch.float64) + 3.0
     assert_matches_torch(ln, x, atol=1e-10, rtol=1e-10, what="LayerNorm output")
 
 
@@ -69,7 +69,7 @@ def test_eps_inside_sqrt_on_small_variance(impl):
     """Clause: eps=1e-5 is added to the variance *inside* the square root.
     Catches: (x-mean)/(std + eps), eps=1e-12 (HF BERT's), eps=1e-6, or no eps: all differ once var << eps."""
     ln = make_ln(impl, 64, seed=1)
-    g = torch.Generator().manual_seed(2)
+    g = torch.Generator().manual_seed(seeded(2))
     x = 5.0 + 1e-3 * torch.randn(2, 3, 64, generator=g, dtype=torch.float64)  # var ~ 1e-6, below eps
     assert_matches_torch(
         ln,
@@ -84,7 +84,7 @@ def test_biased_variance(impl):
     """Clause: the variance is the biased one (divide by C), as torch and GPT-2 use.
     Catches: x.var(dim=-1) with its default unbiased=True (divides by C-1), visible at small C."""
     ln = make_ln(impl, 4, seed=3)
-    x = torch.randn(8, 4, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    x = torch.randn(8, 4, generator=torch.Generator().manual_seed(seeded(4)), dtype=torch.float64)
     assert_matches_torch(
         ln,
         x,
@@ -101,7 +101,7 @@ def test_weight_and_bias_applied(impl):
     with torch.no_grad():
         ln.weight.copy_(torch.arange(1.0, 7.0, dtype=torch.float64))
         ln.bias.copy_(torch.arange(-3.0, 3.0, dtype=torch.float64))
-    x = torch.randn(5, 6, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    x = torch.randn(5, 6, generator=torch.Generator().manual_seed(seeded(5)), dtype=torch.float64)
     assert_matches_torch(
         ln,
         x,
@@ -115,8 +115,8 @@ def test_gradients(impl):
     """Clause: gradients w.r.t. x, weight and bias equal those of F.layer_norm (fp64).
     Catches: .detach() on the statistics, in-place ops on x, parameters not registered as nn.Parameter."""
     ln = make_ln(impl, 16, seed=6)
-    x = torch.randn(3, 5, 16, generator=torch.Generator().manual_seed(7), dtype=torch.float64)
-    w = torch.randn(3, 5, 16, generator=torch.Generator().manual_seed(8), dtype=torch.float64)
+    x = torch.randn(3, 5, 16, generator=torch.Generator().manual_seed(seeded(7)), dtype=torch.float64)
+    w = torch.randn(3, 5, 16, generator=torch.Generator().manual_seed(seeded(8)), dtype=torch.float64)
     x1, x2 = x.clone().requires_grad_(), x.clone().requires_grad_()
     weight, bias = ln.weight.detach().clone().requires_grad_(), ln.bias.detach().clone().requires_grad_()
     (ln(x1) * w).sum().backward()

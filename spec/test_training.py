@@ -27,6 +27,7 @@ from .assertions import assert_close
 from .ddp_worker import run_ranks
 from .hints import needs
 from .oracles import TINY, contract_batches, cosine_lr, hf_lm, hf_training_losses, load_into
+from .strategies import seeded
 
 pytestmark = pytest.mark.week6
 
@@ -48,7 +49,7 @@ def _one_thread():
 
 
 def tokens_of(n: int, seed: int = 0, vocab_size: int = TINY["vocab_size"]) -> torch.Tensor:
-    return torch.randint(0, vocab_size, (n,), generator=torch.Generator().manual_seed(seed))
+    return torch.randint(0, vocab_size, (n,), generator=torch.Generator().manual_seed(seeded(seed)))
 
 
 def tiny_gpt(impl, dtype: torch.dtype = torch.float64, seed: int = 0):

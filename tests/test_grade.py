@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 import torch
-import yaml
 
 from gpt2spec.contract import WEEKS
 from gpt2spec.grading import grade as g
-from gpt2spec.grading import reports
+from gpt2spec.grading import jail, reports
 from gpt2spec.grading.sandbox import Integrity, static_violations, warm_up
 from gpt2spec.points import POINTS, week_scores
 
@@ -31,6 +30,10 @@ HOSTILE = ROOT / "tests" / "hostile"
 SPEC = ["spec/test_config.py"]
 ONE_TEST = ["-k", "test_defaults_are_gpt2_small"]
 LIMITS = g.Limits(test_seconds=3, impl_seconds=90, memory_mb=8192)  # 90 s: startup is slow on a loaded box
+# Jailed where bubblewrap runs (CI installs it); elsewhere these packages, ours, are graded as trusted code.
+# tests/test_sandbox.py holds the attacks only the jail stops, and skips without it.
+TRUSTED = jail.available() is not None
+ORACLE_IMPORTS = ("oracle_import_minbpe", "oracle_import_pypi")  # real code's module-level oracle imports
 
 # implementation -> (status, words the reason must contain)
 EXPECTED = {
@@ -40,7 +43,7 @@ EXPECTED = {
     "exit_at_import": ("exit-at-import", "while importing"),
     "conftest_inside": ("graded", "conftest.py"),
     "monkeypatch": ("tampering", "torch.Tensor.__sub__"),
-    "forbidden_static": ("forbidden-import", "transformers"),
+    "forbidden_static": ("forbidden-import", "reference"),
     "fake_output": ("graded", ""),
     "forge_channel": ("tampering", "did not write"),
     "syntax_error": ("syntax-error", "config.py"),
@@ -52,7 +55,8 @@ EXPECTED = {
 def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> g.Run:
     refs = [("reference", ROOT / "impls" / "reference"), ("template", ROOT / "impls" / "template")]
     refs += [(name, HOSTILE / name) for name in EXPECTED]
-    grade = lambda _scratch: g.grade_all(refs, SPEC, ONE_TEST, LIMITS, jobs=2)  # noqa: E731
+    refs += [(name, ROOT / "tests" / "fixtures" / name) for name in ORACLE_IMPORTS]
+    grade = lambda _scratch: g.grade_all(refs, SPEC, ONE_TEST, LIMITS, jobs=2, trusted=TRUSTED)  # noqa: E731
     return once_per_session(tmp_path_factory, "hostile_run", grade)
 
 
@@ -76,7 +80,7 @@ def test_hostile_implementation_is_handled(hostile_run: g.Run, name: str) -> Non
 def test_good_implementations_unaffected(hostile_run: g.Run) -> None:
     """Graded next to the hostile ones, the reference and the template keep their grades."""
     grades = by_name(hostile_run)
-    solo = by_name(g.grade_all([("reference", ROOT / "impls" / "reference")], SPEC, ONE_TEST, LIMITS))
+    solo = by_name(g.grade_all([("reference", ROOT / "impls" / "reference")], SPEC, ONE_TEST, LIMITS, trusted=TRUSTED))
     assert grades["reference"].status == "graded"
     assert grades["reference"].score == grades["reference"].max_score == solo["reference"].score > 0
     assert [t.outcome for t in grades["reference"].tests] == [t.outcome for t in solo["reference"].tests]
@@ -91,7 +95,7 @@ def test_a_crash_costs_only_its_test(name: str, outcome: str, how: str) -> None:
     """Partial credit survives a crash: the first test kills (or hangs past the per-test limit, where
     pytest-timeout cannot reach) the interpreter; it earns 0, and the second test, rerun in a fresh
     interpreter, keeps its points."""
-    [grade] = g.grade_all([(name, HOSTILE / name)], SPEC, [], LIMITS).grades
+    [grade] = g.grade_all([(name, HOSTILE / name)], SPEC, [], LIMITS, trusted=TRUSTED).grades
     outcomes = {t.key.split("::")[1]: (t.outcome, t.message) for t in grade.tests}
     assert grade.status == "graded", (grade.status, grade.reason)
     assert outcomes["test_defaults_are_gpt2_small[impl]"][0] == outcome, outcomes
@@ -151,12 +155,12 @@ def test_summary_keeps_the_hint() -> None:
 
 
 def test_runtime_guard_and_cli(tmp_path: Path) -> None:
-    """With the static check off, the run-time import hook alone catches a forbidden import made
-    during a test (one the implementation even swallowed): that test earns nothing and says which
-    module it used, the implementation is still graded; the CLI's exit code matches its JSON."""
+    """With the static check off, the run-time guard alone catches a call into an oracle made during a
+    test (one whose error the implementation even swallowed): that test earns nothing and names the call
+    and its site, the implementation is still graded; the CLI's exit code matches its JSON."""
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "gpt2spec", "grade", "--impl", f"reference,{HOSTILE / 'forbidden_runtime'}"]
-    cmd += ["--no-static-check", "--spec", *SPEC, *ONE_TEST, "--out", str(out), "-q"]
+    cmd += ["--no-static-check", "--spec", *SPEC, *ONE_TEST, "--out", str(out), "-q", *(["--trusted"] * TRUSTED)]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     data = json.loads((out / "report.json").read_text())
     assert proc.returncode == data["exit_code"] == g.EXIT_FAILURES, proc.stdout + proc.stderr
@@ -164,8 +168,9 @@ def test_runtime_guard_and_cli(tmp_path: Path) -> None:
     cheat = grades["forbidden_runtime"]
     assert cheat["status"] == "graded" and cheat["score"] == 0
     [test] = cheat["tests"]
-    assert test["outcome"] == "forbidden-import" and "tiktoken" in test["message"], test
-    assert any("used tiktoken" in note and "test_defaults_are_gpt2_small" in note for note in cheat["notes"])
+    assert test["outcome"] == "forbidden-import" and "called tiktoken.get_encoding" in test["message"], test
+    assert "forbidden_runtime/__init__.py:" in test["message"], test  # the call site
+    assert any("called tiktoken" in note and "test_defaults_are_gpt2_small" in note for note in cheat["notes"])
     assert grades["reference"]["score"] == grades["reference"]["max_score"] > 0
 
 
@@ -221,9 +226,34 @@ def test_lazy_forbidden_import_is_only_a_warning(tmp_path: Path) -> None:
         + "\n\ndef from_pretrained(name):\n    from transformers import GPT2LMHeadModel\n\n"
         "    return GPT2LMHeadModel.from_pretrained(name)\n"
     )
-    [grade] = g.grade_all([("lazy", pkg)], SPEC, ONE_TEST, LIMITS).grades
+    [grade] = g.grade_all([("lazy", pkg)], SPEC, ONE_TEST, LIMITS, trusted=True).grades
     assert grade.status == "graded" and grade.score == grade.max_score > 0, (grade.status, grade.reason)
     assert any(n.startswith("warning:") and "transformers (lazy/__init__.py:" in n for n in grade.notes), grade.notes
+    # trusted, so unjailed: `python -I` ignores PYTHONDONTWRITEBYTECODE, the child's -B does not
+    assert not list(pkg.rglob("__pycache__")), "the graded child wrote bytecode into the submission"
+
+
+@pytest.mark.parametrize("name", ORACLE_IMPORTS)
+def test_oracle_imported_but_unused_costs_nothing(hostile_run: g.Run, name: str) -> None:
+    """minbpe's gpt4.py imports tiktoken at module level, a PyPI GPT-2 imports transformers for
+    from_pretrained: neither is run by the spec, so both are graded on what they compute (full marks here),
+    with a warning that names the import."""
+    grade = by_name(hostile_run)[name]
+    assert grade.status == "graded" and grade.score == grade.max_score > 0, (grade.status, grade.reason, grade.notes)
+    assert any(n.startswith("warning:") for n in grade.notes), grade.notes
+
+
+def test_no_sandbox_no_grade(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
+    """Where bubblewrap is missing the grader says so in one line and grades nothing (exit 4, no report);
+    with --trusted it grades."""
+    monkeypatch.setattr(jail, "available", lambda: "bwrap is not installed (apt-get install bubblewrap)")
+    argv = ["--impl", "reference", "--spec", *SPEC, *ONE_TEST, "--out", str(tmp_path / "out"), "-q"]
+    assert g.main(argv) == g.EXIT_USAGE
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "bwrap is not installed" in err and "--trusted" in err, err
+    assert not (tmp_path / "out").exists()
+    assert g.main([*argv, "--trusted"]) == g.EXIT_OK
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["implementations"][0]["score"] > 0
 
 
 def test_integrity_allows_torch_own_patches(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -292,18 +322,6 @@ def test_exit_code_rule() -> None:
     assert g.exit_code([ok, failing, crashed]) == g.EXIT_UNGRADABLE
 
 
-def test_workflow_runs_the_ci_command() -> None:
-    """.github/workflows/grade.yml is valid YAML, triggers on pull requests touching impls/, and runs
-    exactly gpt2spec.grading.grade.CI_COMMAND (the command documented in docs/GRADING.md)."""
-    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "grade.yml").read_text())
-    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads the key `on` as True
-    assert "impls/**" in triggers["pull_request"]["paths"]
-    steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
-    runs = "\n".join(s.get("run", "") for s in steps)
-    assert g.CI_COMMAND in runs
-    assert g.CI_COMMAND in (ROOT / "docs" / "GRADING.md").read_text()
-
-
 def test_scaffold_new_implementation(tmp_path: Path) -> None:
     """`gpt2spec new` copies the template and writes a README of the weeks read from the contract."""
     from gpt2spec.scaffold import new
@@ -331,3 +349,64 @@ def test_changed_impls_keeps_a_package_without_init(tmp_path: Path):
     (tmp_path / "alice" / "__init__.py").write_text("")
     changed = ["impls/carol/attention.py", "impls/alice/__init__.py", "impls/gone/x.py", "impls/README.md", "x.py"]
     assert impls_touched(changed, tmp_path) == ["alice", "carol"]
+
+
+def test_shards_cover_everyone_once() -> None:
+    """`grade --shard K/N`: the N shares are disjoint, cover every implementation, and do not depend on
+    the order the implementations were listed in."""
+    refs = [(f"p{i:02d}", Path(f"/x/p{i:02d}")) for i in range(11)]
+    shares = [g.shard(refs, k, 4) for k in range(1, 5)]
+    assert sorted(r for share in shares for r in share) == sorted(refs)
+    assert g.shard(list(reversed(refs)), 2, 4) == shares[1]
+    with pytest.raises(SystemExit):
+        g.parse_args(["--impl", "all", "--shard", "5/4"])
+
+
+def test_merge_builds_one_report(tmp_path: Path) -> None:
+    """`grade --merge DIR...` reads the shards' reports and writes one, with the exit code of the whole."""
+    ok = g.Grade("alice", "alice", score=10.0, max_score=10.0, tests=[g.TestResult("k", 1, "passed")])
+    bad = g.Grade("bob", "bob", tests=[g.TestResult("k", 1, "failed", "wrong")], counts={"failed": 1})
+    for name, grade in (("s1", ok), ("s2", bad)):
+        reports.write_all(g.Run([grade], [1], ["spec"], 2.0, g.exit_code([grade]), seed=7), tmp_path / name)
+    code = g.main(["--merge", str(tmp_path / "s1"), str(tmp_path / "s2"), "--out", str(tmp_path / "all")])
+    data = json.loads((tmp_path / "all" / "report.json").read_text())
+    assert code == data["exit_code"] == g.EXIT_FAILURES
+    assert [i["name"] for i in data["implementations"]] == ["alice", "bob"] and data["seed"] == 7
+    assert g.main(["--merge", str(tmp_path / "missing"), "--out", str(tmp_path / "x")]) == g.EXIT_USAGE
+
+
+def test_one_bad_path_does_not_stop_the_others(tmp_path: Path) -> None:
+    """A list with one path that is not a package (here a symlink loop) is reported for that entry in one
+    line; the others are still graded."""
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    cmd = [sys.executable, "-m", "gpt2spec", "grade", "--impl", f"{loop},template", "--spec", *SPEC, *ONE_TEST]
+    proc = subprocess.run(
+        [*cmd, "--out", str(tmp_path / "out"), "-q", *(["--trusted"] * TRUSTED)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    data = json.loads((tmp_path / "out" / "report.json").read_text())
+    grades = {i["name"]: i for i in data["implementations"]}
+    assert grades["template"]["status"] == "graded"
+    [bad] = [i for n, i in grades.items() if n != "template"]
+    assert bad["status"] == "not-a-package" and "symlink" in bad["reason"].lower(), bad
+    assert proc.returncode == data["exit_code"] == g.EXIT_UNGRADABLE
+
+
+def test_crashes_cost_only_their_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After MAX_CRASHES_PER_MODULE crashes in one spec module (1 here, to keep it cheap), that module's
+    remaining tests are "not run"; the tests of the other modules are still run (here: attention, which
+    a GPTConfig-only package has not implemented), not scored 0 as "not run"."""
+    monkeypatch.setattr(g, "MAX_CRASHES_PER_MODULE", 1)
+    spec = [*SPEC, "spec/test_attention.py"]
+    [grade] = g.grade_all([("crash", HOSTILE / "crash_in_one_test")], spec, [], LIMITS, trusted=TRUSTED).grades
+    outcomes = {t.key: t.outcome for t in grade.tests}
+    assert outcomes["spec/test_config.py::test_defaults_are_gpt2_small[impl]"] == "crash", outcomes
+    assert outcomes["spec/test_config.py::test_built_by_keyword[impl]"] == "not run", outcomes
+    others = {o for k, o in outcomes.items() if k.startswith("spec/test_attention.py")}
+    assert others and "not run" not in others, others
+    assert any("crashed the interpreter 1 times" in n and "still run" in n for n in grade.notes), grade.notes

@@ -14,6 +14,7 @@ import pytest
 
 from gpt2spec import leaderboard as lb
 from gpt2spec.grading import grade as g
+from gpt2spec.grading import jail, reports
 from gpt2spec.points import WeekScore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,8 +186,63 @@ def test_leaderboard_command(tmp_path: Path) -> None:
         "--spec",
         "spec/test_config.py",
     ]
+    cmd += ["--trusted"] * (jail.available() is not None)  # our own packages; jailed wherever bubblewrap runs
     proc = subprocess.run([*cmd, "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = json.loads((out / "leaderboard.json").read_text())["rows"]
-    assert (rows[0]["rank"], rows[0]["name"], rows[0]["status"]) == (1, "reference", "graded")
+    assert (rows[0]["rank"], rows[0]["name"], rows[0]["status"]) == (0, "reference", "graded")  # marked, not ranked
+    assert (rows[1]["rank"], rows[1]["name"]) == (1, "template")
     assert {p.name for p in out.iterdir()} >= {f"leaderboard.{ext}" for ext in ("md", "html", "json", "svg")}
+
+
+def test_answer_key_is_marked_not_ranked() -> None:
+    """The reference is shown for scale with an "answer key" mark; the participants' ranks start at 1."""
+    run = g.Run([_grade("reference", 25.0, 35.0), *RUN.grades], weeks=[1, 3], spec=["spec"], seconds=1.0)
+    board = lb.build(run)
+    assert [(r.rank, r.name) for r in board.rows][:3] == [(0, "reference"), (1, "alice"), (2, "bob")]
+    assert '<span class="badge key">answer key</span>' in lb.page(board)
+    assert "`reference` (answer key, not ranked)" in lb.markdown(board)
+
+
+def test_nothing_done_yet_is_not_all_passed() -> None:
+    """A package with every test "not implemented" gets a grey "nothing done yet" badge, not the green one."""
+    todo = [g.TestResult("spec/test_gpt.py::test_x[impl]", 3, "not implemented", "not implemented (week 3)")]
+    blank = g.Grade(**{**_grade("dave", 0.0, 0.0).__dict__, "tests": todo, "counts": {"not implemented": 1}})
+    page = lb.page(lb.build(g.Run([blank], weeks=[1, 3], spec=["spec"], seconds=1.0)))
+    assert 'class="badge todo"' in page and "nothing done yet" in page
+    assert "all passed" not in page and 'class="badge ok"' not in page
+
+
+def test_html_links_the_race(board: lb.Board, tmp_path: Path) -> None:
+    """When the race's page sits next to the leaderboard, the HTML links it; otherwise no dead link."""
+    out = tmp_path / "out"
+    assert "race.html" not in lb.write(board, out)["html"].read_text()
+    (out / "race.html").write_text("<html></html>")
+    assert '<a href="race.html">race.html</a>' in lb.write(board, out)["html"].read_text()
+
+
+@pytest.mark.parametrize("content", ['{"benchmarks": [{"name": "x", "stats": {', "", None])
+def test_bad_benchmark_json_is_refused_before_grading(tmp_path: Path, capsys, content: str | None) -> None:
+    """A truncated, empty or missing --benchmark-json: one line naming the file, exit 4, nothing graded
+    (a --from-report that does not exist would be graded from nothing: it is refused the same way)."""
+    bench = tmp_path / "bench.json"
+    if content is not None:
+        bench.write_text(content)
+    out = tmp_path / "lb"
+    assert lb.main(["--impl", "reference", "--benchmark-json", str(bench), "--out", str(out)]) == g.EXIT_USAGE
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and str(bench) in err, err
+    assert not out.exists()
+
+
+def test_from_report_ranks_without_grading(tmp_path: Path) -> None:
+    """`--from-report DIR` reads a grade report back (every field) and ranks it: no grading."""
+    report = tmp_path / "report"
+    reports.write_all(RUN, report)
+    again = reports.read_run(report)
+    assert [gr.to_json() for gr in again.grades] == [gr.to_json() for gr in RUN.grades]
+    out = tmp_path / "lb"
+    assert lb.main(["--from-report", str(report), "--out", str(out)]) == 0
+    rows = json.loads((out / "leaderboard.json").read_text())["rows"]
+    assert [(r["rank"], r["name"]) for r in rows] == [(1, "alice"), (2, "bob"), (3, "carol"), (4, "mallory")]
+    assert lb.main(["--from-report", str(tmp_path / "nowhere"), "--out", str(out)]) == g.EXIT_USAGE

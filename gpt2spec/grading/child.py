@@ -24,6 +24,7 @@ TIMEOUT_MARK = "Timeout (>"  # how pytest-timeout's failure starts
 
 
 def main() -> int:
+    sys.dont_write_bytecode = True  # also set by -B: no __pycache__ in a submission or the grader's tree
     settings = json.loads(sys.stdin.readline())
     sys.stdin.close()
     limit = int(settings["memory_mb"]) * MiB
@@ -56,6 +57,8 @@ def main() -> int:
         "-q",
         "-rN",
         "--color=no",
+        "-p",
+        "no:cacheprovider",  # no .pytest_cache in the grader's tree (pyproject says so too; -c may point elsewhere)
         "--no-fingerprint",  # scores need no diagnosis; a participant's own run names the bug (gpt2spec/fingerprint.py)
         *settings["pytest_args"],
     ]
@@ -75,7 +78,7 @@ class Recorder:
         self.not_implemented = "not implemented"  # gpt2spec.plugin.NOT_IMPLEMENTED (imported later, by pytest)
         self.skip_exception = pytest.skip.Exception
         nonce = settings["nonce"]
-        fd = os.open(settings["results"], os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+        fd = int(settings["results_fd"])  # opened by the grader, inherited: no path to find
         dumps, write = json.dumps, os.write
 
         def emit(record: dict, _fd=fd, _nonce=nonce, _dumps=dumps, _write=write) -> None:
@@ -100,6 +103,10 @@ class Recorder:
         # the same for every implementation (the grader keys results by them).
         refs = config.stash[_REFS]
         config.stash[_REFS] = [ImplRef("impl", ref.path) for ref in refs]
+        # The run's secret seed (spec/strategies.py): after the plugin loaded its Hypothesis profile.
+        from spec.strategies import set_run_seed
+
+        set_run_seed(int(self.settings.get("seed", 0)))
 
     def pytest_collection_finish(self, session) -> None:
         from gpt2spec.plugin import _week_of
@@ -123,7 +130,8 @@ class Recorder:
 
         def on_violation(v: sandbox.Violation, emit=self.emit) -> None:
             # key None: outside any test (importing the package), i.e. used by every test
-            emit({"t": "violation", "module": v.module, "where": v.where, "why": v.why, "key": self.current})
+            record = {"t": "violation", "module": v.module, "where": v.where, "why": v.why, "used": v.used}
+            emit({**record, "key": self.current})
 
         sandbox.ImportGuard(ref.module_name, frozenset(self.settings["exceptions"]), on_violation).install()
         self.emit({"t": "importing"})

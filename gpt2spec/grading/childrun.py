@@ -1,9 +1,13 @@
-"""Running one graded interpreter (gpt2spec/grading/child.py) for gpt2spec/grading/grade.py: a fresh ``python -I`` in
-its
-own session and scratch directory, fed its settings on stdin, watched while it runs (a test hung past
-its limit where pytest-timeout cannot reach gets the interpreter killed), killed with its whole
-process group at the end, and read back: the nonce-stamped records of its private results file,
-and the tail of what it printed (for reasons, never for results).
+"""Running one graded interpreter (gpt2spec/grading/child.py) for gpt2spec/grading/grade.py: a fresh ``python -I -B``,
+jailed by bubblewrap (gpt2spec/grading/jail.py) unless the organiser trusts the code, fed its settings on
+stdin, watched while it runs (a test hung past its limit where pytest-timeout cannot reach gets the
+interpreter killed), killed with its whole process group and pid namespace at the end, and read back:
+the nonce-stamped records of its private results file, and the tail of what it printed (for reasons,
+never for results).
+
+The results file is created by the grader, write-only (mode 0200), outside anything the jail shows, and
+handed to the child as an inherited descriptor: the jailed user can append to it but not reopen it
+through /proc/self/fd to read the records (and their nonce).
 """
 
 from __future__ import annotations
@@ -22,10 +26,13 @@ from pathlib import Path
 
 from gpt2spec.registry import IMPLS_DIR, ROOT
 
+from . import jail
 from .sandbox import exceptions_for
 
 # What the graded interpreter runs: ``-I`` ignores PYTHON* variables, the user site and the
 # current directory, so the only code on sys.path besides site-packages is the grader's tree.
+# ``-I`` also ignores PYTHONDONTWRITEBYTECODE: ``-B`` keeps __pycache__ out of submissions and the grader's tree.
+PYTHON = (sys.executable, "-I", "-B", "-c")
 BOOT = "import sys; sys.path.insert(0, {root!r}); import gpt2spec.grading.child as g; sys.exit(g.main())"
 
 
@@ -46,6 +53,14 @@ class ChildRun:
     stuck: str | None = None  # the test the grader killed the interpreter in (over its per-test limit)
 
 
+@dataclass(frozen=True)
+class Jail:
+    """How to sandbox one child (gpt2spec/grading/jail.py); None in run_child: trusted, not jailed."""
+
+    hide: tuple[Path, ...] = ()  # other submissions, the reports: not visible at all
+    uid: int = jail.FIRST_UID  # one per concurrent job
+
+
 def run_child(
     mode: str,
     impl_path: Path | None,
@@ -55,6 +70,8 @@ def run_child(
     threads: int,
     workdir: Path,
     seconds: float | None = None,
+    sandbox: Jail | None = None,
+    seed: int = 0,
 ) -> ChildRun:
     """Run gpt2spec/grading/child.py in a fresh ``python -I`` and read back the records it wrote.
 
@@ -64,6 +81,9 @@ def run_child(
     workdir.mkdir(parents=True, exist_ok=True)
     private = Path(tempfile.mkdtemp(prefix="gpt2spec-grader-"))  # results: a dir the submission is not told of
     results = private / f"{secrets.token_hex(8)}.jsonl"
+    # write-only to its owner; as root the jailed user is another user, so it cannot reopen it to read
+    perms = 0o200 if os.geteuid() == 0 else 0o600
+    results_fd = os.open(results, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, perms)
     nonce = secrets.token_hex(16)
     settings = {
         "mode": mode,
@@ -72,11 +92,12 @@ def run_child(
         "exceptions": sorted(exceptions_for(impl_path, IMPLS_DIR)) if impl_path else [],
         "spec": spec,
         "pytest_args": pytest_args,
-        "results": str(results),
+        "results_fd": results_fd,
         "nonce": nonce,
         "timeout_test": limits.test_seconds,
         "memory_mb": limits.memory_mb,
         "threads": threads,
+        "seed": seed,  # the run's secret seed of the spec's inputs (spec/strategies.py); 0: the published ones
     }
     env = _child_env(threads)
     log = workdir / "output.log"  # what the submission printed: shown in reasons, never parsed for results
@@ -85,16 +106,21 @@ def run_child(
     watch = _Watch(results, nonce, limits.test_seconds * 1.5 + 15)
     returncode: int | None = None
     stuck: str | None = None
+    argv = [*PYTHON, BOOT.format(root=str(ROOT))]
+    if sandbox is not None:
+        argv = _jailed(argv, impl_path, limits, deadline - start, sandbox)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", BOOT.format(root=str(ROOT))],
+            argv,
             stdin=subprocess.PIPE,
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=workdir,
             env=env,
             start_new_session=True,
+            pass_fds=(results_fd,),
         )
+        os.close(results_fd)
         try:
             proc.stdin.write((json.dumps(settings) + "\n").encode())
             proc.stdin.close()
@@ -106,9 +132,11 @@ def run_child(
                 break
             except subprocess.TimeoutExpired:
                 stuck = watch.stuck()
-                if stuck is not None:
+                if stuck is not None or watch.lingering():
                     break
         _kill_group(proc)
+    if sandbox is not None and returncode is not None and returncode > 128:
+        returncode = 128 - returncode  # bwrap's init reports a death by signal N as exit 128 + N, as a shell does
     seconds_run = time.monotonic() - start
     records, forged = _read_records(results, nonce)
     shutil.rmtree(private, ignore_errors=True)
@@ -116,6 +144,20 @@ def run_child(
 
 
 POLL_SECONDS = 0.5
+LINGER_SECONDS = 10.0  # how long a child may run on after its last record (a sleep in atexit)
+
+
+def _jailed(argv: list[str], impl_path: Path | None, limits: Limits, seconds: float, sandbox: Jail) -> list[str]:
+    """``argv`` in bubblewrap: the submission and the grader's tree readable, the rest as jail.py says."""
+    readable = [p for p in (impl_path, ROOT) if p is not None]
+    return jail.jail_argv(
+        argv,
+        readable=[p.resolve() for p in readable],
+        hide=sandbox.hide,
+        memory_mb=limits.memory_mb,
+        time_s=seconds + 5,  # the grader's own deadline comes first; this one holds if the grader dies
+        uid=sandbox.uid,
+    )
 
 
 class _Watch:
@@ -125,6 +167,11 @@ class _Watch:
         self.path, self.nonce, self.grace = path, nonce, grace
         self.offset, self.running, self.since = 0, None, 0.0
         self.buffer = b""
+        self.finished_at: float | None = None
+
+    def lingering(self) -> bool:
+        """The child wrote its last record a while ago and is still running (a sleep in atexit)."""
+        return self.finished_at is not None and time.monotonic() - self.finished_at > LINGER_SECONDS
 
     def stuck(self) -> str | None:
         """The running test, if it has run longer than its limit plus a margin."""
@@ -147,6 +194,8 @@ class _Watch:
                 self.running, self.since = record.get("key"), time.monotonic()
             elif record.get("t") == "test":
                 self.running = None
+            elif record.get("t") == "finished":
+                self.finished_at = time.monotonic()
         if self.running is not None and time.monotonic() - self.since > self.grace:
             return self.running
         return None
@@ -193,9 +242,14 @@ def _read_records(path: Path, nonce: str) -> tuple[list[dict], int]:
     return records, forged
 
 
+TAIL_BYTES = 64 << 10  # what the grader reads of a child's output: however much it printed, no more
+
+
 def _tail(log: Path, lines: int = 15) -> str:
     try:
-        text = log.read_text(errors="replace")
+        with open(log, "rb") as f:
+            f.seek(max(0, f.seek(0, os.SEEK_END) - TAIL_BYTES))
+            text = f.read(TAIL_BYTES).decode(errors="replace")
     except OSError:
         return ""
     return "\n".join(text.splitlines()[-lines:])

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
+import secrets
 import shutil
 import signal
 import subprocess
@@ -25,9 +27,10 @@ from pathlib import Path
 
 from gpt2spec import points as pts
 from gpt2spec.contract import WEEKS
-from gpt2spec.registry import IMPLS_DIR, ROOT, SelectionError, available, resolve
+from gpt2spec.registry import IMPLS_DIR, ROOT, SelectionError, available, resolve_each
 
-from .childrun import ChildRun, Limits, run_child
+from . import jail
+from .childrun import ChildRun, Jail, Limits, run_child
 from .sandbox import exceptions_for, never_loaded, static_violations
 
 # The command CI runs (.github/workflows/grade.yml runs exactly this; tests/ check it).
@@ -90,6 +93,7 @@ class Run:
     spec: list[str]
     seconds: float
     exit_code: int = EXIT_OK
+    seed: int = 0  # the secret seed the spec's inputs came from (told after the run, never before)
 
     def to_json(self) -> dict:
         return {
@@ -97,6 +101,7 @@ class Run:
             "exit_code": self.exit_code,
             "exit_meaning": EXIT_MEANING[self.exit_code],
             "seconds": round(self.seconds, 2),
+            "seed": self.seed,
             "spec": self.spec,
             "points": {str(w): pts.POINTS.get(w, 0.0) for w in self.weeks},
             "weeks": {str(w): WEEKS.get(w, "") for w in self.weeks},
@@ -137,7 +142,11 @@ def collect(spec: list[str], pytest_args: list[str], limits: Limits, workdir: Pa
     raise RuntimeError(f"the grader could not collect the spec (exit {run.returncode}):\n{run.stderr_tail}")
 
 
-MAX_RESTARTS = 3  # fresh interpreters after a crash; the tests left after that are "not run"
+# A crash costs the test it happened in; after MAX_CRASHES_PER_MODULE crashes in one spec module, that
+# module's remaining tests are "not run" (0) and the other modules still run. MAX_RESTARTS bounds the
+# fresh interpreters in all (each costs a start-up), and so does the per-implementation time limit.
+MAX_CRASHES_PER_MODULE = 3
+MAX_RESTARTS = 12
 
 
 def grade_one(
@@ -150,10 +159,13 @@ def grade_one(
     threads: int,
     workdir: Path,
     static_check: bool = True,
+    sandbox: Jail | None = None,
+    seed: int = 0,
 ) -> Grade:
-    """Grade one implementation. A test that crashes its interpreter (segfault, abort, out of
-    memory, a hang past its limit) earns 0 and the tests not yet run are rerun in a fresh
-    interpreter, up to MAX_RESTARTS times: what passed before the crash keeps its points."""
+    """Grade one implementation (in ``sandbox``; None: trusted, unjailed; ``seed``: the spec's inputs).
+    A test that crashes its interpreter (segfault, abort, out of memory, a hang past its limit) earns 0
+    and the tests not yet run are rerun in a fresh interpreter: what passed before the crash keeps its
+    points. A spec module that crashed MAX_CRASHES_PER_MODULE times gives up its remaining tests only."""
     grade = Grade(name, str(path))
     weeks = sorted({t["week"] for t in expected if t["week"] is not None})
     ignored = never_loaded(path)
@@ -168,11 +180,13 @@ def grade_one(
         return _finish(grade, expected, {}, weeks)
     runs: list[ChildRun] = []
     by_key: dict[str, dict] = {}
+    crashes: dict[str, int] = {}  # spec module -> crashes in it
     start = time.monotonic()
     while True:
         done = [f"--deselect={key}" for key in by_key]
         left = limits.impl_seconds - (time.monotonic() - start)
-        run = run_child("grade", path, spec, [*pytest_args, *done], limits, threads, workdir / f"run{len(runs)}", left)
+        scratch = workdir / f"run{len(runs)}"
+        run = run_child("grade", path, spec, [*pytest_args, *done], limits, threads, scratch, left, sandbox, seed)
         runs.append(run)
         by_key.update({r["key"]: r for r in run.records if r["t"] == "test"})
         crashed_in = _crashed_in(run, by_key)
@@ -180,6 +194,10 @@ def grade_one(
             break
         by_key[crashed_in] = {"t": "test", "key": crashed_in, **_crash_result(run, limits)}
         grade.notes.append(f"{crashed_in} {by_key[crashed_in]['message']}; 0 for it")
+        module = crashed_in.split("::")[0]
+        crashes[module] = crashes.get(module, 0) + 1
+        if crashes[module] >= MAX_CRASHES_PER_MODULE:
+            _give_up_module(grade, module, crashes[module], expected, by_key)
         if len(runs) > MAX_RESTARTS or time.monotonic() - start >= limits.impl_seconds:
             break
         if all(t["key"] in by_key for t in expected):
@@ -195,6 +213,16 @@ def grade_one(
             grade.notes.append(f"{len(missing)} test(s) not run after {len(runs) - 1} restart(s), 0 for each")
     _warn_static(grade, [v for v in found if not v.dynamic], runs)
     return _finish(grade, expected, by_key if grade.graded else {}, weeks)
+
+
+def _give_up_module(grade: Grade, module: str, n: int, expected: list[dict], by_key: dict[str, dict]) -> None:
+    """The tests of ``module`` not yet run are "not run" (0); the other modules' tests still run."""
+    why = f"not run: {module} crashed the interpreter {n} times"
+    left = [t["key"] for t in expected if t["key"].startswith(module + "::") and t["key"] not in by_key]
+    for key in left:
+        by_key[key] = {"t": "test", "key": key, "outcome": "not run", "message": why, "details": "", "seconds": 0.0}
+    if left:
+        grade.notes.append(f"{len(left)} test(s) of {module} {why}; the other modules' tests were still run")
 
 
 def _crashed_in(run: ChildRun, by_key: dict[str, dict]) -> str | None:
@@ -238,20 +266,23 @@ def _verdict(runs: list[ChildRun], by_key: dict[str, dict], limits: Limits) -> t
     if at_import:
         v = at_import[0]
         names = sorted({r["module"] for r in at_import})
+        what = "oracle used" if v.get("used") else "forbidden import"
         return "forbidden-import", (
-            f"forbidden import while importing the package, so in every test: {', '.join(names)} "
+            f"{what} while importing the package, so in every test: {', '.join(names)} "
             f"(first at {v['where']}: {v['why']})"
         )
     if tampered:
-        return "tampering", "the implementation replaced grader functions: " + ", ".join(tampered[0]["changed"])
+        return "tampering", "the implementation changed what the spec relies on: " + ", ".join(tampered[0]["changed"])
     if "collected" not in kinds:
         return "grader-error", f"the spec could not be collected (exit {first.returncode}): {_last_line(first)}"
     if "import_error" in kinds:
         message = next(r["message"] for r in first.records if r["t"] == "import_error")
         message = message.replace("implementation 'impl' failed to import: ", "failed to import: ")
         status = "syntax-error" if "SyntaxError" in message else "import-error"
-        if "MemoryError" in message:
+        if any(s in message for s in OUT_OF_MEMORY):
             status, message = "out-of-memory", f"{message} (limit: {limits.memory_mb} MiB of address space)"
+        elif "File too large" in message:
+            status, message = "output-limit", f"{message} (limit: {jail.FILE_MB} MiB per file, printed output included)"
         return status, message
     if "imported" not in kinds and first.returncode is None:
         return "timeout", f"exceeded the per-implementation limit of {limits.impl_seconds:g} s while importing"
@@ -273,16 +304,17 @@ def _charge_forbidden_imports(grade: Grade, runs: list[ChildRun], by_key: dict[s
         what = ", ".join(sorted({f"{v['module']} ({v['where']})" for v in violations}))
         what = what.replace(f"{path.parent}/", "")
         why = violations[0]["why"]
+        verb = "called" if violations[0].get("used") else "imported"
         previous = by_key.get(key, {})
         by_key[key] = {
             **previous,
             "key": key,
             "outcome": "forbidden-import",
-            "message": f"imported {what} during this test: {why}",
+            "message": f"{verb} {what} during this test: {why}",
             "details": previous.get("details") or previous.get("message", ""),
             "seconds": previous.get("seconds", 0.0),
         }
-        grade.notes.append(f"{key} used {what}: 0 for it")
+        grade.notes.append(f"{key} {'called' if violations[0].get('used') else 'used'} {what}: 0 for it")
 
 
 def _warn_static(grade: Grade, plain: list, runs: list[ChildRun]) -> None:
@@ -291,9 +323,13 @@ def _warn_static(grade: Grade, plain: list, runs: list[ChildRun]) -> None:
     unused = [v for v in plain if v.module not in executed]
     if unused:
         grade.notes.append(
-            "warning: forbidden import(s) in the code, never executed while grading (no effect on the grade): "
-            + _group_violations(unused)
+            "warning: forbidden or oracle import(s) in the code, never executed or used while grading "
+            "(no effect on the grade): " + _group_violations(unused)
         )
+
+
+# How running out of memory reads: Python's MemoryError, torch's allocator, C++, the C library.
+OUT_OF_MEMORY = ("MemoryError", "bad_alloc", "can't allocate memory", "Cannot allocate memory")
 
 
 def _how(run: ChildRun) -> str:
@@ -302,7 +338,7 @@ def _how(run: ChildRun) -> str:
         return f"killed by {signal.Signals(-code).name}"  # its output is a fault handler's dump: no clue there
     how = f"exit code {code}"
     text = run.stderr_tail
-    if any(s in text for s in ("MemoryError", "bad_alloc", "can't allocate memory", "Cannot allocate memory")):
+    if any(s in text for s in OUT_OF_MEMORY):
         how += ", out of memory (limit reached)"
     last = _last_line(run)
     return f"{how}; last output: {last}" if last else how
@@ -359,9 +395,19 @@ def grade_all(
     workdir: Path | None = None,
     static_check: bool = True,
     progress: Callable[[str], None] | None = None,
+    trusted: bool = False,
+    hide: list[Path] | None = None,
+    seed: int | None = None,
 ) -> Run:
-    """Grade each implementation in its own interpreter, ``jobs`` at a time."""
+    """Grade each implementation in its own jailed interpreter, ``jobs`` at a time. Each sees none of
+    the others, nor ``hide`` (the report directory). ``trusted``: no jail (the organiser's own code);
+    without it, SandboxMissing where bubblewrap does not run. ``seed``: the spec's inputs (None: a fresh
+    secret one, so that no table of inputs recorded from an earlier run helps; 0: the published inputs)."""
+    missing = None if trusted else jail.available()
+    if missing:
+        raise SandboxMissing(missing)
     spec = spec_paths(spec or ["spec"])
+    seed = secrets.randbelow(1 << 62) + 1 if seed is None else seed
     pytest_args = pytest_args or []
     limits = limits or Limits()
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(refs) or 1))
@@ -375,13 +421,24 @@ def grade_all(
     weeks = sorted({t["week"] for t in expected if t["week"] is not None})
     say(f"{len(expected)} tests in weeks {', '.join(map(str, weeks))}; {len(refs)} implementation(s), {jobs} at a time")
     done = 0
+    hidden = _hidden([path for _, path in refs], [*(hide or []), workdir])
+    uids: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for slot in range(jobs):  # a user of its own per concurrent job: no shared process limit, no signals
+        uids.put(jail.FIRST_UID + slot)
 
     def work(item: tuple[int, tuple[str, Path]]) -> Grade:
         nonlocal done
         i, (name, path) = item
         scratch = workdir / f"{i:03d}-{name}"
         say(f"grading {name} ({i + 1} of {len(refs)}) ...")
-        grade = grade_one(name, path, expected, spec, pytest_args, limits, threads, scratch, static_check)
+        uid = uids.get()
+        try:
+            sandbox = None if trusted else Jail(hidden, uid)
+            grade = grade_one(
+                name, path, expected, spec, pytest_args, limits, threads, scratch, static_check, sandbox, seed
+            )
+        finally:
+            uids.put(uid)
         done += 1
         verdict = f"{grade.score:g}/{grade.max_score:g}" if grade.graded else f"{grade.status}: {grade.reason}"
         say(f"[{done}/{len(refs)}] {name}: {verdict} ({grade.seconds:.1f} s)")
@@ -391,9 +448,21 @@ def grade_all(
         grades = list(pool.map(work, enumerate(refs)))
     if own_workdir:
         shutil.rmtree(workdir, ignore_errors=True)
-    run = Run(grades, weeks, spec, time.monotonic() - start)
+    run = Run(grades, weeks, spec, time.monotonic() - start, seed=seed)
     run.exit_code = exit_code(grades)
     return run
+
+
+class SandboxMissing(RuntimeError):
+    """bubblewrap does not run here, and the organiser did not pass --trusted."""
+
+
+def _hidden(paths: list[Path], extra: list[Path]) -> tuple[Path, ...]:
+    """What a graded child must not see: impls/, the folders holding the graded submissions, ``extra``.
+    A folder that holds the grader itself (or its interpreter) cannot be hidden: it is left visible."""
+    keep = [ROOT, Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()]
+    candidates = {IMPLS_DIR.resolve(), *(p.resolve().parent for p in paths), *(p.resolve() for p in extra)}
+    return tuple(sorted(c for c in candidates if not any(k.is_relative_to(c) for k in keep)))
 
 
 def changed_impls(base: str) -> list[str]:
@@ -420,6 +489,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--impl", help="NAME under impls/, a package PATH, a comma-separated list, 'all', or 'list'")
     what.add_argument("--changed", metavar="BASE", help="grade the impls/ directories changed since git ref BASE")
+    what.add_argument(
+        "--merge", nargs="+", type=Path, metavar="DIR", help="merge the reports of --shard runs into one (no grading)"
+    )
+    p.add_argument("--shard", type=_shard, default=None, metavar="K/N", help="grade share K of N (1 <= K <= N)")
     p.add_argument("--out", type=Path, default=Path("grade-report"), help="report directory (default: grade-report)")
     p.add_argument("--jobs", "-j", type=int, default=None, help="implementations graded at once (default: cores)")
     p.add_argument("--spec", nargs="+", default=["spec"], help="spec files/dirs of the grader's tree")
@@ -428,14 +501,68 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--timeout-impl", type=float, default=Limits.impl_seconds, help="seconds per implementation")
     p.add_argument("--memory-mb", type=int, default=Limits.memory_mb, help="address-space limit per implementation")
     p.add_argument("--no-static-check", action="store_true", help="skip the static import check (debugging only)")
+    p.add_argument(
+        "--trusted",
+        action="store_true",
+        help="grade without the bubblewrap sandbox (only code you trust; needed where bubblewrap is missing)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the spec's inputs (default: a fresh secret one per run; 0: the published inputs)",
+    )
     return p.parse_args(argv)
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        k, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected K/N, e.g. 2/4") from None
+    if not 1 <= k <= n:
+        raise argparse.ArgumentTypeError(f"{text!r}: need 1 <= K <= N")
+    return k, n
+
+
+def shard(refs: list[tuple[str, Path]], k: int, n: int) -> list[tuple[str, Path]]:
+    """Share ``k`` of ``n`` (1-based): every n-th implementation by name, so the shares are disjoint, cover
+    everyone, and do not depend on which machine computes them."""
+    return sorted(refs)[k - 1 :: n]
+
+
+def merge(runs: list[Run]) -> Run:
+    """One run from the reports of several shards (implementations graded twice: the first report wins)."""
+    seen: set[str] = set()
+    grades = []
+    for run in runs:
+        for grade in run.grades:
+            if grade.name not in seen:
+                seen.add(grade.name)
+                grades.append(grade)
+    weeks = sorted({w for run in runs for w in run.weeks})
+    seeds = {run.seed for run in runs}
+    spec = runs[0].spec if runs else []
+    merged = Run(grades, weeks, spec, sum(r.seconds for r in runs), seed=seeds.pop() if len(seeds) == 1 else 0)
+    merged.exit_code = exit_code(grades)
+    return merged
 
 
 def main(argv: list[str] | None = None) -> int:
     from . import reports
 
     args = parse_args(argv)
+    if args.merge:
+        try:
+            run = merge([reports.read_run(d) for d in args.merge])
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        reports.write_all(run, args.out)
+        print(reports.text_table(run))
+        print(f"\nmerged {len(args.merge)} report(s) into {args.out}/ ; exit code {run.exit_code}")
+        return run.exit_code
     if args.impl == "list":
         for name in available():
             print(f"{name}\t{IMPLS_DIR / name}")
@@ -450,16 +577,46 @@ def main(argv: list[str] | None = None) -> int:
         selection = ",".join(names)
     else:
         selection = args.impl
+    found, problems = resolve_each(selection)  # one bad entry in a list does not stop the others
     try:
-        refs = [(r.name, r.path) for r in resolve(selection)]
         spec_paths(args.spec)
+        if not found:
+            raise SelectionError(problems[0] if problems else f"--impl {selection}: nothing to grade")
     except SelectionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    for problem in problems:
+        print(f"error: {problem} (graded as not-a-package; the others are graded)", file=sys.stderr)
+    refs = [(r.name, r.path) for r in found]
+    if args.shard:
+        refs = shard(refs, *args.shard)
     limits = Limits(args.timeout_test, args.timeout_impl, args.memory_mb)
     pytest_args = ["-k", args.keyword] if args.keyword else []
     progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
-    run = grade_all(refs, args.spec, pytest_args, limits, args.jobs, None, not args.no_static_check, progress)
+    try:
+        run = grade_all(
+            refs,
+            args.spec,
+            pytest_args,
+            limits,
+            args.jobs,
+            None,
+            not args.no_static_check,
+            progress,
+            trusted=args.trusted,
+            hide=[args.out.resolve()],
+            seed=args.seed,
+        )
+    except SandboxMissing as exc:
+        print(
+            f"error: no sandbox: {exc}; refusing to run untrusted code (--trusted grades without it)", file=sys.stderr
+        )
+        return EXIT_USAGE
+    for problem in problems:  # each bad entry is in the report, with its one-line reason and 0
+        item = problem.split(":")[0].removeprefix("--impl ")
+        name = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(item).name) or "entry"
+        run.grades.append(Grade(name, item, status="not-a-package", reason=problem))
+    run.exit_code = exit_code(run.grades)
     reports.write_all(run, args.out)
     print(reports.text_table(run))
     print(f"\nreports in {args.out}/ ; exit code {run.exit_code}: {EXIT_MEANING[run.exit_code]}")

@@ -1,15 +1,19 @@
 """What graded code may do: the import policy (checked statically and at run time) and the
 integrity check that catches an implementation monkeypatching the spec's comparisons.
 
-Implementations may import torch, numpy, regex and the standard library, nothing else: not
-transformers or tiktoken (the oracles), not the reference, not the spec, not pytest. A few
-standard-library modules whose only use in a submission would be reaching into the grader
-(importlib, builtins, ctypes, gc, subprocess) are refused too, and so are the dynamic-import
-spellings that would dodge the static check (``__import__``, ``sys.modules``, ``exec``...).
+Implementations may import torch, numpy, regex and the standard library, nothing else: not the
+reference, not the spec, not pytest. A few standard-library modules whose only use in a submission
+would be reaching into the grader (importlib, pkgutil, builtins, ctypes, gc, subprocess) are refused
+too, and so are the dynamic-import spellings that would dodge the static check (``__import__``,
+``sys.modules``, ``exec``...).
 
-This raises the bar; it is not a sandbox against a determined attacker, who runs in the same
-interpreter as the checks. Run untrusted submissions in a throwaway CI runner (as the
-workflow does), never on a machine holding secrets.
+The oracle libraries (transformers, tiktoken) are judged by use, not by name: importing them hands the
+implementation a stub (gpt2spec/grading/oracle_stub.py) and costs nothing; calling into it fails the
+test it happens in, naming the call site. Real code imports them at module level for loaders the spec
+never runs (minbpe's gpt4.py, a PyPI GPT-2's from_pretrained).
+
+In-process checks raise the bar; they are not a sandbox against a determined attacker, who runs in the
+same interpreter as the checks. The OS sandbox around the interpreter (gpt2spec/grading/jail.py) is.
 """
 
 from __future__ import annotations
@@ -28,7 +32,11 @@ ALLOWED_PACKAGES = frozenset({"torch", "numpy", "regex"})
 # compute nothing the spec compares. (Drop them here to forbid them too.)
 LOADER_PACKAGES = frozenset({"safetensors", "huggingface_hub"})
 # Standard-library modules a GPT-2 never needs and a grader-gaming submission would.
-TAMPERING_MODULES = frozenset({"importlib", "builtins", "ctypes", "gc", "subprocess", "pty", "_ctypes"})
+TAMPERING_MODULES = frozenset(
+    {"importlib", "builtins", "ctypes", "gc", "subprocess", "pty", "_ctypes", "pkgutil", "runpy", "imp", "zipimport"}
+)
+# Judged by use: importing them yields a stub (oracle_stub.py); calling into it is the violation.
+ORACLE_PACKAGES = frozenset({"transformers", "tiktoken", "tiktoken_ext"})
 # Names whose use dodges the import check.
 DYNAMIC_NAMES = frozenset({"__import__", "__builtins__", "exec", "eval", "compile", "globals"})
 DYNAMIC_ATTRIBUTES = frozenset({"modules", "meta_path", "path_hooks", "settrace", "setprofile", "_getframe"})
@@ -42,6 +50,7 @@ class Violation:
     where: str  # file:line
     why: str
     dynamic: bool = False  # a spelling that dodges the run-time guard (refused unrun), not a plain import
+    used: bool = False  # a call into an oracle stub (``module`` is what was called), not an import
 
     def __str__(self) -> str:
         return f"{self.module} at {self.where} ({self.why})"
@@ -167,14 +176,28 @@ class ImportGuard:
     def _guarded_import(self, name, globals=None, locals=None, fromlist=(), level=0):
         frame = sys._getframe(1)
         if level == 0 and self._from_impl(frame):
+            if name.split(".")[0] in ORACLE_PACKAGES:
+                return self._stub(name, fromlist)
             self._check(name, frame)
         return self._import(name, globals, locals, fromlist, level)
 
     def _guarded_import_module(self, name, package=None):
         frame = sys._getframe(1)
         if not name.startswith(".") and self._from_impl(frame):
+            if name.split(".")[0] in ORACLE_PACKAGES:
+                return self._stub(name, ("*",))
             self._check(name, frame)
         return self._import_module(name, package)
+
+    def _stub(self, name: str, fromlist) -> types.ModuleType:
+        """What ``import name`` gives the implementation: a stub (``import a.b`` binds ``a``; ``from a.b
+        import c`` reads ``c`` from ``a.b``). The spec keeps the real module."""
+        from .oracle_stub import MESSAGE, stub_module
+
+        def on_use(dotted: str, where: str) -> None:
+            self.on_violation(Violation(dotted, where, f"your code called it: {MESSAGE}", used=True))
+
+        return stub_module(name if fromlist else name.split(".")[0], on_use)
 
 
 # ---------------------------------------------------------------- integrity
@@ -242,6 +265,7 @@ class Integrity:
         self.snapshot: list[tuple[str, object, str, object]] = []
         self.classes: list[tuple[str, type, frozenset[str], frozenset[str]]] = []
         self.wrapper_codes = _torch_wrapper_codes()
+        self.default_dtype = _default_dtype()
         seen: set[int] = set()
         for module in _guarded_modules():
             self._take(module.__name__, vars(module), seen, classes_of=module.__name__)
@@ -268,10 +292,16 @@ class Integrity:
         self.classes.append((label, cls, frozenset(cls.__dict__), inherited))
 
     def changed(self, limit: int = 5) -> list[str]:
-        out = [
+        out = []
+        dtype = _default_dtype()
+        if dtype != self.default_dtype:  # torch then rebinds torch.Storage itself: that is not a second change
+            out.append(f"torch's default dtype ({self.default_dtype} -> {dtype}: torch.set_default_dtype)")
+        out += [
             f"{label}.{key}"
             for label, ns, key, value in self.snapshot
-            if ns.get(key, _MISSING) is not value and not self._torch_wrapped(ns.get(key, _MISSING), value)
+            if ns.get(key, _MISSING) is not value
+            and not self._torch_wrapped(ns.get(key, _MISSING), value)
+            and not (dtype != self.default_dtype and f"{label}.{key}" == "torch.Storage")
         ]
         for label, cls, own, inherited in self.classes:
             for key in cls.__dict__.keys() - own:
@@ -322,6 +352,12 @@ def warm_up() -> None:
     torch.load(buffer, weights_only=True)
     with torch.no_grad():
         np.asarray(torch.from_numpy(np.zeros(3, dtype=np.float32)).numpy())
+
+
+def _default_dtype() -> object:
+    import torch
+
+    return torch.get_default_dtype()
 
 
 def _torch_wrapper_codes() -> frozenset[object]:

@@ -1,5 +1,5 @@
-"""Imports tiktoken at test time and swallows the ImportError (graded with the static check off,
-to show that the run-time guard alone catches it)."""
+"""Calls tiktoken at test time and swallows the error (graded with the static check off, to show that
+the run-time guard alone catches it): importing the oracle is free, calling it costs the test."""
 
 from dataclasses import dataclass
 
@@ -14,6 +14,8 @@ class GPTConfig:
 
     def __post_init__(self) -> None:
         try:
-            import tiktoken  # noqa: F401
-        except ImportError:
+            import tiktoken
+
+            tiktoken.get_encoding("gpt2")
+        except Exception:
             pass

@@ -1,0 +1,149 @@
+"""The OS sandbox every graded implementation process runs in: bubblewrap (``bwrap``).
+
+``jail_argv(argv, ...)`` returns ``argv`` prefixed with the launcher that runs it jailed:
+
+- no network: its own, empty network namespace (an abstract unix socket of the host is out of reach too);
+- its own pid namespace whose init dies with the grader (``--die-with-parent``): when the jailed command
+  ends or the grader kills the launcher, the kernel kills every process left in the namespace, so no
+  daemon (double fork, setsid, setpgid) outlives the grade;
+- the whole filesystem read-only, a private size-limited tmpfs as ``/tmp`` (also the working directory)
+  and nothing else writable besides ``writable``; the directories in ``hide`` replaced by empty tmpfs
+  (another submission, the grade reports, the answer key), with ``readable`` bound back inside them;
+  the grader's home directory hidden (keys, tokens, caches), except what the interpreter itself needs;
+- as root, a user id of its own (``uid``: one per concurrent job), so no capability, no ptrace of or
+  signal to the grader, no reading its /proc entries, and per-uid process limits that a fork bomb in
+  one submission cannot spend for its neighbour;
+- limits (``prlimit``): address space, file size (what it prints included), processes, no core file;
+  and ``timeout -s KILL`` around all of it for the wall clock;
+- with ``stub_oracles``, the oracle libraries and the answer key replaced by stubs that import fine and
+  raise, naming the call site, when used (gpt2spec/grading/oracle_stub.py).
+
+``available()`` says in one line why the sandbox cannot run here, or None.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+BWRAP = "bwrap"
+ORACLES = ("transformers", "tiktoken", "tiktoken_ext")  # stubbed with stub_oracles=True (plus the answer key)
+FIRST_UID = 61000  # jailed processes run as FIRST_UID + slot when the grader is root
+TMP_MB = 512  # the private /tmp (a tmpfs: filling it fills nothing of the host's)
+FILE_MB = 64  # the largest file a jailed process may write, what it prints included
+MAX_PROCS = 512  # processes and threads of the jail's user
+
+
+@functools.cache
+def available() -> str | None:
+    """None when bubblewrap runs here, else the one-line reason it does not."""
+    for tool in (BWRAP, "prlimit", "timeout") + (("setpriv",) if os.geteuid() == 0 else ()):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed (apt-get install bubblewrap util-linux coreutils)"
+    probe = jail_argv(["true"], memory_mb=256, time_s=30)
+    try:
+        proc = subprocess.run(probe, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap could not start: {exc}"
+    if proc.returncode != 0:
+        lines = (proc.stderr or proc.stdout).strip().splitlines()
+        return f"bubblewrap does not work here: {lines[-1] if lines else f'exit {proc.returncode}'}"
+    return None
+
+
+def jail_argv(
+    argv: Sequence[str],
+    *,
+    readable: Sequence[Path] = (),
+    writable: Sequence[Path] = (),
+    hide: Sequence[Path] = (),
+    memory_mb: int,
+    time_s: float,
+    network: bool = False,
+    stub_oracles: bool = False,
+    uid: int = FIRST_UID,
+    tmp_mb: int = TMP_MB,
+) -> list[str]:
+    """``argv`` run in the sandbox described in the module docstring. ``uid`` only matters as root.
+    The working directory is the private /tmp; paths in ``readable`` and ``writable`` keep their names."""
+    jail = [BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    jail += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"]
+    if not network:
+        jail.append("--unshare-net")
+    jail += _hidden_home()
+    # /tmp first: a submission (or the grader) may live under the host's /tmp and is bound back below
+    jail += ["--size", str(tmp_mb << 20), "--perms", "1777", "--tmpfs", "/tmp"]
+    for path in hide:
+        jail += ["--perms", "0755", "--tmpfs", str(path)]
+    if stub_oracles:
+        jail += _oracle_stubs()
+    for path in readable:
+        jail += ["--ro-bind", str(path), str(path)]
+    for path in writable:
+        jail += ["--bind", str(path), str(path)]
+    jail += ["--chdir", "/tmp", "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp"]
+    if os.geteuid() == 0:
+        # a user of its own: no capabilities, no ptrace/kill/proc access to the grader's processes
+        jail += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all"]
+    else:
+        jail += ["--unshare-user", "--"]
+    limits = [f"--as={memory_mb << 20}", f"--fsize={FILE_MB << 20}", f"--nproc={MAX_PROCS}", "--core=0"]
+    jail += ["prlimit", *limits, "--"]
+    return ["timeout", "-s", "KILL", f"{time_s:g}", *jail, *argv]
+
+
+def _hidden_home() -> list[str]:
+    """The grader's home as an empty tmpfs, with the interpreter (a pyenv/venv under it) bound back."""
+    home = Path.home().resolve()
+    if home == Path("/") or not home.is_dir():
+        return []
+    out = ["--perms", "0755", "--tmpfs", str(home)]
+    needed = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, Path(sys.executable).parent)}
+    for path in sorted(needed):
+        if path.is_relative_to(home) and path != home:
+            for parent in reversed(path.relative_to(home).parents[:-1]):  # bwrap would make them 0700
+                out += ["--perms", "0755", "--dir", str(home / parent)]
+            out += ["--ro-bind", str(path), str(path)]
+    return out
+
+
+def oracle_dirs() -> dict[str, Path]:
+    """Where the oracle packages and the answer key live (found without importing them)."""
+    import importlib.util
+
+    from gpt2spec.registry import ROOT
+
+    found = {"reference": ROOT / "reference"}
+    for name in ORACLES:
+        spec = importlib.util.find_spec(name)
+        locations = list(spec.submodule_search_locations or []) if spec else []
+        for i, location in enumerate(locations):
+            found[name if i == 0 else f"{name}#{i}"] = Path(location)
+    return found
+
+
+@functools.cache
+def _stub_root() -> Path:
+    """One stub package per oracle name, written once per grader process (read-only to the jail)."""
+    from .oracle_stub import stub_source
+
+    root = Path(tempfile.mkdtemp(prefix="gpt2spec-stubs-"))
+    root.chmod(0o755)
+    for name in {n.split("#")[0] for n in oracle_dirs()}:
+        (root / name).mkdir(mode=0o755)
+        (root / name / "__init__.py").write_text(stub_source(name))
+    return root
+
+
+def _oracle_stubs() -> list[str]:
+    root = _stub_root()
+    out: list[str] = []
+    for key, path in oracle_dirs().items():
+        out += ["--ro-bind", str(root / key.split("#")[0]), str(path)]
+    return out

@@ -1,0 +1,273 @@
+"""The grader's OS sandbox (gpt2spec/grading/jail.py) against the attacks it closes (issue 21's table and
+more, tests/hostile/): each gets no undeserved credit and a clear reason, honest neighbours keep their
+scores, nothing survives the grade and nothing leaks out of it. Also: the oracle stubs of the judge/worker
+split, run on participant-like scripts, and the grader's refusal to grade without a sandbox.
+
+Each hostile package earns the points of spec/test_config.py's one test only if its attack worked (see
+its docstring), so "score 0" means "the attack failed". All are graded in one run, two at a time, from a
+scratch copy (an attack that got through could then only damage the copy).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from gpt2spec.grading import grade as g
+from gpt2spec.grading import jail
+
+from .submissions import once_per_session
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = ROOT / "tests" / "hostile"
+SPEC = ["spec/test_config.py"]
+ONE_TEST = ["-k", "test_defaults_are_gpt2_small"]
+LIMITS = g.Limits(test_seconds=20, impl_seconds=120, memory_mb=4096)
+MISSING = jail.available()
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"no sandbox here: {MISSING}")
+
+SURVIVOR = "gpt2spec-hostile-survivor"  # in the command line of every process an attack leaves behind
+SECRET = "gpt2spec-hostile-secret-6d1f"  # tests/hostile/steal_secrets looks for it
+ABSTRACT_SOCKET = "\0gpt2spec-hostile-socket"  # tests/hostile/open_socket connects to it
+LEAK = "gpt2spec-hostile-leak"  # tests/hostile/leak_files writes files of this name
+
+# package -> (status, words its reason or notes must contain); every one earns 0 points
+EXPECTED = {
+    "poison_neighbour": ("graded", "block_size': 1,"),
+    "grader_tree": ("graded", "block_size': 1,"),
+    "escape_processes": ("graded", "block_size': 1,"),
+    "stdout_flood": ("output-limit", "File too large"),
+    "results_fd": ("graded", "block_size': 1,"),
+    "resolve_answer_key": ("forbidden-import", "pkgutil"),
+    "copy_reference": ("graded", "block_size': 1,"),
+    "steal_secrets": ("graded", "block_size': 1,"),
+    "leak_files": ("graded", "block_size': 1,"),
+    "open_socket": ("graded", "block_size': 1,"),
+    "spy_on_parent": ("graded", "block_size': 1,"),
+    "fork_bomb": ("graded", "block_size': 1,"),
+    "fill_disk": ("graded", "block_size': 1,"),
+    "symlink_out": ("graded", "block_size': 1,"),
+    "torch_defaults": ("tampering", "default dtype (torch.float32 -> torch.float64"),
+    "torch_alloc": ("out-of-memory", "can't allocate memory"),
+}
+HONEST = ("honest_neighbour", "sleep_at_exit")  # correct: full marks, whatever their neighbours do
+
+
+def _grade_them_all(scratch: Path) -> dict:
+    """Grade the reference, the honest packages and every hostile one from a scratch copy, with a secret
+    in the grader's environment and home and a listening abstract socket; record what is left after."""
+    packages = scratch / "packages"
+    for name in (*HONEST, *EXPECTED):
+        shutil.copytree(HOSTILE / name, packages / name)
+    victim = (packages / "honest_neighbour" / "__init__.py").read_text()
+    refs = [("reference", ROOT / "impls" / "reference")] + [(n, packages / n) for n in (*HONEST, *EXPECTED)]
+    secret_file = Path.home() / ".gpt2spec-hostile-secret"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(ABSTRACT_SOCKET)
+    listener.listen(4)
+    connections: list[object] = []
+    threading.Thread(target=lambda: connections.append(listener.accept()), daemon=True).start()
+    os.environ["GPT2SPEC_HOSTILE_SECRET"] = SECRET
+    secret_file.write_text(SECRET)
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        run = g.grade_all(refs, SPEC, ONE_TEST, LIMITS, jobs=2)
+    finally:
+        del os.environ["GPT2SPEC_HOSTILE_SECRET"]
+        secret_file.unlink()
+        listener.close()
+    time.sleep(1)  # the kernel tears the pid namespaces down asynchronously
+    return {
+        "run": run,
+        "peak_growth_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before,
+        "survivors": _survivors(),
+        "connections": len(connections),
+        "leaks": [p for place in ("/tmp", "/var/tmp", "/dev/shm", "~/.cache") for p in _leaks(place)],
+        "victim_unchanged": (packages / "honest_neighbour" / "__init__.py").read_text() == victim,
+        "stolen_copy": (packages / "copy_reference" / "_stolen.py").exists(),
+        "pycache": sorted(str(p) for p in packages.rglob("__pycache__")),
+    }
+
+
+def _survivors() -> list[str]:
+    found = []
+    for path in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            with open(path, "rb") as f:
+                if SURVIVOR.encode() in f.read():
+                    found.append(path)
+        except OSError:
+            pass
+    return found
+
+
+def _leaks(place: str) -> list[str]:
+    return glob.glob(os.path.join(os.path.expanduser(place), LEAK))
+
+
+@pytest.fixture(scope="module")
+def attacked(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return once_per_session(tmp_path_factory, "sandbox_run", _grade_them_all)
+
+
+def by_name(run: g.Run) -> dict[str, g.Grade]:
+    return {grade.name: grade for grade in run.grades}
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_attack_earns_nothing(attacked: dict, name: str) -> None:
+    """Each attack fails inside the jail: its package earns 0, with the reason it should have."""
+    status, words = EXPECTED[name]
+    grade = by_name(attacked["run"])[name]
+    explained = " ".join([grade.reason, *grade.notes, *(t.message for t in grade.tests)])
+    assert grade.status == status, f"{name}: status {grade.status!r} ({explained}), expected {status!r}"
+    assert words in explained, f"{name}: {explained!r} should mention {words!r}"
+    assert grade.score == 0, f"{name}: earned {grade.score} points: its attack worked ({explained})"
+
+
+@pytest.mark.parametrize("name", ["reference", *HONEST])
+def test_honest_neighbours_keep_their_score(attacked: dict, name: str) -> None:
+    """The reference, the package next to the poisoner and the one that sleeps at exit get full marks."""
+    grade = by_name(attacked["run"])[name]
+    assert grade.status == "graded" and grade.score == grade.max_score > 0, (grade.status, grade.reason, grade.notes)
+
+
+def test_the_victims_files_are_untouched(attacked: dict) -> None:
+    """poison_neighbour could not append to its neighbour's __init__.py, nor copy_reference write a file."""
+    assert attacked["victim_unchanged"]
+    assert not attacked["stolen_copy"]
+
+
+def test_no_process_survives_the_grade(attacked: dict) -> None:
+    """The daemon (double fork, new session), the setpgid children and the fork bomb's sleepers all died
+    with their pid namespace."""
+    assert attacked["survivors"] == []
+
+
+def test_nothing_leaks_out(attacked: dict) -> None:
+    """No file written in a jail reaches the host's /tmp, /var/tmp, /dev/shm or home; no connection to an
+    abstract socket of the host's network namespace; no __pycache__ in any submission."""
+    assert attacked["leaks"] == []
+    assert attacked["connections"] == 0
+    assert attacked["pycache"] == []
+
+
+def test_grader_memory_stays_bounded(attacked: dict) -> None:
+    """stdout_flood printed until the 64 MiB file limit stopped it; the grader read only the log's tail
+    (the grader's peak memory did not grow by the size of the log)."""
+    assert attacked["peak_growth_kib"] < (jail.FILE_MB << 10) // 2, attacked["peak_growth_kib"]
+
+
+def test_sleep_at_exit_does_not_hold_the_grader(attacked: dict) -> None:
+    """A child that lingers after its last record is killed a few seconds later, not at the
+    per-implementation limit (120 s here)."""
+    grade = by_name(attacked["run"])["sleep_at_exit"]
+    assert grade.seconds < LIMITS.impl_seconds / 2, grade.seconds
+
+
+# ---------------------------------------------------------------- the jail alone, on small scripts
+
+
+def _jailed(script: str, memory_mb: int = 4096, **options: object) -> subprocess.CompletedProcess:
+    argv = jail.jail_argv([sys.executable, "-I", "-B", "-c", script], memory_mb=memory_mb, time_s=120, **options)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=180)
+
+
+PARTICIPANT = """
+import sys
+sys.path[:0] = [{fixtures!r}, {root!r}]
+import oracle_import_minbpe, oracle_import_pypi  # both import an oracle at module level: fine
+print("config", oracle_import_minbpe.GPTConfig().n_embd)
+for build in (oracle_import_pypi.from_pretrained, oracle_import_minbpe.GPT4Tokenizer):
+    try:
+        build()
+    except Exception as exc:
+        print(type(exc).__name__, exc)
+import reference
+try:
+    reference.GPTConfig()
+except Exception as exc:
+    print(type(exc).__name__, exc)
+import os
+print("answer key files", os.listdir({reference!r}))
+"""
+
+
+def test_oracle_stubs_refuse_use_not_import() -> None:
+    """With stub_oracles (the worker of the judge/worker split): importing transformers, tiktoken or the
+    answer key succeeds, calling them fails with the call site in the participant's code, and the answer
+    key's files are gone."""
+    fixtures, reference = str(ROOT / "tests" / "fixtures"), str(ROOT / "reference")
+    script = PARTICIPANT.format(fixtures=fixtures, root=str(ROOT), reference=reference)
+    proc = _jailed(script, stub_oracles=True)
+    out = proc.stdout
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "config 768" in out
+    pypi = ROOT / "tests" / "fixtures" / "oracle_import_pypi" / "__init__.py"
+    minbpe = ROOT / "tests" / "fixtures" / "oracle_import_minbpe" / "gpt4.py"
+    called = f"transformers.GPT2LMHeadModel.from_pretrained at {pypi}:{line_of(pypi, '.from_pretrained(name)')}"
+    assert f"OracleCallError your code called {called}" in out, out
+    assert f"your code called tiktoken.get_encoding at {minbpe}:{line_of(minbpe, 'get_encoding(')}" in out, out
+    assert "the oracle libraries are not available to implementations" in out
+    assert "your code called reference.GPTConfig at <string>:" in out, out
+    assert "answer key files ['__init__.py']" in out, out
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def test_hidden_and_readable_paths(tmp_path: Path) -> None:
+    """``hide`` empties a directory, ``readable`` binds one of its entries back, read-only; the grader's
+    tree is read-only; /tmp is private; there is no network."""
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "secret.txt").write_text("x")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "code.py").write_text("y")
+    script = f"""
+import os, socket
+print(sorted(os.listdir({str(tmp_path)!r})))
+print(open({str(tmp_path / "mine" / "code.py")!r}).read())
+for path in ({str(tmp_path / "mine" / "new.py")!r}, {str(ROOT / "spec" / "new.py")!r}):
+    try:
+        open(path, "w")
+        print("wrote", path)
+    except OSError as exc:
+        print("refused", exc.strerror)
+open("/tmp/mine", "w").write("private")
+try:
+    socket.create_connection(("1.1.1.1", 53), timeout=2)
+except OSError as exc:
+    print("network", exc.strerror)
+"""
+    proc = _jailed(script, hide=[tmp_path], readable=[tmp_path / "mine"])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.splitlines() == [
+        "['mine']",
+        "y",
+        "refused Read-only file system",
+        "refused Read-only file system",
+        "network Network is unreachable",
+    ], proc.stdout
+    assert not Path("/tmp/mine").exists()
+
+
+def test_wall_clock_and_memory_limits() -> None:
+    """The jail's own limits hold even if the grader's watch did not: the wall clock kills the whole
+    namespace, the address-space limit refuses a large allocation."""
+    start = time.monotonic()
+    argv = jail.jail_argv(["sleep", "60"], memory_mb=512, time_s=2)
+    assert subprocess.run(argv, timeout=60).returncode != 0
+    assert time.monotonic() - start < 30
+    proc = _jailed("bytearray(2 << 30)", memory_mb=1024)
+    assert proc.returncode != 0 and "MemoryError" in proc.stderr
