@@ -53,3 +53,17 @@ def test_allowed_special_maps_to_its_id(impl):
         assert tok.encode(text, allowed_special="all") == expected_ids, f"encode({text!r}) != {expected_ids}"
     got = tok.encode(f"a{EOT}b", allowed_special={EOT})
     assert ids[EOT] in got, f"encode('a{EOT}b', allowed_special={{EOT}}) = {got} lacks id {ids[EOT]}"
+
+
+def test_explicit_disallowed_set(impl):
+    """Clause: disallowed_special may be an explicit set: only its specials raise; a special that is neither
+    allowed nor in the set is plain text, exactly as tiktoken encodes it.
+    Catches: testing disallowed_special for truth instead of == "all" (an explicit set then disallows every
+    special), ignoring an explicit set (its specials pass silently)."""
+    tok, enc = loaded(impl), oracle_encoding()
+    text = f"x{EOT}y"
+    assert_parity(tok, enc, text, what="disallowed_special={'<|pad|>'} on text without <|pad|>",
+                  disallowed_special={"<|pad|>"})  # fmt: skip
+    with pytest.raises(ValueError):
+        tok.encode(f"a<|pad|>{EOT}", disallowed_special={"<|pad|>"})
+        pytest.fail("encode('a<|pad|>...', disallowed_special={'<|pad|>'}) did not raise ValueError")

@@ -26,7 +26,7 @@ from gpt2spec.known_bugs import ALL
 from .mutation import ROOT, SECTION_SPECS, TOKENIZER_PARTS, Mutant, function_name, grade
 
 MODULES = [
-    "test_attention", "test_layernorm", "test_mlp", "test_block", "test_gpt", "test_generate",
+    "test_config", "test_attention", "test_layernorm", "test_mlp", "test_block", "test_gpt", "test_generate",
     "test_pretrained", *(f"test_tokenizer_{part}" for part in TOKENIZER_PARTS), "test_data", "test_training",
 ]  # fmt: skip
 

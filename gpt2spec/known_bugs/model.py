@@ -536,3 +536,49 @@ MUTANTS += [
         why="put the new token in front of the sequence",
     ),
 ]
+
+# Clauses the first round left without a bug of their own (issue 20).
+MUTANTS += [
+    Mutant(
+        name="logits-last-position-at-inference",
+        file="gpt.py",
+        old="        loss = None\n",
+        new=(
+            "        if targets is None:  # inference only needs the next token: nanoGPT's shortcut\n"
+            "            return logits[:, [-1], :], None\n"
+            "        loss = None\n"
+        ),
+        catches=("test_shapes_with_and_without_targets",),
+        section="gpt",
+        why="returned only the last position's logits when targets is None (nanoGPT's inference path)",
+    ),
+    Mutant(
+        name="vocab-padded-by-default",
+        file="config.py",
+        old="    vocab_pad_multiple: int = 1\n",
+        new="    vocab_pad_multiple: int = 64\n",
+        catches=("test_parameter_count_124M",),
+        section="gpt",
+        why="padded the vocabulary to 50,304 by default (nanoGPT's speed trick): 36,096 extra parameters",
+    ),
+    Mutant(
+        name="layernorm-bias-init-ones",
+        file="layernorm.py",
+        old="self.bias = nn.Parameter(torch.zeros(ndim))",
+        new="self.bias = nn.Parameter(torch.ones(ndim))",
+        catches=("test_parameters",),
+        section="layernorm",
+        why="initialised the LayerNorm bias to ones (copied the weight's line)",
+    ),
+]
+MUTANTS += [
+    Mutant(
+        name="config-block-size-256",
+        file="config.py",
+        old="    block_size: int = 1024",
+        new="    block_size: int = 256",
+        catches=("test_defaults_are_gpt2_small",),
+        section="config",
+        why="kept the block_size of nanoGPT's Shakespeare config (256) as GPTConfig's default instead of 1024",
+    ),
+]

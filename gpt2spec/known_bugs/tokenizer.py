@@ -144,3 +144,94 @@ MUTANTS = [
         why="streaming: cut the buffer at a pre-token boundary, then re-split the prefix on its own",
     ),
 ]
+
+# Clauses the first round left untested (issue 20): an explicit disallowed set, a saved custom pattern,
+# an id outside the vocabulary, the specials kept out of mergeable_ranks, training that runs out of pairs.
+MUTANTS += [
+    Mutant(
+        name="disallowed-set-means-all",
+        file="tokenizer.py",
+        old='if disallowed_special == "all" else set(disallowed_special)',
+        new="if disallowed_special else set()",
+        catches=("test_explicit_disallowed_set",),
+        section="tokenizer",
+        why="tested disallowed_special for truth instead of == 'all': an explicit set disallows every special",
+    ),
+    Mutant(
+        name="disallowed-set-ignored",
+        file="tokenizer.py",
+        old='if disallowed_special == "all" else set(disallowed_special)',
+        new='if disallowed_special == "all" else set()',
+        catches=("test_explicit_disallowed_set",),
+        section="tokenizer",
+        why="honoured disallowed_special='all' but ignored an explicit set: its specials pass as plain text",
+    ),
+    Mutant(
+        name="load-falls-back-to-gpt2-pattern",
+        file="tokenizer.py",
+        old='return cls.from_ranks(ranks, data["pattern"], data["special_tokens"])',
+        new='return cls.from_ranks(ranks, GPT2_PATTERN, data["special_tokens"])',
+        catches=("test_save_load_keeps_a_custom_pattern",),
+        section="tokenizer",
+        why="load() rebuilt the tokenizer with GPT-2's pattern instead of the saved one",
+    ),
+    Mutant(
+        name="decode-skips-unknown-ids",
+        file="tokenizer.py",
+        old="return b\"\".join(self._decoder[i] for i in ids)",
+        new="return b\"\".join(self._decoder.get(i, b\"\") for i in ids)",
+        catches=("test_decode_unknown_id_raises",),
+        section="tokenizer",
+        why="decoded an id outside the vocabulary as nothing instead of raising ValueError",
+    ),
+    Mutant(
+        name="mergeable-ranks-with-specials",
+        file="tokenizer.py",
+        old="        return dict(self._ranks)\n",
+        new="        return {**self._ranks, **{s.encode(): i for s, i in self.special_tokens.items()}}\n",
+        catches=("test_mergeable_ranks_exclude_specials",),
+        section="tokenizer",
+        why="returned the special tokens in mergeable_ranks too (tiktoken keeps them apart)",
+    ),
+    Mutant(
+        name="special-ids-from-vocab-size",
+        file="tokenizer.py",
+        old="{s: len(vocab) + k for k, s in enumerate(specials)}",
+        new="{s: vocab_size - len(specials) + k for k, s in enumerate(specials)}",
+        catches=("test_training_stops_when_every_pre_token_is_one_token",),
+        section="tokenizer",
+        why="numbered the specials from vocab_size instead of after the last merge: a hole in the ids when "
+        "training runs out of pairs",
+    ),
+]
+MUTANTS += [
+    Mutant(
+        name="fresh-tokenizer-has-endoftext",
+        file="tokenizer.py",
+        old="self._init(pattern, {bytes([i]): i for i in range(256)}, {}, {})",
+        new="self._init(pattern, {bytes([i]): i for i in range(256)}, {ENDOFTEXT: 256}, {})",
+        catches=("test_vocab_and_byte_tokens",),
+        section="tokenizer",
+        why="gave a fresh Tokenizer() the <|endoftext|> special: the contract's starts with the 256 bytes only",
+    ),
+    Mutant(
+        name="no-allowed-means-all-allowed",
+        file="tokenizer.py",
+        old="for is_special, part in self._split_special(text, allowed):",
+        new="for is_special, part in self._split_special(text, allowed or set(self.special_tokens)):",
+        catches=("test_special_as_plain_text_when_not_disallowed",),
+        section="tokenizer",
+        why="with nothing allowed, mapped every special to its id instead of encoding it as plain text",
+    ),
+]
+MUTANTS += [
+    Mutant(
+        name="allowed-all-as-a-set-of-letters",
+        file="tokenizer.py",
+        old='allowed = set(self.special_tokens) if allowed_special == "all" else set(allowed_special)',
+        new="allowed = set(allowed_special)",
+        catches=("test_allowed_special_maps_to_its_id",),
+        section="tokenizer",
+        why="took allowed_special='all' as a collection: set('all') is {'a', 'l'}, so no special is allowed",
+    ),
+]

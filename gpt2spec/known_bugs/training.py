@@ -162,3 +162,72 @@ MUTANTS = [
         why="did not restore the RNG state: sampling after a resume differs",
     ),
 ]
+
+# Clauses the first round left untested (issue 20): batches that change after they are returned, and a
+# checkpoint that stores the seed instead of the RNG state.
+MUTANTS += [
+    Mutant(
+        name="loader-reuses-buffer",
+        file="data.py",
+        old="        buf = self.tokens[positions]\n",
+        new=(
+            "        if getattr(self, '_buf', None) is None or len(self._buf) != B * T + 1:\n"
+            "            self._buf = torch.empty(B * T + 1, dtype=torch.int64)  # allocated once, reused\n"
+            "        buf = torch.index_select(self.tokens, 0, positions, out=self._buf)\n"
+        ),
+        catches=("test_earlier_batches_stay_intact",),
+        section="data",
+        why="returned views into one buffer the loader refills: every batch kept in a list becomes the last one",
+    ),
+    Mutant(
+        name="checkpoint-saves-seed",
+        file="training.py",
+        old='"torch": torch.get_rng_state(),',
+        new='"torch": torch.Generator().manual_seed(torch.initial_seed()).get_state(),',
+        catches=("test_checkpoint_restores_rng_state",),
+        section="training",
+        why="saved torch.initial_seed() (the state right after seeding) instead of torch.get_rng_state(): a "
+        "resumed run restarts the random stream from the seed",
+    ),
+]
+MUTANTS += [
+    Mutant(
+        name="optimizer-from-transformer",
+        file="training.py",
+        old="params = [p for p in model.parameters() if p.requires_grad]",
+        new="params = [p for p in model.transformer.parameters() if p.requires_grad]  # lm_head is tied to wte",
+        catches=("test_ddp_matches_single_process",),
+        section="training",
+        why="collected the parameters through model.transformer: a DistributedDataParallel wrapper has no such "
+        "attribute (use model.parameters())",
+    ),
+    Mutant(
+        name="train-step-returns-last-loss",
+        file="training.py",
+        old="loss_accum = loss.detach() + loss_accum.to(loss.device, loss.dtype)",
+        new="loss_accum = loss.detach() * n",
+        catches=("test_accumulation_equals_one_big_batch",),
+        section="training",
+        why="returned the last micro-batch's loss instead of the mean over the micro-batches",
+    ),
+    Mutant(
+        name="load-checkpoint-returns-next-step",
+        file="training.py",
+        old='return int(state["step"])',
+        new='return int(state["step"]) + 1  # the next step to run',
+        catches=("test_resume_equals_uninterrupted",),
+        section="training",
+        why="load_checkpoint returned the step after the saved one instead of the saved step",
+    ),
+]
+MUTANTS += [
+    Mutant(
+        name="no-optimizer-step",
+        file="training.py",
+        old="    optimizer.step()\n    return loss_accum, norm",
+        new="    return loss_accum, norm",
+        catches=("test_overfits_a_single_batch",),
+        section="training",
+        why="computed and clipped the gradient but never called optimizer.step(): the weights never change",
+    ),
+]
