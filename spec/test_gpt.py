@@ -164,7 +164,8 @@ def test_init_statistics(impl):
 @pytest.mark.parametrize("B,T", [(1, 1), (3, 7), (2, 32)], ids=["single-token", "short", "full-block"])
 def test_shapes_with_and_without_targets(impl, B, T):
     """Clause: forward(idx[B,T]) -> (logits[B,T,V], None); with targets -> (logits, scalar loss).
-    Catches: returning only the last position's logits (during training, or at inference as nanoGPT does), a loss of shape [B], logits of [B*T, V]."""
+    Catches: returning only the last position's logits (during training, or at inference as nanoGPT does), a
+    loss of shape [B], logits of [B*T, V]."""
     model = impl.GPT(impl.GPTConfig(**TINY))
     idx, targets = batch(TINY["vocab_size"], B, T)
     out = model(idx)
