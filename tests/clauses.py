@@ -13,19 +13,15 @@ can break them.
 from __future__ import annotations
 
 import argparse
-import re
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 from gpt2spec.known_bugs import ALL, Mutant
+from spec.clauses import CONTRACT, Clause, parse_contract
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTRACT = ROOT / "spec" / "CONTRACT.md"
 OUT = ROOT / "docs" / "CLAUSES.md"
 KILL_MATRIX = ROOT / "docs" / "KILL_MATRIX.md"
-
-TAG = re.compile(r"\s*\[((?:R|W\d)-[a-z0-9-]+)\]")
 
 # Reporting rules: proved by the suite's tests of the plugin (file::function), not by a known bug.
 TOOL_PROOFS: dict[str, tuple[str, ...]] = {
@@ -51,51 +47,6 @@ PENDING: dict[str, tuple[str, str]] = {
         "no plausible one-edit bug of the reference's generate writes into the prompt (it only ever concatenates)",
     ),
 }
-
-
-@dataclass(frozen=True)
-class Clause:
-    id: str
-    heading: str  # the "## ..." section of CONTRACT.md it is in
-    text: str  # the rule, in the contract's words (markdown)
-
-
-def parse_contract(text: str) -> list[Clause]:
-    """Every tagged clause of CONTRACT.md, in order. A clause's text is what precedes its tag in the same
-    block (bullet, paragraph or table row), back to the previous tag; a table row's first cell names it."""
-    clauses: list[Clause] = []
-    heading = ""
-    for block in _blocks(text):
-        if block.startswith("#"):
-            heading = block.lstrip("# ").strip()
-            continue
-        row = block.startswith("|")
-        cells = [c.strip() for c in re.split(r"(?<!\\)\|", block.strip().strip("|"))] if row else []
-        body = " | ".join(cells[1:]) if row else block
-        start = 0
-        for m in TAG.finditer(body):
-            fragment = body[start : m.start()].strip(" ;,.|")
-            fragment = re.sub(r"^(?:- |\d+\. )", "", fragment).strip()
-            if row and start == 0:
-                fragment = f"{cells[0]}: {fragment.split(' | ')[-1] if heading != 'Reporting rules' else fragment}"
-            clauses.append(Clause(m.group(1), heading, " ".join(fragment.split())))
-            start = m.end()
-    return clauses
-
-
-def _blocks(text: str) -> list[str]:
-    """Headings, table rows, list items (with their continuation lines) and paragraphs."""
-    blocks: list[str] = []
-    for line in text.splitlines():
-        item = line.lstrip().startswith("- ") or re.match(r"\d+\. ", line)  # nested bullets are clauses too
-        starts = line.startswith(("#", "|")) or item or not blocks or not blocks[-1]
-        if not line.strip():
-            blocks.append("")
-        elif starts or blocks[-1].startswith(("#", "|")):
-            blocks.append(line.strip())
-        else:
-            blocks[-1] += " " + line.strip()
-    return [b for b in blocks if b]
 
 
 def bugs_by_clause(mutants: list[Mutant] = ALL) -> dict[str, list[Mutant]]:
