@@ -170,7 +170,7 @@ def _in_the_specs_words(report: pytest.TestReport, item: pytest.Item, exc: BaseE
         crash = getattr(report.longrepr, "reprcrash", None)
         if crash is not None:
             raw = crash.message.splitlines()[0][:200] if crash.message else ""
-            crash.message = text.splitlines()[0] + (f" [{raw}]" if raw and raw not in text else "")
+            crash.message = translation.headline() + (f" [{raw}]" if raw and raw not in text else "")
         if hasattr(report.longrepr, "addsection"):
             report.longrepr.addsection("in the spec's words", text)
     if is_oom(raised):

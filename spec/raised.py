@@ -57,6 +57,10 @@ class Translation:
     text: str  # what went wrong, in the spec's words
     where: str | None  # "file:line" in the participant's code, when it was raised there
 
+    def headline(self) -> str:
+        """One line for the short summary: what went wrong and where."""
+        return self.text + (f" (at {self.where})" if self.where else "")
+
     def render(self) -> str:
         lines = [self.text]
         if self.where:
