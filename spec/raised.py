@@ -153,6 +153,13 @@ def translate(test: str, raised: Raised, impl_root: Path | None = None) -> Trans
             f"temperature=0 must mean greedy (argmax); your generate divided by it ({raw})",
             where,
         )
+    if "selected index k out of range" in message:
+        return Translation(
+            "W3-gen-sampling",
+            "top_k larger than the vocabulary must keep every token; your generate passed it to torch.topk as is "
+            f"(use min(top_k, V)) ({raw})",
+            where,
+        )
     if _T1_SHAPES.search(message):
         return Translation(
             "W3-forward",

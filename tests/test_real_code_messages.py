@@ -24,6 +24,7 @@ FIXTURES = ROOT / "tests" / "fixtures"
 FROM_PRETRAINED = "from_pretrained must accept a local directory: the spec has no network (CONTRACT.md, week 3)"
 LAST_POSITION = "the contract asks for logits at every position when targets is None; yours returned T=1"
 GREEDY = "temperature=0 must mean greedy (argmax); your generate divided by it"
+TOP_K = "top_k larger than the vocabulary must keep every token; your generate passed it to torch.topk as is"
 
 # implementation -> {the one test function each departure fails: what its message must say}
 DEPARTURES = {
@@ -35,6 +36,7 @@ DEPARTURES = {
     "mingpt_style": {
         "test_from_pretrained_reads_a_local_directory": (FROM_PRETRAINED, "mingpt_style/model.py:"),
         "test_temperature_zero_is_greedy": (GREEDY, "mingpt_style/model.py:"),
+        "test_top_k_keeps_exactly_k": (TOP_K, "mingpt_style/model.py:"),
     },
 }
 
