@@ -9,6 +9,8 @@ last kill matrix (docs/KILL_MATRIX.md) saw each of them killed.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections import Counter
 
 from gpt2spec.known_bugs import ALL
@@ -73,3 +75,11 @@ def test_every_clause_bug_was_killed_in_the_kill_matrix() -> None:
 def test_clauses_md_is_up_to_date() -> None:
     want = render(parse_contract(CONTRACT.read_text()))
     assert OUT.read_text() == want, "docs/CLAUSES.md is out of date: run python -m tests.clauses"
+
+
+def test_the_readme_command_runs_whole() -> None:
+    """`python -m tests.clauses --check`, as the README gives it."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.clauses", "--check"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0 and "up to date" in proc.stdout, proc.stdout + proc.stderr
