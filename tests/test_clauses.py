@@ -64,7 +64,7 @@ def test_every_clause_bug_was_killed_in_the_kill_matrix() -> None:
     rows = {}
     for line in (ROOT / "docs" / "KILL_MATRIX.md").read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) > 4 and cells[-2] in ("yes", "**NO**"):
+        if len(cells) > 4 and (cells[-2].startswith("yes") or cells[-2] == "**NO**"):
             rows[cells[0]] = cells[-2]
     absent = [m.name for m in ALL if m.name not in rows]
     survived = [m.name for m in ALL if rows.get(m.name) == "**NO**"]

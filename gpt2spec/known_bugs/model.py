@@ -613,10 +613,16 @@ MUTANTS += [
         file="config.py",
         old="    vocab_pad_multiple: int = 1\n",
         new="    vocab_pad_multiple: int = 64\n",
-        catches=("test_parameter_count_124M",),
+        # The padded rows change wte's and lm_head's shapes, so HF state dicts no longer load into them.
+        catches=(
+            "test_parameter_count_124M",
+            "test_from_hf_state_dict",
+            "test_from_hf_state_dict_of_gpt2model",
+            "test_parity_with_hf",
+        ),
         section="gpt",
         why="padded the vocabulary to 50,304 by default (nanoGPT's speed trick): 36,096 extra parameters",
-        clauses=("W3-param-count",),
+        clauses=("W3-param-count", "W3-names"),
     ),
     Mutant(
         name="layernorm-bias-init-ones",
