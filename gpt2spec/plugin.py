@@ -149,7 +149,32 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
             message = str(call.excinfo.value).strip().splitlines()
             report.outcome = "skipped"
             report.longrepr = (str(item.path), item.location[1] or 0, _reason(week, message[0] if message else ""))
+        else:
+            _in_the_specs_words(report, item, call.excinfo.value, ref.path)
     return report
+
+
+def _in_the_specs_words(report: pytest.TestReport, item: pytest.Item, exc: BaseException, impl_root: Path) -> None:
+    """A participant's own exception (a bare assert, a torch RuntimeError, an out-of-memory) gets the clause
+    the test checks and the participant's file:line (spec/raised.py), first in the report."""
+    try:
+        from spec.raised import Raised, is_oom, release, translate
+    except ImportError:  # the spec is not importable here (a tool run outside the repository)
+        return
+    if isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:  # Hypothesis may group what it found
+        exc = exc.exceptions[0]
+    raised = Raised.of(exc)
+    translation = translate(getattr(item, "originalname", item.name), raised, impl_root)
+    if translation is not None:
+        text = translation.render()
+        crash = getattr(report.longrepr, "reprcrash", None)
+        if crash is not None:
+            raw = crash.message.splitlines()[0][:200] if crash.message else ""
+            crash.message = translation.headline() + (f" [{raw}]" if raw and raw not in text else "")
+        if hasattr(report.longrepr, "addsection"):
+            report.longrepr.addsection("in the spec's words", text)
+    if is_oom(raised):
+        release(exc)
 
 
 def _reason(week: int, message: str) -> str:

@@ -111,6 +111,27 @@ def test_uint16_tokens_do_not_overflow(impl, kind):
     check_batch(impl.DataLoader(tokens, 2, 4), torch.from_numpy(ids.astype(np.int64)), 2, 4, 0)
 
 
+def test_earlier_batches_stay_intact(impl):
+    """Clause: a batch returned earlier is unchanged after later next_batch() calls: the caller may keep it (the
+    training driver keeps a list of micro-batches for gradient accumulation).
+    Catches: x and y as views into one buffer the loader refills on every call (every kept batch silently
+    becomes the last one), a loader that modifies a returned tensor in place."""
+    loader = impl.DataLoader(arange_tokens(500), 2, 8)
+    kept = []
+    for _ in range(3):
+        x, y = loader.next_batch()
+        kept.append((x, y, x.clone(), y.clone()))  # as returned: whether that is the right slice is another clause
+    for _ in range(2):
+        loader.next_batch()
+    hint = (
+        "a batch must stay as it was returned after later next_batch() calls: return fresh tensors, not views "
+        "into a buffer the loader reuses (the training driver keeps a list of micro-batches)"
+    )
+    for i, (x, y, x_then, y_then) in enumerate(kept):
+        assert_equal(x, x_then, what=f"x of batch {i} after 5 calls to next_batch()", hint=hint)
+        assert_equal(y, y_then, what=f"y of batch {i} after 5 calls to next_batch()", hint=hint)
+
+
 @given(
     B=st.integers(1, 4),
     T=st.integers(1, 9),

@@ -165,12 +165,19 @@ def test_init_statistics(impl):
 @pytest.mark.parametrize("B,T", [(1, 1), (3, 7), (2, 32)], ids=["single-token", "short", "full-block"])
 def test_shapes_with_and_without_targets(impl, B, T):
     """Clause: forward(idx[B,T]) -> (logits[B,T,V], None); with targets -> (logits, scalar loss).
-    Catches: returning only the last position's logits during training, a loss of shape [B], logits of [B*T, V]."""
+    Catches: returning only the last position's logits (during training, or at inference as nanoGPT does), a
+    loss of shape [B], logits of [B*T, V]."""
     model = impl.GPT(impl.GPTConfig(**TINY))
     idx, targets = batch(TINY["vocab_size"], B, T)
     out = model(idx)
     assert isinstance(out, tuple) and len(out) == 2, f"forward must return (logits, loss), got {type(out).__name__}"
     logits, loss = out
+    if T > 1 and tuple(logits.shape) == (B, 1, TINY["vocab_size"]):
+        raise AssertionError(
+            f"the contract asks for logits at every position when targets is None; yours returned T=1 for T={T} "
+            "(nanoGPT returns only the last position at inference): return logits[B, T, V] and let generate take "
+            "logits[:, -1, :] (CONTRACT.md [W3-forward])"
+        )
     assert tuple(logits.shape) == (B, T, TINY["vocab_size"]), f"logits shape {tuple(logits.shape)} != (B, T, V)"
     assert loss is None, f"loss must be None without targets, got {loss!r}"
     logits, loss = model(idx, targets)

@@ -103,3 +103,30 @@ def test_vocab_and_byte_tokens(impl):
     assert not dict(tok.merges), "Tokenizer() must start without merges"
     for text in TEXT_FRAGMENTS:
         assert tok.encode(text) == list(text.encode()), f"untrained encode({text!r}) must be its UTF-8 bytes"
+
+
+def test_decode_unknown_id_raises(impl):
+    """Clause: decode (and decode_bytes) of an id outside the vocabulary raises ValueError.
+    Catches: skipping unknown ids (decoder.get(i, b"")), a list-based vocab where -1 is the last token,
+    a bare KeyError or IndexError."""
+    tok = loaded(impl)
+    n = len(vocab_of(tok))
+    for bad in (n, n + 1000, -1):
+        with pytest.raises(ValueError):
+            tok.decode([72, bad])
+            pytest.fail(f"decode([72, {bad}]) did not raise ValueError (the vocabulary has ids 0..{n - 1})")
+
+
+def test_mergeable_ranks_exclude_specials(impl):
+    """Clause: mergeable_ranks is tiktoken's format: bytes -> rank for every token that is not special
+    (specials excluded), equal to vocab without the specials; pattern is the pattern in use.
+    Catches: the special tokens mixed into mergeable_ranks (tiktoken keeps them apart), ranks that are not
+    the ids, a pattern attribute that is not the one given."""
+    tok = loaded(impl)
+    specials = dict(tok.special_tokens)
+    ranks = dict(tok.mergeable_ranks)
+    want = {b: i for i, b in vocab_of(tok).items() if i not in specials.values()}
+    leaked = sorted(s for s, i in specials.items() if i in ranks.values() or s.encode() in ranks)
+    assert not leaked, f"mergeable_ranks holds the special tokens {leaked}: specials are kept apart (special_tokens)"
+    assert ranks == want, "mergeable_ranks must map each non-special token's bytes to its id (= rank)"
+    assert tok.pattern == GPT2_PATTERN, f"pattern is {tok.pattern!r}, the tokenizer was built with GPT2_PATTERN"

@@ -53,3 +53,23 @@ def test_allowed_special_maps_to_its_id(impl):
         assert tok.encode(text, allowed_special="all") == expected_ids, f"encode({text!r}) != {expected_ids}"
     got = tok.encode(f"a{EOT}b", allowed_special={EOT})
     assert ids[EOT] in got, f"encode('a{EOT}b', allowed_special={{EOT}}) = {got} lacks id {ids[EOT]}"
+
+
+def test_explicit_disallowed_set(impl):
+    """Clause: disallowed_special may be an explicit set: only its specials raise; a special that is neither
+    allowed nor in the set is plain text (what encode_ordinary gives).
+    Catches: testing disallowed_special for truth instead of == "all" (an explicit set then disallows every
+    special), ignoring an explicit set (its specials pass silently)."""
+    tok = loaded(impl)
+    text = f"x{EOT}y"
+    # Plain text is what encode_ordinary gives: comparing with it (not with tiktoken) keeps BPE parity,
+    # another clause, out of this test.
+    assert_ids_equal(
+        tok.encode(text, disallowed_special={"<|pad|>"}),
+        tok.encode_ordinary(text),
+        what=f"encode({text!r}, disallowed_special={{'<|pad|>'}}): {EOT} is neither allowed nor disallowed",
+        hint="a special that is neither allowed nor in the disallowed set is plain text",
+    )
+    with pytest.raises(ValueError):
+        tok.encode(f"a<|pad|>{EOT}", disallowed_special={"<|pad|>"})
+        pytest.fail("encode('a<|pad|>...', disallowed_special={'<|pad|>'}) did not raise ValueError")

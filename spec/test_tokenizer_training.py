@@ -204,3 +204,40 @@ def test_from_ranks_recovers_merges(impl):
         f"{next((i for i, (a, b) in enumerate(zip(got.items(), want.items(), strict=False)) if a != b), len(want))}"
     )
     assert vocab_of(loaded(impl)) == ref.vocab, "vocab of the loaded ranks differs"
+
+
+LINE_PATTERN = r"[^\n]+|\n"  # one pre-token per line: merges may cross spaces, which GPT-2's pattern forbids
+
+
+def test_save_load_keeps_a_custom_pattern(impl, tmp_path: Path):
+    """Clause: save/load keeps the pattern, whatever it is: a tokenizer trained with Tokenizer(pattern=...)
+    other than GPT-2's loads with that pattern and encodes identically (merges across spaces included).
+    Catches: load() rebuilding the tokenizer with GPT2_PATTERN (the default-pattern round trip cannot tell),
+    a pattern not written to the file."""
+    text = builtin_corpus(3_000)
+    tok = impl.Tokenizer(pattern=LINE_PATTERN).train(text, 300, special_tokens=())
+    tok.save(tmp_path / "tok.bpe")
+    back = impl.Tokenizer.load(tmp_path / "tok.bpe")
+    assert back.pattern == LINE_PATTERN, (
+        f"Tokenizer.load gave pattern {back.pattern!r}, saved {LINE_PATTERN!r}: write the pattern in save() and "
+        "pass it on in load()"
+    )
+    sample = text[:400]
+    assert_ids_equal(back.encode(sample), tok.encode(sample), what="encode after load (custom pattern)")
+
+
+def test_training_stops_when_every_pre_token_is_one_token(impl):
+    """Clause: train learns fewer merges than vocab_size asks for only when every pre-token has become one
+    token; then len(vocab) == 256 + len(merges) + len(specials) and the specials take the ids right after
+    the last merge, in the order given. "ab ab ab" holds two merges: ab, then " ab".
+    Catches: numbering the specials from vocab_size (a hole in the ids), raising or looping forever when no
+    pair is left, padding the vocab with empty tokens."""
+    tok = impl.Tokenizer().train("ab ab ab", 300, special_tokens=SPECIALS)
+    merges = dict(tok.merges)
+    assert merges == {(97, 98): 256, (32, 256): 257}, f"train('ab ab ab', 300) learned {merges}"
+    want = {s: 258 + k for k, s in enumerate(SPECIALS)}
+    assert dict(tok.special_tokens) == want, (
+        f"special_tokens {dict(tok.special_tokens)} != {want}: with 2 merges learned, the specials take ids 258, "
+        "259 (right after the last merge), not vocab_size - len(special_tokens) + k"
+    )
+    assert sorted(vocab_of(tok)) == list(range(260)), "the vocab ids must be 0..259 with no hole"

@@ -380,11 +380,13 @@ def test_resume_equals_uninterrupted(impl, tmp_path):
 
 def test_checkpoint_restores_rng_state(impl, tmp_path):
     """Clause: load_checkpoint restores torch's RNG state as it was at save time, so sampling and dropout
-    continue the same random stream.
+    continue the same random stream. The stream is drawn from after seeding and before saving, so the state
+    saved is not the one a seed gives.
     Catches: a checkpoint without the RNG state, restoring it before building the model (the init then
-    consumes it)."""
+    consumes it), saving torch.initial_seed() and re-seeding on load (the stream restarts from the seed)."""
     model, optimizer, loader = fresh_run(impl)
     torch.manual_seed(42)
+    torch.rand(17)  # mid-stream, as a run is when it saves: a re-seed cannot reproduce this state
     impl.save_checkpoint(tmp_path / "ckpt.pt", model, optimizer, loader, 0)
     want = torch.rand(5)
     torch.manual_seed(7)

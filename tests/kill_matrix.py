@@ -26,7 +26,7 @@ from gpt2spec.known_bugs import ALL
 from .mutation import ROOT, SECTION_SPECS, TOKENIZER_PARTS, Mutant, function_name, grade
 
 MODULES = [
-    "test_attention", "test_layernorm", "test_mlp", "test_block", "test_gpt", "test_generate",
+    "test_config", "test_attention", "test_layernorm", "test_mlp", "test_block", "test_gpt", "test_generate",
     "test_pretrained", *(f"test_tokenizer_{part}" for part in TOKENIZER_PARTS), "test_data", "test_training",
 ]  # fmt: skip
 
@@ -63,6 +63,46 @@ def table(results: list[Kill]) -> list[str]:
     return lines
 
 
+def merge(path: Path, printed: str, note: str) -> tuple[int, int, int]:
+    """Merge the table rows printed by ``--mutants`` runs (``printed``) into the matrix at ``path``: a graded
+    mutant's row replaces its old one, rows of mutants no longer declared go, columns follow MODULES (a row
+    from before a module was added gets a blank cell there), rows follow ALL's order. The score paragraph is
+    recomputed from the rows, with ``note`` saying which run each row comes from. Returns (killed, clean,
+    total)."""
+    text = path.read_text()
+    lines = text.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("| mutant |"))
+    old_modules = [c.strip() for c in lines[head].strip("|").split("|")][2:-2]
+    rows: dict[str, list[str]] = {}
+    for line in lines[head + 2 :]:
+        if line.startswith("| "):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            by_module = dict(zip(old_modules, cells[2:-2], strict=True))
+            if by_module.get("tokenizer"):  # one column for the five tokenizer modules, before the split
+                by_module["tokenizer_training"] = f"{by_module['tokenizer']} (all five)"
+            rows[cells[0]] = [*cells[:2], *(by_module.get(m.removeprefix("test_"), "") for m in MODULES), *cells[-2:]]
+    for line in printed.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and len(cells) == len(MODULES) + 4 and cells[0] in {m.name for m in ALL}:
+            rows[cells[0]] = cells
+    for m in ALL:  # declarations may have grown since a row was graded: a declared test is not collateral
+        row = rows.get(m.name)
+        if row and ":" in row[-1]:
+            extra = [t.strip() for t in row[-1].split(":", 1)[1].split(",") if t.strip() not in m.catches]
+            row[-1] = f"{len(extra)}: {', '.join(extra)}" if extra else "0"
+    ordered = [rows[m.name] for m in ALL if m.name in rows]
+    killed = sum(r[-2].startswith("yes") for r in ordered)
+    clean = sum(r[-1] == "0" for r in ordered)
+    table_lines = table([])[:2] + ["| " + " | ".join(r) + " |" for r in ordered]
+    score = next(i for i, line in enumerate(lines) if line.startswith("**Mutation score"))
+    paragraph = (
+        f"**Mutation score: {killed}/{len(ordered)} = {100 * killed / len(ordered):.0f}%**; {clean}/{len(ordered)} "
+        f"mutants fail no test beyond the ones they declare ({100 * clean / len(ordered):.0f}%). {note}"
+    )
+    path.write_text("\n".join([*lines[:score], paragraph, "", *table_lines, ""]))
+    return killed, clean, len(ordered)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=2)
@@ -73,7 +113,17 @@ def main() -> int:
         help='leave out the tests marked slow (-m "not slow": the 124M cases repeat the tiny ones at 40x the cost)',
     )
     parser.add_argument("--mutants", default="", help="comma-separated names: grade these only and print the table")
+    parser.add_argument(
+        "--merge-from",
+        type=Path,
+        help="a file holding tables printed by --mutants runs: merge their rows into --out instead of grading",
+    )
+    parser.add_argument("--note", default="", help="with --merge-from: the run(s) the rows come from")
     args = parser.parse_args()
+    if args.merge_from:
+        killed, clean, total = merge(args.out, args.merge_from.read_text(), args.note)
+        print(f"mutation score {killed}/{total}; {clean} without collateral failures; wrote {args.out}")
+        return 0 if killed == total else 1
     chosen = [m for m in ALL if m.name in args.mutants.split(",")] if args.mutants else ALL
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(args.jobs) as pool:

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # spec/test_tokenizer_*.py: the week-4 spec, one module per clause
 TOKENIZER_PARTS = ("training", "roundtrip", "parity", "specials", "streaming")
 SECTION_SPECS: dict[str, tuple[str, ...]] = {
+    "config": ("spec/test_config.py", "spec/test_gpt.py"),
     "attention": ("spec/test_attention.py", "spec/test_block.py", "spec/test_gpt.py"),
     "layernorm": ("spec/test_layernorm.py", "spec/test_block.py"),
     "mlp": ("spec/test_mlp.py", "spec/test_block.py"),

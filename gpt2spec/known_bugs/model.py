@@ -11,6 +11,7 @@ MUTANTS = [
         catches=("test_causality", "test_parity_with_hf"),
         section="attention",
         why="forgot the causal mask: every position attends to the future",
+        clauses=("W1-attn-causal",),
     ),
     Mutant(
         name="attention-scale-by-C",
@@ -20,6 +21,7 @@ MUTANTS = [
         catches=("test_parity_with_hf",),
         section="attention",
         why="scaled scores by 1/sqrt(C) instead of 1/sqrt(head_dim)",
+        clauses=("W1-attn-scale",),
     ),
     Mutant(
         name="heads-split-wrong",
@@ -29,6 +31,7 @@ MUTANTS = [
         catches=("test_parity_with_hf", "test_causality"),
         section="attention",
         why="reshaped to (B, nh, T, hd) directly instead of view(B, T, nh, hd).transpose(1, 2)",
+        clauses=("W1-attn-layout",),
     ),
     Mutant(
         name="unbiased-variance",
@@ -38,6 +41,7 @@ MUTANTS = [
         catches=("test_biased_variance", "test_parity_with_torch"),
         section="layernorm",
         why="used x.var(), which is unbiased (divides by C-1) by default",
+        clauses=("W3-ln-variance",),
     ),
     Mutant(
         name="eps-outside-sqrt",
@@ -47,6 +51,7 @@ MUTANTS = [
         catches=("test_eps_inside_sqrt_on_small_variance",),
         section="layernorm",
         why="added eps to the standard deviation instead of the variance",
+        clauses=("W3-ln-eps",),
     ),
     Mutant(
         name="exact-gelu",
@@ -56,6 +61,7 @@ MUTANTS = [
         catches=("test_gelu_is_tanh_approximation",),
         section="mlp",
         why="used the exact erf GELU instead of GPT-2's tanh approximation",
+        clauses=("W3-mlp",),
     ),
     Mutant(
         name="post-ln",
@@ -65,6 +71,7 @@ MUTANTS = [
         catches=("test_parity_with_hf", "test_identity_when_branches_are_silent"),
         section="block",
         why="wrote the original Transformer's post-LN block instead of GPT-2's pre-LN",
+        clauses=("W3-block",),
     ),
     Mutant(
         name="untied-head",
@@ -74,6 +81,7 @@ MUTANTS = [
         catches=("test_weight_tying_shares_storage", "test_parameter_count_124M", "test_parity_with_hf"),
         section="gpt",
         why="forgot to tie lm_head to the token embedding",
+        clauses=("W3-gpt-modules", "W3-param-count"),
     ),
     Mutant(
         name="no-position-embedding",
@@ -83,6 +91,7 @@ MUTANTS = [
         catches=("test_parity_with_hf",),
         section="gpt",
         why="left out the learned position embeddings",
+        clauses=("W3-gpt-modules",),
     ),
     Mutant(
         name="loss-targets-shifted-again",
@@ -92,6 +101,7 @@ MUTANTS = [
         catches=("test_parity_with_hf",),
         section="loss",
         why="shifted targets inside forward although they already are the next tokens",
+        clauses=("W3-loss",),
     ),
     Mutant(
         name="generate-no-crop",
@@ -101,6 +111,7 @@ MUTANTS = [
         catches=("test_context_is_cropped_to_block_size", "test_kv_cached_generation_equals_recomputation"),
         section="generate",
         why="did not crop the context to block_size before the forward pass",
+        clauses=("W3-gen-context",),
     ),
     Mutant(
         name="generate-ignores-generator",
@@ -110,6 +121,7 @@ MUTANTS = [
         catches=("test_seeded_generator_is_reproducible",),
         section="generate",
         why="sampled from the global RNG, ignoring the generator argument",
+        clauses=("W3-gen-sampling",),
     ),
 ]
 
@@ -132,6 +144,7 @@ MUTANTS += [
         catches=("test_parity_with_hf", "test_causality"),
         section="attention",
         why="normalised the attention weights over the query dim instead of the key dim",
+        clauses=("W1-attn-causal",),
     ),
     Mutant(
         name="mask-after-softmax",
@@ -141,6 +154,7 @@ MUTANTS += [
         catches=("test_parity_with_hf", "test_causality"),
         section="attention",
         why="zeroed the future after the softmax, so the weights no longer sum to one and see the future",
+        clauses=("W1-attn-causal",),
     ),
     Mutant(
         name="mask-hides-diagonal",
@@ -150,6 +164,7 @@ MUTANTS += [
         catches=("test_parity_with_hf", "test_finite_at_extremes"),
         section="attention",
         why="built the mask with triu(0), so a token may not attend to itself (row 0 is all -inf: NaN)",
+        clauses=("W1-attn-causal",),
     ),
     Mutant(
         name="nan-attention",
@@ -165,6 +180,7 @@ MUTANTS += [
         ),
         section="attention",
         why="masked with -inf after the softmax: -inf * v makes the output NaN, and NaN == NaN must not pass",
+        clauses=("W1-attn-causal",),
     ),
     Mutant(
         name="softmax-without-max-subtraction",
@@ -175,6 +191,7 @@ MUTANTS += [
         catches=("test_finite_at_extremes",),
         section="attention",
         why="wrote softmax as exp(s) / sum(exp(s)) without subtracting the row max: exp overflows on large scores",
+        clauses=("W1-attn-causal",),
     ),
     Mutant(
         name="no-attention-scale",
@@ -184,6 +201,7 @@ MUTANTS += [
         catches=("test_parity_with_hf", "test_gradients_match_hf"),
         section="attention",
         why="forgot to scale the scores by 1/sqrt(head_dim)",
+        clauses=("W1-attn-scale",),
     ),
     Mutant(
         name="qkv-order-swapped",
@@ -193,6 +211,7 @@ MUTANTS += [
         catches=("test_parity_with_hf", "test_gradients_match_hf"),
         section="attention",
         why="took q and v from the wrong thirds of c_attn's output",
+        clauses=("W1-attn-layout",),
     ),
     Mutant(
         name="no-c-proj",
@@ -202,6 +221,7 @@ MUTANTS += [
         catches=("test_parity_with_hf", "test_gradients_match_hf"),
         section="attention",
         why="forgot the output projection c_proj (its weights are loaded but unused)",
+        clauses=("W1-attn-layout",),
     ),
     Mutant(
         name="heads-merged-without-transpose",
@@ -211,6 +231,7 @@ MUTANTS += [
         catches=("test_parity_with_hf", "test_causality"),
         section="attention",
         why="merged the heads with a view but no transpose back, mixing time steps and heads",
+        clauses=("W1-attn-layout",),
     ),
     Mutant(
         name="heads-split-mixes-batch",
@@ -220,6 +241,7 @@ MUTANTS += [
         catches=("test_batch_elements_independent", "test_parity_with_hf"),
         section="attention",
         why="reshaped a time-major copy as if it were batch-major, so batch elements share a sequence",
+        clauses=("W1-attn-layout",),
     ),
     # ------------------------------------------------------------------ LayerNorm
     Mutant(
@@ -230,6 +252,7 @@ MUTANTS += [
         catches=("test_parity_with_torch", "test_biased_variance", "test_gradients"),
         section="layernorm",
         why="divided by the standard deviation but forgot to subtract the mean",
+        clauses=("W3-ln-variance",),
     ),
     Mutant(
         name="layernorm-wrong-dim",
@@ -239,6 +262,7 @@ MUTANTS += [
         catches=("test_parity_with_torch", "test_biased_variance", "test_weight_and_bias_applied"),
         section="layernorm",
         why="took the mean over the batch dim instead of the feature dim",
+        clauses=("W3-ln-variance",),
     ),
     Mutant(
         name="layernorm-weight-bias-swapped",
@@ -248,6 +272,7 @@ MUTANTS += [
         catches=("test_parity_with_torch", "test_weight_and_bias_applied", "test_gradients"),
         section="layernorm",
         why="scaled by the bias and shifted by the weight",
+        clauses=("W3-ln-params",),
     ),
     Mutant(
         name="layernorm-eps-1e-12",
@@ -257,6 +282,7 @@ MUTANTS += [
         catches=("test_eps_inside_sqrt_on_small_variance",),
         section="layernorm",
         why="copied BERT's eps of 1e-12 instead of GPT-2's 1e-5",
+        clauses=("W3-ln-eps",),
     ),
     # ------------------------------------------------------------------ MLP
     Mutant(
@@ -267,6 +293,7 @@ MUTANTS += [
         catches=("test_parity_with_hf", "test_gelu_is_tanh_approximation"),
         section="mlp",
         why="used ReLU, the original Transformer's activation",
+        clauses=("W3-mlp",),
     ),
     Mutant(
         name="mlp-no-activation",
@@ -276,6 +303,7 @@ MUTANTS += [
         catches=("test_parity_with_hf", "test_gelu_is_tanh_approximation"),
         section="mlp",
         why="forgot the nonlinearity: the MLP collapses to one linear map",
+        clauses=("W3-mlp",),
     ),
     Mutant(
         name="sigmoid-gelu",
@@ -285,6 +313,7 @@ MUTANTS += [
         catches=("test_parity_with_hf", "test_gelu_is_tanh_approximation"),
         section="mlp",
         why="used the sigmoid approximation of GELU, x * sigmoid(1.702 x)",
+        clauses=("W3-mlp",),
     ),
     # ------------------------------------------------------------------ block
     Mutant(
@@ -295,6 +324,7 @@ MUTANTS += [
         catches=("test_parity_with_hf", "test_identity_when_branches_are_silent"),
         section="block",
         why="dropped the residual connection around attention",
+        clauses=("W3-block",),
     ),
     Mutant(
         name="shared-layernorm",
@@ -304,6 +334,7 @@ MUTANTS += [
         catches=("test_parity_with_hf", "test_gradients_match_hf"),
         section="block",
         why="reused ln_1 in front of the MLP (ln_2 is never used)",
+        clauses=("W3-block",),
     ),
     Mutant(
         name="residual-from-normalised",
@@ -313,6 +344,7 @@ MUTANTS += [
         catches=("test_parity_with_hf", "test_identity_when_branches_are_silent"),
         section="block",
         why="normalised the residual stream itself instead of only the branch input",
+        clauses=("W3-block",),
     ),
     Mutant(
         name="branches-swapped",
@@ -322,6 +354,7 @@ MUTANTS += [
         catches=("test_parity_with_hf", "test_gradients_match_hf"),
         section="block",
         why="applied the MLP before attention",
+        clauses=("W3-block",),
     ),
     # ------------------------------------------------------------------ model assembly
     Mutant(
@@ -332,6 +365,7 @@ MUTANTS += [
         catches=("test_parity_with_hf",),
         section="gpt",
         why="forgot the final LayerNorm before the head",
+        clauses=("W3-gpt-modules",),
     ),
     Mutant(
         name="no-residual-init-scaling",
@@ -341,6 +375,7 @@ MUTANTS += [
         catches=("test_init_statistics",),
         section="gpt",
         why="initialised c_proj like every other Linear, without the 1/sqrt(2*n_layer) scaling",
+        clauses=("W3-init",),
     ),
     Mutant(
         name="default-pytorch-init",
@@ -350,6 +385,7 @@ MUTANTS += [
         catches=("test_init_statistics",),
         section="gpt",
         why="kept PyTorch's default init (Kaiming-uniform Linear, N(0, 1) Embedding, nonzero biases)",
+        clauses=("W3-init",),
     ),
     Mutant(
         name="init-std-0.01",
@@ -359,6 +395,7 @@ MUTANTS += [
         catches=("test_init_statistics",),
         section="gpt",
         why="initialised weights with std 0.01",
+        clauses=("W3-init",),
     ),
     Mutant(
         name="lm-head-with-bias",
@@ -368,6 +405,7 @@ MUTANTS += [
         catches=("test_parameter_count_124M", "test_weight_tying_shares_storage", "test_parity_with_hf"),
         section="gpt",
         why="gave lm_head a bias (nn.Linear's default)",
+        clauses=("W3-param-count", "W3-names"),
     ),
     Mutant(
         name="no-length-check",
@@ -379,6 +417,7 @@ MUTANTS += [
         catches=("test_sequence_longer_than_block_size_raises",),
         section="gpt",
         why="did not check T against block_size (an IndexError surfaces from the position embedding)",
+        clauses=("W3-length-check",),
     ),
     Mutant(
         name="from-hf-no-transpose",
@@ -392,6 +431,7 @@ MUTANTS += [
         ),
         section="gpt",
         why="loaded HF's Conv1D weights without transposing them",
+        clauses=("W3-from-hf",),
     ),
     Mutant(
         name="from-hf-one-weight-untransposed",
@@ -406,6 +446,7 @@ MUTANTS += [
         section="gpt",
         why="transposed c_attn, c_fc and mlp.c_proj but forgot attn.c_proj: square, so it loads without a shape "
         "error and the logits are silently wrong",
+        clauses=("W3-from-hf",),
     ),
     Mutant(
         name="from-hf-keeps-buffers",
@@ -415,6 +456,7 @@ MUTANTS += [
         catches=("test_from_hf_state_dict",),
         section="gpt",
         why="tried to load the attention-mask buffers of old checkpoints as weights",
+        clauses=("W3-from-hf",),
     ),
     Mutant(
         name="from-hf-requires-prefix",
@@ -424,6 +466,7 @@ MUTANTS += [
         catches=("test_from_hf_state_dict_of_gpt2model",),
         section="gpt",
         why="loaded only GPT2LMHeadModel keys; a GPT2Model state dict has no 'transformer.' prefix",
+        clauses=("W3-from-hf",),
     ),
     Mutant(
         name="from-pretrained-hardcodes-124M",
@@ -433,6 +476,7 @@ MUTANTS += [
         catches=("test_from_pretrained_reads_a_local_directory",),
         section="gpt",
         why="built the model with GPT-2 small's depth instead of reading n_layer from config.json",
+        clauses=("W3-from-pretrained",),
     ),
     # ------------------------------------------------------------------ loss
     Mutant(
@@ -443,6 +487,7 @@ MUTANTS += [
         catches=("test_parity_with_hf",),
         section="loss",
         why="summed the cross-entropy over positions instead of averaging",
+        clauses=("W3-loss",),
     ),
     # ------------------------------------------------------------------ generate
     Mutant(
@@ -453,6 +498,7 @@ MUTANTS += [
         catches=("test_samples_follow_softmax_over_temperature",),
         section="generate",
         why="multiplied the logits by the temperature instead of dividing",
+        clauses=("W3-gen-sampling",),
     ),
     Mutant(
         name="top-k-keeps-k-plus-one",
@@ -462,6 +508,7 @@ MUTANTS += [
         catches=("test_top_k_keeps_exactly_k",),
         section="generate",
         why="an off-by-one in top-k that keeps k+1 tokens",
+        clauses=("W3-gen-sampling",),
     ),
     Mutant(
         name="top-k-ignored",
@@ -471,6 +518,7 @@ MUTANTS += [
         catches=("test_top_k_keeps_exactly_k",),
         section="generate",
         why="accepted top_k but never applied it",
+        clauses=("W3-gen-sampling",),
     ),
     Mutant(
         name="top-k-keeps-k-minus-one",
@@ -480,6 +528,7 @@ MUTANTS += [
         catches=("test_top_k_keeps_exactly_k",),
         section="generate",
         why="an off-by-one in top-k that keeps k-1 tokens (every sample is still inside the top k)",
+        clauses=("W3-gen-sampling",),
     ),
     Mutant(
         name="top-k-uniform",
@@ -489,6 +538,7 @@ MUTANTS += [
         catches=("test_top_k_keeps_exactly_k",),
         section="generate",
         why="with top_k, sampled the k kept tokens uniformly instead of by their renormalised probabilities",
+        clauses=("W3-gen-sampling",),
     ),
     Mutant(
         name="generate-from-first-position",
@@ -498,6 +548,7 @@ MUTANTS += [
         catches=("test_greedy_matches_hf", "test_temperature_zero_is_greedy"),
         section="generate",
         why="sampled from the first position's logits instead of the last",
+        clauses=("W3-gen-context",),
     ),
     Mutant(
         name="generate-crops-from-front",
@@ -507,6 +558,7 @@ MUTANTS += [
         catches=("test_context_is_cropped_to_block_size", "test_kv_cached_generation_equals_recomputation"),
         section="generate",
         why="cropped the context to the first block_size tokens instead of the last",
+        clauses=("W3-gen-context",),
     ),
     Mutant(
         name="temperature-zero-divides",
@@ -516,6 +568,7 @@ MUTANTS += [
         catches=("test_temperature_zero_is_greedy",),
         section="generate",
         why="no greedy special case: temperature=0 divides by zero",
+        clauses=("W3-gen-greedy",),
     ),
     Mutant(
         name="softmax-twice",
@@ -525,6 +578,7 @@ MUTANTS += [
         catches=("test_samples_follow_softmax_over_temperature",),
         section="generate",
         why="applied softmax twice before sampling",
+        clauses=("W3-gen-sampling",),
     ),
     Mutant(
         name="generate-prepends",
@@ -534,5 +588,74 @@ MUTANTS += [
         catches=("test_greedy_matches_hf",),
         section="generate",
         why="put the new token in front of the sequence",
+        clauses=("W3-gen-returns",),
+    ),
+]
+
+# Clauses the first round left without a bug of their own (issue 20).
+MUTANTS += [
+    Mutant(
+        name="logits-last-position-at-inference",
+        file="gpt.py",
+        old="        loss = None\n",
+        new=(
+            "        if targets is None:  # inference only needs the next token: nanoGPT's shortcut\n"
+            "            return logits[:, [-1], :], None\n"
+            "        loss = None\n"
+        ),
+        catches=("test_shapes_with_and_without_targets",),
+        section="gpt",
+        why="returned only the last position's logits when targets is None (nanoGPT's inference path)",
+        clauses=("W3-forward",),
+    ),
+    Mutant(
+        name="vocab-padded-by-default",
+        file="config.py",
+        old="    vocab_pad_multiple: int = 1\n",
+        new="    vocab_pad_multiple: int = 64\n",
+        # The padded rows change wte's and lm_head's shapes, so HF state dicts no longer load into them.
+        catches=(
+            "test_parameter_count_124M",
+            "test_from_hf_state_dict",
+            "test_from_hf_state_dict_of_gpt2model",
+            "test_parity_with_hf",
+        ),
+        section="gpt",
+        why="padded the vocabulary to 50,304 by default (nanoGPT's speed trick): 36,096 extra parameters",
+        clauses=("W3-param-count", "W3-names"),
+    ),
+    Mutant(
+        name="layernorm-bias-init-ones",
+        file="layernorm.py",
+        old="self.bias = nn.Parameter(torch.zeros(ndim))",
+        new="self.bias = nn.Parameter(torch.ones(ndim))",
+        catches=("test_parameters",),
+        section="layernorm",
+        why="initialised the LayerNorm bias to ones (copied the weight's line)",
+        clauses=("W3-ln-params",),
+    ),
+]
+MUTANTS += [
+    Mutant(
+        name="config-block-size-256",
+        file="config.py",
+        old="    block_size: int = 1024",
+        new="    block_size: int = 256",
+        catches=("test_defaults_are_gpt2_small",),
+        section="config",
+        why="kept the block_size of nanoGPT's Shakespeare config (256) as GPTConfig's default instead of 1024",
+        clauses=("W1-config",),
+    ),
+]
+MUTANTS += [
+    Mutant(
+        name="attention-residual-in-place",
+        file="attention.py",
+        old="        return self.c_proj(y)\n",
+        new="        return x.add_(self.c_proj(y))  # the residual, in place to save memory\n",
+        catches=("test_input_not_mutated",),
+        section="attention",
+        why="added the residual inside attention, in place (x += c_proj(y)): the caller's x is overwritten",
+        clauses=("W1-attn-input-intact",),
     ),
 ]

@@ -24,6 +24,9 @@ class Mutant:
     catches: tuple[str, ...]  # spec test functions that must fail, e.g. ("test_causality", "test_parity_with_hf")
     section: str  # key of SECTION_SPECS
     why: str  # the bug in a participant's words
+    # ids of the spec/CONTRACT.md clauses this bug breaks (the tags in brackets, e.g. "W5-batches-intact");
+    # docs/CLAUSES.md is generated from them and tests/test_clauses.py checks that every clause has a bug
+    clauses: tuple[str, ...] = ()
 
     def materialize(self, dest: Path) -> Path:
         """Write the mutated package to ``dest/<name>`` and return its path."""

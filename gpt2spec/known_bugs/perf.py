@@ -15,6 +15,7 @@ MUTANTS = [
         catches=("test_kv_cached_generation_equals_recomputation",),
         section="generate",
         why="with a KV cache, gave the new token position 0 instead of its place after the cached tokens",
+        clauses=("W3-kv-cache",),
     ),
     Mutant(
         name="kv-cache-mask-top-left",
@@ -24,6 +25,7 @@ MUTANTS = [
         catches=("test_kv_cached_generation_equals_recomputation",),
         section="generate",
         why="aligned the causal mask to the top-left: the new query sees only the first cached key",
+        clauses=("W3-kv-cache",),
     ),
     Mutant(
         name="kv-cache-values-not-stored",
@@ -33,6 +35,7 @@ MUTANTS = [
         catches=("test_kv_cached_generation_equals_recomputation",),
         section="generate",
         why="stored the keys in the cache but forgot the values (they stay zero)",
+        clauses=("W3-kv-cache",),
     ),
     Mutant(
         name="kv-cache-no-fallback",
@@ -42,5 +45,6 @@ MUTANTS = [
         catches=("test_kv_cached_generation_equals_recomputation", "test_context_is_cropped_to_block_size"),
         section="generate",
         why="kept feeding the KV cache once the sequence outgrew block_size instead of cropping and recomputing",
+        clauses=("W3-kv-cache",),
     ),
 ]

@@ -14,6 +14,7 @@ MUTANTS = [
         catches=("test_merges_stay_inside_pre_tokens", "test_parity_with_tiktoken_curated"),
         section="tokenizer",
         why="skipped GPT-2's regex pre-split: merges run across words, spaces and punctuation",
+        clauses=("W4-pattern",),
     ),
     Mutant(
         name="merges-in-frequency-order",
@@ -25,6 +26,7 @@ MUTANTS = [
         catches=(*_PARITY, "test_parity_on_real_cl100k_vocabulary"),
         section="tokenizer",
         why="at encode time merged the most frequent adjacent pair instead of the lowest-ranked one",
+        clauses=("W4-encode-ordinary",),
     ),
     Mutant(
         name="strict-utf8-decode",
@@ -34,6 +36,7 @@ MUTANTS = [
         catches=("test_decode_any_ids_never_raises", "test_decode_partial_utf8_is_replaced"),
         section="tokenizer",
         why="decoded with errors='strict': a token holding half a character raises UnicodeDecodeError",
+        clauses=("W4-decode",),
     ),
     Mutant(
         name="specials-as-plain-text",
@@ -43,6 +46,7 @@ MUTANTS = [
         catches=("test_allowed_special_maps_to_its_id", "test_special_tokens_never_merged", *_PARITY),
         section="tokenizer",
         why="encoded '<|endoftext|>' with ordinary BPE instead of its one id",
+        clauses=("W4-allowed-special",),
     ),
     Mutant(
         name="vocab-off-by-one",
@@ -52,6 +56,7 @@ MUTANTS = [
         catches=("test_vocab_size_is_bytes_plus_merges_plus_specials", "test_known_small_example"),
         section="tokenizer",
         why="learned one merge too many: the vocab ends up vocab_size + 1 tokens",
+        clauses=("W4-train-size",),
     ),
     Mutant(
         name="specials-not-reserved",
@@ -61,6 +66,7 @@ MUTANTS = [
         catches=("test_vocab_size_is_bytes_plus_merges_plus_specials", "test_training_matches_reference"),
         section="tokenizer",
         why="forgot that the special tokens take ids too: the vocab is too big by len(special_tokens)",
+        clauses=("W4-ids", "W4-train-size"),
     ),
     Mutant(
         name="tie-break-by-id",
@@ -70,6 +76,7 @@ MUTANTS = [
         catches=("test_tie_break_compares_bytes_not_ids", "test_training_matches_reference"),
         section="tokenizer",
         why="broke count ties by token id instead of the documented bytes order",
+        clauses=("W4-tie-break",),
     ),
     Mutant(
         name="tie-break-largest-id",
@@ -84,6 +91,7 @@ MUTANTS = [
         ),
         section="tokenizer",
         why="broke count ties towards the largest ids (the most recent merge) instead of the smallest bytes",
+        clauses=("W4-tie-break",),
     ),
     Mutant(
         name="stale-neighbour-counts",
@@ -93,6 +101,7 @@ MUTANTS = [
         catches=("test_each_merge_has_the_maximal_count", "test_training_matches_reference"),
         section="tokenizer",
         why="incremental counts: removed the merged pair but not the neighbour pairs it destroyed",
+        clauses=("W4-train-count",),
     ),
     Mutant(
         name="specials-merged-in-training",
@@ -102,6 +111,7 @@ MUTANTS = [
         catches=("test_special_tokens_never_merged", "test_training_matches_reference"),
         section="tokenizer",
         why="trained on the raw text, so '<|endoftext|>' is split and merged like any other text",
+        clauses=("W4-train-specials-cut",),
     ),
     Mutant(
         name="chunks-encoded-separately",
@@ -111,6 +121,7 @@ MUTANTS = [
         catches=("test_streaming_a_large_input",),
         section="tokenizer",
         why="streaming encode encodes each chunk on its own, splitting words at chunk boundaries",
+        clauses=("W4-encode-iter",),
     ),
     Mutant(
         name="disallowed-special-ignored",
@@ -120,6 +131,7 @@ MUTANTS = [
         catches=("test_disallowed_special_raises",),
         section="tokenizer",
         why="ignored disallowed_special: '<|endoftext|>' in user text passes silently",
+        clauses=("W4-disallowed-raises",),
     ),
     Mutant(
         name="byte-id-is-byte-value",
@@ -133,6 +145,7 @@ MUTANTS = [
         ),
         section="tokenizer",
         why="assumed byte b has id b, true after training but not for GPT-2's (permuted) byte ranks",
+        clauses=("W4-ids", "W4-from-ranks"),
     ),
     Mutant(
         name="streaming-resplits-prefix",
@@ -142,5 +155,106 @@ MUTANTS = [
         catches=("test_streaming_cut_after_a_whitespace_run",),
         section="tokenizer",
         why="streaming: cut the buffer at a pre-token boundary, then re-split the prefix on its own",
+        clauses=("W4-encode-iter",),
+    ),
+]
+
+# Clauses the first round left untested (issue 20): an explicit disallowed set, a saved custom pattern,
+# an id outside the vocabulary, the specials kept out of mergeable_ranks, training that runs out of pairs.
+MUTANTS += [
+    Mutant(
+        name="disallowed-set-means-all",
+        file="tokenizer.py",
+        old='if disallowed_special == "all" else set(disallowed_special)',
+        new="if disallowed_special else set()",
+        catches=("test_explicit_disallowed_set",),
+        section="tokenizer",
+        why="tested disallowed_special for truth instead of == 'all': an explicit set disallows every special",
+        clauses=("W4-special-sets",),
+    ),
+    Mutant(
+        name="disallowed-set-ignored",
+        file="tokenizer.py",
+        old='if disallowed_special == "all" else set(disallowed_special)',
+        new='if disallowed_special == "all" else set()',
+        catches=("test_explicit_disallowed_set",),
+        section="tokenizer",
+        why="honoured disallowed_special='all' but ignored an explicit set: its specials pass as plain text",
+        clauses=("W4-disallowed-raises",),
+    ),
+    Mutant(
+        name="load-falls-back-to-gpt2-pattern",
+        file="tokenizer.py",
+        old='return cls.from_ranks(ranks, data["pattern"], data["special_tokens"])',
+        new='return cls.from_ranks(ranks, GPT2_PATTERN, data["special_tokens"])',
+        catches=("test_save_load_keeps_a_custom_pattern",),
+        section="tokenizer",
+        why="load() rebuilt the tokenizer with GPT-2's pattern instead of the saved one",
+        clauses=("W4-save-load",),
+    ),
+    Mutant(
+        name="decode-skips-unknown-ids",
+        file="tokenizer.py",
+        old='return b"".join(self._decoder[i] for i in ids)',
+        new='return b"".join(self._decoder.get(i, b"") for i in ids)',
+        catches=("test_decode_unknown_id_raises",),
+        section="tokenizer",
+        why="decoded an id outside the vocabulary as nothing instead of raising ValueError",
+        clauses=("W4-decode-unknown",),
+    ),
+    Mutant(
+        name="mergeable-ranks-with-specials",
+        file="tokenizer.py",
+        old="        return dict(self._ranks)\n",
+        new="        return {**self._ranks, **{s.encode(): i for s, i in self.special_tokens.items()}}\n",
+        catches=("test_mergeable_ranks_exclude_specials",),
+        section="tokenizer",
+        why="returned the special tokens in mergeable_ranks too (tiktoken keeps them apart)",
+        clauses=("W4-properties",),
+    ),
+    Mutant(
+        name="special-ids-from-vocab-size",
+        file="tokenizer.py",
+        old="{s: len(vocab) + k for k, s in enumerate(specials)}",
+        new="{s: vocab_size - len(specials) + k for k, s in enumerate(specials)}",
+        catches=("test_training_stops_when_every_pre_token_is_one_token",),
+        section="tokenizer",
+        why="numbered the specials from vocab_size instead of after the last merge: a hole in the ids when "
+        "training runs out of pairs",
+        clauses=("W4-train-size",),
+    ),
+]
+MUTANTS += [
+    Mutant(
+        name="fresh-tokenizer-has-endoftext",
+        file="tokenizer.py",
+        old="self._init(pattern, {bytes([i]): i for i in range(256)}, {}, {})",
+        new="self._init(pattern, {bytes([i]): i for i in range(256)}, {ENDOFTEXT: 256}, {})",
+        catches=("test_vocab_and_byte_tokens",),
+        section="tokenizer",
+        why="gave a fresh Tokenizer() the <|endoftext|> special: the contract's starts with the 256 bytes only",
+        clauses=("W4-fresh",),
+    ),
+    Mutant(
+        name="no-allowed-means-all-allowed",
+        file="tokenizer.py",
+        old="for is_special, part in self._split_special(text, allowed):",
+        new="for is_special, part in self._split_special(text, allowed or set(self.special_tokens)):",
+        catches=("test_special_as_plain_text_when_not_disallowed", "test_explicit_disallowed_set"),
+        section="tokenizer",
+        why="with nothing allowed, mapped every special to its id instead of encoding it as plain text",
+        clauses=("W4-neither-plain",),
+    ),
+]
+MUTANTS += [
+    Mutant(
+        name="allowed-all-as-a-set-of-letters",
+        file="tokenizer.py",
+        old='allowed = set(self.special_tokens) if allowed_special == "all" else set(allowed_special)',
+        new="allowed = set(allowed_special)",
+        catches=("test_allowed_special_maps_to_its_id",),
+        section="tokenizer",
+        why="took allowed_special='all' as a collection: set('all') is {'a', 'l'}, so no special is allowed",
+        clauses=("W4-special-sets",),
     ),
 ]
