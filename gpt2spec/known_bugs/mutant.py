@@ -24,6 +24,7 @@ class Mutant:
     catches: tuple[str, ...]  # spec test functions that must fail, e.g. ("test_causality", "test_parity_with_hf")
     section: str  # key of SECTION_SPECS
     why: str  # the bug in a participant's words
+    fix: str = ""  # the fix in a participant's words; empty: the reference's text it replaced (gpt2spec/bugs.py)
 
     def materialize(self, dest: Path) -> Path:
         """Write the mutated package to ``dest/<name>`` and return its path."""
