@@ -46,6 +46,7 @@ _TRAINING_PARTS = {
     "state[": "checkpoint",
 }
 
+
 @dataclass(frozen=True)
 class Bug:
     """One known bug (or two applied together: ``parts``), runnable as a copy of the reference."""

@@ -39,7 +39,9 @@ from .verdicts import CONSISTENT, REPRODUCED, Finding
 ASSERTIONS = ("assert_close", "assert_equal", "assert_ids_equal", "assert_finite")
 EXACT = 1e-3  # a bug "is" yours when it explains all but 1e-3 of your distance from the oracle
 TIGHT = 1e-9  # ... and pairs are tried unless a single bug explains all but round-off (fp64)
-MAX_SINGLES, MAX_PAIRS = 24, 12  # re-runs of the failing test per failure: work, not seconds
+# Re-runs of a failing test with a known bug in place of yours: work, not seconds. Per failure, and per
+# session (a planted bug fails many tests; the first failures of a component get the re-runs).
+MAX_SINGLES, MAX_PAIRS, MAX_SESSION_RUNS = 12, 6, 48
 HEADER = verdicts.HEADER
 
 TOKENIZER_PARTS = ("training", "roundtrip", "parity", "specials", "streaming")
@@ -172,7 +174,7 @@ class Fingerprinter:
             order = {b.name: i for i, (_, _, b) in enumerate(sorted(scored, key=lambda s: s[0]))}
             pairs = bugs.pairs(sections[:1])
             pairs.sort(key=lambda b: sorted(order.get(p.name, len(order)) for p in b.parts))
-            scored += self._score(item, yours, pairs[:MAX_PAIRS], stop_at_fit=True)
+            scored += self._score(item, yours, pairs[: max(min(MAX_PAIRS, MAX_SESSION_RUNS - self.runs), 0)], True)
 
         def rank(s: tuple) -> tuple:  # exact first; then bugs your passing tests do not rule out; closest first
             score, _, bug = s

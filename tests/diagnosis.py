@@ -234,6 +234,7 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=16, help="how many two-bug combinations to grade")
     parser.add_argument("--only", nargs="*", default=None, help="bug names (known, 'a + b' or held-out 'ho-...')")
     parser.add_argument("--no-library", action="store_true", help="grade the held-out set (and --only) only")
+    parser.add_argument("--library-sample", type=int, default=0, help="only every k-th known bug, k=len/N")
     parser.add_argument("--loaded", action="store_true", help="grade again with two CPU-bound processes running")
     parser.add_argument("--loaded-sample", type=int, default=0, help="with --loaded: only every k-th bug, k=len/N")
     parser.add_argument("--out", type=Path, default=None, help="write the tables here (default: none)")
@@ -242,6 +243,8 @@ def main() -> int:
         names = list(args.only)
     else:
         library = [] if args.no_library else [m.name for m in bugs.declarations()]
+        if args.library_sample:
+            library = library[:: max(len(library) // args.library_sample, 1)]
         pairs = [] if args.no_library else [b.name for b in pair_sample(args.pairs)]
         names = [*library, *pairs, *HELDOUT]
     runs = {"as found": _grade(names, args.jobs)}
