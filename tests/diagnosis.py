@@ -246,7 +246,7 @@ def main() -> int:
         if args.library_sample:
             library = library[:: max(len(library) // args.library_sample, 1)]
         pairs = [] if args.no_library else [b.name for b in pair_sample(args.pairs)]
-        names = [*library, *pairs, *HELDOUT]
+        names = [*HELDOUT, *library, *pairs]  # the held-out set first: it is the measure that matters most
     runs = {"as found": _grade(names, args.jobs)}
     note, changed = "", []
     if args.loaded:
