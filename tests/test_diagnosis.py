@@ -187,3 +187,40 @@ def test_every_known_bug_is_valid_python(tmp_path: Path) -> None:
             compile(source, m.file, "exec")
         except SyntaxError as exc:
             raise AssertionError(f"bug {m.name}: reference/{m.file} no longer compiles: {exc}") from None
+
+
+class _Item:
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+
+
+class _Config:
+    def __init__(self, seed: int | None) -> None:
+        self.seed = seed
+
+    def getoption(self, name: str) -> int | None:
+        return self.seed
+
+
+SPEC_FILES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "spec").glob("test_*.py"))
+
+
+def test_spec_runs_in_the_order_the_model_is_built() -> None:
+    """With -x the root cause fails first: config, attention, LayerNorm, MLP, block, GPT, generate, pretrained,
+    then tokenizer, data, training (each spec file has its place); --shuffle still shuffles."""
+    from gpt2spec.plugin import BUILD_ORDER, pytest_collection_modifyitems
+
+    items = [_Item(f) for f in SPEC_FILES for _ in range(2)]  # alphabetical, as pytest collects them
+    pytest_collection_modifyitems(_Config(None), items)
+    stems = [i.path.stem for i in items]
+    ranks = [next((k for k, p in enumerate(BUILD_ORDER) if s.startswith(p)), None) for s in stems]
+    assert None not in ranks and ranks == sorted(ranks) and len(set(ranks)) == len(BUILD_ORDER), stems
+    assert (
+        stems.index("test_layernorm")
+        < stems.index("test_block")
+        < stems.index("test_gpt")
+        < stems.index("test_generate")
+    )
+    shuffled = [_Item(f) for f in SPEC_FILES for _ in range(2)]
+    pytest_collection_modifyitems(_Config(1), shuffled)
+    assert [i.path for i in shuffled] != [i.path for i in items], "--shuffle no longer shuffles"
