@@ -142,13 +142,24 @@ def _option(f: Finding) -> str:
 
 
 def verdict(text: str) -> tuple[list[str], bool]:
-    """(the tags of a Diagnosis section's verdict in order, whether it carries a confident "Fix:")."""
-    start = text.find(f"{HEADER}:\n")
-    if start < 0:
+    """(the tags of a Diagnosis section's verdict in order, whether it carries a confident "Fix:"), also from a
+    pytest report, whose lines carry a prefix ("E       ") before the section's own text."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.rstrip().endswith(f"{HEADER}:")), None)
+    if start is None:
         return [], False
-    body = text[start:]
-    body = body[body.find("  Verdict:") :] if "  Verdict:" in body else ""
-    for end in ("\n  Established:", "\n  Also observed:", "\n  Nearest"):
-        body = body.split(end)[0]
-    pattern = r"^  (?:Verdict|and): (?:consistent with )?\[([^\]]+)\]|^    - \[([^\]]+)\]"
-    return [a or b for a, b in re.findall(pattern, body, re.M)], "\n  Fix:" in body
+    prefix = lines[start][: len(lines[start].rstrip()) - len(HEADER) - 1]
+    body = [line[len(prefix) :] for line in lines[start + 1 :] if line.startswith(prefix)]
+    tags, fix, in_verdict = [], False, False
+    for line in body:
+        if line.startswith("  Verdict:") or line.startswith("  and:"):
+            in_verdict = True
+        elif line.startswith(("  Established:", "  Also observed:", "  Nearest", "  Fix this first")):
+            in_verdict = False
+        if not in_verdict:
+            continue
+        m = re.match(r"^  (?:Verdict|and): (?:consistent with )?\[([^\]]+)\]|^    - \[([^\]]+)\]", line)
+        if m:
+            tags.append(m.group(1) or m.group(2))
+        fix = fix or line.startswith("  Fix:")
+    return tags, fix
