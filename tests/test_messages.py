@@ -109,7 +109,7 @@ def test_layernorm_tests_agree_on_the_bug(name: str, tmp_path: Path) -> None:
     """Every LayerNorm test a bug fails names that same bug as its one verdict, instead of four fixed and
     contradictory hints; the message then points to the Diagnosis, which exists."""
     impl = mutant_impl(name, tmp_path)
-    failed = 0
+    failed, named_it = 0, 0
     for test in LAYERNORM_TESTS:
         verdicts.take()
         try:
@@ -117,9 +117,12 @@ def test_layernorm_tests_agree_on_the_bug(name: str, tmp_path: Path) -> None:
         except AssertionError as exc:
             failed += 1
             named, fix = verdicts.verdict(verdicts.section(verdicts.take()))
-            assert named == [name] and fix, (test.__name__, named, str(exc))
-            assert "see the Diagnosis below" in str(exc), str(exc)
-    assert failed >= 2, f"{name} failed only {failed} LayerNorm tests: nothing to agree on"
+            # on near-constant input round-off can hide a bug (layernorm-wrong-dim): then no verdict, never another
+            assert named in ([name], []), (test.__name__, named, str(exc))
+            if named:
+                named_it += 1
+                assert fix and "see the Diagnosis below" in str(exc), str(exc)
+    assert failed >= 2 and named_it >= 2, f"{name}: {failed} LayerNorm tests failed, {named_it} named it"
 
 
 @pytest.mark.parametrize(
