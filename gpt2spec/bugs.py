@@ -6,8 +6,9 @@ at run time (every module listed in ``gpt2spec.known_bugs.ALL``, so a newly decl
 once), adds what a participant needs (the component in words, the fix) and builds runnable copies of
 the reference holding one bug or two.
 
-A bug's fix is the reference's text it replaced, unless FIXES says it better (the hand-written attention
-bugs replace the fused kernel, whose text would not help a participant who wrote the math by hand).
+A bug's fix is its declaration's ``fix``, or else the reference's text it replaced (the hand-written attention
+bugs replace the fused kernel, whose text would not help a participant who wrote the math by hand, so they
+say their fix in words).
 """
 
 from __future__ import annotations
@@ -43,18 +44,6 @@ _TRAINING_PARTS = {
     "min_lr": "LR schedule",
     "checkpoint": "checkpoint",
     "state[": "checkpoint",
-}
-
-# Fixes a participant can apply, where the reference's replaced text is not the natural one.
-_MASK = 'att.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf")).softmax(dim=-1)'
-FIXES: dict[str, str] = {
-    "mask-after-softmax": f"mask the scores with -inf BEFORE the softmax: {_MASK}",
-    "softmax-wrong-dim": "softmax over the keys, the last dim: att.softmax(dim=-1)",
-    "mask-hides-diagonal": "mask strictly above the diagonal: triu(1) (or tril(0) for the kept part)",
-    "softmax-without-max-subtraction": "use att.softmax(dim=-1) (or subtract the row max before exp)",
-    "no-attention-scale": "scale the scores: att = q @ k.transpose(-2, -1) / math.sqrt(head_dim)",
-    "attention-scale-by-C": "scale by 1 / math.sqrt(head_dim), where head_dim = C // n_head",
-    "no-causal-mask": "mask the future: is_causal=True, or -inf above the diagonal before the softmax",
 }
 
 
@@ -115,8 +104,8 @@ def component_of(mutant) -> str:
 
 
 def fix_of(mutant) -> str:
-    if mutant.name in FIXES:
-        return FIXES[mutant.name]
+    if getattr(mutant, "fix", ""):  # the fix lives on its bug (gpt2spec/known_bugs)
+        return mutant.fix
     old = " ".join(mutant.old.split())
     new = " ".join(mutant.new.split())
     if not new:

@@ -1,16 +1,23 @@
-"""Bug fingerprints: when a spec test fails, which known bug (gpt2spec/bugs.py) produces exactly your failure?
+"""Bug fingerprints and the one Diagnosis section a failing spec test carries.
 
-A spec test is a function of the implementation: it builds your component, feeds it fixed inputs and
-seeded weights, and compares what comes out with an oracle. When it fails, this plugin runs the *same
-test* again with each known bug of that component in place of your implementation (a copy of the
-reference with the bug's edit) and compares what the bug's run handed to the failing comparison with
-what yours did: same quantity (``what``), same shape, and how far apart. A bug whose output equals
-yours to round-off is named as *the* bug, with the evidence; two bugs of one component are tried
-together when no single one fits. When nothing fits, the nearest bugs are listed as a guess.
+When a spec test fails, this plugin writes a single "Diagnosis" section (gpt2spec/verdicts.py) from:
 
-Passing tests cost nothing: the plugin acts only when the test function has raised. Its work is
-bounded by a per-test and a per-session time budget, and it never hides the failure it explains.
-Turn it off with ``--no-fingerprint``.
+1. what the spec helpers recorded while the test ran (a known bug that reproduces the output, a
+   prerequisite component that fails its own check, where a GPT first diverges from HF's);
+2. the probes of the component (spec/probes.py): fixed, cheap measurements that fit a bug family's
+   parameter (eps, scale, mask offset, activation, positions, ...), once per implementation and component;
+3. only when neither names the bug, the fingerprint: the *same test* run again with each known bug of
+   the component in place of your implementation (a copy of the reference with the bug's edit), comparing
+   what the bug's run handed to the failing comparison with what yours did. A bug whose tensor output
+   equals yours to round-off *is* reproduced; on ids or a message it is only *consistent* (another bug
+   could fail the same way); several such bugs are "consistent with any of"; pairs are tried when no
+   single bug fits.
+
+The work is counted in runs, not seconds: at most MAX_SINGLES single bugs and MAX_PAIRS pairs per failing
+test, in a fixed order, so a failure gets the same diagnosis on an idle or a loaded machine; a bug found
+once for a component is tried first for its next failing test (one run instead of all).
+Passing tests cost nothing. ``--no-fingerprint`` turns off the probes and the re-runs (the section then
+says only what the test's own helpers recorded).
 """
 
 from __future__ import annotations
@@ -18,7 +25,6 @@ from __future__ import annotations
 import math
 import re
 import tempfile
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,15 +32,19 @@ from pathlib import Path
 import pytest
 import torch
 
-from . import bugs
+from . import bugs, verdicts
 from .registry import Implementation, ImplRef
+from .verdicts import CONSISTENT, REPRODUCED, Finding
 
 ASSERTIONS = ("assert_close", "assert_equal", "assert_ids_equal", "assert_finite")
 EXACT = 1e-3  # a bug "is" yours when it explains all but 1e-3 of your distance from the oracle
 TIGHT = 1e-9  # ... and pairs are tried unless a single bug explains all but round-off (fp64)
-PER_TEST_S, PER_SESSION_S = 20.0, 90.0
-HEADER = "Known-bug fingerprint"
+# Re-runs of a failing test with a known bug in place of yours: work, not seconds. Per failure, and per
+# session (a planted bug fails many tests; the first failures of a component get the re-runs).
+MAX_SINGLES, MAX_PAIRS, MAX_SESSION_RUNS = 12, 6, 48
+HEADER = verdicts.HEADER
 
+TOKENIZER_PARTS = ("training", "roundtrip", "parity", "specials", "streaming")
 MODEL = ("attention", "layernorm", "mlp", "block", "gpt", "loss")
 # spec module -> the sections whose bugs can make its tests fail, most direct first
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -44,13 +54,22 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "test_block": ("block", "attention", "layernorm", "mlp"),
     "test_gpt": ("gpt", "loss", "block", "attention", "layernorm", "mlp"),
     "test_pretrained": ("gpt",),
-    "test_generate": ("generate", "gpt"),
-    **{
-        f"test_tokenizer_{part}": ("tokenizer",)
-        for part in ("training", "roundtrip", "parity", "specials", "streaming")
-    },
+    "test_generate": ("generate",),  # a model bug is named by @needs("gpt") first
+    **{f"test_tokenizer_{part}": ("tokenizer",) for part in TOKENIZER_PARTS},
     "test_data": ("data",),
     "test_training": ("training",),
+}
+
+
+# spec module -> the components whose probes (spec/probes.py) can name its failures
+PROBED: dict[str, tuple[str, ...]] = {
+    "test_attention": ("attention",),
+    "test_layernorm": ("layernorm",),
+    "test_mlp": ("mlp",),
+    "test_gpt": ("gpt",),
+    "test_data": ("data",),
+    "test_training": ("training",),
+    **{f"test_tokenizer_{part}": ("tokenizer",) for part in TOKENIZER_PARTS},
 }
 
 
@@ -58,7 +77,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.getgroup("gpt2spec").addoption(
         "--no-fingerprint",
         action="store_true",
-        help="on a failure, do not compare your output with the known bugs' (gpt2spec/bugs.py)",
+        help="on a failure, do not probe your component nor re-run the test with the known bugs "
+        "(the Diagnosis then says only what the failing test itself found)",
     )
 
 
@@ -75,8 +95,10 @@ class Evidence:
 
 
 class Fingerprinter:
-    def __init__(self) -> None:
-        self.spent = 0.0
+    def __init__(self, enumerate_bugs: bool = True) -> None:
+        self.enumerate_bugs = enumerate_bugs
+        self.runs = 0  # re-runs of failing tests with a known bug, this session
+        self.found: dict[tuple[str, tuple[str, ...]], bugs.Bug] = {}  # (impl, sections) -> bug reproduced there
         self.passed: defaultdict[str, set[str]] = defaultdict(set)
         self.failed: defaultdict[str, set[str]] = defaultdict(set)
         self._tmp: tempfile.TemporaryDirectory | None = None
@@ -93,57 +115,91 @@ class Fingerprinter:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function):
+        verdicts.take()  # forget what an earlier test left behind
         try:
             return (yield)
         except (Exception, pytest.fail.Exception) as exc:  # pytest.raises' "DID NOT RAISE" is pytest.fail's
             if not isinstance(exc, NotImplementedError) and "impl" in pyfuncitem.funcargs:
                 exc.add_note(self.explain(pyfuncitem, exc))
             raise
+        finally:
+            verdicts.take()
 
     def explain(self, item: pytest.Function, exc: BaseException) -> str:
+        notes = verdicts.take()
         try:
-            return self._explain(item, exc)
-        except Exception as err:  # a fingerprint must never hide the failure it explains
-            return f"{HEADER} unavailable: {type(err).__name__}: {err}"
+            return self._explain(item, exc, notes)
+        except Exception as err:  # a diagnosis must never hide the failure it explains
+            return (
+                verdicts.section(notes) + f"\n  (the rest of the diagnosis is unavailable: {type(err).__name__}: {err})"
+            )
 
-    def _explain(self, item: pytest.Function, exc: BaseException) -> str:
-        sections = SECTIONS.get(item.path.stem, ())
+    def _explain(self, item: pytest.Function, exc: BaseException, notes: verdicts.Notes) -> str:
+        if not self.enumerate_bugs:
+            return verdicts.section(notes)
+        from spec import probes  # the spec's probes; imported here, when a test has failed
+
+        impl = item.funcargs["impl"]
+        stem = item.path.stem
+        for component in (notes.component,) if notes.component else PROBED.get(stem, ()):
+            for finding in probes.probe(impl, component):
+                verdicts.record_into(notes, finding)
+        if any(f.kind in (REPRODUCED, verdicts.MEASURED) for f in notes.findings):
+            return verdicts.section(notes)  # named already: no re-runs needed
+        sections = (notes.component,) if notes.component else SECTIONS.get(stem, ())
+        fingerprint, guesses, budget = self._fingerprint(item, exc, sections)
+        return verdicts.section(notes, fingerprint, guesses, budget)
+
+    def _fingerprint(self, item: pytest.Function, exc: BaseException, sections: tuple[str, ...]):
+        """Re-run the failing test with known bugs: (exact findings, guesses, a note when the budget ran out)."""
         singles = bugs.singles(sections)
         if not singles:
-            return f"{HEADER}: no known bugs for {item.path.stem}"
+            return [], [], ""
         yours = evidence(exc)
         test = item.originalname
+        impl = _impl_name(item)
         # Bugs that your passing tests rule out go last: each fails the tests it declares (tests/test_mutants.py).
-        passed = self.passed[_impl_name(item)] - self.failed[_impl_name(item)] - {test}
+        passed = self.passed[impl] - self.failed[impl] - {test}
         singles.sort(key=lambda b: (bool(b.catches & passed), test not in b.catches, sections.index(b.section)))
-        start = time.perf_counter()
-        deadline = start + min(PER_TEST_S, PER_SESSION_S - self.spent)
-        scored = self._score(item, yours, singles, deadline)
-        note = "" if len(scored) == len(singles) else f" (time budget: tried {len(scored)} of {len(singles)} bugs)"
-        if not note and not any(s[0] <= TIGHT for s in scored):  # two bugs at once, likeliest pairs first
+        key = (impl, sections)
+        if key in self.found:  # the bug this component showed before: one run when it explains this failure too
+            first = self._score(item, yours, [self.found[key]])
+            if first and first[0][0] <= EXACT and isinstance(yours.actual, torch.Tensor):
+                return [_finding(first[0], yours)], [], ""
+        scored = self._score(item, yours, singles[:MAX_SINGLES])
+        budget = (
+            "" if len(singles) <= MAX_SINGLES else f"tried the {MAX_SINGLES} likeliest of {len(singles)} known bugs"
+        )
+        if not any(s[0] <= TIGHT for s in scored):  # two bugs at once, likeliest pairs first
             order = {b.name: i for i, (_, _, b) in enumerate(sorted(scored, key=lambda s: s[0]))}
             pairs = bugs.pairs(sections[:1])
             pairs.sort(key=lambda b: sorted(order.get(p.name, len(order)) for p in b.parts))
-            more = self._score(item, yours, pairs, deadline)
-            if len(more) < len(pairs) and time.perf_counter() > deadline:
-                note = f" (time budget: tried {len(more)} of {len(pairs)} pairs)"
-            scored += more
-        self.spent += time.perf_counter() - start
+            scored += self._score(item, yours, pairs[: max(min(MAX_PAIRS, MAX_SESSION_RUNS - self.runs), 0)], True)
 
         def rank(s: tuple) -> tuple:  # exact first; then bugs your passing tests do not rule out; closest first
             score, _, bug = s
             return (score > EXACT, bool(bug.catches & passed), score, len(bug.parts), test not in bug.catches)
 
         scored.sort(key=rank)
-        return report(scored, yours, note)
+        exact = [s for s in scored if s[0] <= EXACT and not (s[2].catches & passed)] or [
+            s for s in scored if s[0] <= EXACT
+        ]
+        if exact:
+            if len(exact) == 1 and len(exact[0][2].parts) == 1:
+                self.found[key] = exact[0][2]
+            return [_finding(s, yours) for s in exact[:4]], [], ""
+        single = {s[2].name: s[0] for s in scored if len(s[2].parts) == 1}
+        near = [s for s in scored if s[0] < math.inf and (len(s[2].parts) == 1 or _beats_parts(s, single))][:3]
+        guesses = [Finding(s[2].name, s[2].why, kind="guess", evidence=s[1]) for s in near]
+        return [], guesses, budget
 
-    def _score(self, item: pytest.Function, yours: Evidence, candidates: list, deadline: float) -> list[tuple]:
+    def _score(self, item: pytest.Function, yours: Evidence, candidates: list, stop_at_fit: bool = False) -> list:
         scored = []
         for bug in candidates:
-            if time.perf_counter() > deadline:
-                break
+            self.runs += 1
             scored.append((*compare(yours, self.run(item, bug)), bug))
-            if len(bug.parts) == 2 and scored[-1][0] <= TIGHT:
+            verdicts.take()  # what the bug's run recorded is not about your implementation
+            if stop_at_fit and scored[-1][0] <= TIGHT:
                 break  # the first pair that fits to round-off: likelier pairs came first
         return scored
 
@@ -242,38 +298,19 @@ def _distance(yours: Evidence, bug: Evidence) -> tuple[float, str]:
     return (0.0, "identical") if repr(a) == repr(b) else (10.0, "differs")
 
 
-def report(scored: list, yours: Evidence, note: str) -> str:
+def _finding(scored: tuple, yours: Evidence) -> Finding:
+    """A bug that fails this test as you do: reproduced when the compared output is a tensor (equal to
+    round-off: no coincidence), only consistent when it is ids or a message (another bug may give them)."""
+    _, how, bug = scored
+    kind = REPRODUCED if isinstance(yours.actual, torch.Tensor) else CONSISTENT
     what = yours.what or "failure"
-    matches = [s for s in scored if s[0] <= EXACT]
-    if matches:
-        lines = [f"{HEADER}: your {what} equals {_equals(matches[0])}{note}"]
-        lines += [_line(i, s) for i, s in enumerate(matches[:3], 1)]
-        return "\n".join(lines)
-    single = {s[2].name: s[0] for s in scored if len(s[2].parts) == 1}
-    # a pair is a better guess only if it fits better than each of its bugs alone
-    near = [s for s in scored if s[0] < math.inf and (len(s[2].parts) == 1 or _beats_parts(s, single))][:3]
-    if not near:
-        return f"{HEADER}: none of the known bugs reproduces this failure{note}; see the hint above"
-    lines = [f"{HEADER}: no known bug reproduces your {what} exactly{note}; nearest (a guess):"]
-    lines += [_line(i, s) for i, s in enumerate(near, 1)]
-    return "\n".join(lines)
+    return Finding(bug.name, bug.why, bug.fix, kind, f"the same {what}, {how}, in this test")
 
 
 def _beats_parts(scored: tuple, single: dict[str, float]) -> bool:
     return all(single.get(p.name, math.inf) > scored[0] * (1 + 1e-6) for p in scored[2].parts)
 
 
-def _equals(scored: tuple) -> str:
-    _, evidence, bug = scored
-    kind = "the two known bugs" if len(bug.parts) == 2 else "the known bug"
-    return f"{kind} *{bug.why}* [{bug.name}] {evidence}:"
-
-
-def _line(i: int, scored: tuple) -> str:
-    _, evidence, bug = scored
-    return f"  {i}. [{bug.name}] ({bug.component}, {evidence}): {bug.why}.\n     Fix: {bug.fix}"
-
-
 def pytest_configure(config: pytest.Config) -> None:
-    if not config.getoption("--no-fingerprint", default=False):
-        config.pluginmanager.register(Fingerprinter(), "gpt2spec-fingerprint")
+    enumerate_bugs = not config.getoption("--no-fingerprint", default=False)
+    config.pluginmanager.register(Fingerprinter(enumerate_bugs), "gpt2spec-fingerprint")

@@ -18,7 +18,9 @@ Three rules keep it from misdiagnosing:
   block's output, is compared instead, against HF's block with each known bug inside it;
 - the oracle's LayerNorms are random (spec/oracles.py), so ln_1 and ln_2 are distinguishable.
 
-spec/test_gpt.py calls it from the parity test's failure path.
+spec/test_gpt.py calls it from the parity test's failure path. What it finds is recorded for the failure's
+one Diagnosis section (gpt2spec/verdicts.py): the divergence as an observation, a reproduced known bug or a
+wiring fault as a finding; the message itself gets one line saying where the divergence starts.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from gpt2spec import verdicts
 
 from . import variants
 from .assertions import _first_bad_position, _index
@@ -53,9 +57,16 @@ def explain(model: nn.Module, hf: nn.Module, idx: torch.Tensor, targets: torch.T
             text = _explain_no_grad(model.to(dtypes[0]), hf.to(dtypes[1]), idx, targets)
         finally:
             model.to(dtypes[0]), hf.to(dtypes[1])
-        return "Diagnosis (your activations vs HF's, same weights and input, in fp64):\n" + text
+        lines = text.splitlines()
+        for line in lines:  # the hints: "-> ..." lines; a reproduced bug was recorded by _exact
+            if line.strip().startswith("-> ") and _MATCHED not in line:
+                verdicts.observe(line.strip()[3:])
+        first = next((ln.strip() for ln in lines if "first divergence" in ln or "every activation" in ln), "")
+        if first:
+            verdicts.observe(f"{first} (your activations vs HF's, same weights and input, in fp64)")
+        return f"Where it starts: {first or 'see the Diagnosis below'}"
     except Exception as exc:  # a diagnosis must never hide the failure it explains
-        return f"Diagnosis unavailable: {type(exc).__name__}: {exc}"
+        return f"(first-divergence walk unavailable: {type(exc).__name__}: {exc})"
 
 
 def _dtype(module: nn.Module) -> torch.dtype:
@@ -188,11 +199,11 @@ def _hints(name, our_module, hf_module, x_ours, y_ours, y_hf, hf, captured, idx)
         return _head_hints(our_module)
     if x_ours is not None and part in ("ln_1", "ln_2", "ln_f", "attn", "mlp"):
         if _diff(y_ours, _hf_call(part, hf_module, x_ours))[0]:
-            wiring = (
-                f"{part} itself computes what HF's does on your input: its *input* differs, so look at the wiring "
-                "around it (GPT-2 is pre-LN: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x)))"
-            )
-            return [wiring, *_block_hints(name, hf, captured)]
+            block = _block_hints(name, hf, captured, wiring=False)
+            if block:
+                return block
+            text = f"{part} itself computes what HF's does on your input: its *input* differs (the wiring around it)"
+            return _wiring(f"{part} input", text)
     if part.startswith("ln"):
         probe = _layernorm_probe(x_ours)  # rows of tiny variance tell the eps variants apart
         hits = variants.matches(_first(our_module(probe)), variants.layernorm(hf_module.weight, hf_module.bias), probe)
@@ -205,12 +216,27 @@ def _hints(name, our_module, hf_module, x_ours, y_ours, y_hf, hf, captured, idx)
             "the MLP differs: c_fc -> GELU(tanh) -> c_proj"
         ]
     if "block output" in name:
-        return _block_hints(name, hf, captured)
+        return _block_hints(name, hf, captured)  # the components before it matched: the residual wiring
     return []
 
 
-def _exact(descriptions: list[str]) -> list[str]:
-    return [f"your output matches this bug exactly: {d}" for d in descriptions]
+_MATCHED = "reproduced by the known bug"
+
+
+def _exact(names: list[str], evidence: str = "reproduces the diverging activation to round-off") -> list[str]:
+    """Record the known bugs that reproduce this output (gpt2spec/known_bugs names) for the Diagnosis."""
+    from .hints import known
+
+    for name in names:
+        verdicts.record(known(name, evidence))
+    return [f"{_MATCHED} [{n}]" for n in names]
+
+
+def _wiring(part: str, text: str) -> list[str]:
+    """A component right on its own input, wrong in place: the wiring around it, measured."""
+    fix = "GPT-2 is pre-LN: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))"
+    verdicts.record(verdicts.Finding(f"block-wiring: {part}", text, fix, evidence="each component run on your input"))
+    return [f"{_MATCHED} [block-wiring: {part}]"]
 
 
 def _hf_call(part: str, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -239,7 +265,7 @@ def _position_hint(actual: torch.Tensor, expected: torch.Tensor) -> list[str]:
     return ["attention differs from HF's; run spec/test_attention.py first"]
 
 
-def _block_hints(name: str, hf: nn.Module, captured: dict[str, tuple]) -> list[str]:
+def _block_hints(name: str, hf: nn.Module, captured: dict[str, tuple], wiring: bool = True) -> list[str]:
     """Compare your block's output with HF's block with each known bug inside it, on your block's input."""
     if not name.startswith("h."):
         return []
@@ -249,29 +275,29 @@ def _block_hints(name: str, hf: nn.Module, captured: dict[str, tuple]) -> list[s
         return []
     x, y = captured[key]
     hits = variants.matches(y, variants.block(hf.transformer.h[i], hf.config.n_head), x)
-    return _exact(hits) or ["compare your Block.forward with: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))"]
+    if hits or not wiring:
+        return _exact(hits)
+    text = f"every component of block {i} computes what HF's does on its input, yet the block's output differs"
+    return _wiring("block output", text)
 
 
 def _head_hints(ours: nn.Module) -> list[str]:
     if getattr(ours, "bias", None) is not None:
-        return ["lm_head has a bias: GPT-2's head is nn.Linear(n_embd, vocab_size, bias=False)"]
+        return _exact(["lm-head-with-bias"], "lm_head has a bias parameter")
     return ["ln_f matches but the logits do not: logits = lm_head(ln_f(x)) with lm_head tied to wte"]
 
 
 def _after_forward(model: nn.Module, hf: nn.Module, idx: torch.Tensor, targets: torch.Tensor | None) -> list[str]:
     hints = []
-    if model.lm_head.weight is not model.transformer.wte.weight:
-        hints.append("lm_head.weight is not wte.weight: the head is untied, so wte's gradient lacks the head's "
-                     "part (self.lm_head.weight = self.transformer.wte.weight)")  # fmt: skip
+    if model.lm_head.weight is not model.transformer.wte.weight:  # measured: not the same Parameter
+        hints += _exact(["untied-head"], "lm_head.weight is not wte.weight, so wte's gradient lacks the head's part")
     if targets is not None:
         logits, loss = model(idx, targets)
         V = logits.size(-1)
         right = F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))
         losses = {
-            "loss summed instead of averaged (reduction='sum')": lambda _: F.cross_entropy(
-                logits.reshape(-1, V), targets.reshape(-1), reduction="sum"
-            ),
-            "targets shifted again: they already are the next tokens (HF shifts its labels; the contract does not)": (
+            "loss-summed": lambda _: F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1), reduction="sum"),
+            "loss-targets-shifted-again": (
                 lambda _: F.cross_entropy(logits[:, :-1].reshape(-1, V), targets[:, 1:].reshape(-1))
             ),
         }

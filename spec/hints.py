@@ -1,13 +1,14 @@
-"""Hints that follow the symptom, not the test.
+"""Hints that follow the symptom, not the test, recorded for the one Diagnosis section.
 
-One bug usually fails several tests. Each test's own fixed hint then guesses at a different cause
-(four LayerNorm tests, four guesses), and a test further down the chain (generate, loading HF
-weights, training) blames its own clause for a bug in the forward pass. Two remedies, used by the
-spec tests:
+One bug usually fails several tests. Each test's own fixed hint then guesses at a different cause, and
+a test further down the chain (generate, loading HF weights, training) blames its own clause for a bug
+in the forward pass. Two remedies, used by the spec tests; both *record* what they find in
+gpt2spec/verdicts.py, and the failure's Diagnosis section (written once, by gpt2spec/fingerprint.py)
+says it, so no test message carries a second verdict:
 
-- ``symptom(actual, variants, x)``: the hint is the known bug (spec/variants.py) that reproduces
-  the failing output, the same in every test that bug fails; the test's own hint only when no known
-  bug fits.
+- ``symptom(actual, variants, x)``: the known bug (spec/variants.py, keyed by gpt2spec/known_bugs' names)
+  that reproduces the failing output, the same in every test that bug fails; the test's own hint stays
+  in the message only when no known bug fits.
 - ``@needs("gpt")`` on a test: when it fails, first run the prerequisite components' own parity
   checks (tiny cases, once per implementation and component, cached) and, if one fails, say so
   first: "your attention already fails its own parity check ...; fix that first". No dependence on
@@ -21,6 +22,8 @@ from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
+
+from gpt2spec import bugs, verdicts
 
 from . import variants
 from .oracles import (
@@ -45,18 +48,30 @@ DEPENDS = {
 }
 SPEC_FILE = {c: f"spec/test_{c}.py" for c in DEPENDS} | {"layernorm": "spec/test_layernorm.py"}
 SMALL = dict(block_size=16, vocab_size=64, n_layer=1, n_head=4, n_embd=32)
-_verdicts: dict[tuple[str, str], str | None] = {}
+SEE_DIAGNOSIS = "see the Diagnosis below"
+_verdicts: dict[tuple[str, str], tuple[str | None, list[verdicts.Finding]]] = {}
+
+
+def known(name: str, evidence: str = "reproduces your output to round-off") -> verdicts.Finding:
+    """A known bug as a finding, in its own words and with its own fix (gpt2spec/known_bugs)."""
+    bug = bugs.by_name(name)
+    return verdicts.Finding(name, bug.why, bug.fix, verdicts.REPRODUCED, evidence)
 
 
 def symptom(actual: torch.Tensor, candidates: dict[str, variants.Fn], x: torch.Tensor, otherwise: str = "") -> str:
-    """The known bug(s) that reproduce ``actual`` from ``x``, as a hint; ``otherwise`` when none does."""
+    """Record the known bug(s) that reproduce ``actual`` from ``x`` and point to the Diagnosis; ``otherwise``
+    (the test's own hint) when none does."""
+    hits = _hits(actual, candidates, x)
+    for finding in hits:
+        verdicts.record(finding)
+    return SEE_DIAGNOSIS if hits else otherwise
+
+
+def _hits(actual: torch.Tensor, candidates: dict[str, variants.Fn], x: torch.Tensor) -> list[verdicts.Finding]:
     try:
-        hits = variants.matches(actual.detach(), candidates, x)
+        return [known(name) for name in variants.matches(actual.detach(), candidates, x)]
     except Exception:
-        hits = []
-    if not hits:
-        return otherwise
-    return "your output matches this known bug exactly: " + "; or ".join(hits)
+        return []
 
 
 def layernorm_symptom(actual: torch.Tensor, x: torch.Tensor, weight, bias, otherwise: str = "") -> str:
@@ -72,7 +87,7 @@ def attention_symptom(actual: torch.Tensor, hf_attn, x: torch.Tensor, n_head: in
 
 def needs(*components: str) -> Callable:
     """Decorate a spec test (first argument ``impl``): when it fails, name the first prerequisite component
-    that fails its own parity check before the test's own message."""
+    that fails its own parity check before the test's own message (and record it for the Diagnosis)."""
 
     def decorate(test: Callable) -> Callable:
         @functools.wraps(test)
@@ -96,32 +111,48 @@ def prerequisite_note(impl, components: tuple[str, ...]) -> str | None:
     for component in order:
         verdict = own_check(impl, component)
         if verdict is not None:
+            verdicts.prerequisite(
+                f"your {component} already fails its own parity check ({verdict}): this test builds on it "
+                f"({SPEC_FILE[component]})",
+                component,
+            )
             return (
-                f"Your {component} already fails its own parity check ({verdict}); fix that first "
-                f"({SPEC_FILE[component]}): this test builds on it, so its hint below may not apply."
+                f"Your {component} already fails its own parity check; fix that first ({SPEC_FILE[component]}): "
+                "this test builds on it, so its own hint below may not apply. The Diagnosis below is about it."
             )
     return None
 
 
 def own_check(impl, component: str) -> str | None:
-    """None if ``component`` of ``impl`` matches HF's on a tiny fp64 case, else what is wrong. Cached."""
+    """None if ``component`` of ``impl`` matches HF's on a tiny fp64 case, else what is wrong (and its known
+    bug, if one reproduces it, recorded for the Diagnosis). Cached per implementation and component."""
     key = (impl.name, component)
     if key not in _verdicts:
         try:
             with torch.no_grad():
-                _verdicts[key] = _CHECKS[component](impl)
+                pending = verdicts.take()  # this check's findings, kept apart from the test's own
+                try:
+                    verdict = _CHECKS[component](impl)
+                finally:
+                    found = verdicts.take().findings
+                    verdicts.restore(pending)
+            _verdicts[key] = (verdict, found if verdict else [])
         except NotImplementedError:
-            _verdicts[key] = None  # a blank is reported as "not implemented", not as a failed prerequisite
+            _verdicts[key] = (None, [])  # a blank is reported as "not implemented", not as a failed prerequisite
         except Exception as exc:
-            _verdicts[key] = f"it raised {type(exc).__name__}: {str(exc)[:200]}"
-    return _verdicts[key]
+            _verdicts[key] = (f"it raised {type(exc).__name__}: {str(exc)[:200]}", [])
+    verdict, found = _verdicts[key]
+    for finding in found:
+        verdicts.record(finding)
+    return verdict
 
 
-def _verdict(actual: torch.Tensor, expected: torch.Tensor, hint: str) -> str | None:
+def _verdict(actual: torch.Tensor, expected: torch.Tensor, _recorded: str) -> str | None:
+    """What is wrong, in one clause (``_recorded``: the symptom call, which recorded any known bug)."""
     if variants.same(actual, expected):
         return None
     diff = (actual.double() - expected.double()).abs().nan_to_num(nan=float("inf")).max().item()
-    return f"max abs diff {diff:.2e} on a tiny fp64 case" + (f"; {hint}" if hint else "")
+    return f"max abs diff {diff:.2e} on a tiny fp64 case"
 
 
 def _x(C: int, seed: int = 0) -> torch.Tensor:
@@ -170,7 +201,7 @@ def _check_gpt(impl) -> str | None:
     hf = hf_lm(TINY, seed=8, dtype=torch.float64)
     ours = load_into(impl.GPT(impl.GPTConfig(**TINY)).double().eval(), hf, what="GPT")
     idx = torch.randint(0, TINY["vocab_size"], (2, 12), generator=torch.Generator().manual_seed(9))
-    return _verdict(ours(idx)[0], hf(idx).logits, "see spec/test_gpt.py::test_parity_with_hf for the diagnosis")
+    return _verdict(ours(idx)[0], hf(idx).logits, "")
 
 
 _CHECKS = {

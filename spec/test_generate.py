@@ -11,7 +11,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from .assertions import assert_equal
+from .assertions import assert_equal, assert_greedy, greedy
 from .hints import needs
 from .oracles import TINY, hf_lm, load_into
 from .strategies import seeded
@@ -48,24 +48,6 @@ def hf_greedy(hf, idx: torch.Tensor, n: int) -> torch.Tensor:
     return out
 
 
-def assert_greedy(ours, idx: torch.Tensor, n: int, expected: torch.Tensor, *, what: str, hint: str) -> None:
-    """Greedy decoding by either of the contract's two conventions: top_k=1 first, temperature=0 if top_k=1 does
-    not give ``expected``. A test about *which context* decides the next token (cropping, the KV cache, the last
-    position) then fails only when its own clause is broken, not when one greedy convention is (nanoGPT divides
-    by zero at temperature=0; an implementation may ignore top_k): those have their own tests."""
-    __tracebackhide__ = True
-    tokens = ours.generate(idx, max_new_tokens=n, top_k=1)
-    if isinstance(tokens, torch.Tensor) and tokens.shape == expected.shape and torch.equal(tokens, expected):
-        return
-    try:
-        fallback = ours.generate(idx, max_new_tokens=n, temperature=0.0)
-    except Exception:  # temperature=0 is not this test's clause: report the top_k=1 result
-        fallback = None
-    if isinstance(fallback, torch.Tensor) and fallback.shape == expected.shape and torch.equal(fallback, expected):
-        return
-    assert_equal(tokens, expected, what=f"{what} (greedy by top_k=1; temperature=0 does not match either)", hint=hint)
-
-
 @needs("gpt")
 def test_greedy_matches_hf(impl):
     """Clause: greedy decoding (top_k=1, or temperature=0 where top_k=1 does not match: see assert_greedy)
@@ -75,7 +57,7 @@ def test_greedy_matches_hf(impl):
     ours, hf = make_pair(impl)
     idx = prompt()
     before = idx.clone()
-    out = ours.generate(idx, max_new_tokens=12, top_k=1)
+    out = greedy(ours, idx, 12)  # top_k=1, or temperature=0 if that raises: a top-k bug is its own test's
     assert_equal(idx, before, what="prompt after generate", hint="generate must not modify idx in place")
     assert out.dtype == torch.long, f"generate must return int64 token ids, got {out.dtype}"
     assert_greedy(

@@ -1,5 +1,6 @@
-"""spec/diagnose.py names the first diverging component and the bug, for the model mutants and a
-few more bugs of the same families (each applied to the reference as a source edit)."""
+"""spec/diagnose.py names the first diverging component and records the bug for the one Diagnosis section
+(gpt2spec/verdicts.py), for the model mutants and a few more bugs of the same families (each applied to the
+reference as a source edit)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from gpt2spec import verdicts
 from gpt2spec.known_bugs import ALL
 from gpt2spec.registry import Implementation, ImplRef, import_impl
 from spec import diagnose
@@ -32,42 +34,45 @@ EXTRA = [  # same mechanism as the mutants, for bugs the diagnosis knows but no 
         "MLP called functionally, exact GELU",
     ),
 ]
-EXPECTED = {  # mutant -> (first diverging component, words of the hint)
-    "no-causal-mask": ("h.0.attn", "no causal mask"),
-    "attention-scale-by-C": ("h.0.attn", "1/sqrt(n_embd)"),
-    "unbiased-variance": ("h.0.ln_1", "unbiased variance"),
-    "eps-outside-sqrt": ("h.0.ln_1", "eps added to the standard deviation"),
-    "post-ln": ("h.0.ln_1", "post-LN"),
-    "untied-head": ("every activation matches", "head is untied"),
-    "no-position-embedding": ("embeddings", "position embeddings missing"),
-    "loss-targets-shifted-again": ("every activation matches", "targets shifted again"),
-    "ln-eps-1e-12": ("h.0.ln_1", "eps = 1e-12"),
-    "relu": ("h.0.mlp", "ReLU"),
-    "no-scale": ("h.0.attn", "not scaled"),
+EXPECTED = {  # mutant -> (first diverging component, the verdict's tag)
+    "no-causal-mask": ("h.0.attn", "no-causal-mask"),
+    "attention-scale-by-C": ("h.0.attn", "attention-scale-by-C"),
+    "unbiased-variance": ("h.0.ln_1", "unbiased-variance"),
+    "eps-outside-sqrt": ("h.0.ln_1", "eps-outside-sqrt"),
+    "post-ln": ("h.0.ln_1", "post-ln"),
+    "untied-head": ("every activation matches", "untied-head"),
+    "no-position-embedding": ("embeddings", "no-position-embedding"),
+    "loss-targets-shifted-again": ("every activation matches", "loss-targets-shifted-again"),
+    "ln-eps-1e-12": ("h.0.ln_1", "layernorm-eps-1e-12"),
+    "relu": ("h.0.mlp", "relu-instead-of-gelu"),
+    "no-scale": ("h.0.attn", "no-attention-scale"),
     # misdiagnosed before (issue 14): ones/zeros LayerNorms hid it ("every activation matches")
-    "shared-layernorm": ("h.0.mlp", "ln_1 used before the MLP instead of ln_2"),
+    "shared-layernorm": ("h.0.mlp", "shared-layernorm"),
     # misdiagnosed before: at fp32 tolerances the GELU error hid in the MLP and a wiring variant matched the block
-    "exact-gelu": ("h.0.mlp", "exact (erf) GELU"),
+    "exact-gelu": ("h.0.mlp", "exact-gelu"),
     # stopped before at "h.0.mlp: not reached by your forward"
-    "functional-mlp-exact-gelu": ("h.0 (block output)", "in the MLP: exact (erf) GELU"),
+    "functional-mlp-exact-gelu": ("h.0 (block output)", "exact-gelu"),
     # only "NaN at T=0" and a generic hint before
-    "mask-hides-diagonal": ("h.0.attn", "hides the diagonal"),
+    "mask-hides-diagonal": ("h.0.attn", "mask-hides-diagonal"),
 }
 
 
 @pytest.mark.parametrize("name", EXPECTED)
 def test_diagnosis_names_component_and_bug(name: str, tmp_path: Path) -> None:
+    """Where the divergence starts goes into the message; the bug, as the only verdict, into the Diagnosis."""
     mutant = BY_NAME.get(name) or next(m for m in EXTRA if m.name == name)
     pkg = mutant.materialize(tmp_path)
     ref = ImplRef(f"diag-{name}", pkg)
     ours, hf = make_gpt(Implementation(ref, import_impl(ref)), "tiny", torch.float32)
     idx, targets = batch(TINY["vocab_size"])
-    text = diagnose.explain(ours, hf, idx, targets)
-    component, words = EXPECTED[name]
-    assert f"first divergence: {component}" in text or component in text, text
-    assert words in text, text
-    assert text.count("matches this bug exactly") <= 1, f"ambiguous diagnosis:\n{text}"
-    assert "not reached" not in text, text
+    verdicts.take()
+    where = diagnose.explain(ours, hf, idx, targets)
+    section = verdicts.section(verdicts.take())
+    component, tag = EXPECTED[name]
+    assert component in where, where
+    named, _ = verdicts.verdict(section)
+    assert named == [tag], f"{where}\n{section}"
+    assert "not reached" not in where, where
 
 
 def test_reference_has_no_divergence() -> None:
@@ -81,6 +86,5 @@ def test_reference_has_no_divergence() -> None:
 
 
 def test_never_raises() -> None:
-    assert diagnose.explain(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2), torch.zeros(1, 2)).startswith(
-        "Diagnosis unavailable"
-    )
+    text = diagnose.explain(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2), torch.zeros(1, 2))
+    assert text.startswith("(first-divergence walk unavailable"), text

@@ -2,6 +2,9 @@
 
 from .mutant import Mutant
 
+# the reference fix for a participant who wrote the masked softmax by hand
+_MASK = 'att.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf")).softmax(dim=-1)'
+
 MUTANTS = [
     Mutant(
         name="no-causal-mask",
@@ -12,6 +15,7 @@ MUTANTS = [
         section="attention",
         why="forgot the causal mask: every position attends to the future",
         clauses=("W1-attn-causal",),
+        fix="mask the future: is_causal=True, or -inf above the diagonal before the softmax",
     ),
     Mutant(
         name="attention-scale-by-C",
@@ -22,12 +26,13 @@ MUTANTS = [
         section="attention",
         why="scaled scores by 1/sqrt(C) instead of 1/sqrt(head_dim)",
         clauses=("W1-attn-scale",),
+        fix="scale by 1 / math.sqrt(head_dim), where head_dim = C // n_head",
     ),
     Mutant(
         name="heads-split-wrong",
         file="attention.py",
         old="t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)",
-        new="t.view(B, self.n_head, T, C // self.n_head)",
+        new="t.reshape(B, self.n_head, T, C // self.n_head)",  # view() raises on split's strided output
         catches=("test_parity_with_hf", "test_causality"),
         section="attention",
         why="reshaped to (B, nh, T, hd) directly instead of view(B, T, nh, hd).transpose(1, 2)",
@@ -145,6 +150,7 @@ MUTANTS += [
         section="attention",
         why="normalised the attention weights over the query dim instead of the key dim",
         clauses=("W1-attn-causal",),
+        fix="softmax over the keys, the last dim: att.softmax(dim=-1)",
     ),
     Mutant(
         name="mask-after-softmax",
@@ -155,6 +161,7 @@ MUTANTS += [
         section="attention",
         why="zeroed the future after the softmax, so the weights no longer sum to one and see the future",
         clauses=("W1-attn-causal",),
+        fix="mask the scores with -inf BEFORE the softmax: " + _MASK,
     ),
     Mutant(
         name="mask-hides-diagonal",
@@ -165,6 +172,7 @@ MUTANTS += [
         section="attention",
         why="built the mask with triu(0), so a token may not attend to itself (row 0 is all -inf: NaN)",
         clauses=("W1-attn-causal",),
+        fix="mask strictly above the diagonal: triu(1) (or tril(0) for the kept part)",
     ),
     Mutant(
         name="nan-attention",
@@ -192,6 +200,7 @@ MUTANTS += [
         section="attention",
         why="wrote softmax as exp(s) / sum(exp(s)) without subtracting the row max: exp overflows on large scores",
         clauses=("W1-attn-causal",),
+        fix="use att.softmax(dim=-1) (or subtract the row max before exp)",
     ),
     Mutant(
         name="no-attention-scale",
@@ -202,6 +211,7 @@ MUTANTS += [
         section="attention",
         why="forgot to scale the scores by 1/sqrt(head_dim)",
         clauses=("W1-attn-scale",),
+        fix="scale the scores: att = q @ k.transpose(-2, -1) / math.sqrt(head_dim)",
     ),
     Mutant(
         name="qkv-order-swapped",

@@ -27,6 +27,7 @@ class Mutant:
     # ids of the spec/CONTRACT.md clauses this bug breaks (the tags in brackets, e.g. "W5-batches-intact");
     # docs/CLAUSES.md is generated from them and tests/test_clauses.py checks that every clause has a bug
     clauses: tuple[str, ...] = ()
+    fix: str = ""  # the fix in a participant's words; empty: the reference's text it replaced (gpt2spec/bugs.py)
 
     def materialize(self, dest: Path) -> Path:
         """Write the mutated package to ``dest/<name>`` and return its path."""

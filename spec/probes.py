@@ -1,0 +1,554 @@
+"""Probes: measure which member of a bug family an implementation is, from its own outputs.
+
+Enumerating known bugs names only the bugs someone listed. A probe instead feeds a component inputs
+built to expose one parameter and fits it: the LayerNorm eps and variance (rows of tiny variance),
+whether weight and bias are used (perturb them), the attention scale (a 1-D fit of the scores' scale),
+the causal mask (change one token, see which outputs move), the activation (identity projections make
+the MLP its activation), the position indices (the embeddings minus the token rows), the loader's
+target shift, the LR schedule's warmup and cosine range, the tokenizer's merge order and decode errors.
+
+Each probe is a fixed, small amount of work (a few dozen forward passes of a tiny fp64 module), so the
+same implementation gets the same findings on an idle or a loaded machine; results are cached per
+implementation and component. A probe reports only what reproduces the output to round-off
+(``confident``) or what it measured directly; when the fit fails it says what it established.
+Known families map to the known bugs' names (gpt2spec/known_bugs), so one bug has one name.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+from gpt2spec.verdicts import OBSERVED, Finding
+
+from .oracles import TINY, hf_attention, hf_lm, load_into
+from .variants import EPS, conv1d, hf_attention_fn, same
+
+SMALL = dict(block_size=16, vocab_size=64, n_layer=1, n_head=4, n_embd=32)  # head_dim 8: every scale is distinct
+_cache: dict[tuple[str, str], list[Finding]] = {}
+
+
+def probe(impl, component: str) -> list[Finding]:
+    """What the probes of ``component`` establish about ``impl`` (cached; never raises)."""
+    key = (impl.name, component)
+    if key not in _cache:
+        fn = PROBES.get(component)
+        try:
+            with torch.no_grad():
+                found = fn(impl) if fn else []
+            _cache[key] = sorted(found, key=lambda f: f.kind == OBSERVED)  # what reproduces first
+        except Exception:  # a probe that cannot run says nothing; the failure itself is reported elsewhere
+            _cache[key] = []
+    return _cache[key]
+
+
+def _gen(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def _unused(module: torch.nn.Module, run: Callable[[], torch.Tensor], known: dict[str, str]) -> list[Finding]:
+    """Parameters whose perturbation leaves the output unchanged: declared but not used (one finding)."""
+    base = run()
+    unused = []
+    for name, p in module.named_parameters():
+        saved = p.detach().clone()
+        p.add_(0.5 + torch.rand(p.shape, generator=_gen(1), dtype=p.dtype))
+        if same(run(), base):
+            unused.append(name)
+        p.copy_(saved)
+    if not unused:
+        return []
+    whole = sorted(
+        {
+            n.rsplit(".", 1)[0]
+            for n in unused
+            if f"{n.rsplit('.', 1)[0]}.weight" in unused and f"{n.rsplit('.', 1)[0]}.bias" in unused
+        }
+    )
+    names = ", ".join(whole + [n for n in unused if n.rsplit(".", 1)[0] not in whole])
+    tag = known.get(names, f"unused-parameter: {names}")
+    words = f"{names} does not affect the output: declared but never used"
+    return [Finding(tag, words, f"use {names} in forward", evidence="each parameter perturbed")]
+
+
+# ---------------------------------------------------------------- attention
+
+
+def _attention_fn(
+    hf,
+    n_head: int,
+    *,
+    order=(0, 1, 2),
+    scale: float | None = None,
+    offset: int | None = 0,
+    split: str = "view",
+    merge: bool = True,
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """HF's attention with one parameter changed: q/k/v order, scale, mask offset (None: no mask)."""
+
+    def run(x: torch.Tensor) -> torch.Tensor:
+        B, T, C = x.shape
+        hd = C // n_head
+        parts = conv1d(hf.c_attn, x).split(C, dim=2)
+        q, k, v = (parts[i] for i in order)
+        if split == "view":
+            q, k, v = (t.view(B, T, n_head, hd).transpose(1, 2) for t in (q, k, v))
+        else:
+            q, k, v = (t.reshape(B, n_head, T, hd) for t in (q, k, v))
+        att = (q @ k.transpose(-2, -1)) * (hd**-0.5 if scale is None else scale)
+        if offset is not None:
+            att = att.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1 + offset), float("-inf"))
+        y = att.softmax(dim=-1) @ v
+        y = y.transpose(1, 2).reshape(B, T, C) if merge else y.reshape(B, T, C)
+        return conv1d(hf.c_proj, y)
+
+    return run
+
+
+def _scale_name(s: float, C: int, hd: int) -> str:
+    named = {
+        "1/sqrt(head_dim)": hd**-0.5,
+        "1/sqrt(n_embd)": C**-0.5,
+        "1/head_dim": 1.0 / hd,
+        "1 (unscaled)": 1.0,
+        "sqrt(head_dim)": hd**0.5,
+        "1/sqrt(2*head_dim)": (2 * hd) ** -0.5,
+        "1/n_embd": 1.0 / C,
+    }
+    for name, value in named.items():
+        if abs(s - value) <= 1e-4 * value:
+            return name
+    return f"{s * hd**0.5:.4g}/sqrt(head_dim)"
+
+
+def _fit_scale(fn_of_scale: Callable[[float], torch.Tensor], y: torch.Tensor) -> float:
+    """The scale whose output is closest to ``y``: a log grid, then golden-section refinement."""
+
+    def err(log_s: float) -> float:
+        return (fn_of_scale(math.exp(log_s)) - y).abs().nan_to_num(nan=1e30).max().item()
+
+    grid = [math.log(1e-3) + i * (math.log(1e3) - math.log(1e-3)) / 60 for i in range(61)]
+    best = min(range(len(grid)), key=lambda i: err(grid[i]))
+    lo, hi = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
+    phi = (math.sqrt(5) - 1) / 2
+    for _ in range(40):
+        a, b = hi - phi * (hi - lo), lo + phi * (hi - lo)
+        lo, hi = (lo, b) if err(a) < err(b) else (a, hi)
+    return math.exp((lo + hi) / 2)
+
+
+def _visibility(run: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """V[t, s]: output t moves when input s changes (the mask, measured)."""
+    base = run(x)
+    T = x.shape[1]
+    seen = torch.zeros(T, T, dtype=torch.bool)
+    for s in range(T):
+        x2 = x.clone()
+        x2[:, s] += 1.0
+        y2 = run(x2)
+        moved = ~((y2 == base) | (y2.isnan() & base.isnan()) | ((y2 - base).abs() < 1e-12))
+        seen[:, s] = moved.any(dim=-1).any(dim=0)
+    return seen
+
+
+def _describe_mask(seen: torch.Tensor) -> str | None:
+    """Words for a visibility pattern other than the causal one; None if causal. The diagonal is left out:
+    output t always moves with input t, through its query."""
+    T = seen.shape[0]
+    t, s = torch.arange(T)[:, None], torch.arange(T)[None, :]
+    off = s != t
+    if torch.equal(seen & off, (s < t) & off):
+        return None
+    future = [tuple(ts) for ts in (seen & (s > t)).nonzero()[:3].tolist()]
+    if not future:
+        return "some past positions are not visible to later ones"
+    if torch.equal(seen & off, off):
+        return "every position sees every other, the future included"
+    return f"outputs depend on future positions, e.g. (t, s) = {future}"
+
+
+def _mask_words(offset: int | None) -> tuple[str, str]:
+    if offset is None:
+        return "no-causal-mask", "no causal mask: every position sees the future"
+    if offset < 0:
+        return "mask-hides-diagonal", "the mask hides the diagonal too: a position does not see itself"
+    return f"causal-mask: sees t+{offset}", f"your mask lets each position t see {offset} future position(s)"
+
+
+_KNOWN_SCALE = {"1/sqrt(n_embd)": "attention-scale-by-C", "1 (unscaled)": "no-attention-scale"}
+_KNOWN_ORDER = {(2, 1, 0): "qkv-order-swapped"}
+
+
+def _attention(impl) -> list[Finding]:
+    n_head, C = SMALL["n_head"], SMALL["n_embd"]
+    hd = C // n_head
+    hf = hf_attention(SMALL, seed=11)
+    ours = load_into(impl.CausalSelfAttention(impl.GPTConfig(**SMALL)).double().eval(), hf, what="attention")
+    x = torch.randn(2, 8, C, generator=_gen(12), dtype=torch.float64)
+    y = ours(x)
+    if same(y, hf_attention_fn(hf)(x)):
+        return []
+    found = _unused(ours, lambda: ours(x), {"c_proj": "no-c-proj"})
+    fix_mask = "mask the scores with -inf where key > query (triu(1)) before the softmax: each position sees 0..t"
+    for offset in (None, -1, 1, 2, 3):
+        if same(y, _attention_fn(hf, n_head, offset=offset)(x)):
+            tag, words = _mask_words(offset)
+            return [*found, Finding(tag, words, fix_mask, evidence="reproduced; one token changed at a time")]
+    words = _describe_mask(_visibility(ours, x))
+    if words:  # neither a scale nor a layout keeps the future hidden: no fit below can reproduce this
+        return [*found, Finding("causal-mask: not causal", words, kind=OBSERVED)]
+    for order in [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)]:
+        for split, merge in (("view", True), ("reshape", True), ("view", False)):
+            if order == (0, 1, 2) and split == "view" and merge:
+                continue
+            if same(y, _attention_fn(hf, n_head, order=order, split=split, merge=merge)(x)):
+                if order != (0, 1, 2):
+                    names = ", ".join("qkv"[i] for i in order)
+                    tag = _KNOWN_ORDER.get(order, f"qkv-order: {names}")
+                    return [
+                        *found,
+                        Finding(
+                            tag,
+                            f"c_attn's output split as {names} instead of q, k, v",
+                            "q, k, v = self.c_attn(x).split(n_embd, dim=2)",
+                            evidence="reproduced",
+                        ),
+                    ]
+                tag = "heads-split-wrong" if split == "reshape" else "heads-merged-without-transpose"
+                return [
+                    *found,
+                    Finding(tag, "the heads are split or merged in the wrong layout", evidence="reproduced"),
+                ]
+    s = _fit_scale(lambda sc: _attention_fn(hf, n_head, scale=sc)(x), y)
+    if same(y, _attention_fn(hf, n_head, scale=s)(x)) and abs(s * hd**0.5 - 1) > 1e-4:
+        name = _scale_name(s, C, hd)
+        tag = _KNOWN_SCALE.get(name, f"attention-scale: {name}")
+        return [
+            *found,
+            Finding(
+                tag,
+                f"the scores are scaled by {name}, not 1/sqrt(head_dim)",
+                "att = (q @ k.transpose(-2, -1)) / math.sqrt(head_dim)",
+                evidence="scale fitted",
+            ),
+        ]
+    return found
+
+
+# ---------------------------------------------------------------- LayerNorm
+
+
+def _layernorm(impl) -> list[Finding]:
+    C = 16
+    ln = impl.LayerNorm(C).double()
+    params = dict(ln.named_parameters())
+    if set(params) != {"weight", "bias"}:
+        return []
+    g = _gen(21)
+    w = 1.0 + 0.5 * torch.randn(C, generator=g, dtype=torch.float64)
+    b = 0.5 * torch.randn(C, generator=g, dtype=torch.float64)
+    stds = [3.0, 1.0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7]
+    # two batch rows, so that statistics over the wrong dim are not degenerate
+    x = torch.stack([0.7 + sd * torch.randn(2, C, generator=g, dtype=torch.float64) for sd in stds], dim=1)
+
+    def run(weight: torch.Tensor, bias: torch.Tensor, inp: torch.Tensor = x) -> torch.Tensor:
+        params["weight"].copy_(weight)
+        params["bias"].copy_(bias)
+        return ln(inp)
+
+    y = run(w, b)
+    if same(y, F.layer_norm(x, (C,), w, b, EPS)):
+        return []
+    y1 = run(torch.ones(C, dtype=torch.float64), torch.zeros(C, dtype=torch.float64))
+    if not bool(torch.isfinite(y1).all()) or y1.abs().amax() < 0.1:
+        return []  # no normalised output to compare the affine part with
+    affine = {
+        "layernorm-affine: none": (y1, "your LayerNorm uses neither its weight nor its bias"),
+        "layernorm-affine: no weight": (y1 + b, "your LayerNorm adds the bias but never multiplies by the weight"),
+        "layernorm-affine: no bias": (y1 * w, "your LayerNorm multiplies by the weight but never adds the bias"),
+        "layernorm-weight-bias-swapped": (y1 * b + w, "weight and bias swapped: x_hat * bias + weight"),
+    }
+    found = [
+        Finding(tag, words, "return x_hat * self.weight + self.bias", evidence="weight and bias perturbed")
+        for tag, (want, words) in affine.items()
+        if same(y, want)
+    ]
+    if found or not same(y, y1 * w + b):
+        return found[:1]
+    return _normalisation(x, y1, C)
+
+
+def _normalisation(x: torch.Tensor, y1: torch.Tensor, C: int) -> list[Finding]:
+    """Fit y1 = (x - mean) / f(var) with f in {sqrt(a var + eps), sqrt(a var) + eps, a var + eps}."""
+    xc = x - x.mean(-1, keepdim=True)
+    if not same(y1 * (xc.abs().amax(-1, keepdim=True) / y1.abs().amax(-1, keepdim=True)), xc):
+        return []  # not (x - mean) times one factor per row: not this family (no centering, wrong dim, ...)
+    r = (xc.abs().amax(-1) / y1.abs().amax(-1))[0]  # the divisor of each row
+    v = xc.pow(2).mean(-1)[0]  # biased variance
+    forms = {
+        "inside": (lambda a, e: (a * v + e).sqrt(), lambda a: r[-1] ** 2 - a * v[-1]),
+        "outside": (lambda a, e: (a * v).sqrt() + e, lambda a: r[-1] - (a * v[-1]).sqrt()),
+        "power 1": (lambda a, e: a * v + e, lambda a: r[-1] - a * v[-1]),
+    }
+    for form, (divisor, eps_of) in forms.items():
+        for a, variance in ((1.0, "biased"), (C / (C - 1), "unbiased")):
+            eps = max(eps_of(a).item(), 0.0)
+            eps = 0.0 if eps < 1e-3 * v[-1].item() else float(f"{eps:.2g}")
+            if torch.allclose(divisor(a, eps), r, rtol=1e-6, atol=0):
+                return _ln_findings(form, variance, eps)
+    return []
+
+
+def _ln_findings(form: str, variance: str, eps: float) -> list[Finding]:
+    parts, words = [], []
+    if form == "outside":
+        parts.append("eps-outside-sqrt" if abs(eps - EPS) <= 1e-3 * EPS else f"layernorm-eps-outside: {eps:.0e}")
+        words.append(f"eps = {eps:g} is added to the standard deviation instead of the variance")
+    if form == "power 1":
+        parts.append("layernorm-power: 1")
+        words.append("it divides by the variance (+ eps), not by its square root")
+    if variance == "unbiased":
+        parts.append("unbiased-variance")
+        words.append("the variance is unbiased (divides by C-1); GPT-2 divides by C")
+    if form == "inside" and abs(eps - EPS) > 1e-3 * EPS:
+        parts.append({1e-12: "layernorm-eps-1e-12"}.get(eps, f"layernorm-eps: {eps:.0e}"))
+        words.append(f"your LayerNorm behaves as eps = {eps:g}; GPT-2 uses 1e-5")
+    if not parts:
+        return []
+    fix = "(x - mean) / sqrt(biased var + 1e-5): var = (x - mean).pow(2).mean(-1), eps=1e-5 inside the sqrt"
+    return [Finding(" + ".join(parts), "; ".join(words), fix, evidence="fitted on rows of std 3 down to 1e-7")]
+
+
+# ---------------------------------------------------------------- MLP
+
+
+_ACTIVATIONS: dict[str, tuple[str, Callable[[torch.Tensor], torch.Tensor]]] = {
+    "exact-gelu": ("the exact (erf) GELU instead of GPT-2's tanh approximation", F.gelu),
+    "relu-instead-of-gelu": ("ReLU instead of GELU", F.relu),
+    "mlp-no-activation": ("no activation between c_fc and c_proj", lambda h: h),
+    "sigmoid-gelu": ("the sigmoid GELU x * sigmoid(1.702 x)", lambda h: h * torch.sigmoid(1.702 * h)),
+    "gelu: silu": ("SiLU (x * sigmoid(x)) instead of GELU", F.silu),
+    "gelu: tanh-activation": ("tanh instead of GELU", torch.tanh),
+}
+
+
+def _mlp(impl) -> list[Finding]:
+    from .oracles import hf_mlp
+
+    C = SMALL["n_embd"]
+    hf = hf_mlp(SMALL, seed=31)
+    ours = load_into(impl.MLP(impl.GPTConfig(**SMALL)).double().eval(), hf, what="MLP")
+    x = torch.randn(2, 8, C, generator=_gen(32), dtype=torch.float64)
+    if same(ours(x), hf(x)):
+        return []
+    found = _unused(ours, lambda: ours(x), {})
+    p = dict(ours.named_parameters())
+    eye = torch.zeros(4 * C, C, dtype=torch.float64)
+    eye[:C] = torch.eye(C, dtype=torch.float64)
+    p["c_fc.weight"].copy_(eye)
+    p["c_proj.weight"].copy_(eye.t())
+    p["c_fc.bias"].zero_()
+    p["c_proj.bias"].zero_()
+    h = torch.linspace(-5, 5, 4 * C, dtype=torch.float64).view(1, 4, C)
+    act = ours(h)
+    if same(act, F.gelu(h, approximate="tanh")):
+        return found
+    fix = 'F.gelu(self.c_fc(x), approximate="tanh")'
+    for tag, (words, fn) in _ACTIVATIONS.items():
+        if same(act, fn(h)):
+            return [*found, Finding(tag, words, fix, evidence="the activation measured with identity projections")]
+    h2 = torch.zeros(1, 4, C, dtype=torch.float64)
+    h2[0, :, 0] = torch.tensor([-1.0, 0.5, 1.0, 2.0], dtype=torch.float64)
+    a = ours(h2)[0, :, 0].tolist()
+    samples = ", ".join(f"a({v:g}) = {av:.4g}" for v, av in zip((-1.0, 0.5, 1.0, 2.0), a, strict=True))
+    words = f"the activation is neither GPT-2's tanh GELU nor a common variant: {samples}"
+    evidence = "the activation measured with identity projections"
+    return [*found, Finding("gelu: other", words, fix, evidence=evidence)]
+
+
+# ---------------------------------------------------------------- GPT: embeddings
+
+
+def _gpt(impl) -> list[Finding]:
+    hf = hf_lm(TINY, seed=41, dtype=torch.float64)
+    ours = load_into(impl.GPT(impl.GPTConfig(**TINY)).double().eval(), hf, what="GPT")
+    T = 10
+    idx = torch.randint(0, TINY["vocab_size"], (1, T), generator=_gen(42))
+    seen: list[torch.Tensor] = []
+    handle = ours.transformer.h[0].register_forward_pre_hook(lambda m, a: seen.append(a[0].detach().clone()))
+    try:
+        ours(idx)
+    finally:
+        handle.remove()
+    if not seen:
+        return []
+    x = seen[0][0]
+    wte, wpe = hf.transformer.wte.weight, hf.transformer.wpe.weight
+    P = x - wte[idx[0]]
+    if torch.allclose(P, wpe[:T], atol=1e-12, rtol=0):
+        return []
+    fix = "x = wte(idx) + wpe(torch.arange(T)): position t uses row t"
+    if P.abs().max() < 1e-12:
+        return [Finding("no-position-embedding", "the position embeddings are never added", fix, evidence="measured")]
+    rows = [int(((wpe - p).abs().amax(-1)).argmin()) for p in P]
+    if all(torch.allclose(p, wpe[i], atol=1e-12, rtol=0) for p, i in zip(P, rows, strict=True)):
+        if rows == list(range(T - 1, -1, -1)):
+            return [
+                Finding(
+                    "positions: reversed",
+                    "positions are counted from the end (row T-1-t at position t)",
+                    fix,
+                    evidence="the rows of wpe used, measured",
+                )
+            ]
+        k = rows[0]
+        if rows == list(range(k, k + T)):
+            return [
+                Finding(
+                    f"positions: offset {k}",
+                    f"positions start at {k}: position t uses wpe row t+{k}",
+                    fix,
+                    evidence="the rows of wpe used, measured",
+                )
+            ]
+        return [Finding("positions: other", f"position t uses wpe rows {rows}", fix, kind=OBSERVED)]
+    tokens = x - wpe[:T]
+    k = (tokens * wte[idx[0]]).sum() / wte[idx[0]].pow(2).sum()
+    if torch.allclose(tokens, k * wte[idx[0]], atol=1e-10, rtol=0):
+        C = TINY["n_embd"]
+        name = "sqrt(n_embd)" if abs(k - math.sqrt(C)) < 1e-6 else f"{k.item():.4g}"
+        return [
+            Finding(
+                f"embedding-scale: {name}", f"the token embeddings are multiplied by {name}", fix, evidence="measured"
+            )
+        ]
+    return []
+
+
+# ---------------------------------------------------------------- data, schedule, tokenizer
+
+
+def _data(impl) -> list[Finding]:
+    tokens = torch.arange(1000)
+    loader = impl.DataLoader(tokens, 4, 16)
+    x, y = loader.next_batch()
+    shifts, counts = (y - x).flatten().unique(return_counts=True)
+    d = int(shifts[counts.argmax()])  # the shift of most positions (a buffer's end may wrap differently)
+    found = []
+    if d != 1 and counts.max() >= 0.9 * y.numel():
+        tag = "y-not-shifted" if d == 0 else f"target-shift: {d}"
+        found.append(
+            Finding(
+                tag,
+                f"y[b, t] is x[b, t + {d}]; the target is the next token, x[b, t + 1]",
+                "x = buf[:-1].view(B, T); y = buf[1:].view(B, T)",
+                evidence="measured on 0, 1, 2, ...",
+            )
+        )
+    x2, _ = loader.next_batch()
+    if torch.equal(x2, x):
+        found.append(
+            Finding(
+                "loader: does not advance",
+                "next_batch returns the same batch every time",
+                "advance the position after each batch",
+                evidence="two batches read",
+            )
+        )
+    return found
+
+
+def _training(impl) -> list[Finding]:
+    """The LR schedule at every step, as two fitted parts: the warmup and the cosine's range."""
+    from .oracles import cosine_lr
+
+    max_lr, min_lr, w, m = 1.0, 0.1, 10, 50
+    steps = range(0, m + 10)
+    got = [float(impl.get_lr(s, max_lr, min_lr, w, m)) for s in steps]
+    if all(abs(got[s] - cosine_lr(s, max_lr, min_lr, w, m)) < 1e-9 for s in steps):
+        return []
+
+    def cosine(s: int, start: int) -> float:
+        return min_lr + (max_lr - min_lr) * 0.5 * (1 + math.cos(math.pi * min(max(s - start, 0) / (m - start), 1.0)))
+
+    def fits(lo: int, hi: int, fn: Callable[[int], float]) -> bool:
+        return all(abs(got[s] - fn(s)) < 1e-9 for s in range(lo, hi))
+
+    fix = "max_lr * (step + 1) / warmup_steps during warmup, then the cosine from warmup_steps to max_steps"
+    evidence = "get_lr measured at every step"
+    if fits(0, m + 10, lambda s: cosine(s, 0)):
+        return [_known_or("no-warmup", "lr-schedule: no warmup", "no warmup: the cosine starts at step 0", fix)]
+    warmup_ok = fits(0, w, lambda s: max_lr * (s + 1) / w)
+    decay_ok = fits(w, m + 10, lambda s: cosine(s, w))
+    if fits(0, w, lambda s: max_lr * s / w) and decay_ok:
+        words = "the warmup starts at lr 0 (max_lr * step / warmup_steps): step 0 does not train"
+        return [Finding("lr-schedule: warmup from 0", words, fix, evidence=evidence)]
+    if warmup_ok and fits(w, m + 10, lambda s: cosine(s, 0)):
+        words = "the cosine runs over steps 0..max_steps, not warmup_steps..max_steps"
+        return [Finding("lr-schedule: cosine range", words, fix, evidence=evidence)]
+    return []
+
+
+def _known_or(name: str, family: str, words: str, fix: str) -> Finding:
+    """A measured family named by its known bug when the library has it (one bug, one name)."""
+    from gpt2spec import bugs
+
+    try:
+        bug = bugs.by_name(name)
+        return Finding(name, bug.why, bug.fix, evidence="measured")
+    except KeyError:
+        return Finding(family, words, fix, evidence="measured")
+
+
+def _tokenizer(impl) -> list[Finding]:
+    found = []
+    tok = impl.Tokenizer()
+    try:
+        text = tok.decode([0xFF])
+    except Exception:
+        text = None
+    if text == "":
+        found.append(
+            Finding(
+                "decode-errors: ignore",
+                "decode drops invalid UTF-8 instead of writing U+FFFD",
+                'decode with errors="replace"',
+                evidence="decode([0xff]) measured",
+            )
+        )
+    base = {bytes([i]): i for i in range(256)}
+
+    def encode(extra: dict[bytes, int], text: str) -> list[bytes]:
+        t = impl.Tokenizer.from_ranks(base | extra)
+        inverse = {i: b for b, i in (base | extra).items()}
+        return [inverse[i] for i in t.encode_ordinary(text)]
+
+    try:
+        low_first = encode({b"bc": 256, b"ab": 257}, "abc") == [b"a", b"bc"]
+        not_highest = encode({b"ab": 256, b"bc": 257}, "abc") == [b"ab", b"c"]
+        not_frequent = encode({b"xa": 256, b"ab": 257}, "xabab") == [b"xa", b"b", b"ab"]
+    except Exception:
+        return found
+    fix = "merge the adjacent pair of lowest rank first, until no pair has a rank"
+    order = None
+    if not low_first and not_highest and not_frequent:
+        order = "leftmost", "encode merges the leftmost mergeable pair first, not the pair of lowest rank"
+    elif not low_first and not not_highest:
+        order = "highest rank", "encode merges the pair of highest rank first, not the lowest"
+    if order:
+        found.append(Finding(f"encode-merge-order: {order[0]}", order[1], fix, evidence="3 crafted vocabularies"))
+    return found
+
+
+PROBES: dict[str, Callable] = {
+    "attention": _attention,
+    "layernorm": _layernorm,
+    "mlp": _mlp,
+    "gpt": _gpt,
+    "data": _data,
+    "training": _training,
+    "tokenizer": _tokenizer,
+}
