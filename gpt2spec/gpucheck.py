@@ -25,6 +25,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .registry import ROOT
+
 EXIT_OK, EXIT_STEP_FAILED, EXIT_PREFLIGHT = 0, 1, 3
 INJECT_ENV = "GPT2SPEC_GPUCHECK_INJECT"  # "STEP:crash" or "STEP:hang": make one step fail (gpusteps._inject)
 BUDGET_S = 480.0  # the whole real run; the per-step limits below add up to less, start-ups included
@@ -82,6 +84,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--budget", type=float, default=BUDGET_S, help="seconds for the whole run (not on --dry-run)")
     args = p.parse_args(argv)
+    args.out = args.out.resolve()  # the steps run from the project root
     args.limits = {spec.name: spec.dry_limit_s if args.dry_run else spec.limit_s for spec in STEPS}
     for item in args.limit:
         name, _, seconds = item.partition("=")
@@ -105,7 +108,9 @@ def run_step(spec: StepSpec, limit: float, args: argparse.Namespace) -> Row:
         env["GPT2SPEC_BENCH_QUICK"] = "1"  # spec/bench's tiny setups
     t0 = time.perf_counter()
     with log.open("w") as out:
-        child = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        child = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )  # from the project root, where spec/ and its conftest are
         try:
             code = child.wait(timeout=limit)
         except subprocess.TimeoutExpired:

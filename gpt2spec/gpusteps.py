@@ -83,9 +83,10 @@ def preflight(ctx: Context) -> Iterator[Figure]:
     else:
         free, total = torch.cuda.mem_get_info()
         yield Figure("GPU", torch.cuda.get_device_name())
-        yield Figure("free memory", round(free / 2**30, 1), "GiB", f">= {MIN_FREE_GIB} GiB")
+        enough = free >= MIN_FREE_GIB * 2**30
+        yield Figure("free memory", round(free / 2**30, 1), "GiB", f">= {MIN_FREE_GIB} GiB", ctx.judge(enough))
         yield Figure("bf16 supported", str(torch.cuda.is_bf16_supported()))
-        if free < MIN_FREE_GIB * 2**30:
+        if not enough:
             problems.append(
                 f"only {free / 2**30:.1f} of {total / 2**30:.1f} GiB free on the GPU, {MIN_FREE_GIB} needed"
             )
@@ -98,7 +99,7 @@ def preflight(ctx: Context) -> Iterator[Figure]:
 
 
 SPEC_FILES = ["attention", "layernorm", "mlp", "block", "gpt", "generate"]  # the modules that run on a device
-DRY_SPEC_FILES = ["layernorm", "mlp"]
+DRY_SPEC_FILES = ["mlp"]  # the dry run proves the step runs; its start-up is most of its time
 
 
 class _Tally:
@@ -372,10 +373,10 @@ def tokenizer(ctx: Context) -> Iterator[Figure]:
 # ---------------------------------------------------------------- the capstone's GPU preset
 
 
-# a tiny model for two steps (as tests/test_train_command.py's TINY_RUN)
+# a tiny model for two steps (as tests/test_train_command.py's TINY_RUN); bytes: no BPE to train first
 DRY_PRESET_ARGS = (
     "--max-steps 2 --n-layer 1 --n-embd 32 --n-head 2 --block-size 32 --batch-size 4 --total-batch-size 128 "
-    "--eval-interval 2 --eval-iters 2 --sample-tokens 8 --threads 1"
+    "--eval-interval 2 --eval-iters 2 --sample-tokens 8 --threads 1 --tokenizer bytes"
 ).split()
 
 
@@ -404,7 +405,7 @@ def preset(ctx: Context, limit_s: float) -> Iterator[Figure]:
     last_bpb = bpb[-1][1] if bpb else None
     yield Figure("preset", name)
     yield Figure("run", f"{ended}, step {status.get('step', '?')}")
-    yield Figure("wall time", round(wall, 1), "s", f"<= {NANOGPT_SECONDS:.0f} s (start-up and validation included)")
+    yield Figure("wall time", round(wall, 1), "s (start-up, tokenizer and validation included)")
     yield Figure("tokens/s", round(status["tokens_per_s"]) if status.get("tokens_per_s") else "-", "tokens/s")
     beat = last_bpb is not None and last_bpb < NANOGPT_BITS_PER_CHAR and wall <= NANOGPT_SECONDS
     yield Figure(

@@ -72,12 +72,19 @@ def test_dry_run_runs_to_the_end_and_reports_a_crashed_step(tmp_path: Path) -> N
 
 
 def test_a_hung_step_is_killed_at_its_limit_and_the_next_step_runs(tmp_path: Path) -> None:
-    """A step that never returns is killed at its --limit, reported as a timeout, and the next step runs."""
+    """A step that never returns is killed at its --limit, reported as a timeout, and the next step runs
+    (typed in another directory, with a relative --out: the steps still find the project)."""
     out = tmp_path / "gc"
-    proc = gpu_check(
-        "--dry-run", "--out", str(out), "--only", "spec-bf16,tokenizer", "--limit", "spec-bf16=3",
-        inject="spec-bf16:hang", timeout=300,
-    )  # fmt: skip
+    cmd = [sys.executable, "-m", "gpt2spec", "gpu-check", "--dry-run", "--out", "gc", "--only", "spec-bf16,tokenizer"]
+    proc = subprocess.run(
+        [*cmd, "--limit", "spec-bf16=3"],
+        cwd=tmp_path,
+        env={**os.environ, INJECT_ENV: "spec-bf16:hang", "OMP_NUM_THREADS": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     rows = report(out)
     assert list(rows) == ["preflight", "spec-bf16", "tokenizer"], proc.stdout
