@@ -144,7 +144,7 @@ def table(rows: list[Row]) -> list[list[str]]:
         if not row.figures:
             out.append([*head, row.message or "-", "", "", ""])
         for i, f in enumerate(row.figures):
-            value = f"{f['value']} {f['unit']}".strip() if f["value"] is not None else "-"
+            value = "-" if f["value"] in (None, "-") else f"{f['value']} {f['unit']}".strip()
             out.append([*(head if i == 0 else ["", "", ""]), f["name"], value, f["goal"], f["verdict"]])
         if row.figures and row.message:
             out.append(["", "", "", "error", row.message, "", ""])
