@@ -164,3 +164,13 @@ def test_on_device_redirects_factories_and_draws_seeded_inputs_on_the_cpu() -> N
 def test_spec_device_cuda_without_a_gpu_is_a_one_line_usage_error() -> None:
     run = run_pytest("spec/test_mlp.py", "--impl=reference", "--device", "cuda", "-q", timeout=300)
     assert run.returncode == 4 and "--device cuda: no CUDA device" in run.output, run.output[-2000:]
+
+
+def test_adamw_fused_can_be_turned_off_and_on_whatever_the_device() -> None:
+    """The MFU ladder measures fused AdamW off and on: ``adamw(fused=)`` overrides the per-device default."""
+    from reference.speed import adamw
+
+    model = torch.nn.Linear(4, 4)
+    assert adamw(model, 1e-3).defaults["fused"] is False  # the CPU default, as before
+    assert adamw(model, 1e-3, device_type="cuda", fused=False).defaults["fused"] is False
+    assert adamw(model, 1e-3, fused=True).defaults["fused"] is True
