@@ -143,7 +143,7 @@ def _fixed_seeds() -> None:
 def _on_device(pytestconfig: pytest.Config) -> Iterator[None]:
     """With --device, every tensor and module a test creates lands there (gpt2spec/device.py says how)."""
     device = pytestconfig.getoption("--device")
-    if device == "cpu":
+    if device == "cpu":  # the default: no mode, no cost (--device cpu:0 runs the CPU through the mode)
         yield
         return
     with OnDevice(device):
