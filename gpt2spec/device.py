@@ -2,9 +2,12 @@
 
 The spec's tests create their tensors and modules with torch's factories and no ``device=``; under
 :class:`OnDevice` those land on the chosen device instead of the CPU, so no test has to thread a device
-through. One exception needs care: a factory that draws from a CPU ``torch.Generator`` (the spec seeds
-its inputs that way) cannot create on CUDA, so it draws on the CPU, which gives the very numbers a CPU run
-sees, and the result is moved.
+through. One exception needs care: the spec seeds its inputs and its sampling with CPU ``torch.Generator``s,
+and CUDA refuses to draw from one. So a random op given a generator on another device runs on the
+generator's device, which gives the very numbers a CPU run sees, and its result is moved: a factory
+(``torch.randint(..., generator=g)``) and an op on tensors (``torch.multinomial(probs, 1, generator=g)``
+inside ``generate``) alike. In-place ops (``t.normal_(generator=g)``) are left alone: run on a copy they
+would not change ``t``.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from __future__ import annotations
 import torch
 from torch.overrides import TorchFunctionMode
 from torch.utils._device import _device_constructors  # the factories torch.set_default_device redirects
+from torch.utils._pytree import tree_map
 
 
 class OnDevice(TorchFunctionMode):
-    """Like ``torch.set_default_device(device)``, but a factory given a generator on another device draws
-    there and moves its result to ``device``."""
+    """Like ``torch.set_default_device(device)``, but a random op given a generator on another device runs
+    there and its result is moved to ``device``."""
 
     def __init__(self, device: str | torch.device) -> None:
         super().__init__()
@@ -24,12 +28,20 @@ class OnDevice(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = dict(kwargs or {})
+        generator = kwargs.get("generator")
+        foreign = generator is not None and generator.device.type != self.device.type
         if func in _device_constructors() and kwargs.get("device") is None:
-            generator = kwargs.get("generator")
-            if generator is not None and generator.device.type != self.device.type:
+            if foreign:
                 return func(*args, **kwargs).to(self.device)
             kwargs["device"] = self.device
+        elif foreign and not getattr(func, "__name__", "_").endswith("_"):
+            args, kwargs = tree_map(lambda x: _moved(x, generator.device), (args, kwargs))
+            return tree_map(lambda x: _moved(x, self.device), func(*args, **kwargs))
         return func(*args, **kwargs)
+
+
+def _moved(x: object, device: torch.device) -> object:
+    return x.to(device) if isinstance(x, torch.Tensor) else x
 
 
 def check_device(device: str) -> str | None:

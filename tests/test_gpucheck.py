@@ -160,6 +160,24 @@ def test_on_device_redirects_factories_and_draws_seeded_inputs_on_the_cpu() -> N
     assert torch.zeros(1).device.type == "cpu"  # and nothing leaks out of the block
 
 
+def test_on_device_samples_with_a_cpu_generator_on_the_cpu() -> None:
+    """``generate(..., generator=cpu_generator)`` on another device: multinomial draws on the CPU, the same
+    token a CPU run draws, and the result is on the device; an in-place op is not redirected."""
+    probs = torch.tensor([[0.1, 0.2, 0.3, 0.4]] * 3)
+    g, expected = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    want = torch.multinomial(probs, 2, generator=expected)
+    with OnDevice("meta"):
+        got = torch.multinomial(probs, 2, generator=g)
+        x = torch.empty(3, device="cpu")
+        x.uniform_(generator=torch.Generator().manual_seed(1))  # in place, on its own device: unchanged path
+    assert got.device.type == "meta" and got.shape == want.shape
+    assert torch.equal(g.get_state(), expected.get_state())  # drawn on the CPU, from the same generator
+    with OnDevice("cpu:0"):  # same device type: no redirection, the same numbers
+        again = torch.multinomial(probs, 2, generator=torch.Generator().manual_seed(5))
+    assert torch.equal(again, want)
+    assert torch.equal(x, torch.empty(3).uniform_(generator=torch.Generator().manual_seed(1)))
+
+
 @NO_CUDA
 def test_spec_device_cuda_without_a_gpu_is_a_one_line_usage_error() -> None:
     run = run_pytest("spec/test_mlp.py", "--impl=reference", "--device", "cuda", "-q", timeout=300)
