@@ -46,7 +46,7 @@ STEPS = (
     StepSpec("spec-bf16", "reference under bf16 autocast vs fp32 (no spec tolerance)", 30),
     StepSpec("throughput", "tokens/s vs HF GPT-2 eager and sdpa, 124M", 90),
     StepSpec("mfu", "124M training MFU ladder", 120),  # the compile rung alone may take a minute
-    StepSpec("kv-cache", "generate with vs without the KV cache, 124M", 30),
+    StepSpec("kv-cache", "generate with vs without the KV cache, 124M", 45),
     StepSpec("tokenizer", "encode MB/s vs tiktoken", 30),
     # last, so that it gets what the budget has left, up to nanoGPT shakespeare_char's 3 minutes
     StepSpec("preset", "the capstone's GPU preset: tokens/s, held-out bits/byte", 180),
