@@ -49,6 +49,15 @@ COMMANDS: dict[str, Command] = {
         "the training race: train every implementation the same way -> leaderboard/race.{md,json,svg}",
         ("gpt2spec race --impl all", "gpt2spec race --impl reference,template --steps 4 --evals 2"),
     ),
+    "gpu-check": Command(
+        "gpt2spec.gpucheck",
+        "everything that needs CUDA, in < 8 min on one GPU -> gpu-check/report.{md,json}",
+        (
+            "gpt2spec gpu-check",
+            "gpt2spec gpu-check --dry-run --out /tmp/gpu-check   # CPU, tiny sizes: proves it runs to the end",
+            "gpt2spec gpu-check --only spec,mfu --limit mfu=200",
+        ),
+    ),
     "bench": Command(
         "",
         "benchmarks (pytest spec/bench --bench): throughput and ratios against the reference",

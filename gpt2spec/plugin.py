@@ -13,6 +13,7 @@ import os
 import random
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ import torch
 from hypothesis import HealthCheck, Phase, settings
 
 from .contract import WEEKS, NotImplementedExport
+from .device import OnDevice, check_device
 from .points import SCAFFOLD_MARKER
 from .registry import Implementation, ImplImportError, ImplRef, import_impl, resolve_each
 
@@ -69,12 +71,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="directory (or HF cache name) holding real GPT-2 weights for the real-weights tests",
     )
+    group.addoption(
+        "--device",
+        default="cpu",
+        help="torch device the tests create their tensors and modules on (default: cpu; cuda: see gpt2spec gpu-check)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # Offline first: no HF lookup may reach the network during a spec run.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    device_problem = check_device(config.getoption("--device"))
+    if device_problem:
+        raise pytest.UsageError(device_problem)
     refs, problems = resolve_each(config.getoption("--impl"))
     if not refs:  # nothing to grade: a usage error, each problem on its line
         raise pytest.UsageError("\n".join(problems))
@@ -98,7 +108,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     lines = [f"implementations ({len(refs)}): " + ", ".join(r.name for r in refs)]
     lines += [f"  {r.name}: {r.path}" for r in refs]
     lines += [f"not graded: {problem}" for problem in config.pluginmanager.get_plugin("gpt2spec-tally").problems]
-    lines.append(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    lines.append(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, --device {config.getoption('--device')}"
+    )
     return lines
 
 
@@ -150,6 +162,17 @@ def impl(request: pytest.FixtureRequest) -> Implementation:
 def _fixed_seeds() -> None:
     """Every test starts from the same global RNG state, whatever ran before it."""
     torch.manual_seed(0)
+
+
+@pytest.fixture(autouse=True)
+def _on_device(pytestconfig: pytest.Config) -> Iterator[None]:
+    """With --device, every tensor and module a test creates lands there (gpt2spec/device.py says how)."""
+    device = pytestconfig.getoption("--device")
+    if device == "cpu":  # the default: no mode, no cost (--device cpu:0 runs the CPU through the mode)
+        yield
+        return
+    with OnDevice(device):
+        yield
 
 
 # ---------------------------------------------------------------- not implemented

@@ -37,15 +37,17 @@ def adamw(
     weight_decay: float = 0.1,
     betas: tuple[float, float] = (0.9, 0.95),
     device_type: str = "cpu",
+    fused: bool | None = None,
 ) -> torch.optim.AdamW:
     """AdamW that decays only matrices (weights, embeddings), not biases or LayerNorm parameters,
-    fused into one kernel per step on CUDA (``fused=True``) instead of a loop of small kernels."""
+    fused into one kernel per step on CUDA (``fused=True``) instead of a loop of small kernels.
+    ``fused`` overrides that choice (gpt2spec gpu-check measures the step with it off and on)."""
     params = [p for p in model.parameters() if p.requires_grad]  # the tied wte/lm_head appears once
     groups = [
         {"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},
         {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
     ]
-    return torch.optim.AdamW(groups, lr=lr, betas=betas, fused=device_type == "cuda")
+    return torch.optim.AdamW(groups, lr=lr, betas=betas, fused=device_type == "cuda" if fused is None else fused)
 
 
 def maybe_compile(model: nn.Module, enabled: bool) -> nn.Module:
