@@ -141,28 +141,29 @@ def impl(request: pytest.FixtureRequest) -> Implementation | RemoteImplementatio
 _WORKERS = pytest.StashKey[dict[Path, RemoteImplementation]]()
 
 
-def remote_implementation(config: pytest.Config, ref: ImplRef) -> RemoteImplementation:
-    """The worker of ``ref`` for this session (started on first use; the grader starts it before the tests)."""
+def remote_implementation(config: pytest.Config, ref: ImplRef, **options) -> RemoteImplementation:
+    """The worker of ``ref`` for this session: started on first use, with ``options`` (RemoteImplementation's:
+    the grader starts it before the tests, with its import guard)."""
     workers = config.stash.setdefault(_WORKERS, {})
     if ref.path not in workers:
         launcher = shlex.split(config.getoption("--worker-launcher") or "")
-        workers[ref.path] = RemoteImplementation(ref, launcher)
+        workers[ref.path] = RemoteImplementation(ref, launcher, **options)
     return workers[ref.path]
 
 
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """A worker that crashed or hung in an earlier spec module is replaced: a crash costs only its module."""
-    workers = item.config.stash.get(_WORKERS, {})
-    module = getattr(item, "module", None)
-    for remote in workers.values():
-        if remote.module_name != getattr(module, "__name__", None):
-            remote.module_name = getattr(module, "__name__", None)
-            remote.fresh_if_lost()
-
-
-def pytest_runtest_teardown(item: pytest.Item) -> None:
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """After each test (outside its time limit, which wraps inside this): a worker that crashed or hung in it is
+    replaced, so a crash costs only the test it happened in; the test's handles are let go."""
+    result = yield
     for remote in item.config.stash.get(_WORKERS, {}).values():
         remote.end_test()
+        if nextitem is not None:
+            try:
+                remote.fresh_if_lost()
+            except ImplImportError:
+                pass  # it imported before: the next test's call reports the lost worker
+    return result
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

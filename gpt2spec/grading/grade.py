@@ -175,6 +175,9 @@ def grade_one(
         run = run_child("grade", path, spec, [*pytest_args, *done], limits, threads, workdir / f"run{len(runs)}", left)
         runs.append(run)
         by_key.update({r["key"]: r for r in run.records if r["t"] == "test"})
+        for r in run.records:  # with a worker, the judge survives a crash: the test says so, the next runs fresh
+            if r["t"] == "test" and r.get("outcome") in ("crash", "timeout") and limits.isolate:
+                grade.notes.append(f"{r['key']} {r['message']}; 0 for it; the next test ran in a fresh worker")
         crashed_in = _crashed_in(run, by_key)
         if crashed_in is None:
             break
@@ -250,6 +253,8 @@ def _verdict(runs: list[ChildRun], by_key: dict[str, dict], limits: Limits) -> t
         message = next(r["message"] for r in first.records if r["t"] == "import_error")
         message = message.replace("implementation 'impl' failed to import: ", "failed to import: ")
         status = "syntax-error" if "SyntaxError" in message else "import-error"
+        if "while importing, the implementation's process died" in message:
+            status = "exit-at-import"
         if "MemoryError" in message:
             status, message = "out-of-memory", f"{message} (limit: {limits.memory_mb} MiB of address space)"
         return status, message
@@ -428,6 +433,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--timeout-impl", type=float, default=Limits.impl_seconds, help="seconds per implementation")
     p.add_argument("--memory-mb", type=int, default=Limits.memory_mb, help="address-space limit per implementation")
     p.add_argument("--no-static-check", action="store_true", help="skip the static import check (debugging only)")
+    p.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run each implementation inside the judging interpreter instead of a worker process (trusted code only)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     return p.parse_args(argv)
 
@@ -456,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     except SelectionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    limits = Limits(args.timeout_test, args.timeout_impl, args.memory_mb)
+    limits = Limits(args.timeout_test, args.timeout_impl, args.memory_mb, isolate=not args.in_process)
     pytest_args = ["-k", args.keyword] if args.keyword else []
     progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     run = grade_all(refs, args.spec, pytest_args, limits, args.jobs, None, not args.no_static_check, progress)

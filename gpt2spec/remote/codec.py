@@ -30,7 +30,7 @@ from typing import Any
 
 import torch
 
-MAX_FRAME = 1 << 36  # 64 GiB: a frame longer than that is a corrupt stream, not a message
+MAX_FRAME = 1 << 33  # 8 GiB (GPT-2 124M in fp64 is 1 GiB): a longer frame is a corrupt stream, not a message
 MAX_DEPTH = 200
 BIG = 1 << 16  # buffers larger than this travel as their own chunk, uncopied
 
@@ -447,13 +447,13 @@ def receive(sock: socket.socket) -> memoryview:
 
 
 def _exactly(sock: socket.socket, n: int) -> bytearray:
-    buf = bytearray(n)
-    view, got = memoryview(buf), 0
-    while got < n:
-        k = sock.recv_into(view[got:], min(n - got, 1 << 24))
-        if k == 0:
+    """n bytes, grown as they arrive: a peer that announces a huge frame must also send it to cost memory."""
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = sock.recv(min(n - len(buf), 1 << 24))
+        if not chunk:
             raise EOFError("the other process closed the connection")
-        got += k
+        buf += chunk
     return buf
 
 

@@ -29,7 +29,7 @@ import subprocess
 import sys
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -39,7 +39,10 @@ from ..registry import ImplImportError, ImplRef
 from . import codec
 from .codec import GradOutput, Handle
 
-CALL_TIMEOUT_S = float(os.environ.get("GPT2SPEC_CALL_TIMEOUT", "600"))
+CALL_TIMEOUT_S = float(
+    os.environ.get("GPT2SPEC_CALL_TIMEOUT", "600")
+)  # a backstop: the grader's per-test limit acts first
+IMPORT_TIMEOUT_S = 600.0
 WORKER_MODULE = "gpt2spec.remote.worker"
 
 
@@ -85,6 +88,11 @@ def remote_exception(info: dict) -> RemoteError:
     raise AssertionError("unreachable: Exception always constructs")  # pragma: no cover
 
 
+def is_stale(obj: Any) -> bool:
+    """Whether ``obj`` is an object of an implementation process that has died (crashed, hung, was killed)."""
+    return isinstance(obj, RemoteObject) and object.__getattribute__(obj, "_conn").lost is not None
+
+
 def remote_frames(exc: BaseException) -> list[tuple[str, str]] | None:
     """(filename, function) of each frame where a RemoteError was raised in the worker, else None."""
     if isinstance(exc, RemoteError):
@@ -119,11 +127,13 @@ class Connection:
         self.rng_synced: torch.Tensor | None = None
         self.module: RemoteObject | None = None
         self.impl_root = str(ref.path)
+        self.on_violations: Callable[[list[dict]], None] | None = None
 
     # ------------------------------------------------------------ requests
 
-    def request(self, op: str, **fields: Any) -> Any:
+    def request(self, op: str, *, timeout: float | None = None, **fields: Any) -> Any:
         """Send one request and return the decoded result, raising the participant's exception as ours."""
+        timeout = self.timeout if timeout is None else timeout
         with self.lock:
             if self.lost is not None:
                 raise WorkerLost(self.lost)
@@ -148,12 +158,14 @@ class Connection:
             parts = encoder.encode(message)
             try:
                 codec.send(self.sock, parts)
-                self.sock.settimeout(self.timeout)
+                self.sock.settimeout(timeout)
                 frame = codec.receive(self.sock)
             except TimeoutError:
-                self._lose(f"the implementation's process gave no answer within {self.timeout:g} s ({op}); killed")
-            except (OSError, EOFError) as exc:
-                self._lose(f"the implementation's process died ({self._exit_status()}) during {op}: {exc}")
+                self._lose(f"the implementation's process gave no answer within {timeout:g} s ({op}); killed")
+            except codec.ProtocolError as exc:
+                self._lose(f"the implementation's process broke the protocol during {op}: {exc}")
+            except (OSError, EOFError):
+                self._lose(f"the implementation's process died ({self._exit_status()}) during {op}")
             except BaseException:  # interrupted (a test timeout's signal): the stream is out of step, start over
                 self._lose(f"the call ({op}) was interrupted in the judge; the implementation's process was killed")
                 raise
@@ -169,6 +181,8 @@ class Connection:
                     raise codec.ProtocolError(f"a reply must be a dict, got {type(reply).__name__}")
             except codec.ProtocolError as exc:
                 self._lose(f"the implementation's process broke the protocol: {exc}")
+            if isinstance(reply.get("violations"), list) and self.on_violations is not None:
+                self.on_violations([v for v in reply["violations"] if isinstance(v, dict)])
             if isinstance(reply.get("rng"), torch.Tensor):
                 torch.set_rng_state(reply["rng"])
             self.rng_synced = torch.get_rng_state()
@@ -227,7 +241,7 @@ class Connection:
             self.release_pending.append(number)
 
     def _lose(self, why: str) -> None:
-        self.lost = why + " (a fresh process starts for the next spec module)"
+        self.lost = why + " (a fresh process starts for the next test)"
         self.kill()
         raise WorkerLost(self.lost)
 
@@ -525,10 +539,19 @@ RemoteTensor.__abs__ = lambda self: abs(self.value())  # type: ignore[method-ass
 class RemoteImplementation:
     """``impl`` under --isolate: the contract's names of one implementation imported in its own process."""
 
-    def __init__(self, ref: ImplRef, launcher: Sequence[str] = (), timeout: float = CALL_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        ref: ImplRef,
+        launcher: Sequence[str] = (),
+        timeout: float = CALL_TIMEOUT_S,
+        guard: Sequence[str] | None = None,
+        on_violations: Callable[[list[dict]], None] | None = None,
+    ) -> None:
+        """``guard``: the grader's import policy exceptions (gpt2spec/grading/sandbox.py), enforced in the worker;
+        each forbidden import it sees is passed to ``on_violations`` (module, where, why)."""
         self.ref, self.launcher, self.timeout = ref, tuple(launcher), timeout
+        self.guard, self.on_violations = (None if guard is None else list(guard)), on_violations
         self.restarts = 0
-        self.module_name: str | None = None  # the spec module running now (gpt2spec.plugin sets it)
         self.conn = self._start()
 
     @property
@@ -537,15 +560,19 @@ class RemoteImplementation:
 
     def _start(self) -> Connection:
         conn = Connection(self.ref, self.launcher, self.timeout)
+        conn.on_violations = self.on_violations
         try:
-            hello = conn.request("hello", impl_path=str(self.ref.path), name=self.ref.name)
+            # importing torch and the package takes its time on a busy machine: the call limit starts after it
+            hello = conn.request("hello", timeout=max(self.timeout, IMPORT_TIMEOUT_S), impl_path=str(self.ref.path),
+                                 name=self.ref.name, guard=self.guard)  # fmt: skip
         except RemoteError as exc:
             conn.close()
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ImplImportError(first) from None
         except WorkerLost as exc:
+            how = str(exc).split(" (a fresh process")[0]
             raise ImplImportError(
-                f"implementation {self.ref.name!r} failed to import: its process ended while importing ({exc})"
+                f"implementation {self.ref.name!r} failed to import: while importing, {how}"
             ) from None
         conn.module = hello["module"]
         conn.impl_root = hello.get("impl_root", str(self.ref.path))
@@ -570,7 +597,8 @@ class RemoteImplementation:
         return self.conn.lost is None
 
     def fresh_if_lost(self) -> None:
-        """At a new spec module: a worker that crashed earlier is replaced (its objects are gone with it)."""
+        """After each test: a worker that crashed or hung in it is replaced (its objects are gone
+        with it, so a crash costs the test it happened in, and tests that reuse an object built before it)."""
         if self.conn.lost is not None:
             self.restarts += 1
             self.conn = self._start()

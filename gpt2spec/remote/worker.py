@@ -82,6 +82,7 @@ class Worker:
         self.calls: dict[int, tuple[list[torch.Tensor], dict[int, torch.Tensor]]] = {}  # autograd graphs kept
         self.next_call = 1
         self.module: Any = None
+        self.violations: list[dict] = []  # forbidden imports the grader's import guard saw (reported, then cleared)
 
     # ------------------------------------------------------------ the loop
 
@@ -129,6 +130,8 @@ class Worker:
             reply["rng"] = rng_after  # the judge continues from the worker's global RNG, as in one process
         reply["mutated"] = {slot: t.detach() for slot, (t, v) in inputs.items() if t._version != v}
         reply["generators"] = [g.get_state() for g in generators]
+        if self.violations:
+            reply["violations"], self.violations = self.violations, []
         self.send(reply)
 
     def send(self, reply: dict[str, Any]) -> None:
@@ -195,7 +198,15 @@ class Worker:
     def hello(self, request: dict) -> dict:
         from gpt2spec.registry import ImplRef, import_impl
 
-        self.module = import_impl(ImplRef(request["name"], Path(request["impl_path"])))
+        ref = ImplRef(request["name"], Path(request["impl_path"]))
+        if request.get("guard") is not None:  # the grader's import policy, applied where the code runs
+            from gpt2spec.grading.sandbox import ImportGuard
+
+            def on_violation(v: Any) -> None:
+                self.violations.append({"module": v.module, "where": v.where, "why": v.why})
+
+            ImportGuard(ref.module_name, frozenset(request["guard"]), on_violation).install()
+        self.module = import_impl(ref)
         return {"module": self.module, "pid": os.getpid(), "impl_root": str(Path(request["impl_path"]).resolve())}
 
     def next_items(self, iterator: Any, n: int) -> dict:
