@@ -93,6 +93,13 @@ def is_stale(obj: Any) -> bool:
     return isinstance(obj, RemoteObject) and object.__getattribute__(obj, "_conn").lost is not None
 
 
+def beside(obj: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` in the process where ``obj`` lives: its worker for a proxy, here otherwise."""
+    if isinstance(obj, RemoteObject):
+        return object.__getattribute__(obj, "_conn").request("call", target=fn, args=args, kwargs=kwargs)
+    return fn(*args, **kwargs)
+
+
 def remote_frames(exc: BaseException) -> list[tuple[str, str]] | None:
     """(filename, function) of each frame where a RemoteError was raised in the worker, else None."""
     if isinstance(exc, RemoteError):
