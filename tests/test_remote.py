@@ -311,13 +311,15 @@ ATTACKS = ("stack_walk", "widen_tolerance", "only_under_pytest")
 def test_attacks_from_inside_forward_get_no_credit(tmp_path: Path) -> None:
     """Graded as the grader grades (worker split on), beside the reference: a broken attention that forges the
     recorder from the call stack, one that widens the spec's tolerance table, and one that is correct only when
-    pytest is loaded each earn nothing; the reference keeps full marks. In one process each earns points."""
+    pytest is loaded each earn nothing; the reference keeps full marks. The static import check is off, so that
+    only the split stands between them and the points (it would refuse stack_walk's sys._getframe unrun)."""
     from gpt2spec.grading import grade as g
 
     refs = [("reference", IMPLS_DIR / "reference"), *[(name, HOSTILE / name) for name in ATTACKS]]
     spec = ["spec/test_attention.py", "spec/test_gpt.py"]
     limits = g.Limits(test_seconds=60, impl_seconds=400)
-    run = g.grade_all(refs, spec, ["-k", "parity_with_hf and not 124M"], limits, jobs=2, workdir=tmp_path)
+    only = ["-k", "parity_with_hf and not 124M"]
+    run = g.grade_all(refs, spec, only, limits, jobs=2, workdir=tmp_path, static_check=False)
     grades = {grade.name: grade for grade in run.grades}
     assert grades["reference"].score == grades["reference"].max_score > 0
     for name in ATTACKS:

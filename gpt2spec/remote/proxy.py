@@ -162,7 +162,12 @@ class Connection:
                 message["rng"] = state
             encoder = codec.Encoder(self._encode_object, on_tensor, judge=True, references=(RemoteObject, RemoteMethod))
             _collect_generators(fields, generators)
-            parts = encoder.encode(message)
+            try:
+                parts = encoder.encode(message)
+            except BaseException:  # an argument that cannot travel: nothing was sent, keep what was to be sent
+                self.release_pending += message.get("release", [])
+                self.free_calls += message.get("free_calls", [])
+                raise
             try:
                 codec.send(self.sock, parts)
                 self.sock.settimeout(timeout)
@@ -174,7 +179,7 @@ class Connection:
             except (OSError, EOFError):
                 self._lose(f"the implementation's process died ({self._exit_status()}) during {op}")
             except BaseException:  # interrupted (a test timeout's signal): the stream is out of step, start over
-                self._lose(f"the call ({op}) was interrupted in the judge; the implementation's process was killed")
+                self._mark_lost(f"the call ({op}) was interrupted in the judge; its process was killed")
                 raise
             grad_outputs: list[GradOutput] = []
 
@@ -248,9 +253,12 @@ class Connection:
             self.release_pending.append(number)
 
     def _lose(self, why: str) -> None:
+        self._mark_lost(why)
+        raise WorkerLost(self.lost)
+
+    def _mark_lost(self, why: str) -> None:
         self.lost = why + " (a fresh process starts for the next test)"
         self.kill()
-        raise WorkerLost(self.lost)
 
     def _exit_status(self) -> str:
         try:
