@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import shlex
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from .contract import WEEKS, NotImplementedExport
 from .device import OnDevice, check_device
 from .points import SCAFFOLD_MARKER
 from .registry import Implementation, ImplImportError, ImplRef, import_impl, resolve_each
+from .remote.proxy import RemoteImplementation, remote_frames
 
 NOT_IMPLEMENTED = "not implemented"
 NOT_RUN = "not run (import error)"  # the tests of an implementation that failed to import
@@ -64,6 +66,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="SEED",
         help="run the tests in a random order (seeded), to prove that no test depends on another",
+    )
+    group.addoption(
+        "--isolate",
+        action="store_true",
+        help="run each implementation in a worker process of its own and drive it from here (how the grader "
+        "runs): the spec's process never runs its code (docs/GRADING.md, 'Judge and worker')",
+    )
+    group.addoption(
+        "--worker-launcher",
+        default="",
+        metavar="PREFIX",
+        help="with --isolate: a command prefix the worker is started behind (e.g. a sandbox), split like a shell",
     )
     group.addoption(
         "--hf-model",
@@ -152,10 +166,46 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def impl(request: pytest.FixtureRequest) -> Implementation:
-    """The implementation under test (one parametrized copy of each test per --impl entry)."""
+def impl(request: pytest.FixtureRequest) -> Implementation | RemoteImplementation:
+    """The implementation under test (one parametrized copy of each test per --impl entry): imported here, or
+    with --isolate in a worker process of its own, driven through proxies (gpt2spec/remote)."""
     ref: ImplRef = request.param
+    if request.config.getoption("--isolate"):
+        return remote_implementation(request.config, ref)  # ImplImportError as below
     return Implementation(ref, import_impl(ref))  # ImplImportError: reported once, see pytest_runtest_makereport
+
+
+_WORKERS = pytest.StashKey[dict[Path, RemoteImplementation]]()
+
+
+def remote_implementation(config: pytest.Config, ref: ImplRef, **options) -> RemoteImplementation:
+    """The worker of ``ref`` for this session: started on first use, with ``options`` (RemoteImplementation's:
+    the grader starts it before the tests, with its import guard)."""
+    workers = config.stash.setdefault(_WORKERS, {})
+    if ref.path not in workers:
+        launcher = shlex.split(config.getoption("--worker-launcher") or "")
+        workers[ref.path] = RemoteImplementation(ref, launcher, **options)
+    return workers[ref.path]
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """After each test (outside its time limit, which wraps inside this): a worker that crashed or hung in it is
+    replaced, so a crash costs only the test it happened in; the test's handles are let go."""
+    result = yield
+    for remote in item.config.stash.get(_WORKERS, {}).values():
+        remote.end_test()
+        if nextitem is not None:
+            try:
+                remote.fresh_if_lost()
+            except ImplImportError:
+                pass  # it imported before: the next test's call reports the lost worker
+    return result
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for remote in config.stash.get(_WORKERS, {}).values():
+        remote.close()
 
 
 @pytest.fixture(autouse=True)
@@ -277,6 +327,10 @@ def _not_implemented_week(excinfo: pytest.ExceptionInfo[BaseException], ref: Imp
 
 
 def _frames(exc: BaseException) -> list[tuple[str, str]]:
+    """(filename, function) of each frame, innermost last; for an exception from the worker, its own frames."""
+    remote = remote_frames(exc)
+    if remote is not None:
+        return remote
     out = []
     tb = exc.__traceback__
     while tb is not None:

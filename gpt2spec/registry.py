@@ -196,5 +196,12 @@ class Implementation:
         except AttributeError:
             raise NotImplementedExport(name, EXPORTS[name]) from None
 
+    def run(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)`` where the implementation's objects live: here. Under --isolate the same call
+        runs it in the implementation's process (gpt2spec/remote/proxy.py: RemoteImplementation.run), so a spec
+        test that builds a torch object around the implementation's (an optimizer over its parameters, a deep
+        copy of its model) says so with ``impl.run(torch.optim.SGD, model.parameters(), lr=0.5)``."""
+        return fn(*args, **kwargs)
+
     def __repr__(self) -> str:
         return f"<implementation {self.ref.name} at {self.ref.path}>"

@@ -26,15 +26,16 @@ wiring fault as a finding; the message itself gets one line saying where the div
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from gpt2spec import verdicts
+from gpt2spec.remote.proxy import beside
 
 from . import variants
+from .alongside import capture, first_tensor
 from .assertions import _first_bad_position, _index
 from .variants import tolerance
 
@@ -92,39 +93,10 @@ def _components(model: nn.Module, hf: nn.Module) -> list[tuple[str, nn.Module, n
     return out
 
 
-def _capture(comps: list[tuple[str, nn.Module]], run: Callable[[], object]) -> dict[str, tuple]:
-    """Run ``run()`` with hooks; record each component's (input, output) the first time it runs."""
-    seen: dict[str, tuple] = {}
-    handles = []
-    for name, module in comps:
-        if name == "embeddings":
-            handles.append(module.register_forward_pre_hook(_pre_hook(name, seen)))
-        else:
-            handles.append(module.register_forward_hook(_hook(name, seen)))
-    try:
-        run()
-    finally:
-        for h in handles:
-            h.remove()
-    return seen
-
-
-def _first(x: object) -> torch.Tensor:
-    return x[0] if isinstance(x, (tuple, list)) else x
-
-
-def _pre_hook(name: str, seen: dict):
-    def hook(module, args):
-        seen.setdefault(name, (None, _first(args).detach().clone()))
-
-    return hook
-
-
-def _hook(name: str, seen: dict):
-    def hook(module, args, output):
-        seen.setdefault(name, (_first(args).detach().clone() if args else None, _first(output).detach().clone()))
-
-    return hook
+def _capture(model: nn.Module, comps: list[tuple[str, nn.Module]], idx: torch.Tensor) -> dict[str, tuple]:
+    """Each component's (input, output) the first time it runs in ``model(idx)``; under --isolate the hooks are
+    set and read in the implementation's process (spec/alongside.py), and the tensors come back by value."""
+    return beside(model, capture, model, comps, idx)
 
 
 # ---------------------------------------------------------------- compare
@@ -152,8 +124,8 @@ def _diff(actual: torch.Tensor, expected: torch.Tensor, dims=BTC) -> tuple[bool,
 
 def _explain(model: nn.Module, hf: nn.Module, idx: torch.Tensor, targets: torch.Tensor | None) -> str:
     comps = _components(model, hf)
-    ours = _capture([(n, a) for n, a, _ in comps], lambda: model(idx))
-    theirs = _capture([(n, b) for n, _, b in comps], lambda: hf(idx))
+    ours = _capture(model, [(n, a) for n, a, _ in comps], idx)
+    theirs = _capture(hf, [(n, b) for n, _, b in comps], idx)
     lines, unseen = [], []
     for name, our_module, hf_module in comps:
         if name not in ours or name not in theirs:
@@ -167,7 +139,7 @@ def _explain(model: nn.Module, hf: nn.Module, idx: torch.Tensor, targets: torch.
         lines += _unseen_note(unseen, name)
         lines += [f"  -> {h}" for h in _hints(name, our_module, hf_module, x_ours, y_ours, y_hf, hf, ours, idx)]
         return "\n".join(lines)
-    logits, hf_logits = _first(model(idx)), hf(idx).logits
+    logits, hf_logits = first_tensor(model(idx)), hf(idx).logits
     close, text = _diff(logits, hf_logits, dims=("B", "T", "V"))
     if not close:  # nothing observable diverged, yet the output does: say where we could not look
         lines.append(f"  first divergence: the logits: {text}")
@@ -206,7 +178,8 @@ def _hints(name, our_module, hf_module, x_ours, y_ours, y_hf, hf, captured, idx)
             return _wiring(f"{part} input", text)
     if part.startswith("ln"):
         probe = _layernorm_probe(x_ours)  # rows of tiny variance tell the eps variants apart
-        hits = variants.matches(_first(our_module(probe)), variants.layernorm(hf_module.weight, hf_module.bias), probe)
+        ours = first_tensor(our_module(probe))
+        hits = variants.matches(ours, variants.layernorm(hf_module.weight, hf_module.bias), probe)
         return _exact(hits) or ["the LayerNorm math differs from HF's: (x - mean) / sqrt(biased var + 1e-5) * w + b"]
     if part == "attn":
         hints = _exact(variants.matches(y_ours, variants.attention(hf_module, n_head), x_ours))
@@ -241,7 +214,7 @@ def _wiring(part: str, text: str) -> list[str]:
 
 def _hf_call(part: str, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """HF's component on an input of ours (HF's attention needs its causal mask passed in)."""
-    return variants.hf_attention_fn(module)(x) if part == "attn" else _first(module(x))
+    return variants.hf_attention_fn(module)(x) if part == "attn" else first_tensor(module(x))
 
 
 def _layernorm_probe(x: torch.Tensor) -> torch.Tensor:

@@ -209,7 +209,7 @@ def test_from_hf_state_dict(impl):
         state[f"transformer.h.{i}.attn.bias"] = torch.tril(torch.ones(T, T, dtype=torch.bool))[None, None]
         state[f"transformer.h.{i}.attn.masked_bias"] = torch.tensor(-1e4)
     model = impl.GPT.from_hf_state_dict(state, impl.GPTConfig(**TINY))
-    assert_loaded(model, state, "from_hf_state_dict")
+    assert_loaded(impl, model, state, "from_hf_state_dict")
 
 
 def test_from_hf_state_dict_of_gpt2model(impl):
@@ -219,14 +219,16 @@ def test_from_hf_state_dict_of_gpt2model(impl):
     hf = hf_reference("tiny")
     state = dict(hf.transformer.state_dict())
     model = impl.GPT.from_hf_state_dict(state, impl.GPTConfig(**TINY))
-    assert_loaded(model, state, "from_hf_state_dict(GPT2Model state dict)")
+    assert_loaded(impl, model, state, "from_hf_state_dict(GPT2Model state dict)")
 
 
-def assert_loaded(model: torch.nn.Module, state: dict[str, torch.Tensor], how: str) -> None:
+def assert_loaded(impl, model: torch.nn.Module, state: dict[str, torch.Tensor], how: str) -> None:
     """Every parameter of the loaded model equals the state dict's, in the contract's layout (exact copies). The
     parameters, not the logits: a bug in the forward pass has its own tests and must not fail this one."""
     __tracebackhide__ = True
-    assert isinstance(model, torch.nn.Module), f"{how} must return the model, got {type(model).__name__}"
+    assert impl.run(isinstance, model, torch.nn.Module), (
+        f"{how} must return the model, got {impl.run(type, model).__name__}"
+    )
     wrong = loaded_weights_report(model, state)
     shown = wrong[:6] + ([f"... and {len(wrong) - 6} more"] if len(wrong) > 6 else [])
     assert not wrong, (

@@ -23,6 +23,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from .alongside import set_lr
 from .assertions import assert_close
 from .ddp_worker import run_ranks
 from .hints import needs
@@ -58,17 +59,12 @@ def tiny_gpt(impl, dtype: torch.dtype = torch.float64, seed: int = 0):
     return load_into(model, hf_lm(TINY, seed, dtype), what="GPT")
 
 
-def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
-    for group in optimizer.param_groups:
-        group["lr"] = lr
-
-
 def run(impl, model, optimizer, loader, steps: range, micro_steps: int = 2) -> list[float]:
     """The contract's training loop: lr from get_lr, then one train_step per step; returns the losses."""
     losses = []
     r = RECIPE
     for step in steps:
-        set_lr(optimizer, impl.get_lr(step, r["max_lr"], r["min_lr"], r["warmup_steps"], r["max_steps"]))
+        impl.run(set_lr, optimizer, impl.get_lr(step, r["max_lr"], r["min_lr"], r["warmup_steps"], r["max_steps"]))
         batches = [loader.next_batch() for _ in range(micro_steps)]
         loss, _ = impl.train_step(model, optimizer, batches, r["max_norm"])
         losses.append(float(loss))
@@ -114,7 +110,9 @@ def test_weight_decay_on_matrices_only(impl):
     (AdamW then steps it twice) or in none (it never trains), plain Adam."""
     model = impl.GPT(impl.GPTConfig(**TINY))
     optimizer = impl.configure_optimizers(model, 0.1, 6e-4)
-    assert isinstance(optimizer, torch.optim.AdamW), f"expected torch.optim.AdamW, got {type(optimizer).__name__}"
+    assert impl.run(isinstance, optimizer, torch.optim.AdamW), (
+        f"expected torch.optim.AdamW, got {impl.run(type, optimizer).__name__}"
+    )
     names = {id(p): n for n, p in model.named_parameters()}
     groups_of: dict[int, list[float]] = {}
     for group in optimizer.param_groups:
@@ -221,15 +219,15 @@ def test_clipping_equals_clip_grad_norm(impl, max_norm):
     Catches: clipping after optimizer.step() (the update uses the raw gradient), clipping each parameter on
     its own, clip_grad_value_, returning the norm after clipping, never clipping."""
     model = tiny_gpt(impl)
-    expected = copy.deepcopy(model)
+    expected = impl.run(copy.deepcopy, model)
     x, y = tokens_of(64, seed=1).view(4, 16), tokens_of(64, seed=2).view(4, 16)
-    loss, norm = impl.train_step(model, torch.optim.SGD(model.parameters(), lr=0.5), [(x, y)], max_norm)
+    loss, norm = impl.train_step(model, impl.run(torch.optim.SGD, model.parameters(), lr=0.5), [(x, y)], max_norm)
 
     _, want_loss = expected(x, y)
     want_loss.backward()
-    want_norm = torch.nn.utils.clip_grad_norm_(expected.parameters(), max_norm)
+    want_norm = impl.run(torch.nn.utils.clip_grad_norm_, expected.parameters(), max_norm)
     want_grads = {n: p.grad.clone() for n, p in expected.named_parameters()}
-    torch.optim.SGD(expected.parameters(), lr=0.5).step()
+    impl.run(torch.optim.SGD, expected.parameters(), lr=0.5).step()
 
     assert_scalar(
         norm, float(want_norm), atol=FP64_ATOL, what="returned grad norm", hint="return clip_grad_norm_'s value"
@@ -253,8 +251,8 @@ def test_accumulation_equals_one_big_batch(impl, micro_steps):
     micro = [(x[i : i + rows], y[i : i + rows]) for i in range(0, 4, rows)]
 
     big, small = tiny_gpt(impl), tiny_gpt(impl)
-    big_loss, big_norm = impl.train_step(big, torch.optim.SGD(big.parameters(), lr=0.0), [(x, y)], 1e6)
-    loss, norm = impl.train_step(small, torch.optim.SGD(small.parameters(), lr=0.0), micro, 1e6)
+    big_loss, big_norm = impl.train_step(big, impl.run(torch.optim.SGD, big.parameters(), lr=0.0), [(x, y)], 1e6)
+    loss, norm = impl.train_step(small, impl.run(torch.optim.SGD, small.parameters(), lr=0.0), micro, 1e6)
     hint = "divide each micro-batch's loss by the number of micro-batches before backward()"
     assert_scalar(loss, float(big_loss), atol=FP64_ATOL, what=f"loss over {micro_steps} micro-batches", hint=hint)
     assert_scalar(norm, float(big_norm), atol=FP64_ATOL, what=f"grad norm over {micro_steps} micro-batches", hint=hint)
@@ -267,7 +265,7 @@ def test_gradients_do_not_leak_between_steps(impl):
     Catches: a missing optimizer.zero_grad() (gradients of every past step pile up)."""
     model = tiny_gpt(impl)
     x, y = tokens_of(32, seed=4).view(2, 16), tokens_of(32, seed=5).view(2, 16)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.0)
+    optimizer = impl.run(torch.optim.SGD, model.parameters(), lr=0.0)
     impl.train_step(model, optimizer, [(x, y)], 1e6)
     once = {n: p.grad.clone() for n, p in model.named_parameters()}
     impl.train_step(model, optimizer, [(x, y)], 1e6)
@@ -337,7 +335,9 @@ def test_overfits_a_single_batch(impl):
     torch.manual_seed(0)
     model = impl.GPT(impl.GPTConfig(**TINY))
     optimizer = impl.configure_optimizers(model, 0.0, 3e-3)
-    set_lr(optimizer, 3e-3)  # as the training loop does: whether configure_optimizers uses its lr is another test
+    impl.run(
+        set_lr, optimizer, 3e-3
+    )  # as the training loop does: whether configure_optimizers uses its lr is another test
     batch = (tokens_of(32, seed=8).view(2, 16), tokens_of(32, seed=9).view(2, 16))
     losses = [float(impl.train_step(model, optimizer, [batch], 1.0)[0]) for _ in range(60)]
     assert losses[-1] < 0.5, f"loss after 60 steps on one batch is {losses[-1]:.3f} (> 0.5): {losses[::10]}"
@@ -422,13 +422,13 @@ def test_ddp_matches_single_process(impl, tmp_path):
              micro_steps=micro_steps, max_norm=1.0),
         job,
     )  # fmt: skip
-    errors = run_ranks(job, world_size=2)
+    errors = impl.run(run_ranks, job, world_size=2)  # the ranks are forked from the implementation's process
     for rank, error in enumerate(errors):
         assert not error, f"DDP rank {rank} failed:\n{error[-3000:]}"
 
     want_grads = {n: p.grad for n, p in model.named_parameters()}
     for rank in (0, 1):
-        got = torch.load(tmp_path / f"rank{rank}.pt", weights_only=False)
+        got = torch.load(tmp_path / f"rank{rank}.pt", weights_only=True)  # written by the implementation's code
         for s, (loss, norm) in enumerate(single):
             assert_scalar(got["losses"][s], float(loss), atol=FP64_ATOL, what=f"rank {rank}: loss at step {s}",
                           hint="average the logged loss over ranks with dist.all_reduce")  # fmt: skip

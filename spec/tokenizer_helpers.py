@@ -17,6 +17,7 @@ import regex
 import tiktoken
 import tiktoken.load
 
+from gpt2spec.remote.proxy import is_stale
 from reference.corpus import PROJECT_TEXT, builtin_corpus
 from reference.tokenizer import GPT2_PATTERN
 from reference.tokenizer import Tokenizer as ReferenceTokenizer
@@ -75,8 +76,9 @@ _cache: dict[tuple, object] = {}
 
 
 def cached(key: tuple, make):
-    """Build once per key (keys include the implementation's name); exceptions are not cached."""
-    if key not in _cache:
+    """Build once per key (keys include the implementation's name); exceptions are not cached, and neither is an
+    object of an implementation process that has died since (--isolate: a crash in one test)."""
+    if key not in _cache or is_stale(_cache[key]):
         _cache[key] = make()
     return _cache[key]
 

@@ -57,6 +57,7 @@ def grade(
     only: tuple[str, ...] = (),
     timeout: float = 600,
     marks: str = "",
+    extra: tuple[str, ...] = (),
 ) -> list[Outcome]:
     """Run spec files (restricted to the test functions in ``only``, if given) on one implementation
     in a fresh interpreter, and return the outcome of each test."""
@@ -67,6 +68,7 @@ def grade(
         cmd += ["-k", f"({' or '.join(only)}) and not (test_parity_with_hf and 124M)"]
     if marks:  # a pytest -m expression, e.g. "not slow"
         cmd += ["-m", marks]
+    cmd += extra  # e.g. --isolate
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
     if not junit.is_file():  # pytest stopped before writing a report (usage error, crashed conftest): say so
         return [Outcome(f"{spec_files[0]}::<pytest run>", "error", (proc.stdout + proc.stderr)[-2000:])]

@@ -42,10 +42,11 @@ EXPECTED = {
     "segfault": ("graded", "SIGSEGV"),  # the crash costs its test only (here: the one test)
     "exit_at_import": ("exit-at-import", "while importing"),
     "conftest_inside": ("graded", "conftest.py"),
-    "monkeypatch": ("tampering", "torch.Tensor.__sub__"),
+    # patching torch changes only the implementation's own process (gpt2spec/remote): its wrong GPTConfig fails
+    "monkeypatch": ("graded", ""),
     "forbidden_static": ("forbidden-import", "reference"),
     "fake_output": ("graded", ""),
-    "forge_channel": ("tampering", "did not write"),
+    "forge_channel": ("import-error", "broke the protocol"),  # it can only write into its own channel
     "syntax_error": ("syntax-error", "config.py"),
     "memory_hog": ("out-of-memory", "MemoryError"),
 }
@@ -102,7 +103,7 @@ def test_a_crash_costs_only_its_test(name: str, outcome: str, how: str) -> None:
     assert how in outcomes["test_defaults_are_gpt2_small[impl]"][1], outcomes
     assert outcomes["test_built_by_keyword[impl]"][0] == "passed", outcomes
     assert grade.score == pytest.approx(grade.max_score / 2) and grade.score > 0
-    assert any("rerun in a fresh interpreter" in note for note in grade.notes), grade.notes
+    assert any("fresh worker" in note or "fresh interpreter" in note for note in grade.notes), grade.notes
 
 
 def test_fake_results_are_never_read(hostile_run: g.Run, tmp_path: Path) -> None:
@@ -125,11 +126,11 @@ def test_reports_agree_with_exit_code(hostile_run: g.Run, tmp_path: Path) -> Non
     assert set(suites) == {grade.name for grade in hostile_run.grades}
     ref_props = {p.get("name"): p.get("value") for p in suites["reference"].iter("property")}
     assert ref_props["status"] == "graded" and float(ref_props["score"]) == by_name(hostile_run)["reference"].score
-    scope = json.loads((tmp_path / "gradescope" / "monkeypatch" / "results.json").read_text())
-    assert scope["score"] == 0 and "tampering" in scope["output"]
+    scope = json.loads((tmp_path / "gradescope" / "forbidden_static" / "results.json").read_text())
+    assert scope["score"] == 0 and "forbidden-import" in scope["output"]
     md = paths["markdown"].read_text()
-    assert "| `segfault` | ✅ graded |" in md and "**crash**: crashed the interpreter (killed by SIGSEGV)" in md
-    assert "| `monkeypatch` | ❌ tampering |" in md
+    assert "| `segfault` | ✅ graded |" in md and "**crash**: " in md and "(killed by SIGSEGV)" in md
+    assert "| `forbidden_static` | ❌ forbidden-import |" in md
 
 
 def test_summary_shows_the_assertion_message(hostile_run: g.Run, tmp_path: Path) -> None:

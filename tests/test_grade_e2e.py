@@ -6,7 +6,8 @@
 - a template whose weeks 1-3 are done (the reference's files copied in) and which, like nanoGPT,
   imports transformers lazily inside a loader the spec never calls (exactly weeks 1-3's points, and a
   warning);
-- three hostile packages graded beside them (tampering, forged results, forbidden import at import time).
+- three hostile packages graded beside them (a patched torch and a forged results channel, both confined to
+  their own worker process, so graded on what they compute or refused; a forbidden import at import time).
 
 This is the test that would have caught the grader disqualifying every implementation that builds an
 optimizer ("tampering: torch.optim.adamw.AdamW.step") while a one-test grader test stayed green.
@@ -27,7 +28,9 @@ from gpt2spec.points import NOT_GRADED, POINTS
 
 from .submissions import HOSTILE, ROOT, make_submission, once_per_session
 
-HOSTILE_EXPECTED = {"monkeypatch": "tampering", "forge_channel": "tampering", "forbidden_static": "forbidden-import"}
+# The judge/worker split (docs/GRADING.md) confines the first two to their own process: what they patch or write
+# is theirs; the monkeypatch's wrong GPTConfig then fails, the forger breaks its own channel while importing.
+HOSTILE_EXPECTED = {"monkeypatch": "graded", "forge_channel": "import-error", "forbidden_static": "forbidden-import"}
 OK_OUTCOMES = {"passed", "not implemented", NOT_GRADED}
 
 

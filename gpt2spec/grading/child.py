@@ -62,6 +62,8 @@ def main() -> int:
         "--no-fingerprint",  # scores need no diagnosis; a participant's own run names the bug (gpt2spec/fingerprint.py)
         *settings["pytest_args"],
     ]
+    if settings.get("isolate"):  # the implementation runs in a worker process; this one only judges
+        args += ["--isolate", f"--worker-launcher={settings.get('launcher', '')}"]
     if settings["mode"] == "collect":
         args.append("--collect-only")
     return int(pytest.main(args, plugins=[recorder]))
@@ -89,6 +91,7 @@ class Recorder:
         self.skip_by_impl: dict[tuple[str, str], bool] = {}
         self.phases: dict[str, dict[str, tuple[str, str, float]]] = {}
         self.failures: dict[tuple[str, str], str] = {}
+        self.lost: dict[tuple[str, str], str] = {}  # the tests in which the implementation's process was lost
         self.integrity = None
         self.session = None
         self.current: str | None = None  # the test running now: what a run-time violation is charged to
@@ -119,7 +122,7 @@ class Recorder:
         self._import_implementation(session)
 
     def _import_implementation(self, session) -> None:
-        from gpt2spec.plugin import _REFS
+        from gpt2spec.plugin import _REFS, remote_implementation
         from gpt2spec.registry import ImplImportError, import_impl
 
         from . import sandbox
@@ -132,6 +135,23 @@ class Recorder:
             # key None: outside any test (importing the package), i.e. used by every test
             record = {"t": "violation", "module": v.module, "where": v.where, "why": v.why, "used": v.used}
             emit({**record, "key": self.current})
+
+        if self.settings.get("isolate"):  # imported in its own process, under the same import policy
+            guard = self.settings["exceptions"]
+
+            def seen(found: list[dict]) -> None:
+                for v in found:
+                    on_violation(sandbox.Violation(v["module"], v["where"], v["why"]))
+
+            self.emit({"t": "importing"})
+            try:
+                remote_implementation(session.config, ref, guard=guard, on_violations=seen)
+            except ImplImportError as exc:
+                self.emit({"t": "import_error", "message": str(exc)})
+                session.shouldstop = "the implementation failed to import"
+                return
+            self.emit({"t": "imported"})
+            return
 
         sandbox.ImportGuard(ref.module_name, frozenset(self.settings["exceptions"]), on_violation).install()
         self.emit({"t": "importing"})
@@ -153,8 +173,12 @@ class Recorder:
     def pytest_runtest_makereport(self, item, call):  # plain hook: classify the raw exception
         if call.excinfo is None:
             return
+        from gpt2spec.remote.proxy import WorkerLost
+
         if isinstance(call.excinfo.value, self.skip_exception):
             self.skip_by_impl[(item.nodeid, call.when)] = self._raised_by_impl(call.excinfo.tb)
+        elif isinstance(call.excinfo.value, WorkerLost):
+            self.lost[(item.nodeid, call.when)] = str(call.excinfo.value)
         else:
             self.failures[(item.nodeid, call.when)] = failure_message(call.excinfo.value)
 
@@ -164,9 +188,15 @@ class Recorder:
         if report.failed:
             details = report.longreprtext
             message = self.failures.pop((report.nodeid, report.when), "") or details
+            lost = self.lost.pop((report.nodeid, report.when), None)
             if TIMEOUT_MARK in details:
                 outcome = "timeout"
                 message = next((ln.strip(" +") for ln in details.splitlines() if TIMEOUT_MARK in ln), message)
+                if self.settings.get("isolate"):
+                    message = f"hung past the per-test limit ({self.settings['timeout_test']:g} s): {message}"
+            elif lost is not None:  # the worker died or hung: its crash, charged to this test only
+                outcome = "timeout" if "no answer within" in lost else "crash"
+                message = lost
             elif report.when != "call":
                 outcome = "error"
         elif report.skipped:

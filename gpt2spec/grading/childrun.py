@@ -41,6 +41,10 @@ class Limits:
     test_seconds: float = 120.0
     impl_seconds: float = 900.0
     memory_mb: int = 8192
+    # How the implementation runs: in a worker process the judge drives (gpt2spec/remote), behind ``launcher``
+    # (a shell-split command prefix, e.g. a sandbox); isolate=False runs it inside the judge (trusted code only).
+    isolate: bool = True
+    launcher: str = ""
 
 
 @dataclass
@@ -98,6 +102,8 @@ def run_child(
         "memory_mb": limits.memory_mb,
         "threads": threads,
         "seed": seed,  # the run's secret seed of the spec's inputs (spec/strategies.py); 0: the published ones
+        "isolate": limits.isolate,
+        "launcher": limits.launcher,
     }
     env = _child_env(threads)
     log = workdir / "output.log"  # what the submission printed: shown in reasons, never parsed for results

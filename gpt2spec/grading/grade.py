@@ -189,6 +189,9 @@ def grade_one(
         run = run_child("grade", path, spec, [*pytest_args, *done], limits, threads, scratch, left, sandbox, seed)
         runs.append(run)
         by_key.update({r["key"]: r for r in run.records if r["t"] == "test"})
+        for r in run.records:  # with a worker, the judge survives a crash: the test says so, the next runs fresh
+            if r["t"] == "test" and r.get("outcome") in ("crash", "timeout") and limits.isolate:
+                grade.notes.append(f"{r['key']} {r['message']}; 0 for it; the next test ran in a fresh worker")
         crashed_in = _crashed_in(run, by_key)
         if crashed_in is None:
             break
@@ -279,6 +282,8 @@ def _verdict(runs: list[ChildRun], by_key: dict[str, dict], limits: Limits) -> t
         message = next(r["message"] for r in first.records if r["t"] == "import_error")
         message = message.replace("implementation 'impl' failed to import: ", "failed to import: ")
         status = "syntax-error" if "SyntaxError" in message else "import-error"
+        if "while importing, the implementation's process died" in message:
+            status = "exit-at-import"
         if any(s in message for s in OUT_OF_MEMORY):
             status, message = "out-of-memory", f"{message} (limit: {limits.memory_mb} MiB of address space)"
         elif "File too large" in message:
@@ -506,6 +511,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="grade without the bubblewrap sandbox (only code you trust; needed where bubblewrap is missing)",
     )
+    p.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run each implementation inside the judging interpreter instead of a worker process (trusted code only)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     p.add_argument(
         "--seed",
@@ -590,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
     refs = [(r.name, r.path) for r in found]
     if args.shard:
         refs = shard(refs, *args.shard)
-    limits = Limits(args.timeout_test, args.timeout_impl, args.memory_mb)
+    limits = Limits(args.timeout_test, args.timeout_impl, args.memory_mb, isolate=not args.in_process)
     pytest_args = ["-k", args.keyword] if args.keyword else []
     progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     try:
