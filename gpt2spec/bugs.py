@@ -51,7 +51,7 @@ _TRAINING_PARTS = {
 class Bug:
     """One known bug (or two applied together: ``parts``), runnable as a copy of the reference."""
 
-    parts: tuple  # the mutant declarations (tests.mutation.Mutant), one or two
+    parts: tuple  # the mutant declarations (gpt2spec.known_bugs.mutant.Mutant), one or two
 
     @property
     def name(self) -> str:

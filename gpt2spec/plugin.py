@@ -102,11 +102,11 @@ def pytest_configure(config: pytest.Config) -> None:
     refs, problems = resolve_each(config.getoption("--impl"))
     if not refs:  # nothing to grade: a usage error, each problem on its line
         raise pytest.UsageError("\n".join(problems))
-    config.stash[_REFS] = refs
+    config.stash[REFS] = refs
     config.pluginmanager.register(ResultTally(refs, problems), "gpt2spec-tally")
 
 
-_REFS = pytest.StashKey[list[ImplRef]]()
+REFS = pytest.StashKey[list[ImplRef]]()  # the implementations selected by --impl (public: the grader child reads it)
 BENCH_DIR = Path(__file__).resolve().parents[1] / "spec" / "bench"
 
 
@@ -118,7 +118,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    refs = config.stash[_REFS]
+    refs = config.stash[REFS]
     lines = [f"implementations ({len(refs)}): " + ", ".join(r.name for r in refs)]
     lines += [f"  {r.name}: {r.path}" for r in refs]
     lines += [f"not graded: {problem}" for problem in config.pluginmanager.get_plugin("gpt2spec-tally").problems]
@@ -130,7 +130,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "impl" in metafunc.fixturenames:
-        refs = metafunc.config.stash[_REFS]
+        refs = metafunc.config.stash[REFS]
         metafunc.parametrize("impl", refs, ids=[r.name for r in refs], indirect=True, scope="session")
 
 
@@ -234,7 +234,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     ref = _impl_of(item)
     if ref is not None:
         report.user_properties.append(("impl", ref.name))
-        report.user_properties.append(("week", _week_of(item)))
+        report.user_properties.append(("week", week_of(item)))
     if report.failed and call.excinfo is not None and call.excinfo.errisinstance(ImplImportError):
         # The same import error for every test of this implementation: no traceback per test; the
         # summary prints it once (ResultTally), and the test counts as "not run".
@@ -285,7 +285,7 @@ def _impl_of(item: pytest.Item) -> ImplRef | None:
     return callspec.params.get("impl") if callspec is not None else None
 
 
-def _week_of(item: pytest.Item) -> int | None:
+def week_of(item: pytest.Item) -> int | None:
     """The week whose points this test shares; None for a test of code the template gives (0 points)."""
     if item.get_closest_marker(SCAFFOLD_MARKER) is not None:
         return None

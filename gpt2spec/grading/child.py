@@ -99,37 +99,37 @@ class Recorder:
     # -------------------------------------------------------------- collection and import
 
     def pytest_configure(self, config) -> None:
-        from gpt2spec.plugin import _REFS
+        from gpt2spec.plugin import REFS
         from gpt2spec.registry import ImplRef
 
         # One implementation per interpreter, always under the id "impl", so that test ids are
         # the same for every implementation (the grader keys results by them).
-        refs = config.stash[_REFS]
-        config.stash[_REFS] = [ImplRef("impl", ref.path) for ref in refs]
+        refs = config.stash[REFS]
+        config.stash[REFS] = [ImplRef("impl", ref.path) for ref in refs]
         # The run's secret seed (spec/strategies.py): after the plugin loaded its Hypothesis profile.
         from spec.strategies import set_run_seed
 
         set_run_seed(int(self.settings.get("seed", 0)))
 
     def pytest_collection_finish(self, session) -> None:
-        from gpt2spec.plugin import _week_of
+        from gpt2spec.plugin import week_of
 
         self.session = session
-        tests = [{"key": item.nodeid, "week": _week_of(item)} for item in session.items]
+        tests = [{"key": item.nodeid, "week": week_of(item)} for item in session.items]
         self.emit({"t": "collected", "tests": tests})
         if self.settings["mode"] != "grade":
             return
         self._import_implementation(session)
 
     def _import_implementation(self, session) -> None:
-        from gpt2spec.plugin import _REFS, remote_implementation
+        from gpt2spec.plugin import REFS, remote_implementation
         from gpt2spec.registry import ImplImportError, import_impl
 
         from . import sandbox
 
         sandbox.warm_up()  # torch patches itself lazily: let it, before the snapshot
         self.integrity = sandbox.Integrity()
-        ref = session.config.stash[_REFS][0]
+        ref = session.config.stash[REFS][0]
 
         def on_violation(v: sandbox.Violation, emit=self.emit) -> None:
             # key None: outside any test (importing the package), i.e. used by every test
