@@ -57,10 +57,11 @@ EXPECTED = {
     "fork_bomb": ("graded", "block_size': 1,"),
     "fill_disk": ("graded", "block_size': 1,"),
     "symlink_out": ("graded", "block_size': 1,"),
-    "torch_defaults": ("tampering", "default dtype (torch.float32 -> torch.float64"),
     "torch_alloc": ("out-of-memory", "can't allocate memory"),
 }
-HONEST = ("honest_neighbour", "sleep_at_exit")  # correct: full marks, whatever their neighbours do
+# correct: full marks, whatever their neighbours do. torch_defaults sets torch's default dtype to float64:
+# under the judge/worker split that changes its own process only, so its (correct) GPTConfig is what counts.
+HONEST = ("honest_neighbour", "sleep_at_exit", "torch_defaults")
 
 
 def _grade_them_all(scratch: Path) -> dict:
@@ -137,7 +138,8 @@ def test_attack_earns_nothing(attacked: dict, name: str) -> None:
 
 @pytest.mark.parametrize("name", ["reference", *HONEST])
 def test_honest_neighbours_keep_their_score(attacked: dict, name: str) -> None:
-    """The reference, the package next to the poisoner and the one that sleeps at exit get full marks."""
+    """The reference, the package next to the poisoner, the one that sleeps at exit and the one that changes
+    torch's defaults in its own process get full marks."""
     grade = by_name(attacked["run"])[name]
     assert grade.status == "graded" and grade.score == grade.max_score > 0, (grade.status, grade.reason, grade.notes)
 
