@@ -8,6 +8,7 @@ cost is one interpreter start per implementation; the hang cases run under short
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import subprocess
 import sys
@@ -399,12 +400,13 @@ def test_one_bad_path_does_not_stop_the_others(tmp_path: Path) -> None:
 
 
 def test_crashes_cost_only_their_module(monkeypatch: pytest.MonkeyPatch) -> None:
-    """After MAX_CRASHES_PER_MODULE crashes in one spec module (1 here, to keep it cheap), that module's
-    remaining tests are "not run"; the tests of the other modules are still run (here: attention, which
-    a GPTConfig-only package has not implemented), not scored 0 as "not run"."""
+    """In-process grading (trusted code): after MAX_CRASHES_PER_MODULE crashes in one spec module (1 here,
+    to keep it cheap), that module's remaining tests are "not run"; the tests of the other modules are still
+    run (here: attention, which a GPTConfig-only package has not implemented), not scored 0 as "not run"."""
     monkeypatch.setattr(g, "MAX_CRASHES_PER_MODULE", 1)
     spec = [*SPEC, "spec/test_attention.py"]
-    [grade] = g.grade_all([("crash", HOSTILE / "crash_in_one_test")], spec, [], LIMITS, trusted=TRUSTED).grades
+    in_process = dataclasses.replace(LIMITS, isolate=False)  # with a worker, the judge outlives every crash
+    [grade] = g.grade_all([("crash", HOSTILE / "crash_in_one_test")], spec, [], in_process, trusted=TRUSTED).grades
     outcomes = {t.key: t.outcome for t in grade.tests}
     assert outcomes["spec/test_config.py::test_defaults_are_gpt2_small[impl]"] == "crash", outcomes
     assert outcomes["spec/test_config.py::test_built_by_keyword[impl]"] == "not run", outcomes

@@ -119,7 +119,7 @@ class Connection:
         self.lost: str | None = None
         ours, theirs = socket.socketpair()
         self.sock = ours
-        argv = [*launcher, sys.executable, "-I", "-m", WORKER_MODULE, "--fd", str(theirs.fileno())]
+        argv = [*launcher, sys.executable, "-I", "-B", "-m", WORKER_MODULE, "--fd", str(theirs.fileno())]
         # Judge and worker take turns: OpenMP threads that spin-wait after each op would steal the other's CPU
         # (measured: 47 ms instead of 1.2 ms per small call on 2 busy cores).
         env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
