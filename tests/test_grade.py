@@ -170,9 +170,11 @@ def test_runtime_guard_and_cli(tmp_path: Path) -> None:
     cheat = grades["forbidden_runtime"]
     assert cheat["status"] == "graded" and cheat["score"] == 0
     [test] = cheat["tests"]
-    assert test["outcome"] == "forbidden-import" and "called tiktoken.get_encoding" in test["message"], test
+    assert test["outcome"] == "forbidden-import", test
+    assert "tiktoken.get_encoding (forbidden_runtime/__init__.py:" in test["message"], test  # the call site
+    assert "called" in test["message"], test
     assert "forbidden_runtime/__init__.py:" in test["message"], test  # the call site
-    assert any("called tiktoken" in note and "test_defaults_are_gpt2_small" in note for note in cheat["notes"])
+    assert any("tiktoken" in note and "test_defaults_are_gpt2_small" in note for note in cheat["notes"]), cheat
     assert grades["reference"]["score"] == grades["reference"]["max_score"] > 0
 
 
