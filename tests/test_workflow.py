@@ -42,11 +42,17 @@ def writes(permissions: object) -> list[str]:
 GRADE = load("grade.yml")
 COMMENT = load("grade-comment.yml")
 REGRADE = load("regrade.yml")
+RACE = load("race.yml")
 
 
 def test_every_workflow_is_checked() -> None:
     """A new workflow must be added here (and to the checks below) before it can run untested."""
-    assert sorted(p.name for p in WORKFLOWS.glob("*.y*ml")) == ["grade-comment.yml", "grade.yml", "regrade.yml"]
+    assert sorted(p.name for p in WORKFLOWS.glob("*.y*ml")) == [
+        "grade-comment.yml",
+        "grade.yml",
+        "race.yml",
+        "regrade.yml",
+    ]
 
 
 def test_grading_job_has_no_write_token_and_no_secrets() -> None:
@@ -133,3 +139,12 @@ def test_no_expression_is_pasted_into_a_script(workflow: dict) -> None:
     for job in workflow["jobs"].values():
         for step in steps(job):
             assert "${{" not in step.get("run", ""), step
+
+
+def test_race_runs_with_a_read_only_token() -> None:
+    """The race trains participants' code: it holds contents: read only, at the workflow and every job, and
+    never reacts to a pull request from a fork with a write token (no pull_request_target)."""
+    assert "pull_request_target" not in RACE["on"]
+    assert RACE["permissions"] == {"contents": "read"}
+    for name, job in RACE["jobs"].items():
+        assert writes(job.get("permissions") or {}) == [], f"job {name}: {job.get('permissions')}"
