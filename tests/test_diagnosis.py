@@ -138,7 +138,8 @@ def _outputs(impl, section: str) -> list[torch.Tensor]:
         ln = impl.LayerNorm(SMALL["n_embd"]).double()
         with torch.no_grad():
             ln.weight.copy_(1 + x[0, 0]), ln.bias.copy_(x[0, 1])
-        return [ln(3 + x), ln(3 + 1e-4 * x)]
+        fresh = impl.LayerNorm(SMALL["n_embd"]).double()  # an init bug shows only before weights are loaded
+        return [ln(3 + x), ln(3 + 1e-4 * x), fresh(x)]
     build = {"attention": (impl.CausalSelfAttention, hf_attention, "attention"), "mlp": (impl.MLP, hf_mlp, "MLP"),
              "block": (impl.Block, hf_block, "Block")}[section]  # fmt: skip
     module = load_into(build[0](config).double().eval(), build[1](SMALL, seed=1), what=build[2])

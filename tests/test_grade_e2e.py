@@ -128,4 +128,4 @@ def test_summary_names_failures_by_their_message(report: dict) -> None:
     """summary.md (the PR comment) has a row per implementation and the reasons of the disqualified."""
     md = (report["_out"] / "summary.md").read_text()
     assert "| `reference` | ✅ graded |" in md and "**100 / 100**" in md
-    assert "| `monkeypatch` | ❌ tampering |" in md
+    assert "| `monkeypatch` | ✅ graded |" in md and "| `forge_channel` | ❌ import-error |" in md

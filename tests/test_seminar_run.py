@@ -25,8 +25,10 @@ def test_seminar_run_ranks_every_submission(tmp_path: Path) -> None:
     assert rows["blank1"]["status"] == "graded"
     assert rows["broken-syntax"]["status"] == "syntax-error"
     assert rows["broken-import"]["status"] == "import-error"
-    assert rows["hostile-monkeypatch"]["status"] == "tampering"
-    assert rows["hostile-forge_channel"]["status"] == "tampering"
+    # Under the judge/worker split a patch or a forged record stays in the participant's own process: the
+    # monkeypatch is graded on what it does (its wrong GPTConfig scores 0), the forger breaks its own channel.
+    assert rows["hostile-monkeypatch"]["status"] == "graded" and rows["hostile-monkeypatch"]["total"] == 0
+    assert rows["hostile-forge_channel"]["status"] == "import-error"
     assert rows["hostile-memory_hog"]["status"] == "out-of-memory"
     assert rows["hostile-forbidden_static"]["status"] == "forbidden-import"
     assert rows["hostile-segfault"]["failures"][0]["outcome"] == "crash"
