@@ -15,6 +15,7 @@ Goals are written next to each figure: met, not met, or not measured.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.metadata
 import json
 import os
@@ -29,6 +30,7 @@ from .registry import ROOT
 
 EXIT_OK, EXIT_STEP_FAILED, EXIT_PREFLIGHT = 0, 1, 3
 INJECT_ENV = "GPT2SPEC_GPUCHECK_INJECT"  # "STEP:crash" or "STEP:hang": make one step fail (gpusteps._inject)
+PARENT_ENV = "GPT2SPEC_GPUCHECK_PARENT"  # the pid of gpu-check: a step that outlives it kills its own group
 BUDGET_S = 480.0  # the whole real run; the per-step limits below add up to less, start-ups included
 
 
@@ -102,7 +104,7 @@ def run_step(spec: StepSpec, limit: float, args: argparse.Namespace) -> Row:
     result, log = args.out / "steps" / f"{spec.name}.json", args.out / "logs" / f"{spec.name}.log"
     result.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "gpt2spec.gpusteps", spec.name, "--out", str(result), "--limit", str(limit)]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", PARENT_ENV: str(os.getpid())}
     if args.dry_run:
         cmd.append("--dry-run")
         env["GPT2SPEC_BENCH_QUICK"] = "1"  # spec/bench's tiny setups
@@ -114,9 +116,11 @@ def run_step(spec: StepSpec, limit: float, args: argparse.Namespace) -> Row:
         try:
             code = child.wait(timeout=limit)
         except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)  # the step and anything it started (the preset's trainer)
-            child.wait()
             code = None
+        finally:  # at the limit, and on Ctrl-C or SIGTERM: the step and anything it started (the preset's trainer)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
     seconds = round(time.perf_counter() - t0, 1)
     row = Row(spec.name, spec.what, "ok", seconds, limit)
     if code is None:
@@ -183,8 +187,13 @@ def write_report(out: Path, rows: list[Row], meta: dict) -> None:
 # ---------------------------------------------------------------- the command
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through run_step, which kills the running step's group
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     limits, only = args.limits, args.only
     for sub in ("steps", "logs"):
         (args.out / sub).mkdir(parents=True, exist_ok=True)

@@ -15,9 +15,11 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
@@ -26,7 +28,7 @@ from types import SimpleNamespace
 
 import torch
 
-from .gpucheck import INJECT_ENV
+from .gpucheck import INJECT_ENV, PARENT_ENV
 
 GPU_PRESET = "gpu"  # the capstone's GPU preset in gpt2spec/training/presets.py; "small" stands in without it
 NANOGPT_BITS_PER_CHAR = 2.12  # nanoGPT shakespeare_char's best val loss, 1.47 nats/char, in ~3 min on one A100
@@ -456,6 +458,20 @@ def _inject(step: str) -> None:
     raise RuntimeError(f"injected failure ({INJECT_ENV}={target}:{kind})")
 
 
+def _die_with_parent() -> None:
+    """A step runs in its own process group so that gpu-check can kill it whole at its limit. If gpu-check
+    itself dies (SIGKILL, a booking that ends), nobody would: so the step watches its parent and kills its own
+    group, itself and anything it started (the preset's trainer), the moment it is orphaned."""
+    parent = int(os.environ.get(PARENT_ENV, os.getppid()))  # gpu-check may have died before we got here
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.25)
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m gpt2spec.gpusteps", description=__doc__.splitlines()[0])
     p.add_argument("step", choices=list(STEPS))
@@ -463,6 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--limit", type=float, default=600.0, help="the step's time limit (the preset stops itself)")
     args = p.parse_args(argv)
+    _die_with_parent()
     ctx = Context(args.dry_run, args.out.parent)
     _inject(args.step)
     fn = STEPS[args.step]

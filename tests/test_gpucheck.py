@@ -93,22 +93,41 @@ def test_a_hung_step_is_killed_at_its_limit_and_the_next_step_runs(tmp_path: Pat
     assert rows["tokenizer"]["status"] == "ok", rows["tokenizer"]["message"]
 
 
-def test_rows_already_written_survive_the_command_being_killed(tmp_path: Path) -> None:
+def _processes_naming(text: str) -> list[str]:
+    """Command lines of the live processes that mention ``text`` (here: a run's own output folder)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # exited while we looked
+        if text in args:
+            found.append(args)
+    return found
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_a_killed_run_keeps_its_rows_and_leaves_no_process(tmp_path: Path, how: signal.Signals) -> None:
     """The report is rewritten after every step: kill gpu-check during a hung step and the earlier rows are
-    on disk."""
+    on disk, and the hung step (in its own process group) does not outlive it, whatever the signal."""
     out = tmp_path / "gc"
     cmd = [sys.executable, "-m", "gpt2spec", "gpu-check", "--dry-run", "--out", str(out), "--only", "tokenizer"]
     env = {**os.environ, INJECT_ENV: "tokenizer:hang"}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
-        while not (out / "report.json").exists() and time.monotonic() < deadline:
+        while not _processes_naming(f"{out}/steps/tokenizer") and time.monotonic() < deadline:
             time.sleep(0.5)
+        assert _processes_naming(f"{out}/steps/tokenizer"), "the tokenizer step never started"
     finally:
-        proc.send_signal(signal.SIGKILL)
+        proc.send_signal(how)
         proc.wait()
     rows = report(out)
     assert list(rows) == ["preflight"] and rows["preflight"]["figures"], rows
+    deadline = time.monotonic() + 10
+    while _processes_naming(str(out)) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert not _processes_naming(str(out)), f"outlived gpu-check: {_processes_naming(str(out))}"
 
 
 @NO_CUDA
