@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import io
+import json
 import multiprocessing
 import os
 import random
@@ -216,10 +218,45 @@ def _pkg(name: str) -> str:
     return "__".join(n.strip().replace("-", "_") for n in name.split("+"))
 
 
-def _grade(names: list[str], jobs: int) -> list[Diagnosis]:
+def _grade(names: list[str], jobs: int, log: Path | None = None, run: str = "as found") -> list[Diagnosis]:
+    """Grade each bug; with ``log``, append each result to it as a JSON line as soon as it is known (a run cut
+    short by a deadline keeps what it measured: ``--from-log`` writes the tables from it)."""
+    rows = []
     # One long-lived worker per job, so each imports torch and the spec once (3.11's max_tasks_per_child hangs).
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(_diagnose_one, names))
+        for r in pool.map(_diagnose_one, names):
+            rows.append(r)
+            if log is not None:
+                with log.open("a") as f:
+                    load = os.getloadavg()[0]
+                    f.write(json.dumps({"run": run, "load": load, **dataclasses.asdict(r)}) + "\n")
+    return rows
+
+
+def _from_log(log: Path) -> dict[str, list[Diagnosis]]:
+    runs: dict[str, list[Diagnosis]] = {}
+    for line in log.read_text().splitlines():
+        d = json.loads(line)
+        run = d.pop("run")
+        d.pop("load", None)
+        d["named"], d["accept"] = tuple(d["named"]), tuple(d["accept"])
+        runs.setdefault(run, []).append(Diagnosis(**d))
+    return runs
+
+
+def _compare(runs: dict[str, list[Diagnosis]]) -> tuple[str, list[str]]:
+    """The note on idle against loaded, and the bugs whose diagnosis differs."""
+    if LOADED not in runs:
+        return "", []
+    before = {r.bug: (r.named, r.exact) for r in runs["as found"]}
+    loaded = runs[LOADED]
+    changed = [r.bug for r in loaded if before.get(r.bug) != (r.named, r.exact)]
+    note = f"Same diagnosis without and with the two extra CPU-bound processes: {len(loaded) - len(changed)} of "
+    note += f"{len(loaded)} bugs graded both ways" + (f" (differ: {', '.join(changed)})" if changed else "")
+    return note + ".", changed
+
+
+LOADED = "+ 2 CPU-bound processes"
 
 
 @contextlib.contextmanager
@@ -245,27 +282,30 @@ def main() -> int:
     parser.add_argument("--loaded", action="store_true", help="grade again with two CPU-bound processes running")
     parser.add_argument("--loaded-sample", type=int, default=0, help="with --loaded: only every k-th bug, k=len/N")
     parser.add_argument("--out", type=Path, default=None, help="write the tables here (default: none)")
+    parser.add_argument("--log", type=Path, default=None, help="append each result here as a JSON line")
+    parser.add_argument("--from-log", type=Path, default=None, help="write --out from a --log; grade nothing")
     args = parser.parse_args()
+    library, rest = [], []
     if args.only is not None:
-        names = list(args.only)
+        first = list(args.only)
     else:
         library = [] if args.no_library else [m.name for m in bugs.declarations()]
         if args.library_sample:
             library = library[:: max(len(library) // args.library_sample, 1)]
         pairs = [] if args.no_library else [b.name for b in pair_sample(args.pairs)]
         dev = [] if args.no_dev else list(HELDOUT_DEV)
-        names = [*HELDOUT_V2, *dev, *library, *pairs]  # the held-out set first: the measure that matters most
-    runs = {"as found": _grade(names, args.jobs)}
-    note, changed = "", []
-    if args.loaded:
-        step = max(len(names) // args.loaded_sample, 1) if args.loaded_sample else 1
-        sample = names[::step]
-        with cpu_load(2):
-            runs["+ 2 CPU-bound processes"] = _grade(sample, args.jobs)
-        before = {r.bug: (r.named, r.exact) for r in runs["as found"]}
-        changed = [r.bug for r in runs["+ 2 CPU-bound processes"] if before[r.bug] != (r.named, r.exact)]
-        note = f"Same diagnosis without and with the two extra CPU-bound processes: {len(sample) - len(changed)} of "
-        note += f"{len(sample)} bugs graded both ways" + (f" (differ: {', '.join(changed)})" if changed else "") + "."
+        first, rest = list(HELDOUT_V2), [*dev, *library, *pairs]  # held-out v2 first: the measure that counts
+    if args.from_log is not None:
+        runs = _from_log(args.from_log)
+    else:
+        runs = {"as found": _grade(first, args.jobs, args.log)}
+        if args.loaded:  # right after the held-out set, on a sample of it
+            step = max(len(first) // args.loaded_sample, 1) if args.loaded_sample else 1
+            with cpu_load(2):
+                runs[LOADED] = _grade(first[::step], args.jobs, args.log, LOADED)
+        if rest:
+            runs["as found"] += _grade(rest, args.jobs, args.log)
+    note, changed = _compare(runs)
     if args.out is not None:
         args.out.write_text("\n".join(table(runs, note)))
     rows = runs["as found"]
