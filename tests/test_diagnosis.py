@@ -67,8 +67,11 @@ CI_SUBSET = (
     "no-warmup",
     "no-attention-scale + no-c-proj",
     "ho-mask-sees-next",
-    "ho-loss-accum-summed",
 )
+# Held-out bugs graded end to end as a participant meets them (pytest -x, the Diagnosis read from the report),
+# cheap ones (a few seconds each): two of the first set (now the dev set) and two of HELDOUT_V2, the latter
+# chosen after its one graded run (docs/DIAGNOSIS.md), so CI keeps what that run measured.
+HELDOUT_CI = ("ho-loss-accum-summed", "ho-targets-shift-2", "ho2-merge-reshape", "ho2-ln-eps-1e-3")
 # Held-out bugs probed directly (no pytest run): one per probe family.
 HELDOUT_SUBSET = (
     "ho-ln-eps-1e-6",
@@ -149,6 +152,13 @@ def test_a_subset_keeps_its_fingerprints() -> None:
     cmd = [sys.executable, "-m", "tests.diagnosis", "--jobs", "1", "--only", *CI_SUBSET]
     run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1200, check=False)
     assert run.returncode == 0, f"a bug lost its fingerprint:\n{run.stdout}\n{run.stderr[-3000:]}"
+
+
+def test_a_held_out_subset_is_named_end_to_end() -> None:
+    """Each held-out bug of the CI subset, met as its first failing test, is named first and gets no wrong fix."""
+    cmd = [sys.executable, "-m", "tests.diagnosis", "--jobs", "1", "--only", *HELDOUT_CI]
+    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert run.returncode == 0, f"a held-out bug is no longer named:\n{run.stdout}\n{run.stderr[-3000:]}"
 
 
 @pytest.mark.parametrize("name", HELDOUT_SUBSET)
