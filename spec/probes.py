@@ -605,21 +605,32 @@ def _sampled_probs(ours, idx: torch.Tensor, **kwargs) -> torch.Tensor | None:
     return p / p.sum()
 
 
-def _crop(ours) -> list[Finding]:
-    """The context forward receives when the sequence is longer than block_size."""
-    T = TINY["block_size"]
-    idx = torch.randint(0, TINY["vocab_size"], (1, T + 3), generator=_gen(84))
+def _context(ours, idx: torch.Tensor, **kwargs) -> torch.Tensor | None:
+    """The last context generate hands to forward for one new token (None if it never calls forward)."""
     seen: list[torch.Tensor] = []
     handle = ours.register_forward_pre_hook(lambda m, a: seen.append(a[0].detach().clone()))
     try:
-        ours.generate(idx, 1, temperature=0.0)
+        ours.generate(idx, 1, temperature=0.0, **kwargs)
     except Exception:
         pass
     finally:
         handle.remove()
-    if not seen:
+    return seen[-1][0] if seen else None
+
+
+def _crop(ours) -> list[Finding]:
+    """The context forward receives when the sequence is longer than block_size: without the KV cache first
+    (the crop itself), then with it (a cached path that never falls back to the crop is another bug)."""
+    T = TINY["block_size"]
+    idx = torch.randint(0, TINY["vocab_size"], (1, T + 3), generator=_gen(84))
+    got = _context(ours, idx, use_kv_cache=False)
+    if got is None:
         return []
-    got = seen[-1][0]
+    if got.numel() == T and torch.equal(got, idx[0, -T:]):
+        cached = _context(ours, idx)
+        if cached is not None and cached.numel() > T:
+            fix = "once the sequence outgrows block_size, drop the cache and crop: idx[:, -block_size:]"
+            return [_known_or("kv-cache-no-fallback", "kv-cache: no fallback", "the cache is fed past block_size", fix)]
     n = got.numel()
     fix = "idx_cond = idx[:, -block_size:]: the last block_size tokens"
     if n == T and torch.equal(got, idx[0, -T:]):

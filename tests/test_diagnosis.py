@@ -111,6 +111,7 @@ PROBED_KNOWN = (
     "train-step-returns-last-loss",
     "no-optimizer-step",
     "tie-break-largest-id",
+    "kv-cache-no-fallback",
     "layernorm-eps-1e-12",
 )
 
