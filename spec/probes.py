@@ -428,6 +428,225 @@ def _gpt(impl) -> list[Finding]:
     return []
 
 
+# ---------------------------------------------------------------- block: the wiring
+
+
+def _block(impl) -> list[Finding]:
+    """Which wiring of the block's own four submodules reproduces its output: the submodules are yours, so a
+    bug inside attention, LayerNorm or the MLP is not mistaken for a wiring bug (then nothing is said)."""
+    from .oracles import hf_block, run_hf_block
+
+    hf = hf_block(SMALL, seed=71)
+    ours = load_into(impl.Block(impl.GPTConfig(**SMALL)).double().eval(), hf, what="Block")
+    x = torch.randn(2, 8, SMALL["n_embd"], generator=_gen(72), dtype=torch.float64)
+    y = ours(x)
+    if same(y, run_hf_block(hf, x)):
+        return []
+    found = _unused(ours, lambda: ours(x), {})
+    norm = {"ln_1": ours.ln_1, "ln_2": ours.ln_2, "none": lambda t: t}
+    attn, mlp = (lambda t: ours.attn(t)), ours.mlp
+    # (attention's norm, MLP's norm, attention residual, MLP residual, MLP reads, order)
+    right = ("ln_1", "ln_2", "x", "x", "stream", "attn first")
+    fix = "x = x + self.attn(self.ln_1(x)); x = x + self.mlp(self.ln_2(x))"
+    try:
+        if same(y, _wired(right, norm, attn, mlp, x)):
+            return found  # wired right: the difference is inside a submodule (its own probe names it)
+        if same(y, ours.ln_2(_post(ours, x))):
+            return [_known_or("post-ln", "block-wiring: post-LN", "post-LN", fix)]
+    except Exception:
+        pass
+    for wiring in _wirings(right):
+        try:
+            if same(y, _wired(wiring, norm, attn, mlp, x)):
+                tag, words = _wiring_words(wiring, right)
+                # a LayerNorm the wiring itself leaves out is a symptom of it, not a second finding
+                left_out = {n for n in ("ln_1", "ln_2") if n not in wiring[:2]}
+                rest = [f for f in found if f.tag not in {f"unused-parameter: {n}" for n in left_out}]
+                return [*rest, Finding(tag, words, fix, evidence="the block rewired from your own submodules")]
+        except Exception:
+            continue
+    return found
+
+
+def _post(ours, x: torch.Tensor) -> torch.Tensor:
+    h = ours.ln_1(x + ours.attn(x))
+    return h + ours.mlp(h)
+
+
+def _wirings(right: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Every wiring one or two choices away from the right one, the nearest first (a fixed amount of work)."""
+    import itertools
+
+    def away(w: tuple[str, ...]) -> int:
+        return sum(a != b for a, b in zip(w, right, strict=True))
+
+    every = itertools.product(
+        ("ln_1", "ln_2", "none"),
+        ("ln_2", "ln_1", "none"),
+        ("x", "normalised", "none"),
+        ("x", "normalised", "none"),
+        ("stream", "block input"),
+        ("attn first", "mlp first"),
+    )
+    return sorted((w for w in every if 0 < away(w) <= 2), key=away)
+
+
+def _wired(wiring: tuple[str, ...], norm: dict, attn: Callable, mlp: Callable, x: torch.Tensor) -> torch.Tensor:
+    an, mn, ares, mres, reads, order = wiring
+
+    def branch(inp: torch.Tensor, fn: Callable, n: str, res: str) -> torch.Tensor:
+        h = norm[n](inp)
+        return fn(h) + {"x": inp, "normalised": h, "none": 0.0}[res]
+
+    if order == "mlp first":
+        return branch(branch(x, mlp, mn, mres), attn, an, ares)
+    h = branch(x, attn, an, ares)
+    if reads == "block input":  # parallel branches: the MLP reads the block's input, both are added
+        return h + mlp(norm[mn](x)) + ({"x": 0.0, "normalised": norm[mn](x) - x, "none": -x}[mres])
+    return branch(h, mlp, mn, mres)
+
+
+_KNOWN_WIRING = {
+    ("mlp", "ln_1"): "shared-layernorm",
+    ("attention residual", "none"): "no-attention-residual",
+    ("attention residual", "normalised"): "residual-from-normalised",
+    ("order", "mlp first"): "branches-swapped",
+    ("mlp reads", "block input"): "block-wiring: ln_2 input",
+    ("mlp residual", "none"): "block-wiring: block output",
+}
+
+
+def _wiring_words(wiring: tuple[str, ...], right: tuple[str, ...]) -> tuple[str, str]:
+    keys = ("attention", "mlp", "attention residual", "mlp residual", "mlp reads", "order")
+    diff = [(k, w) for k, w, r in zip(keys, wiring, right, strict=True) if w != r]
+    words = {
+        "attention": "attention reads {}(x)",
+        "mlp": "the MLP reads {}(...)",
+        "attention residual": "attention's residual adds {}",
+        "mlp residual": "the MLP's residual adds {}",
+        "mlp reads": "the MLP reads the {}, not x + attn(ln_1(x)) (parallel branches)",
+        "order": "the {} order of the branches",
+    }
+    shown = [(k, w if w != "none" else "nothing" if "residual" in k else "no norm") for k, w in diff]
+    text = "; ".join(words[k].format(w) for k, w in shown)
+    if len(diff) == 1 and diff[0] in _KNOWN_WIRING:
+        return _KNOWN_WIRING[diff[0]], text
+    return "block-wiring: " + ", ".join(f"{k} {w}" for k, w in diff), text
+
+
+# ---------------------------------------------------------------- generate
+
+
+def _generate(impl) -> list[Finding]:
+    """generate's sampling and context, on your own model (so a model bug is not mistaken for a sampling one):
+    the distribution handed to torch.multinomial, fitted for the temperature and counted for top-k, and the
+    context handed to forward once the sequence is longer than block_size."""
+    hf = hf_lm(TINY, seed=81, dtype=torch.float64)
+    ours = load_into(impl.GPT(impl.GPTConfig(**TINY)).double().eval(), hf, what="GPT")
+    idx = torch.randint(0, TINY["vocab_size"], (1, 6), generator=_gen(82))
+    logits = ours(idx)[0][0, -1]
+    found = []
+    probs = _sampled_probs(ours, idx, temperature=2.0)
+    if probs is not None and bool((probs > 0).all()):
+        lp, lg = probs.log(), logits
+        tau = float(((lg - lg.mean()) * (lg - lg.mean())).sum() / ((lg - lg.mean()) * (lp - lp.mean())).sum())
+        if torch.allclose(F.softmax(logits / tau, -1), probs, rtol=1e-6, atol=1e-12) and abs(tau - 2.0) > 1e-6:
+            fix = "logits / temperature before the softmax"
+            if abs(tau - 1.0) < 1e-6:
+                words = "temperature=2 samples from softmax(logits): the temperature is not applied"
+                found.append(Finding("temperature: ignored", words, fix, evidence="the sampled distribution fitted"))
+            elif abs(tau - 0.5) < 1e-6:
+                found.append(_known_or("temperature-multiplied", "temperature: multiplied", "logits * T", fix))
+            else:
+                words = f"temperature=2 samples as temperature {tau:.4g}"
+                found.append(Finding(f"temperature: {tau:.4g} for 2", words, fix, evidence="fitted"))
+    k = 5
+    probs = _sampled_probs(ours, idx, temperature=1.0, top_k=k)
+    if probs is not None:
+        kept = int((probs > 0).sum())
+        top = set(torch.topk(logits, k).indices.tolist())
+        if kept != k:
+            fix = "mask logits < the k-th largest value (not <=) with -inf, then softmax"
+            known = {k - 1: "top-k-keeps-k-minus-one", k + 1: "top-k-keeps-k-plus-one"}
+            if kept == logits.numel() and torch.allclose(probs, F.softmax(logits, -1), rtol=1e-6):
+                found.append(_known_or("top-k-ignored", "top-k: ignored", "top_k not applied", fix))
+            elif kept in known:
+                found.append(_known_or(known[kept], f"top-k: keeps {kept}", f"keeps {kept}", fix))
+            elif kept < logits.numel():
+                words = f"top_k={k} leaves {kept} tokens with a nonzero probability"
+                found.append(Finding(f"top-k: keeps {kept}", words, fix, evidence="the sampled distribution"))
+        elif set(probs.nonzero().flatten().tolist()) == top:
+            want = F.softmax(logits.masked_fill(probs == 0, float("-inf")), -1)
+            if not torch.allclose(probs, want, rtol=1e-6) and torch.allclose(probs, probs.max() * (probs > 0)):
+                found.append(_known_or("top-k-uniform", "top-k: uniform", "uniform over the k", "softmax"))
+    found += _crop(ours)
+    return found
+
+
+def _sampled_probs(ours, idx: torch.Tensor, **kwargs) -> torch.Tensor | None:
+    """The distribution generate hands to torch.multinomial for one new token (None if it never calls it)."""
+    seen: list[torch.Tensor] = []
+    real = torch.multinomial
+
+    def record(probs: torch.Tensor, num_samples: int, *args, **kw) -> torch.Tensor:
+        seen.append(probs.detach().double().clone())
+        return probs.argmax(dim=-1, keepdim=True).expand(*probs.shape[:-1], num_samples)
+
+    torch.multinomial = record
+    try:
+        ours.generate(idx, 1, generator=_gen(83), **kwargs)
+    except Exception:
+        pass
+    finally:
+        torch.multinomial = real
+    if len(seen) != 1:
+        return None
+    p = seen[0].reshape(-1)
+    return p / p.sum()
+
+
+def _context(ours, idx: torch.Tensor, **kwargs) -> torch.Tensor | None:
+    """The last context generate hands to forward for one new token (None if it never calls forward)."""
+    seen: list[torch.Tensor] = []
+    handle = ours.register_forward_pre_hook(lambda m, a: seen.append(a[0].detach().clone()))
+    try:
+        ours.generate(idx, 1, temperature=0.0, **kwargs)
+    except Exception:
+        pass
+    finally:
+        handle.remove()
+    return seen[-1][0] if seen else None
+
+
+def _crop(ours) -> list[Finding]:
+    """The context forward receives when the sequence is longer than block_size: without the KV cache first
+    (the crop itself), then with it (a cached path that never falls back to the crop is another bug)."""
+    T = TINY["block_size"]
+    idx = torch.randint(0, TINY["vocab_size"], (1, T + 3), generator=_gen(84))
+    got = _context(ours, idx, use_kv_cache=False)
+    if got is None:
+        return []
+    if got.numel() == T and torch.equal(got, idx[0, -T:]):
+        cached = _context(ours, idx)
+        if cached is not None and cached.numel() > T:
+            fix = "once the sequence outgrows block_size, drop the cache and crop: idx[:, -block_size:]"
+            return [_known_or("kv-cache-no-fallback", "kv-cache: no fallback", "the cache is fed past block_size", fix)]
+    n = got.numel()
+    fix = "idx_cond = idx[:, -block_size:]: the last block_size tokens"
+    if n == T and torch.equal(got, idx[0, -T:]):
+        return []
+    if n == T + 3:
+        return [_known_or("generate-no-crop", "generate-crop: none", "not cropped", fix)]
+    if n == T and torch.equal(got, idx[0, :T]):
+        return [_known_or("generate-crops-from-front", "generate-crop: front", "the first tokens", fix)]
+    if n < T + 3 and torch.equal(got, idx[0, -n:]):
+        d = n - T
+        tag = f"generate-crop: block_size {'+' if d > 0 else '-'} {abs(d)}"
+        words = f"the context is cropped to the last {n} tokens; block_size is {T}"
+        return [Finding(tag, words, fix, evidence="the context handed to forward, measured")]
+    return []
+
+
 # ---------------------------------------------------------------- data, schedule, tokenizer
 
 
@@ -462,6 +681,17 @@ def _data(impl) -> list[Finding]:
 
 
 def _training(impl) -> list[Finding]:
+    """The LR schedule, then one optimizer step (each part only when the contract name exists)."""
+    found = []
+    for part in (_schedule, _train_step):
+        try:
+            found += part(impl)
+        except Exception:  # a part that cannot run says nothing (e.g. train_step not written yet)
+            continue
+    return found
+
+
+def _schedule(impl) -> list[Finding]:
     """The LR schedule at every step, as two fitted parts: the warmup and the cosine's range."""
     from .oracles import cosine_lr
 
@@ -492,6 +722,62 @@ def _training(impl) -> list[Finding]:
     return []
 
 
+class _Tiny(torch.nn.Module):
+    """A model with the contract's forward signature, small enough to take gradients by hand."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        g = _gen(61)
+        self.wte = torch.nn.Parameter(torch.randn(8, 4, generator=g, dtype=torch.float64))
+        self.head = torch.nn.Parameter(torch.randn(4, 8, generator=g, dtype=torch.float64))
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
+        logits = self.wte[idx] @ self.head
+        loss = None if targets is None else F.cross_entropy(logits.view(-1, 8), targets.reshape(-1))
+        return logits, loss
+
+
+def _train_step(impl) -> list[Finding]:
+    """One train_step on two micro-batches of different losses, with SGD at lr 1: the returned loss against the
+    mean, the sum and the last micro-batch's; the update against the mean gradient, the sum, none."""
+    g = _gen(62)
+    batches = [(torch.randint(0, 8, (2, 3), generator=g), torch.randint(0, 8, (2, 3), generator=g)) for _ in range(2)]
+    model = _Tiny()
+    start = [q.detach().clone() for q in model.parameters()]
+    losses, grads = [], []
+    with torch.enable_grad():
+        for x, y in batches:
+            loss = model(x, y)[1]
+            losses.append(loss.detach())
+            grads.append(torch.autograd.grad(loss, list(model.parameters())))
+    mean = [(a + b) / 2 for a, b in zip(*grads, strict=True)]
+    total = [a + b for a, b in zip(*grads, strict=True)]
+    with torch.enable_grad():
+        loss, _ = impl.train_step(model, torch.optim.SGD(model.parameters(), lr=1.0), batches, 1e9)
+    step = [s0 - q.detach() for s0, q in zip(start, model.parameters(), strict=True)]
+
+    def close(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
+        return all(torch.allclose(u, v, rtol=1e-9, atol=1e-12) for u, v in zip(a, b, strict=True))
+
+    loss = torch.as_tensor(loss).detach().double()
+    as_mean, as_sum = (torch.allclose(loss, v, rtol=1e-9) for v in ((losses[0] + losses[1]) / 2, losses[0] + losses[1]))
+    as_last = torch.allclose(loss, losses[1], rtol=1e-9)
+    if as_mean and close(step, mean):
+        return []
+    evidence = "train_step measured on two micro-batches (SGD, lr 1)"
+    fix = "divide each micro-batch's loss by their number before backward; return the mean of the losses"
+    if close(step, total) and as_sum:
+        return [_known_or("accumulation-not-divided", "train-step: not divided", "loss and gradient summed", fix)]
+    if close(step, mean) and as_sum:
+        words = "the returned loss is the sum over the micro-batches, not their mean (the gradient is right)"
+        return [Finding("train-step: loss summed", words, fix, evidence=evidence)]
+    if close(step, mean) and as_last:
+        return [_known_or("train-step-returns-last-loss", "train-step: last loss", "the last loss returned", fix)]
+    if all(v.abs().max() == 0 for v in step):
+        return [_known_or("no-optimizer-step", "train-step: no step", "the weights do not change", fix)]
+    return []
+
+
 def _known_or(name: str, family: str, words: str, fix: str) -> Finding:
     """A measured family named by its known bug when the library has it (one bug, one name)."""
     from gpt2spec import bugs
@@ -519,6 +805,7 @@ def _tokenizer(impl) -> list[Finding]:
                 evidence="decode([0xff]) measured",
             )
         )
+    found += _tie_break(impl)
     base = {bytes([i]): i for i in range(256)}
 
     def encode(extra: dict[bytes, int], text: str) -> list[bytes]:
@@ -543,11 +830,33 @@ def _tokenizer(impl) -> list[Finding]:
     return found
 
 
+def _tie_break(impl) -> list[Finding]:
+    """Training's tie-break, from one merge on texts whose pairs all occur once: "zyab" and "abzy" both merge
+    (a, b), the smallest bytes; the pair seen first merges (z, y) then (a, b); the largest (z, y) twice."""
+    first = []
+    for text in ("zyab", "abzy"):
+        try:
+            tok = impl.Tokenizer().train(text, 257, special_tokens=())
+            first.append(next(p for p in (tok.decode([i]) for i in tok.encode_ordinary(text)) if len(p) == 2))
+        except Exception:
+            return []
+    fix = "ties go to the smallest (left bytes, right bytes): entry = (-count, vocab[a], vocab[b])"
+    evidence = "one merge trained on 'zyab' and on 'abzy'"
+    if first == ["zy", "ab"]:
+        words = "count ties go to the pair seen first in the text, not the smallest (left bytes, right bytes)"
+        return [Finding("tokenizer-tie-break: first seen", words, fix, evidence=evidence)]
+    if first == ["zy", "zy"]:
+        return [_known_or("tie-break-largest-id", "tokenizer-tie-break: largest", "ties go to the largest", fix)]
+    return []
+
+
 PROBES: dict[str, Callable] = {
     "attention": _attention,
     "layernorm": _layernorm,
     "mlp": _mlp,
     "gpt": _gpt,
+    "block": _block,
+    "generate": _generate,
     "data": _data,
     "training": _training,
     "tokenizer": _tokenizer,
