@@ -62,7 +62,7 @@ def grade(
     """Run spec files (restricted to the test functions in ``only``, if given) on one implementation
     in a fresh interpreter, and return the outcome of each test."""
     cmd = [sys.executable, "-m", "pytest", *spec_files, f"--impl={impl_path}", "-q", f"--junitxml={junit}"]
-    cmd.append("--no-fingerprint")  # every test here fails on purpose; naming the bug is tests/diagnosis.py's job
+    cmd.append("--no-fingerprint")  # every test here fails on purpose; naming the bug is tools/diagnosis.py's job
     if only:
         # The 124M parity cases repeat the tiny ones at 40x the cost; the tiny ones catch the same bugs.
         cmd += ["-k", f"({' or '.join(only)}) and not (test_parity_with_hf and 124M)"]
