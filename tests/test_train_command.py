@@ -1,4 +1,4 @@
-"""The training commands, run whole: ``python -m reference.train`` (= ``gpt2spec.training.train --impl reference``)
+"""The training commands, run whole: ``gpt2spec train`` (the reference, in-process through its ``main``)
 and ``gpt2spec train --impl ...`` on implementations with some, all, or none of their own parts."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from reference import train
+from gpt2spec.training import train
 
 from .helpers import ROOT
 
@@ -42,7 +42,7 @@ def spec_train(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[
 
 
 def test_train_then_resume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """reference.train (the one driver, reference selected): a 4-step run writes a checkpoint, the history,
+    """gpt2spec train (the one driver; without --impl, the reference): a 4-step run writes a checkpoint, the history,
     the loss curve when matplotlib is installed, the validation loss in nats/token and bits/byte and a
     sample; --resume continues from step 4 to 6 with the saved history."""
     train.main([*TINY_RUN, "--tokenizer", "bytes", "--max-steps", "4", "--out-dir", str(tmp_path)])
