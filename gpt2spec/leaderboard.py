@@ -17,17 +17,10 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gpt2spec.grading.grade import (
-    EXIT_USAGE,
-    FAILING_OUTCOMES,
-    Grade,
-    Limits,
-    Run,
-    SandboxMissing,
-    grade_all,
-    spec_paths,
-)
-from gpt2spec.grading.reports import failure_text, read_run, week_label
+from gpt2spec.grading.childrun import Limits
+from gpt2spec.grading.grade import SandboxMissing, grade_all, spec_paths
+from gpt2spec.grading.records import EXIT_USAGE, FAILING_OUTCOMES, Grade, Run, read_run
+from gpt2spec.grading.reports import failure_text, week_label
 
 from .registry import SelectionError, resolve
 

@@ -1,0 +1,79 @@
+"""The house's layout, checked statically (docs/ARCHITECTURE.md): the tool (gpt2spec/) has no import cycle,
+and it imports neither the answer key's tool code nor the spec, except where it runs the spec."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from .helpers import ROOT
+
+TOOL = ROOT / "gpt2spec"
+
+
+def _module(path: Path, base: Path = ROOT) -> str:
+    parts = list(path.relative_to(base).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path, base: Path = ROOT) -> set[str]:
+    """Every module ``path`` imports, absolute, at any depth (a deferred import in a function counts: it is
+    still a cycle, only hidden). ``from pkg import name`` yields ``pkg.name`` (a submodule) and ``pkg``."""
+    name = _module(path, base)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*up, base] if base else up)
+            found.add(base)
+            found.update(f"{base}.{a.name}" for a in node.names)
+    return found
+
+
+def import_graph(tree: Path, base: Path = ROOT) -> dict[str, set[str]]:
+    """Module -> the modules of the same tree it imports (modules named as importable from ``base``)."""
+    modules = {_module(p, base): p for p in tree.rglob("*.py")}
+    return {name: (imports(path, base) & modules.keys()) - {name} for name, path in modules.items()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    found: list[list[str]] = []
+    state: dict[str, str] = {}
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = "open"
+        stack.append(node)
+        for dep in sorted(graph[node]):
+            if state.get(dep) == "open":
+                found.append([*stack[stack.index(dep) :], dep])
+            elif dep not in state:
+                visit(dep, stack)
+        stack.pop()
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [])
+    return found
+
+
+def test_the_tool_has_no_import_cycle() -> None:
+    found = cycles(import_graph(TOOL))
+    assert not found, "import cycles in gpt2spec/ (give the shared names their own module):\n" + "\n".join(
+        " -> ".join(c) for c in found
+    )
+
+
+def test_the_cycle_check_finds_a_deferred_cycle(tmp_path: Path) -> None:
+    """The check itself: two modules that import each other, one of them inside a function, are a cycle."""
+    pkg = tmp_path / "gpt2spec"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from .b import x\n")
+    (pkg / "b.py").write_text("x = 1\n\ndef f():\n    from gpt2spec import a\n")
+    assert cycles(import_graph(pkg, tmp_path)) == [["gpt2spec.a", "gpt2spec.b", "gpt2spec.a"]]
