@@ -4,6 +4,11 @@ the plugin uses it to turn a missing export into "not implemented (week N)"."""
 
 from __future__ import annotations
 
+# Where the spec lives, relative to the project root: the grader runs only files under it; its benchmarks are
+# collected only with --bench.
+SPEC_DIR = "spec"
+BENCH_DIR = f"{SPEC_DIR}/bench"
+
 # name -> week in which participants write it
 EXPORTS: dict[str, int] = {
     "GPTConfig": 1,
@@ -22,6 +27,12 @@ EXPORTS: dict[str, int] = {
     "save_checkpoint": 6,
     "load_checkpoint": 6,
 }
+
+# The pre-tokenizer regex of the GPT-2 release, in the ``regex`` package's syntax (spec/CONTRACT.md, W4-pattern).
+# The spec, the benchmarks and the training tool read it here; the answer key (reference/tokenizer.py) and
+# every implementation write their own copy, since a submission may not import the tool, and the spec checks
+# that copy against this one.
+GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 
 WEEKS: dict[int, str] = {
     1: "causal self-attention (weeks 1-2)",

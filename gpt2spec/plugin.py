@@ -21,6 +21,7 @@ import pytest
 import torch
 from hypothesis import HealthCheck, Phase, settings
 
+from . import contract
 from .contract import WEEKS, NotImplementedExport
 from .device import OnDevice, check_device
 from .points import SCAFFOLD_MARKER
@@ -107,7 +108,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 REFS = pytest.StashKey[list[ImplRef]]()  # the implementations selected by --impl (public: the grader child reads it)
-BENCH_DIR = Path(__file__).resolve().parents[1] / "spec" / "bench"
+BENCH_DIR = Path(__file__).resolve().parents[1] / contract.BENCH_DIR
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

@@ -73,7 +73,7 @@ def test_new_creates_an_implementation_the_spec_accepts(tmp_path: Path) -> None:
     [
         ["gpt2spec", "grade", "--help"],  # `python -m gpt2spec CMD`, the console script's twin
         ["gpt2spec.training.train", "--help"],  # what torchrun runs (README, DDP)
-        ["reference.corpus", "--help"],
+        ["gpt2spec.builtin_corpus", "--help"],
         ["tools.kill_matrix", "--help"],  # the scripts that regenerate the measured docs
         ["tools.diagnosis", "--help"],
         ["tools.flakiness", "--help"],

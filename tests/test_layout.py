@@ -1,5 +1,5 @@
 """The house's layout, checked statically (docs/ARCHITECTURE.md): the tool (gpt2spec/) has no import cycle,
-and it imports neither the answer key's tool code nor the spec, except where it runs the spec."""
+reference/ holds only the answer key, and the tool imports spec/ only where it runs it."""
 
 from __future__ import annotations
 
@@ -16,13 +16,15 @@ def _module(path: Path, base: Path = ROOT) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports(path: Path, base: Path = ROOT) -> set[str]:
+def imports(path: Path, base: Path = ROOT, deferred: bool = True) -> set[str]:
     """Every module ``path`` imports, absolute, at any depth (a deferred import in a function counts: it is
     still a cycle, only hidden). ``from pkg import name`` yields ``pkg.name`` (a submodule) and ``pkg``."""
     name = _module(path, base)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    tree = ast.parse(path.read_text())
+    nodes = ast.walk(tree) if deferred else _outside_functions(tree)
+    for node in nodes:
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -33,6 +35,15 @@ def imports(path: Path, base: Path = ROOT) -> set[str]:
             found.add(base)
             found.update(f"{base}.{a.name}" for a in node.names)
     return found
+
+
+def _outside_functions(node: ast.AST) -> list[ast.AST]:
+    """The nodes run when the module is imported (not those inside a function body)."""
+    out = [node]
+    for child in ast.iter_child_nodes(node):
+        if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            out += _outside_functions(child)
+    return out
 
 
 def import_graph(tree: Path, base: Path = ROOT) -> dict[str, set[str]]:
@@ -77,3 +88,36 @@ def test_the_cycle_check_finds_a_deferred_cycle(tmp_path: Path) -> None:
     (pkg / "a.py").write_text("from .b import x\n")
     (pkg / "b.py").write_text("x = 1\n\ndef f():\n    from gpt2spec import a\n")
     assert cycles(import_graph(pkg, tmp_path)) == [["gpt2spec.a", "gpt2spec.b", "gpt2spec.a"]]
+
+
+# The tool's imports of spec/, each where it runs the spec: the plugin translates the errors a spec test raised,
+# the fingerprint runs the spec's probes on a failed test, the grader's child seeds the spec's strategies
+# before pytest starts, and gpu-check runs the benchmarks.
+RUNS_THE_SPEC = {
+    "gpt2spec.plugin": {"spec.raised"},
+    "gpt2spec.fingerprint": {"spec", "spec.probes"},
+    "gpt2spec.grading.child": {"spec.strategies", "spec.strategies.set_run_seed"},
+    "gpt2spec.gpusteps": {"spec.bench", "spec.bench.bench_model", "spec.bench.bench_tokenizer"},
+}
+
+
+def test_the_tool_imports_the_spec_only_to_run_it() -> None:
+    """Importing any module of gpt2spec/ imports nothing of spec/; the deferred imports are the ones listed."""
+    at_import, deferred = {}, {}
+    for path in TOOL.rglob("*.py"):
+        name = _module(path)
+        at_import[name] = {m for m in imports(path, deferred=False) if m.split(".")[0] == "spec"}
+        found = {m for m in imports(path) if m.split(".")[0] == "spec"}
+        if found:
+            deferred[name] = {m for m in found if not m.startswith("spec.raised.")}
+    assert not any(at_import.values()), {k: v for k, v in at_import.items() if v}
+    assert deferred == RUNS_THE_SPEC
+
+
+def test_reference_holds_only_the_answer_key() -> None:
+    """reference/ has one module per concept, the same files as the template (names mirror across the trees);
+    the tool's own code (corpus, MFU, speed switches, the training driver) lives in gpt2spec/."""
+    ours = sorted(p.name for p in (ROOT / "reference").glob("*.py"))
+    template = sorted(p.name for p in (ROOT / "impls" / "template").glob("*.py"))
+    assert ours == template
+    assert not any(m.split(".")[0] == "gpt2spec" for p in (ROOT / "reference").glob("*.py") for m in imports(p))

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from gpt2spec.training import train
+from gpt2spec.training import textdata, train
 
 from .helpers import ROOT
 
-EXCERPT = str(ROOT / "reference" / "shakespeare.txt")  # 28 KB: the suite never needs the complete works
+EXCERPT = str(textdata.EXCERPT)  # 28 KB: the suite never needs the complete works
 TINY_RUN = [
     *("--model", "small", "--data", EXCERPT, "--final-samples", "1", "--final-chars", "40"),  # the excerpt's preset
     *("--n-layer", "1", "--n-head", "2", "--n-embd", "32", "--block-size", "32"),
@@ -119,7 +119,7 @@ def test_partial_and_failing_implementations_fall_back_to_the_reference_and_say_
 
 
 def test_gpt2_tokenizer_offline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """--tokenizer gpt2 trains on GPT-2's real 50,257-id BPE, built offline by spec/gpt2_vocab.py."""
+    """--tokenizer gpt2 trains on GPT-2's real 50,257-id BPE, built offline by gpt2spec/gpt2_vocab.py."""
     train.main([*TINY_RUN, "--tokenizer", "gpt2", "--max-steps", "1", "--out-dir", str(tmp_path)])
     out = capsys.readouterr().out
     assert "tokenizer gpt2 (50257 ids)" in out and "bits/byte" in out, out[-2000:]

@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from gpt2spec import points as pts
+from gpt2spec.contract import SPEC_DIR
 from gpt2spec.registry import IMPLS_DIR, ROOT, SelectionError, available, resolve_each
 
 from . import jail, reports
@@ -55,8 +56,10 @@ def spec_paths(spec: list[str]) -> list[str]:
     out = []
     for item in spec:
         path = (ROOT / item).resolve()
-        if not path.is_relative_to(ROOT / "spec") or not path.exists():
-            raise SelectionError(f"--spec {item}: not a file or directory of the grader's spec/ ({ROOT / 'spec'})")
+        if not path.is_relative_to(ROOT / SPEC_DIR) or not path.exists():
+            raise SelectionError(
+                f"--spec {item}: not a file or directory of the grader's {SPEC_DIR}/ ({ROOT / SPEC_DIR})"
+            )
         out.append(str(path))
     return out
 
@@ -340,7 +343,7 @@ def grade_all(
     missing = None if trusted else jail.available()
     if missing:
         raise SandboxMissing(missing)
-    spec = spec_paths(spec or ["spec"])
+    spec = spec_paths(spec or [SPEC_DIR])
     seed = secrets.randbelow(1 << 62) + 1 if seed is None else seed
     pytest_args = pytest_args or []
     limits = limits or Limits()
@@ -429,7 +432,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--shard", type=_shard, default=None, metavar="K/N", help="grade share K of N (1 <= K <= N)")
     p.add_argument("--out", type=Path, default=Path("grade-report"), help="report directory (default: grade-report)")
     p.add_argument("--jobs", "-j", type=int, default=None, help="implementations graded at once (default: cores)")
-    p.add_argument("--spec", nargs="+", default=["spec"], help="spec files/dirs of the grader's tree")
+    p.add_argument("--spec", nargs="+", default=[SPEC_DIR], help="spec files/dirs of the grader's tree")
     p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression to grade a subset")
     p.add_argument("--timeout-test", type=float, default=Limits.test_seconds, help="seconds per test")
     p.add_argument("--timeout-impl", type=float, default=Limits.impl_seconds, help="seconds per implementation")

@@ -190,7 +190,7 @@ CHECK_TEXT_CHARS = 3000
 
 
 def check_tokenizer(n: dict[str, Any]) -> None:
-    from reference.corpus import builtin_corpus
+    from gpt2spec.builtin_corpus import builtin_corpus
 
     text = builtin_corpus(CHECK_TEXT_CHARS)
     mine = n["Tokenizer"]()
