@@ -4,6 +4,9 @@ reference/ holds only the answer key, and the tool imports spec/ only where it r
 from __future__ import annotations
 
 import ast
+import importlib
+import importlib.util
+import re
 from pathlib import Path
 
 from .helpers import ROOT
@@ -121,3 +124,72 @@ def test_reference_holds_only_the_answer_key() -> None:
     template = sorted(p.name for p in (ROOT / "impls" / "template").glob("*.py"))
     assert ours == template
     assert not any(m.split(".")[0] == "gpt2spec" for p in (ROOT / "reference").glob("*.py") for m in imports(p))
+
+
+# ---------------------------------------------------------------- the docs name what exists
+
+DOCS = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md"))]
+TREES = (
+    "gpt2spec",
+    "spec",
+    "reference",
+    "impls/reference",
+    "impls/template",
+    "tests",
+    "tools",
+    "docs",
+    ".github",
+    ".ci",
+)
+PATH = re.compile(r"(?<![\w./-])((?:" + "|".join(map(re.escape, TREES)) + r")(?:/[\w.-]*)*)")
+DOTTED = re.compile(r"(?:gpt2spec|spec|reference|tests|tools)(?:\.\w+)+")
+RUN_MODULE = re.compile(r"(?:python|torchrun)\b[^\n`]*? -m ([\w.]+)")
+
+
+def named_in(text: str) -> tuple[set[str], set[str]]:
+    """The project paths (in backticks: `gpt2spec/x.py`, `spec/`) and the modules (`python -m a.b` anywhere,
+    a backticked `a.b.c`) a document names. Patterns and placeholders (`spec/test_*.py`, `<concept>`) are
+    not names."""
+    paths: set[str] = set()
+    modules = set(RUN_MODULE.findall(text))
+    for span in re.findall(r"`([^`\n]+)`", text):
+        if not any(c in span for c in "*<>{}$…"):
+            paths.update(p.rstrip(".") for p in PATH.findall(span) if "/" in p or p in TREES)
+        if DOTTED.fullmatch(span.strip()):
+            modules.add(span.strip())
+    return paths, modules
+
+
+def _exists(dotted: str) -> bool:
+    """A module, or a name in one (``gpt2spec.contract.WEEKS``)."""
+    if _is_module(dotted):
+        return True
+    module, _, attr = dotted.rpartition(".")
+    return _is_module(module) and hasattr(importlib.import_module(module), attr)
+
+
+def _is_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def test_the_parser_finds_names() -> None:
+    paths, modules = named_in("see `reference/corpus.py:12` and `spec/` (`spec/test_*.py`)\n    python -m tools.x --y")
+    assert paths == {"reference/corpus.py", "spec/"}
+    assert modules == {"tools.x"}
+
+
+def test_every_path_and_module_the_docs_name_exists() -> None:
+    """README.md, CONTRIBUTING.md and docs/*.md: each backticked project path, each `python -m` module and each
+    relative link exists (a move or a rename updates the docs in the same change)."""
+    missing = []
+    for doc in DOCS:
+        text = doc.read_text()
+        paths, modules = named_in(text)
+        missing += [f"{doc.name}: `{p}`" for p in sorted(paths) if not (ROOT / p).exists()]
+        missing += [f"{doc.name}: module {m}" for m in sorted(modules) if not _exists(m)]
+        links = re.findall(r"\]\(([^)#\s]+)", text)
+        missing += [f"{doc.name}: link {u}" for u in links if "://" not in u and not (doc.parent / u).exists()]
+    assert not missing, "named in the docs but not in the tree:\n" + "\n".join(missing)
