@@ -26,6 +26,7 @@ from types import SimpleNamespace
 
 import torch
 
+from . import contract
 from .gpucheck import INJECT_ENV
 
 GPU_PRESET = "gpu"  # the capstone's GPU preset in gpt2spec/training/presets.py; "small" stands in without it
@@ -98,7 +99,8 @@ def preflight(ctx: Context) -> Iterator[Figure]:
 # ---------------------------------------------------------------- the spec on the device
 
 
-SPEC_FILES = ["attention", "layernorm", "mlp", "block", "gpt", "generate"]  # the modules that run on a device
+# the sections whose spec runs on a device (their home modules in the contract's table)
+SPEC_FILES = ["attention", "layernorm", "mlp", "block", "gpt", "generate"]
 DRY_SPEC_FILES = ["mlp"]  # the dry run proves the step runs; its start-up is most of its time
 
 
@@ -124,7 +126,8 @@ def spec_on_device(ctx: Context) -> Iterator[Figure]:
     do not touch a device; the training tests (DDP on gloo, checkpoints) are left to the CPU."""
     import pytest
 
-    files = [f"spec/test_{name}.py" for name in (DRY_SPEC_FILES if ctx.dry_run else SPEC_FILES)]
+    sections = DRY_SPEC_FILES if ctx.dry_run else SPEC_FILES
+    files = [contract.spec_path(contract.SECTIONS[name].spec[0]) for name in sections]
     # "cpu:0" is the CPU, but unlike the default "cpu" it goes through the same device mode as "cuda" does
     device = "cpu:0" if ctx.dry_run else ctx.device
     tally = _Tally()
