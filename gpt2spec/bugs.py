@@ -20,22 +20,13 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
+from .contract import SECTIONS
+
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "reference"
 
-# section of a declaration -> the component, in the words of the seminar
-COMPONENTS: dict[str, str] = {
-    "attention": "attention",
-    "layernorm": "LayerNorm",
-    "mlp": "MLP",
-    "block": "block",
-    "gpt": "GPT assembly",
-    "loss": "loss",
-    "generate": "generate",
-    "tokenizer": "tokenizer",
-    "data": "data loader",
-    "training": "training loop",
-}
+# section of a declaration -> the component, in the words of the seminar (the contract's table)
+COMPONENTS: dict[str, str] = {name: s.component for name, s in SECTIONS.items()}
 
 # Finer components of the training loop, by the function the edit lands in.
 _TRAINING_PARTS = {

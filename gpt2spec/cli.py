@@ -13,6 +13,8 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .contract import BENCH_DIR
+
 
 @dataclass(frozen=True)
 class Command:
@@ -86,7 +88,7 @@ def _bench(args: Sequence[str]) -> int:
     """``pytest spec/bench --bench ARGS`` from the project root, in a fresh interpreter as a user types it."""
     from .registry import ROOT
 
-    return subprocess.run([sys.executable, "-m", "pytest", "spec/bench", "--bench", *args], cwd=ROOT).returncode
+    return subprocess.run([sys.executable, "-m", "pytest", BENCH_DIR, "--bench", *args], cwd=ROOT).returncode
 
 
 def _run(name: str, args: Sequence[str]) -> int:

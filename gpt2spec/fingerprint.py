@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from . import bugs, verdicts
+from . import bugs, contract, verdicts
 from .registry import Implementation, ImplRef
 from .verdicts import CONSISTENT, REPRODUCED, Finding
 
@@ -44,21 +44,9 @@ TIGHT = 1e-9  # ... and pairs are tried unless a single bug explains all but rou
 MAX_SINGLES, MAX_PAIRS, MAX_SESSION_RUNS = 12, 6, 48
 HEADER = verdicts.HEADER
 
-TOKENIZER_PARTS = ("training", "roundtrip", "parity", "specials", "streaming")
 MODEL = ("attention", "layernorm", "mlp", "block", "gpt", "loss")
-# spec module -> the sections whose bugs can make its tests fail, most direct first
-SECTIONS: dict[str, tuple[str, ...]] = {
-    "test_attention": ("attention",),
-    "test_layernorm": ("layernorm",),
-    "test_mlp": ("mlp",),
-    "test_block": ("block", "attention", "layernorm", "mlp"),
-    "test_gpt": ("gpt", "loss", "block", "attention", "layernorm", "mlp"),
-    "test_pretrained": ("gpt",),
-    "test_generate": ("generate",),  # a model bug is named by @needs("gpt") first
-    **{f"test_tokenizer_{part}": ("tokenizer",) for part in TOKENIZER_PARTS},
-    "test_data": ("data",),
-    "test_training": ("training",),
-}
+# spec module -> the sections whose bugs can make its tests fail, most direct first (the contract's table)
+SECTIONS: dict[str, tuple[str, ...]] = {m: contract.suspects(m) for s in contract.SECTIONS.values() for m in s.spec}
 
 
 # spec module -> the components whose probes (spec/probes.py) can name its failures
@@ -71,7 +59,7 @@ PROBED: dict[str, tuple[str, ...]] = {
     "test_generate": ("generate",),
     "test_data": ("data",),
     "test_training": ("training",),
-    **{f"test_tokenizer_{part}": ("tokenizer",) for part in TOKENIZER_PARTS},
+    **{module: ("tokenizer",) for module in contract.TOKENIZER_SPEC},
 }
 
 

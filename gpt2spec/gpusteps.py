@@ -6,7 +6,7 @@ A step yields its figures (value, unit, goal, verdict) one at a time, and the ch
 each, so a step that crashes or is killed later still reports what it measured. Real runs use
 CUDA at GPT-2 124M; ``--dry-run`` runs the same code on the CPU with tiny sizes (GPT2SPEC_BENCH_QUICK=1 for
 the benchmark setups it reuses) and judges no goal: its numbers prove that the code runs, nothing more.
-The timing code is spec/bench's (bench_model.py, bench_tokenizer.py), the MFU formula reference/mfu.py's.
+The timing code is spec/bench's (bench_model.py, bench_tokenizer.py), the MFU formula gpt2spec/mfu.py's.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from types import SimpleNamespace
 
 import torch
 
+from . import contract
 from .gpucheck import INJECT_ENV, PARENT_ENV
 
 GPU_PRESET = "gpu"  # the capstone's GPU preset in gpt2spec/training/presets.py; "small" stands in without it
@@ -100,7 +101,8 @@ def preflight(ctx: Context) -> Iterator[Figure]:
 # ---------------------------------------------------------------- the spec on the device
 
 
-SPEC_FILES = ["attention", "layernorm", "mlp", "block", "gpt", "generate"]  # the modules that run on a device
+# the sections whose spec runs on a device (their home modules in the contract's table)
+SPEC_FILES = ["attention", "layernorm", "mlp", "block", "gpt", "generate"]
 DRY_SPEC_FILES = ["mlp"]  # the dry run proves the step runs; its start-up is most of its time
 
 
@@ -126,7 +128,8 @@ def spec_on_device(ctx: Context) -> Iterator[Figure]:
     do not touch a device; the training tests (DDP on gloo, checkpoints) are left to the CPU."""
     import pytest
 
-    files = [f"spec/test_{name}.py" for name in (DRY_SPEC_FILES if ctx.dry_run else SPEC_FILES)]
+    sections = DRY_SPEC_FILES if ctx.dry_run else SPEC_FILES
+    files = [contract.spec_path(contract.SECTIONS[name].spec[0]) for name in sections]
     # "cpu:0" is the CPU, but unlike the default "cpu" it goes through the same device mode as "cuda" does
     device = "cpu:0" if ctx.dry_run else ctx.device
     tally = _Tally()
@@ -202,7 +205,7 @@ def throughput(ctx: Context) -> Iterator[Figure]:
     """forward, train step and generation tokens/s of the reference, as ratios to HF GPT-2 eager and sdpa
     (CUDA: 124M, B=8, T=1024, bf16 autocast, TF32, fused AdamW; spec/bench/bench_model.py's SETUPS)."""
     import reference
-    from reference.speed import enable_tf32
+    from gpt2spec.speed import enable_tf32
 
     bench_model, setup = _bench_setup(ctx)
     if ctx.device == "cuda":
@@ -293,7 +296,7 @@ LADDER_SIZES = {
 def _train_rung(rung: Rung, ctx: Context, size: LadderSize) -> float:
     """Tokens/s of reference training steps (forward, backward, AdamW) with the rung's switches."""
     import reference
-    from reference.speed import adamw, maybe_compile
+    from gpt2spec.speed import adamw, maybe_compile
 
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = rung.tf32
     torch.manual_seed(0)
@@ -326,9 +329,9 @@ def _train_rung(rung: Rung, ctx: Context, size: LadderSize) -> float:
 
 
 def mfu_ladder(ctx: Context) -> Iterator[Figure]:
-    """124M training MFU (reference/mfu.py) at B=16, T=1024 for each rung of the ladder."""
+    """124M training MFU (gpt2spec/mfu.py) at B=16, T=1024 for each rung of the ladder."""
     import reference
-    from reference.mfu import mfu
+    from gpt2spec.mfu import mfu
 
     size = LADDER_SIZES["dry" if ctx.dry_run else "cuda"]
     ladder = LADDER[:-1] if ctx.dry_run else LADDER  # CPU compilation takes minutes and would prove nothing here
@@ -357,8 +360,9 @@ def tokenizer(ctx: Context) -> Iterator[Figure]:
     (spec/bench/bench_tokenizer.py's corpus and vocabulary; a CPU figure, measured here for completeness)."""
     import tiktoken
 
-    from reference.corpus import builtin_corpus
-    from reference.tokenizer import GPT2_PATTERN, Tokenizer
+    from gpt2spec.builtin_corpus import builtin_corpus
+    from gpt2spec.contract import GPT2_PATTERN
+    from reference.tokenizer import Tokenizer
     from spec.bench import bench_tokenizer as bt
 
     text = builtin_corpus(bt.CHARS)

@@ -17,17 +17,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gpt2spec.grading.grade import (
-    EXIT_USAGE,
-    FAILING_OUTCOMES,
-    Grade,
-    Limits,
-    Run,
-    SandboxMissing,
-    grade_all,
-    spec_paths,
-)
-from gpt2spec.grading.reports import failure_text, read_run, week_label
+from gpt2spec.contract import SPEC_DIR
+from gpt2spec.grading.childrun import Limits
+from gpt2spec.grading.grade import SandboxMissing, grade_all, spec_paths
+from gpt2spec.grading.records import EXIT_USAGE, FAILING_OUTCOMES, Grade, Run, read_run
+from gpt2spec.grading.reports import failure_text, week_label
 
 from .registry import SelectionError, resolve
 
@@ -439,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--impl", default="all", help="what to rank (default: all registered implementations)")
     p.add_argument("--out", type=Path, default=Path("leaderboard"), help="output directory (default: leaderboard)")
     p.add_argument("--benchmark-json", type=Path, nargs="*", default=[], help="pytest-benchmark JSON file(s)")
-    p.add_argument("--spec", nargs="+", default=["spec"], help="spec files/dirs of the grader's tree")
+    p.add_argument("--spec", nargs="+", default=[SPEC_DIR], help="spec files/dirs of the grader's tree")
     p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression")
     p.add_argument("--jobs", "-j", type=int, default=None)
     p.add_argument("--timeout-test", type=float, default=Limits.test_seconds)

@@ -1,5 +1,5 @@
-"""Points: the one table that says what each week of the seminar is worth, and the rule
-that turns test outcomes into a score.
+"""Points: what each week of the seminar is worth (the ``points`` of gpt2spec/contract.py's table), and the
+rule that turns test outcomes into a score.
 
 A week's points are shared equally by the spec tests carrying its ``weekN`` marker, so a
 new spec module (the tokenizer, training) is scored as soon as it is collected, with no
@@ -17,14 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# week (the N of the ``weekN`` marker; the keys of gpt2spec.contract.WEEKS) -> points for the week
-POINTS: dict[int, float] = {
-    1: 25.0,  # weeks 1-2: GPTConfig and causal self-attention
-    3: 35.0,  # LayerNorm, MLP, Block, the assembled GPT, generation
-    4: 15.0,  # byte-level BPE tokenizer
-    5: 10.0,  # data loader
-    6: 15.0,  # training loop
-}
+from .contract import TABLE
+
+# week (the N of the ``weekN`` marker) -> points for the week: a view of the contract's table
+POINTS: dict[int, float] = {week.number: week.points for week in TABLE}
 
 SCAFFOLD_MARKER = "scaffold"  # tests of code the template provides: 0 points
 EARNS = frozenset({"passed"})  # the only outcome that earns points

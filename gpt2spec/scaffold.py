@@ -2,8 +2,8 @@
 
 It copies impls/template (every blank raises NotImplementedError with its week and a hint)
 and writes a README listing the weeks: what to export, in which file, graded by which spec
-module. Weeks, names and files are read from gpt2spec/contract.py, the spec modules' ``weekN``
-markers and the template itself, so new weeks show up without an edit here.
+module. Weeks, names and spec modules are read from gpt2spec/contract.py's table, files from the
+template itself, so new weeks show up without an edit here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from .contract import EXPORTS, WEEKS
+from .contract import EXPORTS, TABLE, WEEKS, spec_path
 from .registry import IMPLS_DIR, ROOT
 
 TEMPLATE = ROOT / "impls" / "template"  # the project's own, wherever IMPLS_DIR points
@@ -53,12 +53,12 @@ def readme(name: str, package: Path) -> str:
         "|---|---|---|---|---|",
     ]
     specs = _spec_modules_by_week()
+    labels = {week.number: week.label or str(week.number) for week in TABLE}
     for week, topic in sorted(WEEKS.items()):
         names = [n for n, w in EXPORTS.items() if w == week]
         files = sorted({f for n in names if (f := _defined_in(package, n))})
-        label = "1-2" if week == 1 else str(week)
         lines.append(
-            f"| {label} | {topic} | {', '.join(f'`{n}`' for n in names) or '—'} | "
+            f"| {labels[week]} | {topic} | {', '.join(f'`{n}`' for n in names) or '—'} | "
             f"{', '.join(f'`{f}`' for f in files) or '—'} | {', '.join(f'`{s}`' for s in specs.get(week, [])) or '—'} |"
         )
     return "\n".join(lines) + "\n"
@@ -73,11 +73,7 @@ def _defined_in(package: Path, name: str) -> str | None:
 
 
 def _spec_modules_by_week() -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
-    for path in sorted((ROOT / "spec").glob("test_*.py")):
-        for week in {int(w) for w in re.findall(r"pytest\.mark\.week(\d)", path.read_text())}:
-            out.setdefault(week, []).append(f"spec/{path.name}")
-    return out
+    return {week.number: sorted({spec_path(m) for s in week.sections for m in s.spec}) for week in TABLE}
 
 
 def main(argv: list[str] | None = None) -> int:

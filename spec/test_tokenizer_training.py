@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import regex
 
-from reference.corpus import PROJECT_TEXT, builtin_corpus
-from reference.tokenizer import GPT2_PATTERN
+from gpt2spec.builtin_corpus import PROJECT_TEXT, builtin_corpus
+from gpt2spec.contract import GPT2_PATTERN
 
 from .assertions import assert_ids_equal
 from .tokenizer_helpers import (

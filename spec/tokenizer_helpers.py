@@ -17,9 +17,9 @@ import regex
 import tiktoken
 import tiktoken.load
 
+from gpt2spec.builtin_corpus import PROJECT_TEXT, builtin_corpus
+from gpt2spec.contract import GPT2_PATTERN
 from gpt2spec.remote.proxy import is_stale
-from reference.corpus import PROJECT_TEXT, builtin_corpus
-from reference.tokenizer import GPT2_PATTERN
 from reference.tokenizer import Tokenizer as ReferenceTokenizer
 
 from .assertions import assert_ids_equal

@@ -1,6 +1,6 @@
 """Held-out bugs: plausible participant mistakes written independently of the known-bug library.
 
-They measure whether the diagnosis generalises (docs/DIAGNOSIS.md, ``python -m tests.diagnosis --heldout``).
+They measure whether the diagnosis generalises (docs/DIAGNOSIS.md, ``python -m tools.diagnosis --heldout``).
 They are NOT known bugs: gpt2spec/known_bugs never imports this module, the fingerprint never runs them,
 and no probe or variant was written or tuned by looking at them. Written (and committed) before the
 diagnosis they measure.

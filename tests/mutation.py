@@ -19,28 +19,15 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from gpt2spec.contract import TOKENIZER_PARTS, section_specs
 from gpt2spec.known_bugs.mutant import REFERENCE, Mutant
 
-__all__ = ["REFERENCE", "Mutant"]  # re-exported for the suite's scripts
+__all__ = ["REFERENCE", "TOKENIZER_PARTS", "Mutant"]  # re-exported for the suite's scripts (tools/)
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# section -> the spec modules that grade it (a mutant is run against these only)
-# spec/test_tokenizer_*.py: the week-4 spec, one module per clause
-TOKENIZER_PARTS = ("training", "roundtrip", "parity", "specials", "streaming")
-SECTION_SPECS: dict[str, tuple[str, ...]] = {
-    "config": ("spec/test_config.py", "spec/test_gpt.py"),
-    "attention": ("spec/test_attention.py", "spec/test_block.py", "spec/test_gpt.py"),
-    "layernorm": ("spec/test_layernorm.py", "spec/test_block.py"),
-    "mlp": ("spec/test_mlp.py", "spec/test_block.py"),
-    "block": ("spec/test_block.py", "spec/test_gpt.py"),
-    "gpt": ("spec/test_gpt.py", "spec/test_pretrained.py"),
-    "loss": ("spec/test_gpt.py",),
-    "generate": ("spec/test_generate.py",),
-    "tokenizer": tuple(f"spec/test_tokenizer_{part}.py" for part in TOKENIZER_PARTS),
-    "data": ("spec/test_data.py",),
-    "training": ("spec/test_training.py",),
-}
+# section -> the spec files that grade it (a mutant is run against these only): the contract's table
+SECTION_SPECS: dict[str, tuple[str, ...]] = section_specs()
 
 
 @dataclass(frozen=True)
@@ -62,7 +49,7 @@ def grade(
     """Run spec files (restricted to the test functions in ``only``, if given) on one implementation
     in a fresh interpreter, and return the outcome of each test."""
     cmd = [sys.executable, "-m", "pytest", *spec_files, f"--impl={impl_path}", "-q", f"--junitxml={junit}"]
-    cmd.append("--no-fingerprint")  # every test here fails on purpose; naming the bug is tests/diagnosis.py's job
+    cmd.append("--no-fingerprint")  # every test here fails on purpose; naming the bug is tools/diagnosis.py's job
     if only:
         # The 124M parity cases repeat the tiny ones at 40x the cost; the tiny ones catch the same bugs.
         cmd += ["-k", f"({' or '.join(only)}) and not (test_parity_with_hf and 124M)"]

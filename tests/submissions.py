@@ -1,5 +1,5 @@
 """Generated submissions for the grader's own tests (tests/test_grade_e2e.py) and the seminar-sized
-run (tests/seminar_run.py): copies of the template with some weeks filled in from the reference's
+run (tools/seminar_run.py): copies of the template with some weeks filled in from the reference's
 *source files* (copied, not imported: importing `reference` at run time would earn nothing), plus
 broken variants. Generated into a scratch directory, never committed.
 """

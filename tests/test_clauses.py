@@ -68,7 +68,7 @@ def test_every_clause_bug_was_killed_in_the_kill_matrix() -> None:
             rows[cells[0]] = cells[-2]
     absent = [m.name for m in ALL if m.name not in rows]
     survived = [m.name for m in ALL if rows.get(m.name) == "**NO**"]
-    assert not absent, f"known bugs missing from docs/KILL_MATRIX.md (run python -m tests.kill_matrix): {absent}"
+    assert not absent, f"known bugs missing from docs/KILL_MATRIX.md (run python -m tools.kill_matrix): {absent}"
     assert not survived, f"known bugs that survived the kill matrix: {survived}"
 
 

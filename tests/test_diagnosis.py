@@ -2,7 +2,7 @@
 names the participant's bug once, with a fix only when it is sure.
 
 The full accuracy table (every known bug, two-bug combinations, the held-out set) is ``python -m
-tests.diagnosis`` (docs/DIAGNOSIS.md); CI runs the same command on a small subset, probes a subset of the
+tools.diagnosis`` (docs/DIAGNOSIS.md); CI runs the same command on a small subset, probes a subset of the
 held-out bugs directly, and checks that every known bug can be reproduced at all.
 """
 
@@ -19,8 +19,8 @@ from gpt2spec import bugs, verdicts
 from gpt2spec.registry import Implementation, ImplRef, import_impl
 from spec import probes
 from spec.oracles import hf_attention, hf_block, hf_mlp, load_into
+from tools.diagnosis import _same_tag
 
-from .diagnosis import _same_tag
 from .heldout_bugs import BY_NAME as HELDOUT
 from .mutation import ROOT, Mutant
 
@@ -149,15 +149,15 @@ def test_each_failure_gets_one_diagnosis_with_one_verdict(tmp_path: Path) -> Non
 
 
 def test_a_subset_keeps_its_fingerprints() -> None:
-    """Each bug of the subset, met as its first failing test, is named first (python -m tests.diagnosis)."""
-    cmd = [sys.executable, "-m", "tests.diagnosis", "--jobs", "1", "--only", *CI_SUBSET]
+    """Each bug of the subset, met as its first failing test, is named first (python -m tools.diagnosis)."""
+    cmd = [sys.executable, "-m", "tools.diagnosis", "--jobs", "1", "--only", *CI_SUBSET]
     run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1200, check=False)
     assert run.returncode == 0, f"a bug lost its fingerprint:\n{run.stdout}\n{run.stderr[-3000:]}"
 
 
 def test_a_held_out_subset_is_named_end_to_end() -> None:
     """Each held-out bug of the CI subset, met as its first failing test, is named first and gets no wrong fix."""
-    cmd = [sys.executable, "-m", "tests.diagnosis", "--jobs", "1", "--only", *HELDOUT_CI]
+    cmd = [sys.executable, "-m", "tools.diagnosis", "--jobs", "1", "--only", *HELDOUT_CI]
     run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert run.returncode == 0, f"a held-out bug is no longer named:\n{run.stdout}\n{run.stderr[-3000:]}"
 

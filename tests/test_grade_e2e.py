@@ -22,8 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from gpt2spec.grading import grade as g
-from gpt2spec.grading import jail
+from gpt2spec.grading import jail, records
 from gpt2spec.points import NOT_GRADED, POINTS
 
 from .submissions import HOSTILE, ROOT, make_submission, once_per_session
@@ -78,7 +77,7 @@ def test_whole_spec_was_graded(report: dict) -> None:
     proc = report["_proc"]
     assert report["spec"] == [str(ROOT / "spec")]
     assert {int(w) for w in report["points"]} == set(POINTS), report["points"]
-    assert proc["returncode"] == report["exit_code"] == g.EXIT_UNGRADABLE, proc["stdout"] + proc["stderr"][-3000:]
+    assert proc["returncode"] == report["exit_code"] == records.EXIT_UNGRADABLE, proc["stdout"] + proc["stderr"][-3000:]
     assert "[1/6]" in proc["stderr"] and "[6/6]" in proc["stderr"], "progress lines missing"
 
 

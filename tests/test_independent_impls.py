@@ -6,7 +6,7 @@ helpers), so a spec test that fails one of them is failing a correct submission:
 
 Each implementation is graded in a fresh interpreter. The two 124M parity cases are left out by
 default: they take about half of an implementation's spec time (~19 s of ~35 s on the 2-core CI box)
-and the measurement script (python -m tests.measure_tolerances) covers them. Set GPT2SPEC_FULL=1 to
+and the measurement script (python -m tools.measure_tolerances) covers them. Set GPT2SPEC_FULL=1 to
 include them.
 """
 

@@ -13,29 +13,32 @@ from pathlib import Path
 import pytest
 
 from gpt2spec import leaderboard as lb
-from gpt2spec.grading import grade as g
-from gpt2spec.grading import jail, reports
+from gpt2spec.grading import jail, records, reports
 from gpt2spec.points import WeekScore
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _grade(name: str, w1: float, w3: float, status: str = "graded", reason: str = "") -> g.Grade:
+def _grade(name: str, w1: float, w3: float, status: str = "graded", reason: str = "") -> records.Grade:
     weeks = {1: WeekScore(1, w1, 25.0, 0, 10), 3: WeekScore(3, w3, 35.0, 0, 20)}
-    return g.Grade(name, name, status=status, reason=reason, score=w1 + w3, max_score=60.0, weeks=weeks, seconds=1.0)
+    return records.Grade(
+        name, name, status=status, reason=reason, score=w1 + w3, max_score=60.0, weeks=weeks, seconds=1.0
+    )
 
 
 # bob fails one test: the leaderboard must show the spec's message and hint, not pytest's first line
 FAILURE = "attention output differs from the reference: max abs diff 4.1e-01 at B=0, T=3\nHint: scale by 1/sqrt(hd)"
 RUN_TESTS = [
-    g.TestResult("spec/test_attention.py::test_parity[impl-tiny]", 1, "failed", FAILURE, "impl = <module>, B = 2"),
-    g.TestResult("spec/test_gpt.py::test_x[impl]", 3, "not implemented", "not implemented (week 3): GPT"),
+    records.TestResult(
+        "spec/test_attention.py::test_parity[impl-tiny]", 1, "failed", FAILURE, "impl = <module>, B = 2"
+    ),
+    records.TestResult("spec/test_gpt.py::test_x[impl]", 3, "not implemented", "not implemented (week 3): GPT"),
 ]
 
 
-RUN = g.Run(
+RUN = records.Run(
     [
-        g.Grade(**{**_grade("bob", 20.0, 10.0).__dict__, "tests": RUN_TESTS, "counts": {"failed": 1}}),
+        records.Grade(**{**_grade("bob", 20.0, 10.0).__dict__, "tests": RUN_TESTS, "counts": {"failed": 1}}),
         _grade("alice", 25.0, 35.0),
         _grade("carol", 5.0, 0.0),
         _grade("mallory", 0.0, 0.0, "tampering", "replaced torch.allclose <script>"),
@@ -197,7 +200,7 @@ def test_leaderboard_command(tmp_path: Path) -> None:
 
 def test_answer_key_is_marked_not_ranked() -> None:
     """The reference is shown for scale with an "answer key" mark; the participants' ranks start at 1."""
-    run = g.Run([_grade("reference", 25.0, 35.0), *RUN.grades], weeks=[1, 3], spec=["spec"], seconds=1.0)
+    run = records.Run([_grade("reference", 25.0, 35.0), *RUN.grades], weeks=[1, 3], spec=["spec"], seconds=1.0)
     board = lb.build(run)
     assert [(r.rank, r.name) for r in board.rows][:3] == [(0, "reference"), (1, "alice"), (2, "bob")]
     assert '<span class="badge key">answer key</span>' in lb.page(board)
@@ -206,9 +209,9 @@ def test_answer_key_is_marked_not_ranked() -> None:
 
 def test_nothing_done_yet_is_not_all_passed() -> None:
     """A package with every test "not implemented" gets a grey "nothing done yet" badge, not the green one."""
-    todo = [g.TestResult("spec/test_gpt.py::test_x[impl]", 3, "not implemented", "not implemented (week 3)")]
-    blank = g.Grade(**{**_grade("dave", 0.0, 0.0).__dict__, "tests": todo, "counts": {"not implemented": 1}})
-    page = lb.page(lb.build(g.Run([blank], weeks=[1, 3], spec=["spec"], seconds=1.0)))
+    todo = [records.TestResult("spec/test_gpt.py::test_x[impl]", 3, "not implemented", "not implemented (week 3)")]
+    blank = records.Grade(**{**_grade("dave", 0.0, 0.0).__dict__, "tests": todo, "counts": {"not implemented": 1}})
+    page = lb.page(lb.build(records.Run([blank], weeks=[1, 3], spec=["spec"], seconds=1.0)))
     assert 'class="badge todo"' in page and "nothing done yet" in page
     assert "all passed" not in page and 'class="badge ok"' not in page
 
@@ -229,7 +232,7 @@ def test_bad_benchmark_json_is_refused_before_grading(tmp_path: Path, capsys, co
     if content is not None:
         bench.write_text(content)
     out = tmp_path / "lb"
-    assert lb.main(["--impl", "reference", "--benchmark-json", str(bench), "--out", str(out)]) == g.EXIT_USAGE
+    assert lb.main(["--impl", "reference", "--benchmark-json", str(bench), "--out", str(out)]) == records.EXIT_USAGE
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and str(bench) in err, err
     assert not out.exists()
@@ -239,10 +242,10 @@ def test_from_report_ranks_without_grading(tmp_path: Path) -> None:
     """`--from-report DIR` reads a grade report back (every field) and ranks it: no grading."""
     report = tmp_path / "report"
     reports.write_all(RUN, report)
-    again = reports.read_run(report)
+    again = records.read_run(report)
     assert [gr.to_json() for gr in again.grades] == [gr.to_json() for gr in RUN.grades]
     out = tmp_path / "lb"
     assert lb.main(["--from-report", str(report), "--out", str(out)]) == 0
     rows = json.loads((out / "leaderboard.json").read_text())["rows"]
     assert [(r["rank"], r["name"]) for r in rows] == [(1, "alice"), (2, "bob"), (3, "carol"), (4, "mallory")]
-    assert lb.main(["--from-report", str(tmp_path / "nowhere"), "--out", str(out)]) == g.EXIT_USAGE
+    assert lb.main(["--from-report", str(tmp_path / "nowhere"), "--out", str(out)]) == records.EXIT_USAGE

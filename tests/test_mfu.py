@@ -1,4 +1,4 @@
-"""The MFU formula (reference/mfu.py) against a hand count and against torch's FLOP counter."""
+"""The MFU formula (gpt2spec/mfu.py) against a hand count and against torch's FLOP counter."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import torch
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils.flop_counter import FlopCounterMode
 
+from gpt2spec.mfu import PEAK_ENV, flop_params, flops_per_token, mfu, peak_flops
 from reference import GPT, GPTConfig
-from reference.mfu import PEAK_ENV, flop_params, flops_per_token, mfu, peak_flops
 
 TINY = GPTConfig(block_size=32, vocab_size=96, n_layer=2, n_head=4, n_embd=64)
 

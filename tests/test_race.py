@@ -18,7 +18,7 @@ from torch import nn
 import reference
 from gpt2spec.training import bpb, stats
 from gpt2spec.training import race as race_mod
-from gpt2spec.training.textdata import BPETokenizer, ByteTokenizer
+from gpt2spec.training.textdata import EXCERPT, BPETokenizer, ByteTokenizer
 
 from .helpers import FIXTURES, ROOT
 
@@ -76,7 +76,15 @@ def test_bits_per_byte_is_the_same_for_two_tokenizers_under_the_same_predictions
 
 def race(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     """``gpt2spec race ARGS`` from the project root, as a participant types it (the 28 KB excerpt)."""
-    cmd = [sys.executable, "-m", "gpt2spec", "race", "--data", str(ROOT / "reference" / "shakespeare.txt"), *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gpt2spec",
+        "race",
+        "--data",
+        str(EXCERPT),
+        *args,
+    ]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})  # fmt: skip
 

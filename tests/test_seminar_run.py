@@ -1,4 +1,4 @@
-"""``python -m tests.seminar_run`` run whole, as documented, on one cheap spec test (the full-spec run
+"""``python -m tools.seminar_run`` run whole, as documented, on one cheap spec test (the full-spec run
 and its figures are in docs/GRADING.md): 30 generated submissions, one leaderboard row each, with the
 status each deserves, and the measured figures written."""
 
@@ -14,7 +14,7 @@ from .submissions import ROOT
 
 def test_seminar_run_ranks_every_submission(tmp_path: Path) -> None:
     out = tmp_path / "seminar"
-    cmd = [sys.executable, "-m", "tests.seminar_run", "--out", str(out), "--spec", "spec/test_config.py"]
+    cmd = [sys.executable, "-m", "tools.seminar_run", "--out", str(out), "--spec", "spec/test_config.py"]
     cmd += ["-k", "test_defaults_are_gpt2_small", "--timeout-test", "20"]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1200)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -1,4 +1,4 @@
-"""The training commands, run whole: ``python -m reference.train`` (= ``gpt2spec.training.train --impl reference``)
+"""The training commands, run whole: ``gpt2spec train`` (the reference, in-process through its ``main``)
 and ``gpt2spec train --impl ...`` on implementations with some, all, or none of their own parts."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from reference import train
+from gpt2spec.training import textdata, train
 
 from .helpers import ROOT
 
-EXCERPT = str(ROOT / "reference" / "shakespeare.txt")  # 28 KB: the suite never needs the complete works
+EXCERPT = str(textdata.EXCERPT)  # 28 KB: the suite never needs the complete works
 TINY_RUN = [
     *("--model", "small", "--data", EXCERPT, "--final-samples", "1", "--final-chars", "40"),  # the excerpt's preset
     *("--n-layer", "1", "--n-head", "2", "--n-embd", "32", "--block-size", "32"),
@@ -42,7 +42,7 @@ def spec_train(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[
 
 
 def test_train_then_resume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """reference.train (the one driver, reference selected): a 4-step run writes a checkpoint, the history,
+    """gpt2spec train (the one driver; without --impl, the reference): a 4-step run writes a checkpoint, the history,
     the loss curve when matplotlib is installed, the validation loss in nats/token and bits/byte and a
     sample; --resume continues from step 4 to 6 with the saved history."""
     train.main([*TINY_RUN, "--tokenizer", "bytes", "--max-steps", "4", "--out-dir", str(tmp_path)])
@@ -119,7 +119,7 @@ def test_partial_and_failing_implementations_fall_back_to_the_reference_and_say_
 
 
 def test_gpt2_tokenizer_offline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """--tokenizer gpt2 trains on GPT-2's real 50,257-id BPE, built offline by spec/gpt2_vocab.py."""
+    """--tokenizer gpt2 trains on GPT-2's real 50,257-id BPE, built offline by gpt2spec/gpt2_vocab.py."""
     train.main([*TINY_RUN, "--tokenizer", "gpt2", "--max-steps", "1", "--out-dir", str(tmp_path)])
     out = capsys.readouterr().out
     assert "tokenizer gpt2 (50257 ids)" in out and "bits/byte" in out, out[-2000:]

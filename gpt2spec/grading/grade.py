@@ -4,7 +4,8 @@ Each implementation is graded in its own fresh interpreter (gpt2spec/grading/chi
 watched by gpt2spec/grading/childrun.py) running the grader's own spec tree, with a wall-time limit per test
 and per implementation and a memory limit; several run at once when there are cores for them. Results come only from the
 grader's own records, never from what a submission prints or writes. The reports
-(JSON, JUnit XML, Gradescope results.json, Markdown) are written by gpt2spec/grading/reports.py.
+(JSON, JUnit XML, Gradescope results.json, Markdown) are written by gpt2spec/grading/reports.py from the
+records of gpt2spec/grading/records.py. This module is the runner and the command line.
 See docs/GRADING.md.
 """
 
@@ -22,101 +23,30 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from gpt2spec import points as pts
-from gpt2spec.contract import WEEKS
+from gpt2spec.contract import SPEC_DIR
 from gpt2spec.registry import IMPLS_DIR, ROOT, SelectionError, available, resolve_each
 
-from . import jail
+from . import jail, reports
 from .childrun import ChildRun, Jail, Limits, run_child
+from .records import (
+    EXIT_MEANING,
+    EXIT_OK,
+    EXIT_USAGE,
+    STATUS_GRADED,
+    Grade,
+    Run,
+    TestResult,
+    exit_code,
+    merge,
+    read_run,
+)
 from .sandbox import exceptions_for, never_loaded, static_violations
 
 # The command CI runs (.github/workflows/grade.yml runs exactly this; tests/ check it).
 CI_COMMAND = "gpt2spec grade --changed origin/main --out grade-report"
-
-STATUS_GRADED = "graded"
-# Exit codes: the JSON report carries the same number and the rule that produced it.
-EXIT_OK, EXIT_FAILURES, EXIT_UNGRADABLE, EXIT_USAGE = 0, 1, 2, 4
-EXIT_MEANING = {
-    EXIT_OK: "every implementation was graded and no test failed (not implemented is not a failure)",
-    EXIT_FAILURES: (
-        "every implementation was graded, and some test failed, errored, timed out, crashed or used a forbidden import"
-    ),
-    EXIT_UNGRADABLE: "at least one implementation could not be graded or was disqualified (score 0)",
-    EXIT_USAGE: "usage error: nothing was graded",
-}
-FAILING_OUTCOMES = frozenset({"failed", "error", "timeout", "crash", "forbidden-import"})
-
-
-@dataclass
-class TestResult:
-    key: str  # node id with the implementation's id as "impl": spec/test_gpt.py::test_x[impl-tiny-fp32]
-    week: int | None
-    outcome: str  # passed failed error timeout skipped "not implemented" "not graded here" xfailed xpassed
-    message: str = ""  # the assertion's own message (what differs, where, the hint), or why it earned 0
-    details: str = ""  # pytest's full report of the failure (traceback), for the curious
-    seconds: float = 0.0
-    points: float = 0.0
-    max_points: float = 0.0
-
-
-@dataclass
-class Grade:
-    name: str
-    path: str
-    status: str = STATUS_GRADED  # or: forbidden-import, import-error, exit-at-import, crash, timeout, tampering, ...
-    reason: str = ""
-    score: float = 0.0
-    max_score: float = 0.0
-    weeks: dict[int, pts.WeekScore] = field(default_factory=dict)
-    tests: list[TestResult] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def graded(self) -> bool:
-        return self.status == STATUS_GRADED
-
-    def to_json(self) -> dict:
-        d = asdict(self)
-        d["weeks"] = {str(w): asdict(s) for w, s in self.weeks.items()}
-        return d
-
-
-@dataclass
-class Run:
-    grades: list[Grade]
-    weeks: list[int]
-    spec: list[str]
-    seconds: float
-    exit_code: int = EXIT_OK
-    seed: int = 0  # the secret seed the spec's inputs came from (told after the run, never before)
-
-    def to_json(self) -> dict:
-        return {
-            "schema": "gpt2spec-grade/1",
-            "exit_code": self.exit_code,
-            "exit_meaning": EXIT_MEANING[self.exit_code],
-            "seconds": round(self.seconds, 2),
-            "seed": self.seed,
-            "spec": self.spec,
-            "points": {str(w): pts.POINTS.get(w, 0.0) for w in self.weeks},
-            "weeks": {str(w): WEEKS.get(w, "") for w in self.weeks},
-            "implementations": [g.to_json() for g in self.grades],
-        }
-
-
-def exit_code(grades: list[Grade]) -> int:
-    """The single rule linking the report to the process's exit status (see EXIT_MEANING)."""
-    if not grades or any(not g.graded for g in grades):
-        return EXIT_UNGRADABLE
-    if any(t.outcome in FAILING_OUTCOMES for g in grades for t in g.tests):
-        return EXIT_FAILURES
-    return EXIT_OK
-
 
 # ---------------------------------------------------------------- from records to a grade
 
@@ -126,8 +56,10 @@ def spec_paths(spec: list[str]) -> list[str]:
     out = []
     for item in spec:
         path = (ROOT / item).resolve()
-        if not path.is_relative_to(ROOT / "spec") or not path.exists():
-            raise SelectionError(f"--spec {item}: not a file or directory of the grader's spec/ ({ROOT / 'spec'})")
+        if not path.is_relative_to(ROOT / SPEC_DIR) or not path.exists():
+            raise SelectionError(
+                f"--spec {item}: not a file or directory of the grader's {SPEC_DIR}/ ({ROOT / SPEC_DIR})"
+            )
         out.append(str(path))
     return out
 
@@ -411,7 +343,7 @@ def grade_all(
     missing = None if trusted else jail.available()
     if missing:
         raise SandboxMissing(missing)
-    spec = spec_paths(spec or ["spec"])
+    spec = spec_paths(spec or [SPEC_DIR])
     seed = secrets.randbelow(1 << 62) + 1 if seed is None else seed
     pytest_args = pytest_args or []
     limits = limits or Limits()
@@ -500,7 +432,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--shard", type=_shard, default=None, metavar="K/N", help="grade share K of N (1 <= K <= N)")
     p.add_argument("--out", type=Path, default=Path("grade-report"), help="report directory (default: grade-report)")
     p.add_argument("--jobs", "-j", type=int, default=None, help="implementations graded at once (default: cores)")
-    p.add_argument("--spec", nargs="+", default=["spec"], help="spec files/dirs of the grader's tree")
+    p.add_argument("--spec", nargs="+", default=[SPEC_DIR], help="spec files/dirs of the grader's tree")
     p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression to grade a subset")
     p.add_argument("--timeout-test", type=float, default=Limits.test_seconds, help="seconds per test")
     p.add_argument("--timeout-impl", type=float, default=Limits.impl_seconds, help="seconds per implementation")
@@ -542,30 +474,11 @@ def shard(refs: list[tuple[str, Path]], k: int, n: int) -> list[tuple[str, Path]
     return sorted(refs)[k - 1 :: n]
 
 
-def merge(runs: list[Run]) -> Run:
-    """One run from the reports of several shards (implementations graded twice: the first report wins)."""
-    seen: set[str] = set()
-    grades = []
-    for run in runs:
-        for grade in run.grades:
-            if grade.name not in seen:
-                seen.add(grade.name)
-                grades.append(grade)
-    weeks = sorted({w for run in runs for w in run.weeks})
-    seeds = {run.seed for run in runs}
-    spec = runs[0].spec if runs else []
-    merged = Run(grades, weeks, spec, sum(r.seconds for r in runs), seed=seeds.pop() if len(seeds) == 1 else 0)
-    merged.exit_code = exit_code(grades)
-    return merged
-
-
 def main(argv: list[str] | None = None) -> int:
-    from . import reports
-
     args = parse_args(argv)
     if args.merge:
         try:
-            run = merge([reports.read_run(d) for d in args.merge])
+            run = merge([read_run(d) for d in args.merge])
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE

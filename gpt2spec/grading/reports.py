@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gpt2spec.contract import WEEKS
 
-from .grade import EXIT_MEANING, Grade, Run
+from .records import EXIT_MEANING, Grade, Run
 
 
 def write_all(run: Run, out: Path) -> dict[str, Path]:
@@ -192,25 +192,3 @@ def text_table(run: Run) -> str:
 
 
 # ---------------------------------------------------------------- reading a report back
-
-
-def read_run(report_dir: Path) -> Run:
-    """The Run a report directory's report.json describes (for the leaderboard and ``grade --merge``).
-    A missing or unreadable report raises ValueError with one line saying which and why."""
-    from gpt2spec.points import WeekScore
-
-    from .grade import TestResult
-
-    path = Path(report_dir) / "report.json"
-    try:
-        data = json.loads(path.read_text())
-        grades = []
-        for item in data["implementations"]:
-            item = dict(item)
-            weeks = {int(w): WeekScore(**s) for w, s in item.pop("weeks").items()}
-            tests = [TestResult(**t) for t in item.pop("tests")]
-            grades.append(Grade(**item, weeks=weeks, tests=tests))
-        weeks = sorted(int(w) for w in data["weeks"])
-        return Run(grades, weeks, data["spec"], data["seconds"], data["exit_code"], data.get("seed", 0))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path}: not a readable grade report ({type(exc).__name__}: {exc})") from exc

@@ -22,7 +22,7 @@ class Mutant:
     old: str  # exact text that occurs once in that file
     new: str  # its replacement: the bug
     catches: tuple[str, ...]  # spec test functions that must fail, e.g. ("test_causality", "test_parity_with_hf")
-    section: str  # key of SECTION_SPECS
+    section: str  # a section of the contract's table (gpt2spec.contract.SECTIONS): where it is graded, diagnosed
     why: str  # the bug in a participant's words
     # ids of the spec/CONTRACT.md clauses this bug breaks (the tags in brackets, e.g. "W5-batches-intact");
     # docs/CLAUSES.md is generated from them and tests/test_clauses.py checks that every clause has a bug

@@ -30,7 +30,7 @@ from .presets import PRESETS
 
 INDEPENDENT = "tests/impls/einsum_style"
 RECIPES = {"ours (cpu preset)": "cpu", "nanoGPT CPU recipe": "nanogpt-cpu"}
-EXCERPT = "reference/shakespeare.txt"
+EXCERPT = "gpt2spec/training/shakespeare.txt"
 
 
 def train(impl: str, preset: str, steps: int, out: Path, extra: list[str] = ()) -> dict:

@@ -36,17 +36,12 @@ from typing import Any
 import torch
 
 import reference as REF
-from gpt2spec.contract import EXPORTS
+from gpt2spec.contract import EXPORTS, training_parts
 
-PARTS: dict[str, tuple[str, ...]] = {  # part -> the contract names it needs
-    "tokenizer": ("Tokenizer",),
-    "loader": ("DataLoader",),
-    "model": ("GPTConfig", "GPT"),
-    "optimizer": ("configure_optimizers",),
-    "schedule": ("get_lr",),
-    "train_step": ("train_step",),
-    "checkpoint": ("save_checkpoint", "load_checkpoint"),
-}
+# The parts in the order a run needs them; which contract names each needs is the contract's table (an export's
+# part). A new part needs its CHECK below, so it is named here too.
+ORDER = ("tokenizer", "loader", "model", "optimizer", "schedule", "train_step", "checkpoint")
+PARTS: dict[str, tuple[str, ...]] = {part: training_parts()[part] for part in ORDER}  # part -> its contract names
 TINY = {"block_size": 16, "vocab_size": 96, "n_layer": 2, "n_head": 2, "n_embd": 32}
 
 
@@ -190,7 +185,7 @@ CHECK_TEXT_CHARS = 3000
 
 
 def check_tokenizer(n: dict[str, Any]) -> None:
-    from reference.corpus import builtin_corpus
+    from gpt2spec.builtin_corpus import builtin_corpus
 
     text = builtin_corpus(CHECK_TEXT_CHARS)
     mine = n["Tokenizer"]()

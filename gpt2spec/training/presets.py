@@ -56,7 +56,7 @@ PRESETS: dict[str, TrainConfig] = {
         sample_interval=500,
         sample_tokens=200,
     ),
-    # ~0.9M parameters: the 28 KB excerpt (--data reference/shakespeare.txt) in a few minutes.
+    # ~0.9M parameters: the 28 KB excerpt (--data gpt2spec/training/shakespeare.txt) in a few minutes.
     "small": TrainConfig(),
     # nanoGPT's shakespeare_char scale (6 layers, 6 heads, width 384, context 256, 64 x 256 tokens per step,
     # lr 1e-3, 5000 steps; 10.94M parameters with a 512-id BPE): 82M tokens, aimed at ~5 minutes on one datacentre GPU

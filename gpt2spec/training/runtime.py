@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
-from reference import mfu
+from gpt2spec import mfu
 from reference.config import GPTConfig
 
 # ---------------------------------------------------------------- device, DDP, MFU
@@ -59,7 +59,7 @@ def set_cpu_threads(requested: int, world_size: int, log) -> None:
 
 
 def peak_flops(device: torch.device) -> tuple[float, str]:
-    """The GPU's dense bf16 peak (reference/mfu.py's table); on the CPU a measured fp32 matmul rate,
+    """The GPU's dense bf16 peak (gpt2spec/mfu.py's table); on the CPU a measured fp32 matmul rate,
     so the MFU shown there is against this machine."""
     if device.type == "cuda":
         name = torch.cuda.get_device_name(device)
@@ -75,7 +75,7 @@ def peak_flops(device: torch.device) -> tuple[float, str]:
 
 
 def flops_per_token(vocab_size: int, n_layer: int, n_embd: int, T: int) -> float:
-    """Training FLOPs per token, 6N + 12·L·C·T, counted as reference/mfu.py counts them."""
+    """Training FLOPs per token, 6N + 12·L·C·T, counted as gpt2spec/mfu.py counts them."""
     shape = GPTConfig(vocab_size=vocab_size, n_layer=n_layer, n_head=1, n_embd=n_embd, block_size=T)
     return mfu.flops_per_token(shape, T)
 

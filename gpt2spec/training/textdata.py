@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-EXCERPT = Path(__file__).resolve().parents[2] / "reference" / "shakespeare.txt"  # Coriolanus' opening, ~28 KB: tests
+EXCERPT = Path(__file__).resolve().parent / "shakespeare.txt"  # Coriolanus' opening, ~28 KB: tests
 
 
 def split_text(text: str, train_fraction: float = 0.9) -> tuple[str, str]:
@@ -39,13 +39,13 @@ class ByteTokenizer:
 
 
 class GPT2Tokenizer:
-    """GPT-2's own BPE: tiktoken's ``gpt2`` Encoding built offline by spec/gpt2_vocab.py."""
+    """GPT-2's own BPE: tiktoken's ``gpt2`` Encoding built offline by gpt2spec/gpt2_vocab.py."""
 
     name = "gpt2"
     vocab_size = 50257
 
     def __init__(self) -> None:
-        from spec.gpt2_vocab import gpt2_encoding
+        from gpt2spec.gpt2_vocab import gpt2_encoding
 
         self.enc = gpt2_encoding()
 
@@ -92,7 +92,7 @@ def make_tokenizer(kind: str, tokenizer_cls: Any, text: str, bpe_vocab_size: int
     if kind in ("auto", "bpe"):
         return BPETokenizer(tokenizer_cls, text, bpe_vocab_size)
     if kind == "gpt2":
-        from spec.gpt2_vocab import Gpt2VocabError
+        from gpt2spec.gpt2_vocab import Gpt2VocabError
 
         try:
             return GPT2Tokenizer()

@@ -1,7 +1,7 @@
 """Pre-train *your* GPT-2 on a text corpus: ``gpt2spec train --impl alice``.
 
     gpt2spec train --impl alice                           # alice's parts, cpu preset, Shakespeare's works
-    gpt2spec train --impl reference                       # the answer key (= python -m reference.train)
+    gpt2spec train --impl reference                       # the answer key (the default)
     gpt2spec train --impl alice,bob                       # each in turn, into out/train/<name>/
     gpt2spec train --impl alice --model gpt2 --data my.txt         # GPT-2 124M, build-nanogpt's recipe (GPU)
     gpt2spec train --impl alice --resume                  # continue from <out-dir>/ckpt.pt

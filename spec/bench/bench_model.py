@@ -29,8 +29,8 @@ from torch import nn
 from transformers import GPT2LMHeadModel
 
 import reference
-from reference.mfu import flops_per_token, peak_flops
-from reference.speed import adamw, autocast, enable_tf32, maybe_compile
+from gpt2spec.mfu import flops_per_token, peak_flops
+from gpt2spec.speed import adamw, autocast, enable_tf32, maybe_compile
 
 from ..oracles import GPT2_SMALL, hf_config
 from . import QUICK
@@ -240,7 +240,7 @@ def tokens_per_round(setup: Setup, workload: str) -> int:
 
 
 def flops_per_round_token(setup: Setup, workload: str) -> int:
-    """Model FLOPs per token as reference/mfu.py counts them; a generated token (KV cache) attends to the
+    """Model FLOPs per token as gpt2spec/mfu.py counts them; a generated token (KV cache) attends to the
     context so far, prompt + new_tokens / 2 on average."""
     config = reference.GPTConfig(**setup.shape)
     if workload == "generate":

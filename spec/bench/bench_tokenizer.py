@@ -14,8 +14,9 @@ from collections.abc import Callable
 import pytest
 import tiktoken
 
-from reference.corpus import builtin_corpus
-from reference.tokenizer import GPT2_PATTERN, Tokenizer
+from gpt2spec.builtin_corpus import builtin_corpus
+from gpt2spec.contract import GPT2_PATTERN
+from reference.tokenizer import Tokenizer
 
 from . import QUICK
 

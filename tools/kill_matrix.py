@@ -1,4 +1,4 @@
-"""The kill matrix (not collected as a test; run as ``python -m tests.kill_matrix``).
+"""The kill matrix (not collected as a test; run as ``python -m tools.kill_matrix``).
 
 Grades every mutant on *all* the spec modules of its section (not only the tests it names,
 as the CI meta-test does), in parallel processes, and writes docs/KILL_MATRIX.md: for each
@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gpt2spec.known_bugs import ALL
-
-from .mutation import ROOT, SECTION_SPECS, TOKENIZER_PARTS, Mutant, function_name, grade
+from tests.mutation import ROOT, SECTION_SPECS, TOKENIZER_PARTS, Mutant, function_name, grade
 
 MODULES = [
     "test_config", "test_attention", "test_layernorm", "test_mlp", "test_block", "test_gpt", "test_generate",
@@ -137,7 +136,7 @@ def main() -> int:
     lines = [
         "# Kill matrix",
         "",
-        "`python -m tests.kill_matrix`: each mutant (one declared bug in a copy of `reference/`) graded on",
+        "`python -m tools.kill_matrix`: each mutant (one declared bug in a copy of `reference/`) graded on",
         "every spec module of its section. A cell is the number of that module's tests that failed; `·` means",
         "the module ran and nothing failed, blank means the module is not in the mutant's section.",
         "**Killed** means every test the mutant declares failed. **Collateral** lists the test functions that",

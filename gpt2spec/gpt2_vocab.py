@@ -7,7 +7,7 @@ that package (its code is not ours to trust); we only read its two data files, c
 the sha256 that tiktoken itself publishes for ``gpt2``, and hand them to tiktoken's own loader, so
 the Encoding is tiktoken's ``gpt2`` bit for bit, with GPT-2's permuted single-byte ranks included.
 
-    from .gpt2_vocab import gpt2_encoding
+    from gpt2spec.gpt2_vocab import gpt2_encoding
     enc = gpt2_encoding()            # tiktoken.Encoding named "gpt2", 50,257 tokens, no network
 """
 

@@ -1,4 +1,4 @@
-"""The no-flakiness check (not collected as a test; run as ``python -m tests.flakiness``).
+"""The no-flakiness check (not collected as a test; run as ``python -m tools.flakiness``).
 
 Runs the full spec on the reference N times, each run with Hypothesis's randomized ``dev``
 profile (fresh examples every run) and the tests in a different random order
@@ -46,7 +46,7 @@ def main() -> int:
     lines = [
         "# Flakiness check",
         "",
-        f"`python -m tests.flakiness --runs {args.runs}`: the full spec on `{args.impl}`, each run with the",
+        f"`python -m tools.flakiness --runs {args.runs}`: the full spec on `{args.impl}`, each run with the",
         "randomized Hypothesis `dev` profile and the tests shuffled with `--shuffle=<run>`.",
         "",
         f"**{len(failed)} of {len(rows)} runs failed.**",

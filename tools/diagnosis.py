@@ -1,4 +1,4 @@
-"""Diagnosis accuracy (not collected as a test; run as ``python -m tests.diagnosis``).
+"""Diagnosis accuracy (not collected as a test; run as ``python -m tools.diagnosis``).
 
 For every known bug (each mutant, and a set of two-bug combinations in one component), and for every
 held-out bug (tests/heldout_bugs.py: written independently of the library, never tuned against), grade a
@@ -31,10 +31,9 @@ from pathlib import Path
 import pytest
 
 from gpt2spec import bugs, verdicts
-
-from .heldout_bugs import BY_NAME as HELDOUT_DEV
-from .heldout_bugs import V2_BY_NAME as HELDOUT_V2
-from .mutation import ROOT, SECTION_SPECS
+from tests.heldout_bugs import BY_NAME as HELDOUT_DEV
+from tests.heldout_bugs import V2_BY_NAME as HELDOUT_V2
+from tests.mutation import ROOT, SECTION_SPECS
 
 GOAL = 0.90
 HELDOUT = HELDOUT_DEV | HELDOUT_V2  # the first set (now a development set) and the second (held out)
@@ -162,7 +161,7 @@ def table(runs: dict[str, list[Diagnosis]], note: str) -> list[str]:
     lines = [
         "# Diagnosis accuracy",
         "",
-        "`python -m tests.diagnosis --loaded` grades a copy of the reference holding each bug with its section's spec",
+        "`python -m tools.diagnosis --loaded` grades a copy of the reference holding each bug with its section's spec",
         "files (`-m 'not slow'`), stopping at the first failure (`-x`) as a participant meets it, and reads that",
         "failure's one **Diagnosis** section (gpt2spec/verdicts.py). Three groups of bugs: every known bug of the",
         "library (gpt2spec/known_bugs), two-bug combinations within one component, and the **held-out** bugs",

@@ -7,8 +7,8 @@ in sorted order. Every Python installation has them, and they ship under the PSF
 
 For more text, with internet access::
 
-    python -m reference.corpus --download tiny-shakespeare       # -> data/tiny-shakespeare.txt
-    python -m reference.corpus --stats                           # what the built-in corpus holds
+    python -m gpt2spec.builtin_corpus --download tiny-shakespeare       # -> data/tiny-shakespeare.txt
+    python -m gpt2spec.builtin_corpus --stats                           # what the built-in corpus holds
 
 The spec never downloads: it uses ``builtin_corpus`` only.
 """
@@ -93,7 +93,7 @@ def download(name: str, out_dir: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m reference.corpus", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m gpt2spec.builtin_corpus", description=__doc__.splitlines()[0])
     parser.add_argument("--download", choices=sorted(DOWNLOADS), help="fetch a larger public corpus")
     parser.add_argument("--out", type=Path, default=Path("data"), help="where --download writes (default: data/)")
     parser.add_argument("--stats", action="store_true", help="print the size of the built-in corpus")

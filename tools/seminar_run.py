@@ -1,4 +1,4 @@
-"""A seminar-sized grading run: ``python -m tests.seminar_run --out seminar`` generates 30 submission
+"""A seminar-sized grading run: ``python -m tools.seminar_run --out seminar`` generates 30 submission
 directories (blank template copies, partly and fully filled copies, buggy, broken and hostile ones),
 grades them all in one command with the real grader, writes the leaderboard, and measures wall time,
 peak memory (all graded interpreters together, sampled from /proc) and parallelism.
@@ -20,8 +20,7 @@ from pathlib import Path
 
 from gpt2spec import leaderboard as lb
 from gpt2spec.grading.grade import Limits, grade_all
-
-from .submissions import break_file, copy_hostile, make_submission
+from tests.submissions import break_file, copy_hostile, make_submission
 
 ALL = frozenset({1, 3, 4, 5, 6})
 
@@ -116,7 +115,7 @@ def _is_grader_child(pid: int) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m tests.seminar_run", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m tools.seminar_run", description=__doc__.split("\n\n")[0])
     p.add_argument("--out", type=Path, default=Path("seminar"), help="leaderboard and figures (default: seminar/)")
     p.add_argument("--jobs", "-j", type=int, default=None, help="submissions graded at once (default: cores)")
     p.add_argument("--timeout-test", type=float, default=Limits.test_seconds)

@@ -24,8 +24,10 @@ The peak is bf16 dense tensor-core throughput (no sparsity), looked up by CUDA d
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from .config import GPTConfig
+if TYPE_CHECKING:  # any config with the contract's fields will do; the reference's names them
+    from reference.config import GPTConfig
 
 # Published bf16 dense peaks (FLOP/s), first match wins: put specific names before general ones.
 # torch.cuda.get_device_name() says e.g. "NVIDIA H100 80GB HBM3" (SXM), "NVIDIA H100 PCIe",
