@@ -66,7 +66,34 @@ def main() -> int:
         args += ["--isolate", f"--worker-launcher={settings.get('launcher', '')}"]
     if settings["mode"] == "collect":
         args.append("--collect-only")
-    return int(pytest.main(args, plugins=[recorder]))
+    plugins: list[object] = [recorder]
+    if settings.get("worker_uid") is not None:  # a jailed worker of its own user writes in the spec's tmp dirs
+        plugins.append(tmp_dirs_for(int(settings["worker_uid"])))
+    return int(pytest.main(args, plugins=plugins))
+
+
+def tmp_dirs_for(uid: int) -> object:
+    """A plugin that hands each tmp dir a fixture gives (tmp_path...) to the worker's user: pytest makes
+    them 0700 and root's, and the implementation writes checkpoints, saved models and DDP files there.
+    The judge, root, still reads them (and loads what the worker wrote with ``weights_only=True`` only)."""
+    import pytest
+
+    class TmpDirs:
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_fixture_setup(self, fixturedef, request):
+            outcome = yield
+            value = outcome.get_result() if outcome.excinfo is None else None
+            if isinstance(value, os.PathLike):
+                factory = request.config._tmp_path_factory
+                base = factory.getbasetemp()
+                path = Path(value)
+                if path.is_relative_to(base):
+                    for d in [path, *path.parents]:
+                        os.chown(d, uid, uid)
+                        if d == base:
+                            break
+
+    return TmpDirs()
 
 
 class Recorder:

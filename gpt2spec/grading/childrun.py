@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -113,7 +114,16 @@ def run_child(
     returncode: int | None = None
     stuck: str | None = None
     argv = [*PYTHON, BOOT.format(root=str(ROOT))]
-    if sandbox is not None:
+    if sandbox is not None and limits.isolate:
+        # The judge runs no participant code: it stays out of the jail, with the real oracles. Each worker it
+        # starts runs jailed with the oracles stubbed; pytest's tmp dirs live where the worker can write.
+        shared = workdir / "worker"
+        shared.mkdir(exist_ok=True)
+        _hand_over(shared, sandbox.uid)
+        settings["launcher"] = shlex.join(_jailed([], impl_path, limits, deadline - start, sandbox, shared))
+        settings["worker_uid"] = sandbox.uid if os.geteuid() == 0 else None
+        settings["pytest_args"] = [*pytest_args, f"--basetemp={shared / 'pytest'}"]
+    elif sandbox is not None:
         argv = _jailed(argv, impl_path, limits, deadline - start, sandbox)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
@@ -141,7 +151,7 @@ def run_child(
                 if stuck is not None or watch.lingering():
                     break
         _kill_group(proc)
-    if sandbox is not None and returncode is not None and returncode > 128:
+    if sandbox is not None and not limits.isolate and returncode is not None and returncode > 128:
         returncode = 128 - returncode  # bwrap's init reports a death by signal N as exit 128 + N, as a shell does
     seconds_run = time.monotonic() - start
     records, forged = _read_records(results, nonce)
@@ -153,17 +163,43 @@ POLL_SECONDS = 0.5
 LINGER_SECONDS = 10.0  # how long a child may run on after its last record (a sleep in atexit)
 
 
-def _jailed(argv: list[str], impl_path: Path | None, limits: Limits, seconds: float, sandbox: Jail) -> list[str]:
-    """``argv`` in bubblewrap: the submission and the grader's tree readable, the rest as jail.py says."""
-    readable = [p for p in (impl_path, ROOT) if p is not None]
+def _jailed(
+    argv: list[str], impl_path: Path | None, limits: Limits, seconds: float, sandbox: Jail, worker: Path | None = None
+) -> list[str]:
+    """``argv`` in bubblewrap: the submission and the grader's tree readable, the rest as jail.py says.
+    ``worker``: argv is the implementation's process (the judge runs outside): the oracles and the answer
+    key stubbed, ``worker`` (pytest's tmp dirs) writable, the real GPT-2 weights readable."""
+    readable = [p.resolve() for p in (impl_path, ROOT) if p is not None]
+    options: dict = {}
+    if worker is not None:
+        readable += _weights_cache()
+        keep = exceptions_for(impl_path, IMPLS_DIR) if impl_path else frozenset()
+        options = dict(writable=[worker.resolve()], stub_oracles=True, keep=keep)
     return jail.jail_argv(
         argv,
-        readable=[p.resolve() for p in readable],
+        readable=readable,
         hide=sandbox.hide,
         memory_mb=limits.memory_mb,
         time_s=seconds + 5,  # the grader's own deadline comes first; this one holds if the grader dies
         uid=sandbox.uid,
+        **options,
     )
+
+
+def _weights_cache() -> list[Path]:
+    """The Hugging Face hub cache (public GPT-2 weights the spec hands to from_pretrained), if there is one."""
+    try:
+        from huggingface_hub import constants
+    except ImportError:
+        return []
+    cache = Path(constants.HF_HUB_CACHE).resolve()
+    return [cache] if cache.is_dir() else []
+
+
+def _hand_over(path: Path, uid: int) -> None:
+    """``path`` owned by the worker's user (as root; otherwise the worker is this user already)."""
+    if os.geteuid() == 0:
+        os.chown(path, uid, uid)
 
 
 class _Watch:

@@ -29,7 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 BWRAP = "bwrap"
@@ -67,11 +67,13 @@ def jail_argv(
     time_s: float,
     network: bool = False,
     stub_oracles: bool = False,
+    keep: Collection[str] = (),
     uid: int = FIRST_UID,
     tmp_mb: int = TMP_MB,
 ) -> list[str]:
     """``argv`` run in the sandbox described in the module docstring. ``uid`` only matters as root.
-    The working directory is the private /tmp; paths in ``readable`` and ``writable`` keep their names."""
+    The working directory is the private /tmp; paths in ``readable`` and ``writable`` keep their names.
+    ``keep``: oracle names (``reference``...) left real under ``stub_oracles`` (impls/reference re-exports the key)."""
     jail = [BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     jail += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"]
     if not network:
@@ -81,12 +83,12 @@ def jail_argv(
     jail += ["--size", str(tmp_mb << 20), "--perms", "1777", "--tmpfs", "/tmp"]
     for path in hide:
         jail += ["--perms", "0755", "--tmpfs", str(path)]
-    if stub_oracles:
-        jail += _oracle_stubs()
     for path in readable:
-        jail += ["--ro-bind", str(path), str(path)]
+        jail += [*_parents_in_home(Path(path)), "--ro-bind", str(path), str(path)]
     for path in writable:
-        jail += ["--bind", str(path), str(path)]
+        jail += [*_parents_in_home(Path(path)), "--bind", str(path), str(path)]
+    if stub_oracles:  # last: a readable tree holding the answer key (the grader's own) does not bring it back
+        jail += _oracle_stubs(frozenset(keep))
     jail += ["--chdir", "/tmp", "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp"]
     if os.geteuid() == 0:
         # a user of its own: no capabilities, no ptrace/kill/proc access to the grader's processes
@@ -107,9 +109,18 @@ def _hidden_home() -> list[str]:
     needed = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, Path(sys.executable).parent)}
     for path in sorted(needed):
         if path.is_relative_to(home) and path != home:
-            for parent in reversed(path.relative_to(home).parents[:-1]):  # bwrap would make them 0700
-                out += ["--perms", "0755", "--dir", str(home / parent)]
-            out += ["--ro-bind", str(path), str(path)]
+            out += [*_parents_in_home(path), "--ro-bind", str(path), str(path)]
+    return out
+
+
+def _parents_in_home(path: Path) -> list[str]:
+    """Mount points in the hidden home made traversable: bwrap would create them 0700 (root's)."""
+    home = Path.home().resolve()
+    if home == Path("/") or not path.is_relative_to(home) or path == home:
+        return []
+    out: list[str] = []
+    for parent in reversed(path.relative_to(home).parents[:-1]):
+        out += ["--perms", "0755", "--dir", str(home / parent)]
     return out
 
 
@@ -141,9 +152,10 @@ def _stub_root() -> Path:
     return root
 
 
-def _oracle_stubs() -> list[str]:
+def _oracle_stubs(keep: frozenset[str] = frozenset()) -> list[str]:
     root = _stub_root()
     out: list[str] = []
     for key, path in oracle_dirs().items():
-        out += ["--ro-bind", str(root / key.split("#")[0]), str(path)]
+        if key.split("#")[0] not in keep:
+            out += ["--ro-bind", str(root / key.split("#")[0]), str(path)]
     return out
