@@ -73,10 +73,26 @@ def main() -> int:
 
 
 def tmp_dirs_for(uid: int) -> object:
-    """A plugin that hands each tmp dir a fixture gives (tmp_path...) to the worker's user: pytest makes
-    them 0700 and root's, and the implementation writes checkpoints, saved models and DDP files there.
-    The judge, root, still reads them (and loads what the worker wrote with ``weights_only=True`` only)."""
+    """A plugin that hands the tmp dirs fixtures give (tmp_path...) to the jailed worker's user, and before each
+    request to the worker what the judge wrote in them (save_pretrained writes 0600): pytest makes them 0700
+    and root's, and the implementation writes checkpoints, saved models and DDP files there. The judge (root,
+    in a jail of its own where only its scratch dir is writable) still reads them, and loads what the worker
+    wrote with ``weights_only=True`` only. Ownership changes go through directory descriptors and never
+    follow a symlink, so one the worker plants redirects nothing."""
     import pytest
+
+    from gpt2spec.remote import proxy
+
+    dirs: list[Path] = []  # the current test's tmp dirs
+
+    def hand_over() -> None:
+        for top in dirs:
+            for _, subdirs, files, fd in os.fwalk(top):
+                for name in subdirs + files:
+                    if os.stat(name, dir_fd=fd, follow_symlinks=False).st_uid != uid:
+                        os.chown(name, uid, uid, dir_fd=fd, follow_symlinks=False)
+
+    proxy.BEFORE_REQUEST.append(hand_over)
 
     class TmpDirs:
         @pytest.hookimpl(hookwrapper=True)
@@ -84,14 +100,17 @@ def tmp_dirs_for(uid: int) -> object:
             outcome = yield
             value = outcome.get_result() if outcome.excinfo is None else None
             if isinstance(value, os.PathLike):
-                factory = request.config._tmp_path_factory
-                base = factory.getbasetemp()
+                base = request.config._tmp_path_factory.getbasetemp()
                 path = Path(value)
-                if path.is_relative_to(base):
+                if path.is_relative_to(base) and path != base:
                     for d in [path, *path.parents]:
-                        os.chown(d, uid, uid)
+                        os.chown(d, uid, uid, follow_symlinks=False)
                         if d == base:
                             break
+                    dirs.append(path)
+
+        def pytest_runtest_logfinish(self, nodeid, location) -> None:
+            dirs.clear()
 
     return TmpDirs()
 

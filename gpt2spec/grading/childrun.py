@@ -123,6 +123,10 @@ def run_child(
         settings["launcher"] = shlex.join(_jailed([], impl_path, limits, deadline - start, sandbox, shared))
         settings["worker_uid"] = sandbox.uid if os.geteuid() == 0 else None
         settings["pytest_args"] = [*pytest_args, f"--basetemp={shared / 'pytest'}"]
+        # The judge itself runs jailed too, as root (it starts the workers' jails and hands them tmp dirs), with
+        # the real oracles, everything read-only but its scratch dir: a file it writes through a symlink the
+        # worker planted in a tmp dir lands in that scratch dir or nowhere.
+        argv = _jailed(argv, impl_path, limits, deadline - start, sandbox, judge=workdir)
     elif sandbox is not None:
         argv = _jailed(argv, impl_path, limits, deadline - start, sandbox)
     with open(log, "wb") as out:
@@ -151,7 +155,7 @@ def run_child(
                 if stuck is not None or watch.lingering():
                     break
         _kill_group(proc)
-    if sandbox is not None and not limits.isolate and returncode is not None and returncode > 128:
+    if sandbox is not None and returncode is not None and returncode > 128:
         returncode = 128 - returncode  # bwrap's init reports a death by signal N as exit 128 + N, as a shell does
     seconds_run = time.monotonic() - start
     records, forged = _read_records(results, nonce)
@@ -164,24 +168,33 @@ LINGER_SECONDS = 10.0  # how long a child may run on after its last record (a sl
 
 
 def _jailed(
-    argv: list[str], impl_path: Path | None, limits: Limits, seconds: float, sandbox: Jail, worker: Path | None = None
+    argv: list[str],
+    impl_path: Path | None,
+    limits: Limits,
+    seconds: float,
+    sandbox: Jail,
+    worker: Path | None = None,
+    judge: Path | None = None,
 ) -> list[str]:
     """``argv`` in bubblewrap: the submission and the grader's tree readable, the rest as jail.py says.
-    ``worker``: argv is the implementation's process (the judge runs outside): the oracles and the answer
-    key stubbed, ``worker`` (pytest's tmp dirs) writable, the real GPT-2 weights readable."""
+    ``worker``: argv is the implementation's process: the oracles and the answer key stubbed, ``worker``
+    (pytest's tmp dirs) writable, the real GPT-2 weights readable. ``judge``: argv is the judge of a split
+    run: root, real oracles, ``judge`` (its scratch dir) writable, the workers' stubs readable."""
     readable = [p.resolve() for p in (impl_path, ROOT) if p is not None]
-    options: dict = {}
+    options: dict = dict(uid=sandbox.uid)
     if worker is not None:
         readable += _weights_cache()
         keep = exceptions_for(impl_path, IMPLS_DIR) if impl_path else frozenset()
-        options = dict(writable=[worker.resolve()], stub_oracles=True, keep=keep)
+        options.update(writable=[worker.resolve()], stub_oracles=True, keep=keep)
+    if judge is not None:
+        readable += [*_weights_cache(), jail.stub_root()]
+        options.update(writable=[judge.resolve()], uid=None)
     return jail.jail_argv(
         argv,
         readable=readable,
         hide=sandbox.hide,
         memory_mb=limits.memory_mb,
         time_s=seconds + 5,  # the grader's own deadline comes first; this one holds if the grader dies
-        uid=sandbox.uid,
         **options,
     )
 

@@ -68,10 +68,11 @@ def jail_argv(
     network: bool = False,
     stub_oracles: bool = False,
     keep: Collection[str] = (),
-    uid: int = FIRST_UID,
+    uid: int | None = FIRST_UID,
     tmp_mb: int = TMP_MB,
 ) -> list[str]:
-    """``argv`` run in the sandbox described in the module docstring. ``uid`` only matters as root.
+    """``argv`` run in the sandbox described in the module docstring. ``uid`` only matters as root (None: stay
+    root, for the judge, which runs no participant code).
     The working directory is the private /tmp; paths in ``readable`` and ``writable`` keep their names.
     ``keep``: oracle names (``reference``...) left real under ``stub_oracles`` (impls/reference re-exports the key)."""
     jail = [BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
@@ -83,14 +84,17 @@ def jail_argv(
     jail += ["--size", str(tmp_mb << 20), "--perms", "1777", "--tmpfs", "/tmp"]
     for path in hide:
         jail += ["--perms", "0755", "--tmpfs", str(path)]
+    emptied = [Path.home().resolve(), Path("/tmp"), *map(Path, hide)]
     for path in readable:
-        jail += [*_parents_in_home(Path(path)), "--ro-bind", str(path), str(path)]
+        jail += [*_mount_point(Path(path), emptied), "--ro-bind", str(path), str(path)]
     for path in writable:
-        jail += [*_parents_in_home(Path(path)), "--bind", str(path), str(path)]
+        jail += [*_mount_point(Path(path), emptied), "--bind", str(path), str(path)]
     if stub_oracles:  # last: a readable tree holding the answer key (the grader's own) does not bring it back
         jail += _oracle_stubs(frozenset(keep))
     jail += ["--chdir", "/tmp", "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp"]
-    if os.geteuid() == 0:
+    if os.geteuid() == 0 and uid is None:
+        jail.append("--")  # root, for the grader's own judge only: it starts jailed workers (nested bwrap)
+    elif os.geteuid() == 0:
         # a user of its own: no capabilities, no ptrace/kill/proc access to the grader's processes
         jail += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all"]
     else:
@@ -114,14 +118,18 @@ def _hidden_home() -> list[str]:
 
 
 def _parents_in_home(path: Path) -> list[str]:
-    """Mount points in the hidden home made traversable: bwrap would create them 0700 (root's)."""
-    home = Path.home().resolve()
-    if home == Path("/") or not path.is_relative_to(home) or path == home:
+    return _mount_point(path, [Path.home().resolve()])
+
+
+def _mount_point(path: Path, emptied: list[Path]) -> list[str]:
+    """The parents of ``path`` inside the deepest emptied directory (a tmpfs: the home, /tmp, a hidden
+    one) made traversable for the jail's user: bwrap would create them 0700 (root's)."""
+    inside = [root for root in emptied if root != Path("/") and path.is_relative_to(root) and path != root]
+    if not inside:
         return []
-    out: list[str] = []
-    for parent in reversed(path.relative_to(home).parents[:-1]):
-        out += ["--perms", "0755", "--dir", str(home / parent)]
-    return out
+    root = max(inside, key=lambda r: len(r.parts))
+    return [arg for parent in reversed(path.relative_to(root).parents[:-1]) for arg in
+            ("--perms", "0755", "--dir", str(root / parent))]  # fmt: skip
 
 
 def oracle_dirs() -> dict[str, Path]:
@@ -140,7 +148,7 @@ def oracle_dirs() -> dict[str, Path]:
 
 
 @functools.cache
-def _stub_root() -> Path:
+def stub_root() -> Path:
     """One stub package per oracle name, written once per grader process (read-only to the jail)."""
     from .oracle_stub import stub_source
 
@@ -153,7 +161,7 @@ def _stub_root() -> Path:
 
 
 def _oracle_stubs(keep: frozenset[str] = frozenset()) -> list[str]:
-    root = _stub_root()
+    root = stub_root()
     out: list[str] = []
     for key, path in oracle_dirs().items():
         if key.split("#")[0] not in keep:

@@ -44,6 +44,9 @@ CALL_TIMEOUT_S = float(
 )  # a backstop: the grader's per-test limit acts first
 IMPORT_TIMEOUT_S = 600.0
 WORKER_MODULE = "gpt2spec.remote.worker"
+# Called before each request: the grader hands the files the judge wrote in the spec's tmp dirs to a jailed
+# worker's user (gpt2spec/grading/child.py), just before the worker may look for them.
+BEFORE_REQUEST: list[Callable[[], None]] = []
 
 
 class WorkerLost(RuntimeError):
@@ -141,6 +144,8 @@ class Connection:
     def request(self, op: str, *, timeout: float | None = None, **fields: Any) -> Any:
         """Send one request and return the decoded result, raising the participant's exception as ours."""
         timeout = self.timeout if timeout is None else timeout
+        for hook in BEFORE_REQUEST:
+            hook()
         with self.lock:
             if self.lost is not None:
                 raise WorkerLost(self.lost)
