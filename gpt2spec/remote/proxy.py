@@ -122,6 +122,7 @@ class Connection:
         self.lost: str | None = None
         ours, theirs = socket.socketpair()
         self.sock = ours
+        self.launched = bool(launcher)
         argv = [*launcher, sys.executable, "-I", "-B", "-m", WORKER_MODULE, "--fd", str(theirs.fileno())]
         # Judge and worker take turns: OpenMP threads that spin-wait after each op would steal the other's CPU
         # (measured: 47 ms instead of 1.2 ms per small call on 2 busy cores).
@@ -270,6 +271,8 @@ class Connection:
             code = self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             return "still running"
+        if code > 128 and self.launched and code - 128 in signal.valid_signals():
+            code = 128 - code  # a launcher (bubblewrap's init, a shell) reports a death by signal N as 128 + N
         if code < 0:
             return f"killed by {signal.Signals(-code).name}"
         return f"exit code {code}"
