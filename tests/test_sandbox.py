@@ -125,18 +125,7 @@ def by_name(run: g.Run) -> dict[str, g.Grade]:
     return {grade.name: grade for grade in run.grades}
 
 
-# Known gap (issue 21, branch integrate-wip): the worker shares the judge's jail and uid, so it can read its
-# parent judge under /proc. Strict: this xfail fails the day the worker gets a jail of its own.
-KNOWN_GAPS = {"spy_on_parent": "the worker runs as the judge's uid in the judge's jail: it can read its parent"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[n])) if n in KNOWN_GAPS else n
-        for n in EXPECTED
-    ],
-)
+@pytest.mark.parametrize("name", EXPECTED)
 def test_attack_earns_nothing(attacked: dict, name: str) -> None:
     """Each attack fails inside the jail: its package earns 0, with the reason it should have."""
     status, words = EXPECTED[name]

@@ -64,12 +64,26 @@ def main() -> int:
     ]
     if settings.get("isolate"):  # the implementation runs in a worker process; this one only judges
         args += ["--isolate", f"--worker-launcher={settings.get('launcher', '')}"]
+        not_dumpable()
     if settings["mode"] == "collect":
         args.append("--collect-only")
     plugins: list[object] = [recorder]
     if settings.get("worker_uid") is not None:  # a jailed worker of its own user writes in the spec's tmp dirs
         plugins.append(tmp_dirs_for(int(settings["worker_uid"])))
     return int(pytest.main(args, plugins=plugins))
+
+
+PR_SET_DUMPABLE = 4  # linux/prctl.h
+
+
+def not_dumpable() -> None:
+    """No process of this user may read the judge's memory, environment or maps under /proc, nor ptrace it
+    (defence in depth: a graded worker already runs in a pid namespace of its own, where the judge does not
+    exist, as another user). Reset by execve: the worker the judge starts is not affected."""
+    import ctypes
+
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 def tmp_dirs_for(uid: int) -> object:

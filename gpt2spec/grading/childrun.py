@@ -123,6 +123,7 @@ def run_child(
         settings["launcher"] = shlex.join(_jailed([], impl_path, limits, deadline - start, sandbox, shared))
         settings["worker_uid"] = sandbox.uid if os.geteuid() == 0 else None
         settings["pytest_args"] = [*pytest_args, f"--basetemp={shared / 'pytest'}"]
+        env.update(weights_env())
         # The judge itself runs jailed too, as root (it starts the workers' jails and hands them tmp dirs), with
         # the real oracles, everything read-only but its scratch dir: a file it writes through a symlink the
         # worker planted in a tmp dir lands in that scratch dir or nowhere.
@@ -209,6 +210,13 @@ def _weights_cache() -> list[Path]:
     return [cache] if cache.is_dir() else []
 
 
+def weights_env() -> dict[str, str]:
+    """HF_HUB_CACHE naming the cache the grader sees (bound readable in the judge's and the worker's jails):
+    the jail sets HOME=/tmp, so Hugging Face's default (~/.cache/huggingface) would find nothing."""
+    caches = _weights_cache()
+    return {"HF_HUB_CACHE": str(caches[0])} if caches else {}
+
+
 def _hand_over(path: Path, uid: int) -> None:
     """``path`` owned by the worker's user (as root; otherwise the worker is this user already)."""
     if os.geteuid() == 0:
@@ -256,8 +264,12 @@ class _Watch:
         return None
 
 
+# Where Hugging Face looks for weights (huggingface_hub.constants): kept, so a local cache still serves the spec.
+HF_CACHE_VARS = ("HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE")
+
+
 def _child_env(threads: int) -> dict[str, str]:
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "HF_HOME", "XDG_CACHE_HOME", "TIKTOKEN_CACHE_DIR")
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_CACHE_HOME", "TIKTOKEN_CACHE_DIR", *HF_CACHE_VARS)
     env = {k: os.environ[k] for k in keep if k in os.environ}
     env.update(
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
