@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from gpt2spec.grading import childrun, jail
 from gpt2spec.grading import grade as g
-from gpt2spec.grading import jail
 
 from .submissions import once_per_session
 
@@ -273,6 +273,37 @@ def test_wall_clock_and_memory_limits() -> None:
     assert time.monotonic() - start < 30
     proc = _jailed("bytearray(2 << 30)", memory_mb=1024)
     assert proc.returncode != 0 and "MemoryError" in proc.stderr
+
+
+WEIGHTS_PROBE = """
+import os
+from huggingface_hub import constants
+print(open(os.path.join(constants.HF_HUB_CACHE, "probe")).read())
+"""
+
+
+@pytest.mark.parametrize("side", ["judge", "worker"])
+def test_weights_cache_reaches_both_jails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, side: str) -> None:
+    """Clause: a Hugging Face cache on the grader's machine (real GPT-2 weights, under a home the jail hides)
+    is readable in the judge's jail and in the worker's, found through HF_HUB_CACHE (the jail's HOME is
+    /tmp). Catches: a grade where the real-weights tests are "not graded here" although the weights are there."""
+    cache = tmp_path / "home" / ".cache" / "huggingface" / "hub"
+    cache.mkdir(parents=True)
+    (cache / "probe").write_text("weights here")
+    for path in (cache, *cache.parents[:3]):
+        path.chmod(0o755)
+    (cache / "probe").chmod(0o644)
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    env = {**childrun._child_env(1), **childrun.weights_env()}
+    assert env["HF_HUB_CACHE"] == str(cache.resolve())
+    (tmp_path / "scratch").mkdir()
+    argv = [sys.executable, "-I", "-B", "-c", WEIGHTS_PROBE]
+    where = {side: tmp_path / "scratch"}
+    argv = childrun._jailed(argv, None, LIMITS, 60, childrun.Jail(hide=(tmp_path / "home",)), **where)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0 and proc.stdout.strip() == "weights here", proc.stderr[-3000:]
 
 
 # ---------------------------------------------------------------- the worker's own jail: oracles by use
