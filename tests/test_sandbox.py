@@ -306,6 +306,18 @@ def test_weights_cache_reaches_both_jails(tmp_path: Path, monkeypatch: pytest.Mo
     assert proc.returncode == 0 and proc.stdout.strip() == "weights here", proc.stderr[-3000:]
 
 
+def test_concurrent_graders_get_users_of_their_own() -> None:
+    """Clause: two graders on one machine (CI's two test workers) never share a jail user id, so never its
+    process limit. Catches: uids FIRST_UID + slot in every grader: a fork bomb graded by one made the other's
+    worker fail to start (exit 1 at its hello)."""
+    open_fds = len(os.listdir("/proc/self/fd"))
+    with jail.claimed_uids(2) as first, jail.claimed_uids(2) as second:
+        assert len(set(first) | set(second)) == 4, (first, second)
+        assert all(jail.FIRST_UID <= uid < jail.FIRST_UID + jail.UID_SLOTS for uid in first + second)
+        assert len(os.listdir("/proc/self/fd")) == open_fds + 4  # one lock held per id
+    assert len(os.listdir("/proc/self/fd")) == open_fds  # released: another grader may take them now
+
+
 # ---------------------------------------------------------------- the worker's own jail: oracles by use
 
 SNEAKY_INIT = '''

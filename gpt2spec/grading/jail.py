@@ -23,18 +23,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
 BWRAP = "bwrap"
 ORACLES = ("transformers", "tiktoken", "tiktoken_ext")  # stubbed with stub_oracles=True (plus the answer key)
 FIRST_UID = 61000  # jailed processes run as FIRST_UID + slot when the grader is root
+UID_SLOTS = 1000  # user ids FIRST_UID ... FIRST_UID + UID_SLOTS - 1, shared by every grader on the machine
+UID_LOCKS = Path(tempfile.gettempdir()) / "gpt2spec-uids"  # one lock file per user id in use
 TMP_MB = 512  # the private /tmp (a tmpfs: filling it fills nothing of the host's)
 FILE_MB = 64  # the largest file a jailed process may write, what it prints included
 MAX_PROCS = 512  # processes and threads of the jail's user
@@ -55,6 +59,35 @@ def available() -> str | None:
         lines = (proc.stderr or proc.stdout).strip().splitlines()
         return f"bubblewrap does not work here: {lines[-1] if lines else f'exit {proc.returncode}'}"
     return None
+
+
+@contextlib.contextmanager
+def claimed_uids(n: int) -> Iterator[list[int]]:
+    """``n`` jail user ids that no other grader on this machine holds while this one grades (an exclusive
+    lock per id, released on exit). Two graders at once (CI's two test workers, an organiser's runs) would
+    otherwise share FIRST_UID + slot, and with it its process limit: a fork bomb graded by one made the
+    other's worker fail to start (exit 1 at its hello)."""
+    UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
+    if UID_LOCKS.is_symlink() or UID_LOCKS.stat().st_uid != os.geteuid():
+        raise RuntimeError(f"{UID_LOCKS} is not this user's own directory: refusing its locks")
+    held: list[tuple[int, int]] = []
+    try:
+        for uid in range(FIRST_UID, FIRST_UID + UID_SLOTS):
+            if len(held) == n:
+                break
+            fd = os.open(UID_LOCKS / str(uid), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            held.append((uid, fd))
+        if len(held) < n:
+            raise RuntimeError(f"only {len(held)} of {n} jail user ids are free ({UID_LOCKS})")
+        yield [uid for uid, _ in held]
+    finally:
+        for _, fd in held:
+            os.close(fd)  # releases the lock
 
 
 def jail_argv(
