@@ -38,7 +38,7 @@ BWRAP = "bwrap"
 ORACLES = ("transformers", "tiktoken", "tiktoken_ext")  # stubbed with stub_oracles=True (plus the answer key)
 FIRST_UID = 61000  # jailed processes run as a user id from FIRST_UID up (claimed_uids) when the grader is root
 UID_SLOTS = 1000  # user ids FIRST_UID ... FIRST_UID + UID_SLOTS - 1, shared by every grader on the machine
-UID_LOCKS = Path(tempfile.gettempdir()) / "gpt2spec-uids"  # one lock file per user id in use
+UID_LOCKS = Path(tempfile.gettempdir()) / f"gpt2spec-uids-{os.geteuid()}"  # a lock file per user id in use
 TMP_MB = 512  # the private /tmp (a tmpfs: filling it fills nothing of the host's)
 FILE_MB = 64  # the largest file a jailed process may write, what it prints included
 MAX_PROCS = 512  # processes and threads of the jail's user
