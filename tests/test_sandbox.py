@@ -309,7 +309,7 @@ def test_weights_cache_reaches_both_jails(tmp_path: Path, monkeypatch: pytest.Mo
 def test_concurrent_graders_get_users_of_their_own() -> None:
     """Clause: two graders on one machine (CI's two test workers) never share a jail user id, so never its
     process limit. Catches: uids FIRST_UID + slot in every grader: a fork bomb graded by one made the other's
-    worker fail to start (exit 1 at its hello)."""
+    worker die at its hello (exit 126: no process left to start it)."""
     open_fds = len(os.listdir("/proc/self/fd"))
     with jail.claimed_uids(2) as first, jail.claimed_uids(2) as second:
         assert len(set(first) | set(second)) == 4, (first, second)

@@ -66,7 +66,7 @@ def claimed_uids(n: int) -> Iterator[list[int]]:
     """``n`` jail user ids that no other grader on this machine holds while this one grades (an exclusive
     lock per id, released on exit). Two graders at once (CI's two test workers, an organiser's runs) would
     otherwise share FIRST_UID + slot, and with it its process limit: a fork bomb graded by one made the
-    other's worker fail to start (exit 1 at its hello)."""
+    other's worker die at its hello (exit 126: no process left to start it)."""
     UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
     if UID_LOCKS.is_symlink() or UID_LOCKS.stat().st_uid != os.geteuid():
         raise RuntimeError(f"{UID_LOCKS} is not this user's own directory: refusing its locks")
