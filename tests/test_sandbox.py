@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from gpt2spec.grading import childrun, jail
 from gpt2spec.grading import grade as g
-from gpt2spec.grading import jail
 
 from .submissions import once_per_session
 
@@ -125,18 +125,7 @@ def by_name(run: g.Run) -> dict[str, g.Grade]:
     return {grade.name: grade for grade in run.grades}
 
 
-# Known gap (issue 21, branch integrate-wip): the worker shares the judge's jail and uid, so it can read its
-# parent judge under /proc. Strict: this xfail fails the day the worker gets a jail of its own.
-KNOWN_GAPS = {"spy_on_parent": "the worker runs as the judge's uid in the judge's jail: it can read its parent"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[n])) if n in KNOWN_GAPS else n
-        for n in EXPECTED
-    ],
-)
+@pytest.mark.parametrize("name", EXPECTED)
 def test_attack_earns_nothing(attacked: dict, name: str) -> None:
     """Each attack fails inside the jail: its package earns 0, with the reason it should have."""
     status, words = EXPECTED[name]
@@ -284,3 +273,137 @@ def test_wall_clock_and_memory_limits() -> None:
     assert time.monotonic() - start < 30
     proc = _jailed("bytearray(2 << 30)", memory_mb=1024)
     assert proc.returncode != 0 and "MemoryError" in proc.stderr
+
+
+WEIGHTS_PROBE = """
+import os
+from huggingface_hub import constants
+print(open(os.path.join(constants.HF_HUB_CACHE, "probe")).read())
+"""
+
+
+@pytest.mark.parametrize("side", ["judge", "worker"])
+def test_weights_cache_reaches_both_jails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, side: str) -> None:
+    """Clause: a Hugging Face cache on the grader's machine (real GPT-2 weights, under a home the jail hides)
+    is readable in the judge's jail and in the worker's, found through HF_HUB_CACHE (the jail's HOME is
+    /tmp). Catches: a grade where the real-weights tests are "not graded here" although the weights are there."""
+    cache = tmp_path / "home" / ".cache" / "huggingface" / "hub"
+    cache.mkdir(parents=True)
+    (cache / "probe").write_text("weights here")
+    for path in (cache, *cache.parents[:3]):
+        path.chmod(0o755)
+    (cache / "probe").chmod(0o644)
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    env = {**childrun._child_env(1), **childrun.weights_env()}
+    assert env["HF_HUB_CACHE"] == str(cache.resolve())
+    (tmp_path / "scratch").mkdir()
+    argv = [sys.executable, "-I", "-B", "-c", WEIGHTS_PROBE]
+    where = {side: tmp_path / "scratch"}
+    argv = childrun._jailed(argv, None, LIMITS, 60, childrun.Jail(hide=(tmp_path / "home",)), **where)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0 and proc.stdout.strip() == "weights here", proc.stderr[-3000:]
+
+
+def test_concurrent_graders_get_users_of_their_own() -> None:
+    """Clause: two graders on one machine (CI's two test workers) never share a jail user id, so never its
+    process limit. Catches: uids FIRST_UID + slot in every grader: a fork bomb graded by one made the other's
+    worker die at its hello (exit 126: no process left to start it)."""
+    open_fds = len(os.listdir("/proc/self/fd"))
+    with jail.claimed_uids(2) as first, jail.claimed_uids(2) as second:
+        assert len(set(first) | set(second)) == 4, (first, second)
+        assert all(jail.FIRST_UID <= uid < jail.FIRST_UID + jail.UID_SLOTS for uid in first + second)
+        assert len(os.listdir("/proc/self/fd")) == open_fds + 4  # one lock held per id
+    assert len(os.listdir("/proc/self/fd")) == open_fds  # released: another grader may take them now
+
+
+# ---------------------------------------------------------------- the worker's own jail: oracles by use
+
+SNEAKY_INIT = '''
+"""Builds GPT-2's defaults with Hugging Face's GPT2Config, from a module that renames itself: the import
+guard judges imports made under the package's name only, so only the worker's jail (the real library
+stubbed) stops it."""
+from .helper import GPTConfig
+'''
+SNEAKY_HELPER = """
+__name__ = "oracle_helper"  # not under the package's name: the import guard lets its imports through
+from dataclasses import dataclass, field
+
+from transformers import GPT2Config
+
+
+def _width() -> int:
+    return GPT2Config().n_embd  # the oracle's answer
+
+
+@dataclass
+class GPTConfig:
+    block_size: int = 1024
+    vocab_size: int = 50257
+    n_layer: int = 12
+    n_head: int = 12
+    n_embd: int = field(default_factory=_width)
+"""
+PEEK_INIT = '''
+"""Reads GPT-2's defaults out of the answer key's source file (reference/config.py) by its path."""
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ANSWER = Path({answer!r})
+
+
+def _width() -> int:
+    return int(re.search(r"n_embd: int = (\\d+)", ANSWER.read_text()).group(1))  # the answer key's file
+
+
+@dataclass
+class GPTConfig:
+    block_size: int = 1024
+    vocab_size: int = 50257
+    n_layer: int = 12
+    n_head: int = 12
+    n_embd: int = field(default_factory=_width)
+'''
+
+
+@pytest.fixture(scope="module")
+def oracle_users(tmp_path_factory: pytest.TempPathFactory) -> dict[str, g.Grade]:
+    """Two packages that take GPT-2's defaults from the oracle inside the worker, and one that only imports
+    transformers at module level, graded together (isolated, each worker in its own jail)."""
+    root = tmp_path_factory.mktemp("oracle_users")
+    (root / "sneaky").mkdir()
+    (root / "sneaky" / "__init__.py").write_text(SNEAKY_INIT)
+    (root / "sneaky" / "helper.py").write_text(SNEAKY_HELPER)
+    (root / "peek").mkdir()
+    (root / "peek" / "__init__.py").write_text(PEEK_INIT.format(answer=str(ROOT / "reference" / "config.py")))
+    refs = [(n, root / n) for n in ("sneaky", "peek")] + [("pypi", ROOT / "tests" / "fixtures" / "oracle_import_pypi")]
+    return by_name(g.grade_all(refs, SPEC, ONE_TEST, LIMITS, jobs=2))
+
+
+def _reports(grade: g.Grade) -> str:
+    return "\n".join(f"{t.key} {t.outcome}: {t.message}\n{t.details}" for t in grade.tests)
+
+
+def test_oracle_used_inside_the_worker_earns_nothing(oracle_users: dict[str, g.Grade]) -> None:
+    """Clause: the implementation's process runs in a jail of its own with transformers, tiktoken and the
+    answer key stubbed (the judge keeps the real ones). Catches: a submission that calls Hugging Face from a
+    module the import guard does not watch, or reads reference/*.py by its path: no credit, and the failure
+    names the call site in the submission."""
+    sneaky, peek = oracle_users["sneaky"], oracle_users["peek"]
+    assert sneaky.status == "graded" and sneaky.score == 0, (sneaky.status, sneaky.reason, sneaky.tests)
+    line = SNEAKY_HELPER.splitlines().index("    return GPT2Config().n_embd  # the oracle's answer") + 1
+    helper = f"sneaky/helper.py:{line}"
+    text = _reports(sneaky)
+    assert "your code called transformers.GPT2Config at" in text and helper in text, text[:3000]
+    assert peek.status == "graded" and peek.score == 0, (peek.status, peek.reason, peek.tests)
+    text = _reports(peek)
+    assert "FileNotFoundError" in text and "reference/config.py" in text and "peek/__init__.py" in text, text[:3000]
+
+
+def test_oracle_imported_at_module_level_is_graded_on_what_it_computes(oracle_users: dict[str, g.Grade]) -> None:
+    """Clause: importing transformers costs nothing, in the jailed worker too. Catches: a worker jail whose
+    stubs fail at import (a PyPI GPT-2's module-level ``from transformers import ...`` would score 0)."""
+    pypi = oracle_users["pypi"]
+    assert pypi.status == "graded" and pypi.score == pypi.max_score > 0, (pypi.status, pypi.reason, pypi.notes)

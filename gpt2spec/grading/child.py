@@ -64,9 +64,69 @@ def main() -> int:
     ]
     if settings.get("isolate"):  # the implementation runs in a worker process; this one only judges
         args += ["--isolate", f"--worker-launcher={settings.get('launcher', '')}"]
+        not_dumpable()
     if settings["mode"] == "collect":
         args.append("--collect-only")
-    return int(pytest.main(args, plugins=[recorder]))
+    plugins: list[object] = [recorder]
+    if settings.get("worker_uid") is not None:  # a jailed worker of its own user writes in the spec's tmp dirs
+        plugins.append(tmp_dirs_for(int(settings["worker_uid"])))
+    return int(pytest.main(args, plugins=plugins))
+
+
+PR_SET_DUMPABLE = 4  # linux/prctl.h
+
+
+def not_dumpable() -> None:
+    """No process of this user may read the judge's memory, environment or maps under /proc, nor ptrace it
+    (defence in depth: a graded worker already runs in a pid namespace of its own, where the judge does not
+    exist, as another user). Reset by execve: the worker the judge starts is not affected."""
+    import ctypes
+
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def tmp_dirs_for(uid: int) -> object:
+    """A plugin that hands the tmp dirs fixtures give (tmp_path...) to the jailed worker's user, and before each
+    request to the worker what the judge wrote in them (save_pretrained writes 0600): pytest makes them 0700
+    and root's, and the implementation writes checkpoints, saved models and DDP files there. The judge (root,
+    in a jail of its own where only its scratch dir is writable) still reads them, and loads what the worker
+    wrote with ``weights_only=True`` only. Ownership changes go through directory descriptors and never
+    follow a symlink, so one the worker plants redirects nothing."""
+    import pytest
+
+    from gpt2spec.remote import proxy
+
+    dirs: list[Path] = []  # the current test's tmp dirs
+
+    def hand_over() -> None:
+        for top in dirs:
+            for _, subdirs, files, fd in os.fwalk(top):
+                for name in subdirs + files:
+                    if os.stat(name, dir_fd=fd, follow_symlinks=False).st_uid != uid:
+                        os.chown(name, uid, uid, dir_fd=fd, follow_symlinks=False)
+
+    proxy.BEFORE_REQUEST.append(hand_over)
+
+    class TmpDirs:
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_fixture_setup(self, fixturedef, request):
+            outcome = yield
+            value = outcome.get_result() if outcome.excinfo is None else None
+            if isinstance(value, os.PathLike):
+                base = request.config._tmp_path_factory.getbasetemp()
+                path = Path(value)
+                if path.is_relative_to(base) and path != base:
+                    for d in [path, *path.parents]:
+                        os.chown(d, uid, uid, follow_symlinks=False)
+                        if d == base:
+                            break
+                    dirs.append(path)
+
+        def pytest_runtest_logfinish(self, nodeid, location) -> None:
+            dirs.clear()
+
+    return TmpDirs()
 
 
 class Recorder:

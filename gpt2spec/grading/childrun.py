@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -113,7 +114,21 @@ def run_child(
     returncode: int | None = None
     stuck: str | None = None
     argv = [*PYTHON, BOOT.format(root=str(ROOT))]
-    if sandbox is not None:
+    if sandbox is not None and limits.isolate:
+        # The judge runs no participant code: it stays out of the jail, with the real oracles. Each worker it
+        # starts runs jailed with the oracles stubbed; pytest's tmp dirs live where the worker can write.
+        shared = workdir / "worker"
+        shared.mkdir(exist_ok=True)
+        _hand_over(shared, sandbox.uid)
+        settings["launcher"] = shlex.join(_jailed([], impl_path, limits, deadline - start, sandbox, shared))
+        settings["worker_uid"] = sandbox.uid if os.geteuid() == 0 else None
+        settings["pytest_args"] = [*pytest_args, f"--basetemp={shared / 'pytest'}"]
+        env.update(weights_env())
+        # The judge itself runs jailed too, as root (it starts the workers' jails and hands them tmp dirs), with
+        # the real oracles, everything read-only but its scratch dir: a file it writes through a symlink the
+        # worker planted in a tmp dir lands in that scratch dir or nowhere.
+        argv = _jailed(argv, impl_path, limits, deadline - start, sandbox, judge=workdir)
+    elif sandbox is not None:
         argv = _jailed(argv, impl_path, limits, deadline - start, sandbox)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
@@ -153,17 +168,59 @@ POLL_SECONDS = 0.5
 LINGER_SECONDS = 10.0  # how long a child may run on after its last record (a sleep in atexit)
 
 
-def _jailed(argv: list[str], impl_path: Path | None, limits: Limits, seconds: float, sandbox: Jail) -> list[str]:
-    """``argv`` in bubblewrap: the submission and the grader's tree readable, the rest as jail.py says."""
-    readable = [p for p in (impl_path, ROOT) if p is not None]
+def _jailed(
+    argv: list[str],
+    impl_path: Path | None,
+    limits: Limits,
+    seconds: float,
+    sandbox: Jail,
+    worker: Path | None = None,
+    judge: Path | None = None,
+) -> list[str]:
+    """``argv`` in bubblewrap: the submission and the grader's tree readable, the rest as jail.py says.
+    ``worker``: argv is the implementation's process: the oracles and the answer key stubbed, ``worker``
+    (pytest's tmp dirs) writable, the real GPT-2 weights readable. ``judge``: argv is the judge of a split
+    run: root, real oracles, ``judge`` (its scratch dir) writable, the workers' stubs readable."""
+    readable = [p.resolve() for p in (impl_path, ROOT) if p is not None]
+    options: dict = dict(uid=sandbox.uid)
+    if worker is not None:
+        readable += _weights_cache()
+        keep = exceptions_for(impl_path, IMPLS_DIR) if impl_path else frozenset()
+        options.update(writable=[worker.resolve()], stub_oracles=True, keep=keep)
+    if judge is not None:
+        readable += [*_weights_cache(), jail.stub_root()]
+        options.update(writable=[judge.resolve()], uid=None)
     return jail.jail_argv(
         argv,
-        readable=[p.resolve() for p in readable],
+        readable=readable,
         hide=sandbox.hide,
         memory_mb=limits.memory_mb,
         time_s=seconds + 5,  # the grader's own deadline comes first; this one holds if the grader dies
-        uid=sandbox.uid,
+        **options,
     )
+
+
+def _weights_cache() -> list[Path]:
+    """The Hugging Face hub cache (public GPT-2 weights the spec hands to from_pretrained), if there is one."""
+    try:
+        from huggingface_hub import constants
+    except ImportError:
+        return []
+    cache = Path(constants.HF_HUB_CACHE).resolve()
+    return [cache] if cache.is_dir() else []
+
+
+def weights_env() -> dict[str, str]:
+    """HF_HUB_CACHE naming the cache the grader sees (bound readable in the judge's and the worker's jails):
+    the jail sets HOME=/tmp, so Hugging Face's default (~/.cache/huggingface) would find nothing."""
+    caches = _weights_cache()
+    return {"HF_HUB_CACHE": str(caches[0])} if caches else {}
+
+
+def _hand_over(path: Path, uid: int) -> None:
+    """``path`` owned by the worker's user (as root; otherwise the worker is this user already)."""
+    if os.geteuid() == 0:
+        os.chown(path, uid, uid)
 
 
 class _Watch:
@@ -207,8 +264,12 @@ class _Watch:
         return None
 
 
+# Where Hugging Face looks for weights (huggingface_hub.constants): kept, so a local cache still serves the spec.
+HF_CACHE_VARS = ("HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE")
+
+
 def _child_env(threads: int) -> dict[str, str]:
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "HF_HOME", "XDG_CACHE_HOME", "TIKTOKEN_CACHE_DIR")
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_CACHE_HOME", "TIKTOKEN_CACHE_DIR", *HF_CACHE_VARS)
     env = {k: os.environ[k] for k in keep if k in os.environ}
     env.update(
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",

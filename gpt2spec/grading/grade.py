@@ -359,9 +359,7 @@ def grade_all(
     say(f"{len(expected)} tests in weeks {', '.join(map(str, weeks))}; {len(refs)} implementation(s), {jobs} at a time")
     done = 0
     hidden = _hidden([path for _, path in refs], [*(hide or []), workdir])
-    uids: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for slot in range(jobs):  # a user of its own per concurrent job: no shared process limit, no signals
-        uids.put(jail.FIRST_UID + slot)
+    uids: queue.SimpleQueue[int] = queue.SimpleQueue()  # a user of its own per concurrent job (jail.claimed_uids)
 
     def work(item: tuple[int, tuple[str, Path]]) -> Grade:
         nonlocal done
@@ -381,7 +379,9 @@ def grade_all(
         say(f"[{done}/{len(refs)}] {name}: {verdict} ({grade.seconds:.1f} s)")
         return grade
 
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    with jail.claimed_uids(jobs) as claimed, ThreadPoolExecutor(max_workers=jobs) as pool:
+        for uid in claimed:  # no shared process limit, no signals, with any other grader on this machine
+            uids.put(uid)
         grades = list(pool.map(work, enumerate(refs)))
     if own_workdir:
         shutil.rmtree(workdir, ignore_errors=True)

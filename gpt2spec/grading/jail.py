@@ -23,18 +23,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
 BWRAP = "bwrap"
 ORACLES = ("transformers", "tiktoken", "tiktoken_ext")  # stubbed with stub_oracles=True (plus the answer key)
-FIRST_UID = 61000  # jailed processes run as FIRST_UID + slot when the grader is root
+FIRST_UID = 61000  # jailed processes run as a user id from FIRST_UID up (claimed_uids) when the grader is root
+UID_SLOTS = 1000  # user ids FIRST_UID ... FIRST_UID + UID_SLOTS - 1, shared by every grader on the machine
+UID_LOCKS = Path(tempfile.gettempdir()) / f"gpt2spec-uids-{os.geteuid()}"  # a lock file per user id in use
 TMP_MB = 512  # the private /tmp (a tmpfs: filling it fills nothing of the host's)
 FILE_MB = 64  # the largest file a jailed process may write, what it prints included
 MAX_PROCS = 512  # processes and threads of the jail's user
@@ -57,6 +61,35 @@ def available() -> str | None:
     return None
 
 
+@contextlib.contextmanager
+def claimed_uids(n: int) -> Iterator[list[int]]:
+    """``n`` jail user ids that no other grader on this machine holds while this one grades (an exclusive
+    lock per id, released on exit). Two graders at once (CI's two test workers, an organiser's runs) would
+    otherwise share FIRST_UID + slot, and with it its process limit: a fork bomb graded by one made the
+    other's worker die at its hello (exit 126: no process left to start it)."""
+    UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
+    if UID_LOCKS.is_symlink() or UID_LOCKS.stat().st_uid != os.geteuid():
+        raise RuntimeError(f"{UID_LOCKS} is not this user's own directory: refusing its locks")
+    held: list[tuple[int, int]] = []
+    try:
+        for uid in range(FIRST_UID, FIRST_UID + UID_SLOTS):
+            if len(held) == n:
+                break
+            fd = os.open(UID_LOCKS / str(uid), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            held.append((uid, fd))
+        if len(held) < n:
+            raise RuntimeError(f"only {len(held)} of {n} jail user ids are free ({UID_LOCKS})")
+        yield [uid for uid, _ in held]
+    finally:
+        for _, fd in held:
+            os.close(fd)  # releases the lock
+
+
 def jail_argv(
     argv: Sequence[str],
     *,
@@ -67,11 +100,14 @@ def jail_argv(
     time_s: float,
     network: bool = False,
     stub_oracles: bool = False,
-    uid: int = FIRST_UID,
+    keep: Collection[str] = (),
+    uid: int | None = FIRST_UID,
     tmp_mb: int = TMP_MB,
 ) -> list[str]:
-    """``argv`` run in the sandbox described in the module docstring. ``uid`` only matters as root.
-    The working directory is the private /tmp; paths in ``readable`` and ``writable`` keep their names."""
+    """``argv`` run in the sandbox described in the module docstring. ``uid`` only matters as root (None: stay
+    root, for the judge, which runs no participant code).
+    The working directory is the private /tmp; paths in ``readable`` and ``writable`` keep their names.
+    ``keep``: oracle names (``reference``...) left real under ``stub_oracles`` (impls/reference re-exports the key)."""
     jail = [BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     jail += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"]
     if not network:
@@ -81,14 +117,17 @@ def jail_argv(
     jail += ["--size", str(tmp_mb << 20), "--perms", "1777", "--tmpfs", "/tmp"]
     for path in hide:
         jail += ["--perms", "0755", "--tmpfs", str(path)]
-    if stub_oracles:
-        jail += _oracle_stubs()
+    emptied = [Path.home().resolve(), Path("/tmp"), *map(Path, hide)]
     for path in readable:
-        jail += ["--ro-bind", str(path), str(path)]
+        jail += [*_mount_point(Path(path), emptied), "--ro-bind", str(path), str(path)]
     for path in writable:
-        jail += ["--bind", str(path), str(path)]
+        jail += [*_mount_point(Path(path), emptied), "--bind", str(path), str(path)]
+    if stub_oracles:  # last: a readable tree holding the answer key (the grader's own) does not bring it back
+        jail += _oracle_stubs(frozenset(keep))
     jail += ["--chdir", "/tmp", "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp"]
-    if os.geteuid() == 0:
+    if os.geteuid() == 0 and uid is None:
+        jail.append("--")  # root, for the grader's own judge only: it starts jailed workers (nested bwrap)
+    elif os.geteuid() == 0:
         # a user of its own: no capabilities, no ptrace/kill/proc access to the grader's processes
         jail += ["--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all"]
     else:
@@ -107,10 +146,23 @@ def _hidden_home() -> list[str]:
     needed = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, Path(sys.executable).parent)}
     for path in sorted(needed):
         if path.is_relative_to(home) and path != home:
-            for parent in reversed(path.relative_to(home).parents[:-1]):  # bwrap would make them 0700
-                out += ["--perms", "0755", "--dir", str(home / parent)]
-            out += ["--ro-bind", str(path), str(path)]
+            out += [*_parents_in_home(path), "--ro-bind", str(path), str(path)]
     return out
+
+
+def _parents_in_home(path: Path) -> list[str]:
+    return _mount_point(path, [Path.home().resolve()])
+
+
+def _mount_point(path: Path, emptied: list[Path]) -> list[str]:
+    """The parents of ``path`` inside the deepest emptied directory (a tmpfs: the home, /tmp, a hidden
+    one) made traversable for the jail's user: bwrap would create them 0700 (root's)."""
+    inside = [root for root in emptied if root != Path("/") and path.is_relative_to(root) and path != root]
+    if not inside:
+        return []
+    root = max(inside, key=lambda r: len(r.parts))
+    return [arg for parent in reversed(path.relative_to(root).parents[:-1]) for arg in
+            ("--perms", "0755", "--dir", str(root / parent))]  # fmt: skip
 
 
 def oracle_dirs() -> dict[str, Path]:
@@ -129,7 +181,7 @@ def oracle_dirs() -> dict[str, Path]:
 
 
 @functools.cache
-def _stub_root() -> Path:
+def stub_root() -> Path:
     """One stub package per oracle name, written once per grader process (read-only to the jail)."""
     from .oracle_stub import stub_source
 
@@ -141,9 +193,10 @@ def _stub_root() -> Path:
     return root
 
 
-def _oracle_stubs() -> list[str]:
-    root = _stub_root()
+def _oracle_stubs(keep: frozenset[str] = frozenset()) -> list[str]:
+    root = stub_root()
     out: list[str] = []
     for key, path in oracle_dirs().items():
-        out += ["--ro-bind", str(root / key.split("#")[0]), str(path)]
+        if key.split("#")[0] not in keep:
+            out += ["--ro-bind", str(root / key.split("#")[0]), str(path)]
     return out

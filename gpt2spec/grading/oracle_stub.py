@@ -9,8 +9,9 @@ OracleCallError naming the call in the participant's code::
     the oracle libraries are not available to implementations
 
 Two uses: in the sandbox, ``stub_source(name)`` is the ``__init__.py`` of a package mounted over the
-real one (gpt2spec/grading/jail.py); in today's in-process child, ``stub_module(name, on_use)`` is what
-the import guard hands the implementation instead of the real module (gpt2spec/grading/sandbox.py).
+real one (gpt2spec/grading/jail.py: every graded worker); and ``stub_module(name, on_use)`` is what the
+import guard (in the worker, or an ``--in-process`` child) hands the implementation instead of the real
+module (gpt2spec/grading/sandbox.py).
 This file is self-contained (standard library only): its source is that ``__init__.py``.
 """
 

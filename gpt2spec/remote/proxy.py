@@ -44,6 +44,9 @@ CALL_TIMEOUT_S = float(
 )  # a backstop: the grader's per-test limit acts first
 IMPORT_TIMEOUT_S = 600.0
 WORKER_MODULE = "gpt2spec.remote.worker"
+# Called before each request: the grader hands the files the judge wrote in the spec's tmp dirs to a jailed
+# worker's user (gpt2spec/grading/child.py), just before the worker may look for them.
+BEFORE_REQUEST: list[Callable[[], None]] = []
 
 
 class WorkerLost(RuntimeError):
@@ -119,6 +122,7 @@ class Connection:
         self.lost: str | None = None
         ours, theirs = socket.socketpair()
         self.sock = ours
+        self.launched = bool(launcher)
         argv = [*launcher, sys.executable, "-I", "-B", "-m", WORKER_MODULE, "--fd", str(theirs.fileno())]
         # Judge and worker take turns: OpenMP threads that spin-wait after each op would steal the other's CPU
         # (measured: 47 ms instead of 1.2 ms per small call on 2 busy cores).
@@ -141,6 +145,8 @@ class Connection:
     def request(self, op: str, *, timeout: float | None = None, **fields: Any) -> Any:
         """Send one request and return the decoded result, raising the participant's exception as ours."""
         timeout = self.timeout if timeout is None else timeout
+        for hook in BEFORE_REQUEST:
+            hook()
         with self.lock:
             if self.lost is not None:
                 raise WorkerLost(self.lost)
@@ -265,6 +271,8 @@ class Connection:
             code = self.proc.wait(timeout=2)
         except subprocess.TimeoutExpired:
             return "still running"
+        if code > 128 and self.launched and code - 128 in signal.valid_signals():
+            code = 128 - code  # a launcher (bubblewrap's init, a shell) reports a death by signal N as 128 + N
         if code < 0:
             return f"killed by {signal.Signals(-code).name}"
         return f"exit code {code}"
