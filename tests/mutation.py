@@ -38,7 +38,7 @@ class Outcome:
 
 
 def grade(
-    impl_path: Path,
+    impl_path: Path | str,  # one package, or several joined by commas (each graded as its own implementation)
     spec_files: tuple[str, ...],
     junit: Path,
     only: tuple[str, ...] = (),
