@@ -3,18 +3,21 @@
 The mutants of one section are graded together, in one fresh interpreter on that section's spec files
 (``--impl=a,b,c``: each mutant is its own implementation there, imported as its own package), so the matrix
 pays one interpreter start per section instead of one per mutant. Each mutant keeps its own test here; the
-``xdist_group`` keeps a section's mutants on one worker, which grades the section once (``--dist loadgroup``).
+section is graded once per session, shared by the xdist workers through a file lock, and ``xdist_group`` (with
+``--dist loadgroup``) sends a section's mutants to one worker so the other need not wait for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from gpt2spec.known_bugs import ALL
 
 from .mutation import SECTION_SPECS, Mutant, Outcome, function_name, grade
+from .submissions import once_per_session
 
 
 def _impl_of(nodeid: str) -> str:
@@ -26,33 +29,36 @@ def _impl_of(nodeid: str) -> str:
 def section_outcomes(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Callable[[str], dict[str, list[Outcome]]]:
-    """section -> {mutant package name: its outcomes}, graded once per section for the mutants this session
-    selected (``-k one-mutant`` grades that one alone)."""
+    """section -> {mutant package name: its outcomes}, graded once per test session (across xdist workers)
+    for the mutants this session selected (``-k one-mutant`` grades that one alone)."""
     selected = {
         item.callspec.params["mutant"].name: item.callspec.params["mutant"]
         for item in request.session.items
         if getattr(item, "originalname", "") == "test_mutant_is_caught"
     }
-    graded: dict[str, dict[str, list[Outcome]]] = {}
 
     def outcomes(section: str) -> dict[str, list[Outcome]]:
-        if section not in graded:
-            root = tmp_path_factory.mktemp(f"mutants-{section}")
-            mutants = [m for m in selected.values() if m.section == section]
-            packages = [m.materialize(root) for m in mutants]
-            catches = tuple(sorted({name for m in mutants for name in m.catches}))
-            impls = ",".join(str(p) for p in packages)
-            by_impl: dict[str, list[Outcome]] = {p.name: [] for p in packages}
-            for o in grade(impls, SECTION_SPECS[section], root / "junit.xml", only=catches, timeout=1200):
-                if "[" not in o.nodeid:  # pytest stopped before any test (usage error): every mutant sees it
-                    for got in by_impl.values():
-                        got.append(o)
-                else:
-                    by_impl.setdefault(_impl_of(o.nodeid), []).append(o)
-            graded[section] = by_impl
-        return graded[section]
+        mutants = sorted((m for m in selected.values() if m.section == section), key=lambda m: m.name)
+        return once_per_session(tmp_path_factory, f"mutants-{section}", lambda root: _grade_together(mutants, root))
 
     return outcomes
+
+
+def _grade_together(mutants: list[Mutant], root: Path) -> dict[str, list[Outcome]]:
+    """One pytest run, each mutant an implementation of its own, each running only the tests it declares
+    (selected by its package name in the test id: ``-k "(softmax_twice and (test_a or test_b)) or ..."``)."""
+    packages = {m.materialize(root).name: m for m in mutants}
+    wanted = " or ".join(f"({name} and ({' or '.join(m.catches)}))" for name, m in packages.items())
+    keyword = f"({wanted}) and not (test_parity_with_hf and 124M)"  # 124M: the tiny cases catch the same bugs
+    impls = ",".join(str(root / name) for name in packages)
+    by_impl: dict[str, list[Outcome]] = {name: [] for name in packages}
+    for o in grade(impls, SECTION_SPECS[mutants[0].section], root / "junit.xml", timeout=1200, extra=("-k", keyword)):
+        if "[" not in o.nodeid:  # pytest stopped before any test (usage error): every mutant sees it
+            for got in by_impl.values():
+                got.append(o)
+        else:
+            by_impl.setdefault(_impl_of(o.nodeid), []).append(o)
+    return by_impl
 
 
 @pytest.mark.parametrize(
