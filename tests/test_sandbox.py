@@ -407,3 +407,30 @@ def test_oracle_imported_at_module_level_is_graded_on_what_it_computes(oracle_us
     stubs fail at import (a PyPI GPT-2's module-level ``from transformers import ...`` would score 0)."""
     pypi = oracle_users["pypi"]
     assert pypi.status == "graded" and pypi.score == pypi.max_score > 0, (pypi.status, pypi.reason, pypi.notes)
+
+
+STUBS_FROM_THREADS = """
+import threading
+from gpt2spec.grading import jail
+start, roots = threading.Barrier(8), []
+def ask():
+    start.wait()
+    roots.append(str(jail.stub_root()))
+threads = [threading.Thread(target=ask) for _ in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(len(set(roots)), sorted(set(roots)))
+"""
+
+
+def test_every_job_thread_gets_the_same_oracle_stubs() -> None:
+    """Clause: the grader writes one folder of oracle stubs per process, whichever of its job threads asks
+    first. Catches: an unlocked cache that let two threads each write a folder, so that a worker's launcher
+    named one and its judge's jail bound the other: the worker died at hello ("bwrap: Can't find source
+    path", exit code 1), and CI graded the reference 0. (A fresh interpreter: nothing cached yet.)"""
+    proc = subprocess.run([sys.executable, "-c", STUBS_FROM_THREADS], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.startswith("1 "), f"several stub folders for one grader: {proc.stdout}"

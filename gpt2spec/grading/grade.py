@@ -216,6 +216,8 @@ def _verdict(runs: list[ChildRun], by_key: dict[str, dict], limits: Limits) -> t
         status = "syntax-error" if "SyntaxError" in message else "import-error"
         if "while importing, the implementation's process died" in message:
             status = "exit-at-import"
+            said = _worker_last_words(first)
+            message = f"{message}; its last output: {said}" if said else message
         if any(s in message for s in OUT_OF_MEMORY):
             status, message = "out-of-memory", f"{message} (limit: {limits.memory_mb} MiB of address space)"
         elif "File too large" in message:
@@ -279,6 +281,14 @@ def _how(run: ChildRun) -> str:
         how += ", out of memory (limit reached)"
     last = _last_line(run)
     return f"{how}; last output: {last}" if last else how
+
+
+def _worker_last_words(run: ChildRun) -> str:
+    """The last line printed before the judge's own report (a worker that died at start: bwrap's or Python's
+    complaint), so that an exit at import says why. One-character lines are pytest's progress marks."""
+    before = run.stderr_tail.split("gpt2spec: not graded")[0]
+    lines = [ln.strip() for ln in before.splitlines() if len(ln.strip()) > 1 and not ln.lstrip().startswith("=")]
+    return lines[-1][:200] if lines else ""
 
 
 def _last_line(run: ChildRun) -> str:

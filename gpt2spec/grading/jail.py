@@ -31,6 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 
@@ -176,21 +177,30 @@ def oracle_dirs() -> dict[str, Path]:
         spec = importlib.util.find_spec(name)
         locations = list(spec.submodule_search_locations or []) if spec else []
         for i, location in enumerate(locations):
-            found[name if i == 0 else f"{name}#{i}"] = Path(location)
+            found[name if i == 0 else f"{name}#{i}"] = Path(location).resolve()  # bwrap binds onto no symlink
     return found
 
 
-@functools.cache
+_STUBS_LOCK = threading.Lock()
+_stubs: list[Path] = []
+
+
 def stub_root() -> Path:
-    """One stub package per oracle name, written once per grader process (read-only to the jail)."""
+    """One stub package per oracle name, written once per grader process (read-only to the jail).
+    Locked: the grader's job threads ask at once, and two folders would mean a worker's launcher naming
+    one while its judge's jail binds the other (CI: the first job's worker died at hello, exit code 1,
+    "bwrap: Can't find source path")."""
     from .oracle_stub import stub_source
 
-    root = Path(tempfile.mkdtemp(prefix="gpt2spec-stubs-"))
-    root.chmod(0o755)
-    for name in {n.split("#")[0] for n in oracle_dirs()}:
-        (root / name).mkdir(mode=0o755)
-        (root / name / "__init__.py").write_text(stub_source(name))
-    return root
+    with _STUBS_LOCK:
+        if not _stubs:
+            root = Path(tempfile.mkdtemp(prefix="gpt2spec-stubs-"))
+            root.chmod(0o755)
+            for name in {n.split("#")[0] for n in oracle_dirs()}:
+                (root / name).mkdir(mode=0o755)
+                (root / name / "__init__.py").write_text(stub_source(name))
+            _stubs.append(root)
+        return _stubs[0]
 
 
 def _oracle_stubs(keep: frozenset[str] = frozenset()) -> list[str]:
