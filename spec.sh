@@ -36,4 +36,4 @@ ruff format --check .
 step "spec on the reference and the template (template: everything not implemented, exit 0)"
 python -m pytest --impl=reference,template -q
 step "the suite's own tests: registry, plugin, mutants, independent implementations, grader"
-python -m pytest tests -q -n 2 --dist loadgroup  # loadgroup: a section's mutants share one worker (tests/test_mutants.py)
+python -m pytest tests -q -n 2 --dist loadgroup --durations=30  # durations: where CI time goes; loadgroup: a section's mutants share one worker (tests/test_mutants.py)
