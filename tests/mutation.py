@@ -80,3 +80,9 @@ def read_junit(path: Path) -> list[Outcome]:
 def function_name(nodeid: str) -> str:
     """'spec/test_gpt.py::test_parity_with_hf[x-tiny-fp32]' -> 'test_parity_with_hf'."""
     return nodeid.split("::")[-1].split("[")[0]
+
+
+def impl_of(nodeid: str) -> str:
+    """'spec/test_gpt.py::test_x[softmax_twice-tiny]' -> 'softmax_twice': the implementation a test ran on,
+    in a run over several (package names have no '-')."""
+    return nodeid.split("[", 1)[1].rstrip("]").split("-")[0]

@@ -16,13 +16,8 @@ import pytest
 
 from gpt2spec.known_bugs import ALL
 
-from .mutation import SECTION_SPECS, Mutant, Outcome, function_name, grade
+from .mutation import SECTION_SPECS, Mutant, Outcome, function_name, grade, impl_of
 from .submissions import once_per_session
-
-
-def _impl_of(nodeid: str) -> str:
-    """'spec/test_gpt.py::test_x[softmax_twice-tiny]' -> 'softmax_twice' (package names have no '-')."""
-    return nodeid.split("[", 1)[1].rstrip("]").split("-")[0]
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +52,7 @@ def _grade_together(mutants: list[Mutant], root: Path) -> dict[str, list[Outcome
             for got in by_impl.values():
                 got.append(o)
         else:
-            by_impl.setdefault(_impl_of(o.nodeid), []).append(o)
+            by_impl.setdefault(impl_of(o.nodeid), []).append(o)
     return by_impl
 
 

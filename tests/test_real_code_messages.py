@@ -18,7 +18,7 @@ import pytest
 
 from spec.raised import Frame, Raised, translate
 
-from .mutation import ROOT, function_name, read_junit
+from .mutation import ROOT, function_name, impl_of, read_junit
 
 FIXTURES = ROOT / "tests" / "fixtures"
 FROM_PRETRAINED = "from_pretrained must accept a local directory: the spec has no network (CONTRACT.md, week 3)"
@@ -53,8 +53,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, list
     out: dict[str, dict[str, list[str]]] = {name: {} for name in DEPARTURES}
     for o in read_junit(junit):
         if o.outcome in ("failed", "error"):
-            impl = o.nodeid.split("[")[-1].split("-")[0].rstrip("]")
-            out[impl].setdefault(function_name(o.nodeid), []).append(o.message)
+            out[impl_of(o.nodeid)].setdefault(function_name(o.nodeid), []).append(o.message)
     return out
 
 
