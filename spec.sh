@@ -36,4 +36,7 @@ ruff format --check .
 step "spec on the reference and the template (template: everything not implemented, exit 0)"
 python -m pytest --impl=reference,template -q
 step "the suite's own tests: registry, plugin, mutants, independent implementations, grader"
-python -m pytest tests -q -n 2 --dist loadgroup --durations=30  # durations: where CI time goes; loadgroup: a section's mutants share one worker (tests/test_mutants.py)
+# One thread per interpreter: two workers of two threads each on two cores spin-wait for each other (a spec run
+# took 75 s with 2 threads, 50 s with 1). loadscope: a module's tests share one worker, so a module's one grading
+# (tests/submissions.py once_per_session) never blocks the other worker; test_mutants has a class per section.
+OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m pytest tests -q -n 2 --dist loadscope --durations=30

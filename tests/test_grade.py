@@ -415,3 +415,15 @@ def test_crashes_cost_only_their_module(monkeypatch: pytest.MonkeyPatch) -> None
     others = {o for k, o in outcomes.items() if k.startswith("spec/test_attention.py")}
     assert others and "not run" not in others, others
     assert any("crashed the interpreter 1 times" in n and "still run" in n for n in grade.notes), grade.notes
+
+
+def test_threads_per_job_share_the_cores_and_honour_omp_num_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clause: each graded interpreter gets the machine's cores over the jobs, never more than OMP_NUM_THREADS
+    when that is set. Catches: CI's two test workers each grading with two threads on two cores (spin-waits)."""
+    monkeypatch.setattr(g.os, "cpu_count", lambda: 8)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert [g.threads_per_job(j) for j in (1, 2, 3, 16)] == [8, 4, 2, 1]
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert [g.threads_per_job(j) for j in (1, 2)] == [1, 1]
+    monkeypatch.setenv("OMP_NUM_THREADS", "not a number")
+    assert g.threads_per_job(2) == 4
