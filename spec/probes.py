@@ -86,8 +86,11 @@ def _attention_fn(
     offset: int | None = 0,
     split: str = "view",
     merge: bool = True,
+    fill: float = float("-inf"),
+    reversed_mask: bool = False,
 ) -> Callable[[torch.Tensor], torch.Tensor]:
-    """HF's attention with one parameter changed: q/k/v order, scale, mask offset (None: no mask)."""
+    """HF's attention with one parameter changed: q/k/v order, scale, mask offset (None: no mask), the value
+    the masked scores get, or a mask of the past (tril) instead of the future."""
 
     def run(x: torch.Tensor) -> torch.Tensor:
         B, T, C = x.shape
@@ -100,7 +103,9 @@ def _attention_fn(
             q, k, v = (t.reshape(B, n_head, T, hd) for t in (q, k, v))
         att = (q @ k.transpose(-2, -1)) * (hd**-0.5 if scale is None else scale)
         if offset is not None:
-            att = att.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1 + offset), float("-inf"))
+            hidden = torch.ones(T, T, dtype=torch.bool)
+            hidden = hidden.tril(-1 - offset) if reversed_mask else hidden.triu(1 + offset)
+            att = att.masked_fill(hidden, fill)
         y = att.softmax(dim=-1) @ v
         y = y.transpose(1, 2).reshape(B, T, C) if merge else y.reshape(B, T, C)
         return conv1d(hf.c_proj, y)
@@ -187,17 +192,27 @@ def _attention(impl) -> list[Finding]:
     hd = C // n_head
     hf = hf_attention(SMALL, seed=11)
     ours = load_into(impl.CausalSelfAttention(impl.GPTConfig(**SMALL)).double().eval(), hf, what="attention")
-    x = torch.randn(2, 8, C, generator=_gen(12), dtype=torch.float64)
-    y = ours(x)
+    x0 = torch.randn(2, 8, C, generator=_gen(12), dtype=torch.float64)
+    x = x0.clone()
+    y = ours(x0.clone())  # a copy each call: an attention that writes into its input must not change x
     if same(y, hf_attention_fn(hf)(x)):
         return []
-    found = _unused(ours, lambda: ours(x), {"c_proj": "no-c-proj"})
+    found = _unused(ours, lambda: ours(x0.clone()), {"c_proj": "no-c-proj"})
     fix_mask = "mask the scores with -inf where key > query (triu(1)) before the softmax: each position sees 0..t"
     for offset in (None, -1, 1, 2, 3):
         if same(y, _attention_fn(hf, n_head, offset=offset)(x)):
             tag, words = _mask_words(offset)
             return [*found, Finding(tag, words, fix_mask, evidence="reproduced; one token changed at a time")]
-    words = _describe_mask(_visibility(ours, x))
+    # Masks written by hand with another fill value or the wrong triangle (fitted, each reproduced exactly)
+    for tag, kwargs, words in (
+        ("causal-mask: reversed", dict(reversed_mask=True), "your mask hides the past (tril): each position sees "
+         "itself and the future, not the past"),
+        ("causal-mask: filled with 0", dict(fill=0.0), "the masked scores are set to 0, not -inf: the future "
+         "still gets weight exp(0) in the softmax"),
+    ):  # fmt: skip
+        if same(y, _attention_fn(hf, n_head, **kwargs)(x)):
+            return [*found, Finding(tag, words, fix_mask, evidence="reproduced; mask fitted")]
+    words = _describe_mask(_visibility(lambda t: ours(t.clone()), x))
     if words:  # neither a scale nor a layout keeps the future hidden: no fit below can reproduce this
         return [*found, Finding("causal-mask: not causal", words, kind=OBSERVED)]
     for order in [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)]:
@@ -285,7 +300,7 @@ def _normalisation(x: torch.Tensor, y1: torch.Tensor, C: int) -> list[Finding]:
     """Fit y1 = (x - mean) / f(var) with f in {sqrt(a var + eps), sqrt(a var) + eps, a var + eps}."""
     xc = x - x.mean(-1, keepdim=True)
     if not same(y1 * (xc.abs().amax(-1, keepdim=True) / y1.abs().amax(-1, keepdim=True)), xc):
-        return []  # not (x - mean) times one factor per row: not this family (no centering, wrong dim, ...)
+        return _uncentred(x, y1)  # not (x - mean) times one factor per row: no centering, wrong dim, ...
     r = (xc.abs().amax(-1) / y1.abs().amax(-1))[0]  # the divisor of each row
     v = xc.pow(2).mean(-1)[0]  # biased variance
     forms = {
@@ -294,7 +309,7 @@ def _normalisation(x: torch.Tensor, y1: torch.Tensor, C: int) -> list[Finding]:
         "power 1": (lambda a, e: a * v + e, lambda a: r[-1] - a * v[-1]),
     }
     for form, (divisor, eps_of) in forms.items():
-        for a, variance in ((1.0, "biased"), (C / (C - 1), "unbiased")):
+        for a, variance in ((1.0, "biased"), (C / (C - 1), "unbiased"), (float(C), "summed")):
             eps = max(eps_of(a).item(), 0.0)
             eps = 0.0 if eps < 1e-3 * v[-1].item() else float(f"{eps:.2g}")
             if torch.allclose(divisor(a, eps), r, rtol=1e-6, atol=0):
@@ -313,6 +328,9 @@ def _ln_findings(form: str, variance: str, eps: float) -> list[Finding]:
     if variance == "unbiased":
         parts.append("unbiased-variance")
         words.append("the variance is unbiased (divides by C-1); GPT-2 divides by C")
+    if variance == "summed":
+        parts.append("layernorm-variance: summed")
+        words.append("the squared deviations are summed over C, not averaged")
     if form == "inside" and abs(eps - EPS) > 1e-3 * EPS:
         parts.append({1e-12: "layernorm-eps-1e-12"}.get(eps, f"layernorm-eps: {eps:.0e}"))
         words.append(f"your LayerNorm behaves as eps = {eps:g}; GPT-2 uses 1e-5")
@@ -320,6 +338,21 @@ def _ln_findings(form: str, variance: str, eps: float) -> list[Finding]:
         return []
     fix = "(x - mean) / sqrt(biased var + 1e-5): var = (x - mean).pow(2).mean(-1), eps=1e-5 inside the sqrt"
     return [Finding(" + ".join(parts), "; ".join(words), fix, evidence="fitted on rows of std 3 down to 1e-7")]
+
+
+def _uncentred(x: torch.Tensor, y1: torch.Tensor) -> list[Finding]:
+    """x (not x - mean) divided by one factor per row: RMSNorm (the root mean square of x) or the known bug
+    that divides by the standard deviation without subtracting the mean."""
+    fix = "subtract the mean first: (x - mean) / sqrt(var + 1e-5)"
+    evidence = "fitted on rows of std 3 down to 1e-7"
+    rms = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + EPS)
+    if same(y1, rms):
+        words = "your LayerNorm is RMSNorm: x / sqrt(mean(x^2) + eps), without subtracting the mean"
+        return [Finding("layernorm: rmsnorm", words, fix, evidence=evidence)]
+    xc = x - x.mean(-1, keepdim=True)
+    if same(y1, x * torch.rsqrt(xc.pow(2).mean(-1, keepdim=True) + EPS)):
+        return [_known_or("layernorm-no-centering", "layernorm: no centering", "the mean is not subtracted", fix)]
+    return []
 
 
 # ---------------------------------------------------------------- MLP
@@ -345,6 +378,11 @@ def _mlp(impl) -> list[Finding]:
     if same(ours(x), hf(x)):
         return []
     found = _unused(ours, lambda: ours(x), {})
+    after = F.gelu(conv1d(hf.c_proj, conv1d(hf.c_fc, x)), approximate="tanh")
+    if same(ours(x), after):
+        words = "the activation is applied after c_proj, not between c_fc and c_proj"
+        fix = 'self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))'
+        return [*found, Finding("mlp-order: activation after c_proj", words, fix, evidence="reproduced")]
     p = dict(ours.named_parameters())
     eye = torch.zeros(4 * C, C, dtype=torch.float64)
     eye[:C] = torch.eye(C, dtype=torch.float64)
@@ -373,6 +411,50 @@ def _mlp(impl) -> list[Finding]:
 
 
 def _gpt(impl) -> list[Finding]:
+    """The forward pass's embeddings and logits; when those are right, the init."""
+    return _gpt_forward(impl) or _init(impl)
+
+
+def _init(impl) -> list[Finding]:
+    """The init's std per kind of tensor, on a model deep and wide enough for 5% estimates: N(0, 0.02) for
+    Linear and Embedding weights, 0.02/sqrt(2*n_layer) for the residual projections (attn and mlp c_proj)."""
+    shape = dict(block_size=64, vocab_size=512, n_layer=8, n_head=4, n_embd=128)
+    torch.manual_seed(0)
+    model = impl.GPT(impl.GPTConfig(**shape))
+    stds: dict[str, list[float]] = {}
+    for name, p in model.named_parameters():
+        if p.dim() == 2:
+            kind = "attn.c_proj" if name.endswith("attn.c_proj.weight") else "mlp.c_proj" if name.endswith(
+                "mlp.c_proj.weight") else "other"  # fmt: skip
+            stds.setdefault(kind, []).append(p.detach().double().std().item())
+    std = {k: sum(v) / len(v) for k, v in stds.items()}
+    L = shape["n_layer"]
+    want = {"other": 0.02, "attn.c_proj": 0.02 / math.sqrt(2 * L), "mlp.c_proj": 0.02 / math.sqrt(2 * L)}
+    if set(std) != set(want) or all(abs(std[k] - want[k]) <= 0.05 * want[k] for k in want):
+        return []
+    fix = "N(0, 0.02) for every Linear and Embedding weight; attn.c_proj and mlp.c_proj N(0, 0.02/sqrt(2*n_layer))"
+    evidence = f"the init measured on a {L}-layer model"
+    if abs(std["other"] - 0.01) <= 0.05 * 0.01:
+        return [_known_or("init-std-0.01", "init: std 0.01", "", fix)]
+    if abs(std["other"] - 0.02) > 0.05 * 0.02:
+        return []  # not a residual-scaling bug; the test's message names the tensor
+    factors = {k: (0.02 / std[k]) ** 2 for k in ("attn.c_proj", "mlp.c_proj")}  # 1/sqrt(f): f fitted
+    named = {1.0: "1", float(L): "1/sqrt(n_layer)", 2.0 * L: "1/sqrt(2*n_layer)"}
+
+    def name(f: float) -> str:
+        return next((n for v, n in named.items() if abs(f - v) <= 0.1 * v), f"1/sqrt({f:.3g})")
+
+    a, m = (name(factors[k]) for k in ("attn.c_proj", "mlp.c_proj"))
+    if a == m == "1":
+        return [_known_or("no-residual-init-scaling", "residual-init: none", "", fix)]
+    if a == m:
+        words = f"the residual projections are initialised with std 0.02*{a}; GPT-2 uses 0.02/sqrt(2*n_layer)"
+        return [Finding(f"residual-init: {a}", words, fix, evidence=evidence)]
+    words = f"attn.c_proj is initialised with std 0.02*{a} and mlp.c_proj with 0.02*{m}"
+    return [Finding(f"residual-init: attn {a}, mlp {m}", words, fix, evidence=evidence)]
+
+
+def _gpt_forward(impl) -> list[Finding]:
     hf = hf_lm(TINY, seed=41, dtype=torch.float64)
     ours = load_into(impl.GPT(impl.GPTConfig(**TINY)).double().eval(), hf, what="GPT")
     T = 10
@@ -380,9 +462,13 @@ def _gpt(impl) -> list[Finding]:
     seen: list[torch.Tensor] = []
     handle = ours.transformer.h[0].register_forward_pre_hook(lambda m, a: seen.append(a[0].detach().clone()))
     try:
-        ours(idx)
+        logits = ours(idx)[0]
     finally:
         handle.remove()
+    want = hf(idx).logits
+    if not same(logits, want) and same(logits, F.log_softmax(want, dim=-1)):
+        words = "forward returns log-probabilities (log_softmax of the logits), not the logits"
+        return [Finding("logits: log-softmax", words, "return lm_head(ln_f(x)) itself", evidence="reproduced")]
     if not seen:
         return []
     x = seen[0][0]
@@ -395,6 +481,9 @@ def _gpt(impl) -> list[Finding]:
         return [Finding("no-position-embedding", "the position embeddings are never added", fix, evidence="measured")]
     rows = [int(((wpe - p).abs().amax(-1)).argmin()) for p in P]
     if all(torch.allclose(p, wpe[i], atol=1e-12, rtol=0) for p, i in zip(P, rows, strict=True)):
+        if rows == [i % TINY["block_size"] for i in idx[0].tolist()] != list(range(T)):
+            words = "position embeddings are looked up by token id (wpe[idx]), not by position (wpe[t])"
+            return [Finding("positions: token ids", words, fix, evidence="the rows of wpe used, measured")]
         if rows == list(range(T - 1, -1, -1)):
             return [
                 Finding(
@@ -513,7 +602,11 @@ _KNOWN_WIRING = {
     ("order", "mlp first"): "branches-swapped",
     ("mlp reads", "block input"): "block-wiring: ln_2 input",
     ("mlp residual", "none"): "block-wiring: block output",
+    ("attention", "none"): "block-wiring: ln_1 unused",
+    ("mlp", "none"): "block-wiring: ln_2 unused",
 }
+# two choices that are one mistake: named as that mistake
+_KNOWN_WIRING_PAIRS = {(("attention", "ln_2"), ("mlp", "ln_1")): "block-wiring: ln_1 and ln_2 swapped"}
 
 
 def _wiring_words(wiring: tuple[str, ...], right: tuple[str, ...]) -> tuple[str, str]:
@@ -531,6 +624,8 @@ def _wiring_words(wiring: tuple[str, ...], right: tuple[str, ...]) -> tuple[str,
     text = "; ".join(words[k].format(w) for k, w in shown)
     if len(diff) == 1 and diff[0] in _KNOWN_WIRING:
         return _KNOWN_WIRING[diff[0]], text
+    if tuple(diff) in _KNOWN_WIRING_PAIRS:
+        return _KNOWN_WIRING_PAIRS[tuple(diff)], text
     return "block-wiring: " + ", ".join(f"{k} {w}" for k, w in diff), text
 
 
@@ -568,8 +663,12 @@ def _generate(impl) -> list[Finding]:
         if kept != k:
             fix = "mask logits < the k-th largest value (not <=) with -inf, then softmax"
             known = {k - 1: "top-k-keeps-k-minus-one", k + 1: "top-k-keeps-k-plus-one"}
+            kth = torch.topk(logits, k).values[-1]
             if kept == logits.numel() and torch.allclose(probs, F.softmax(logits, -1), rtol=1e-6):
                 found.append(_known_or("top-k-ignored", "top-k: ignored", "top_k not applied", fix))
+            elif torch.allclose(probs, F.softmax(logits.masked_fill(logits < kth, 0.0), -1), rtol=1e-6):
+                words = "top-k sets the dropped logits to 0, not -inf: they keep exp(0) weight and can be sampled"
+                found.append(Finding("top-k: masked with 0", words, fix, evidence="the sampled distribution fitted"))
             elif kept in known:
                 found.append(_known_or(known[kept], f"top-k: keeps {kept}", f"keeps {kept}", fix))
             elif kept < logits.numel():
@@ -579,8 +678,34 @@ def _generate(impl) -> list[Finding]:
             want = F.softmax(logits.masked_fill(probs == 0, float("-inf")), -1)
             if not torch.allclose(probs, want, rtol=1e-6) and torch.allclose(probs, probs.max() * (probs > 0)):
                 found.append(_known_or("top-k-uniform", "top-k: uniform", "uniform over the k", "softmax"))
+    if _always_greedy(ours, idx):
+        words = "generate takes the argmax at temperature 2 (it never samples): only temperature == 0 is greedy"
+        fix = "if temperature == 0: argmax; else: softmax(logits / temperature) and torch.multinomial"
+        found.append(Finding("generate: always greedy", words, fix, evidence="measured"))
     found += _crop(ours)
     return found
+
+
+def _always_greedy(ours, idx: torch.Tensor) -> bool:
+    """generate at temperature 2 never calls torch.multinomial and returns the greedy continuation."""
+    calls = []
+    real = torch.multinomial
+
+    def counted(*args, **kwargs) -> torch.Tensor:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    torch.multinomial = counted
+    try:
+        sampled = ours.generate(idx, 4, temperature=2.0, generator=_gen(85))
+    except Exception:
+        return False
+    finally:
+        torch.multinomial = real
+    try:
+        return not calls and torch.equal(sampled, ours.generate(idx, 4, temperature=0.0))
+    except Exception:
+        return False
 
 
 def _sampled_probs(ours, idx: torch.Tensor, **kwargs) -> torch.Tensor | None:
@@ -653,7 +778,7 @@ def _crop(ours) -> list[Finding]:
 def _data(impl) -> list[Finding]:
     tokens = torch.arange(1000)
     loader = impl.DataLoader(tokens, 4, 16)
-    x, y = loader.next_batch()
+    x, y = (t.clone() for t in loader.next_batch())  # copies: a loader may refill one buffer in place
     shifts, counts = (y - x).flatten().unique(return_counts=True)
     d = int(shifts[counts.argmax()])  # the shift of most positions (a buffer's end may wrap differently)
     found = []
@@ -677,13 +802,54 @@ def _data(impl) -> list[Finding]:
                 evidence="two batches read",
             )
         )
+        return found
+    return found + _loader_starts(impl, tokens, shifted=bool(found))
+
+
+def _loader_starts(impl, tokens: torch.Tensor, shifted: bool) -> list[Finding]:
+    """Where each batch starts in the stream (tokens 0, 1, 2, ...), fitted as start = a*batch + b*rank + c with
+    one rank and with two: the contract has c = 0, a = W*B*T and b = B*T."""
+    B, T = 4, 16
+
+    def start(rank: int, world: int, batch: int) -> int:
+        loader = impl.DataLoader(tokens, B, T, rank=rank, world_size=world)
+        for _ in range(batch):
+            loader.next_batch()
+        return int(loader.next_batch()[0][0, 0])
+
+    try:
+        c, a1 = start(0, 1, 0), start(0, 1, 1) - start(0, 1, 0)
+        a2, b = start(0, 2, 1) - start(0, 2, 0), start(1, 2, 0) - start(0, 2, 0)
+    except Exception:
+        return []
+
+    def sym(v: int) -> str:
+        return {0: "0", 1: "1", T: "T", B * T: "B*T", 2 * B * T: "W*B*T"}.get(v, str(v))
+
+    fix = "start = (batches * world_size + rank) * B * T"
+    evidence = "batch starts measured on tokens 0, 1, 2, ... with 1 and 2 ranks"
+    found = []
+    if c != 0 and not shifted:  # a shifted x is the target-shift finding already
+        found.append(Finding(f"loader: offset {sym(c)}", f"the first batch starts at token {c}, not 0", fix,
+                             evidence=evidence))  # fmt: skip
+    if a1 != B * T:
+        words = f"each batch advances {sym(a1)} = {a1} tokens, not B*T = {B * T}"
+        found.append(Finding(f"loader-stride: {sym(a1)}", words, fix, evidence=evidence))
+    elif a2 == B * T and b == B * T:
+        found.append(_known_or("ranks-overlap", "loader: ranks overlap", "ranks advance B*T", fix))
+    elif b == 0:
+        words = "every rank reads the same slice: the rank is not part of the start"
+        found.append(Finding("loader: rank ignored", words, fix, evidence=evidence))
+    elif b != B * T or a2 != 2 * B * T:
+        words = f"with 2 ranks rank 1 starts {sym(b)} = {b} tokens after rank 0 and each advances {a2}"
+        found.append(Finding(f"loader: rank offset {sym(b)}", words, fix, evidence=evidence))
     return found
 
 
 def _training(impl) -> list[Finding]:
     """The LR schedule, then one optimizer step (each part only when the contract name exists)."""
     found = []
-    for part in (_schedule, _train_step):
+    for part in (_schedule, _optimizer, _train_step):
         try:
             found += part(impl)
         except Exception:  # a part that cannot run says nothing (e.g. train_step not written yet)
@@ -719,7 +885,51 @@ def _schedule(impl) -> list[Finding]:
     if warmup_ok and fits(w, m + 10, lambda s: cosine(s, 0)):
         words = "the cosine runs over steps 0..max_steps, not warmup_steps..max_steps"
         return [Finding("lr-schedule: cosine range", words, fix, evidence=evidence)]
+    if warmup_ok and fits(w, m, lambda s: cosine(s, w)) and fits(m, m + 10, lambda s: got[m]):
+        words = f"after max_steps the lr is {got[m]:g}, not min_lr = {min_lr:g}"
+        return [Finding(f"lr-schedule: {got[m]:g} after max_steps", words, fix, evidence=evidence)]
+    if warmup_ok and fits(w, m, lambda s: min_lr + (max_lr - min_lr) * (1 - (s - w) / (m - w))):
+        words = "the lr decays linearly from max_lr to min_lr, not along a cosine"
+        return [Finding("lr-schedule: linear decay", words, fix, evidence=evidence)]
     return []
+
+
+def _optimizer(impl) -> list[Finding]:
+    """configure_optimizers on a matrix and a vector with arguments no default has: which tensors are decayed,
+    by how much, and the learning rate, betas and eps AdamW was given."""
+    model = torch.nn.Linear(4, 3)
+    wd, lr, betas, eps = 0.3, 0.02, (0.8, 0.9), 1e-7
+    opt = impl.configure_optimizers(model, weight_decay=wd, learning_rate=lr, betas=betas, eps=eps)
+    decay = {id(p): g["weight_decay"] for g in opt.param_groups for p in g["params"]}
+    # a tensor in no group is never updated, let alone decayed (0 here; the words say so)
+    matrix, vector = decay.get(id(model.weight), 0.0), decay.get(id(model.bias), 0.0)
+    lost = [n for n, p in model.named_parameters() if id(p) not in decay]
+    found = []
+    evidence = "configure_optimizers measured on a Linear(4, 3)"
+    fix = "AdamW(groups, lr=learning_rate, betas=betas, eps=eps): decay weight_decay on dim >= 2 tensors, 0 on the rest"
+    rule = {(wd, 0.0): None, (wd, wd): "decay-every-parameter", (0.1, 0.0): "weight-decay-hardcoded"}
+    if (matrix, vector) not in rule:
+        name = "none" if matrix == vector == 0 else "vectors only" if matrix == 0 else f"{matrix:g} and {vector:g}"
+        words = f"weight decay {matrix:g} on matrices and {vector:g} on biases/gains; want {wd:g} and 0"
+        words += f" ({', '.join(lost)} in no group: never updated)" if lost else ""
+        found.append(Finding(f"weight-decay: {name}", words, fix, evidence=evidence))
+    elif rule[(matrix, vector)]:
+        found.append(_known_or(rule[(matrix, vector)], "weight-decay", "", fix))
+    group = opt.param_groups[0]
+    if group["lr"] != lr:
+        found.append(
+            _known_or("lr-hardcoded", "adamw-lr", "", fix)
+            if group["lr"] == 3e-4
+            else Finding(f"adamw-lr: {group['lr']:g}", f"AdamW gets lr {group['lr']:g}, not learning_rate", fix)
+        )
+    if tuple(group["betas"]) != betas:
+        b1, b2 = group["betas"]
+        words = f"AdamW gets betas ({b1:g}, {b2:g}), not the betas argument"
+        found.append(Finding(f"adamw-betas: ({b1:g}, {b2:g})", words, fix, evidence=evidence))
+    if group["eps"] != eps:
+        words = f"AdamW gets eps {group['eps']:g}, not the eps argument"
+        found.append(Finding(f"adamw-eps: {group['eps']:g}", words, fix, evidence=evidence))
+    return found
 
 
 class _Tiny(torch.nn.Module):
@@ -805,7 +1015,12 @@ def _tokenizer(impl) -> list[Finding]:
                 evidence="decode([0xff]) measured",
             )
         )
+    if text == "\xff":
+        words = "decode reads the bytes as Latin-1 (one character per byte), not UTF-8"
+        fix = 'decode with .decode("utf-8", errors="replace")'
+        found.append(Finding("decode-encoding: latin-1", words, fix, evidence="decode([0xff]) measured"))
     found += _tie_break(impl)
+    found += _counts(impl)
     base = {bytes([i]): i for i in range(256)}
 
     def encode(extra: dict[bytes, int], text: str) -> list[bytes]:
@@ -848,6 +1063,22 @@ def _tie_break(impl) -> list[Finding]:
     if first == ["zy", "zy"]:
         return [_known_or("tie-break-largest-id", "tokenizer-tie-break: largest", "ties go to the largest", fix)]
     return []
+
+
+def _counts(impl) -> list[Finding]:
+    """Training's pair counts, weighted by how often each pre-token occurs: in "zy1zy1zy1ab" (pre-tokens zy x3,
+    1 x3, ab x1) (z, y) occurs 3 times; counted once per distinct pre-token it ties with (a, b), which then wins
+    the tie-break (the smaller bytes)."""
+    try:
+        tok = impl.Tokenizer().train("zy1zy1zy1ab", 257, special_tokens=())
+        first = next(p for p in (tok.decode([i]) for i in tok.encode_ordinary("zyab")) if len(p) == 2)
+    except Exception:
+        return []
+    if first != "ab":
+        return []
+    words = "pair counts are not weighted by how often each pre-token occurs (each distinct pre-token counts once)"
+    fix = "stats[pair] += freq of the pre-token, for every occurrence of the pair"
+    return [Finding("tokenizer-counts: unweighted", words, fix, evidence="one merge trained on 'zy1zy1zy1ab'")]
 
 
 PROBES: dict[str, Callable] = {
