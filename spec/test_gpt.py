@@ -49,8 +49,14 @@ def make_gpt(impl, shape_name: str, dtype: torch.dtype):
 
 
 def batch(vocab_size: int, B: int = 2, T: int = 16, seed: int = 0):
+    """Random (idx, targets), with the edge ids 0 and V-1 always among both: with the run's secret seed a
+    random draw left token 0 out of the targets ~70% of the time, so a loss with ignore_index=0 passed or
+    failed by luck."""
     g = torch.Generator().manual_seed(seeded(seed))
-    return torch.randint(0, vocab_size, (B, T), generator=g), torch.randint(0, vocab_size, (B, T), generator=g)
+    idx, targets = torch.randint(0, vocab_size, (B, T), generator=g), torch.randint(0, vocab_size, (B, T), generator=g)
+    for t in (idx, targets):
+        t.view(-1)[[0, -1]] = torch.tensor([0, vocab_size - 1])
+    return idx, targets
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["fp32", "fp64"])
@@ -60,8 +66,9 @@ def test_parity_with_hf(impl, shape_name, dtype):
     """Clause: logits, loss and the gradient of every parameter equal HF's GPT2LMHeadModel holding the same
     weights, for a tiny config and the real 124M shape, in fp32 and fp64. The loss is the mean cross-entropy
     of logits against targets, which are already the next tokens (HF's labels are shifted; ours are not).
-    Catches: a missing position embedding, ln_f skipped, loss summed instead of averaged, targets shifted
-    again, an untied head (its gradient differs), and every component bug that reaches the output."""
+    Catches: a missing position embedding, ln_f skipped, loss summed instead of averaged, ignore_index=0 in
+    the loss (token 0 is always among the targets), targets shifted again, an untied head (its gradient
+    differs), and every component bug that reaches the output."""
     logit_atol, grad_atol, grad_rtol = TOLERANCE[dtype]
     ours, hf = make_gpt(impl, shape_name, dtype)
     idx, targets = batch(SHAPES[shape_name]["vocab_size"])
