@@ -182,7 +182,6 @@ def oracle_dirs() -> dict[str, Path]:
 
 
 _STUBS_LOCK = threading.Lock()
-_stubs: list[Path] = []
 
 
 def stub_root() -> Path:
@@ -190,17 +189,20 @@ def stub_root() -> Path:
     Locked: the grader's job threads ask at once, and two folders would mean a worker's launcher naming
     one while its judge's jail binds the other (CI: the first job's worker died at hello, exit code 1,
     "bwrap: Can't find source path")."""
+    with _STUBS_LOCK:
+        return _write_stubs()
+
+
+@functools.cache
+def _write_stubs() -> Path:
     from .oracle_stub import stub_source
 
-    with _STUBS_LOCK:
-        if not _stubs:
-            root = Path(tempfile.mkdtemp(prefix="gpt2spec-stubs-"))
-            root.chmod(0o755)
-            for name in {n.split("#")[0] for n in oracle_dirs()}:
-                (root / name).mkdir(mode=0o755)
-                (root / name / "__init__.py").write_text(stub_source(name))
-            _stubs.append(root)
-        return _stubs[0]
+    root = Path(tempfile.mkdtemp(prefix="gpt2spec-stubs-"))
+    root.chmod(0o755)
+    for name in {n.split("#")[0] for n in oracle_dirs()}:
+        (root / name).mkdir(mode=0o755)
+        (root / name / "__init__.py").write_text(stub_source(name))
+    return root
 
 
 def _oracle_stubs(keep: frozenset[str] = frozenset()) -> list[str]:
