@@ -427,3 +427,20 @@ def test_threads_per_job_share_the_cores_and_honour_omp_num_threads(monkeypatch:
     assert [g.threads_per_job(j) for j in (1, 2)] == [1, 1]
     monkeypatch.setenv("OMP_NUM_THREADS", "not a number")
     assert g.threads_per_job(2) == 4
+
+
+@pytest.mark.parametrize(
+    "log, said",
+    [
+        ("bwrap: Can't find source path /tmp/x: No such file\nI\n=== gpt2spec: not graded ===\n1 not run in 8s\n",
+         "bwrap: Can't find source path /tmp/x: No such file"),
+        (".\n=== short test summary info ===\n1 deselected, 1 error in 15.73s\n", ""),
+    ],
+    ids=["worker-complained", "worker-silent"],
+)  # fmt: skip
+def test_an_exit_at_import_quotes_the_worker_not_the_judge(log: str, said: str) -> None:
+    """Clause: an implementation's process that dies while importing is reported with the last line it printed
+    before the judge's report, or nothing. Catches: CI's "died (exit code 1)" with no why (bwrap's complaint was
+    in the log), and quoting the judge's own summary line ("1 deselected, 1 error") as the worker's words."""
+    run = g.ChildRun(records=[], forged=0, returncode=0, stderr_tail=log, seconds=1.0)
+    assert g._worker_last_words(run) == said

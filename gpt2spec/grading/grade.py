@@ -284,10 +284,15 @@ def _how(run: ChildRun) -> str:
 
 
 def _worker_last_words(run: ChildRun) -> str:
-    """The last line printed before the judge's own report (a worker that died at start: bwrap's or Python's
-    complaint), so that an exit at import says why. One-character lines are pytest's progress marks."""
-    before = run.stderr_tail.split("gpt2spec: not graded")[0]
-    lines = [ln.strip() for ln in before.splitlines() if len(ln.strip()) > 1 and not ln.lstrip().startswith("=")]
+    """The last line printed before pytest's first banner line ("=== ..."), that is before the judge's own
+    report (a worker that died at start: bwrap's or Python's complaint), so that an exit at import says why;
+    "" when it printed nothing (not the judge's summary line). One-character lines are pytest's progress marks."""
+    lines: list[str] = []
+    for line in run.stderr_tail.splitlines():
+        if line.lstrip().startswith("="):
+            break
+        if len(line.strip()) > 1:
+            lines.append(line.strip())
     return lines[-1][:200] if lines else ""
 
 
