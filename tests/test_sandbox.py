@@ -434,3 +434,28 @@ def test_every_job_thread_gets_the_same_oracle_stubs() -> None:
                           timeout=120)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.startswith("1 "), f"several stub folders for one grader: {proc.stdout}"
+
+
+def test_an_interpreter_under_the_hosts_tmp_still_runs(tmp_path: Path) -> None:
+    """The jail's private /tmp must not hide the interpreter: a clone (and its venv) under the host's /tmp ran
+    nothing ("prlimit: failed to execute /tmp/.../.venv/bin/python"). A venv under /tmp runs jailed, and
+    sees its own folder read-only and nothing else of the host's /tmp."""
+    venv = Path("/tmp") / f"gpt2spec-venv-{os.getpid()}"
+    try:
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True)
+        (tmp_path / "host-secret.txt").write_text("x")
+        probe = (
+            "import subprocess, sys\n"
+            "from gpt2spec.grading.jail import jail_argv\n"
+            "script = 'import os, sys; print(sys.prefix); print(os.access(sys.prefix, os.W_OK)); '\n"
+            "script += 'print(os.listdir(\"/tmp\"))'\n"
+            "argv = jail_argv([sys.executable, '-I', '-c', script], memory_mb=1024, time_s=60)\n"
+            "sys.exit(subprocess.run(argv).returncode)\n"
+        )
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.run([str(venv / "bin" / "python"), "-c", probe], capture_output=True, text=True, env=env,
+                              timeout=120, check=False)  # fmt: skip
+    finally:
+        shutil.rmtree(venv, ignore_errors=True)
+    assert proc.returncode == 0, f"a venv under /tmp could not run in the jail: {proc.stderr[-2000:]}"
+    assert proc.stdout.split("\n")[:3] == [str(venv), "False", f"[{venv.name!r}]"], proc.stdout

@@ -119,6 +119,10 @@ def jail_argv(
     for path in hide:
         jail += ["--perms", "0755", "--tmpfs", str(path)]
     emptied = [Path.home().resolve(), Path("/tmp"), *map(Path, hide)]
+    for path in _interpreter():  # a venv under the host's /tmp or a hidden folder: bound back, read-only
+        inside = [root for root in emptied[1:] if path.is_relative_to(root)]
+        if inside and not any(Path(h).is_relative_to(path) for h in hide):  # never re-expose a hidden folder
+            jail += [*_mount_point(path, emptied), "--ro-bind", str(path), str(path)]
     for path in readable:
         jail += [*_mount_point(Path(path), emptied), "--ro-bind", str(path), str(path)]
     for path in writable:
@@ -144,11 +148,16 @@ def _hidden_home() -> list[str]:
     if home == Path("/") or not home.is_dir():
         return []
     out = ["--perms", "0755", "--tmpfs", str(home)]
-    needed = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, Path(sys.executable).parent)}
-    for path in sorted(needed):
+    for path in _interpreter():
         if path.is_relative_to(home) and path != home:
             out += [*_parents_in_home(path), "--ro-bind", str(path), str(path)]
     return out
+
+
+def _interpreter() -> list[Path]:
+    """The folders the running interpreter needs (its venv, its base installation), resolved."""
+    needed = (sys.prefix, sys.base_prefix, sys.exec_prefix, Path(sys.executable).parent)
+    return sorted({Path(p).resolve() for p in needed})
 
 
 def _parents_in_home(path: Path) -> list[str]:
