@@ -88,9 +88,13 @@ def _attention_fn(
     merge: bool = True,
     fill: float = float("-inf"),
     reversed_mask: bool = False,
+    scale_after: bool = False,
+    added: str | None = None,
 ) -> Callable[[torch.Tensor], torch.Tensor]:
-    """HF's attention with one parameter changed: q/k/v order, scale, mask offset (None: no mask), the value
-    the masked scores get, or a mask of the past (tril) instead of the future."""
+    """HF's attention with one parameter changed: which of c_attn's three parts plays q, k and v (repeats
+    allowed: a typo passes q as v), the scale and whether it multiplies the weights after the softmax, the mask
+    offset (None: no mask), the value the masked scores get, a mask of the past (tril) instead of the future,
+    or a 0/1 matrix ``added`` to the scores ("keep": tril ones, "hide": triu(1) ones) as if it were a mask."""
 
     def run(x: torch.Tensor) -> torch.Tensor:
         B, T, C = x.shape
@@ -101,12 +105,16 @@ def _attention_fn(
             q, k, v = (t.view(B, T, n_head, hd).transpose(1, 2) for t in (q, k, v))
         else:
             q, k, v = (t.reshape(B, n_head, T, hd) for t in (q, k, v))
-        att = (q @ k.transpose(-2, -1)) * (hd**-0.5 if scale is None else scale)
+        factor = hd**-0.5 if scale is None else scale
+        att = q @ k.transpose(-2, -1) * (1.0 if scale_after else factor)
+        if added is not None:
+            ones = torch.ones(T, T, dtype=att.dtype)
+            att = att + (ones.tril() if added == "keep" else ones.triu(1))
         if offset is not None:
             hidden = torch.ones(T, T, dtype=torch.bool)
             hidden = hidden.tril(-1 - offset) if reversed_mask else hidden.triu(1 + offset)
             att = att.masked_fill(hidden, fill)
-        y = att.softmax(dim=-1) @ v
+        y = (att.softmax(dim=-1) * (factor if scale_after else 1.0)) @ v
         y = y.transpose(1, 2).reshape(B, T, C) if merge else y.reshape(B, T, C)
         return conv1d(hf.c_proj, y)
 
@@ -209,25 +217,35 @@ def _attention(impl) -> list[Finding]:
          "itself and the future, not the past"),
         ("causal-mask: filled with 0", dict(fill=0.0), "the masked scores are set to 0, not -inf: the future "
          "still gets weight exp(0) in the softmax"),
+        ("causal-mask: additive 0/1", dict(offset=None, added="keep"), "the 0/1 lower-triangular matrix is added to "
+         "the scores as if it were an additive mask: +1 on the past, 0 on the future, nothing is hidden"),
+        ("causal-mask: additive 0/1", dict(offset=None, added="hide"), "the 0/1 matrix of future positions is added "
+         "to the scores (+1, not -inf): the future gets more weight, nothing is hidden"),
     ):  # fmt: skip
         if same(y, _attention_fn(hf, n_head, **kwargs)(x)):
             return [*found, Finding(tag, words, fix_mask, evidence="reproduced; mask fitted")]
     words = _describe_mask(_visibility(lambda t: ours(t.clone()), x))
     if words:  # neither a scale nor a layout keeps the future hidden: no fit below can reproduce this
         return [*found, Finding("causal-mask: not causal", words, kind=OBSERVED)]
-    for order in [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)]:
+    import itertools
+
+    orders = sorted(itertools.product(range(3), repeat=3), key=lambda o: len(set(o)) != 3)  # permutations first
+    for order in orders:
         for split, merge in (("view", True), ("reshape", True), ("view", False)):
-            if order == (0, 1, 2) and split == "view" and merge:
+            if (order == (0, 1, 2) and split == "view" and merge) or (len(set(order)) < 3 and split != "view"):
                 continue
             if same(y, _attention_fn(hf, n_head, order=order, split=split, merge=merge)(x)):
                 if order != (0, 1, 2):
                     names = ", ".join("qkv"[i] for i in order)
                     tag = _KNOWN_ORDER.get(order, f"qkv-order: {names}")
+                    words = f"c_attn's output split as {names} instead of q, k, v"
+                    if len(set(order)) < 3:
+                        words = f"the query, key and value are c_attn's {names} parts: one part is used twice"
                     return [
                         *found,
                         Finding(
                             tag,
-                            f"c_attn's output split as {names} instead of q, k, v",
+                            words,
                             "q, k, v = self.c_attn(x).split(n_embd, dim=2)",
                             evidence="reproduced",
                         ),
@@ -250,6 +268,12 @@ def _attention(impl) -> list[Finding]:
                 evidence="scale fitted",
             ),
         ]
+    s = _fit_scale(lambda sc: _attention_fn(hf, n_head, scale=sc, scale_after=True)(x), y)
+    if same(y, _attention_fn(hf, n_head, scale=s, scale_after=True)(x)):
+        words = f"the attention weights are multiplied by {_scale_name(s, C, hd)} after the softmax; the scores must "
+        words += "be scaled before it (the weights of a row then sum to 1)"
+        fix = "att = softmax((q @ k.transpose(-2, -1)) / math.sqrt(head_dim)) with the mask, then att @ v"
+        return [*found, Finding("attention-scale: after softmax", words, fix, evidence="scale fitted")]
     return found
 
 
@@ -277,7 +301,11 @@ def _layernorm(impl) -> list[Finding]:
     y = run(w, b)
     if same(y, F.layer_norm(x, (C,), w, b, EPS)):
         return []
-    y1 = run(torch.ones(C, dtype=torch.float64), torch.zeros(C, dtype=torch.float64))
+    one, zero = torch.ones(C, dtype=torch.float64), torch.zeros(C, dtype=torch.float64)
+    y1 = run(one, zero)
+    if not bool(torch.isfinite(y1).all()):  # e.g. a variance formula that goes negative when the mean is not 0:
+        x = x + 2.3  # rows of mean 3 keep such formulas positive, so they can still be fitted
+        y, y1 = run(w, b, x), run(one, zero, x)
     if not bool(torch.isfinite(y1).all()) or y1.abs().amax() < 0.1:
         return []  # no normalised output to compare the affine part with
     affine = {
@@ -285,7 +313,13 @@ def _layernorm(impl) -> list[Finding]:
         "layernorm-affine: no weight": (y1 + b, "your LayerNorm adds the bias but never multiplies by the weight"),
         "layernorm-affine: no bias": (y1 * w, "your LayerNorm multiplies by the weight but never adds the bias"),
         "layernorm-weight-bias-swapped": (y1 * b + w, "weight and bias swapped: x_hat * bias + weight"),
-    }
+        "layernorm-affine: bias subtracted": (y1 * w - b, "your LayerNorm subtracts the bias: x_hat * weight - bias"),
+        "layernorm-affine: bias before weight": ((y1 + b) * w, "the bias is added before the weight multiplies: "
+                                                 "(x_hat + bias) * weight"),
+        "layernorm-affine: weight added": (y1 + w + b, "the weight is added, not multiplied: x_hat + weight + bias"),
+        "layernorm-affine: 1 + weight": (y1 * (1 + w) + b, "x_hat * (1 + weight) + bias: GPT-2's weight is the scale "
+                                         "itself (initialised to 1), not an offset from 1"),
+    }  # fmt: skip
     found = [
         Finding(tag, words, "return x_hat * self.weight + self.bias", evidence="weight and bias perturbed")
         for tag, (want, words) in affine.items()
@@ -314,6 +348,26 @@ def _normalisation(x: torch.Tensor, y1: torch.Tensor, C: int) -> list[Finding]:
             eps = 0.0 if eps < 1e-3 * v[-1].item() else float(f"{eps:.2g}")
             if torch.allclose(divisor(a, eps), r, rtol=1e-6, atol=0):
                 return _ln_findings(form, variance, eps)
+    return _variance_statistic(x[0], r)
+
+
+def _variance_statistic(x: torch.Tensor, r: torch.Tensor) -> list[Finding]:
+    """The divisor r of each row fitted as sqrt(s(x) + eps) for statistics s other than the variance: a
+    formula written by hand (E[x^2] - E[x]^2) with a slip."""
+    m1, m2 = x.mean(-1), x.pow(2).mean(-1)
+    stats = {
+        "E[x^2]": (m2, "the mean is not subtracted inside the variance: E[x^2]"),
+        "E[x^2] - E[x]": (m2 - m1, "the variance is E[x^2] - E[x]: the mean is not squared"),
+        "E[x^2] + E[x]^2": (m2 + m1.pow(2), "the variance is E[x^2] + E[x]^2: the sign of the mean term is wrong"),
+        "E[x]^2 - E[x^2]": (m1.pow(2) - m2, "the variance is E[x]^2 - E[x^2]: the two terms are swapped"),
+        "mean absolute deviation": ((x - m1[:, None]).abs().mean(-1).pow(2), "the spread is the mean absolute "
+                                    "deviation, not the mean squared one"),
+    }  # fmt: skip
+    fix = "var = (x - mean).pow(2).mean(-1) (or E[x^2] - E[x]^2), then (x - mean) / sqrt(var + 1e-5)"
+    for name, (stat, words) in stats.items():
+        eps = (r.pow(2) - stat)[-1].item()  # the row of least variance shows eps best
+        if torch.allclose(stat + eps, r.pow(2), rtol=1e-6, atol=0):
+            return [Finding(f"layernorm-variance: {name}", words, fix, evidence="fitted on rows of std 3 down to 1e-7")]
     return []
 
 
@@ -378,6 +432,10 @@ def _mlp(impl) -> list[Finding]:
     if same(ours(x), hf(x)):
         return []
     found = _unused(ours, lambda: ours(x), {})
+    if same(ours(x), hf(x) + x):  # checked before the activation: with identity projections x + gelu(x) looks
+        words = "your MLP adds its own input to its output: the block adds the residual, the MLP must not"
+        fix = 'return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh")): no "+ x" inside the MLP'
+        return [*found, Finding("mlp: adds its input", words, fix, evidence="reproduced")]  # like an odd activation
     after = F.gelu(conv1d(hf.c_proj, conv1d(hf.c_fc, x)), approximate="tanh")
     if same(ours(x), after):
         words = "the activation is applied after c_proj, not between c_fc and c_proj"
@@ -395,9 +453,17 @@ def _mlp(impl) -> list[Finding]:
     if same(act, F.gelu(h, approximate="tanh")):
         return found
     fix = 'F.gelu(self.c_fc(x), approximate="tanh")'
+    evidence = "the activation measured with identity projections"
     for tag, (words, fn) in _ACTIVATIONS.items():
         if same(act, fn(h)):
-            return [*found, Finding(tag, words, fix, evidence="the activation measured with identity projections")]
+            return [*found, Finding(tag, words, fix, evidence=evidence)]
+    for tag, (words, fn) in {"gelu": ("GPT-2's tanh GELU", lambda t: F.gelu(t, approximate="tanh")),
+                             **_ACTIVATIONS}.items():  # fmt: skip
+        ref = fn(h)
+        c = float((act * ref).sum() / ref.pow(2).sum()) if ref.abs().max() > 0 else 0.0
+        if abs(c - 1) > 1e-3 and abs(c) > 1e-3 and same(act, c * ref):  # a hand-written formula off by a factor
+            words = f"the activation is {c:.4g} x {words.split(' instead of')[0]}"
+            return [*found, Finding(f"{tag}: {c:.3g}x", words, fix, evidence=evidence)]
     h2 = torch.zeros(1, 4, C, dtype=torch.float64)
     h2[0, :, 0] = torch.tensor([-1.0, 0.5, 1.0, 2.0], dtype=torch.float64)
     a = ours(h2)[0, :, 0].tolist()
@@ -415,6 +481,9 @@ def _gpt(impl) -> list[Finding]:
     return _gpt_forward(impl) or _init(impl)
 
 
+_INIT_KINDS = ("attn.c_proj", "mlp.c_proj", "wte", "wpe")  # tensors whose init GPT-2 sets apart (or may be missed)
+
+
 def _init(impl) -> list[Finding]:
     """The init's std per kind of tensor, on a model deep and wide enough for 5% estimates: N(0, 0.02) for
     Linear and Embedding weights, 0.02/sqrt(2*n_layer) for the residual projections (attn and mlp c_proj)."""
@@ -424,16 +493,25 @@ def _init(impl) -> list[Finding]:
     stds: dict[str, list[float]] = {}
     for name, p in model.named_parameters():
         if p.dim() == 2:
-            kind = "attn.c_proj" if name.endswith("attn.c_proj.weight") else "mlp.c_proj" if name.endswith(
-                "mlp.c_proj.weight") else "other"  # fmt: skip
+            kind = next((k for k in _INIT_KINDS if name.endswith(f"{k}.weight")), "other")
             stds.setdefault(kind, []).append(p.detach().double().std().item())
     std = {k: sum(v) / len(v) for k, v in stds.items()}
     L = shape["n_layer"]
     want = {"other": 0.02, "attn.c_proj": 0.02 / math.sqrt(2 * L), "mlp.c_proj": 0.02 / math.sqrt(2 * L)}
+    want |= {"wte": 0.02, "wpe": 0.02}
     if set(std) != set(want) or all(abs(std[k] - want[k]) <= 0.05 * want[k] for k in want):
         return []
     fix = "N(0, 0.02) for every Linear and Embedding weight; attn.c_proj and mlp.c_proj N(0, 0.02/sqrt(2*n_layer))"
     evidence = f"the init measured on a {L}-layer model"
+    off = {k for k in want if abs(std[k] - want[k]) > 0.05 * want[k]}
+    tables = sorted(off & {"wte", "wpe"})
+    if tables and off == set(tables):  # only embeddings: e.g. nn.Embedding's own N(0, 1) kept (a tied wte gets
+        sd = std[tables[0]]  # lm_head's init, so often only wpe shows it)
+        which = "embeddings" if len(tables) == 2 else tables[0]
+        words = (
+            f"{' and '.join(tables)} {'are' if len(tables) == 2 else 'is'} initialised N(0, {sd:.2g}); GPT-2 uses 0.02"
+        )
+        return [Finding(f"init: {which} N(0, {sd:.2g})", words, fix, evidence=evidence)]
     if abs(std["other"] - 0.01) <= 0.05 * 0.01:
         return [_known_or("init-std-0.01", "init: std 0.01", "", fix)]
     if abs(std["other"] - 0.02) > 0.05 * 0.02:
@@ -445,6 +523,11 @@ def _init(impl) -> list[Finding]:
         return next((n for v, n in named.items() if abs(f - v) <= 0.1 * v), f"1/sqrt({f:.3g})")
 
     a, m = (name(factors[k]) for k in ("attn.c_proj", "mlp.c_proj"))
+    right = "1/sqrt(2*n_layer)"
+    if {a, m} == {right, "1"}:
+        only = "attention" if a == right else "mlp"
+        words = f"only {only}'s c_proj gets the 0.02/sqrt(2*n_layer) init; the other residual projection keeps 0.02"
+        return [Finding(f"residual-init: {only} only", words, fix, evidence=evidence)]
     if a == m == "1":
         return [_known_or("no-residual-init-scaling", "residual-init: none", "", fix)]
     if a == m:
@@ -477,6 +560,14 @@ def _gpt_forward(impl) -> list[Finding]:
     if torch.allclose(P, wpe[:T], atol=1e-12, rtol=0):
         return []
     fix = "x = wte(idx) + wpe(torch.arange(T)): position t uses row t"
+    ln_f = getattr(getattr(ours, "transformer", None), "ln_f", None)
+    if ln_f is not None and same(x, ln_f(wte[idx[0]] + wpe[:T])):
+        words = "ln_f is applied to the embeddings, before the blocks; GPT-2 applies it after the last block"
+        fix = "x = wte + wpe; x = block(x) for each block; logits = lm_head(ln_f(x))"
+        return [Finding("ln_f: before the blocks", words, fix, evidence="the first block's input, measured")]
+    if torch.allclose(P, wte[:T], atol=1e-12, rtol=0):
+        words = "the position vectors are looked up in the token table (wte[t]), not in wpe"
+        return [Finding("positions: token table", words, fix, evidence="the first block's input, measured")]
     if P.abs().max() < 1e-12:
         return [Finding("no-position-embedding", "the position embeddings are never added", fix, evidence="measured")]
     rows = [int(((wpe - p).abs().amax(-1)).argmin()) for p in P]
@@ -534,8 +625,8 @@ def _block(impl) -> list[Finding]:
     found = _unused(ours, lambda: ours(x), {})
     norm = {"ln_1": ours.ln_1, "ln_2": ours.ln_2, "none": lambda t: t}
     attn, mlp = (lambda t: ours.attn(t)), ours.mlp
-    # (attention's norm, MLP's norm, attention residual, MLP residual, MLP reads, order)
-    right = ("ln_1", "ln_2", "x", "x", "stream", "attn first")
+    # (attention's norm, MLP's norm, attention residual, MLP residual, MLP reads, order, where each norm sits)
+    right = ("ln_1", "ln_2", "x", "x", "stream", "attn first", "pre-ln", "pre-ln")
     fix = "x = x + self.attn(self.ln_1(x)); x = x + self.mlp(self.ln_2(x))"
     try:
         if same(y, _wired(right, norm, attn, mlp, x)):
@@ -576,23 +667,27 @@ def _wirings(right: tuple[str, ...]) -> list[tuple[str, ...]]:
         ("x", "normalised", "none"),
         ("stream", "block input"),
         ("attn first", "mlp first"),
+        ("pre-ln", "post-ln"),
+        ("pre-ln", "post-ln"),
     )
     return sorted((w for w in every if 0 < away(w) <= 2), key=away)
 
 
 def _wired(wiring: tuple[str, ...], norm: dict, attn: Callable, mlp: Callable, x: torch.Tensor) -> torch.Tensor:
-    an, mn, ares, mres, reads, order = wiring
+    an, mn, ares, mres, reads, order, aplace, mplace = wiring
 
-    def branch(inp: torch.Tensor, fn: Callable, n: str, res: str) -> torch.Tensor:
+    def branch(inp: torch.Tensor, fn: Callable, n: str, res: str, place: str) -> torch.Tensor:
+        if place == "post-ln":  # the norm after the residual sum: norm(x + f(x))
+            return norm[n](fn(inp) + {"x": inp, "normalised": inp, "none": 0.0}[res])
         h = norm[n](inp)
         return fn(h) + {"x": inp, "normalised": h, "none": 0.0}[res]
 
     if order == "mlp first":
-        return branch(branch(x, mlp, mn, mres), attn, an, ares)
-    h = branch(x, attn, an, ares)
+        return branch(branch(x, mlp, mn, mres, mplace), attn, an, ares, aplace)
+    h = branch(x, attn, an, ares, aplace)
     if reads == "block input":  # parallel branches: the MLP reads the block's input, both are added
         return h + mlp(norm[mn](x)) + ({"x": 0.0, "normalised": norm[mn](x) - x, "none": -x}[mres])
-    return branch(h, mlp, mn, mres)
+    return branch(h, mlp, mn, mres, mplace)
 
 
 _KNOWN_WIRING = {
@@ -604,13 +699,16 @@ _KNOWN_WIRING = {
     ("mlp residual", "none"): "block-wiring: block output",
     ("attention", "none"): "block-wiring: ln_1 unused",
     ("mlp", "none"): "block-wiring: ln_2 unused",
+    ("mlp placement", "post-ln"): "block-wiring: mlp post-ln",
+    ("attention placement", "post-ln"): "block-wiring: attention post-ln",
 }
 # two choices that are one mistake: named as that mistake
 _KNOWN_WIRING_PAIRS = {(("attention", "ln_2"), ("mlp", "ln_1")): "block-wiring: ln_1 and ln_2 swapped"}
 
 
 def _wiring_words(wiring: tuple[str, ...], right: tuple[str, ...]) -> tuple[str, str]:
-    keys = ("attention", "mlp", "attention residual", "mlp residual", "mlp reads", "order")
+    keys = ("attention", "mlp", "attention residual", "mlp residual", "mlp reads", "order", "attention placement",
+            "mlp placement")  # fmt: skip
     diff = [(k, w) for k, w, r in zip(keys, wiring, right, strict=True) if w != r]
     words = {
         "attention": "attention reads {}(x)",
@@ -619,6 +717,8 @@ def _wiring_words(wiring: tuple[str, ...], right: tuple[str, ...]) -> tuple[str,
         "mlp residual": "the MLP's residual adds {}",
         "mlp reads": "the MLP reads the {}, not x + attn(ln_1(x)) (parallel branches)",
         "order": "the {} order of the branches",
+        "attention placement": "attention's LayerNorm comes after its residual sum ({}): ln_1(x + attn(x))",
+        "mlp placement": "the MLP's LayerNorm comes after its residual sum ({}): ln_2(x + mlp(x))",
     }
     shown = [(k, w if w != "none" else "nothing" if "residual" in k else "no norm") for k, w in diff]
     text = "; ".join(words[k].format(w) for k, w in shown)
