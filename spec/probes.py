@@ -477,8 +477,41 @@ def _mlp(impl) -> list[Finding]:
 
 
 def _gpt(impl) -> list[Finding]:
-    """The forward pass's embeddings and logits; when those are right, the init."""
-    return _gpt_forward(impl) or _init(impl)
+    """The forward pass's embeddings and logits; when those are right, the loss; then the init."""
+    return _gpt_forward(impl) or _loss(impl) or _init(impl)
+
+
+def _loss(impl) -> list[Finding]:
+    """The loss against your own logits (so a forward bug is not mistaken for a loss one), fitted: the mean
+    cross-entropy, or it with label smoothing eps (the loss is linear in eps: solved, then checked), an
+    ignore_index, a sum, or a shift of the targets. Targets include every id 0..V-1."""
+    torch.manual_seed(0)
+    ours = impl.GPT(impl.GPTConfig(**TINY)).double().eval()
+    V, T = TINY["vocab_size"], 8
+    targets = torch.arange(2 * T).remainder(V).view(2, T)
+    targets[0, :2] = torch.tensor([0, V - 1])
+    idx = torch.randint(0, V, (2, T), generator=_gen(43))
+    logits, loss = ours(idx, targets)
+    flat = logits.reshape(-1, logits.size(-1))[:, :V]  # a padded vocabulary's extra columns are never scored
+    ce = F.cross_entropy(flat, targets.reshape(-1))
+    loss = torch.as_tensor(loss).double().reshape(())
+    if torch.allclose(loss, ce, rtol=1e-9, atol=1e-12):
+        return []
+    fix = "loss = F.cross_entropy(logits.view(-1, V), targets.view(-1)): the mean, no smoothing, no ignore_index"
+    evidence = "the loss fitted against your own logits"
+    uniform = -F.log_softmax(flat, -1).mean(-1).mean()
+    eps = float((loss - ce) / (uniform - ce))
+    eps = float(f"{eps:.2g}")
+    if 0 < eps < 1 and torch.allclose(loss, F.cross_entropy(flat, targets.reshape(-1), label_smoothing=eps)):
+        words = f"the loss uses label smoothing {eps:g}; GPT-2's pre-training loss is plain cross-entropy"
+        return [Finding(f"loss: label smoothing {eps:g}", words, fix, evidence=evidence)]
+    for ignore in (0, V - 1, -1):
+        if torch.allclose(loss, F.cross_entropy(flat, targets.reshape(-1), ignore_index=ignore % V)):
+            words = f"the loss ignores targets equal to {ignore % V} (ignore_index); every token is a target"
+            return [Finding(f"loss: ignore_index {ignore % V}", words, fix, evidence=evidence)]
+    if torch.allclose(loss, ce * targets.numel()):
+        return [_known_or("loss-summed", "loss: summed", "the loss is summed over positions, not averaged", fix)]
+    return []
 
 
 _INIT_KINDS = ("attn.c_proj", "mlp.c_proj", "wte", "wpe")  # tensors whose init GPT-2 sets apart (or may be missed)
@@ -783,7 +816,31 @@ def _generate(impl) -> list[Finding]:
         fix = "if temperature == 0: argmax; else: softmax(logits / temperature) and torch.multinomial"
         found.append(Finding("generate: always greedy", words, fix, evidence="measured"))
     found += _crop(ours)
-    return found
+    return found or _returned(ours)
+
+
+def _returned(ours) -> list[Finding]:
+    """What greedy generate returns, against the argmax continuation of your own forward: the prompt followed
+    by max_new_tokens new tokens."""
+    idx = torch.randint(0, TINY["vocab_size"], (1, 5), generator=_gen(86))
+    try:
+        out = ours.generate(idx, 3, temperature=0.0)
+    except Exception:
+        return []
+    seq = idx
+    for _ in range(3):
+        seq = torch.cat([seq, ours(seq)[0][:, -1].argmax(-1, keepdim=True)], dim=1)
+    if out.shape == seq.shape:
+        return []
+    fix = "return torch.cat([idx, new tokens], dim=1): the prompt, then max_new_tokens tokens"
+    evidence = "greedy generate against your own forward's argmax"
+    if torch.equal(out, seq[:, 5:]):
+        words = "generate returns only the new tokens; the contract returns the prompt followed by them"
+        return [Finding("generate: returns new tokens only", words, fix, evidence=evidence)]
+    if out.shape[1] != seq.shape[1]:
+        words = f"generate returns {out.shape[1]} tokens for a prompt of 5 and max_new_tokens=3 (want 8)"
+        return [Finding(f"generate: returns {out.shape[1]} of 8 tokens", words, fix, evidence=evidence)]
+    return []
 
 
 def _always_greedy(ours, idx: torch.Tensor) -> bool:
@@ -903,47 +960,26 @@ def _data(impl) -> list[Finding]:
             )
         )
         return found
-    return found + _loader_starts(impl, tokens, shifted=bool(found))
+    return found + _loader_starts(impl, tokens, shifted=bool(found)) + _wraps(impl)
 
 
-def _loader_starts(impl, tokens: torch.Tensor, shifted: bool) -> list[Finding]:
-    """Where each batch starts in the stream (tokens 0, 1, 2, ...), fitted as start = a*batch + b*rank + c with
-    one rank and with two: the contract has c = 0, a = W*B*T and b = B*T."""
-    B, T = 4, 16
-
-    def start(rank: int, world: int, batch: int) -> int:
-        loader = impl.DataLoader(tokens, B, T, rank=rank, world_size=world)
-        for _ in range(batch):
-            loader.next_batch()
-        return int(loader.next_batch()[0][0, 0])
-
+def _wraps(impl) -> list[Finding]:
+    """A stream of 100 tokens read in batches of B*T + 1 = 33: the fourth batch runs past the end and must
+    wrap around to token 0 (the contract), not raise or come back short."""
+    tokens, B, T = torch.arange(100), 2, 16
+    loader = impl.DataLoader(tokens, B, T)
+    fix = "positions = (start + torch.arange(B*T + 1)) % len(tokens): the stream wraps around to its start"
+    evidence = "four batches read from 100 tokens"
     try:
-        c, a1 = start(0, 1, 0), start(0, 1, 1) - start(0, 1, 0)
-        a2, b = start(0, 2, 1) - start(0, 2, 0), start(1, 2, 0) - start(0, 2, 0)
-    except Exception:
-        return []
-
-    def sym(v: int) -> str:
-        return {0: "0", 1: "1", T: "T", B * T: "B*T", 2 * B * T: "W*B*T"}.get(v, str(v))
-
-    fix = "start = (batches * world_size + rank) * B * T"
-    evidence = "batch starts measured on tokens 0, 1, 2, ... with 1 and 2 ranks"
-    found = []
-    if c != 0 and not shifted:  # a shifted x is the target-shift finding already
-        found.append(Finding(f"loader: offset {sym(c)}", f"the first batch starts at token {c}, not 0", fix,
-                             evidence=evidence))  # fmt: skip
-    if a1 != B * T:
-        words = f"each batch advances {sym(a1)} = {a1} tokens, not B*T = {B * T}"
-        found.append(Finding(f"loader-stride: {sym(a1)}", words, fix, evidence=evidence))
-    elif a2 == B * T and b == B * T:
-        found.append(_known_or("ranks-overlap", "loader: ranks overlap", "ranks advance B*T", fix))
-    elif b == 0:
-        words = "every rank reads the same slice: the rank is not part of the start"
-        found.append(Finding("loader: rank ignored", words, fix, evidence=evidence))
-    elif b != B * T or a2 != 2 * B * T:
-        words = f"with 2 ranks rank 1 starts {sym(b)} = {b} tokens after rank 0 and each advances {a2}"
-        found.append(Finding(f"loader: rank offset {sym(b)}", words, fix, evidence=evidence))
-    return found
+        for _ in range(4):
+            x, y = loader.next_batch()
+    except Exception as exc:
+        words = f"the loader fails when a batch runs past the end of the tokens ({type(exc).__name__}): it must wrap"
+        return [Finding("loader: no wrap-around", words, fix, evidence=evidence)]
+    if tuple(x.shape) != (B, T) or tuple(y.shape) != (B, T):
+        words = f"a batch that runs past the end of the tokens has shape {tuple(x.shape)}, not ({B}, {T}): it must wrap"
+        return [Finding("loader: no wrap-around", words, fix, evidence=evidence)]
+    return []
 
 
 def _training(impl) -> list[Finding]:
