@@ -982,6 +982,46 @@ def _wraps(impl) -> list[Finding]:
     return []
 
 
+def _loader_starts(impl, tokens: torch.Tensor, shifted: bool) -> list[Finding]:
+    """Where each batch starts in the stream (tokens 0, 1, 2, ...), fitted as start = a*batch + b*rank + c with
+    one rank and with two: the contract has c = 0, a = W*B*T and b = B*T."""
+    B, T = 4, 16
+
+    def start(rank: int, world: int, batch: int) -> int:
+        loader = impl.DataLoader(tokens, B, T, rank=rank, world_size=world)
+        for _ in range(batch):
+            loader.next_batch()
+        return int(loader.next_batch()[0][0, 0])
+
+    try:
+        c, a1 = start(0, 1, 0), start(0, 1, 1) - start(0, 1, 0)
+        a2, b = start(0, 2, 1) - start(0, 2, 0), start(1, 2, 0) - start(0, 2, 0)
+    except Exception:
+        return []
+
+    def sym(v: int) -> str:
+        return {0: "0", 1: "1", T: "T", B * T: "B*T", 2 * B * T: "W*B*T"}.get(v, str(v))
+
+    fix = "start = (batches * world_size + rank) * B * T"
+    evidence = "batch starts measured on tokens 0, 1, 2, ... with 1 and 2 ranks"
+    found = []
+    if c != 0 and not shifted:  # a shifted x is the target-shift finding already
+        found.append(Finding(f"loader: offset {sym(c)}", f"the first batch starts at token {c}, not 0", fix,
+                             evidence=evidence))  # fmt: skip
+    if a1 != B * T:
+        words = f"each batch advances {sym(a1)} = {a1} tokens, not B*T = {B * T}"
+        found.append(Finding(f"loader-stride: {sym(a1)}", words, fix, evidence=evidence))
+    elif a2 == B * T and b == B * T:
+        found.append(_known_or("ranks-overlap", "loader: ranks overlap", "ranks advance B*T", fix))
+    elif b == 0:
+        words = "every rank reads the same slice: the rank is not part of the start"
+        found.append(Finding("loader: rank ignored", words, fix, evidence=evidence))
+    elif b != B * T or a2 != 2 * B * T:
+        words = f"with 2 ranks rank 1 starts {sym(b)} = {b} tokens after rank 0 and each advances {a2}"
+        found.append(Finding(f"loader: rank offset {sym(b)}", words, fix, evidence=evidence))
+    return found
+
+
 def _training(impl) -> list[Finding]:
     """The LR schedule, then one optimizer step (each part only when the contract name exists)."""
     found = []
