@@ -1025,7 +1025,9 @@ def _loader_starts(impl, tokens: torch.Tensor, shifted: bool) -> list[Finding]:
 def _training(impl) -> list[Finding]:
     """The LR schedule, then one optimizer step (each part only when the contract name exists)."""
     found = []
-    for part in (_schedule, _optimizer, _train_step):
+    for part in (_schedule, _optimizer, _train_step, _clipping):
+        if part is _clipping and any(f.tag.startswith(("train-step", "accumulation", "no-optimizer")) for f in found):
+            break  # the step itself is wrong: its size says nothing about clipping
         try:
             found += part(impl)
         except Exception:  # a part that cannot run says nothing (e.g. train_step not written yet)
@@ -1067,6 +1069,16 @@ def _schedule(impl) -> list[Finding]:
     if warmup_ok and fits(w, m, lambda s: min_lr + (max_lr - min_lr) * (1 - (s - w) / (m - w))):
         words = "the lr decays linearly from max_lr to min_lr, not along a cosine"
         return [Finding("lr-schedule: linear decay", words, fix, evidence=evidence)]
+    # the cosine's two ends fitted (the schedule is a + (b - a) * c(s) for the known shape c): swapped, or others
+    c = [0.5 * (1 + math.cos(math.pi * (s - w) / (m - w))) for s in range(w, m)]
+    a, b = got[m - 1] - (got[w] - got[m - 1]) * c[-1] / (c[0] - c[-1]), 0.0
+    b = a + (got[w] - a) / c[0]
+    if fits(w, m, lambda s: a + (b - a) * c[s - w]) and abs(b - max_lr) > 1e-9:
+        if abs(a - max_lr) < 1e-9 and abs(b - min_lr) < 1e-9:
+            words = "the cosine rises from min_lr to max_lr: min_lr and max_lr are swapped in the decay"
+            return [Finding("lr-schedule: decay reversed", words, fix, evidence=evidence)]
+        words = f"the cosine runs from {b:g} down to {a:g}, not from max_lr = {max_lr:g} to min_lr = {min_lr:g}"
+        return [Finding(f"lr-schedule: cosine from {b:.3g} to {a:.3g}", words, fix, evidence=evidence)]
     return []
 
 
@@ -1161,6 +1173,38 @@ def _train_step(impl) -> list[Finding]:
         return [_known_or("train-step-returns-last-loss", "train-step: last loss", "the last loss returned", fix)]
     if all(v.abs().max() == 0 for v in step):
         return [_known_or("no-optimizer-step", "train-step: no step", "the weights do not change", fix)]
+    if any(close(step, [t * k for t in grads[1]]) for k in (0.5, 1.0)):
+        words = "only the last micro-batch's gradient reaches the step: the gradients are zeroed inside the loop"
+        fix = "optimizer.zero_grad() once before the micro-batch loop; backward accumulates into .grad"
+        return [Finding("train-step: last micro-batch gradient", words, fix, evidence=evidence)]
+    return []
+
+
+def _clipping(impl) -> list[Finding]:
+    """One train_step (SGD, lr 1) whose gradient norm is far above ``max_norm`` = 0.05: the step must be the
+    mean gradient scaled to norm 0.05 and the returned norm the one before clipping."""
+    g = _gen(63)
+    batches = [(torch.randint(0, 8, (2, 3), generator=g), torch.randint(0, 8, (2, 3), generator=g)) for _ in range(2)]
+    model = _Tiny()
+    start = [q.detach().clone() for q in model.parameters()]
+    with torch.enable_grad():
+        losses = [model(x, y)[1] / 2 for x, y in batches]
+        mean = torch.autograd.grad(sum(losses), list(model.parameters()))
+        norm = torch.sqrt(sum(t.pow(2).sum() for t in mean))
+        max_norm = 0.05
+        _, returned = impl.train_step(model, torch.optim.SGD(model.parameters(), lr=1.0), batches, max_norm)
+    step = [s0 - q.detach() for s0, q in zip(start, model.parameters(), strict=True)]
+    step_norm = float(torch.sqrt(sum(t.pow(2).sum() for t in step)))
+    returned = float(torch.as_tensor(returned))
+    fix = "norm = clip_grad_norm_(model.parameters(), max_norm): it clips and returns the norm before clipping"
+    evidence = f"train_step measured with a gradient of norm {float(norm):.3g} and max_norm {max_norm}"
+    if abs(step_norm - max_norm) > 1e-6 * max_norm and step_norm < float(norm) * (1 - 1e-6):
+        fitted = float(f"{step_norm:.3g}")
+        words = f"the gradient is clipped to norm {fitted:g} whatever max_norm is (max_norm was {max_norm})"
+        return [Finding(f"clip: max_norm {fitted:g}", words, fix, evidence=evidence)]
+    if abs(step_norm - max_norm) <= 1e-6 * max_norm and abs(returned - max_norm) <= 1e-6 * max_norm:
+        words = f"train_step returns the gradient norm after clipping ({returned:g} = max_norm), not before it"
+        return [Finding("train-step: norm after clipping", words, fix, evidence=evidence)]
     return []
 
 

@@ -20,6 +20,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -88,11 +89,12 @@ def _same_tag(tag: str, want: str) -> bool:
     (f1, p1), (f2, p2) = (t.split(":", 1) for t in (tag, want))
     if f1.strip() != f2.strip():
         return False
-    try:
-        a, b = float(p1), float(p2)
-        return abs(a - b) <= 0.01 * max(abs(a), abs(b))
-    except ValueError:
-        return p1.strip() == p2.strip()
+    # the parameter's words must match and its numbers agree within 1% ("max_norm 1" is "max_norm 1.0")
+    number = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+    words1, words2 = (re.sub(number, "#", q.strip()) for q in (p1, p2))
+    nums1, nums2 = ([float(n) for n in re.findall(number, q)] for q in (p1, p2))
+    return words1 == words2 and len(nums1) == len(nums2) and all(
+        abs(a - b) <= 0.01 * max(abs(a), abs(b)) for a, b in zip(nums1, nums2, strict=True))  # fmt: skip
 
 
 class _FirstFailure:
