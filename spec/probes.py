@@ -1241,6 +1241,7 @@ def _tokenizer(impl) -> list[Finding]:
         found.append(Finding("decode-encoding: latin-1", words, fix, evidence="decode([0xff]) measured"))
     found += _tie_break(impl)
     found += _counts(impl)
+    found += _stops_early(impl) + _round_trip(impl) + _specials_kept(impl)
     base = {bytes([i]): i for i in range(256)}
 
     def encode(extra: dict[bytes, int], text: str) -> list[bytes]:
@@ -1266,8 +1267,10 @@ def _tokenizer(impl) -> list[Finding]:
 
 
 def _tie_break(impl) -> list[Finding]:
-    """Training's tie-break, from one merge on texts whose pairs all occur once: "zyab" and "abzy" both merge
-    (a, b), the smallest bytes; the pair seen first merges (z, y) then (a, b); the largest (z, y) twice."""
+    """Training's tie-break, from one merge on texts whose pairs all occur once, fitted among the orders a
+    participant writes: "zyab" then "abzy" merge (a, b) twice under the contract's smallest (left bytes, right
+    bytes); the largest pair gives (z, y) twice; the pair seen first (z, y) then (a, b); the pair seen last
+    (a, b) then (z, y); the smallest (right bytes, left bytes) (y, a) then (a, b)."""
     first = []
     for text in ("zyab", "abzy"):
         try:
@@ -1277,12 +1280,67 @@ def _tie_break(impl) -> list[Finding]:
             return []
     fix = "ties go to the smallest (left bytes, right bytes): entry = (-count, vocab[a], vocab[b])"
     evidence = "one merge trained on 'zyab' and on 'abzy'"
-    if first == ["zy", "ab"]:
-        words = "count ties go to the pair seen first in the text, not the smallest (left bytes, right bytes)"
-        return [Finding("tokenizer-tie-break: first seen", words, fix, evidence=evidence)]
     if first == ["zy", "zy"]:
         return [_known_or("tie-break-largest-id", "tokenizer-tie-break: largest", "ties go to the largest", fix)]
+    orders = {
+        ("zy", "ab"): ("first seen", "the pair seen first in the text"),
+        ("ab", "zy"): ("last seen", "the pair seen last in the text"),
+        ("ya", "ab"): ("right bytes first", "the smallest (right bytes, left bytes): the right token compared first"),
+    }
+    if tuple(first) in orders:
+        name, words = orders[tuple(first)]
+        words = f"count ties go to {words}, not the smallest (left bytes, right bytes)"
+        return [Finding(f"tokenizer-tie-break: {name}", words, fix, evidence=evidence)]
     return []
+
+
+def _stops_early(impl) -> list[Finding]:
+    """Training on "abcdef" (every pair occurs once) with room for three merges: the contract merges until
+    vocab_size is reached (count-1 pairs included), so "abcdef" encodes to three tokens."""
+    try:
+        tok = impl.Tokenizer().train("abcdef", 259, special_tokens=())
+        n = len(tok.encode_ordinary("abcdef"))
+    except Exception:
+        return []
+    if n != 6:
+        return []
+    words = "training stops when the most frequent pair occurs only once; merge until vocab_size is reached"
+    fix = "keep merging while a pair exists: a pair that occurs once is still merged"
+    return [Finding("tokenizer: min count 2", words, fix, evidence="trained on 'abcdef' with room for 3 merges")]
+
+
+def _round_trip(impl) -> list[Finding]:
+    """decode(encode(text)) of a text with spaces and a newline at both ends gives the text back."""
+    text = "  two words \n"
+    try:
+        tok = impl.Tokenizer()
+        got = tok.decode(tok.encode_ordinary(text))
+    except Exception:
+        return []
+    fix = "decode = b''.join(vocab[i] for i in ids).decode('utf-8', errors='replace'): nothing added or removed"
+    for name, want in (("strips whitespace", text.strip()), ("strips leading whitespace", text.lstrip()),
+                       ("strips trailing whitespace", text.rstrip())):  # fmt: skip
+        if got == want != text:
+            words = f"decode {name.replace('strips', 'removes')}: decode(encode(text)) must give text back"
+            return [Finding(f"decode: {name}", words, fix, evidence=f"decode(encode({text!r})) = {got!r}")]
+    return []
+
+
+def _specials_kept(impl) -> list[Finding]:
+    """from_ranks(ranks, pattern, special_tokens) keeps the special tokens it is given."""
+    from gpt2spec.contract import GPT2_PATTERN
+
+    base = {bytes([i]): i for i in range(256)}
+    try:
+        tok = impl.Tokenizer.from_ranks(base, GPT2_PATTERN, {"<|endoftext|>": 256})
+        ids = tok.encode("<|endoftext|>", allowed_special="all")
+    except Exception:
+        ids = None
+    if ids is None or ids == [256]:
+        return []
+    words = f"from_ranks drops the special tokens it is given: '<|endoftext|>' encodes to {ids[:4]}..., not [256]"
+    fix = "from_ranks(ranks, pattern, special_tokens): keep special_tokens (load goes through it too)"
+    return [Finding("from-ranks: specials dropped", words, fix, evidence="from_ranks with one special token")]
 
 
 def _counts(impl) -> list[Finding]:
