@@ -1369,14 +1369,14 @@ HELDOUT_V4: list[HeldOut] = [
     ),
     HeldOut(
         _v4(
-            "kv-cache-length-plus-one",
+            "kv-cache-keys-as-values",
             "attention.py",
-            "self.length = end",
-            "self.length += 1",
+            "self.v[:, :, start:end] = v",
+            "self.v[:, :, start:end] = k",
             "generate",
-            "the cache advances one position per append, also when the whole prompt is appended at once",
+            "copy-paste in the cache's append: the keys are stored as the values too",
         ),
-        ("kv-cache: length advanced by 1",),  # no probe family yet
+        ("kv-cache: keys stored as values",),  # no probe family yet
     ),
     # ---------------------------------------------------------------- LayerNorm
     HeldOut(
@@ -1492,17 +1492,6 @@ HELDOUT_V4: list[HeldOut] = [
         ),
         ("block-wiring: mlp reads attention output",),  # no probe family for this parameter yet
     ),
-    HeldOut(
-        _v4(
-            "cache-not-passed",
-            "block.py",
-            _BLOCK_ATTN,
-            "x = x + self.attn(self.ln_1(x))",
-            "generate",
-            "the block never hands its KV cache to attention: the cache stays empty",
-        ),
-        ("kv-cache: not passed to attention",),  # no probe family yet
-    ),
     # ---------------------------------------------------------------- GPT, embeddings, init, loss
     HeldOut(
         _v4(
@@ -1614,6 +1603,17 @@ HELDOUT_V4: list[HeldOut] = [
             "temperature defaults to 0: generate without arguments is greedy",
         ),
         ("temperature: default 0",),  # no probe family yet
+    ),
+    HeldOut(
+        _v4(
+            "kv-cache-prompt-not-fed",
+            "gpt.py",
+            "logits, _ = self(idx[:, cache[0].length :], cache=cache)",
+            "logits, _ = self(idx[:, -1:], cache=cache)",
+            "generate",
+            "with the KV cache, feeds only the last token from the first step on: the prompt never enters the cache",
+        ),
+        ("kv-cache: prompt not fed",),  # no probe family yet
     ),
     # ---------------------------------------------------------------- tokenizer
     HeldOut(
