@@ -1299,6 +1299,17 @@ V3_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V3}
 # ``accept`` names the family and parameter a right diagnosis would state; a family spelled as the probes spell
 # it (spec/probes.py) where one exists, otherwise a plain ``family: parameter`` marked "no probe family yet"
 # (a miss there is the honest result).
+#
+# Validity run (each bug's section spec files, ``-m "not slow" -x --no-fingerprint``): 41 of the 45 fail a test.
+# Spec gaps, kept because participants write them: no non-slow test catches
+#   ho4-temperature-only-with-top-k  (without top_k the temperature is ignored; only the slow sampling test sees it)
+#   ho4-pattern-ascii-classes        (no non-slow tokenizer test feeds non-ASCII letters or digits to the pattern)
+#   ho4-specials-sorted              (the specials the tests pass, <|endoftext|> then <|pad|>, are already sorted)
+#   ho4-specials-regex-unsorted      (no test has one special token that extends another)
+# Two candidates were dropped before the set was committed as final, because they are invisible, not spec gaps:
+# a Block that never passes its KV cache on, and a cache whose length advances by 1 per append, both leave
+# generate's tokens exactly right (the first recomputes everything, the second re-feeds and overwrites the
+# stale positions); only the speed differs.
 
 _SOFTMAX_CE = "loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))"
 _PATTERN_CLASSES = r"| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|"
