@@ -35,13 +35,15 @@ from gpt2spec import bugs, verdicts
 from tests.heldout_bugs import BY_NAME as HELDOUT_DEV
 from tests.heldout_bugs import V2_BY_NAME as HELDOUT_V2
 from tests.heldout_bugs import V3_BY_NAME as HELDOUT_V3
+from tests.heldout_bugs import V4_BY_NAME as HELDOUT_V4
 from tests.mutation import ROOT, SECTION_SPECS
 
 GOAL = 0.90
-# the first two sets are development sets now (tuned against); the third is held out
-HELDOUT = HELDOUT_DEV | HELDOUT_V2 | HELDOUT_V3
+# the first three sets are development sets now (tuned against); the fourth is held out
+HELDOUT = HELDOUT_DEV | HELDOUT_V2 | HELDOUT_V3 | HELDOUT_V4
 GROUPS = (
-    (HELDOUT_V3, "held-out v3"),
+    (HELDOUT_V4, "held-out v4"),
+    (HELDOUT_V3, "held-out v3 (now a dev set)"),
     (HELDOUT_V2, "held-out v2 (now a dev set)"),
     (HELDOUT_DEV, "held-out v1 (now the dev set)"),
 )
@@ -175,9 +177,10 @@ def table(runs: dict[str, list[Diagnosis]], note: str) -> list[str]:
         "failure's one **Diagnosis** section (gpt2spec/verdicts.py). Three groups of bugs: every known bug of the",
         "library (gpt2spec/known_bugs), two-bug combinations within one component, and the **held-out** bugs",
         "(tests/heldout_bugs.py): plausible mistakes written independently of the library, committed before the",
-        "diagnosis was changed. The first two held-out sets (`ho-`, `ho2-`) have been looked at and tuned against",
-        "since: they are development sets, reported apart. The third (`ho3-`, HELDOUT_V3) is the figure that counts:",
-        "it was committed before the last diagnosis changes and graded once. A held-out bug counts as named when the",
+        "diagnosis was changed. The first three held-out sets (`ho-`, `ho2-`, `ho3-`) have been looked at and tuned",
+        "against since: they are development sets, reported apart. The fourth (`ho4-`, HELDOUT_V4, written by another",
+        "author than the probes) is the figure that counts: graded once, after the last diagnosis changes. A held-out",
+        "bug counts as named when the",
         "verdict's first tag is one its entry accepts: a known bug that is the same mistake, or the right family",
         "with the right fitted parameter (e.g. `[layernorm-eps: 1e-06]`). **top-1**: named first; **top-3**:",
         'among the verdict\'s first three tags ("consistent with any of"). **confident wrong fix**: the verdict',
@@ -285,7 +288,7 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=16, help="how many two-bug combinations to grade")
     parser.add_argument("--only", nargs="*", default=None, help="bug names (known, 'a + b' or held-out 'ho-...')")
     parser.add_argument("--no-library", action="store_true", help="grade the held-out sets (and --only) only")
-    parser.add_argument("--no-dev", action="store_true", help="leave out the development sets (held-out v1, v2)")
+    parser.add_argument("--no-dev", action="store_true", help="leave out the development sets (held-out v1-v3)")
     parser.add_argument("--library-sample", type=int, default=0, help="only every k-th known bug, k=len/N")
     parser.add_argument("--loaded", action="store_true", help="grade again with two CPU-bound processes running")
     parser.add_argument("--loaded-sample", type=int, default=0, help="with --loaded: only every k-th bug, k=len/N")
@@ -301,8 +304,8 @@ def main() -> int:
         if args.library_sample:
             library = library[:: max(len(library) // args.library_sample, 1)]
         pairs = [] if args.no_library else [b.name for b in pair_sample(args.pairs)]
-        dev = [] if args.no_dev else [*HELDOUT_V2, *HELDOUT_DEV]
-        first, rest = list(HELDOUT_V3), [*dev, *library, *pairs]  # held-out v3 first: the measure that counts
+        dev = [] if args.no_dev else [*HELDOUT_V3, *HELDOUT_V2, *HELDOUT_DEV]
+        first, rest = list(HELDOUT_V4), [*dev, *library, *pairs]  # held-out v4 first: the measure that counts
     if args.from_log is not None:
         runs = _from_log(args.from_log)
     else:
