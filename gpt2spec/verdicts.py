@@ -18,7 +18,7 @@ family with its parameter, e.g. ``[layernorm-eps: 1e-06]``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 HEADER = "Diagnosis"
 
@@ -58,6 +58,8 @@ def record(finding: Finding) -> None:
 
 
 def record_into(notes: Notes, finding: Finding) -> None:
+    if "[" in finding.tag or "]" in finding.tag:  # a tag is printed in brackets: one inside would cut it short
+        finding = replace(finding, tag=finding.tag.replace("[", "(").replace("]", ")"))
     if finding not in notes.findings:
         notes.findings.append(finding)
 

@@ -356,10 +356,10 @@ def _variance_statistic(x: torch.Tensor, r: torch.Tensor) -> list[Finding]:
     formula written by hand (E[x^2] - E[x]^2) with a slip."""
     m1, m2 = x.mean(-1), x.pow(2).mean(-1)
     stats = {
-        "E[x^2]": (m2, "the mean is not subtracted inside the variance: E[x^2]"),
-        "E[x^2] - E[x]": (m2 - m1, "the variance is E[x^2] - E[x]: the mean is not squared"),
-        "E[x^2] + E[x]^2": (m2 + m1.pow(2), "the variance is E[x^2] + E[x]^2: the sign of the mean term is wrong"),
-        "E[x]^2 - E[x^2]": (m1.pow(2) - m2, "the variance is E[x]^2 - E[x^2]: the two terms are swapped"),
+        "E(x^2)": (m2, "the mean is not subtracted inside the variance: E[x^2]"),
+        "E(x^2) - E(x)": (m2 - m1, "the variance is E[x^2] - E[x]: the mean is not squared"),
+        "E(x^2) + E(x)^2": (m2 + m1.pow(2), "the variance is E[x^2] + E[x]^2: the sign of the mean term is wrong"),
+        "E(x)^2 - E(x^2)": (m1.pow(2) - m2, "the variance is E[x]^2 - E[x^2]: the two terms are swapped"),
         "mean absolute deviation": ((x - m1[:, None]).abs().mean(-1).pow(2), "the spread is the mean absolute "
                                     "deviation, not the mean squared one"),
     }  # fmt: skip
@@ -470,7 +470,7 @@ def _mlp(impl) -> list[Finding]:
     samples = ", ".join(f"a({v:g}) = {av:.4g}" for v, av in zip((-1.0, 0.5, 1.0, 2.0), a, strict=True))
     words = f"the activation is neither GPT-2's tanh GELU nor a common variant: {samples}"
     evidence = "the activation measured with identity projections"
-    return [*found, Finding("gelu: other", words, fix, evidence=evidence)]
+    return [*found, Finding("gelu: other", words, evidence=evidence)]  # no fit: what it is, not how to fix it
 
 
 # ---------------------------------------------------------------- GPT: embeddings
@@ -839,7 +839,7 @@ def _returned(ours) -> list[Finding]:
         return [Finding("generate: returns new tokens only", words, fix, evidence=evidence)]
     if out.shape[1] != seq.shape[1]:
         words = f"generate returns {out.shape[1]} tokens for a prompt of 5 and max_new_tokens=3 (want 8)"
-        return [Finding(f"generate: returns {out.shape[1]} of 8 tokens", words, fix, evidence=evidence)]
+        return [Finding(f"generate: returns {out.shape[1]} of 8 tokens", words, evidence=evidence)]  # no fit: no fix
     return []
 
 

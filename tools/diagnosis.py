@@ -86,6 +86,7 @@ class Diagnosis:
 
 def _same_tag(tag: str, want: str) -> bool:
     """Known-bug names compare exactly; a family tag needs its family and its parameter (numbers within 1%)."""
+    tag, want = (t.replace("[", "(").replace("]", ")") for t in (tag, want))  # a printed tag holds no brackets
     if ":" not in want or ":" not in tag:
         return tag == want
     (f1, p1), (f2, p2) = (t.split(":", 1) for t in (tag, want))
