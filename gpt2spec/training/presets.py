@@ -39,7 +39,8 @@ PRESETS: dict[str, TrainConfig] = {
     # The default: the complete works on a 2-core CPU in at most 15 minutes of wall time (idle machine).
     # 0.88M parameters with a 512-id BPE (1.9 bytes/token); 2000 steps x 2048 tokens = 4.1M tokens, ~1.7
     # passes over the 2.4M training tokens. Measured 3,470 tokens per CPU-second for this shape (1 thread,
-    # docs/CAPSTONE.md): ~1,200 CPU-s of steps, ~10-12 min on 2 idle cores; the wider 3x96 model ran 6,600.
+    # docs/CAPSTONE.md): ~1,200 CPU-s of steps. Measured as a participant runs it: 1,387 s (23 min) on the idle
+    # 2-core box, two threads no faster than one; 15 minutes hold ~1,150 steps (not yet measured for bits/byte).
     "cpu": TrainConfig(
         n_layer=4,
         n_head=4,
