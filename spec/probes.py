@@ -469,7 +469,6 @@ def _mlp(impl) -> list[Finding]:
     a = ours(h2)[0, :, 0].tolist()
     samples = ", ".join(f"a({v:g}) = {av:.4g}" for v, av in zip((-1.0, 0.5, 1.0, 2.0), a, strict=True))
     words = f"the activation is neither GPT-2's tanh GELU nor a common variant: {samples}"
-    evidence = "the activation measured with identity projections"
     return [*found, Finding("gelu: other", words, evidence=evidence)]  # no fit: what it is, not how to fix it
 
 
@@ -484,7 +483,7 @@ def _gpt(impl) -> list[Finding]:
 def _loss(impl) -> list[Finding]:
     """The loss against your own logits (so a forward bug is not mistaken for a loss one), fitted: the mean
     cross-entropy, or it with label smoothing eps (the loss is linear in eps: solved, then checked), an
-    ignore_index, a sum, or a shift of the targets. Targets include every id 0..V-1."""
+    ignore_index, or a sum. Targets include ids 0 and V-1."""
     torch.manual_seed(0)
     ours = impl.GPT(impl.GPTConfig(**TINY)).double().eval()
     V, T = TINY["vocab_size"], 8
@@ -1071,7 +1070,7 @@ def _schedule(impl) -> list[Finding]:
         return [Finding("lr-schedule: linear decay", words, fix, evidence=evidence)]
     # the cosine's two ends fitted (the schedule is a + (b - a) * c(s) for the known shape c): swapped, or others
     c = [0.5 * (1 + math.cos(math.pi * (s - w) / (m - w))) for s in range(w, m)]
-    a, b = got[m - 1] - (got[w] - got[m - 1]) * c[-1] / (c[0] - c[-1]), 0.0
+    a = got[m - 1] - (got[w] - got[m - 1]) * c[-1] / (c[0] - c[-1])
     b = a + (got[w] - a) / c[0]
     if fits(w, m, lambda s: a + (b - a) * c[s - w]) and abs(b - max_lr) > 1e-9:
         if abs(a - max_lr) < 1e-9 and abs(b - min_lr) < 1e-9:
@@ -1135,11 +1134,16 @@ class _Tiny(torch.nn.Module):
         return logits, loss
 
 
+def _micro_batches(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Two micro-batches (x, y) of shape (2, 3) for ``_Tiny``, from a seed."""
+    g = _gen(seed)
+    return [(torch.randint(0, 8, (2, 3), generator=g), torch.randint(0, 8, (2, 3), generator=g)) for _ in range(2)]
+
+
 def _train_step(impl) -> list[Finding]:
     """One train_step on two micro-batches of different losses, with SGD at lr 1: the returned loss against the
     mean, the sum and the last micro-batch's; the update against the mean gradient, the sum, none."""
-    g = _gen(62)
-    batches = [(torch.randint(0, 8, (2, 3), generator=g), torch.randint(0, 8, (2, 3), generator=g)) for _ in range(2)]
+    batches = _micro_batches(62)
     model = _Tiny()
     start = [q.detach().clone() for q in model.parameters()]
     losses, grads = [], []
@@ -1183,8 +1187,7 @@ def _train_step(impl) -> list[Finding]:
 def _clipping(impl) -> list[Finding]:
     """One train_step (SGD, lr 1) whose gradient norm is far above ``max_norm`` = 0.05: the step must be the
     mean gradient scaled to norm 0.05 and the returned norm the one before clipping."""
-    g = _gen(63)
-    batches = [(torch.randint(0, 8, (2, 3), generator=g), torch.randint(0, 8, (2, 3), generator=g)) for _ in range(2)]
+    batches = _micro_batches(63)
     model = _Tiny()
     start = [q.detach().clone() for q in model.parameters()]
     with torch.enable_grad():

@@ -15,6 +15,7 @@ the same mistake written differently, or a measured family with its fitted param
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 
 from gpt2spec.known_bugs.mutant import Mutant
 
@@ -859,9 +860,13 @@ _GROUPS = (
 _START = "start = (self.batches * self.world_size + self.rank) * B * T"
 
 
-def _v3(name: str, *edit: str) -> Mutant:
-    """A v3 bug: the same fields as ``_v2`` (file, old, new, section, why), named ``ho3-``."""
-    return replace(_v2(name, *edit), name=f"ho3-{name}")
+def _in_set(version: int, name: str, *edit: str) -> Mutant:
+    """A bug of held-out set ``version``: the same fields as ``_v2`` (file, old, new, section, why), named
+    ``ho{version}-``."""
+    return replace(_v2(name, *edit), name=f"ho{version}-{name}")
+
+
+_v3 = partial(_in_set, 3)
 
 
 HELDOUT_V3: list[HeldOut] = [
@@ -1316,9 +1321,7 @@ _PATTERN_CLASSES = r"| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|"
 _MLP_OUT = 'self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))'
 
 
-def _v4(name: str, *edit: str) -> Mutant:
-    """A v4 bug: the same fields as ``_v2`` (file, old, new, section, why), named ``ho4-``."""
-    return replace(_v2(name, *edit), name=f"ho4-{name}")
+_v4 = partial(_in_set, 4)
 
 
 HELDOUT_V4: list[HeldOut] = [

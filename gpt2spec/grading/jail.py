@@ -120,7 +120,7 @@ def jail_argv(
         jail += ["--perms", "0755", "--tmpfs", str(path)]
     emptied = [Path.home().resolve(), Path("/tmp"), *map(Path, hide)]
     for path in _interpreter():  # a venv under the host's /tmp or a hidden folder: bound back, read-only
-        inside = [root for root in emptied[1:] if path.is_relative_to(root)]
+        inside = any(path.is_relative_to(root) for root in emptied[1:])
         if inside and not any(Path(h).is_relative_to(path) for h in hide):  # never re-expose a hidden folder
             jail += [*_mount_point(path, emptied), "--ro-bind", str(path), str(path)]
     for path in readable:

@@ -23,6 +23,7 @@ import os
 import platform
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -147,10 +148,17 @@ def main(argv: list[str] | None = None) -> int:
     rows, samples, notes, results = [], [], [], {}
     plan = [(label, preset, impl) for impl in ("reference", INDEPENDENT) for label, preset in RECIPES.items()]
 
+    written = threading.Lock()  # the job threads share rows, samples and the doc
+
     def run(job: tuple[str, str, str]) -> None:
         _, preset, impl = job
-        results[(preset, impl)] = train(impl, preset, steps[preset], args.out / f"{preset}-{Path(impl).name}")
-        # Rewritten after every run, rows in the plan's order, so an interrupted benchmark keeps what it measured.
+        result = train(impl, preset, steps[preset], args.out / f"{preset}-{Path(impl).name}")
+        with written:
+            results[(preset, impl)] = result
+            document_so_far()
+
+    def document_so_far() -> None:
+        """Rewritten after every run, rows in the plan's order, so an interrupted benchmark keeps what it measured."""
         rows[:], samples[:] = [], []
         for lab, pre, imp in plan:
             if (r := results.get((pre, imp))) is not None:
