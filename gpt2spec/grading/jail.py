@@ -116,11 +116,16 @@ def jail_argv(
     jail += _hidden_home()
     # /tmp first: a submission (or the grader) may live under the host's /tmp and is bound back below
     jail += ["--size", str(tmp_mb << 20), "--perms", "1777", "--tmpfs", "/tmp"]
+    # The grader's own tree and interpreter stay as visible (read-only) as they are anywhere else when they live
+    # under the host's /tmp; bound before ``hide``, so a hidden folder inside them stays hidden.
+    for path in _grader_paths():
+        if path.is_relative_to("/tmp") and path != Path("/tmp"):
+            jail += [*_mount_point(path, [Path("/tmp")]), "--ro-bind", str(path), str(path)]
     for path in hide:
         jail += ["--perms", "0755", "--tmpfs", str(path)]
     emptied = [Path.home().resolve(), Path("/tmp"), *map(Path, hide)]
-    for path in _interpreter():  # a venv under the host's /tmp or a hidden folder: bound back, read-only
-        inside = any(path.is_relative_to(root) for root in emptied[1:])
+    for path in _interpreter():  # a venv inside a hidden folder: bound back, read-only
+        inside = any(path.is_relative_to(h) for h in hide)
         if inside and not any(Path(h).is_relative_to(path) for h in hide):  # never re-expose a hidden folder
             jail += [*_mount_point(path, emptied), "--ro-bind", str(path), str(path)]
     for path in readable:
@@ -158,6 +163,14 @@ def _interpreter() -> list[Path]:
     """The folders the running interpreter needs (its venv, its base installation), resolved."""
     needed = (sys.prefix, sys.base_prefix, sys.exec_prefix, Path(sys.executable).parent)
     return sorted({Path(p).resolve() for p in needed})
+
+
+def _grader_paths() -> list[Path]:
+    """The interpreter's folders and the grader's own tree (spec/, gpt2spec/, ...), outermost first."""
+    from gpt2spec.registry import ROOT
+
+    paths = sorted({*_interpreter(), ROOT.resolve()})
+    return [p for i, p in enumerate(paths) if not any(p.is_relative_to(q) for q in paths[:i])]
 
 
 def _parents_in_home(path: Path) -> list[str]:
