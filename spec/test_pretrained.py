@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from transformers import GPT2LMHeadModel
 
 from .assertions import assert_close, assert_equal
-from .oracles import TINY, hf_lm
+from .oracles import TINY, hf_gpt2, hf_lm
 
 pytestmark = pytest.mark.week3
 
@@ -65,7 +64,7 @@ def real_weights_dir(config: pytest.Config) -> Path:
 @pytest.fixture(scope="module")
 def real_hf(request: pytest.FixtureRequest):
     path = real_weights_dir(request.config)
-    return path, GPT2LMHeadModel.from_pretrained(path, local_files_only=True).eval()
+    return path, hf_gpt2().GPT2LMHeadModel.from_pretrained(path, local_files_only=True).eval()
 
 
 @pytest.mark.real_weights

@@ -25,22 +25,28 @@ from tests.submissions import break_file, copy_hostile, make_submission
 ALL = frozenset({1, 3, 4, 5, 6})
 
 
-def generate(root: Path) -> list[tuple[str, Path]]:
-    """30 submissions, named after what they are."""
+COPIES = {"blank": 5, "week1": 4, "weeks1-3": 4, "weeks1-4": 3, "complete": 3}  # 19 + 11 one-offs = 30
+
+
+def generate(root: Path, copies: int | None = None) -> list[tuple[str, Path]]:
+    """30 submissions, named after what they are; ``copies``: that many of each repeated kind instead."""
     plan: list[tuple[str, Path]] = []
 
     def add(name: str, path: Path) -> None:
         plan.append((name, path))
 
-    for i in range(5):
+    def n(kind: str) -> int:
+        return COPIES[kind] if copies is None else copies
+
+    for i in range(n("blank")):
         add(f"blank{i + 1}", make_submission(root / f"blank{i + 1}"))
-    for i in range(4):
+    for i in range(n("week1")):
         add(f"week1-{i + 1}", make_submission(root / f"week1-{i + 1}", {1}))
-    for i in range(4):
+    for i in range(n("weeks1-3")):
         add(f"weeks1-3-{i + 1}", make_submission(root / f"weeks1-3-{i + 1}", {1, 3}))
-    for i in range(3):
+    for i in range(n("weeks1-4")):
         add(f"weeks1-4-{i + 1}", make_submission(root / f"weeks1-4-{i + 1}", {1, 3, 4}))
-    for i in range(3):
+    for i in range(n("complete")):
         add(f"complete{i + 1}", make_submission(root / f"complete{i + 1}", ALL))
     add("lazy-hf-import", make_submission(root / "lazy-hf-import", {1, 3}, lazy_hf_import=True))
     # three real bugs, each in a otherwise complete weeks 1-3
@@ -121,9 +127,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout-test", type=float, default=Limits.test_seconds)
     p.add_argument("--spec", nargs="+", default=["spec"], help="spec files (default: the whole spec)")
     p.add_argument("-k", dest="keyword", default=None, help="pytest -k expression (a quick smoke run)")
+    p.add_argument("--copies", type=int, default=None, help="copies of each repeated kind (default: 30 in all)")
     args = p.parse_args(argv)
     scratch = Path(tempfile.mkdtemp(prefix="gpt2spec-seminar-"))
-    refs = generate(scratch / "submissions")
+    refs = generate(scratch / "submissions", args.copies)
     print(f"generated {len(refs)} submissions under {scratch / 'submissions'}", file=sys.stderr)
     sampler = Sampler()
     sampler.start()

@@ -187,6 +187,12 @@ class Recorder:
 
         from . import sandbox
 
+        if not self.settings.get("isolate"):
+            # In-process the implementation shares this interpreter: HF's GPT-2 (imported lazily by the spec's
+            # oracles) must be in the integrity snapshot before the implementation is imported.
+            from spec.oracles import hf_gpt2
+
+            hf_gpt2()
         sandbox.warm_up()  # torch patches itself lazily: let it, before the snapshot
         self.integrity = sandbox.Integrity()
         ref = session.config.stash[REFS][0]
