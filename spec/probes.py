@@ -106,15 +106,20 @@ def _attention_fn(
         q, k, v = (parts[i] for i in order)
         if split == "view":
             q, k, v = (t.view(B, T, n_head, hd).transpose(1, 2) for t in (q, k, v))
+        elif split == "interleaved":  # head h takes every n_head-th channel
+            q, k, v = (t.view(B, T, hd, n_head).permute(0, 3, 1, 2) for t in (q, k, v))
+        elif split == "no transpose":  # (B, T, nh, hd): attention runs over the heads of one time step
+            q, k, v = (t.view(B, T, n_head, hd) for t in (q, k, v))
         else:
             q, k, v = (t.reshape(B, n_head, T, hd) for t in (q, k, v))
         factor = hd**-0.5 if scale is None else scale
         att = q @ k.transpose(-2, -1) * (1.0 if scale_after else factor)
+        S = att.size(-1)  # T, or n_head when the heads were never moved in front of the time steps
         if added is not None:
-            ones = torch.ones(T, T, dtype=att.dtype)
+            ones = torch.ones(S, S, dtype=att.dtype)
             att = att + (ones.tril() if added == "keep" else ones.triu(1))
         if offset is not None:
-            hidden = torch.ones(T, T, dtype=torch.bool)
+            hidden = torch.ones(S, S, dtype=torch.bool)
             hidden = hidden.tril(-1 - offset) if reversed_mask else hidden.triu(1 + offset)
             att = att.masked_fill(hidden, fill)
         y = (att.softmax(dim=-1) * (factor if scale_after else 1.0)) @ v
@@ -122,6 +127,23 @@ def _attention_fn(
         return conv1d(hf.c_proj, y)
 
     return run
+
+
+def _heads(hf, n_head: int, y: torch.Tensor, x: torch.Tensor) -> list[Finding]:
+    """How c_attn's output is cut into heads, fitted: one head of width C, heads taking every n_head-th channel
+    (view(B, T, head_dim, n_head)), or heads never moved in front of the time steps (no transpose(1, 2))."""
+    fix = "q.view(B, T, n_head, head_dim).transpose(1, 2) (the same for k, v): n_head contiguous heads, then time"
+    layouts = (
+        ("heads: single head", dict(n_head=1), "one head of width n_embd: the heads were never split"),
+        ("heads-split: interleaved", dict(n_head=n_head, split="interleaved"), "head h takes every n_head-th "
+         "channel (view(B, T, head_dim, n_head)), not a contiguous block of head_dim channels"),
+        ("heads-split: no transpose", dict(n_head=n_head, split="no transpose"), "the heads are not moved in front "
+         "of the time steps (no transpose(1, 2)): attention runs over the heads of one position"),
+    )  # fmt: skip
+    for tag, kwargs, words in layouts:
+        if same(y, _attention_fn(hf, **kwargs)(x)):
+            return [Finding(tag, words, fix, evidence="reproduced")]
+    return []
 
 
 def _scale_name(s: float, C: int, hd: int) -> str:
@@ -227,6 +249,9 @@ def _attention(impl) -> list[Finding]:
     ):  # fmt: skip
         if same(y, _attention_fn(hf, n_head, **kwargs)(x)):
             return [*found, Finding(tag, words, fix_mask, evidence="reproduced; mask fitted")]
+    heads = _heads(hf, n_head, y, x)
+    if heads:  # a head layout moves values across positions too: fitted before the mask is described
+        return [*found, *heads]
     words = _describe_mask(_visibility(lambda t: ours(t.clone()), x))
     if words:  # neither a scale nor a layout keeps the future hidden: no fit below can reproduce this
         return [*found, Finding("causal-mask: not causal", words, kind=OBSERVED)]
