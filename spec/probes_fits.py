@@ -8,6 +8,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from gpt2spec import bugs
 from gpt2spec.verdicts import Finding
 
 from .variants import EPS, same
@@ -24,7 +25,12 @@ def layernorm_init(impl) -> list[Finding]:
             got = "zeros" if torch.all(p == 0) else "ones" if torch.all(p == 1) else f"mean {p.mean().item():.3g}"
             words = f"a fresh LayerNorm's {name} is {got}; GPT-2 initialises the weight to ones, the bias to zeros"
             fix = "self.weight = nn.Parameter(torch.ones(ndim)); self.bias = nn.Parameter(torch.zeros(ndim))"
-            return [Finding(f"layernorm-init: {name} {got}", words, fix, evidence="a fresh LayerNorm(8)")]
+            known = f"layernorm-{name}-init-{got}"  # the library's name, when it has one
+            try:
+                bug = bugs.by_name(known)
+                return [Finding(bug.name, bug.why, bug.fix, evidence="a fresh LayerNorm(8)")]
+            except KeyError:
+                return [Finding(f"layernorm-init: {name} {got}", words, fix, evidence="a fresh LayerNorm(8)")]
     return []
 
 

@@ -47,14 +47,14 @@ def eval_randomness(impl, component: str) -> list[Finding]:
     the module draws random numbers in eval mode (dropout applied whatever self.training says). For a block or
     a model, the attention or MLP that draws them is named when it is random on its own."""
     module, run = _module(impl, component)
-    if _random(module, run) is False:
+    if not _random(module, run):
         return []
     name = _NAMES[component]
     if component in ("block", "gpt"):  # which submodule: a random part makes its parent random too
         x = torch.randn(2, 8, SMALL["n_embd"] if component == "block" else TINY["n_embd"], generator=_gen(93))
         for part, tag in (("attn", "attention"), ("mlp", "mlp")):
             sub = _find(module, part)
-            if sub is not None and _random(sub, lambda m: m(x.double().clone())):
+            if sub is not None and _random(sub, lambda m: m(x.double().clone())) is True:
                 name = tag
                 break
     words = (
@@ -81,8 +81,8 @@ def _random(module: torch.nn.Module, run: Callable[[torch.nn.Module], torch.Tens
         torch.manual_seed(7)
         a = run(module)
         b = run(module)
-        if torch.equal(a, b):
-            return False
+        if torch.equal(a, b) or bool((a.isnan() == b.isnan()).all() and (a == b)[~a.isnan()].all()):
+            return False  # NaN where the other is NaN is the same output (a NaN bug is not randomness)
         torch.manual_seed(7)
         return True if torch.equal(run(module), a) else None
     finally:
@@ -95,9 +95,9 @@ def _random(module: torch.nn.Module, run: Callable[[torch.nn.Module], torch.Tens
 def _dims(config) -> dict[int, str]:
     """Sizes named by the config field they come from (TINY's sizes are all distinct)."""
     C = config.n_embd
-    named = {config.block_size: "block_size", config.vocab_size: "vocab_size", C: "n_embd", 3 * C: "3*n_embd"}
-    named |= {4 * C: "4*n_embd", getattr(config, "padded_vocab_size", config.vocab_size): "vocab_size"}
-    return named
+    named = {getattr(config, "padded_vocab_size", config.vocab_size): "padded_vocab_size"}
+    named |= {config.block_size: "block_size", config.vocab_size: "vocab_size", C: "n_embd", 3 * C: "3*n_embd"}
+    return named | {4 * C: "4*n_embd"}
 
 
 def param_shapes(impl) -> list[Finding]:
@@ -110,6 +110,11 @@ def param_shapes(impl) -> list[Finding]:
     have = dict(model.named_parameters(remove_duplicate=False))
     dims = _dims(config)
     found = []
+    if getattr(config, "padded_vocab_size", config.vocab_size) != config.vocab_size:  # padded unasked
+        from gpt2spec import bugs
+
+        bug = bugs.by_name("vocab-padded-by-default")
+        return [Finding(bug.name, bug.why, bug.fix, evidence="GPTConfig(vocab_size=96).padded_vocab_size")]
     for name, tensor in want.items():
         if name not in have or tuple(have[name].shape) == tuple(tensor.shape):
             continue
@@ -248,14 +253,18 @@ def _greedy_appends(ours) -> list[Finding]:
         return []
     finally:
         torch.Tensor.argmax = real
-    seq = idx
-    for _ in range(2):
-        seq = torch.cat([seq, ours(seq)[0][:, -1].argmax(-1, keepdim=True)], dim=1)
-    if not torch.equal(out, seq):
+    if not torch.equal(out, _greedy(ours, idx, 2)):
         return []
     words = "greedy generate raises: argmax without keepdim gives a (B,) tensor that torch.cat cannot append to (B, T)"
     fix = "idx_next = logits.argmax(dim=-1, keepdim=True)"
     return [Finding("generate: argmax without keepdim", words, fix, evidence="reproduced with keepdim=True")]
+
+
+def _greedy(ours, idx: torch.Tensor, n: int) -> torch.Tensor:
+    """The greedy continuation by your own forward (no generate)."""
+    for _ in range(n):
+        idx = torch.cat([idx, ours(idx)[0][:, -1].argmax(-1, keepdim=True)], dim=1)
+    return idx
 
 
 def _kv_cache(ours) -> list[Finding]:
@@ -277,8 +286,8 @@ def _kv_cache(ours) -> list[Finding]:
         cached = ours.generate(idx, 6, temperature=0.0, use_kv_cache=True)
     finally:
         handle.remove()
-    if torch.equal(plain, cached):
-        return []
+    if torch.equal(plain, cached) or not torch.equal(plain, _greedy(ours, idx, 6)):
+        return []  # the same tokens, or the uncached path is wrong too: the cache is not what is measured
     step = int((plain[0] != cached[0]).nonzero()[0]) - 5 if plain.shape == cached.shape else -1
     fix = "the first cached step feeds the whole prompt; each layer's cache appends its own k and v"
     if lengths and lengths[0] < 5:
