@@ -46,7 +46,11 @@ def eval_randomness(impl, component: str) -> list[Finding]:
     """The same input twice in eval mode: the outputs differ, and re-seeding torch's RNG makes them equal, so
     the module draws random numbers in eval mode (dropout applied whatever self.training says). For a block or
     a model, the attention or MLP that draws them is named when it is random on its own."""
-    module, run = _module(impl, component)
+    state = torch.get_rng_state()  # building the module seeds torch: the caller's RNG is left as it was
+    try:
+        module, run = _module(impl, component)
+    finally:
+        torch.set_rng_state(state)
     if not _random(module, run):
         return []
     name = _NAMES[component]
