@@ -24,6 +24,9 @@ import torch.nn.functional as F
 
 from gpt2spec.verdicts import OBSERVED, Finding
 
+from . import probes_fits as fits
+from . import probes_pipeline as pipeline
+from . import probes_structure as structure
 from .oracles import TINY, hf_attention, hf_lm, load_into
 from .variants import EPS, conv1d, hf_attention_fn, same
 
@@ -103,15 +106,20 @@ def _attention_fn(
         q, k, v = (parts[i] for i in order)
         if split == "view":
             q, k, v = (t.view(B, T, n_head, hd).transpose(1, 2) for t in (q, k, v))
+        elif split == "interleaved":  # head h takes every n_head-th channel
+            q, k, v = (t.view(B, T, hd, n_head).permute(0, 3, 1, 2) for t in (q, k, v))
+        elif split == "no transpose":  # (B, T, nh, hd): attention runs over the heads of one time step
+            q, k, v = (t.view(B, T, n_head, hd) for t in (q, k, v))
         else:
             q, k, v = (t.reshape(B, n_head, T, hd) for t in (q, k, v))
         factor = hd**-0.5 if scale is None else scale
         att = q @ k.transpose(-2, -1) * (1.0 if scale_after else factor)
+        S = att.size(-1)  # T, or n_head when the heads were never moved in front of the time steps
         if added is not None:
-            ones = torch.ones(T, T, dtype=att.dtype)
+            ones = torch.ones(S, S, dtype=att.dtype)
             att = att + (ones.tril() if added == "keep" else ones.triu(1))
         if offset is not None:
-            hidden = torch.ones(T, T, dtype=torch.bool)
+            hidden = torch.ones(S, S, dtype=torch.bool)
             hidden = hidden.tril(-1 - offset) if reversed_mask else hidden.triu(1 + offset)
             att = att.masked_fill(hidden, fill)
         y = (att.softmax(dim=-1) * (factor if scale_after else 1.0)) @ v
@@ -119,6 +127,23 @@ def _attention_fn(
         return conv1d(hf.c_proj, y)
 
     return run
+
+
+def _heads(hf, n_head: int, y: torch.Tensor, x: torch.Tensor) -> list[Finding]:
+    """How c_attn's output is cut into heads, fitted: one head of width C, heads taking every n_head-th channel
+    (view(B, T, head_dim, n_head)), or heads never moved in front of the time steps (no transpose(1, 2))."""
+    fix = "q.view(B, T, n_head, head_dim).transpose(1, 2) (the same for k, v): n_head contiguous heads, then time"
+    layouts = (
+        ("heads: single head", dict(n_head=1), "one head of width n_embd: the heads were never split"),
+        ("heads-split: interleaved", dict(n_head=n_head, split="interleaved"), "head h takes every n_head-th "
+         "channel (view(B, T, head_dim, n_head)), not a contiguous block of head_dim channels"),
+        ("heads-split: no transpose", dict(n_head=n_head, split="no transpose"), "the heads are not moved in front "
+         "of the time steps (no transpose(1, 2)): attention runs over the heads of one position"),
+    )  # fmt: skip
+    for tag, kwargs, words in layouts:
+        if same(y, _attention_fn(hf, **kwargs)(x)):
+            return [Finding(tag, words, fix, evidence="reproduced")]
+    return []
 
 
 def _scale_name(s: float, C: int, hd: int) -> str:
@@ -224,6 +249,9 @@ def _attention(impl) -> list[Finding]:
     ):  # fmt: skip
         if same(y, _attention_fn(hf, n_head, **kwargs)(x)):
             return [*found, Finding(tag, words, fix_mask, evidence="reproduced; mask fitted")]
+    heads = _heads(hf, n_head, y, x)
+    if heads:  # a head layout moves values across positions too: fitted before the mask is described
+        return [*found, *heads]
     words = _describe_mask(_visibility(lambda t: ours(t.clone()), x))
     if words:  # neither a scale nor a layout keeps the future hidden: no fit below can reproduce this
         return [*found, Finding("causal-mask: not causal", words, kind=OBSERVED)]
@@ -305,6 +333,9 @@ def _layernorm(impl) -> list[Finding]:
     y1 = run(one, zero)
     if not bool(torch.isfinite(y1).all()):  # e.g. a variance formula that goes negative when the mean is not 0:
         x = x + 2.3  # rows of mean 3 keep such formulas positive, so they can still be fitted
+        y, y1 = run(w, b, x), run(one, zero, x)
+    if bool(torch.isfinite(y1).all()) and y1.abs().amax() < 0.1:  # an eps far above the rows' variance (1e5):
+        x = x * 1e4  # rows of std 3e4 down to 1e-3 show it
         y, y1 = run(w, b, x), run(one, zero, x)
     if not bool(torch.isfinite(y1).all()) or y1.abs().amax() < 0.1:
         return []  # no normalised output to compare the affine part with
@@ -406,7 +437,7 @@ def _uncentred(x: torch.Tensor, y1: torch.Tensor) -> list[Finding]:
     xc = x - x.mean(-1, keepdim=True)
     if same(y1, x * torch.rsqrt(xc.pow(2).mean(-1, keepdim=True) + EPS)):
         return [_known_or("layernorm-no-centering", "layernorm: no centering", "the mean is not subtracted", fix)]
-    return []
+    return fits.layernorm_dims(x, y1)
 
 
 # ---------------------------------------------------------------- MLP
@@ -436,6 +467,9 @@ def _mlp(impl) -> list[Finding]:
         words = "your MLP adds its own input to its output: the block adds the residual, the MLP must not"
         fix = 'return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh")): no "+ x" inside the MLP'
         return [*found, Finding("mlp: adds its input", words, fix, evidence="reproduced")]  # like an odd activation
+    also = fits.mlp_output(ours, hf, x)
+    if also:
+        return [*found, *also]
     after = F.gelu(conv1d(hf.c_proj, conv1d(hf.c_fc, x)), approximate="tanh")
     if same(ours(x), after):
         words = "the activation is applied after c_proj, not between c_fc and c_proj"
@@ -477,7 +511,15 @@ def _mlp(impl) -> list[Finding]:
 
 def _gpt(impl) -> list[Finding]:
     """The forward pass's embeddings and logits; when those are right, the loss; then the init."""
-    return _gpt_forward(impl) or _loss(impl) or _init(impl)
+    for part in (structure.param_shapes, structure.shared_modules, structure.length_check, _gpt_forward, _loss,
+                 _init, structure.init_fit):  # fmt: skip
+        try:
+            found = part(impl)
+        except Exception:  # a part that cannot run says nothing; the next may
+            continue
+        if found:
+            return found
+    return []
 
 
 def _loss(impl) -> list[Finding]:
@@ -510,7 +552,7 @@ def _loss(impl) -> list[Finding]:
             return [Finding(f"loss: ignore_index {ignore % V}", words, fix, evidence=evidence)]
     if torch.allclose(loss, ce * targets.numel()):
         return [_known_or("loss-summed", "loss: summed", "the loss is summed over positions, not averaged", fix)]
-    return []
+    return fits.loss_fits(flat, targets.reshape(-1), loss, T)
 
 
 _INIT_KINDS = ("attn.c_proj", "mlp.c_proj", "wte", "wpe")  # tensors whose init GPT-2 sets apart (or may be missed)
@@ -697,10 +739,10 @@ def _wirings(right: tuple[str, ...]) -> list[tuple[str, ...]]:
         ("ln_2", "ln_1", "none"),
         ("x", "normalised", "none"),
         ("x", "normalised", "none"),
-        ("stream", "block input"),
+        ("stream", "block input", "attention output"),
         ("attn first", "mlp first"),
-        ("pre-ln", "post-ln"),
-        ("pre-ln", "post-ln"),
+        ("pre-ln", "post-ln", "on output"),
+        ("pre-ln", "post-ln", "on output"),
     )
     return sorted((w for w in every if 0 < away(w) <= 2), key=away)
 
@@ -711,6 +753,8 @@ def _wired(wiring: tuple[str, ...], norm: dict, attn: Callable, mlp: Callable, x
     def branch(inp: torch.Tensor, fn: Callable, n: str, res: str, place: str) -> torch.Tensor:
         if place == "post-ln":  # the norm after the residual sum: norm(x + f(x))
             return norm[n](fn(inp) + {"x": inp, "normalised": inp, "none": 0.0}[res])
+        if place == "on output":  # the norm on the branch's output: x + norm(f(x))
+            return norm[n](fn(inp)) + {"x": inp, "normalised": inp, "none": 0.0}[res]
         h = norm[n](inp)
         return fn(h) + {"x": inp, "normalised": h, "none": 0.0}[res]
 
@@ -719,6 +763,11 @@ def _wired(wiring: tuple[str, ...], norm: dict, attn: Callable, mlp: Callable, x
     h = branch(x, attn, an, ares, aplace)
     if reads == "block input":  # parallel branches: the MLP reads the block's input, both are added
         return h + mlp(norm[mn](x)) + ({"x": 0.0, "normalised": norm[mn](x) - x, "none": -x}[mres])
+    if reads == "attention output":  # the MLP reads attention's output a, not the stream x + a
+        a = h - {"x": x, "normalised": norm[an](x), "none": 0.0}[ares] if aplace == "pre-ln" else None
+        if a is None:
+            raise ValueError("not a wiring")
+        return h + mlp(norm[mn](a)) + ({"x": 0.0, "normalised": norm[mn](a) - h, "none": -h}[mres])
     return branch(h, mlp, mn, mres, mplace)
 
 
@@ -732,6 +781,10 @@ _KNOWN_WIRING = {
     ("attention", "none"): "block-wiring: ln_1 unused",
     ("mlp", "none"): "block-wiring: ln_2 unused",
     ("mlp placement", "post-ln"): "block-wiring: mlp post-ln",
+    ("mlp placement", "on output"): "block-wiring: ln_2 on the mlp output",
+    ("attention placement", "on output"): "block-wiring: ln_1 on the attention output",
+    ("mlp reads", "attention output"): "block-wiring: mlp reads attention output",
+    ("attention", "ln_2"): "block-wiring: ln_1 unused",  # attention reads ln_2: ln_1 is never used
     ("attention placement", "post-ln"): "block-wiring: attention post-ln",
 }
 # two choices that are one mistake: named as that mistake
@@ -747,13 +800,15 @@ def _wiring_words(wiring: tuple[str, ...], right: tuple[str, ...]) -> tuple[str,
         "mlp": "the MLP reads {}(...)",
         "attention residual": "attention's residual adds {}",
         "mlp residual": "the MLP's residual adds {}",
-        "mlp reads": "the MLP reads the {}, not x + attn(ln_1(x)) (parallel branches)",
+        "mlp reads": "the MLP reads the {}, not the stream x + attn(ln_1(x))",
         "order": "the {} order of the branches",
         "attention placement": "attention's LayerNorm comes after its residual sum ({}): ln_1(x + attn(x))",
         "mlp placement": "the MLP's LayerNorm comes after its residual sum ({}): ln_2(x + mlp(x))",
     }
     shown = [(k, w if w != "none" else "nothing" if "residual" in k else "no norm") for k, w in diff]
-    text = "; ".join(words[k].format(w) for k, w in shown)
+    on_output = {"attention placement": "ln_1 normalises attention's output, not its input: x + ln_1(attn(x))",
+                 "mlp placement": "ln_2 normalises the MLP's output, not its input: x + ln_2(mlp(x))"}  # fmt: skip
+    text = "; ".join(on_output[k] if w == "on output" else words[k].format(w) for k, w in shown)
     if len(diff) == 1 and diff[0] in _KNOWN_WIRING:
         return _KNOWN_WIRING[diff[0]], text
     if tuple(diff) in _KNOWN_WIRING_PAIRS:
@@ -836,6 +891,12 @@ def _returned(ours) -> list[Finding]:
     if torch.equal(out, seq[:, 5:]):
         words = "generate returns only the new tokens; the contract returns the prompt followed by them"
         return [Finding("generate: returns new tokens only", words, fix, evidence=evidence)]
+    d = out.shape[1] - seq.shape[1]
+    if d and torch.equal(out, seq[:, : out.shape[1]]) if d < 0 else d and torch.equal(out[:, : seq.shape[1]], seq):
+        words = f"generate appends {3 + d} tokens for max_new_tokens=3"
+        fix = "for _ in range(max_new_tokens): one new token per step"
+        tag = f"generate: max_new_tokens {'+' if d > 0 else '-'} {abs(d)}"
+        return [Finding(tag, words, fix, evidence=evidence)]
     if out.shape[1] != seq.shape[1]:
         words = f"generate returns {out.shape[1]} tokens for a prompt of 5 and max_new_tokens=3 (want 8)"
         return [Finding(f"generate: returns {out.shape[1]} of 8 tokens", words, evidence=evidence)]  # no fit: no fix
@@ -959,7 +1020,7 @@ def _data(impl) -> list[Finding]:
             )
         )
         return found
-    return found + _loader_starts(impl, tokens, shifted=bool(found)) + _wraps(impl)
+    return found + _loader_starts(impl, tokens, shifted=bool(found)) + (_wraps(impl) or pipeline.data(impl))
 
 
 def _wraps(impl) -> list[Finding]:
@@ -999,7 +1060,8 @@ def _loader_starts(impl, tokens: torch.Tensor, shifted: bool) -> list[Finding]:
         return []
 
     def sym(v: int) -> str:
-        return {0: "0", 1: "1", T: "T", B * T: "B*T", 2 * B * T: "W*B*T"}.get(v, str(v))
+        named = {0: "0", 1: "1", T: "T", B * T: "B*T", B * T + 1: "B*T + 1", 2 * B * T: "W*B*T"}
+        return named.get(v, str(v))
 
     fix = "start = (batches * world_size + rank) * B * T"
     evidence = "batch starts measured on tokens 0, 1, 2, ... with 1 and 2 ranks"
@@ -1015,6 +1077,9 @@ def _loader_starts(impl, tokens: torch.Tensor, shifted: bool) -> list[Finding]:
     elif b == 0:
         words = "every rank reads the same slice: the rank is not part of the start"
         found.append(Finding("loader: rank ignored", words, fix, evidence=evidence))
+    elif b == len(tokens) // 2 and a2 == B * T:
+        words = f"each rank reads its own contiguous half of the tokens (rank 1 starts at {b}), not interleaved batches"
+        found.append(Finding("loader: contiguous shards", words, fix, evidence=evidence))
     elif b != B * T or a2 != 2 * B * T:
         words = f"with 2 ranks rank 1 starts {sym(b)} = {b} tokens after rank 0 and each advances {a2}"
         found.append(Finding(f"loader: rank offset {sym(b)}", words, fix, evidence=evidence))
@@ -1022,15 +1087,28 @@ def _loader_starts(impl, tokens: torch.Tensor, shifted: bool) -> list[Finding]:
 
 
 def _training(impl) -> list[Finding]:
-    """The LR schedule, then one optimizer step (each part only when the contract name exists)."""
-    found = []
-    for part in (_schedule, _optimizer, _train_step, _clipping):
-        if part is _clipping and any(f.tag.startswith(("train-step", "accumulation", "no-optimizer")) for f in found):
+    """The LR schedule, then one optimizer step (each part only when the contract name exists); each part's
+    further fits (spec/probes_pipeline.py) run only when its first fits say nothing."""
+    from .oracles import cosine_lr
+
+    found: list[Finding] = []
+    parts = (
+        (_schedule, lambda i: pipeline.schedule(i, cosine_lr)),
+        (_optimizer, pipeline.optimizer),
+        (_train_step, None),
+        (_clipping, lambda i: pipeline.clipping(i, _Tiny(), _micro_batches(63))),
+    )
+    for first, more in parts:
+        if first is _clipping and any(f.tag.startswith(("train-step", "accumulation", "no-optimizer")) for f in found):
             break  # the step itself is wrong: its size says nothing about clipping
-        try:
-            found += part(impl)
-        except Exception:  # a part that cannot run says nothing (e.g. train_step not written yet)
-            continue
+        for part in (first, more):
+            try:
+                got = part(impl) if part else []
+            except Exception:  # a part that cannot run says nothing (e.g. train_step not written yet)
+                continue
+            found += got
+            if got:
+                break
     return found
 
 
@@ -1244,7 +1322,7 @@ def _tokenizer(impl) -> list[Finding]:
         found.append(Finding("decode-encoding: latin-1", words, fix, evidence="decode([0xff]) measured"))
     found += _tie_break(impl)
     found += _counts(impl)
-    found += _stops_early(impl) + _round_trip(impl) + _specials_kept(impl)
+    found += _stops_early(impl) + _round_trip(impl) + _specials_kept(impl) + pipeline.tokenizer(impl)
     base = {bytes([i]): i for i in range(256)}
 
     def encode(extra: dict[bytes, int], text: str) -> list[bytes]:
@@ -1362,13 +1440,33 @@ def _counts(impl) -> list[Finding]:
     return [Finding("tokenizer-counts: unweighted", words, fix, evidence="one merge trained on 'zy1zy1zy1ab'")]
 
 
+def _first(*parts: Callable) -> Callable[[object], list[Finding]]:
+    """The findings of the first part that has any (a part that cannot run says nothing)."""
+
+    def run(impl) -> list[Finding]:
+        for part in parts:
+            try:
+                found = part(impl)
+            except Exception:
+                continue
+            if found:
+                return found
+        return []
+
+    return run
+
+
+def _random_in_eval(component: str) -> Callable[[object], list[Finding]]:
+    return lambda impl: structure.eval_randomness(impl, component)  # first: randomness confuses every fit
+
+
 PROBES: dict[str, Callable] = {
-    "attention": _attention,
-    "layernorm": _layernorm,
-    "mlp": _mlp,
-    "gpt": _gpt,
-    "block": _block,
-    "generate": _generate,
+    "attention": _first(_random_in_eval("attention"), _attention),
+    "layernorm": _first(_layernorm, fits.layernorm_init),
+    "mlp": _first(_random_in_eval("mlp"), _mlp),
+    "gpt": _first(_random_in_eval("gpt"), _gpt),
+    "block": _first(_random_in_eval("block"), _block),
+    "generate": _first(_generate, structure.generate_contract),
     "data": _data,
     "training": _training,
     "tokenizer": _tokenizer,

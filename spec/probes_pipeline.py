@@ -1,0 +1,248 @@
+"""More probes for the pipeline around the model (spec/probes.py holds the first ones): the tokenizer's
+training, decoding, streaming and pattern; the loader's dtype and wrap-around; the LR schedule's shape, the
+optimizer's decay and train_step's gradient and clipping. Each is measured on tiny crafted inputs and
+reproduced (or read directly) before it is named.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import regex
+import torch
+
+from gpt2spec.verdicts import Finding
+
+# ---------------------------------------------------------------- tokenizer
+
+
+def tokenizer(impl) -> list[Finding]:
+    found: list[Finding] = []
+    for part in (_decode_per_token, _merge_keeps_tail, _distinct_pairs, _stream_tail, _pattern, _specials):
+        try:
+            found += part(impl)
+        except Exception:  # a part that cannot run says nothing
+            continue
+    return found
+
+
+def _decode_per_token(impl) -> list[Finding]:
+    """A character split over two byte tokens decodes whole (the bytes are joined before the UTF-8 decode)."""
+    tok = impl.Tokenizer()
+    ids = tok.encode_ordinary("é")
+    if len(ids) < 2 or tok.decode(ids) == "é":
+        return []
+    if tok.decode(ids) != "".join(tok.decode([i]) for i in ids):
+        return []
+    words = "decode decodes each token on its own: a character whose bytes span two tokens becomes U+FFFD"
+    fix = "b''.join(vocab[i] for i in ids).decode('utf-8', errors='replace'): join the bytes, then decode once"
+    return [Finding("decode: per token", words, fix, evidence="decode of 'é' as its two byte tokens")]
+
+
+def _merge_keeps_tail(impl) -> list[Finding]:
+    """Training on "abzy" (each pair once) with room for three merges: (a, b), then (ab, z), then (abz, y); a
+    merge loop that loses a word's last id (when it is not part of the pair) has no (abz, y) left to merge."""
+    tok = impl.Tokenizer().train("abzy", 259, special_tokens=())
+    ids = tok.encode_ordinary("abzy")
+    pieces = [tok.decode([i]) for i in ids]
+    if pieces != ["abz", "y"]:
+        return []
+    words = "training's merge loop drops a word's last id when it is not part of the merged pair"
+    fix = "while i < len(ids): merge at i if i < len(ids) - 1 and (ids[i], ids[i+1]) == pair, else keep ids[i]"
+    return [Finding("merge: drops the last id", words, fix, evidence="trained on 'abzy' with room for 3 merges")]
+
+
+def _distinct_pairs(impl) -> list[Finding]:
+    """Training's first merge on "zzzab": (z, z) occurs twice in the one pre-token, every other pair once; counted
+    once per pre-token it ties with (a, b), which then wins the tie-break (the smaller bytes)."""
+    tok = impl.Tokenizer().train("zzzab", 257, special_tokens=())
+    pieces = [tok.decode([i]) for i in tok.encode_ordinary("zzzab")]
+    if "ab" not in pieces or "zz" in pieces:
+        return []
+    words = "pair counts take each distinct pair once per pre-token: (z, z) in 'zzz' counts 1, not 2"
+    fix = "for pair in zip(ids, ids[1:]): stats[pair] += freq (every occurrence counts)"
+    return [Finding("tokenizer-counts: distinct pairs", words, fix, evidence="one merge trained on 'zzzab'")]
+
+
+def _stream_tail(impl) -> list[Finding]:
+    """encode_iter over chunks gives encode's ids of the joined text; a prefix only means the tail was dropped."""
+    tok = impl.Tokenizer()
+    chunks = ["hello world, ", "this is a stream ", "of text that ends here."]
+    want = tok.encode("".join(chunks))
+    got = list(tok.encode_iter(iter(chunks)))
+    if got == want or got != want[: len(got)]:
+        return []
+    words = f"encode_iter yields {len(got)} of {len(want)} ids: what is left in the buffer after the last chunk "
+    words += "is never encoded"
+    fix = "after the loop over the chunks: yield from self.encode(buf, ...)"
+    return [Finding("encode-iter: tail dropped", words, fix, evidence="encode_iter against encode on three chunks")]
+
+
+_GPT2 = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+_PATTERNS = {
+    r"no \s+(?!\S)": r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+""",
+    "ASCII classes": r"""'(?:[sdmt]|ll|ve|re)| ?[a-zA-Z]+| ?[0-9]+| ?[^\sa-zA-Z0-9]+|\s+(?!\S)|\s+""",
+    "no contractions": r""" ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""",
+}
+
+
+def _pattern(impl) -> list[Finding]:
+    """The pre-tokens, read from a tokenizer trained until every pre-token is one token (merges never cross a
+    pre-token), fitted among patterns a participant types: GPT-2's, without \\s+(?!\\S), ASCII classes."""
+    text = "I'm  héllo   wörld 42\n\n  x"
+    tok = impl.Tokenizer().train(text, 256 + 4 * len(text.encode()), special_tokens=())
+    got = [tok.decode([i]) for i in tok.encode_ordinary(text)]
+    if got == regex.findall(_GPT2, text):
+        return []
+    fix = f"GPT-2's pattern: {_GPT2}"
+    for name, pattern in _PATTERNS.items():
+        if got == regex.findall(pattern, text):
+            words = f"the pre-tokenisation pattern is GPT-2's with {name.removeprefix('no ')} "
+            words += "missing" if name.startswith("no ") else "instead of \\p{L} and \\p{N}"
+            return [Finding(f"pattern: {name}", words, fix, evidence=f"pre-tokens of {text!r}")]
+    return []
+
+
+def _specials(impl) -> list[Finding]:
+    """Special tokens get ids in the order given, and the longest one that matches wins: eight pairs "<|k|>" and
+    "<|k|>x", so that a regex whose alternatives follow a set's (hash) order puts a shorter one first somewhere."""
+    from gpt2spec.contract import GPT2_PATTERN
+
+    base = {bytes([i]): i for i in range(256)}
+    specials = {}
+    for k in "abcdefgh":
+        specials |= {f"<|{k}|>": 256 + len(specials), f"<|{k}|>x": 257 + len(specials)}
+    tok = impl.Tokenizer.from_ranks(base, GPT2_PATTERN, specials)
+    short = [s for s in specials if s.endswith("x") and tok.encode(s, allowed_special="all") != [specials[s]]]
+    if short and all(tok.encode(s, allowed_special="all") == [specials[s[:-1]], ord("x")] for s in short):
+        words = f"'{short[0]}' encodes as '{short[0][:-1]}' then 'x': a special token that extends another loses to "
+        words += "the shorter one (the regex's alternatives are not longest first)"
+        fix = "join the specials into the regex longest first: sorted(specials, key=len, reverse=True)"
+        return [Finding("specials: shortest match", words, fix, evidence="8 specials, each extended by 'x'")]
+    trained = impl.Tokenizer().train("ab", 258, special_tokens=("<|z|>", "<|a|>"))
+    order = [trained.encode(s, allowed_special="all") for s in ("<|z|>", "<|a|>")]
+    if order == [[257], [256]]:
+        words = "special tokens get ids in sorted order, not in the order given"
+        fix = "specials = list(dict.fromkeys(special_tokens)): keep the order given"
+        return [Finding("specials: ids in sorted order", words, fix, evidence="train with specials ('<|z|>', '<|a|>')")]
+    return []
+
+
+# ---------------------------------------------------------------- data
+
+
+def data(impl) -> list[Finding]:
+    """The ids' dtype, and where the stream wraps (the contract: at len(tokens), back to token 0)."""
+    import numpy as np
+
+    for given in (np.arange(100, dtype=np.uint16), list(range(100))):  # as on disk, and a list
+        x, y = impl.DataLoader(given, 2, 16).next_batch()
+        if x.dtype != torch.int64 or y.dtype != torch.int64:
+            break
+    if x.dtype != torch.int64 or y.dtype != torch.int64:
+        kind = str(x.dtype).removeprefix("torch.")
+        words = f"the loader returns {kind} ids; the contract's x and y are int64 (what nn.Embedding and the loss take)"
+        fix = "torch.from_numpy(np.asarray(tokens).astype(np.int64))"
+        return [Finding(f"loader: {kind} ids", words, fix, evidence="next_batch's dtype")]
+    loader = impl.DataLoader(torch.arange(100), 2, 16)
+    x, y = loader.next_batch()
+    seen = [torch.cat([x.flatten(), y[-1, -1:]])]
+    for _ in range(3):
+        x, y = loader.next_batch()
+        seen.append(torch.cat([x.flatten(), y[-1, -1:]]))
+    for m in range(95, 106):
+        if m != 100 and all(torch.equal(s, (b * 32 + torch.arange(33)) % m) for b, s in enumerate(seen)):
+            d = m - 100
+            tag = f"loader: wraps at len {'+' if d > 0 else '-'} {abs(d)}"
+            words = f"the stream wraps at len(tokens) {'+' if d > 0 else '-'} {abs(d)}, not at len(tokens): "
+            words += f"tokens {m}..99 are never read" if d < 0 else "positions past the end are read"
+            fix = "positions = (start + torch.arange(B*T + 1)) % len(tokens)"
+            return [Finding(tag, words, fix, evidence="four batches of 33 tokens read from 100")]
+    return []
+
+
+# ---------------------------------------------------------------- training
+
+
+def schedule(impl, cosine_lr: Callable) -> list[Finding]:
+    """The warmup's length and the decay's shape, fitted: a warmup that also covers step warmup_steps; the decay
+    as a quarter cosine cos(pi/2 r) instead of 0.5 (1 + cos(pi r))."""
+    max_lr, min_lr, w, m = 1.0, 0.1, 10, 50
+    got = [float(impl.get_lr(s, max_lr, min_lr, w, m)) for s in range(m + 10)]
+    ramp = next((s for s in range(m) if abs(got[s] - max_lr * (s + 1) / w) >= 1e-9), m)
+    fix = "max_lr * (step + 1) / warmup_steps while step < warmup_steps, then the cosine from warmup_steps"
+    evidence = "get_lr measured at every step"
+    if ramp == w + 1 and all(abs(got[s] - cosine_lr(s, max_lr, min_lr, w, m)) < 1e-9 for s in range(w + 1, m + 10)):
+        words = f"the warmup also covers step warmup_steps (step <= warmup_steps): lr there is {got[w]:g} > max_lr"
+        return [Finding("lr-schedule: warmup one step long", words, fix, evidence=evidence)]
+    shapes = {
+        "quarter cosine": lambda r: math.cos(math.pi / 2 * r),
+        "half cosine squared": lambda r: math.cos(math.pi / 2 * r) ** 2,
+    }
+    for name, c in shapes.items():
+        if ramp == w and all(
+            abs(got[s] - (min_lr + (max_lr - min_lr) * c((s - w) / (m - w)))) < 1e-9 for s in range(w, m)
+        ):
+            if name == "half cosine squared":
+                return []  # that is 0.5 (1 + cos(pi r)) itself: right
+            words = "the decay follows cos(pi/2 * r), a quarter period, not 0.5 * (1 + cos(pi * r))"
+            fix = "coeff = 0.5 * (1 + math.cos(math.pi * decay_ratio)); lr = min_lr + coeff * (max_lr - min_lr)"
+            return [Finding(f"lr-schedule: {name}", words, fix, evidence=evidence)]
+    return []
+
+
+def optimizer(impl) -> list[Finding]:
+    """configure_optimizers on a Linear then a LayerNorm: only matrices are decayed (the LayerNorm's gain is
+    not), and one step with a zero gradient moves a decayed weight by lr * wd * w (AdamW's decoupled decay),
+    not by Adam's normalised L2 step."""
+    model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.LayerNorm(3))
+    wd, lr = 0.3, 0.02
+    opt = impl.configure_optimizers(model, weight_decay=wd, learning_rate=lr, betas=(0.9, 0.95), eps=1e-8)
+    decay = {id(p): g["weight_decay"] for g in opt.param_groups for p in g["params"]}
+    decayed = sorted(n for n, p in model.named_parameters() if decay.get(id(p), 0.0) > 0)
+    fix = "AdamW(groups): decay the dim >= 2 tensors only; LayerNorm gains and biases get weight_decay 0"
+    if decayed == ["0.weight", "1.weight"]:
+        words = "the LayerNorm's weight is decayed too: decay is chosen by name ('weight'), not by dim >= 2"
+        return [Finding("weight-decay: LayerNorm weights decayed", words, fix, evidence="a Linear and a LayerNorm")]
+    if decayed != ["0.weight"]:
+        return []
+    w = model[0].weight
+    before = w.detach().clone()
+    for p in model.parameters():
+        p.grad = torch.zeros_like(p)
+    opt.step()
+    moved = (before - w.detach()).abs()
+    if torch.allclose(moved, lr * wd * before.abs(), rtol=1e-5, atol=1e-9):
+        return []
+    if torch.allclose(moved, torch.full_like(moved, lr), rtol=1e-3):
+        words = "a zero gradient moves every decayed weight by lr: the decay is L2 added to the gradient (Adam), "
+        words += "not AdamW's decoupled lr * weight_decay * w"
+        fix = "torch.optim.AdamW(groups, ...): decoupled weight decay"
+        return [Finding("optimizer: Adam", words, fix, evidence="one step with a zero gradient")]
+    return []
+
+
+def clipping(impl, model: torch.nn.Module, batches: list[tuple[torch.Tensor, torch.Tensor]]) -> list[Finding]:
+    """After one train_step (SGD, lr 1) on ``model``: the step against the mean gradient clipped entry by entry
+    (clip_grad_value_), and the gradients the step used (zeroed after the step)."""
+    max_norm = 0.05
+    with torch.enable_grad():
+        mean = torch.autograd.grad(sum(model(x, y)[1] / len(batches) for x, y in batches), list(model.parameters()))
+    start = [q.detach().clone() for q in model.parameters()]
+    with torch.enable_grad():
+        impl.train_step(model, torch.optim.SGD(model.parameters(), lr=1.0), batches, max_norm)
+    step = [s0 - q.detach() for s0, q in zip(start, model.parameters(), strict=True)]
+    if all(
+        torch.allclose(s, g.clamp(-max_norm, max_norm), rtol=1e-9, atol=1e-12) for s, g in zip(step, mean, strict=True)
+    ):
+        words = f"each gradient entry is clamped to +-{max_norm} (clip_grad_value_): the whole gradient must be "
+        words += "scaled to norm max_norm"
+        fix = "norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm): it returns the norm before clipping"
+        return [Finding("clip: by value", words, fix, evidence="train_step's step against the clamped mean gradient")]
+    grads = [q.grad for q in model.parameters()]
+    if any(s.abs().max() > 0 for s in step) and all(g is None or g.abs().max() == 0 for g in grads):
+        words = "train_step zeroes the gradients after the step: the gradient the step used is gone when it returns"
+        fix = "optimizer.zero_grad() once before the micro-batch loop, not after optimizer.step()"
+        return [Finding("train-step: zero_grad after step", words, fix, evidence="the .grad left after train_step")]
+    return []

@@ -1,0 +1,309 @@
+"""Structural probes: what is wrong with a model's structure, whatever the bug that made it.
+
+spec/probes.py fits a parameter inside a known family; these measure properties any implementation must have,
+so they name bugs nobody listed: a module that is random in eval mode, parameters of the wrong shape, one
+module object at two places, the init's statistics per parameter, the contract's defaults of generate, and
+generate with its KV cache against generate without it. Each is a fixed, small amount of work on a tiny model.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+
+import torch
+
+from gpt2spec.verdicts import OBSERVED, Finding
+
+from .oracles import TINY, hf_lm, to_contract_names
+
+SMALL = dict(block_size=16, vocab_size=64, n_layer=1, n_head=4, n_embd=32)
+_NAMES = {"attention": "attention", "mlp": "mlp", "block": "block", "gpt": "gpt"}
+
+
+def _gen(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+# ---------------------------------------------------------------- randomness in eval mode
+
+
+def _module(impl, component: str) -> tuple[torch.nn.Module, Callable[[torch.nn.Module], torch.Tensor]]:
+    """A fresh module of ``component`` in eval mode (fp64) and a function that runs it on a fixed input."""
+    if component == "gpt":
+        torch.manual_seed(0)
+        model = impl.GPT(impl.GPTConfig(**TINY)).double().eval()
+        idx = torch.randint(0, TINY["vocab_size"], (2, 8), generator=_gen(91))
+        return model, lambda m: m(idx)[0]
+    cls = {"attention": impl.CausalSelfAttention, "mlp": impl.MLP, "block": impl.Block}[component]
+    torch.manual_seed(0)
+    module = cls(impl.GPTConfig(**SMALL)).double().eval()
+    x = torch.randn(2, 8, SMALL["n_embd"], generator=_gen(92), dtype=torch.float64)
+    return module, lambda m: m(x.clone())
+
+
+def eval_randomness(impl, component: str) -> list[Finding]:
+    """The same input twice in eval mode: the outputs differ, and re-seeding torch's RNG makes them equal, so
+    the module draws random numbers in eval mode (dropout applied whatever self.training says). For a block or
+    a model, the attention or MLP that draws them is named when it is random on its own."""
+    state = torch.get_rng_state()  # building the module seeds torch: the caller's RNG is left as it was
+    try:
+        module, run = _module(impl, component)
+    finally:
+        torch.set_rng_state(state)
+    if not _random(module, run):
+        return []
+    name = _NAMES[component]
+    if component in ("block", "gpt"):  # which submodule: a random part makes its parent random too
+        x = torch.randn(2, 8, SMALL["n_embd"] if component == "block" else TINY["n_embd"], generator=_gen(93))
+        for part, tag in (("attn", "attention"), ("mlp", "mlp")):
+            sub = _find(module, part)
+            if sub is not None and _random(sub, lambda m: m(x.double().clone())) is True:
+                name = tag
+                break
+    words = (
+        f"in eval mode your {name} gives different outputs for the same input, and the same ones once torch's "
+        "seed is reset: it draws random numbers in eval mode (dropout applied whatever self.training is)"
+    )
+    fix = (
+        "dropout only in training: F.dropout(h, p, training=self.training); SDPA's dropout_p=p if self.training else 0"
+    )
+    return [Finding(f"{name}-dropout: in eval", words, fix, evidence="two eval-mode calls on one input, reseeded")]
+
+
+def _find(module: torch.nn.Module, part: str) -> torch.nn.Module | None:
+    for name, sub in module.named_modules():
+        if name == part or name.endswith(f".{part}"):
+            return sub
+    return None
+
+
+def _random(module: torch.nn.Module, run: Callable[[torch.nn.Module], torch.Tensor]) -> bool | None:
+    """True: two calls differ and reseeding reproduces them; False: two calls agree; None: not RNG-driven."""
+    state = torch.get_rng_state()
+    try:
+        torch.manual_seed(7)
+        a = run(module)
+        b = run(module)
+        if torch.equal(a, b) or bool((a.isnan() == b.isnan()).all() and (a == b)[~a.isnan()].all()):
+            return False  # NaN where the other is NaN is the same output (a NaN bug is not randomness)
+        torch.manual_seed(7)
+        return True if torch.equal(run(module), a) else None
+    finally:
+        torch.set_rng_state(state)
+
+
+# ---------------------------------------------------------------- parameters: shapes, sharing, init
+
+
+def _dims(config) -> dict[int, str]:
+    """Sizes named by the config field they come from (TINY's sizes are all distinct)."""
+    C = config.n_embd
+    named = {getattr(config, "padded_vocab_size", config.vocab_size): "padded_vocab_size"}
+    named |= {config.block_size: "block_size", config.vocab_size: "vocab_size", C: "n_embd", 3 * C: "3*n_embd"}
+    return named | {4 * C: "4*n_embd"}
+
+
+def param_shapes(impl) -> list[Finding]:
+    """Each parameter's shape against the contract's (HF GPT-2's, renamed): a table sized by the wrong config
+    field is named by that field, e.g. wpe with vocab_size rows."""
+    config = impl.GPTConfig(**TINY)
+    model = impl.GPT(config)
+    want = to_contract_names(hf_lm(TINY, seed=0).state_dict())
+    want.setdefault("lm_head.weight", want["transformer.wte.weight"])
+    have = dict(model.named_parameters(remove_duplicate=False))
+    dims = _dims(config)
+    found = []
+    if getattr(config, "padded_vocab_size", config.vocab_size) != config.vocab_size:  # padded unasked
+        from gpt2spec import bugs
+
+        bug = bugs.by_name("vocab-padded-by-default")
+        return [Finding(bug.name, bug.why, bug.fix, evidence="GPTConfig(vocab_size=96).padded_vocab_size")]
+    for name, tensor in want.items():
+        if name not in have or tuple(have[name].shape) == tuple(tensor.shape):
+            continue
+        got, shape = tuple(have[name].shape), tuple(tensor.shape)
+        short = name.removeprefix("transformer.").removesuffix(".weight")
+        short = short.split(".", 1)[1] if short.startswith("h.") else short
+        rows = [dims.get(n, str(n)) for n in got]
+        if len(got) == len(shape) and got[1:] == shape[1:]:
+            tag = f"{short}: {rows[0]} rows"
+            words = f"{name} has {got[0]} rows ({rows[0]}); the contract says {shape[0]} ({dims.get(shape[0])})"
+        else:
+            tag = f"param-shape: {short} ({', '.join(rows)})"
+            words = f"{name} has shape {got}; the contract says {shape}"
+        found.append(Finding(tag, words, f"{name}: shape {shape} (spec/CONTRACT.md)", evidence="parameter shapes"))
+    return found[:1]
+
+
+def shared_modules(impl) -> list[Finding]:
+    """One module object at two places in the model (the tied lm_head/wte weight is a parameter, not a module):
+    every layer the same Block, say, so the layers share one set of weights."""
+    model = impl.GPT(impl.GPTConfig(**TINY))
+    places: dict[int, list[str]] = {}
+    for name, sub in model.named_modules(remove_duplicate=False):
+        if next(sub.parameters(), None) is not None:
+            places.setdefault(id(sub), []).append(name)
+    shared = [names for names in places.values() if len(names) > 1]
+    if not shared:
+        return []
+    blocks = [n for n in shared[0] if n.startswith("transformer.h.") and n.count(".") == 2]
+    fix = "nn.ModuleList(Block(config) for _ in range(n_layer)): one object, one set of weights, per layer"
+    if len(blocks) > 1 and len(blocks) == len(shared[0]):
+        words = f"{', '.join(blocks)} are one Block object: the layers share one set of weights"
+        return [Finding("blocks: one block shared", words, fix, evidence="the model's modules, by identity")]
+    words = f"{' and '.join(shared[0][:2])} are one module object: they share their weights"
+    return [Finding(f"modules-shared: {', '.join(shared[0][:2])}", words, fix, evidence="modules by identity")]
+
+
+def init_fit(impl) -> list[Finding]:
+    """The init's std of every matrix fitted as one rule of its shape (std 1/sqrt(fan_in), 1/sqrt(fan_out), 1),
+    where GPT-2 uses 0.02 (spec/probes.py's _init measures the per-kind stds around 0.02)."""
+    shape = dict(block_size=64, vocab_size=512, n_layer=4, n_head=4, n_embd=128)
+    torch.manual_seed(0)
+    model = impl.GPT(impl.GPTConfig(**shape))
+    # the residual projections' own scaling is spec/probes.py's _init; every other matrix follows one rule here
+    mats = {n: p.detach().double() for n, p in model.named_parameters() if p.dim() == 2 and "c_proj" not in n}
+    rules: dict[str, Callable[[torch.Tensor], float]] = {
+        "1/sqrt(fan_in)": lambda p: p.size(-1) ** -0.5,  # nn.Linear stores (out, in): size(-1) is fan_in
+        "1/sqrt(fan_out)": lambda p: p.size(0) ** -0.5,
+        "1": lambda p: 1.0,
+    }
+    for rule, std_of in rules.items():
+        if all(abs(p.std().item() / std_of(p) - 1) < 0.05 for p in mats.values()):
+            words = f"every weight matrix is initialised with std {rule} (e.g. {next(iter(mats))}), not 0.02"
+            fix = "N(0, 0.02) for every Linear and Embedding weight; c_proj N(0, 0.02/sqrt(2*n_layer))"
+            return [Finding(f"init: std {rule}", words, fix, evidence="the init measured on a 4-layer model")]
+    return []
+
+
+def length_check(impl) -> list[Finding]:
+    """forward accepts a sequence of exactly block_size tokens (and the contract rejects longer ones)."""
+    model = impl.GPT(impl.GPTConfig(**TINY)).eval()
+    T = TINY["block_size"]
+    try:
+        model(torch.zeros(1, T, dtype=torch.long))
+    except Exception as exc:
+        words = f"forward raises for a sequence of exactly block_size = {T} tokens ({type(exc).__name__}): "
+        words += "the length check is off by one"
+        fix = "reject only T > block_size (if T > block_size: raise)"
+        return [Finding("length-check: rejects block_size", words, fix, evidence=f"forward on {T} tokens")]
+    return []
+
+
+# ---------------------------------------------------------------- generate: defaults, top-k, argmax, KV cache
+
+_GENERATE_DEFAULTS = {"temperature": 1.0, "top_k": None, "use_kv_cache": True}  # spec/CONTRACT.md
+
+
+def generate_contract(impl) -> list[Finding]:
+    """generate's defaults, a top_k above the vocabulary, greedy decoding, and the KV cache, each against the
+    contract, on a tiny model with HF's weights."""
+    hf = hf_lm(TINY, seed=81, dtype=torch.float64)
+    from .oracles import load_into
+
+    ours = load_into(impl.GPT(impl.GPTConfig(**TINY)).double().eval(), hf, what="GPT")
+    for part in (_defaults, _top_k_above_vocab, _greedy_appends, _kv_cache):
+        try:
+            found = part(ours)
+        except Exception:
+            continue
+        if found:
+            return found
+    return []
+
+
+def _defaults(ours) -> list[Finding]:
+    params = inspect.signature(ours.generate).parameters
+    for name, want in _GENERATE_DEFAULTS.items():
+        if name in params and params[name].default is not inspect.Parameter.empty and params[name].default != want:
+            got = params[name].default
+            words = f"generate's {name} defaults to {got!r}; the contract's default is {want!r}"
+            value = f"{got:g}" if isinstance(got, float) else str(got)
+            return [Finding(f"{name}: default {value}", words, f"{name}={want!r} in generate's signature",
+                            evidence="generate's signature")]  # fmt: skip
+    return []
+
+
+def _top_k_above_vocab(ours) -> list[Finding]:
+    idx = torch.randint(0, TINY["vocab_size"], (1, 4), generator=_gen(87))
+    ours.generate(idx, 1, temperature=1.0, top_k=5, generator=_gen(88))  # top-k itself runs (else: says nothing)
+    try:
+        ours.generate(idx, 1, temperature=1.0, top_k=10 * TINY["vocab_size"], generator=_gen(88))
+    except Exception as exc:
+        words = f"generate raises for a top_k larger than the vocabulary ({type(exc).__name__}); it keeps every token"
+        fix = "torch.topk(logits, min(top_k, logits.size(-1)))"
+        return [Finding("top-k: k > vocab raises", words, fix, evidence=f"top_k = {10 * TINY['vocab_size']}")]
+    return []
+
+
+def _greedy_appends(ours) -> list[Finding]:
+    """Greedy generate raises, and runs once argmax keeps its dim: the argmax's (B,) result was appended."""
+    idx = torch.randint(0, TINY["vocab_size"], (1, 4), generator=_gen(89))
+    try:
+        ours.generate(idx, 2, temperature=0.0)
+        return []
+    except Exception:
+        pass
+    real = torch.Tensor.argmax
+
+    def keep(self, dim=None, keepdim=False):
+        return real(self, dim=dim, keepdim=dim is not None)
+
+    torch.Tensor.argmax = keep
+    try:
+        out = ours.generate(idx, 2, temperature=0.0)
+    except Exception:
+        return []
+    finally:
+        torch.Tensor.argmax = real
+    if not torch.equal(out, _greedy(ours, idx, 2)):
+        return []
+    words = "greedy generate raises: argmax without keepdim gives a (B,) tensor that torch.cat cannot append to (B, T)"
+    fix = "idx_next = logits.argmax(dim=-1, keepdim=True)"
+    return [Finding("generate: argmax without keepdim", words, fix, evidence="reproduced with keepdim=True")]
+
+
+def _greedy(ours, idx: torch.Tensor, n: int) -> torch.Tensor:
+    """The greedy continuation by your own forward (no generate)."""
+    for _ in range(n):
+        idx = torch.cat([idx, ours(idx)[0][:, -1].argmax(-1, keepdim=True)], dim=1)
+    return idx
+
+
+def _kv_cache(ours) -> list[Finding]:
+    """Greedy generate with and without the cache: where they first differ, what the first cached forward was
+    fed (the whole prompt), and whether the cache holds its keys as its values."""
+    idx = torch.randint(0, TINY["vocab_size"], (1, 5), generator=_gen(90))
+    plain = ours.generate(idx, 6, temperature=0.0, use_kv_cache=False)
+    lengths: list[int] = []
+    caches: list = []
+
+    def seen(module, args, kwargs):
+        lengths.append(args[0].shape[1])
+        cache = kwargs.get("cache", args[1] if len(args) > 1 else None)
+        if cache is not None:
+            caches.append(cache)
+
+    handle = ours.register_forward_pre_hook(seen, with_kwargs=True)
+    try:
+        cached = ours.generate(idx, 6, temperature=0.0, use_kv_cache=True)
+    finally:
+        handle.remove()
+    if torch.equal(plain, cached) or not torch.equal(plain, _greedy(ours, idx, 6)):
+        return []  # the same tokens, or the uncached path is wrong too: the cache is not what is measured
+    step = int((plain[0] != cached[0]).nonzero()[0]) - 5 if plain.shape == cached.shape else -1
+    fix = "the first cached step feeds the whole prompt; each layer's cache appends its own k and v"
+    if lengths and lengths[0] < 5:
+        words = f"with the KV cache the first forward gets {lengths[0]} of the prompt's 5 tokens: the prompt never "
+        words += "enters the cache"
+        fix = "feed idx[:, cache.length:] each step: the whole prompt first, then one token"
+        return [Finding("kv-cache: prompt not fed", words, fix, evidence="the tokens fed to forward, measured")]
+    for entry in (c for group in caches for c in (group if isinstance(group, list | tuple) else [group])):
+        k, v = getattr(entry, "k", None), getattr(entry, "v", None)
+        if isinstance(k, torch.Tensor) and isinstance(v, torch.Tensor) and torch.equal(k, v) and k.abs().max() > 0:
+            words = "the KV cache stores the keys as the values too (cache.v equals cache.k)"
+            return [Finding("kv-cache: keys stored as values", words, "self.v[:, :, start:end] = v",
+                            evidence="the cache's tensors after generate")]  # fmt: skip
+    words = f"greedy generate with the KV cache leaves the uncached tokens at new token {step}"
+    return [Finding("kv-cache: differs from no cache", words, kind=OBSERVED)]
