@@ -14,7 +14,7 @@ import pytest
 
 from gpt2spec import bugs
 
-from .heldout_bugs import HELDOUT, HELDOUT_V2, HELDOUT_V3, HELDOUT_V4, HeldOut
+from .heldout_bugs import HELDOUT, HELDOUT_V2, HELDOUT_V3, HELDOUT_V4, HELDOUT_V5, HeldOut
 from .mutation import REFERENCE, SECTION_SPECS
 
 SETS: dict[str, tuple[str, list[HeldOut]]] = {
@@ -22,6 +22,7 @@ SETS: dict[str, tuple[str, list[HeldOut]]] = {
     "v2": ("ho2-", HELDOUT_V2),
     "v3": ("ho3-", HELDOUT_V3),
     "v4": ("ho4-", HELDOUT_V4),
+    "v5": ("ho5-", HELDOUT_V5),
 }
 
 
@@ -50,16 +51,19 @@ def test_held_out_names_are_unique() -> None:
     assert len(names) == len(set(names)), sorted(n for n in set(names) if names.count(n) > 1)
 
 
-def test_held_out_v4_is_new() -> None:
-    """No v4 entry is a known bug or an earlier held-out entry: its edit leaves reference/ different from every
-    one of theirs, and its name (without the prefix) is not a known bug's."""
+@pytest.mark.parametrize("version", ["v4", "v5"])
+def test_held_out_set_is_new(version: str) -> None:
+    """No entry of a later set is a known bug or an entry of an earlier set: its edit leaves reference/ different
+    from every one of theirs, and its name (without the prefix) is not a known bug's."""
+    prefix, entries = SETS[version]
+    earlier_sets = list(SETS)[: list(SETS).index(version)]
     known = {m.name for m in bugs.declarations()}
     earlier = {
         (m.file, _mutated_source(m)): m.name
-        for m in [*bugs.declarations(), *(h.bug for v in ("v1", "v2", "v3") for h in SETS[v][1])]
+        for m in [*bugs.declarations(), *(h.bug for v in earlier_sets for h in SETS[v][1])]
     }
-    for held in HELDOUT_V4:
+    for held in entries:
         bug = held.bug
-        assert bug.name.removeprefix("ho4-") not in known, f"{bug.name} is named like a known bug"
+        assert bug.name.removeprefix(prefix) not in known, f"{bug.name} is named like a known bug"
         same = earlier.get((bug.file, _mutated_source(bug)))
         assert same is None, f"{bug.name} makes the same edit as {same}"
