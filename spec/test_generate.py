@@ -110,9 +110,12 @@ def test_context_is_cropped_to_block_size(impl):
 def test_top_k_keeps_exactly_k(impl):
     """Clause: with top_k=k the next token is drawn from softmax(logits / temperature) renormalised over
     exactly the k largest logits: every one of the k can be drawn, nothing else can, with the renormalised
-    probabilities. top_k larger than the vocabulary behaves like no top_k.
+    probabilities. Each row of a batch keeps its own k largest (top_k=1 on 16 different prompts is each one's
+    argmax). top_k larger than the vocabulary behaves like no top_k.
     Catches: keeping k-1 or k+1 tokens (the support has the wrong size), ignoring top_k, top-k taken over the
-    wrong dim, sampling the k kept tokens uniformly instead of by their renormalised probabilities.
+    wrong dim, sampling the k kept tokens uniformly instead of by their renormalised probabilities, the k-th
+    largest of row 0 used as every row's threshold (the 40,000 draws repeat one prompt, so only the batch of
+    different prompts tells).
     Measured (seeded, 40,000 draws, k=5, temperature 1): the least likely kept token has probability 0.081 (about
     3,200 draws), a correct sampler is within total variation 0.004 of the target; keeping 4 tokens is 0.08
     away and sampling the 5 uniformly 0.45, against the bound 0.04."""
@@ -141,8 +144,53 @@ def test_top_k_keeps_exactly_k(impl):
         f"top_k={k}: the sampled distribution is {tv:.3f} (total variation) away from softmax(logits) renormalised "
         "over the k largest logits: set the others to -inf *before* the softmax"
     )
+    rows = prompt(B=16, T=6, seed=12)  # 16 different prompts in one batch: each row has its own k-th largest
+    with torch.no_grad():
+        argmax = hf(rows).logits[:, -1].argmax(-1)
+    try:
+        one = ours.generate(rows, max_new_tokens=1, top_k=1, generator=torch.Generator().manual_seed(3))[:, -1]
+    except RuntimeError as exc:  # all -inf in a row (a threshold above its maximum): softmax NaN, multinomial raises
+        raise AssertionError(
+            f"top_k=1 on a batch of 16 different prompts raised {type(exc).__name__}: {exc}. Some row kept no token: "
+            "take the k-th largest logit of each row (torch.topk(logits, k).values[:, [-1]]), not of row 0"
+        ) from exc
+    wrong = (one != argmax).nonzero().flatten().tolist()
+    assert not wrong, (
+        f"top_k=1 on a batch of 16 different prompts: rows {wrong} drew {one[wrong].tolist()}, not their argmax "
+        f"{argmax[wrong].tolist()} (row 0 is {'right' if 0 not in wrong else 'wrong'}). The threshold must be each "
+        "row's own k-th largest logit (torch.topk(logits, k).values[:, [-1]]), not one row's for the whole batch"
+    )
     big_k = ours.generate(idx[:2], max_new_tokens=2, top_k=TINY["vocab_size"] + 10)
     assert tuple(big_k.shape) == (2, 8), "top_k larger than the vocabulary must behave like no top_k"
+
+
+@needs("gpt")
+def test_temperature_applies_without_top_k(impl):
+    """Clause: next tokens are drawn from softmax(logits / temperature), with or without top_k.
+    At temperature 0.01 the argmax is all but certain: on these 64 prompts the top two logits are at least 1.2
+    apart, so any other token has probability below 50 * e^-120; at temperature 1 (the temperature ignored)
+    all 64 draws are the argmax with probability 5e-45 (measured on the oracle's logits). No top_k, so a top_k
+    bug cannot fail this test; deterministic draws, so it is cheap (test_samples_follow_softmax_over_temperature,
+    slow, measures the distributions).
+    Catches: the division by the temperature applied only when top_k is given (indented into its branch), the
+    temperature ignored, multiplied instead of divided."""
+    ours, hf = make_pair(impl, sharpen=3.0)
+    idx = prompt(B=64, T=5, seed=13)
+    temperature = 0.01
+    with torch.no_grad():
+        logits = hf(idx).logits[:, -1]
+    top2 = torch.topk(logits, 2).values
+    margin = (top2[:, 0] - top2[:, 1]).min().item()
+    assert margin / temperature > 50, f"test premise: the top two logits are only {margin:.3g} apart"  # oracle side
+    argmax = logits.argmax(-1)
+    got = ours.generate(idx, max_new_tokens=1, temperature=temperature, generator=torch.Generator().manual_seed(4))
+    wrong = (got[:, -1] != argmax).nonzero().flatten().tolist()
+    assert not wrong, (
+        f"generate(temperature={temperature}, top_k=None): {len(wrong)} of 64 prompts drew a token other than the "
+        f"argmax (rows {wrong[:8]}: drew {got[wrong[:8], -1].tolist()}, argmax {argmax[wrong[:8]].tolist()}), where "
+        f"softmax(logits / {temperature}) gives the argmax probability > 1 - 1e-40. The temperature is not applied "
+        "without top_k: divide the logits by it before (and whether or not) top_k filters them"
+    )
 
 
 @pytest.mark.slow  # 3 x ~8 s of sampling on a 2-core CPU

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import pytest
 
+from gpt2spec.contract import GPT2_PATTERN
+
 from .assertions import assert_ids_equal
 from .tokenizer_helpers import (
     EOT,
     assert_parity,
+    cached,
     loaded,
     no_network,  # noqa: F401  (autouse: tiktoken is offline during these tests)
     oracle_encoding,
     oracle_specials,
+    oracle_tokenizer,
 )
 
 pytestmark = pytest.mark.week4
@@ -45,14 +49,31 @@ def test_special_as_plain_text_when_not_disallowed(impl):
 
 def test_allowed_special_maps_to_its_id(impl):
     """Clause: an allowed special token becomes its single id, whatever surrounds it; allowed_special="all"
-    allows every special.
-    Catches: special tokens treated as plain text, or merged with the text around them."""
+    allows every special; where one special extends another (<|fim|> and <|fim|>_end), the longest wins.
+    Catches: special tokens treated as plain text, or merged with the text around them; the specials joined
+    into one regex in the order given, so that the shorter <|fim|> (given first) wins inside <|fim|>_end."""
     tok = loaded(impl)
     ids = oracle_specials()
     for text, expected_ids in ((EOT, [ids[EOT]]), (f"{EOT}<|pad|>", [ids[EOT], ids["<|pad|>"]])):
         assert tok.encode(text, allowed_special="all") == expected_ids, f"encode({text!r}) != {expected_ids}"
     got = tok.encode(f"a{EOT}b", allowed_special={EOT})
     assert ids[EOT] in got, f"encode('a{EOT}b', allowed_special={{EOT}}) = {got} lacks id {ids[EOT]}"
+    # 16 specials that each extend another, the shorter given first. 16 pairs, not one: a set of allowed specials
+    # iterates in hash order, which changes from run to run; an unsorted regex then passes with chance 2**-16.
+    n = len(oracle_tokenizer().vocab)
+    nested = {s: n + 2 * k + j for k in range(16) for j, s in enumerate((f"<|s{k}|>", f"<|s{k}|>_end"))}
+    ranks = oracle_tokenizer().mergeable_ranks
+    tok = cached(("nested", impl.name), lambda: impl.Tokenizer.from_ranks(ranks, GPT2_PATTERN, nested))
+    for k in range(16):
+        text = f"<|s{k}|>_end<|s{k}|>"
+        want = [nested[f"<|s{k}|>_end"], nested[f"<|s{k}|>"]]
+        got = tok.encode(text, allowed_special="all")
+        assert got == want, (
+            f"encode({text!r}, allowed_special='all') = {got}, expected {want}, with the specials <|s{k}|> = "
+            f"{want[1]} and <|s{k}|>_end = {want[0]} (and 30 others like them): where one special extends "
+            "another, the longest wins. Join the specials into the regex longest first (sorted by length), "
+            "not in the order given or a set's order"
+        )
 
 
 def test_explicit_disallowed_set(impl):

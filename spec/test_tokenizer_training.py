@@ -48,12 +48,18 @@ def test_known_small_example(impl):
     assert tok.encode("aaabdaaabac") == [258, 100, 258, 97, 99], f"encode gave {tok.encode('aaabdaaabac')}"
 
 
-@pytest.mark.parametrize("specials", [(), (EOT,), SPECIALS], ids=["no-specials", "eot", "two-specials"])
+@pytest.mark.parametrize(
+    "specials",
+    [(), (EOT,), SPECIALS, SPECIALS[::-1]],
+    ids=["no-specials", "eot", "two-specials", "two-specials-unsorted"],
+)
 def test_vocab_size_is_bytes_plus_merges_plus_specials(impl, specials):
     """Clause: after train(text, V, specials), len(vocab) == V == 256 + len(merges) + len(specials); ids are
-    0..V-1; the specials take the last ids in the order given.
+    0..V-1; the specials take the last ids in the order given (also when that order is not sorted: <|pad|>
+    before <|endoftext|>).
     Catches: forgetting to reserve ids for the special tokens (vocab one too big), merging one time too many
-    or too few, specials given ids that collide with merges."""
+    or too few, specials given ids that collide with merges, specials numbered in sorted order (a sorted set
+    used to drop duplicates)."""
     tok = trained(impl, vocab_size=300, specials=specials)
     vocab, merges = vocab_of(tok), dict(tok.merges)
     assert len(vocab) == 300, f"len(vocab) = {len(vocab)} after train(vocab_size=300, special_tokens={specials})"
@@ -62,7 +68,10 @@ def test_vocab_size_is_bytes_plus_merges_plus_specials(impl, specials):
     )
     assert sorted(vocab) == list(range(300)), "ids must be exactly 0..vocab_size-1"
     expected = {s: 300 - len(specials) + k for k, s in enumerate(specials)}
-    assert dict(tok.special_tokens) == expected, f"special_tokens {dict(tok.special_tokens)} != {expected}"
+    assert dict(tok.special_tokens) == expected, (
+        f"special_tokens {dict(tok.special_tokens)} != {expected} after train(special_tokens={specials}): the "
+        "specials take the last ids in the order given (drop duplicates with dict.fromkeys, not sorted(set(...)))"
+    )
 
 
 def test_each_merge_has_the_maximal_count(impl):
@@ -143,10 +152,21 @@ def test_special_tokens_never_merged(impl):
         assert tok.encode(s, allowed_special="all") == [tok.special_tokens[s]], f"{s} must encode to one id"
 
 
+# Contractions, letters and digits outside ASCII: where a pattern other than GPT-2's splits differently.
+PATTERN_TEXT = (
+    "I'm sure they're fine, aren't you? We'll see; you'd've 's 'LL. Größe, Straße, übermäßig schöne Bücher; "
+    "Grüß Gott! naïve café 日本語 ١٢٣ ٤٥٦ ²³ Ⅻ"
+)
+
+
 def test_merges_stay_inside_pre_tokens(impl):
     """Clause: text is split by GPT-2's regex before counting, so every learned token that is valid UTF-8 is a
-    single pre-token of that regex (no token spans "word space word", "word punctuation", ...).
-    Catches: training without the regex split (learning 'o w', 'd.' or 'lo wor')."""
+    single pre-token of that regex (no token spans "word space word", "word punctuation", ...); and, given
+    merges enough for all of them (the sum of len(bytes) - 1 over the distinct pre-tokens), every pre-token
+    of that regex becomes one token, contractions and letters or digits outside ASCII included.
+    Catches: training without the regex split (learning 'o w', 'd.' or 'lo wor'); a default pattern that
+    splits finer than GPT-2's: without the 's|'t|'re|'ve|'m|'ll|'d branch ("'re" never learned), with ASCII
+    classes [a-zA-Z] / [0-9] instead of \\p{L} / \\p{N} (" Größe" never learned)."""
     text = "hello world. " * 40 + "hello, world!\n" * 40
     try:
         tok = trained(impl, text, vocab_size=256 + 40 + 1, specials=(EOT,))
@@ -167,6 +187,16 @@ def test_merges_stay_inside_pre_tokens(impl):
         if len(regex.findall(GPT2_PATTERN, s)) != 1:
             bad.append(s)
     assert not bad, f"tokens that span pre-token boundaries: {bad[:5]} — split with the GPT-2 regex first"
+    pieces = set(regex.findall(GPT2_PATTERN, PATTERN_TEXT))
+    enough = 256 + sum(len(p.encode()) - 1 for p in pieces)  # each merge shortens at least one distinct pre-token
+    tokens = set(vocab_of(trained(impl, PATTERN_TEXT, vocab_size=enough, specials=())).values())
+    missing = sorted(p for p in pieces if p.encode() not in tokens)
+    assert not missing, (
+        f"train({PATTERN_TEXT[:40]!r}..., vocab_size={enough}, special_tokens=()) never learned these GPT-2 "
+        f"pre-tokens as one token: {missing[:8]}, although {enough - 256} merges suffice for every pre-token. "
+        "Your default pattern splits them: Tokenizer() must use GPT2_PATTERN exactly, with the contractions "
+        "branch 's|'t|'re|'ve|'m|'ll|'d and the Unicode classes \\p{L} and \\p{N} (the `regex` package)"
+    )
 
 
 def test_training_is_deterministic(impl):

@@ -258,3 +258,47 @@ MUTANTS += [
         clauses=("W4-special-sets",),
     ),
 ]
+# The spec gaps of docs/DIAGNOSIS.md (held-out v3/v4 bugs no non-slow test caught), each family written here
+# in another spelling than its held-out entry's (tests/test_heldout_bugs.py keeps the two apart).
+MUTANTS += [
+    Mutant(
+        name="specials-numbered-in-sorted-order",
+        file="tokenizer.py",
+        old="specials = list(dict.fromkeys(special_tokens))",
+        new="specials = sorted(dict.fromkeys(special_tokens))",
+        catches=("test_vocab_size_is_bytes_plus_merges_plus_specials",),
+        section="tokenizer",
+        why="numbered the special tokens in sorted order instead of the order given",
+        clauses=("W4-train-size",),
+    ),
+    Mutant(
+        name="specials-regex-shortest-first",
+        file="tokenizer.py",
+        old="alternatives = sorted(specials, key=len, reverse=True)",
+        new="alternatives = sorted(specials, key=len)",
+        catches=("test_allowed_special_maps_to_its_id",),
+        section="tokenizer",
+        why="joined the special tokens into the regex shortest first: <|fim|> wins inside <|fim|>_end",
+        clauses=("W4-allowed-special",),
+    ),
+    Mutant(
+        name="pattern-ascii-letters",
+        file="tokenizer.py",
+        old=r"| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|",
+        new=r"| ?[a-zA-Z]+| ?\p{N}+| ?[^\sa-zA-Z\p{N}]+|",
+        catches=("test_merges_stay_inside_pre_tokens",),
+        section="tokenizer",
+        why=r"wrote the pattern's letters as [a-zA-Z] instead of \p{L}: 'ö' is cut out of ' Größe'",
+        clauses=("W4-pattern",),
+    ),
+    Mutant(
+        name="pattern-contractions-last",
+        file="tokenizer.py",
+        old=r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+" + '"""',
+        new=r" ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+|'s|'t|'re|'ve|'m|'ll|'d" + '"""',
+        catches=("test_merges_stay_inside_pre_tokens",),
+        section="tokenizer",
+        why="put the contractions branch last: the punctuation class takes the apostrophe first, so it never matches",
+        clauses=("W4-pattern",),
+    ),
+]
