@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import time
 import traceback
+from multiprocessing.connection import wait
 from pathlib import Path
 
 import torch
@@ -21,26 +23,62 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from gpt2spec.registry import ImplRef, import_impl
 
 
-def run_ranks(job_file: Path, world_size: int, timeout: float = 120) -> list[str]:
-    """Run every rank to completion; return each rank's error ('' when it succeeded)."""
+def run_ranks(job_file: Path, world_size: int, timeout: float = 120, grace: float = 5, idle: float = 15) -> list[str]:
+    """Run every rank to completion; return each rank's error ('' when it succeeded).
+
+    Two ways a DDP bug hangs, both cut short so that a participant's failing test (and each re-run of it by
+    the diagnosis) costs seconds, not the two-minute ``timeout``: a rank that fails leaves the others waiting
+    in a collective (they are stopped ``grace`` seconds after the failure), and ranks that wait for each other
+    in different collectives use no CPU at all (stopped once no rank has used any CPU for ``idle`` seconds;
+    read from /proc, so only on Linux; elsewhere the timeout applies)."""
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     procs = [ctx.Process(target=_rank_main, args=(job_file, rank)) for rank in range(world_size)]
     for p in procs:
         p.start()
+    start = time.monotonic()
+    failed_at, busy_at, cpu = None, start, _cpu_ticks(procs)
+    stuck = ""
+    while any(p.is_alive() for p in procs):
+        now = time.monotonic()
+        if failed_at is None and any(p.exitcode not in (None, 0) for p in procs):
+            failed_at = now
+        if (ticks := _cpu_ticks(procs)) != cpu:
+            busy_at, cpu = now, ticks
+        if failed_at is not None and now - failed_at >= grace:
+            stuck = f"was stopped {grace:.0f} s after another rank failed (it was waiting for that rank)"
+        elif cpu is not None and now - busy_at >= idle:
+            stuck = f"was stopped after {idle:.0f} s without using the CPU: the ranks wait for each other (a deadlock)"
+        elif now - start >= timeout:
+            stuck = f"did not finish within {timeout:.0f} s (a collective waiting for the other rank?)"
+        if stuck:
+            break
+        wait([p.sentinel for p in procs if p.is_alive()], timeout=0.2)
     errors = []
     for rank, p in enumerate(procs):
-        p.join(timeout)
         if p.is_alive():
             p.kill()
-            errors.append(
-                f"rank {rank} did not finish within {timeout:.0f} s (a collective waiting for the other rank?)"
-            )
+            p.join()
+            errors.append(f"rank {rank} {stuck}")
             continue
         error_file = job_file.with_name(f"rank{rank}.err")
         errors.append(
             error_file.read_text() if error_file.exists() else "" if p.exitcode == 0 else f"exit {p.exitcode}"
         )
     return errors
+
+
+def _cpu_ticks(procs: list) -> tuple[int, ...] | None:
+    """User + system clock ticks of each live rank (/proc/PID/stat), or None where /proc cannot tell."""
+    ticks = []
+    for p in procs:
+        if not p.is_alive():
+            continue
+        try:
+            fields = Path(f"/proc/{p.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks.append(int(fields[11]) + int(fields[12]))  # utime, stime (fields 14 and 15 of stat)
+        except (OSError, IndexError, ValueError):
+            return None
+    return tuple(ticks)
 
 
 def _rank_main(job_file: Path, rank: int) -> None:
