@@ -123,15 +123,22 @@ def test_help_gives_every_flag_its_help_and_default() -> None:
         assert action.help and "default" in text, f"{action.option_strings}: {text!r}"
 
 
-def _wait_for_step(state: Path, step: int, proc: subprocess.Popen, timeout: float = 240) -> None:
+def _interrupt_at_step(state: Path, step: int, proc: subprocess.Popen, timeout: float = 240) -> None:
+    """Send SIGINT once the run has checkpointed `step`. The run is frozen (SIGSTOP) while the test looks, so a
+    loaded machine that leaves this process unscheduled for a while cannot let the run finish first."""
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
+        proc.send_signal(signal.SIGSTOP)
         try:
-            if json.loads(state.read_text())["step"] >= step:
-                return
-        except (OSError, ValueError, KeyError):
-            pass
-        assert proc.poll() is None, "the run ended before it could be interrupted"
+            assert proc.poll() is None, "the run ended before it could be interrupted"
+            try:
+                if json.loads(state.read_text())["step"] >= step:
+                    proc.send_signal(signal.SIGINT)  # pending until the run continues
+                    return
+            except (OSError, ValueError, KeyError):
+                pass
+        finally:
+            proc.send_signal(signal.SIGCONT)
         time.sleep(0.05)
     raise AssertionError(f"no checkpoint at step {step} within {timeout} s")
 
@@ -145,8 +152,7 @@ def test_ctrl_c_then_resume_ends_bit_for_bit_where_an_uninterrupted_run_ends(tmp
     a, b = tmp_path / "interrupted", tmp_path / "straight"
     proc = subprocess.Popen([*cmd, "--out-dir", str(a)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
-    _wait_for_step(a / "train_state.json", 10, proc)
-    proc.send_signal(signal.SIGINT)
+    _interrupt_at_step(a / "train_state.json", 10, proc)
     err = proc.communicate(timeout=120)[1]
     assert proc.returncode == train.EXIT_INTERRUPTED, err[-2000:]
     assert "Traceback" not in err and "interrupted (Ctrl-C) at step" in err and "--resume" in err, err[-2000:]
