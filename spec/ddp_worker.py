@@ -22,6 +22,10 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 
 from gpt2spec.registry import ImplRef, import_impl
 
+# A waiting rank still wakes now and then (gloo's store polling: ~4 ticks of 10 ms in 100 s, measured); a rank
+# that computes uses far more than this in any 15 s.
+IDLE_TICKS = 5
+
 
 def run_ranks(job_file: Path, world_size: int, timeout: float = 120, grace: float = 5, idle: float = 15) -> list[str]:
     """Run every rank to completion; return each rank's error ('' when it succeeded).
@@ -29,8 +33,8 @@ def run_ranks(job_file: Path, world_size: int, timeout: float = 120, grace: floa
     Two ways a DDP bug hangs, both cut short so that a participant's failing test (and each re-run of it by
     the diagnosis) costs seconds, not the two-minute ``timeout``: a rank that fails leaves the others waiting
     in a collective (they are stopped ``grace`` seconds after the failure), and ranks that wait for each other
-    in different collectives use no CPU at all (stopped once no rank has used any CPU for ``idle`` seconds;
-    read from /proc, so only on Linux; elsewhere the timeout applies)."""
+    in different collectives, or at a rendezvous, use almost no CPU (stopped once the ranks together used at most
+    ``IDLE_TICKS`` clock ticks in ``idle`` seconds, read from /proc: on Linux only; elsewhere the timeout applies)."""
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     procs = [ctx.Process(target=_rank_main, args=(job_file, rank)) for rank in range(world_size)]
     for p in procs:
@@ -42,7 +46,8 @@ def run_ranks(job_file: Path, world_size: int, timeout: float = 120, grace: floa
         now = time.monotonic()
         if failed_at is None and any(p.exitcode not in (None, 0) for p in procs):
             failed_at = now
-        if (ticks := _cpu_ticks(procs)) != cpu:
+        ticks = _cpu_ticks(procs)
+        if ticks is None or cpu is None or not 0 <= ticks - cpu <= IDLE_TICKS:  # below 0: a rank ended
             busy_at, cpu = now, ticks
         if failed_at is not None and now - failed_at >= grace:
             stuck = f"was stopped {grace:.0f} s after another rank failed (it was waiting for that rank)"
@@ -67,18 +72,18 @@ def run_ranks(job_file: Path, world_size: int, timeout: float = 120, grace: floa
     return errors
 
 
-def _cpu_ticks(procs: list) -> tuple[int, ...] | None:
-    """User + system clock ticks of each live rank (/proc/PID/stat), or None where /proc cannot tell."""
-    ticks = []
+def _cpu_ticks(procs: list) -> int | None:
+    """User + system clock ticks of the live ranks together (/proc/PID/stat), or None where /proc cannot tell."""
+    ticks = 0
     for p in procs:
         if not p.is_alive():
             continue
         try:
             fields = Path(f"/proc/{p.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks.append(int(fields[11]) + int(fields[12]))  # utime, stime (fields 14 and 15 of stat)
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
         except (OSError, IndexError, ValueError):
             return None
-    return tuple(ticks)
+    return ticks
 
 
 def _rank_main(job_file: Path, rank: int) -> None:

@@ -17,6 +17,7 @@ Determinism and resume are checked bit for bit.
 from __future__ import annotations
 
 import copy
+import time
 
 import pytest
 import torch
@@ -416,8 +417,9 @@ def test_ddp_matches_single_process(impl, tmp_path):
     ]
 
     job = tmp_path / "job.pt"
+    rendezvous = tmp_path / f"rdzv-{time.monotonic_ns()}"  # a new file per run: a leftover one hangs the ranks
     torch.save(
-        dict(impl_name=impl.ref.name, impl_path=str(impl.ref.path), world_size=2, rendezvous=str(tmp_path / "rdzv"),
+        dict(impl_name=impl.ref.name, impl_path=str(impl.ref.path), world_size=2, rendezvous=str(rendezvous),
              config=TINY, state=state, optimizer=recipe, tokens=tokens, B=B, T=T, steps=steps,
              micro_steps=micro_steps, max_norm=1.0),
         job,
