@@ -132,6 +132,28 @@ def test_earlier_batches_stay_intact(impl):
         assert_equal(y, y_then, what=f"y of batch {i} after 5 calls to next_batch()", hint=hint)
 
 
+def test_reset_rewinds_to_the_first_batch(impl):
+    """Clause: reset() is optional; a loader that has one rewinds: the next batch after reset() is batch 0 again
+    (a validation loader is reset before every evaluation, as nanoGPT's val_loader.reset()).
+    Catches: reset() that sets an attribute next_batch() never reads (nanoGPT's current_position in a loader
+    that counts batches), or does nothing: every evaluation then reads different batches."""
+    tokens = arange_tokens(1000)
+    loader = impl.DataLoader(tokens, 2, 8)
+    if not callable(getattr(loader, "reset", None)):
+        pytest.skip("this DataLoader has no reset(): optional in the contract")
+    for _ in range(3):
+        loader.next_batch()
+    loader.reset()
+    x, y = loader.next_batch()
+    want_x, want_y = expected_batch(tokens, 2, 8, 0)
+    hint = (
+        "reset() must rewind the loader to its first batch: set back the very counter (or position) that "
+        "next_batch() reads, not another attribute"
+    )
+    assert_equal(x, want_x, what="x of the first batch after 3 calls to next_batch() and reset()", hint=hint)
+    assert_equal(y, want_y, what="y of the first batch after 3 calls to next_batch() and reset()", hint=hint)
+
+
 @given(
     B=st.integers(1, 4),
     T=st.integers(1, 9),

@@ -65,6 +65,33 @@ def test_parity_with_torch(impl, B, T, C, scale, seed):
     assert_matches_torch(ln, x, atol=1e-10, rtol=1e-10, what="LayerNorm output")
 
 
+def test_parity_in_float32_when_the_mean_dwarfs_the_spread(impl):
+    """Clause: the variance is the biased variance of the centred input, mean((x - mean)^2), so LayerNorm stays
+    accurate in float32 when |mean| >> std (torch computes it stably too).
+    Catches: the one-pass variance E[x^2] - E[x]^2, which cancels catastrophically in float32: at a row mean
+    of 1e4 and std 1, E[x^2] ~ 1e8 carries an error ~10 that swamps the true variance ~1 (often negative: NaN)."""
+    C = 64
+    ln = make_ln(impl, C, seed=9, dtype=torch.float32)
+    means = torch.tensor([1e3, -3e3, 1e4, -1e4], dtype=torch.float64).view(4, 1, 1)
+    g = torch.Generator().manual_seed(seeded(10))
+    x = (means + torch.randn(4, 3, C, generator=g, dtype=torch.float64)).float()  # rows of std 1
+    got = ln(x)
+    want = F.layer_norm(x.double(), (C,), ln.weight.detach().double(), ln.bias.detach().double(), EPS).float()
+    # Measured over 200 seeds against this fp64 result, rounded to fp32 (the output keeps the input's dtype): the
+    # reference's fp32 output is off by at most 3.7e-3 and torch's own fp32 F.layer_norm by 4.3e-3 (x - mean
+    # loses ~ulp(1e4) ~ 1e-3); the one-pass variance gives NaN in 188 of 200 and errors >= 900 in the rest.
+    # 2e-2 leaves a margin of ~5x over torch.
+    assert_close(
+        got,
+        want,
+        atol=2e-2,
+        what="float32 LayerNorm output on rows of mean 1e3..1e4 and std 1 (vs fp64 F.layer_norm)",
+        dims=("B", "T", "C"),
+        hint="compute the variance of the centred input, ((x - mean) ** 2).mean(-1): E[x^2] - E[x]^2 cancels "
+        "catastrophically in float32 when |mean| >> std (a negative variance gives NaN)",
+    )
+
+
 def test_eps_inside_sqrt_on_small_variance(impl):
     """Clause: eps=1e-5 is added to the variance *inside* the square root.
     Catches: (x-mean)/(std + eps), eps=1e-12 (HF BERT's), eps=1e-6, or no eps: all differ once var << eps."""

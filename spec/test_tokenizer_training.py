@@ -7,6 +7,7 @@ Contract: spec/CONTRACT.md, "Week 4". Shared helpers: spec/tokenizer_helpers.py.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -153,19 +154,36 @@ def test_special_tokens_never_merged(impl):
 
 
 # Contractions, letters and digits outside ASCII: where a pattern other than GPT-2's splits differently.
+# GPT-2's pattern is case-sensitive: in "DON'T" the "'" and the "T" are two pre-tokens, never "'T".
 PATTERN_TEXT = (
     "I'm sure they're fine, aren't you? We'll see; you'd've 's 'LL. Größe, Straße, übermäßig schöne Bücher; "
-    "Grüß Gott! naïve café 日本語 ١٢٣ ٤٥٦ ²³ Ⅻ"
+    "Grüß Gott! naïve café 日本語 ١٢٣ ٤٥٦ ²³ Ⅻ DON'T PANIC, IT'S FINE; WE'LL SEE, THEY'RE HERE, YOU'D'VE"
 )
+
+
+def spanning(tokens: Iterable[bytes]) -> list[str]:
+    """The tokens that are valid UTF-8 but not one pre-token of GPT-2's regex (the contract's, not the
+    implementation's): pieces of a multi-byte character have no pre-token to compare with."""
+    bad = []
+    for b in tokens:
+        try:
+            s = b.decode("utf-8", errors="strict")
+        except UnicodeDecodeError:
+            continue
+        if len(regex.findall(GPT2_PATTERN, s)) != 1:
+            bad.append(s)
+    return bad
 
 
 def test_merges_stay_inside_pre_tokens(impl):
     """Clause: text is split by GPT-2's regex before counting, so every learned token that is valid UTF-8 is a
     single pre-token of that regex (no token spans "word space word", "word punctuation", ...); and, given
     merges enough for all of them (the sum of len(bytes) - 1 over the distinct pre-tokens), every pre-token
-    of that regex becomes one token, contractions and letters or digits outside ASCII included.
-    Catches: training without the regex split (learning 'o w', 'd.' or 'lo wor'); a default pattern that
-    splits finer than GPT-2's: without the 's|'t|'re|'ve|'m|'ll|'d branch ("'re" never learned), with ASCII
+    of that regex becomes one token, contractions and letters or digits outside ASCII included, and no learned
+    token spans two of them (the regex is case-sensitive: "DON'T" is "DON", "'", "T").
+    Catches: training without the regex split (learning 'o w', 'd.' or 'lo wor'); the pattern compiled
+    case-insensitively (learning "'T" from "DON'T", "'LL" from "WE'LL"); a default pattern that splits finer than
+    GPT-2's: without the 's|'t|'re|'ve|'m|'ll|'d branch ("'re" never learned), with ASCII
     classes [a-zA-Z] / [0-9] instead of \\p{L} / \\p{N} (" Größe" never learned)."""
     text = "hello world. " * 40 + "hello, world!\n" * 40
     try:
@@ -178,18 +196,20 @@ def test_merges_stay_inside_pre_tokens(impl):
             f"train() crashed before any token could be checked against the pre-token boundaries: "
             f"{type(exc).__name__}: {exc}"
         ) from exc
-    bad = []
-    for b in learned.values():
-        try:
-            s = b.decode("utf-8", errors="strict")
-        except UnicodeDecodeError:  # a piece of a multi-byte character: no pre-token to compare with
-            continue
-        if len(regex.findall(GPT2_PATTERN, s)) != 1:
-            bad.append(s)
+    bad = spanning(learned.values())
     assert not bad, f"tokens that span pre-token boundaries: {bad[:5]} — split with the GPT-2 regex first"
     pieces = set(regex.findall(GPT2_PATTERN, PATTERN_TEXT))
     enough = 256 + sum(len(p.encode()) - 1 for p in pieces)  # each merge shortens at least one distinct pre-token
     tokens = set(vocab_of(trained(impl, PATTERN_TEXT, vocab_size=enough, specials=())).values())
+    # every learned token lies inside one pre-token of the contract's regex (a merge never crosses a boundary)
+    inside = [p.encode() for p in pieces]
+    bad = sorted(t.decode("utf-8", "replace") for t in tokens if len(t) > 1 and not any(t in p for p in inside))
+    assert not bad, (
+        f"train({PATTERN_TEXT[:40]!r}..., vocab_size={enough}) learned tokens that span GPT-2 pre-token "
+        f"boundaries: {bad[:5]}. GPT-2's pattern is case-sensitive: in DON'T and IT'S the apostrophe and the "
+        "letter are separate pre-tokens ('T and 'S are no contractions); compile GPT2_PATTERN exactly, "
+        "without regex.IGNORECASE or (?i)"
+    )
     missing = sorted(p for p in pieces if p.encode() not in tokens)
     assert not missing, (
         f"train({PATTERN_TEXT[:40]!r}..., vocab_size={enough}, special_tokens=()) never learned these GPT-2 "

@@ -1855,6 +1855,18 @@ V4_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V4}
 #   ho5-reset-wrong-attribute     (no data test calls reset() after reading batches)
 #   ho5-rank-check-off-by-one     (no data test builds a loader with rank == world_size)
 #   ho5-pattern-ignorecase        (no tokenizer text has an upper-case contraction such as 'S or 'LL)
+# After the v5 run, three of the four gaps are closed (each has a known bug of the family, spelled differently):
+#   ho5-ln-var-one-pass        by spec/test_layernorm.py::test_parity_in_float32_when_the_mean_dwarfs_the_spread
+#                              (fp32 rows of mean 1e3..1e4, std 1; W3-ln-variance now says "of the centred input";
+#                              known bug layernorm-one-pass-variance)
+#   ho5-pattern-ignorecase     by spec/test_tokenizer_training.py::test_merges_stay_inside_pre_tokens (DON'T, IT'S,
+#                              WE'LL in PATTERN_TEXT; no learned token may span two GPT-2 pre-tokens; known bug
+#                              pattern-case-insensitive)
+#   ho5-reset-wrong-attribute  by spec/test_data.py::test_reset_rewinds_to_the_first_batch (new clause W5-reset:
+#                              reset() optional, rewinds when present; known bug reset-keeps-position)
+# ho5-rank-check-off-by-one stays open on purpose: no contract clause asks a DataLoader to reject a bad rank (the
+# einsum_style loader, written from the contract, and nanoGPT's DataLoaderLite have no check; torchrun never hands
+# out rank == world_size), and for every valid rank the bug behaves exactly as the reference.
 # One candidate was dropped as invisible, not a spec gap: heads merged with y.transpose(1, 2).view(B, T, C)
 # without .contiguous() raises after a hand-written att @ v, but the reference's SDPA returns a tensor whose
 # memory is already (B, T, n_head, head_dim), so the view succeeds and the output is exactly right.

@@ -177,6 +177,15 @@ def ln_eps(impl, s):
     return Err().add(ln(x), t_ln.expected(ln, x), 1e-8)
 
 
+def ln_large_mean(impl, s):
+    ln = t_ln.make_ln(impl, 64, seed=9 + 1000 * s, dtype=torch.float32)
+    means = torch.tensor([1e3, -3e3, 1e4, -1e4], dtype=torch.float64).view(4, 1, 1)
+    g = torch.Generator().manual_seed(10 + 1000 * s)
+    x = (means + torch.randn(4, 3, 64, generator=g, dtype=torch.float64)).float()
+    w, b = ln.weight.detach().double(), ln.bias.detach().double()
+    return Err().add(ln(x), F.layer_norm(x.double(), (64,), w, b, 1e-5).float(), 2e-2)
+
+
 def ln_biased(impl, s):
     ln = t_ln.make_ln(impl, 4, seed=3 + 1000 * s)
     x = torch.randn(8, 4, generator=torch.Generator().manual_seed(4 + 1000 * s), dtype=torch.float64)
@@ -342,6 +351,12 @@ CHECKS = [
     ),
     Check("LayerNorm parity", "test_layernorm.py::test_parity_with_torch", "atol 1e-10 + rtol 1e-10", ln_parity),
     Check("LayerNorm eps", "test_layernorm.py::test_eps_inside_sqrt_on_small_variance", "atol 1e-8", ln_eps),
+    Check(
+        "LayerNorm float32, mean >> std",
+        "test_layernorm.py::test_parity_in_float32_when_the_mean_dwarfs_the_spread",
+        "atol 2e-2",
+        ln_large_mean,
+    ),
     Check("LayerNorm biased variance", "test_layernorm.py::test_biased_variance", "atol 1e-10", ln_biased),
     Check("LayerNorm weight and bias", "test_layernorm.py::test_weight_and_bias_applied", "atol 1e-10", ln_affine),
     Check("LayerNorm gradients", "test_layernorm.py::test_gradients", "atol 1e-10", ln_gradients),

@@ -294,6 +294,17 @@ MUTANTS += [
         why="copied BERT's eps of 1e-12 instead of GPT-2's 1e-5",
         clauses=("W3-ln-eps",),
     ),
+    Mutant(
+        name="layernorm-one-pass-variance",
+        file="layernorm.py",
+        old="var = (x - mean).pow(2).mean(dim=-1, keepdim=True)",
+        new="var = (x * x).mean(dim=-1, keepdim=True) - mean * mean",
+        catches=("test_parity_in_float32_when_the_mean_dwarfs_the_spread",),
+        section="layernorm",
+        why="computed the variance in one pass as E[x^2] - E[x]^2: it cancels in float32 when |mean| >> std",
+        clauses=("W3-ln-variance",),
+        fix="centre first: var = ((x - mean) ** 2).mean(dim=-1, keepdim=True)",
+    ),
     # ------------------------------------------------------------------ MLP
     Mutant(
         name="relu-instead-of-gelu",

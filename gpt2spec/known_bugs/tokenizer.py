@@ -301,4 +301,16 @@ MUTANTS += [
         why="put the contractions branch last: the punctuation class takes the apostrophe first, so it never matches",
         clauses=("W4-pattern",),
     ),
+    Mutant(
+        name="pattern-case-insensitive",
+        file="tokenizer.py",
+        old="self._compiled = regex.compile(pattern)",
+        new='self._compiled = regex.compile("(?i)" + pattern)',
+        catches=("test_merges_stay_inside_pre_tokens",),
+        section="tokenizer",
+        why="compiled the pattern case-insensitively, (?i) as cl100k's pattern does: \"'T\" in DON'T becomes a "
+        "contraction pre-token",
+        clauses=("W4-pattern",),
+        fix="compile GPT2_PATTERN as it is: regex.compile(pattern), case-sensitive ('s|'t|... match lower case only)",
+    ),
 ]

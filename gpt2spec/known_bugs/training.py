@@ -197,6 +197,17 @@ MUTANTS += [
         clauses=("W5-batches-intact",),
     ),
     Mutant(
+        name="reset-keeps-position",
+        file="data.py",
+        old="def reset(self) -> None:\n        self.batches = 0",
+        new="def reset(self) -> None:\n        self.position = 0",
+        catches=("test_reset_rewinds_to_the_first_batch",),
+        section="data",
+        why="reset() zeroed a position attribute next_batch() never reads: the loader does not rewind",
+        clauses=("W5-reset",),
+        fix="reset the counter next_batch() reads: self.batches = 0",
+    ),
+    Mutant(
         name="checkpoint-saves-seed",
         file="training.py",
         old='"torch": torch.get_rng_state(),',
