@@ -37,10 +37,11 @@ class TrainConfig:
 
 PRESETS: dict[str, TrainConfig] = {
     # The default: the complete works on a 2-core CPU in at most 15 minutes of wall time (idle machine).
-    # 0.88M parameters with a 512-id BPE (1.9 bytes/token); 2000 steps x 2048 tokens = 4.1M tokens, ~1.7
-    # passes over the 2.4M training tokens. Measured 3,470 tokens per CPU-second for this shape (1 thread,
-    # docs/CAPSTONE.md): ~1,200 CPU-s of steps. Measured as a participant runs it: 1,387 s (23 min) on the idle
-    # 2-core box, two threads no faster than one; 15 minutes hold ~1,150 steps (not yet measured for bits/byte).
+    # Chosen by `python -m gpt2spec.training.preset_search` (docs/CAPSTONE.md, "Searching the preset"): at the
+    # same 740 CPU-seconds of steps, a 1,024-id BPE (2.256 held-out bits/byte) beat 512 ids (2.312), 2,048 ids
+    # (2.286) and a narrower, shallower model (3 layers, width 96: 2.278). 0.94M parameters; 4,000 steps x 2,048
+    # tokens = 8.2M tokens at ~12,600 tokens per CPU-second (one thread; two are no faster at this size) is
+    # ~650 CPU-s of steps, leaving the rest of the 15 minutes to the BPE, the evaluations and the samples.
     "cpu": TrainConfig(
         n_layer=4,
         n_head=4,
@@ -48,13 +49,13 @@ PRESETS: dict[str, TrainConfig] = {
         block_size=128,
         batch_size=16,
         total_batch_size=2048,
-        max_steps=2000,
-        warmup_steps=50,
+        max_steps=4000,
+        warmup_steps=100,
         max_lr=3e-3,
         min_lr=3e-4,
         eval_interval=250,
         eval_iters=40,
-        sample_interval=500,
+        sample_interval=1000,
         sample_tokens=200,
     ),
     # ~0.9M parameters: the 28 KB excerpt (--data gpt2spec/training/shakespeare.txt) in a few minutes.
@@ -120,4 +121,7 @@ PRESETS: dict[str, TrainConfig] = {
 }
 # The tokenizer each preset trains with when --tokenizer is not given ("auto": the week-4 BPE, yours if it passes).
 TOKENIZERS: dict[str, str] = {"nanogpt-cpu": "bytes", "gpt2": "gpt2"}
+# The ids that BPE learns when --bpe-vocab-size is not given (measured for cpu; 512 elsewhere).
+BPE_VOCAB_SIZES: dict[str, int] = {"cpu": 1024}
+DEFAULT_BPE_VOCAB_SIZE = 512
 DEFAULT_PRESET = "cpu"

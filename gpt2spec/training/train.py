@@ -42,7 +42,7 @@ from gpt2spec.registry import IMPLS_DIR, ImplImportError, ImplRef, SelectionErro
 from . import bpb, inputs, report, textdata
 from .guard import Tracker, limit_self, read_status, run_child
 from .parts import Parts, choose_parts, reference_parts
-from .presets import DEFAULT_PRESET, PRESETS, TOKENIZERS, TrainConfig
+from .presets import BPE_VOCAB_SIZES, DEFAULT_BPE_VOCAB_SIZE, DEFAULT_PRESET, PRESETS, TOKENIZERS, TrainConfig
 from .recipe import RecipeError, apply_recipe
 from .runtime import Progress, flops_per_token, peak_flops, plot_losses, set_cpu_threads, setup_runtime
 from .textdata import make_tokenizer
@@ -92,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
         "gpt2: GPT-2's own 50,257-id BPE; bytes: one id per UTF-8 byte (default: the preset's, else auto)"
     )
     p.add_argument("--tokenizer", choices=["auto", "bpe", "gpt2", "bytes"], default=None, help=tok_help)
-    p.add_argument("--bpe-vocab-size", type=int, default=512, help="ids the BPE learns (fewer on a tiny text)")
+    vocab_help = "ids the BPE learns, fewer on a tiny text (default: the preset's: 1024 for cpu, else 512)"
+    p.add_argument("--bpe-vocab-size", type=int, default=None, help=vocab_help)
     p.add_argument("--out-dir", type=Path, default=Path("out/train"), help="checkpoint, history, report.html")
     p.add_argument("--resume", action="store_true", help="continue from <out-dir>/ckpt.pt")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, ...")
@@ -130,6 +131,10 @@ def config_of(args: argparse.Namespace) -> TrainConfig:
 
 def tokenizer_of(args: argparse.Namespace) -> str:
     return args.tokenizer or TOKENIZERS.get(args.model, "auto")
+
+
+def bpe_vocab_size_of(args: argparse.Namespace) -> int:
+    return args.bpe_vocab_size or BPE_VOCAB_SIZES.get(args.model, DEFAULT_BPE_VOCAB_SIZE)
 
 
 def check_inputs(args: argparse.Namespace, out_dirs: list[Path]) -> str | None:
@@ -294,7 +299,7 @@ def run(args: argparse.Namespace, name: str, parts: Parts, tracker: Tracker, cfg
     # data: split the text first (whole held-out works, or the last 10%), so every tokenizer sees the same bytes
     data = inputs.load_data(args.data)
     tracker.at("tokenizer training", parts.whose("tokenizer"))
-    tokenizer = make_tokenizer(tokenizer_of(args), parts.Tokenizer, data.train_text, args.bpe_vocab_size)
+    tokenizer = make_tokenizer(tokenizer_of(args), parts.Tokenizer, data.train_text, bpe_vocab_size_of(args))
     tracker.at("tokenizer encode", parts.whose("tokenizer"))
     train_tokens = torch.tensor(tokenizer.encode(data.train_text), dtype=torch.long)
     all_val_tokens = torch.tensor(tokenizer.encode(data.val_text), dtype=torch.long)
