@@ -37,6 +37,12 @@ def _bad_input_cases(tmp: Path) -> dict[str, tuple[list[str], str]]:
     (other / "ckpt.pt").write_bytes(b"saved by a run of width 64")
     config = {"n_layer": 1, "n_head": 2, "n_embd": 64, "block_size": 32}
     (other / "train_state.json").write_text(json.dumps({"config": config}))
+    bpe = tmp / "bpe_run"  # a checkpoint of this size, trained with a 512-id BPE (the runs below ask for bytes)
+    bpe.mkdir()
+    (bpe / "ckpt.pt").write_bytes(b"saved by a BPE run")
+    config = {"n_layer": 1, "n_head": 2, "n_embd": 32, "block_size": 32}
+    request = {"kind": "bpe", "bpe_vocab_size": 512}
+    (bpe / "train_state.json").write_text(json.dumps({"config": config, "tokenizer_request": request}))
     return {
         "missing-data": (["--data", str(tmp / "nope.txt")], "nope.txt: no such file"),
         "binary-data": (["--data", str(tmp / "binary.bin")], "binary.bin: not UTF-8 text (byte 128 is 0x80)"),
@@ -50,6 +56,8 @@ def _bad_input_cases(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "batch-does-not-divide": (["--total-batch-size", "300"], "--total-batch-size 300 is not a multiple of"),
         "resume-without-checkpoint": (["--resume"], "--resume: no checkpoint at"),
         "resume-other-size": (["--resume", "--out-dir", str(other)], "holds another model size: n_embd 64 (asked: 32)"),
+        "resume-other-tokenizer": (["--resume", "--out-dir", str(bpe)], "another tokenizer: kind bpe (asked: bytes)"),
+        "bpe-vocab-too-small": (["--tokenizer", "bpe", "--bpe-vocab-size", "100"], "--bpe-vocab-size 100: at least"),
         "out-dir-under-a-file": (["--out-dir", str(tmp / "a_file" / "run")], "a_file is a file, not a directory"),
     }
 

@@ -18,12 +18,14 @@ from .helpers import ROOT
 
 def test_a_trial_is_a_preset_and_flag_pairs() -> None:
     """NAME=PRESET then '--flag value' pairs; an unknown preset, a flag without a value or no '=' is refused
-    with a message naming the trial (a typo must not silently search the default)."""
+    with a message naming the trial (a typo must not silently search the default); a flag the search sets
+    itself (--max-steps, --threads, ...) is refused: it would win over the budget's steps unseen."""
     t = Trial.parse("wide=cpu --n-embd 192 --n-head 6")
     assert (t.name, t.preset, t.flags) == ("wide", "cpu", ("--n-embd", "192", "--n-head", "6"))
     assert t.flag("--n-head") == "6" and t.flag("--max-lr") is None
     for bad, says in [("cpu", "NAME=PRESET"), ("x=cpux", "unknown preset 'cpux'"), ("x=cpu --n-embd", "pairs"),
-                      ("x=cpu 192 --n-embd", "pairs"), ("=cpu", "NAME=PRESET")]:  # fmt: skip
+                      ("x=cpu 192 --n-embd", "pairs"), ("=cpu", "NAME=PRESET"),
+                      ("x=cpu --max-steps 10", "by the search"), ("x=cpu --threads 2", "by the search")]:  # fmt: skip
         with pytest.raises(ValueError, match=says):
             Trial.parse(bad)
 
@@ -50,6 +52,7 @@ def test_the_search_runs_whole_and_tables_best_first(tmp_path: Path) -> None:
     assert set(by) == {"a", "b", "bad"} and by["a"]["status"] == by["b"]["status"] == "ok", rows
     assert by["bad"]["status"] == "failed" and by["a"]["steps"] >= 1
     table = (tmp_path / "table.md").read_text().splitlines()
-    ranked = [line.split(" | ")[0].strip("| ") for line in table[2:4]]
+    assert table[0] == "Budget: 1.5 CPU-seconds of training steps per trial, one thread.", table
+    ranked = [line.split(" | ")[0].strip("| ") for line in table[4:6]]
     assert ranked == sorted(["a", "b"], key=lambda n: by[n]["heldout_bpb"]), table
-    assert "failed" in table[4] and "bad" in table[4], table
+    assert "failed" in table[6] and "bad" in table[6], table

@@ -102,13 +102,16 @@ def check_out_dir(out_dir: Path) -> None:
             raise BadInput(f"--out-dir {out_dir}: cannot write there ({exc.strerror or exc})") from None
 
 
-def check_resume(out_dir: Path, cfg: TrainConfig) -> None:
-    """``--resume`` needs a checkpoint of the same model size; say which sizes differ."""
+def check_resume(out_dir: Path, cfg: TrainConfig, tokenizer: dict | None = None) -> None:
+    """``--resume`` needs a checkpoint of the same model size and tokenizer; say which differ. ``tokenizer`` is
+    what this run asks for ({"kind": ..., "bpe_vocab_size": ...}), compared with what the checkpoint's run saved
+    (a checkpoint from before the tokenizer was recorded is not compared)."""
     ckpt, state_path = out_dir / "ckpt.pt", out_dir / "train_state.json"
     if not ckpt.exists():
         raise BadInput(f"--resume: no checkpoint at {ckpt} (train without --resume first, or give its --out-dir)")
     try:
-        saved = json.loads(state_path.read_text())["config"]
+        state = json.loads(state_path.read_text())
+        saved = state["config"]
     except (OSError, ValueError, KeyError, TypeError):
         raise BadInput(f"--resume: {state_path} is missing or unreadable; cannot tell what {ckpt} holds") from None
     wanted = dataclasses.asdict(cfg)
@@ -117,3 +120,12 @@ def check_resume(out_dir: Path, cfg: TrainConfig) -> None:
         raise BadInput(
             f"--resume: {ckpt} holds another model size: {', '.join(differ)}; use the same --model and sizes"
         )
+    before = state.get("tokenizer_request") if isinstance(state, dict) else None
+    if tokenizer and isinstance(before, dict):
+        keys = ("kind", "bpe_vocab_size") if tokenizer.get("kind") in ("auto", "bpe") else ("kind",)
+        differ = [f"{k} {before.get(k)} (asked: {tokenizer[k]})" for k in keys if before.get(k) != tokenizer[k]]
+        if differ:
+            raise BadInput(
+                f"--resume: {ckpt} was trained with another tokenizer: {', '.join(differ)}; "
+                "use the same --tokenizer and --bpe-vocab-size"
+            )

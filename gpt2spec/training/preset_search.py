@@ -12,7 +12,7 @@ Results are appended to ``<out>/results.jsonl`` as each trial ends (an interrupt
 table of every result there, best first, is rewritten to ``<out>/table.md``.
 
     python -m gpt2spec.training.preset_search --cpu-budget 740 --jobs 2 \\
-        base=cpu v1024='cpu --bpe-vocab-size 1024' wide='cpu --n-embd 192 --n-head 6'
+        base=cpu v512='cpu --bpe-vocab-size 512' wide='cpu --n-embd 192 --n-head 6'
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ from .capstone_bench import train
 from .presets import PRESETS
 
 CALIBRATION_STEPS = 30
+# Set by the search itself (the budget's steps, one thread, its own directories): a trial may not override them.
+RESERVED = ("--max-steps", "--threads", "--model", "--out-dir", "--impl", "--eval-interval", "--sample-interval")
+RESERVED += ("--final-samples",)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class Trial:
         flags = tuple(words[1:])
         if len(flags) % 2 or not all(f.startswith("--") for f in flags[::2]):
             raise ValueError(f"trial {name!r}: flags come in '--flag value' pairs, got {' '.join(flags)!r}")
+        if taken := [f for f in flags[::2] if f in RESERVED]:
+            raise ValueError(f"trial {name!r}: {', '.join(taken)} is set by the search (the budget decides the steps)")
         return cls(name, words[0], flags)
 
     def flag(self, flag: str) -> str | None:
@@ -67,7 +72,7 @@ def run_trial(trial: Trial, budget: float, out: Path) -> dict:
     quick = ["--final-samples", "0", "--eval-iters", "1", *trial.flags]
     cal = train("reference", trial.preset, CALIBRATION_STEPS, out / f"{trial.name}-calibrate", quick)
     if cal.get("status") != "ok":
-        return {**cal, "trial": trial.name, "flags": list(trial.flags), "preset": trial.preset}
+        return {**cal, "trial": trial.name, "flags": list(trial.flags), "preset": trial.preset, "budget_cpu_s": budget}
     batch = int(trial.flag("--total-batch-size") or PRESETS[trial.preset].total_batch_size)
     steps = steps_for(budget, cal["tokens_per_cpu_s"], batch)
     extra = list(trial.flags)
@@ -79,10 +84,14 @@ def run_trial(trial: Trial, budget: float, out: Path) -> dict:
             "calibrated_tokens_per_cpu_s": cal["tokens_per_cpu_s"], "budget_cpu_s": budget}  # fmt: skip
 
 
-def table(results: list[dict]) -> str:
-    """Markdown: one row per trial, best held-out bits/byte first; failed trials last, with their message."""
+def table(results: list[dict], budget: float) -> str:
+    """Markdown: one row per trial, best held-out bits/byte first; failed trials last, with their message.
+    Results of another budget (an earlier search into the same --out) are not comparable: only ``budget``'s."""
+    results = [r for r in results if r.get("budget_cpu_s", budget) == budget]
     ok = sorted((r for r in results if r.get("status") == "ok"), key=lambda r: r["heldout_bpb"])
     lines = [
+        f"Budget: {budget:g} CPU-seconds of training steps per trial, one thread.",
+        "",
         "| trial | preset + flags | params | steps × tokens | held-out bits/byte | word share | CPU-s of steps "
         "| wall |",
         "|---|---|---:|---|---:|---:|---:|---:|",
@@ -127,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
             with log.open("a") as f:
                 f.write(json.dumps(keep) + "\n")
             results = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
-            (args.out / "table.md").write_text(table(results))
+            (args.out / "table.md").write_text(table(results, args.cpu_budget))
             bpb = f"{result['heldout_bpb']:.3f} bits/byte" if result.get("status") == "ok" else "failed"
             print(f"{trial.name}: {bpb}", flush=True)
 

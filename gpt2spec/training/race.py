@@ -39,6 +39,7 @@ from .presets import TrainConfig
 from .train import EXIT_FAILED, EXIT_OK, EXIT_USAGE, train_participant
 
 # ~0.14M parameters with a 512-token BPE; 200 steps of 512 tokens: about a minute per run on 1 thread.
+RACE_BPE_VOCAB_SIZE = 512  # pinned: the cpu preset's own default (1,024) would change the race with the preset
 RACE = TrainConfig(
     n_layer=2,
     n_head=4,
@@ -56,14 +57,14 @@ RACE = TrainConfig(
     sample_tokens=120,
 )
 PARAM_CAP = 1_000_000
-SCHEMA = "gpt2spec-race/2"
+SCHEMA = "gpt2spec-race/3"  # 3: the BPE vocabulary is pinned and recorded
 BAND_SIGMAS, BAND_FLOOR = 3.0, 0.01
 
 
 def race_argv(cfg: TrainConfig, args: argparse.Namespace, impl_path: Path, out_dir: Path, seed: int) -> list[str]:
     argv = ["--impl", str(impl_path), "--out-dir", str(out_dir), "--threads", "1", "--device", "cpu"]
     argv += ["--seed", str(seed), "--time-limit", str(args.time_limit), "--memory-mb", str(args.memory_mb)]
-    argv += ["--final-samples", "1", "--final-chars", "300"]
+    argv += ["--final-samples", "1", "--final-chars", "300", "--bpe-vocab-size", str(RACE_BPE_VOCAB_SIZE)]
     if args.data:
         argv += ["--data", str(args.data)]
     if args.tokenizer:
@@ -117,6 +118,7 @@ def run_share(args: argparse.Namespace, refs: list[ImplRef], shard: int, n_shard
         "track": args.track,
         "config": dataclasses.asdict(cfg),
         "budget_tokens": cfg.max_steps * cfg.total_batch_size,
+        "bpe_vocab_size": RACE_BPE_VOCAB_SIZE,
         "param_cap": args.param_cap if args.track == "open" else None,
         "seeds": seeds,
         "data": str(args.data) if args.data else "shakespeare (complete works)",

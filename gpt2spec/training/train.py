@@ -134,7 +134,14 @@ def tokenizer_of(args: argparse.Namespace) -> str:
 
 
 def bpe_vocab_size_of(args: argparse.Namespace) -> int:
-    return args.bpe_vocab_size or BPE_VOCAB_SIZES.get(args.model, DEFAULT_BPE_VOCAB_SIZE)
+    if args.bpe_vocab_size is not None:
+        return args.bpe_vocab_size
+    return BPE_VOCAB_SIZES.get(args.model, DEFAULT_BPE_VOCAB_SIZE)
+
+
+def tokenizer_request(args: argparse.Namespace) -> dict:
+    """The tokenizer this run asks for, saved with each checkpoint so that --resume can compare it."""
+    return {"kind": tokenizer_of(args), "bpe_vocab_size": bpe_vocab_size_of(args)}
 
 
 def check_inputs(args: argparse.Namespace, out_dirs: list[Path]) -> str | None:
@@ -143,11 +150,13 @@ def check_inputs(args: argparse.Namespace, out_dirs: list[Path]) -> str | None:
         cfg = config_of(args)
         if not args.recipe:  # an open-race recipe is checked where it is read, in the child
             inputs.check_config(cfg)
+        if tokenizer_of(args) in ("auto", "bpe") and bpe_vocab_size_of(args) < 256:
+            raise inputs.BadInput(f"--bpe-vocab-size {bpe_vocab_size_of(args)}: at least 256 (the byte tokens)")
         inputs.load_data(args.data)
         for out_dir in out_dirs:
             inputs.check_out_dir(out_dir)
             if args.resume:
-                inputs.check_resume(out_dir, cfg)
+                inputs.check_resume(out_dir, cfg, tokenizer_request(args))
     except inputs.BadInput as exc:
         return str(exc)
     return None
@@ -331,7 +340,7 @@ def run(args: argparse.Namespace, name: str, parts: Parts, tracker: Tracker, cfg
     step, history = 0, {"train": [], "val": [], "bpb": [], "samples": []}
     tracker.history = history
     if args.resume:
-        inputs.check_resume(args.out_dir, cfg)
+        inputs.check_resume(args.out_dir, cfg, tokenizer_request(args))
         tracker.at("load_checkpoint", parts.whose("checkpoint"))
         step = parts.load_checkpoint(ckpt_path, model, optimizer, loader)
         history = tracker.history = {"samples": [], **json.loads(state_path.read_text())["history"]}
@@ -389,6 +398,7 @@ def run(args: argparse.Namespace, name: str, parts: Parts, tracker: Tracker, cfg
         parts.save_checkpoint(partial, raw_model, optimizer, loader, at)
         os.replace(partial, ckpt_path)
         extra = {"config": dataclasses.asdict(cfg), "tokenizer": tokenizer.name, "parts": parts.banner()}
+        extra["tokenizer_request"] = tokenizer_request(args)
         extra["bytes_per_token"] = bytes_per_token
         tmp = state_path.with_suffix(".tmp")
         tmp.write_text(json.dumps({**extra, "step": at, "history": history}))
