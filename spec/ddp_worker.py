@@ -25,6 +25,8 @@ from gpt2spec.registry import ImplRef, import_impl
 # A waiting rank still wakes now and then (gloo's store polling: ~4 ticks of 10 ms in 100 s, measured); a rank
 # that computes uses far more than this in any 15 s.
 IDLE_TICKS = 5
+# Every rank that run_ranks killed (rather than one that failed on its own) says so with this, whatever the reason.
+STOPPED = " was stopped: "
 
 
 def run_ranks(job_file: Path, world_size: int, timeout: float = 120, grace: float = 5, idle: float = 15) -> list[str]:
@@ -50,11 +52,11 @@ def run_ranks(job_file: Path, world_size: int, timeout: float = 120, grace: floa
         if ticks is None or cpu is None or not 0 <= ticks - cpu <= IDLE_TICKS:  # below 0: a rank ended
             busy_at, cpu = now, ticks
         if failed_at is not None and now - failed_at >= grace:
-            stuck = f"was stopped {grace:.0f} s after another rank failed (it was waiting for that rank)"
+            stuck = f"{grace:.0f} s after another rank failed (it was waiting for that rank)"
         elif cpu is not None and now - busy_at >= idle:
-            stuck = f"was stopped after {idle:.0f} s without using the CPU: the ranks wait for each other (a deadlock)"
+            stuck = f"after {idle:.0f} s without using the CPU: the ranks wait for each other (a deadlock)"
         elif now - start >= timeout:
-            stuck = f"did not finish within {timeout:.0f} s (a collective waiting for the other rank?)"
+            stuck = f"it did not finish within {timeout:.0f} s (a collective waiting for the other rank?)"
         if stuck:
             break
         wait([p.sentinel for p in procs if p.is_alive()], timeout=0.2)
@@ -63,7 +65,7 @@ def run_ranks(job_file: Path, world_size: int, timeout: float = 120, grace: floa
         if p.is_alive():
             p.kill()
             p.join()
-            errors.append(f"rank {rank} {stuck}")
+            errors.append(f"rank {rank}{STOPPED}{stuck}")
             continue
         error_file = job_file.with_name(f"rank{rank}.err")
         errors.append(

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from .alongside import set_lr
 from .assertions import assert_close
-from .ddp_worker import run_ranks
+from .ddp_worker import STOPPED, run_ranks
 from .hints import needs
 from .oracles import TINY, contract_batches, cosine_lr, hf_lm, hf_training_losses, load_into
 from .strategies import seeded
@@ -426,7 +426,7 @@ def test_ddp_matches_single_process(impl, tmp_path):
     )  # fmt: skip
     errors = impl.run(run_ranks, job, world_size=2)  # the ranks are forked from the implementation's process
     # the first rank that failed on its own, before a rank stopped because it waited for that one
-    failed = sorted((" was stopped " in e, rank) for rank, e in enumerate(errors) if e)
+    failed = sorted((STOPPED in e, rank) for rank, e in enumerate(errors) if e)
     rank = failed[0][1] if failed else None
     assert rank is None, f"DDP rank {rank} failed:\n{errors[rank][-3000:]}"
 

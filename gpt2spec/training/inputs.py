@@ -120,7 +120,7 @@ def check_resume(out_dir: Path, cfg: TrainConfig, tokenizer: dict | None = None)
         raise BadInput(
             f"--resume: {ckpt} holds another model size: {', '.join(differ)}; use the same --model and sizes"
         )
-    before = state.get("tokenizer_request") if isinstance(state, dict) else None
+    before = state.get("tokenizer_request")  # state is a dict: state["config"] was read above
     if tokenizer and isinstance(before, dict):
         keys = ("kind", "bpe_vocab_size") if tokenizer.get("kind") in ("auto", "bpe") else ("kind",)
         differ = [f"{k} {before.get(k)} (asked: {tokenizer[k]})" for k in keys if before.get(k) != tokenizer[k]]

@@ -31,8 +31,10 @@ from .presets import PRESETS
 
 CALIBRATION_STEPS = 30
 # Set by the search itself (the budget's steps, one thread, its own directories): a trial may not override them.
-RESERVED = ("--max-steps", "--threads", "--model", "--out-dir", "--impl", "--eval-interval", "--sample-interval")
-RESERVED += ("--final-samples",)
+RESERVED = (
+    *("--max-steps", "--threads", "--model", "--out-dir", "--impl"),
+    *("--eval-interval", "--sample-interval", "--final-samples"),
+)
 
 
 @dataclass(frozen=True)

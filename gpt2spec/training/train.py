@@ -150,8 +150,8 @@ def check_inputs(args: argparse.Namespace, out_dirs: list[Path]) -> str | None:
         cfg = config_of(args)
         if not args.recipe:  # an open-race recipe is checked where it is read, in the child
             inputs.check_config(cfg)
-        if tokenizer_of(args) in ("auto", "bpe") and bpe_vocab_size_of(args) < 256:
-            raise inputs.BadInput(f"--bpe-vocab-size {bpe_vocab_size_of(args)}: at least 256 (the byte tokens)")
+        if tokenizer_of(args) in ("auto", "bpe") and (vocab := bpe_vocab_size_of(args)) < 256:
+            raise inputs.BadInput(f"--bpe-vocab-size {vocab}: at least 256 (the byte tokens)")
         inputs.load_data(args.data)
         for out_dir in out_dirs:
             inputs.check_out_dir(out_dir)
