@@ -64,6 +64,15 @@ def record_into(notes: Notes, finding: Finding) -> None:
         notes.findings.append(finding)
 
 
+def unconfirmed(f: Finding, second: str) -> Finding:
+    """A fit that a second probe did not bear out: kept as a fact, never as a verdict with a fix. A formula fitted
+    to one measurement can reproduce another bug's numbers by chance (a softmax over the batch fits as
+    temperature "inf" when the batch has one row), so a fitted family carries its fix only when it also
+    predicts a probe it was not fitted on (``second`` says which)."""
+    return Finding(f.tag, f"{f.text}; not confirmed by {second}, so no fix is implied", kind=OBSERVED,
+                   evidence=f.evidence)  # fmt: skip
+
+
 def observe(text: str) -> None:
     if text not in _notes.observations:
         _notes.observations.append(text)

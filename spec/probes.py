@@ -22,7 +22,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from gpt2spec.verdicts import OBSERVED, Finding
+from gpt2spec.verdicts import OBSERVED, Finding, unconfirmed
 
 from . import probes_fits as fits
 from . import probes_pipeline as pipeline
@@ -842,8 +842,10 @@ def _generate(impl) -> list[Finding]:
             else:
                 words = f"temperature=2 samples as temperature {tau:.4g}"
                 found.append(Finding(f"temperature: {tau:.4g} for 2", words, fix, evidence="fitted"))
+            found[-1:] = [_temperature_confirmed(ours, found[-1], tau)]
     k = 5
     probs = _sampled_probs(ours, idx, temperature=1.0, top_k=k)
+    before = len(found)
     if probs is not None:
         kept = int((probs > 0).sum())
         top = set(torch.topk(logits, k).indices.tolist())
@@ -865,12 +867,32 @@ def _generate(impl) -> list[Finding]:
             want = F.softmax(logits.masked_fill(probs == 0, float("-inf")), -1)
             if not torch.allclose(probs, want, rtol=1e-6) and torch.allclose(probs, probs.max() * (probs > 0)):
                 found.append(_known_or("top-k-uniform", "top-k: uniform", "uniform over the k", "softmax"))
+        if len(found) > before and not _top_k_confirmed(ours, k, kept):
+            second = f"a batch of two prompts (each row must keep {kept} as one prompt did)"
+            found[before:] = [unconfirmed(f, second) for f in found[before:]]
     if _always_greedy(ours, idx):
         words = "generate takes the argmax at temperature 2 (it never samples): only temperature == 0 is greedy"
         fix = "if temperature == 0: argmax; else: softmax(logits / temperature) and torch.multinomial"
         found.append(Finding("generate: always greedy", words, fix, evidence="measured"))
     found += _crop(ours)
     return found or _returned(ours)
+
+
+def _top_k_confirmed(ours, k: int, kept: int) -> bool:
+    """top_k keeps the same number of tokens in each row of a batch of two prompts as it did for one."""
+    idx = torch.randint(0, TINY["vocab_size"], (2, 6), generator=_gen(88))
+    probs = _sampled_probs(ours, idx, rows=True, temperature=1.0, top_k=k)
+    return probs is not None and all(int(n) == kept for n in (probs > 0).sum(-1))
+
+
+def _temperature_confirmed(ours, f: Finding, tau: float) -> Finding:
+    """The temperature fitted on one prompt must also give each row of a batch of two prompts."""
+    idx = torch.randint(0, TINY["vocab_size"], (2, 6), generator=_gen(87))
+    probs = _sampled_probs(ours, idx, rows=True, temperature=2.0)
+    want = F.softmax(ours(idx)[0][:, -1] / tau, -1)
+    if probs is not None and probs.shape == want.shape and torch.allclose(want, probs, rtol=1e-6, atol=1e-12):
+        return f
+    return unconfirmed(f, "a batch of two prompts (each row must be its own softmax(logits / T))")
 
 
 def _returned(ours) -> list[Finding]:
@@ -925,8 +947,9 @@ def _always_greedy(ours, idx: torch.Tensor) -> bool:
         return False
 
 
-def _sampled_probs(ours, idx: torch.Tensor, **kwargs) -> torch.Tensor | None:
-    """The distribution generate hands to torch.multinomial for one new token (None if it never calls it)."""
+def _sampled_probs(ours, idx: torch.Tensor, rows: bool = False, **kwargs) -> torch.Tensor | None:
+    """The distribution generate hands to torch.multinomial for one new token (None if it never calls it):
+    flattened, or with ``rows`` one distribution per row of the batch."""
     seen: list[torch.Tensor] = []
     real = torch.multinomial
 
@@ -943,6 +966,11 @@ def _sampled_probs(ours, idx: torch.Tensor, **kwargs) -> torch.Tensor | None:
         torch.multinomial = real
     if len(seen) != 1:
         return None
+    if rows:
+        if seen[0].numel() % idx.size(0):
+            return None
+        p = seen[0].reshape(idx.size(0), -1)
+        return p / p.nansum(-1, keepdim=True)  # a NaN stays where it is, not in the whole row
     p = seen[0].reshape(-1)
     return p / p.sum()
 
@@ -1053,11 +1081,25 @@ def _loader_starts(impl, tokens: torch.Tensor, shifted: bool) -> list[Finding]:
             loader.next_batch()
         return int(loader.next_batch()[0][0, 0])
 
-    try:
+    def measured() -> tuple[int, ...]:
         c, a1 = start(0, 1, 0), start(0, 1, 1) - start(0, 1, 0)
-        a2, b = start(0, 2, 1) - start(0, 2, 0), start(1, 2, 0) - start(0, 2, 0)
+        return c, a1, start(0, 2, 1) - start(0, 2, 0), start(1, 2, 0) - start(0, 2, 0)
+
+    try:
+        state = torch.get_rng_state()  # a loader may draw from the global generator: measure twice, then restore
+        try:
+            torch.manual_seed(64)
+            c, a1, a2, b = measured()
+            torch.manual_seed(65)
+            again = measured()
+        finally:
+            torch.set_rng_state(state)
     except Exception:
         return []
+    if again != (c, a1, a2, b):  # the same loader built twice starts elsewhere: no start or stride is a parameter
+        words = "the same DataLoader built twice reads different batches: random starts, not the stream in order"
+        fix = "read the stream in order: start = (batches * world_size + rank) * B * T, advanced by each batch"
+        return [Finding("loader: random starts", words, fix, evidence="two loaders built alike under different seeds")]
 
     def sym(v: int) -> str:
         named = {0: "0", 1: "1", T: "T", B * T: "B*T", B * T + 1: "B*T + 1", 2 * B * T: "W*B*T"}
@@ -1262,27 +1304,35 @@ def _train_step(impl) -> list[Finding]:
     return []
 
 
-def _clipping(impl) -> list[Finding]:
-    """One train_step (SGD, lr 1) whose gradient norm is far above ``max_norm`` = 0.05: the step must be the
-    mean gradient scaled to norm 0.05 and the returned norm the one before clipping."""
+def _clipped_step(impl, max_norm: float) -> tuple[float, float, float]:
+    """One train_step (SGD, lr 1) on a fresh model: (the mean gradient's norm, the step's norm, the norm returned)."""
     batches = _micro_batches(63)
     model = _Tiny()
     start = [q.detach().clone() for q in model.parameters()]
     with torch.enable_grad():
         losses = [model(x, y)[1] / 2 for x, y in batches]
         mean = torch.autograd.grad(sum(losses), list(model.parameters()))
-        norm = torch.sqrt(sum(t.pow(2).sum() for t in mean))
-        max_norm = 0.05
+        norm = float(torch.sqrt(sum(t.pow(2).sum() for t in mean)))
         _, returned = impl.train_step(model, torch.optim.SGD(model.parameters(), lr=1.0), batches, max_norm)
     step = [s0 - q.detach() for s0, q in zip(start, model.parameters(), strict=True)]
-    step_norm = float(torch.sqrt(sum(t.pow(2).sum() for t in step)))
-    returned = float(torch.as_tensor(returned))
+    return norm, float(torch.sqrt(sum(t.pow(2).sum() for t in step))), float(torch.as_tensor(returned))
+
+
+def _clipping(impl) -> list[Finding]:
+    """One train_step (SGD, lr 1) whose gradient norm is far above ``max_norm`` = 0.05: the step must be the
+    mean gradient scaled to norm 0.05 and the returned norm the one before clipping. A clip to another fixed
+    norm is confirmed with max_norm 0.1: "whatever max_norm is" must hold for a second max_norm."""
+    max_norm = 0.05
+    norm, step_norm, returned = _clipped_step(impl, max_norm)
     fix = "norm = clip_grad_norm_(model.parameters(), max_norm): it clips and returns the norm before clipping"
-    evidence = f"train_step measured with a gradient of norm {float(norm):.3g} and max_norm {max_norm}"
-    if abs(step_norm - max_norm) > 1e-6 * max_norm and step_norm < float(norm) * (1 - 1e-6):
+    evidence = f"train_step measured with a gradient of norm {norm:.3g} and max_norm {max_norm}"
+    if abs(step_norm - max_norm) > 1e-6 * max_norm and step_norm < norm * (1 - 1e-6):
         fitted = float(f"{step_norm:.3g}")
         words = f"the gradient is clipped to norm {fitted:g} whatever max_norm is (max_norm was {max_norm})"
-        return [Finding(f"clip: max_norm {fitted:g}", words, fix, evidence=evidence)]
+        found = Finding(f"clip: max_norm {fitted:g}", words, fix, evidence=evidence)
+        if abs(_clipped_step(impl, 0.1)[1] - step_norm) <= 1e-6 * step_norm:
+            return [found]
+        return [unconfirmed(found, "max_norm 0.1 (the step's norm changed with max_norm)")]
     if abs(step_norm - max_norm) <= 1e-6 * max_norm and abs(returned - max_norm) <= 1e-6 * max_norm:
         words = f"train_step returns the gradient norm after clipping ({returned:g} = max_norm), not before it"
         return [Finding("train-step: norm after clipping", words, fix, evidence=evidence)]
@@ -1427,17 +1477,17 @@ def _specials_kept(impl) -> list[Finding]:
 def _counts(impl) -> list[Finding]:
     """Training's pair counts, weighted by how often each pre-token occurs: in "zy1zy1zy1ab" (pre-tokens zy x3,
     1 x3, ab x1) (z, y) occurs 3 times; counted once per distinct pre-token it ties with (a, b), which then wins
-    the tie-break (the smaller bytes)."""
-    try:
-        tok = impl.Tokenizer().train("zy1zy1zy1ab", 257, special_tokens=())
-        first = next(p for p in (tok.decode([i]) for i in tok.encode_ordinary("zyab")) if len(p) == 2)
-    except Exception:
-        return []
+    the tie-break (the smaller bytes). Confirmed on "zy1zy1zy1ab ab", where the three orders part: weighted
+    counts merge (z, y) (3), unweighted ones (a, b) (in 2 distinct pre-tokens), the rarest pair first (' ', a)."""
+    first = pipeline.first_merge(impl, "zy1zy1zy1ab")
     if first != "ab":
         return []
     words = "pair counts are not weighted by how often each pre-token occurs (each distinct pre-token counts once)"
     fix = "stats[pair] += freq of the pre-token, for every occurrence of the pair"
-    return [Finding("tokenizer-counts: unweighted", words, fix, evidence="one merge trained on 'zy1zy1zy1ab'")]
+    found = Finding("tokenizer-counts: unweighted", words, fix, evidence="one merge trained on 'zy1zy1zy1ab'")
+    if pipeline.first_merge(impl, "zy1zy1zy1ab ab") == "ab":
+        return [found]
+    return [unconfirmed(found, "a second text ('zy1zy1zy1ab ab': unweighted counts merge (a, b) first)")]
 
 
 def _first(*parts: Callable) -> Callable[[object], list[Finding]]:

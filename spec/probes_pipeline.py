@@ -12,7 +12,7 @@ from collections.abc import Callable
 import regex
 import torch
 
-from gpt2spec.verdicts import Finding
+from gpt2spec.verdicts import Finding, unconfirmed
 
 # ---------------------------------------------------------------- tokenizer
 
@@ -62,7 +62,20 @@ def _distinct_pairs(impl) -> list[Finding]:
         return []
     words = "pair counts take each distinct pair once per pre-token: (z, z) in 'zzz' counts 1, not 2"
     fix = "for pair in zip(ids, ids[1:]): stats[pair] += freq (every occurrence counts)"
-    return [Finding("tokenizer-counts: distinct pairs", words, fix, evidence="one merge trained on 'zzzab'")]
+    found = Finding("tokenizer-counts: distinct pairs", words, fix, evidence="one merge trained on 'zzzab'")
+    # confirmed where the rarest-pair-first order parts from it: distinct counts merge (a, b) (2), the rarest ' a'
+    if first_merge(impl, "zzzab ab") == "ab":
+        return [found]
+    return [unconfirmed(found, "a second text ('zzzab ab': distinct counts merge (a, b) first)")]
+
+
+def first_merge(impl, text: str) -> str | None:
+    """The first pair training merges on ``text`` (one merge), as text; None if it cannot be seen."""
+    try:
+        tok = impl.Tokenizer().train(text, 257, special_tokens=())
+        return next((p for p in (tok.decode([i]) for i in tok.encode_ordinary(text)) if len(p) == 2), None)
+    except Exception:
+        return None
 
 
 def _stream_tail(impl) -> list[Finding]:

@@ -22,7 +22,7 @@ from spec.oracles import hf_attention, hf_block, hf_mlp, load_into
 from tools.diagnosis import _same_tag
 
 from .heldout_bugs import BY_NAME as HELDOUT_V1
-from .heldout_bugs import V2_BY_NAME, V3_BY_NAME, V4_BY_NAME
+from .heldout_bugs import V2_BY_NAME, V3_BY_NAME, V4_BY_NAME, V5_BY_NAME
 from .mutation import ROOT, Mutant
 
 # A participant's own attention with the mask applied after the softmax, written differently from the
@@ -80,7 +80,7 @@ HELDOUT_CI = (
     "ho3-ln-eps-0",
     "ho3-tanh-activation",
 )
-HELDOUT = HELDOUT_V1 | V2_BY_NAME | V3_BY_NAME | V4_BY_NAME  # development sets (v2 since v3, v3 since v4, v4 since v5)
+HELDOUT = HELDOUT_V1 | V2_BY_NAME | V3_BY_NAME | V4_BY_NAME | V5_BY_NAME  # dev sets (v2 since v3 ... v5 since v6)
 # Held-out bugs probed directly (no pytest run): one per probe family; the v2 ones are the families added when
 # v2 became a development set (docs/DIAGNOSIS.md).
 HELDOUT_SUBSET = (
@@ -266,6 +266,38 @@ def test_probes_name_held_out_bugs(name: str, tmp_path: Path) -> None:
     ref = ImplRef(f"held-{name}", held.bug.materialize(tmp_path))
     found = probes.probe(Implementation(ref, import_impl(ref)), PROBED[held.bug.section])
     assert found and any(_same_tag(found[0].tag, a) for a in held.accept), (found, held.accept)
+
+
+# v5 bugs (a development set since the v5 run) whose single-probe fit printed a confident wrong fix there: the fit now
+# has to predict a second probe it was not fitted on (verdicts.unconfirmed), and these do not.
+UNCONFIRMED = {
+    "ho5-sampling-softmax-over-batch": ("temperature: inf for 2", "top-k: keeps 0"),  # one row: any softmax dim fits
+    "ho5-least-frequent-first": ("tokenizer-counts: unweighted", "tokenizer-counts: distinct pairs"),
+    "ho5-clip-every-micro-batch": ("clip: max_norm 0.05",),  # the step's norm moves with max_norm
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNCONFIRMED))
+def test_a_fit_a_second_probe_does_not_confirm_carries_no_fix(name: str, tmp_path: Path) -> None:
+    """Contract of the Diagnosis: a guess never carries a confident "Fix:". Bug caught: a formula fitted to one
+    measurement that reproduces another bug's numbers by chance (the v5 run told a softmax over the batch
+    "temperature: inf" and fixed the temperature); each such fit is kept only as an observation."""
+    held = V5_BY_NAME[name]
+    ref = ImplRef(f"unconfirmed-{name}", held.bug.materialize(tmp_path))
+    found = probes.probe(Implementation(ref, import_impl(ref)), PROBED[held.bug.section])
+    assert [f.tag for f in found] == list(UNCONFIRMED[name]), [f.tag for f in found]
+    assert all(f.kind == verdicts.OBSERVED and not f.fix for f in found), found
+    text = verdicts.section(verdicts.Notes(findings=found))
+    assert verdicts.verdict(text) == ([], False) and "not confirmed by" in text, text
+
+
+def test_random_loader_starts_are_not_fitted_as_an_offset(tmp_path: Path) -> None:
+    """A loader whose batches start at random (nanoGPT's get_batch habit) is told so, not "offset 924" with a
+    stride of -62: every start and stride is measured twice, under two seeds, before it counts as a parameter."""
+    held = V5_BY_NAME["ho5-random-offsets"]
+    ref = ImplRef("random-starts", held.bug.materialize(tmp_path))
+    found = probes.probe(Implementation(ref, import_impl(ref)), "data")
+    assert [f.tag for f in found] == ["loader: random starts"], [f.tag for f in found]
 
 
 # Correct implementations written independently of the reference (and the nanoGPT-style fixture, whose departures
