@@ -216,6 +216,27 @@ def _mask_words(offset: int | None) -> tuple[str, str]:
     return f"causal-mask: sees t+{offset}", f"your mask lets each position t see {offset} future position(s)"
 
 
+def _scale_finding(ours, hf, s: float, x: torch.Tensor) -> Finding:
+    """The scale fitted on ``x``, confirmed at a second sequence length: the same scale is a constant (named
+    against head_dim and n_embd); one that follows 1/sqrt(T) is the sequence length's; any other is unconfirmed."""
+    n_head, C = SMALL["n_head"], SMALL["n_embd"]
+    hd, T = C // n_head, x.shape[1]
+    fix = "att = (q @ k.transpose(-2, -1)) / math.sqrt(head_dim)"
+    x2 = torch.randn(2, T + 5, C, generator=_gen(13), dtype=torch.float64)
+    y2 = ours(x2.clone())
+    s2 = _fit_scale(lambda sc: _attention_fn(hf, n_head, scale=sc)(x2), y2)
+    fitted = same(y2, _attention_fn(hf, n_head, scale=s2)(x2))
+    if fitted and abs(s2 - s) <= 1e-4 * s:
+        name = _scale_name(s, C, hd)
+        words = f"the scores are scaled by {name}, not 1/sqrt(head_dim)"
+        return Finding(_KNOWN_SCALE.get(name, f"attention-scale: {name}"), words, fix, evidence="scale fitted")
+    if fitted and abs(s * T**0.5 - 1) <= 1e-4 and abs(s2 * (T + 5) ** 0.5 - 1) <= 1e-4:
+        words = "the scores are scaled by 1/sqrt(T), the sequence length (k.size(-2)), not 1/sqrt(head_dim)"
+        return Finding("attention-scale: 1/sqrt(T)", words, fix, evidence=f"scale fitted at T = {T} and {T + 5}")
+    words = f"the scores behave as scaled by {_scale_name(s, C, hd)} at T = {T}"
+    return unconfirmed(Finding(f"attention-scale: {_scale_name(s, C, hd)}", words), f"a second length, T = {T + 5}")
+
+
 _KNOWN_SCALE = {"1/sqrt(n_embd)": "attention-scale-by-C", "1 (unscaled)": "no-attention-scale"}
 _KNOWN_ORDER = {(2, 1, 0): "qkv-order-swapped"}
 
@@ -225,7 +246,8 @@ def _attention(impl) -> list[Finding]:
     hd = C // n_head
     hf = hf_attention(SMALL, seed=11)
     ours = load_into(impl.CausalSelfAttention(impl.GPTConfig(**SMALL)).double().eval(), hf, what="attention")
-    x0 = torch.randn(2, 8, C, generator=_gen(12), dtype=torch.float64)
+    # T = 6, not head_dim (8): a scale by 1/sqrt(T) must not coincide with the right one
+    x0 = torch.randn(2, 6, C, generator=_gen(12), dtype=torch.float64)
     x = x0.clone()
     y = ours(x0.clone())  # a copy each call: an attention that writes into its input must not change x
     if same(y, hf_attention_fn(hf)(x)):
@@ -285,17 +307,7 @@ def _attention(impl) -> list[Finding]:
                 ]
     s = _fit_scale(lambda sc: _attention_fn(hf, n_head, scale=sc)(x), y)
     if same(y, _attention_fn(hf, n_head, scale=s)(x)) and abs(s * hd**0.5 - 1) > 1e-4:
-        name = _scale_name(s, C, hd)
-        tag = _KNOWN_SCALE.get(name, f"attention-scale: {name}")
-        return [
-            *found,
-            Finding(
-                tag,
-                f"the scores are scaled by {name}, not 1/sqrt(head_dim)",
-                "att = (q @ k.transpose(-2, -1)) / math.sqrt(head_dim)",
-                evidence="scale fitted",
-            ),
-        ]
+        return [*found, _scale_finding(ours, hf, s, x)]
     s = _fit_scale(lambda sc: _attention_fn(hf, n_head, scale=sc, scale_after=True)(x), y)
     if same(y, _attention_fn(hf, n_head, scale=s, scale_after=True)(x)):
         words = f"the attention weights are multiplied by {_scale_name(s, C, hd)} after the softmax; the scores must "

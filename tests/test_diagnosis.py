@@ -84,6 +84,8 @@ HELDOUT = HELDOUT_V1 | V2_BY_NAME | V3_BY_NAME | V4_BY_NAME | V5_BY_NAME  # dev 
 # Held-out bugs probed directly (no pytest run): one per probe family; the v2 ones are the families added when
 # v2 became a development set (docs/DIAGNOSIS.md).
 HELDOUT_SUBSET = (
+    # v5 (a development set since its graded run): the scale measured at two lengths (constant, or 1/sqrt(T))
+    "ho5-scale-by-seq-len",
     # v4 (a development set since its graded run): one per general family its misses added
     "ho4-attention-dropout-in-eval",  # randomness in eval mode
     "ho4-mlp-dropout-in-eval",
