@@ -307,8 +307,8 @@ def _distance(yours: Evidence, bug: Evidence) -> tuple[float, str]:
         same = (a == b) | (a.isnan() & b.isnan())
         d = (a - b).abs().masked_fill(same, 0.0).nan_to_num(nan=math.inf).max().item() if a.numel() else 0.0
         ref = e.detach().cpu().double() if isinstance(e, torch.Tensor) and e.shape == a.shape else None
-        off = (a - ref).abs().nan_to_num(nan=math.inf, posinf=math.inf).max().item() if ref is not None else 1.0
-        score = 0.0 if d == 0 else d / off if off > 0 else math.inf
+        off = _distance_from_oracle(a, ref) if ref is not None else 1.0
+        score = 0.0 if d == 0 else d / off if 0 < off < math.inf else math.inf
         return score, "bit for bit" if d == 0 else f"to {d:.0e}" if score <= EXACT else f"off by {d:.0e}"
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):
         a, b = list(a), list(b)
@@ -317,6 +317,15 @@ def _distance(yours: Evidence, bug: Evidence) -> tuple[float, str]:
         differ = sum(x != y for x, y in zip(a, b, strict=False)) + abs(len(a) - len(b))
         return 1.0 + differ / max(len(a), len(b), 1), f"{differ} ids differ"
     return (0.0, "identical") if repr(a) == repr(b) else (10.0, "differs")
+
+
+def _distance_from_oracle(a: torch.Tensor, ref: torch.Tensor) -> float:
+    """How far your output is from the oracle's, over the entries where that distance is finite. A NaN or inf
+    of yours must not make the distance infinite: every bug would then be within round-off of yours
+    (a softmax over the heads, with NaN rows, was "reproduced" by the NaN-attention bug 0.06 away)."""
+    gap = (a - ref).abs()
+    finite = gap[gap.isfinite()]
+    return finite.max().item() if finite.numel() else math.inf
 
 
 def _finding(scored: tuple, yours: Evidence) -> Finding:

@@ -35,9 +35,12 @@ def _module(impl, component: str) -> tuple[torch.nn.Module, Callable[[torch.nn.M
         model = impl.GPT(impl.GPTConfig(**TINY)).double().eval()
         idx = torch.randint(0, TINY["vocab_size"], (2, 8), generator=_gen(91))
         return model, lambda m: m(idx)[0]
-    cls = {"attention": impl.CausalSelfAttention, "mlp": impl.MLP, "block": impl.Block}[component]
+    cls = {"attention": impl.CausalSelfAttention, "mlp": impl.MLP, "block": impl.Block}.get(component)
     torch.manual_seed(0)
-    module = cls(impl.GPTConfig(**SMALL)).double().eval()
+    if cls is None:  # LayerNorm takes its width, not a config
+        module = impl.LayerNorm(SMALL["n_embd"]).double().eval()
+    else:
+        module = cls(impl.GPTConfig(**SMALL)).double().eval()
     x = torch.randn(2, 8, SMALL["n_embd"], generator=_gen(92), dtype=torch.float64)
     return module, lambda m: m(x.clone())
 
@@ -69,6 +72,26 @@ def eval_randomness(impl, component: str) -> list[Finding]:
         "dropout only in training: F.dropout(h, p, training=self.training); SDPA's dropout_p=p if self.training else 0"
     )
     return [Finding(f"{name}-dropout: in eval", words, fix, evidence="two eval-mode calls on one input, reseeded")]
+
+
+def writes_input(impl, component: str) -> list[Finding]:
+    """The module called on a tensor leaves that tensor as it was. One that writes into it (``x += ...``,
+    ``x -= mean``, ``x.sub_``) changes its caller's residual stream, and makes every other probe's repeated
+    calls on one input meaningless: so it is checked first, and said alone."""
+    state = torch.get_rng_state()
+    try:
+        module, _ = _module(impl, component)
+    finally:
+        torch.set_rng_state(state)
+    x = torch.randn(2, 8, SMALL["n_embd"], generator=_gen(94), dtype=torch.float64)
+    given = x.clone()
+    module(x)
+    if torch.equal(x, given):
+        return []
+    name = {"attention": "attention", "layernorm": "layernorm", "mlp": "mlp", "block": "block"}[component]
+    words = f"your {name} writes into the tensor it is given (an in-place op on its input): the caller's x changes"
+    fix = "compute new tensors: x = x + f(x), (x - mean), not x += f(x), x -= mean or x.sub_(...)"
+    return [Finding(f"{name}: modifies its input in place", words, fix, evidence="the input compared before and after")]
 
 
 def _find(module: torch.nn.Module, part: str) -> torch.nn.Module | None:

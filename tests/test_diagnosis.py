@@ -8,6 +8,7 @@ held-out bugs directly, and checks that every known bug can be reproduced at all
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ from spec.oracles import hf_attention, hf_block, hf_mlp, load_into
 from tools.diagnosis import _same_tag
 
 from .heldout_bugs import BY_NAME as HELDOUT_V1
-from .heldout_bugs import V2_BY_NAME, V3_BY_NAME, V4_BY_NAME, V5_BY_NAME
+from .heldout_bugs import V2_BY_NAME, V3_BY_NAME, V4_BY_NAME, V5_BY_NAME, V6_BY_NAME
 from .mutation import ROOT, Mutant
 
 # A participant's own attention with the mask applied after the softmax, written differently from the
@@ -80,10 +81,13 @@ HELDOUT_CI = (
     "ho3-ln-eps-0",
     "ho3-tanh-activation",
 )
-HELDOUT = HELDOUT_V1 | V2_BY_NAME | V3_BY_NAME | V4_BY_NAME | V5_BY_NAME  # dev sets (v2 since v3 ... v5 since v6)
+HELDOUT = HELDOUT_V1 | V2_BY_NAME | V3_BY_NAME | V4_BY_NAME | V5_BY_NAME | V6_BY_NAME  # dev sets since their runs
 # Held-out bugs probed directly (no pytest run): one per probe family; the v2 ones are the families added when
 # v2 became a development set (docs/DIAGNOSIS.md).
 HELDOUT_SUBSET = (
+    # v6 and v5 (development sets since their graded runs): a module that writes into its input, checked first
+    "ho6-residual-added-in-place",
+    "ho5-ln-centres-in-place",
     # v5 (a development set since its graded run): the scale measured at two lengths (constant, or 1/sqrt(T))
     "ho5-scale-by-seq-len",
     # v4 (a development set since its graded run): one per general family its misses added
@@ -293,6 +297,26 @@ def test_a_fit_a_second_probe_does_not_confirm_carries_no_fix(name: str, tmp_pat
     assert verdicts.verdict(text) == ([], False) and "not confirmed by" in text, text
 
 
+# v6 bugs (a development set since the v6 run) that a probe accused with a confident fix from a premise it never
+# checked: the premise is now checked, and these probes say nothing that carries a fix.
+PREMISES = {
+    "ho6-merged-bytes-reversed": (),  # encode found no merges, but training learned them: not "min count 2"
+    "ho6-special-split-restarts-at-start": ("encode: special plus more",),  # its id is there: not "dropped"
+}
+
+
+@pytest.mark.parametrize("name", sorted(PREMISES))
+def test_a_probe_checks_its_premise_before_it_accuses(name: str, tmp_path: Path) -> None:
+    """Contract of the Diagnosis: a verdict with a fix names the bug the code has. Bug caught: a probe read one
+    symptom as its family's cause (no merges used -> "training stops at count 1"; extra ids -> "from_ranks drops
+    the specials") without checking the cause itself (the merges learned; the special's own id)."""
+    held = V6_BY_NAME[name]
+    ref = ImplRef(f"premise-{name}", held.bug.materialize(tmp_path))
+    found = probes.probe(Implementation(ref, import_impl(ref)), PROBED[held.bug.section])
+    assert tuple(f.tag for f in found) == PREMISES[name], [f.tag for f in found]
+    assert not any(f.fix for f in found), found
+
+
 def test_random_loader_starts_are_not_fitted_as_an_offset(tmp_path: Path) -> None:
     """A loader whose batches start at random (nanoGPT's get_batch habit) is told so, not "offset 924" with a
     stride of -62: every start and stride is measured twice, under two seeds, before it counts as a parameter."""
@@ -462,3 +486,21 @@ def test_spec_runs_in_the_order_the_model_is_built() -> None:
     shuffled = [_Item(f) for f in SPEC_FILES for _ in range(2)]
     pytest_collection_modifyitems(_Config(1), shuffled)
     assert [i.path for i in shuffled] != [i.path for i in items], "--shuffle no longer shuffles"
+
+
+def test_a_nan_in_your_output_does_not_make_every_bug_a_reproduction() -> None:
+    """Contract of the Diagnosis: a bug is "reproduced" only when it explains all but round-off of your distance
+    from the oracle. Bug caught: that distance was taken with NaN read as infinite, so any known bug that gave
+    NaN in the same places matched whatever it did elsewhere (held-out v6: a softmax over the heads was told
+    [nan-attention], 0.06 away, with its fix)."""
+    from gpt2spec.fingerprint import EXACT, Evidence, compare
+
+    nan = float("nan")
+    oracle = torch.tensor([0.0, 1.0, 2.0, 3.0], dtype=torch.float64)
+    yours = Evidence(True, what="attention output", actual=torch.tensor([nan, 1.5, 2.5, 3.5]), expected=oracle)
+    other = Evidence(True, what="attention output", actual=torch.tensor([nan, 1.56, 2.5, 3.5]), expected=oracle)
+    same = Evidence(True, what="attention output", actual=torch.tensor([nan, 1.5, 2.5, 3.5 + 1e-12]), expected=oracle)
+    assert compare(yours, other)[0] > EXACT, compare(yours, other)
+    assert compare(yours, same)[0] <= EXACT, compare(yours, same)
+    all_nan = Evidence(True, what="attention output", actual=torch.full((4,), nan), expected=oracle)
+    assert compare(all_nan, other)[0] == math.inf, compare(all_nan, other)
