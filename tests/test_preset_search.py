@@ -38,8 +38,8 @@ def test_steps_spend_the_budget_at_the_calibrated_rate() -> None:
 
 def test_the_search_runs_whole_and_tables_best_first(tmp_path: Path) -> None:
     """Two trials on the excerpt with a 1.5 CPU-second budget, as a user types the command: both train,
-    results.jsonl holds both, table.md ranks them by held-out bits/byte; a failing trial (an impossible
-    head count) is a row saying why, not a crash of the search."""
+    results.jsonl holds both with the load around their calibration, table.md ranks them by held-out
+    bits/byte; a failing trial (an impossible head count) is a row saying why, not a crash of the search."""
     excerpt = "gpt2spec/training/shakespeare.txt"
     small = f"small --data {excerpt} --tokenizer bytes --n-layer 1 --n-embd 32 --n-head 2 --block-size 32"
     small += " --batch-size 4"
@@ -56,3 +56,6 @@ def test_the_search_runs_whole_and_tables_best_first(tmp_path: Path) -> None:
     ranked = [line.split(" | ")[0].strip("| ") for line in table[4:6]]
     assert ranked == sorted(["a", "b"], key=lambda n: by[n]["heldout_bpb"]), table
     assert "failed" in table[6] and "bad" in table[6], table
+    # the calibration's load is kept and shown: a step's CPU cost rises when the other core is busy
+    assert all(isinstance(by[n]["calibration_load"], float) for n in "ab"), rows
+    assert table[2].endswith("| load at calibration |"), table

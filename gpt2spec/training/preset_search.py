@@ -11,6 +11,10 @@ the word share of three 500-character samples.
 Results are appended to ``<out>/results.jsonl`` as each trial ends (an interrupted search keeps them) and the
 table of every result there, best first, is rewritten to ``<out>/table.md``.
 
+The calibration is the one step that wall-clock load changes: a step costs more CPU-seconds while the other
+core is busy (measured: trials calibrated beside a test run got about a fifth fewer steps). Each trial records
+the load average around its calibration, the table shows it, and a load above the machine's cores is warned of.
+
     python -m gpt2spec.training.preset_search --cpu-budget 740 --jobs 2 \\
         base=cpu v512='cpu --bpe-vocab-size 512' wide='cpu --n-embd 192 --n-head 6'
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 import threading
@@ -72,9 +77,14 @@ def steps_for(budget_cpu_s: float, tokens_per_cpu_s: float, total_batch_size: in
 def run_trial(trial: Trial, budget: float, out: Path) -> dict:
     """Calibrate the trial's shape, then train it for the budget's steps; the status.json plus what was asked."""
     quick = ["--final-samples", "0", "--eval-iters", "1", *trial.flags]
+    load = os.getloadavg()[0]
     cal = train("reference", trial.preset, CALIBRATION_STEPS, out / f"{trial.name}-calibrate", quick)
+    load = round(max(load, os.getloadavg()[0]), 2)  # the 1-minute average lags: the larger of before and after
     if cal.get("status") != "ok":
         return {**cal, "trial": trial.name, "flags": list(trial.flags), "preset": trial.preset, "budget_cpu_s": budget}
+    if load > (os.cpu_count() or 1) + 0.5:
+        print(f"{trial.name}: calibrated at load {load:g} on {os.cpu_count()} cores: its step count may be short; "
+              "search on a quiet machine", flush=True)  # fmt: skip
     batch = int(trial.flag("--total-batch-size") or PRESETS[trial.preset].total_batch_size)
     steps = steps_for(budget, cal["tokens_per_cpu_s"], batch)
     extra = list(trial.flags)
@@ -83,7 +93,8 @@ def run_trial(trial: Trial, budget: float, out: Path) -> dict:
         extra += ["--warmup-steps", str(max(1, round(steps * preset.warmup_steps / preset.max_steps)))]
     result = train("reference", trial.preset, steps, out / trial.name, extra)
     return {**result, "trial": trial.name, "flags": list(trial.flags), "preset": trial.preset,
-            "calibrated_tokens_per_cpu_s": cal["tokens_per_cpu_s"], "budget_cpu_s": budget}  # fmt: skip
+            "calibrated_tokens_per_cpu_s": cal["tokens_per_cpu_s"], "calibration_load": load,
+            "budget_cpu_s": budget}  # fmt: skip
 
 
 def table(results: list[dict], budget: float) -> str:
@@ -95,8 +106,8 @@ def table(results: list[dict], budget: float) -> str:
         f"Budget: {budget:g} CPU-seconds of training steps per trial, one thread.",
         "",
         "| trial | preset + flags | params | steps × tokens | held-out bits/byte | word share | CPU-s of steps "
-        "| wall |",
-        "|---|---|---:|---|---:|---:|---:|---:|",
+        "| wall | load at calibration |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     for r in ok:
         tokens = r["steps"] * r["config"]["total_batch_size"]
@@ -104,12 +115,12 @@ def table(results: list[dict], budget: float) -> str:
             f"| {r['trial']} | `{' '.join([r['preset'], *r['flags']])}` | {r['params']:,} "
             f"| {r['steps']:,} × {r['config']['total_batch_size']:,} = {tokens:,} "
             f"| **{r['heldout_bpb']:.3f}** | {100 * r['word_share']:.1f}% | {r['train_cpu_s']:.0f} "
-            f"| {r['command_wall_s']:.0f} s |"
+            f"| {r['command_wall_s']:.0f} s | {r.get('calibration_load', '—')} |"
         )
     for r in results:
         if r.get("status") != "ok":
             lines.append(f"| {r['trial']} | `{' '.join([r['preset'], *r['flags']])}` | failed: "
-                         f"{r.get('message', '')[-120:]!r} | | | | | |")  # fmt: skip
+                         f"{r.get('message', '')[-120:]!r} | | | | | | |")  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
