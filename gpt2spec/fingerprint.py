@@ -303,11 +303,12 @@ def _distance(yours: Evidence, bug: Evidence) -> tuple[float, str]:
     if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
         if a.shape != b.shape:
             return math.inf, f"{yours.what} has shape {tuple(b.shape)}, yours {tuple(a.shape)}"
+        dtype = a.dtype
         a, b = a.detach().cpu().double(), b.detach().cpu().double()
         same = (a == b) | (a.isnan() & b.isnan())
         d = (a - b).abs().masked_fill(same, 0.0).nan_to_num(nan=math.inf).max().item() if a.numel() else 0.0
         ref = e.detach().cpu().double() if isinstance(e, torch.Tensor) and e.shape == a.shape else None
-        off = _distance_from_oracle(a, ref) if ref is not None else 1.0
+        off = _distance_from_oracle(a, ref, dtype) if ref is not None else 1.0
         score = 0.0 if d == 0 else d / off if 0 < off < math.inf else math.inf
         return score, "bit for bit" if d == 0 else f"to {d:.0e}" if score <= EXACT else f"off by {d:.0e}"
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):
@@ -319,13 +320,18 @@ def _distance(yours: Evidence, bug: Evidence) -> tuple[float, str]:
     return (0.0, "identical") if repr(a) == repr(b) else (10.0, "differs")
 
 
-def _distance_from_oracle(a: torch.Tensor, ref: torch.Tensor) -> float:
-    """How far your output is from the oracle's, over the entries where that distance is finite. A NaN or inf
-    of yours must not make the distance infinite: every bug would then be within round-off of yours
-    (a softmax over the heads, with NaN rows, was "reproduced" by the NaN-attention bug 0.06 away)."""
+def _distance_from_oracle(a: torch.Tensor, ref: torch.Tensor, dtype: torch.dtype) -> float:
+    """How far your output is from the oracle's, over the entries where that distance is finite, and at least
+    round-off in your dtype. A NaN or inf of yours must not make the distance infinite: every bug would then be
+    within round-off of yours (a softmax over the heads, with NaN rows, was "reproduced" by the NaN-attention
+    bug 0.06 away). The floor keeps a failure that is only NaN (finite entries equal to the oracle) matched by
+    a bug that gives the same NaN and the same round-off."""
+    from spec.variants import tolerance  # the spec's round-off per dtype; spec is imported once a test fails
+
     gap = (a - ref).abs()
     finite = gap[gap.isfinite()]
-    return finite.max().item() if finite.numel() else math.inf
+    floor = tolerance(dtype if dtype.is_floating_point else torch.float64)[0]
+    return max(finite.max().item(), floor) if finite.numel() else math.inf
 
 
 def _finding(scored: tuple, yours: Evidence) -> Finding:
