@@ -53,8 +53,12 @@ def _gen(seed: int) -> torch.Generator:
 
 
 def _unused(module: torch.nn.Module, run: Callable[[], torch.Tensor], known: dict[str, str]) -> list[Finding]:
-    """Parameters whose perturbation leaves the output unchanged: declared but not used (one finding)."""
+    """Parameters whose perturbation leaves the output unchanged: declared but not used (one finding). An output
+    with no finite entry cannot move, so nothing is concluded from it (it is observed instead)."""
     base = run()
+    if not bool(base.isfinite().any()):
+        words = "your output has no finite entry (all NaN or inf): no parameter can be seen to act on it"
+        return [Finding("output: not finite", words, kind=OBSERVED, evidence="the output of one call")]
     unused = []
     for name, p in module.named_parameters():
         saved = p.detach().clone()

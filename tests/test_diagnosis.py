@@ -81,7 +81,7 @@ HELDOUT_CI = (
     "ho3-ln-eps-0",
     "ho3-tanh-activation",
 )
-HELDOUT = HELDOUT_V1 | V2_BY_NAME | V3_BY_NAME | V4_BY_NAME | V5_BY_NAME | V6_BY_NAME  # dev sets since their runs
+HELDOUT = HELDOUT_V1 | V2_BY_NAME | V3_BY_NAME | V4_BY_NAME | V5_BY_NAME | V6_BY_NAME | V7_BY_NAME  # dev sets
 # Held-out bugs probed directly (no pytest run): one per probe family; the v2 ones are the families added when
 # v2 became a development set (docs/DIAGNOSIS.md).
 HELDOUT_SUBSET = (
@@ -303,6 +303,7 @@ PREMISES = {
     "ho6-merged-bytes-reversed": (),  # encode found no merges, but training learned them: not "min count 2"
     "ho6-special-split-restarts-at-start": ("encode: special plus more",),  # its id is there: not "dropped"
     "ho7-special-split-without-group": ("encode: allowed special lost",),  # decode knows it: encode loses it
+    "ho7-mask-zero-times-inf": ("output: not finite", "causal-mask: not causal"),  # all NaN: no parameter "unused"
 }
 
 
@@ -522,3 +523,13 @@ def test_a_part_that_returns_its_own_input_gets_no_fix_from_the_in_place_check(t
     impl = Implementation(ImplRef("probed-in-place", Path(module.__file__).parent), module)
     found = probes.probe(impl, "attention")
     assert [(f.tag, f.kind, f.fix) for f in found] == [("attention: modifies its input in place", "observed", "")]
+
+
+def test_a_layernorm_gain_that_differs_per_instance_is_not_fitted(tmp_path: Path) -> None:
+    """Contract of the Diagnosis: the same failure gets the same diagnosis. Bug caught: a gain made with
+    torch.Tensor(n) (never filled) was told "weight mean 2.6e+19", then "2.35e+22" on the next run (held-out
+    v7): memory garbage fitted as a parameter. Two fresh LayerNorms are compared first."""
+    held = V7_BY_NAME["ho7-ln-weight-uninitialised"]
+    ref = ImplRef("ln-uninitialised", held.bug.materialize(tmp_path))
+    found = probes.probe(Implementation(ref, import_impl(ref)), "layernorm")
+    assert [f.tag for f in found] == ["layernorm-init: weight differs per instance"], [f.tag for f in found]
