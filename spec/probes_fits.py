@@ -20,19 +20,18 @@ def layernorm_init(impl) -> list[Finding]:
     if set(params) != {"weight", "bias"}:
         return []
     again = dict(impl.LayerNorm(8).named_parameters())
+    fix = "self.weight = nn.Parameter(torch.ones(ndim)); self.bias = nn.Parameter(torch.zeros(ndim))"
     for name, want in (("weight", 1.0), ("bias", 0.0)):
         p = params[name].detach()
         if not torch.equal(p, again[name].detach()) and not torch.all(p == want):  # garbage is no parameter
             want_words = "ones" if name == "weight" else "zeros"
             words = f"a fresh LayerNorm's {name} differs from one instance to the next (drawn at random, or "
             words += f"torch.Tensor(n) / torch.empty(n) left uninitialised), not {want_words}"
-            fix = "self.weight = nn.Parameter(torch.ones(ndim)); self.bias = nn.Parameter(torch.zeros(ndim))"
             tag = f"layernorm-init: {name} differs per instance"  # random and garbage look alike: not told apart
             return [Finding(tag, words, fix, evidence="two fresh LayerNorm(8)")]
         if not torch.all(p == want):
             got = "zeros" if torch.all(p == 0) else "ones" if torch.all(p == 1) else f"mean {p.mean().item():.3g}"
             words = f"a fresh LayerNorm's {name} is {got}; GPT-2 initialises the weight to ones, the bias to zeros"
-            fix = "self.weight = nn.Parameter(torch.ones(ndim)); self.bias = nn.Parameter(torch.zeros(ndim))"
             known = f"layernorm-{name}-init-{got}"  # the library's name, when it has one
             try:
                 bug = bugs.by_name(known)

@@ -91,7 +91,7 @@ def writes_input(impl, component: str) -> list[Finding]:
         torch.set_rng_state(state)
     if torch.equal(x, given):
         return []
-    name = {"attention": "attention", "layernorm": "layernorm", "mlp": "mlp", "block": "block"}[component]
+    name = component  # attention, layernorm, mlp or block: the part's own name
     tag, evidence = f"{name}: modifies its input in place", "the input compared before and after"
     if component != "block" and isinstance(out, torch.Tensor) and out.data_ptr() == x.data_ptr():
         words = f"your {name} writes its result into the tensor it is given and returns that same tensor"
