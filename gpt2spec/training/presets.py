@@ -38,18 +38,20 @@ class TrainConfig:
 PRESETS: dict[str, TrainConfig] = {
     # The default: the complete works on a 2-core CPU in at most 15 minutes of wall time (idle machine).
     # Chosen by `python -m gpt2spec.training.preset_search` (docs/CAPSTONE.md, "Searching the preset"): at the
-    # same 740 CPU-seconds of steps, a 1,024-id BPE (2.256 held-out bits/byte) beat 512 ids (2.312), 2,048 ids
-    # (2.286) and a narrower, shallower model (3 layers, width 96: 2.278). 0.94M parameters; 4,000 steps x 2,048
-    # tokens = 8.2M tokens at ~12,600 tokens per CPU-second (one thread; two are no faster at this size) is
-    # ~650 CPU-s of steps, leaving the rest of the 15 minutes to the BPE, the evaluations and the samples.
+    # same CPU-seconds of steps a 1,024-id BPE beat 512 and 2,048 ids, and then this narrower, shallower model
+    # (3 layers, width 96: 0.45M parameters) beat the 4-layer width-128 one at three seeds out of three, by
+    # 0.038 held-out bits/byte on average: at this budget more steps pay more than more width. Wider contexts,
+    # smaller batches, a fourth layer and other learning rates were each worse. 5,500 steps x 2,048 tokens =
+    # 11.3M tokens at ~17,500-23,000 tokens per CPU-second (one thread; two are no faster at this size) is
+    # ~490-640 CPU-s of steps, leaving the rest of the 15 minutes to the BPE, the evaluations and the samples.
     "cpu": TrainConfig(
-        n_layer=4,
+        n_layer=3,
         n_head=4,
-        n_embd=128,
+        n_embd=96,
         block_size=128,
         batch_size=16,
         total_batch_size=2048,
-        max_steps=4000,
+        max_steps=5500,
         warmup_steps=100,
         max_lr=3e-3,
         min_lr=3e-4,
