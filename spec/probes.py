@@ -97,11 +97,13 @@ def _attention_fn(
     reversed_mask: bool = False,
     scale_after: bool = False,
     added: str | None = None,
+    weights: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> Callable[[torch.Tensor], torch.Tensor]:
     """HF's attention with one parameter changed: which of c_attn's three parts plays q, k and v (repeats
     allowed: a typo passes q as v), the scale and whether it multiplies the weights after the softmax, the mask
     offset (None: no mask), the value the masked scores get, a mask of the past (tril) instead of the future,
-    or a 0/1 matrix ``added`` to the scores ("keep": tril ones, "hide": triu(1) ones) as if it were a mask."""
+    or a 0/1 matrix ``added`` to the scores ("keep": tril ones, "hide": triu(1) ones) as if it were a mask, or
+    what turns the masked scores into weights (``weights``; the softmax over the keys by default)."""
 
     def run(x: torch.Tensor) -> torch.Tensor:
         B, T, C = x.shape
@@ -126,7 +128,7 @@ def _attention_fn(
             hidden = torch.ones(S, S, dtype=torch.bool)
             hidden = hidden.tril(-1 - offset) if reversed_mask else hidden.triu(1 + offset)
             att = att.masked_fill(hidden, fill)
-        y = (att.softmax(dim=-1) * (factor if scale_after else 1.0)) @ v
+        y = ((weights or (lambda a: a.softmax(dim=-1)))(att) * (factor if scale_after else 1.0)) @ v
         y = y.transpose(1, 2).reshape(B, T, C) if merge else y.reshape(B, T, C)
         return conv1d(hf.c_proj, y)
 
@@ -248,6 +250,16 @@ _KNOWN_SCALE = {"1/sqrt(n_embd)": "attention-scale-by-C", "1 (unscaled)": "no-at
 _KNOWN_ORDER = {(2, 1, 0): "qkv-order-swapped"}
 
 
+_WEIGHTS: dict[str, tuple[Callable[[torch.Tensor], torch.Tensor], str]] = {
+    "log_softmax": (lambda a: a.log_softmax(dim=-1), "the weights are log_softmax of the scores (log-probabilities, "
+                    "all negative, -inf where masked), not softmax"),
+    "exp, not normalised": (lambda a: a.exp(), "the weights are exp(scores), never divided by their sum"),
+    "sigmoid": (lambda a: a.sigmoid(), "the weights are sigmoid(scores), not a softmax over the keys"),
+    "sum over queries": (lambda a: a.exp() / a.exp().sum(dim=-2, keepdim=True).clamp_min(1e-300),
+                         "exp(scores) divided by the sum over the queries (dim -2), not over the keys"),
+}  # fmt: skip
+
+
 def _attention(impl) -> list[Finding]:
     n_head, C = SMALL["n_head"], SMALL["n_embd"]
     hd = C // n_head
@@ -278,6 +290,12 @@ def _attention(impl) -> list[Finding]:
     ):  # fmt: skip
         if same(y, _attention_fn(hf, n_head, **kwargs)(x)):
             return [*found, Finding(tag, words, fix_mask, evidence="reproduced; mask fitted")]
+    for name, (fn, words) in _WEIGHTS.items():  # the scores made into weights by another function than softmax
+        if same(y, _attention_fn(hf, n_head, weights=fn)(x)):
+            fix = "att = att.softmax(dim=-1): the weights over the keys are positive and sum to 1"
+            if name == "sum over queries":  # the library's softmax(dim=-2)
+                return [*found, _known_or("softmax-wrong-dim", f"attention-softmax: {name}", words, fix)]
+            return [*found, Finding(f"attention-softmax: {name}", words, fix, evidence="reproduced")]
     heads = _heads(hf, n_head, y, x)
     if heads:  # a head layout moves values across positions too: fitted before the mask is described
         return [*found, *heads]
@@ -744,7 +762,7 @@ def _block(impl) -> list[Finding]:
     if same(y, run_hf_block(hf, x)):
         return []
     found = _unused(ours, lambda: ours(x), {})
-    norm = {"ln_1": ours.ln_1, "ln_2": ours.ln_2, "none": lambda t: t}
+    norm = {"ln_1": ours.ln_1, "ln_2": ours.ln_2, "none": lambda t: t, "ln_2(ln_1)": lambda t: ours.ln_2(ours.ln_1(t))}
     attn, mlp = (lambda t: ours.attn(t)), ours.mlp
     # (attention's norm, MLP's norm, attention residual, MLP residual, MLP reads, order, where each norm sits)
     right = ("ln_1", "ln_2", "x", "x", "stream", "attn first", "pre-ln", "pre-ln")
@@ -783,9 +801,9 @@ def _wirings(right: tuple[str, ...]) -> list[tuple[str, ...]]:
 
     every = itertools.product(
         ("ln_1", "ln_2", "none"),
-        ("ln_2", "ln_1", "none"),
-        ("x", "normalised", "none"),
-        ("x", "normalised", "none"),
+        ("ln_2", "ln_1", "none", "ln_2(ln_1)"),
+        ("x", "normalised", "none", "subtracted"),
+        ("x", "normalised", "none", "subtracted"),
         ("stream", "block input", "attention output"),
         ("attn first", "mlp first"),
         ("pre-ln", "post-ln", "on output"),
@@ -798,12 +816,13 @@ def _wired(wiring: tuple[str, ...], norm: dict, attn: Callable, mlp: Callable, x
     an, mn, ares, mres, reads, order, aplace, mplace = wiring
 
     def branch(inp: torch.Tensor, fn: Callable, n: str, res: str, place: str) -> torch.Tensor:
+        sign = -1.0 if res == "subtracted" else 1.0  # x - f(x): a sign typo in the residual sum
         if place == "post-ln":  # the norm after the residual sum: norm(x + f(x))
-            return norm[n](fn(inp) + {"x": inp, "normalised": inp, "none": 0.0}[res])
+            return norm[n](sign * fn(inp) + {"x": inp, "normalised": inp, "none": 0.0, "subtracted": inp}[res])
         if place == "on output":  # the norm on the branch's output: x + norm(f(x))
-            return norm[n](fn(inp)) + {"x": inp, "normalised": inp, "none": 0.0}[res]
+            return sign * norm[n](fn(inp)) + {"x": inp, "normalised": inp, "none": 0.0, "subtracted": inp}[res]
         h = norm[n](inp)
-        return fn(h) + {"x": inp, "normalised": h, "none": 0.0}[res]
+        return sign * fn(h) + {"x": inp, "normalised": h, "none": 0.0, "subtracted": inp}[res]
 
     if order == "mlp first":
         return branch(branch(x, mlp, mn, mres, mplace), attn, an, ares, aplace)
@@ -833,6 +852,9 @@ _KNOWN_WIRING = {
     ("mlp reads", "attention output"): "block-wiring: mlp reads attention output",
     ("attention", "ln_2"): "block-wiring: ln_1 unused",  # attention reads ln_2: ln_1 is never used
     ("attention placement", "post-ln"): "block-wiring: attention post-ln",
+    ("attention residual", "subtracted"): "block-wiring: attention subtracted",
+    ("mlp residual", "subtracted"): "block-wiring: mlp subtracted",
+    ("mlp", "ln_2(ln_1)"): "block-wiring: ln_2 input",  # ln_2 reads ln_1's output: the MLP's input normalised twice
 }
 # two choices that are one mistake: named as that mistake
 _KNOWN_WIRING_PAIRS = {(("attention", "ln_2"), ("mlp", "ln_1")): "block-wiring: ln_1 and ln_2 swapped"}
@@ -844,7 +866,7 @@ def _wiring_words(wiring: tuple[str, ...], right: tuple[str, ...]) -> tuple[str,
     diff = [(k, w) for k, w, r in zip(keys, wiring, right, strict=True) if w != r]
     words = {
         "attention": "attention reads {}(x)",
-        "mlp": "the MLP reads {}(...)",
+        "mlp": "the MLP reads {}(...)",  # ln_2(ln_1)(...): normalised twice
         "attention residual": "attention's residual adds {}",
         "mlp residual": "the MLP's residual adds {}",
         "mlp reads": "the MLP reads the {}, not the stream x + attn(ln_1(x))",
@@ -853,9 +875,12 @@ def _wiring_words(wiring: tuple[str, ...], right: tuple[str, ...]) -> tuple[str,
         "mlp placement": "the MLP's LayerNorm comes after its residual sum ({}): ln_2(x + mlp(x))",
     }
     shown = [(k, w if w != "none" else "nothing" if "residual" in k else "no norm") for k, w in diff]
+    subtracted = {"attention residual": "attention's output is subtracted from the stream: x - attn(ln_1(x))",
+                  "mlp residual": "the MLP's output is subtracted from the stream: x - mlp(ln_2(x))"}  # fmt: skip
     on_output = {"attention placement": "ln_1 normalises attention's output, not its input: x + ln_1(attn(x))",
                  "mlp placement": "ln_2 normalises the MLP's output, not its input: x + ln_2(mlp(x))"}  # fmt: skip
-    text = "; ".join(on_output[k] if w == "on output" else words[k].format(w) for k, w in shown)
+    text = "; ".join(on_output[k] if w == "on output" else subtracted[k] if w == "subtracted" else words[k].format(w)
+                     for k, w in shown)  # fmt: skip
     if len(diff) == 1 and diff[0] in _KNOWN_WIRING:
         return _KNOWN_WIRING[diff[0]], text
     if tuple(diff) in _KNOWN_WIRING_PAIRS:

@@ -98,6 +98,9 @@ HELDOUT_SUBSET = (
     "ho8-biases-init-normal",
     "ho8-loss-per-sequence",  # the loss
     "ho8-loss-against-inputs",
+    "ho8-attention-log-softmax",  # the scores made into weights by another function than softmax
+    "ho8-attention-residual-subtracted",  # block wiring: a sign, a LayerNorm twice
+    "ho8-mlp-reads-ln-2-of-ln-1",
     # v6 and v5 (development sets since their graded runs): a module that writes into its input, checked first
     "ho6-residual-added-in-place",
     "ho5-ln-centres-in-place",
