@@ -363,10 +363,13 @@ def _layernorm(impl) -> list[Finding]:
         params["bias"].copy_(bias)
         return ln(inp)
 
-    y = run(w, b)
+    one, zero = torch.ones(C, dtype=torch.float64), torch.zeros(C, dtype=torch.float64)
+    try:
+        y = run(w, b)
+    except RuntimeError:  # e.g. (B, T) statistics that do not broadcast against (B, T, C)
+        return fits.layernorm_keepdim(lambda inp: run(one, zero, inp), C)
     if same(y, F.layer_norm(x, (C,), w, b, EPS)):
         return []
-    one, zero = torch.ones(C, dtype=torch.float64), torch.zeros(C, dtype=torch.float64)
     y1 = run(one, zero)
     if not bool(torch.isfinite(y1).all()):  # e.g. a variance formula that goes negative when the mean is not 0:
         x = x + 2.3  # rows of mean 3 keep such formulas positive, so they can still be fitted

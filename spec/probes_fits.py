@@ -16,6 +16,36 @@ from .variants import EPS, same
 _LN_EVIDENCE = "fitted on rows of std 3 down to 1e-7"
 
 
+def layernorm_keepdim(run, C: int) -> list[Finding]:
+    """A LayerNorm that raises on (B, T, C) inputs, run on a (1, C, C) one, where statistics of shape (B, T)
+    (reduced without keepdim) broadcast over the last dim by accident: which statistic lost its dim, fitted."""
+    x = 0.7 + torch.randn(1, C, C, generator=torch.Generator().manual_seed(23), dtype=torch.float64)
+    try:
+        y = run(x)
+    except Exception:
+        return []
+    mean = x.mean(-1, keepdim=True)
+    flat = x - x.mean(-1)[:, None, :]  # the mean without keepdim, broadcast along the rows
+
+    def norm(xc: torch.Tensor, var: torch.Tensor) -> torch.Tensor:
+        return xc * torch.rsqrt(var + EPS)
+
+    candidates = {
+        "var without keepdim": norm(x - mean, (x - mean).pow(2).mean(-1)[:, None, :]),
+        "mean without keepdim": norm(flat, flat.pow(2).mean(-1, keepdim=True)),
+        "mean and var without keepdim": norm(flat, flat.pow(2).mean(-1)[:, None, :]),
+    }
+    for name, want in candidates.items():
+        if same(y, want):
+            stat = name.replace(" without keepdim", "")
+            words = (f"the {stat} is reduced without keepdim=True: its (B, T) shape does not broadcast against "
+                     "(B, T, C) (an error), or broadcasts along the wrong dim when T = C")  # fmt: skip
+            fix = "mean = x.mean(-1, keepdim=True); var = (x - mean).pow(2).mean(-1, keepdim=True)"
+            evidence = "an error on (B, T, C) inputs, reproduced on a (1, C, C) one"
+            return [Finding(f"layernorm: {name}", words, fix, evidence=evidence)]
+    return []
+
+
 def layernorm_init(impl) -> list[Finding]:
     """A fresh LayerNorm's weight is ones and its bias zeros (GPT-2's init)."""
     params = dict(impl.LayerNorm(8).named_parameters())
