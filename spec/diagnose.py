@@ -171,7 +171,7 @@ def _hints(name, our_module, hf_module, x_ours, y_ours, y_hf, hf, captured, idx)
         return _head_hints(our_module)
     if x_ours is not None and part in ("ln_1", "ln_2", "ln_f", "attn", "mlp"):
         if _diff(y_ours, _hf_call(part, hf_module, x_ours))[0]:
-            block = _block_hints(name, hf, captured, wiring=False)
+            block = _block_hints(name, hf, captured, wiring=False) or _between_blocks(name, hf, captured)
             if block:
                 return block
             text = f"{part} itself computes what HF's does on your input: its *input* differs (the wiring around it)"
@@ -236,6 +236,23 @@ def _position_hint(actual: torch.Tensor, expected: torch.Tensor) -> list[str]:
     if per_t.numel() > 1 and per_t[-1] <= atol < per_t[:-1].max():
         return ["the last position is right and earlier ones are wrong: the causal mask is missing or inverted"]
     return ["attention differs from HF's; run spec/test_attention.py first"]
+
+
+def _between_blocks(name: str, hf: nn.Module, captured: dict[str, tuple]) -> list[str]:
+    """Block i's input is not block i-1's output: the loop in GPT.forward does something between blocks,
+    fitted as ln_f applied to every block's output."""
+    if not name.startswith("h.") or not name.endswith("ln_1"):
+        return []
+    i = int(name.split(".")[1])
+    prev, cur = captured.get(f"h.{i - 1} (block output)"), captured.get(f"h.{i} (block output)")
+    if i == 0 or not prev or not cur or prev[1] is None or cur[0] is None or _diff(cur[0], prev[1])[0]:
+        return []
+    if not _diff(cur[0], hf.transformer.ln_f(prev[1].to(hf.transformer.ln_f.weight.dtype)))[0]:
+        return []
+    text = f"block {i}'s input is ln_f of block {i - 1}'s output: ln_f runs after every block, not once after the last"
+    fix = "for block in self.transformer.h: x = block(x); then once: x = self.transformer.ln_f(x)"
+    verdicts.record(verdicts.Finding("ln_f: after every block", text, fix, evidence="the blocks' inputs, measured"))
+    return [f"{_MATCHED} [ln_f: after every block]"]
 
 
 def _block_hints(name: str, hf: nn.Module, captured: dict[str, tuple], wiring: bool = True) -> list[str]:

@@ -97,11 +97,13 @@ def _attention_fn(
     reversed_mask: bool = False,
     scale_after: bool = False,
     added: str | None = None,
+    weights: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> Callable[[torch.Tensor], torch.Tensor]:
     """HF's attention with one parameter changed: which of c_attn's three parts plays q, k and v (repeats
     allowed: a typo passes q as v), the scale and whether it multiplies the weights after the softmax, the mask
     offset (None: no mask), the value the masked scores get, a mask of the past (tril) instead of the future,
-    or a 0/1 matrix ``added`` to the scores ("keep": tril ones, "hide": triu(1) ones) as if it were a mask."""
+    or a 0/1 matrix ``added`` to the scores ("keep": tril ones, "hide": triu(1) ones) as if it were a mask, or
+    what turns the masked scores into weights (``weights``; the softmax over the keys by default)."""
 
     def run(x: torch.Tensor) -> torch.Tensor:
         B, T, C = x.shape
@@ -126,7 +128,7 @@ def _attention_fn(
             hidden = torch.ones(S, S, dtype=torch.bool)
             hidden = hidden.tril(-1 - offset) if reversed_mask else hidden.triu(1 + offset)
             att = att.masked_fill(hidden, fill)
-        y = (att.softmax(dim=-1) * (factor if scale_after else 1.0)) @ v
+        y = ((weights or (lambda a: a.softmax(dim=-1)))(att) * (factor if scale_after else 1.0)) @ v
         y = y.transpose(1, 2).reshape(B, T, C) if merge else y.reshape(B, T, C)
         return conv1d(hf.c_proj, y)
 
@@ -248,6 +250,16 @@ _KNOWN_SCALE = {"1/sqrt(n_embd)": "attention-scale-by-C", "1 (unscaled)": "no-at
 _KNOWN_ORDER = {(2, 1, 0): "qkv-order-swapped"}
 
 
+_WEIGHTS: dict[str, tuple[Callable[[torch.Tensor], torch.Tensor], str]] = {
+    "log_softmax": (lambda a: a.log_softmax(dim=-1), "the weights are log_softmax of the scores (log-probabilities, "
+                    "all negative, -inf where masked), not softmax"),
+    "exp, not normalised": (lambda a: a.exp(), "the weights are exp(scores), never divided by their sum"),
+    "sigmoid": (lambda a: a.sigmoid(), "the weights are sigmoid(scores), not a softmax over the keys"),
+    "sum over queries": (lambda a: a.exp() / a.exp().sum(dim=-2, keepdim=True).clamp_min(1e-300),
+                         "exp(scores) divided by the sum over the queries (dim -2), not over the keys"),
+}  # fmt: skip
+
+
 def _attention(impl) -> list[Finding]:
     n_head, C = SMALL["n_head"], SMALL["n_embd"]
     hd = C // n_head
@@ -278,6 +290,12 @@ def _attention(impl) -> list[Finding]:
     ):  # fmt: skip
         if same(y, _attention_fn(hf, n_head, **kwargs)(x)):
             return [*found, Finding(tag, words, fix_mask, evidence="reproduced; mask fitted")]
+    for name, (fn, words) in _WEIGHTS.items():  # the scores made into weights by another function than softmax
+        if same(y, _attention_fn(hf, n_head, weights=fn)(x)):
+            fix = "att = att.softmax(dim=-1): the weights over the keys are positive and sum to 1"
+            if name == "sum over queries":  # the library's softmax(dim=-2)
+                return [*found, _known_or("softmax-wrong-dim", f"attention-softmax: {name}", words, fix)]
+            return [*found, Finding(f"attention-softmax: {name}", words, fix, evidence="reproduced")]
     heads = _heads(hf, n_head, y, x)
     if heads:  # a head layout moves values across positions too: fitted before the mask is described
         return [*found, *heads]
@@ -345,10 +363,13 @@ def _layernorm(impl) -> list[Finding]:
         params["bias"].copy_(bias)
         return ln(inp)
 
-    y = run(w, b)
+    one, zero = torch.ones(C, dtype=torch.float64), torch.zeros(C, dtype=torch.float64)
+    try:
+        y = run(w, b)
+    except RuntimeError:  # e.g. (B, T) statistics that do not broadcast against (B, T, C)
+        return fits.layernorm_keepdim(lambda inp: run(one, zero, inp), C)
     if same(y, F.layer_norm(x, (C,), w, b, EPS)):
         return []
-    one, zero = torch.ones(C, dtype=torch.float64), torch.zeros(C, dtype=torch.float64)
     y1 = run(one, zero)
     if not bool(torch.isfinite(y1).all()):  # e.g. a variance formula that goes negative when the mean is not 0:
         x = x + 2.3  # rows of mean 3 keep such formulas positive, so they can still be fitted
@@ -384,9 +405,13 @@ def _normalisation(x: torch.Tensor, y1: torch.Tensor, C: int) -> list[Finding]:
     """Fit y1 = (x - mean) / f(var) with f in {sqrt(a var + eps), sqrt(a var) + eps, a var + eps}."""
     xc = x - x.mean(-1, keepdim=True)
     if not same(y1 * (xc.abs().amax(-1, keepdim=True) / y1.abs().amax(-1, keepdim=True)), xc):
-        return _uncentred(x, y1)  # not (x - mean) times one factor per row: no centering, wrong dim, ...
+        # not (x - mean) times one factor per row: a constant added after, no centering, the wrong dim, ...
+        return fits.layernorm_offset(x, y1, lambda z: _normalisation(x, z, C)) or _uncentred(x, y1)
     r = (xc.abs().amax(-1) / y1.abs().amax(-1))[0]  # the divisor of each row
     v = xc.pow(2).mean(-1)[0]  # biased variance
+    found = fits.layernorm_norm(r, v, C)
+    if found:
+        return found
     forms = {
         "inside": (lambda a, e: (a * v + e).sqrt(), lambda a: r[-1] ** 2 - a * v[-1]),
         "outside": (lambda a, e: (a * v).sqrt() + e, lambda a: r[-1] - (a * v[-1]).sqrt()),
@@ -413,8 +438,10 @@ def _variance_statistic(x: torch.Tensor, r: torch.Tensor) -> list[Finding]:
         "mean absolute deviation": ((x - m1[:, None]).abs().mean(-1).pow(2), "the spread is the mean absolute "
                                     "deviation, not the mean squared one"),
     }  # fmt: skip
+    mad = (x - m1[:, None]).abs().mean(-1)  # the mean absolute deviation in the variance's place, under the sqrt
     fix = "var = (x - mean).pow(2).mean(-1) (or E[x^2] - E[x]^2), then (x - mean) / sqrt(var + 1e-5)"
-    for name, (stat, words) in stats.items():
+    for name, (stat, words) in [*stats.items(), ("mean absolute deviation", (mad, "the variance is the mean "
+                                "absolute deviation |x - mean|, not the mean squared deviation"))]:  # fmt: skip
         eps = (r.pow(2) - stat)[-1].item()  # the row of least variance shows eps best
         if torch.allclose(stat + eps, r.pow(2), rtol=1e-6, atol=0):
             return [Finding(f"layernorm-variance: {name}", words, fix, evidence="fitted on rows of std 3 down to 1e-7")]
@@ -469,7 +496,13 @@ _ACTIVATIONS: dict[str, tuple[str, Callable[[torch.Tensor], torch.Tensor]]] = {
     "sigmoid-gelu": ("the sigmoid GELU x * sigmoid(1.702 x)", lambda h: h * torch.sigmoid(1.702 * h)),
     "gelu: silu": ("SiLU (x * sigmoid(x)) instead of GELU", F.silu),
     "gelu: tanh-activation": ("tanh instead of GELU", torch.tanh),
-}
+    "gelu: softplus": ("softplus (log(1 + e^x)) instead of GELU", F.softplus),
+    "gelu: applied twice": ("GELU applied twice: gelu(gelu(x))",
+                            lambda h: F.gelu(F.gelu(h, approximate="tanh"), approximate="tanh")),
+    "gelu: leaky relu": ("leaky ReLU instead of GELU", F.leaky_relu),
+    "gelu: elu": ("ELU instead of GELU", F.elu),
+    "gelu: sigmoid": ("sigmoid(x) instead of GELU (x * sigmoid(1.702 x) is the sigmoid approximation)", torch.sigmoid),
+}  # fmt: skip
 
 
 def _mlp(impl) -> list[Finding]:
@@ -571,6 +604,15 @@ def _loss(impl) -> list[Finding]:
             return [Finding(f"loss: ignore_index {ignore % V}", words, fix, evidence=evidence)]
     if torch.allclose(loss, ce * targets.numel()):
         return [_known_or("loss-summed", "loss: summed", "the loss is summed over positions, not averaged", fix)]
+    B = targets.size(0)
+    for name, n in (("sum / B", B), ("sum / T", T)):  # a sum over every position divided by one of the two dims
+        if torch.allclose(loss, ce * targets.numel() / n, rtol=1e-9, atol=1e-12):
+            words = f"the loss is summed over all B*T positions and divided by {name[-1]} only: {targets.numel() // n}"
+            words += " times the mean per token"
+            return [Finding(f"loss: {name}", words, fix, evidence=evidence)]
+    if torch.allclose(loss, F.cross_entropy(flat, idx.reshape(-1)), rtol=1e-9, atol=1e-12):
+        words = "the loss is taken against idx (the inputs), not targets: the model learns to copy its input"
+        return [Finding("loss: targets are the inputs", words, fix, evidence=evidence)]
     return fits.loss_fits(flat, targets.reshape(-1), loss, T)
 
 
@@ -592,8 +634,10 @@ def _init(impl) -> list[Finding]:
     L = shape["n_layer"]
     want = {"other": 0.02, "attn.c_proj": 0.02 / math.sqrt(2 * L), "mlp.c_proj": 0.02 / math.sqrt(2 * L)}
     want |= {"wte": 0.02, "wpe": 0.02}
-    if set(std) != set(want) or all(abs(std[k] - want[k]) <= 0.05 * want[k] for k in want):
+    if set(std) != set(want):
         return []
+    if all(abs(std[k] - want[k]) <= 0.05 * want[k] for k in want):
+        return fits.init_biases(model)  # the weights are right: the biases (a wrong weight init says more)
     fix = "N(0, 0.02) for every Linear and Embedding weight; attn.c_proj and mlp.c_proj N(0, 0.02/sqrt(2*n_layer))"
     evidence = f"the init measured on a {L}-layer model"
     off = {k for k in want if abs(std[k] - want[k]) > 0.05 * want[k]}
@@ -607,8 +651,10 @@ def _init(impl) -> list[Finding]:
         return [Finding(f"init: {which} N(0, {sd:.2g})", words, fix, evidence=evidence)]
     if abs(std["other"] - 0.01) <= 0.05 * 0.01:
         return [_known_or("init-std-0.01", "init: std 0.01", "", fix)]
-    if abs(std["other"] - 0.02) > 0.05 * 0.02:
-        return []  # not a residual-scaling bug; the test's message names the tensor
+    if abs(std["other"] - 0.02) > 0.05 * 0.02:  # not (only) the residual scaling: which tensors, by name
+        torch.manual_seed(0)
+        wider = impl.GPT(impl.GPTConfig(**{**shape, "n_layer": 2, "n_embd": 256}))
+        return fits.init_by_tensor(model, wider, L, 2, fix, evidence + " and a 2-layer, 256-wide one")
     factors = {k: (0.02 / std[k]) ** 2 for k in ("attn.c_proj", "mlp.c_proj")}  # 1/sqrt(f): f fitted
     named = {1.0: "1", float(L): "1/sqrt(n_layer)", 2.0 * L: "1/sqrt(2*n_layer)"}
 
@@ -663,6 +709,9 @@ def _gpt_forward(impl) -> list[Finding]:
         return [Finding("positions: token table", words, fix, evidence="the first block's input, measured")]
     if P.abs().max() < 1e-12:
         return [Finding("no-position-embedding", "the position embeddings are never added", fix, evidence="measured")]
+    if torch.allclose(x, wte[idx[0]] * wpe[:T], atol=1e-12, rtol=0):
+        words = "the token and position embeddings are multiplied, not added"
+        return [Finding("positions: multiplied", words, fix, evidence="the first block's input, measured")]
     rows = [int(((wpe - p).abs().amax(-1)).argmin()) for p in P]
     if all(torch.allclose(p, wpe[i], atol=1e-12, rtol=0) for p, i in zip(P, rows, strict=True)):
         if rows == [i % TINY["block_size"] for i in idx[0].tolist()] != list(range(T)):
@@ -716,7 +765,7 @@ def _block(impl) -> list[Finding]:
     if same(y, run_hf_block(hf, x)):
         return []
     found = _unused(ours, lambda: ours(x), {})
-    norm = {"ln_1": ours.ln_1, "ln_2": ours.ln_2, "none": lambda t: t}
+    norm = {"ln_1": ours.ln_1, "ln_2": ours.ln_2, "none": lambda t: t, "ln_2(ln_1)": lambda t: ours.ln_2(ours.ln_1(t))}
     attn, mlp = (lambda t: ours.attn(t)), ours.mlp
     # (attention's norm, MLP's norm, attention residual, MLP residual, MLP reads, order, where each norm sits)
     right = ("ln_1", "ln_2", "x", "x", "stream", "attn first", "pre-ln", "pre-ln")
@@ -755,9 +804,9 @@ def _wirings(right: tuple[str, ...]) -> list[tuple[str, ...]]:
 
     every = itertools.product(
         ("ln_1", "ln_2", "none"),
-        ("ln_2", "ln_1", "none"),
-        ("x", "normalised", "none"),
-        ("x", "normalised", "none"),
+        ("ln_2", "ln_1", "none", "ln_2(ln_1)"),
+        ("x", "normalised", "none", "subtracted"),
+        ("x", "normalised", "none", "subtracted"),
         ("stream", "block input", "attention output"),
         ("attn first", "mlp first"),
         ("pre-ln", "post-ln", "on output"),
@@ -770,12 +819,13 @@ def _wired(wiring: tuple[str, ...], norm: dict, attn: Callable, mlp: Callable, x
     an, mn, ares, mres, reads, order, aplace, mplace = wiring
 
     def branch(inp: torch.Tensor, fn: Callable, n: str, res: str, place: str) -> torch.Tensor:
+        sign = -1.0 if res == "subtracted" else 1.0  # x - f(x): a sign typo in the residual sum
         if place == "post-ln":  # the norm after the residual sum: norm(x + f(x))
-            return norm[n](fn(inp) + {"x": inp, "normalised": inp, "none": 0.0}[res])
+            return norm[n](sign * fn(inp) + {"x": inp, "normalised": inp, "none": 0.0, "subtracted": inp}[res])
         if place == "on output":  # the norm on the branch's output: x + norm(f(x))
-            return norm[n](fn(inp)) + {"x": inp, "normalised": inp, "none": 0.0}[res]
+            return sign * norm[n](fn(inp)) + {"x": inp, "normalised": inp, "none": 0.0, "subtracted": inp}[res]
         h = norm[n](inp)
-        return fn(h) + {"x": inp, "normalised": h, "none": 0.0}[res]
+        return sign * fn(h) + {"x": inp, "normalised": h, "none": 0.0, "subtracted": inp}[res]
 
     if order == "mlp first":
         return branch(branch(x, mlp, mn, mres, mplace), attn, an, ares, aplace)
@@ -805,6 +855,9 @@ _KNOWN_WIRING = {
     ("mlp reads", "attention output"): "block-wiring: mlp reads attention output",
     ("attention", "ln_2"): "block-wiring: ln_1 unused",  # attention reads ln_2: ln_1 is never used
     ("attention placement", "post-ln"): "block-wiring: attention post-ln",
+    ("attention residual", "subtracted"): "block-wiring: attention subtracted",
+    ("mlp residual", "subtracted"): "block-wiring: mlp subtracted",
+    ("mlp", "ln_2(ln_1)"): "block-wiring: ln_2 input",  # ln_2 reads ln_1's output: the MLP's input normalised twice
 }
 # two choices that are one mistake: named as that mistake
 _KNOWN_WIRING_PAIRS = {(("attention", "ln_2"), ("mlp", "ln_1")): "block-wiring: ln_1 and ln_2 swapped"}
@@ -816,7 +869,7 @@ def _wiring_words(wiring: tuple[str, ...], right: tuple[str, ...]) -> tuple[str,
     diff = [(k, w) for k, w, r in zip(keys, wiring, right, strict=True) if w != r]
     words = {
         "attention": "attention reads {}(x)",
-        "mlp": "the MLP reads {}(...)",
+        "mlp": "the MLP reads {}(...)",  # ln_2(ln_1)(...): normalised twice
         "attention residual": "attention's residual adds {}",
         "mlp residual": "the MLP's residual adds {}",
         "mlp reads": "the MLP reads the {}, not the stream x + attn(ln_1(x))",
@@ -825,9 +878,12 @@ def _wiring_words(wiring: tuple[str, ...], right: tuple[str, ...]) -> tuple[str,
         "mlp placement": "the MLP's LayerNorm comes after its residual sum ({}): ln_2(x + mlp(x))",
     }
     shown = [(k, w if w != "none" else "nothing" if "residual" in k else "no norm") for k, w in diff]
+    subtracted = {"attention residual": "attention's output is subtracted from the stream: x - attn(ln_1(x))",
+                  "mlp residual": "the MLP's output is subtracted from the stream: x - mlp(ln_2(x))"}  # fmt: skip
     on_output = {"attention placement": "ln_1 normalises attention's output, not its input: x + ln_1(attn(x))",
                  "mlp placement": "ln_2 normalises the MLP's output, not its input: x + ln_2(mlp(x))"}  # fmt: skip
-    text = "; ".join(on_output[k] if w == "on output" else words[k].format(w) for k, w in shown)
+    text = "; ".join(on_output[k] if w == "on output" else subtracted[k] if w == "subtracted" else words[k].format(w)
+                     for k, w in shown)  # fmt: skip
     if len(diff) == 1 and diff[0] in _KNOWN_WIRING:
         return _KNOWN_WIRING[diff[0]], text
     if tuple(diff) in _KNOWN_WIRING_PAIRS:

@@ -13,6 +13,38 @@ from gpt2spec.verdicts import Finding
 
 from .variants import EPS, same
 
+_LN_EVIDENCE = "fitted on rows of std 3 down to 1e-7"
+
+
+def layernorm_keepdim(run, C: int) -> list[Finding]:
+    """A LayerNorm that raises on (B, T, C) inputs, run on a (1, C, C) one, where statistics of shape (B, T)
+    (reduced without keepdim) broadcast over the last dim by accident: which statistic lost its dim, fitted."""
+    x = 0.7 + torch.randn(1, C, C, generator=torch.Generator().manual_seed(23), dtype=torch.float64)
+    try:
+        y = run(x)
+    except Exception:
+        return []
+    mean = x.mean(-1, keepdim=True)
+    flat = x - x.mean(-1)[:, None, :]  # the mean without keepdim, broadcast along the rows
+
+    def norm(xc: torch.Tensor, var: torch.Tensor) -> torch.Tensor:
+        return xc * torch.rsqrt(var + EPS)
+
+    candidates = {
+        "var without keepdim": norm(x - mean, (x - mean).pow(2).mean(-1)[:, None, :]),
+        "mean without keepdim": norm(flat, flat.pow(2).mean(-1, keepdim=True)),
+        "mean and var without keepdim": norm(flat, flat.pow(2).mean(-1)[:, None, :]),
+    }
+    for name, want in candidates.items():
+        if same(y, want):
+            stat = name.replace(" without keepdim", "")
+            words = (f"the {stat} is reduced without keepdim=True: its (B, T) shape does not broadcast against "
+                     "(B, T, C) (an error), or broadcasts along the wrong dim when T = C")  # fmt: skip
+            fix = "mean = x.mean(-1, keepdim=True); var = (x - mean).pow(2).mean(-1, keepdim=True)"
+            evidence = "an error on (B, T, C) inputs, reproduced on a (1, C, C) one"
+            return [Finding(f"layernorm: {name}", words, fix, evidence=evidence)]
+    return []
+
 
 def layernorm_init(impl) -> list[Finding]:
     """A fresh LayerNorm's weight is ones and its bias zeros (GPT-2's init)."""
@@ -50,6 +82,90 @@ def layernorm_dims(x: torch.Tensor, y1: torch.Tensor) -> list[Finding]:
             words = f"your LayerNorm takes its mean and variance over {name}, not over C (the last dim) alone"
             fix = "mean = x.mean(-1, keepdim=True); var = (x - mean).pow(2).mean(-1, keepdim=True)"
             return [Finding(f"layernorm: normalises over {name}", words, fix, evidence="fitted on (2, 9, C) inputs")]
+    return []
+
+
+def layernorm_offset(x: torch.Tensor, y1: torch.Tensor, normalisation) -> list[Finding]:
+    """y1 (weight 1, bias 0) fitted as a right normalisation plus one constant c on every entry: eps added to the
+    normalised output (c = eps, with no eps left under the square root) or another offset. ``normalisation``
+    fits what remains once c is taken away."""
+    xc = x - x.mean(-1, keepdim=True)
+    c = y1.mean(-1, keepdim=True)  # (x - mean) has mean 0, so a row's mean is the constant
+    c0 = c.flatten()[0]
+    if c0.abs() < 1e-12 or not torch.allclose(c, c0.expand_as(c), rtol=1e-3, atol=0):  # round-off of tiny rows
+        return []
+    z = y1 - c0
+    if not same(z * (xc.abs().amax(-1, keepdim=True) / z.abs().amax(-1, keepdim=True)), xc):
+        return []
+    r, v = xc.abs().amax(-1) / z.abs().amax(-1), xc.pow(2).mean(-1)
+    fix = "(x - mean) / sqrt(var + eps): eps under the square root, nothing added to the normalised output"
+    if abs(c0 - EPS) <= 1e-3 * EPS and torch.allclose(r, v.sqrt(), rtol=1e-6, atol=0):
+        words = f"eps = {EPS:g} is added to the normalised output, not to the variance under the square root"
+        return [Finding("layernorm-eps: added to the output", words, fix, evidence=_LN_EVIDENCE)]
+    words = f"the normalised output is shifted by {c0.item():.3g} before the weight and bias apply"
+    return [Finding(f"layernorm: output offset {c0.item():.3g}", words, fix, evidence=_LN_EVIDENCE), *normalisation(z)]
+
+
+def layernorm_norm(r: torch.Tensor, v: torch.Tensor, C: int) -> list[Finding]:
+    """Each row's divisor r fitted as max(sqrt(C var), e): F.normalize (the L2 norm of x - mean, which is sqrt(C)
+    times the std, floored at its eps) instead of the standard deviation."""
+    norm = (C * v).sqrt()
+    e = r[-1]  # the row of least variance shows the floor, when there is one
+    if not e > norm[-1] * (1 + 1e-6) or not torch.allclose(r, norm.clamp(min=e), rtol=1e-6, atol=0):
+        return []
+    words = (f"each centred row is divided by its L2 norm (F.normalize), floored at {e.item():.2g}: that is sqrt(C) "
+             "times the standard deviation, so the output is 1/sqrt(C) of LayerNorm's")  # fmt: skip
+    fix = "(x - mean) / sqrt(var + 1e-5) with var = (x - mean).pow(2).mean(-1): the std, not the norm"
+    return [Finding("layernorm: L2-normalised (norm, not std)", words, fix, evidence=_LN_EVIDENCE)]
+
+
+def init_biases(model: torch.nn.Module) -> list[Finding]:
+    """A fresh model's Linear biases (c_attn, c_proj, c_fc) are zeros in GPT-2's init."""
+    drawn = {n: p.detach().double() for n, p in model.named_parameters()
+             if n.endswith(".bias") and p.dim() == 1 and "ln_" not in n and p.abs().max() > 0}  # fmt: skip
+    if not drawn:
+        return []
+    sd = torch.cat(list(drawn.values())).std().item()
+    words = f"{len(drawn)} Linear biases are initialised with std {sd:.2g} (e.g. {next(iter(drawn))}), not zeros"
+    fix = "nn.init.zeros_(module.bias) for every Linear with a bias"
+    return [Finding("init: biases not zeroed", words, fix, evidence="a fresh model's biases measured")]
+
+
+def _std_by_kind(model: torch.nn.Module) -> dict[str, float]:
+    """The mean std of a model's matrices per kind: attn.c_attn, mlp.c_proj, transformer.wte, lm_head, ..."""
+    stds: dict[str, list[float]] = {}
+    for name, p in model.named_parameters():
+        if p.dim() == 2:
+            kind = ".".join(n for n in name.split(".")[-3:-1] if not n.isdigit()) or name
+            stds.setdefault(kind, []).append(p.detach().double().std().item())
+    return {k: sum(v) / len(v) for k, v in stds.items()}
+
+
+def init_by_tensor(model: torch.nn.Module, wider: torch.nn.Module, L: int, L2: int, fix: str, evidence: str
+                   ) -> list[Finding]:  # fmt: skip
+    """The init's std per weight kind, fitted as one std s for every weight GPT-2 draws from N(0, 0.02) (the
+    same s in a model of another width: a std that follows the shape, 1/sqrt(fan_in) say, is not a constant),
+    or the residual scaling 0.02/sqrt(2*n_layer) put on other tensors than c_proj (at both depths, L and L2)."""
+    std, again = _std_by_kind(model), _std_by_kind(wider)
+    residual = {k for k in std if k.endswith("c_proj")}
+    plain = set(std) - residual
+    scaled = 0.02 / (2 * L) ** 0.5
+
+    def near(a: float, b: float) -> bool:
+        return abs(a - b) <= 0.05 * b
+
+    s = std[min(plain)] if plain else 0.0
+    if plain and not near(s, 0.02) and all(near(std[k], s) and near(again.get(k, 0.0), s) for k in plain):
+        words = f"every weight GPT-2 draws from N(0, 0.02) ({', '.join(sorted(plain))}) is drawn from N(0, {s:.2g})"
+        return [Finding(f"init: std {s:.2g}", words, fix, evidence=evidence)]
+    moved = sorted(k for k in plain if near(std[k], scaled) and near(again.get(k, 0.0), 0.02 / (2 * L2) ** 0.5))
+    if moved and all(near(std[k], 0.02) for k in plain - set(moved)):
+        names = ", ".join(k.split(".")[-1] for k in moved)
+        if all(near(std[k], 0.02) for k in residual):
+            words = f"the 0.02/sqrt(2*n_layer) init is applied to {names} instead of the residual projections (c_proj)"
+            return [Finding(f"residual-init: {names}, not c_proj", words, fix, evidence=evidence)]
+        words = f"the 0.02/sqrt(2*n_layer) init is applied to {names} as well as to the residual projections"
+        return [Finding(f"residual-init: {names} too", words, fix, evidence=evidence)]
     return []
 
 

@@ -31,13 +31,14 @@ def tolerance(dtype: torch.dtype) -> tuple[float, float]:
 
 
 def same(actual: torch.Tensor, candidate: torch.Tensor) -> bool:
-    """Equal within tolerance, NaN where the other is NaN included (a bug that makes NaN is matched by it)."""
+    """Equal within tolerance, NaN where the other is NaN and an infinity where the other has the same one
+    included (a bug that makes NaN or inf is matched by it)."""
     if tuple(actual.shape) != tuple(candidate.shape):
         return False
     a, c = actual.detach().double(), candidate.detach().double()
     both_nan = torch.isnan(a) & torch.isnan(c)
     atol, rtol = tolerance(candidate.dtype if candidate.is_floating_point() else actual.dtype)
-    ok = ((a - c).abs() <= atol + rtol * c.abs()) | both_nan
+    ok = ((a - c).abs() <= atol + rtol * c.abs()) | both_nan | (a == c)  # a == c: the same infinity too
     return bool(ok.all())
 
 
