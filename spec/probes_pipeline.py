@@ -12,7 +12,7 @@ from collections.abc import Callable
 import regex
 import torch
 
-from gpt2spec.verdicts import Finding, unconfirmed
+from gpt2spec.verdicts import OBSERVED, Finding, unconfirmed
 
 # ---------------------------------------------------------------- tokenizer
 
@@ -175,6 +175,53 @@ def data(impl) -> list[Finding]:
     return []
 
 
+def loader_state(impl) -> list[Finding]:
+    """A loader's state_dict after k batches, loaded into a fresh loader: its next batch must be batch k, the one
+    the saved loader reads next. Which batch it is instead is looked up among a fresh loader's own batches (so a
+    wrong stride or offset is not mistaken for a wrong state), after k = 3 and after k = 5: the same number of
+    batches off both times is a parameter (the state saved or loaded one batch ahead, ...)."""
+    import copy
+
+    tokens, B, T = torch.arange(2000), 2, 8
+
+    def starts(n: int) -> list[int]:
+        loader = impl.DataLoader(tokens, B, T)
+        return [int(loader.next_batch()[0][0, 0]) for _ in range(n)]
+
+    order = starts(12)
+    if len(set(order)) != len(order) or order != starts(12):  # no batch can be told from another by its start
+        return []
+
+    def resumed_at(k: int) -> int | None:
+        saved = impl.DataLoader(tokens, B, T)
+        for _ in range(k):
+            saved.next_batch()
+        fresh = impl.DataLoader(tokens, B, T)
+        fresh.load_state_dict(copy.deepcopy(saved.state_dict()))
+        first = int(fresh.next_batch()[0][0, 0])
+        return order.index(first) if first in order else None
+
+    at = {k: resumed_at(k) for k in (3, 5)}
+    if at == {3: 3, 5: 5} or None in at.values():
+        return []
+    evidence = "state_dict after 3 and after 5 batches, loaded into a fresh loader"
+    fix = "state_dict: {'batches': the number of batches read}; load_state_dict restores it as is"
+    if at == {3: 0, 5: 0}:
+        words = "load_state_dict does not restore the position: a loader resumed from any state reads batch 0 again"
+        return [Finding("loader: load_state_dict does not restore", words, fix, evidence=evidence)]
+    d = at[3] - 3
+    if d == 0 or at[5] - 5 != d:
+        words = f"a loader resumed after 3 batches reads batch {at[3]} next, after 5 batches batch {at[5]}"
+        return [Finding("loader: state other", words, kind=OBSERVED, evidence=evidence)]
+    n = "one batch" if abs(d) == 1 else f"{abs(d)} batches"
+    side = "ahead" if d > 0 else "behind"
+    words = f"a loader resumed from state_dict() reads {n} {side} of where the saved loader was: after k batches it "
+    words += f"reads batch k {'+' if d > 0 else '-'} {abs(d)} next, so a resumed run "
+    words += "skips" if d > 0 else "re-reads"
+    words += " batches"
+    return [Finding(f"loader: state {n} {side}", words, fix, evidence=evidence)]
+
+
 # ---------------------------------------------------------------- training
 
 
@@ -190,19 +237,63 @@ def schedule(impl, cosine_lr: Callable) -> list[Finding]:
         words = f"the warmup also covers step warmup_steps (step <= warmup_steps): lr there is {got[w]:g} > max_lr"
         return [Finding("lr-schedule: warmup one step long", words, fix, evidence=evidence)]
     shapes = {
-        "quarter cosine": lambda r: math.cos(math.pi / 2 * r),
-        "half cosine squared": lambda r: math.cos(math.pi / 2 * r) ** 2,
-    }
-    for name, c in shapes.items():
+        "quarter cosine": (lambda r: math.cos(math.pi / 2 * r), "cos(pi/2 * r), a quarter period"),
+        "half cosine squared": (lambda r: math.cos(math.pi / 2 * r) ** 2, ""),
+        "full cosine period": (lambda r: 0.5 * (1 + math.cos(2 * math.pi * r)), "0.5 * (1 + cos(2 pi * r)), a "
+                               "full period: the lr falls to min_lr half-way and climbs back to max_lr"),
+    }  # fmt: skip
+    for name, (c, shape) in shapes.items():
         if ramp == w and all(
             abs(got[s] - (min_lr + (max_lr - min_lr) * c((s - w) / (m - w)))) < 1e-9 for s in range(w, m)
         ):
             if name == "half cosine squared":
                 return []  # that is 0.5 (1 + cos(pi r)) itself: right
-            words = "the decay follows cos(pi/2 * r), a quarter period, not 0.5 * (1 + cos(pi * r))"
+            words = f"the decay follows {shape}, not 0.5 * (1 + cos(pi * r))"
             fix = "coeff = 0.5 * (1 + math.cos(math.pi * decay_ratio)); lr = min_lr + coeff * (max_lr - min_lr)"
-            return [Finding(f"lr-schedule: {name}", words, fix, evidence=evidence)]
+            found = Finding(f"lr-schedule: {name}", words, fix, evidence=evidence)
+            hi, lo, w2, m2 = _SECOND_SCHEDULE
+            try:
+                again = [float(impl.get_lr(s, hi, lo, w2, m2)) for s in range(w2, m2)]
+            except Exception:  # a second schedule that cannot run confirms nothing
+                again = []
+            if again == [] or any(abs(g - (lo + (hi - lo) * c((s - w2) / (m2 - w2)))) >= 1e-9
+                                  for s, g in zip(range(w2, m2), again, strict=True)):  # fmt: skip
+                return [unconfirmed(found, f"a second schedule {_SECOND_SCHEDULE}")]
+            return [found]
     return []
+
+
+# what a schedule's value is named by, from (max_lr, min_lr, warmup_steps, max_steps)
+_LR_SYMBOLS: tuple[tuple[str, Callable[[float, float, int, int], float]], ...] = (
+    ("0", lambda hi, lo, w, m: 0.0),
+    ("max_lr", lambda hi, lo, w, m: hi),
+    ("min_lr", lambda hi, lo, w, m: lo),
+    ("max_lr - min_lr", lambda hi, lo, w, m: hi - lo),
+    ("max_lr / warmup_steps", lambda hi, lo, w, m: hi / w),
+    ("(max_lr + min_lr) / 2", lambda hi, lo, w, m: (hi + lo) / 2),
+)
+_SECOND_SCHEDULE = (0.7, 0.2, 4, 30)  # a second (max_lr, min_lr, warmup_steps, max_steps): no value coincides
+
+
+def after_max_steps(impl, value: float, first: tuple[float, float, int, int], fix: str) -> Finding:
+    """The constant lr after max_steps, named by the expression in the schedule's arguments that gives it under
+    ``first`` and under a second schedule too (a constant that no expression fits is named as a number when it
+    is the same under both; otherwise it is a fact without a fix)."""
+    min_lr = first[1]
+    evidence = "get_lr measured at every step, and past max_steps under a second schedule"
+    try:
+        again = float(impl.get_lr(_SECOND_SCHEDULE[3] + 3, *_SECOND_SCHEDULE))
+    except Exception:  # a second schedule that cannot run confirms nothing
+        again = math.nan
+    name = next((n for n, fn in _LR_SYMBOLS if abs(fn(*first) - value) < 1e-9 and
+                 abs(fn(*_SECOND_SCHEDULE) - again) < 1e-9), None)  # fmt: skip
+    said = f"{name} = {value:g}" if name and name != f"{value:g}" else f"{value:g}"
+    words = f"after max_steps the lr is {said}, not min_lr = {min_lr:g}"
+    if name is None and abs(again - value) < 1e-9:
+        name = f"{value:g}"
+    found = Finding(f"lr-schedule: {name or f'{value:g}'} after max_steps", words, fix, evidence=evidence)
+    second = f"a second schedule {_SECOND_SCHEDULE} (max_lr, min_lr, warmup_steps, max_steps)"
+    return found if name else unconfirmed(found, second)
 
 
 def optimizer(impl) -> list[Finding]:
@@ -234,6 +325,51 @@ def optimizer(impl) -> list[Finding]:
         fix = "torch.optim.AdamW(groups, ...): decoupled weight decay"
         return [Finding("optimizer: Adam", words, fix, evidence="one step with a zero gradient")]
     return []
+
+
+def optimizer_defaults(impl, model: torch.nn.Module, passed_on: tuple[bool, bool]) -> list[Finding]:
+    """configure_optimizers called without betas and eps: AdamW must get GPT-2's defaults, (0.9, 0.95) and 1e-8.
+    A default is read directly, and blamed only where the same argument, when given, reaches AdamW as given
+    (``passed_on``, measured by the caller with betas and eps no default has): then the default itself is wrong."""
+    try:
+        group = impl.configure_optimizers(model, weight_decay=0.3, learning_rate=0.02).param_groups[0]
+    except Exception:  # betas and eps without defaults: the test's message says so
+        return []
+    found = []
+    evidence = "configure_optimizers called without betas and eps; with them, it passes them on"
+    betas, eps = tuple(group["betas"]), group["eps"]
+    if passed_on[0] and betas != (0.9, 0.95):
+        b1, b2 = betas
+        words = f"configure_optimizers' default betas are ({b1:g}, {b2:g}), not GPT-2's (0.9, 0.95)"
+        words += " (beta1 and beta2 swapped)" if betas == (0.95, 0.9) else ""
+        fix = "def configure_optimizers(..., betas=(0.9, 0.95), eps=1e-8): GPT-2's defaults"
+        found.append(Finding(f"adamw-betas: ({b1:g}, {b2:g})", words, fix, evidence=evidence))
+    if passed_on[1] and eps != 1e-8:
+        words = f"configure_optimizers' default eps is {eps:g}, not GPT-2's 1e-8"
+        fix = "def configure_optimizers(..., betas=(0.9, 0.95), eps=1e-8): GPT-2's defaults"
+        found.append(Finding(f"adamw-eps: {eps:g}", words, fix, evidence=evidence))
+    return found
+
+
+def last_micro_batch_loss(impl, model: torch.nn.Module, fix: str) -> Finding:
+    """train_step returned half the last of two micro-batches' losses (the gradient was right): the loss each
+    micro-batch divides by n for backward, overwriting the running sum instead of adding to it. Confirmed on three
+    micro-batches, where it must return the last one's loss / 3."""
+    g = torch.Generator().manual_seed(64)
+    batches = [(torch.randint(0, 8, (2, 3), generator=g), torch.randint(0, 8, (2, 3), generator=g)) for _ in range(3)]
+    words = "the reported loss is the last micro-batch's loss / n (overwritten each micro-batch, not summed): "
+    words += "train_step must return the mean of the micro-batches' losses"
+    found = Finding("train-step: reported loss of the last micro-batch", words, fix, evidence="train_step measured "
+                    "on two micro-batches, then three (SGD, lr 1)")  # fmt: skip
+    try:
+        with torch.no_grad():
+            last = model(*batches[-1])[1]
+        with torch.enable_grad():
+            loss, _ = impl.train_step(model, torch.optim.SGD(model.parameters(), lr=1.0), batches, 1e9)
+        confirmed = torch.allclose(torch.as_tensor(loss).detach().double(), last / 3, rtol=1e-9)
+    except Exception:  # a second step that cannot run confirms nothing
+        confirmed = False
+    return found if confirmed else unconfirmed(found, "three micro-batches (the last one's loss / 3)")
 
 
 def clipping(impl, model: torch.nn.Module, batches: list[tuple[torch.Tensor, torch.Tensor]]) -> list[Finding]:

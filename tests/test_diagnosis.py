@@ -23,7 +23,7 @@ from spec.oracles import hf_attention, hf_block, hf_mlp, load_into
 from tools.diagnosis import _same_tag
 
 from .heldout_bugs import BY_NAME as HELDOUT_V1
-from .heldout_bugs import V2_BY_NAME, V3_BY_NAME, V4_BY_NAME, V5_BY_NAME, V6_BY_NAME, V7_BY_NAME
+from .heldout_bugs import V2_BY_NAME, V3_BY_NAME, V4_BY_NAME, V5_BY_NAME, V6_BY_NAME, V7_BY_NAME, V8_BY_NAME
 from .mutation import ROOT, Mutant
 
 # A participant's own attention with the mask applied after the softmax, written differently from the
@@ -81,10 +81,21 @@ HELDOUT_CI = (
     "ho3-ln-eps-0",
     "ho3-tanh-activation",
 )
-HELDOUT = HELDOUT_V1 | V2_BY_NAME | V3_BY_NAME | V4_BY_NAME | V5_BY_NAME | V6_BY_NAME | V7_BY_NAME  # dev sets
+HELDOUT = HELDOUT_V1 | V2_BY_NAME | V3_BY_NAME | V4_BY_NAME | V5_BY_NAME | V6_BY_NAME | V7_BY_NAME | V8_BY_NAME  # dev
 # Held-out bugs probed directly (no pytest run): one per probe family; the v2 ones are the families added when
 # v2 became a development set (docs/DIAGNOSIS.md).
 HELDOUT_SUBSET = (
+    # v8 (a development set since its graded run): the pipeline families its misses added
+    "ho8-betas-swapped",  # the defaults of configure_optimizers, read without betas and eps
+    "ho8-adamw-eps-1e-6",
+    "ho8-loader-stride-b",  # loader starts named by B, T and W, fitted at two shapes
+    "ho7-counter-advanced-by-world-size",
+    "ho6-counter-advanced-first",
+    "ho8-max-lr-after-end",  # the lr after max_steps named by the schedule's arguments, under two schedules
+    "ho8-cosine-full-period",
+    "ho8-reported-loss-last-micro-batch",  # the loss / n of the last micro-batch, on two and on three
+    "ho8-loader-state-one-ahead",  # the loader's state_dict, resumed after 3 and after 5 batches
+    "ho7-loader-state-typo",
     # v6 and v5 (development sets since their graded runs): a module that writes into its input, checked first
     "ho6-residual-added-in-place",
     "ho5-ln-centres-in-place",
@@ -533,3 +544,14 @@ def test_a_layernorm_gain_that_differs_per_instance_is_not_fitted(tmp_path: Path
     ref = ImplRef("ln-uninitialised", held.bug.materialize(tmp_path))
     found = probes.probe(Implementation(ref, import_impl(ref)), "layernorm")
     assert [f.tag for f in found] == ["layernorm-init: weight differs per instance"], [f.tag for f in found]
+
+
+def test_loader_quantities_are_named_by_the_expression_that_fits_both_shapes() -> None:
+    """A loader's start, stride or rank offset is named by the expression in B, T and W that gives it at both
+    probe shapes; a constant that none fits is a number when it is the same at both, else nothing is named."""
+    shapes = ((4, 16), (3, 8))
+    assert probes._loader_symbol(4, 3, shapes, 1) == "B"
+    assert probes._loader_symbol(65, 25, shapes, 1) == "B*T + 1"
+    assert probes._loader_symbol(256, 96, shapes, 2) == "B*T*W*W"
+    assert probes._loader_symbol(7, 7, shapes, 1) == "7"
+    assert probes._loader_symbol(7, 5, shapes, 1) is None
