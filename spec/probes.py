@@ -879,6 +879,12 @@ def _generate(impl) -> list[Finding]:
                 found.append(Finding("top-k: masked with 0", words, fix, evidence="the sampled distribution fitted"))
             elif kept in known:
                 found.append(_known_or(known[kept], f"top-k: keeps {kept}", f"keeps {kept}", fix))
+            elif threshold := _top_k_threshold(logits[None], probs[None], k):
+                tag, words = _TOP_K_THRESHOLDS[threshold]
+                found.append(Finding(tag, words, fix, evidence="the sampled distribution fitted"))
+                if not _top_k_threshold_confirmed(ours, k, threshold):  # the same threshold for each row of two
+                    found[-1] = unconfirmed(found[-1], "a batch of two prompts (each row its own threshold)")
+                before = len(found)  # confirmed above, by its own threshold: the count differs per row
             elif kept < logits.numel():
                 words = f"top_k={k} leaves {kept} tokens with a nonzero probability"
                 found.append(Finding(f"top-k: keeps {kept}", words, fix, evidence="the sampled distribution"))
@@ -902,6 +908,41 @@ def _top_k_confirmed(ours, k: int, kept: int) -> bool:
     idx = torch.randint(0, TINY["vocab_size"], (2, 6), generator=_gen(88))
     probs = _sampled_probs(ours, idx, rows=True, temperature=1.0, top_k=k)
     return probs is not None and all(int(n) == kept for n in (probs > 0).sum(-1))
+
+
+# where top-k's threshold comes from, when not the k-th largest logit: (logits (rows, V), k) -> one per row
+_TOP_K_FROM: dict[str, Callable[[torch.Tensor, int], torch.Tensor]] = {
+    "k-th smallest": lambda lg, k: torch.topk(lg, k, dim=-1, largest=False).values[:, -1:],
+    "probabilities": lambda lg, k: torch.topk(F.softmax(lg, -1), k, dim=-1).values[:, -1:],
+}
+_TOP_K_THRESHOLDS = {
+    "k-th smallest": ("top-k: kthvalue (k-th smallest)", "top-k's threshold is the k-th smallest logit (topk with "
+                      "largest=False): every logit above it is kept, almost the whole vocabulary"),
+    "probabilities": ("top-k: threshold from probabilities", "top-k's threshold is the k-th largest probability, "
+                      "compared with the logits: every logit above that probability is kept"),
+}  # fmt: skip
+
+
+def _top_k_threshold(logits: torch.Tensor, probs: torch.Tensor, k: int) -> str | None:
+    """Which threshold top-k compared the logits with, fitted: the distribution is the softmax over the logits at
+    or above it, in every row."""
+    for name, fn in _TOP_K_FROM.items():
+        th = fn(logits, k)
+        want = F.softmax(logits.masked_fill(logits < th, float("-inf")), -1)
+        if want.shape == probs.shape and torch.allclose(want, probs, rtol=1e-6, atol=1e-12):
+            return name
+    return None
+
+
+def _top_k_threshold_confirmed(ours, k: int, threshold: str) -> bool:
+    """The threshold fitted on one prompt gives each row of a batch of two prompts too."""
+    idx = torch.randint(0, TINY["vocab_size"], (2, 6), generator=_gen(88))
+    probs = _sampled_probs(ours, idx, rows=True, temperature=1.0, top_k=k)
+    try:
+        logits = ours(idx)[0][:, -1]
+    except Exception:  # a forward that cannot take a batch of two confirms nothing
+        return False
+    return probs is not None and _top_k_threshold(logits, probs, k) == threshold
 
 
 def _temperature_confirmed(ours, f: Finding, tau: float) -> Finding:
@@ -1275,6 +1316,9 @@ def _schedule(impl) -> list[Finding]:
     if warmup_ok and fits(w, m, lambda s: min_lr + (max_lr - min_lr) * (1 - (s - w) / (m - w))):
         words = "the lr decays linearly from max_lr to min_lr, not along a cosine"
         return [Finding("lr-schedule: linear decay", words, fix, evidence=evidence)]
+    edited = pipeline.schedule_edit(impl, got, (max_lr, min_lr, w, m), fix)
+    if edited:
+        return edited
     # the cosine's two ends fitted (the schedule is a + (b - a) * c(s) for the known shape c): swapped, or others
     c = [0.5 * (1 + math.cos(math.pi * (s - w) / (m - w))) for s in range(w, m)]
     a = got[m - 1] - (got[w] - got[m - 1]) * c[-1] / (c[0] - c[-1])
@@ -1383,8 +1427,9 @@ def _train_step(impl) -> list[Finding]:
         return [Finding("train-step: loss summed", words, fix, evidence=evidence)]
     if close(step, mean) and as_last:
         return [_known_or("train-step-returns-last-loss", "train-step: last loss", "the last loss returned", fix)]
-    if close(step, mean) and torch.allclose(loss, losses[1] / 2, rtol=1e-9):
-        return [pipeline.last_micro_batch_loss(impl, _Tiny(), fix)]
+    for kind, value in (("last", losses[1] / 2), ("mean", (losses[0] + losses[1]) / 4)):  # a loss / n returned
+        if close(step, mean) and torch.allclose(loss, value, rtol=1e-9):
+            return [pipeline.reported_loss_over_n(impl, _Tiny(), kind, fix)]
     if all(v.abs().max() == 0 for v in step):
         return [_known_or("no-optimizer-step", "train-step: no step", "the weights do not change", fix)]
     if any(close(step, [t * k for t in grads[1]]) for k in (0.5, 1.0)):
