@@ -935,6 +935,12 @@ def _generate(impl) -> list[Finding]:
                 found.append(Finding("top-k: masked with 0", words, fix, evidence="the sampled distribution fitted"))
             elif kept in known:
                 found.append(_known_or(known[kept], f"top-k: keeps {kept}", f"keeps {kept}", fix))
+            elif threshold := _top_k_threshold(logits[None], probs[None], k):
+                tag, words = _TOP_K_THRESHOLDS[threshold]
+                found.append(Finding(tag, words, fix, evidence="the sampled distribution fitted"))
+                if not _top_k_threshold_confirmed(ours, k, threshold):  # the same threshold for each row of two
+                    found[-1] = unconfirmed(found[-1], "a batch of two prompts (each row its own threshold)")
+                before = len(found)  # confirmed above, by its own threshold: the count differs per row
             elif kept < logits.numel():
                 words = f"top_k={k} leaves {kept} tokens with a nonzero probability"
                 found.append(Finding(f"top-k: keeps {kept}", words, fix, evidence="the sampled distribution"))
@@ -958,6 +964,41 @@ def _top_k_confirmed(ours, k: int, kept: int) -> bool:
     idx = torch.randint(0, TINY["vocab_size"], (2, 6), generator=_gen(88))
     probs = _sampled_probs(ours, idx, rows=True, temperature=1.0, top_k=k)
     return probs is not None and all(int(n) == kept for n in (probs > 0).sum(-1))
+
+
+# where top-k's threshold comes from, when not the k-th largest logit: (logits (rows, V), k) -> one per row
+_TOP_K_FROM: dict[str, Callable[[torch.Tensor, int], torch.Tensor]] = {
+    "k-th smallest": lambda lg, k: torch.topk(lg, k, dim=-1, largest=False).values[:, -1:],
+    "probabilities": lambda lg, k: torch.topk(F.softmax(lg, -1), k, dim=-1).values[:, -1:],
+}
+_TOP_K_THRESHOLDS = {
+    "k-th smallest": ("top-k: kthvalue (k-th smallest)", "top-k's threshold is the k-th smallest logit (topk with "
+                      "largest=False): every logit above it is kept, almost the whole vocabulary"),
+    "probabilities": ("top-k: threshold from probabilities", "top-k's threshold is the k-th largest probability, "
+                      "compared with the logits: every logit above that probability is kept"),
+}  # fmt: skip
+
+
+def _top_k_threshold(logits: torch.Tensor, probs: torch.Tensor, k: int) -> str | None:
+    """Which threshold top-k compared the logits with, fitted: the distribution is the softmax over the logits at
+    or above it, in every row."""
+    for name, fn in _TOP_K_FROM.items():
+        th = fn(logits, k)
+        want = F.softmax(logits.masked_fill(logits < th, float("-inf")), -1)
+        if want.shape == probs.shape and torch.allclose(want, probs, rtol=1e-6, atol=1e-12):
+            return name
+    return None
+
+
+def _top_k_threshold_confirmed(ours, k: int, threshold: str) -> bool:
+    """The threshold fitted on one prompt gives each row of a batch of two prompts too."""
+    idx = torch.randint(0, TINY["vocab_size"], (2, 6), generator=_gen(88))
+    probs = _sampled_probs(ours, idx, rows=True, temperature=1.0, top_k=k)
+    try:
+        logits = ours(idx)[0][:, -1]
+    except Exception:  # a forward that cannot take a batch of two confirms nothing
+        return False
+    return probs is not None and _top_k_threshold(logits, probs, k) == threshold
 
 
 def _temperature_confirmed(ours, f: Finding, tau: float) -> Finding:
@@ -1155,48 +1196,71 @@ def _wraps(impl) -> list[Finding]:
 
 def _loader_starts(impl, tokens: torch.Tensor, shifted: bool) -> list[Finding]:
     """Where each batch starts in the stream (tokens 0, 1, 2, ...), fitted as start = a*batch + b*rank + c with
-    one rank and with two: the contract has c = 0, a = W*B*T and b = B*T."""
-    B, T = 4, 16
+    one rank and with two: the contract has c = 0, a = W*B*T and b = B*T. Each of c, a and b is measured at two
+    shapes (B, T) = (4, 16) and (3, 8) and named by the expression in B, T and W that gives it at both (a
+    constant that no expression fits stays a number, and is a finding only when it is the same at both)."""
+    shapes = ((4, 16), (3, 8))
 
-    def start(rank: int, world: int, batch: int) -> int:
+    def start(B: int, T: int, rank: int, world: int, batch: int) -> int:
         loader = impl.DataLoader(tokens, B, T, rank=rank, world_size=world)
         for _ in range(batch):
             loader.next_batch()
         return int(loader.next_batch()[0][0, 0])
 
-    def measured() -> tuple[int, ...]:
-        c, a1 = start(0, 1, 0), start(0, 1, 1) - start(0, 1, 0)
-        return c, a1, start(0, 2, 1) - start(0, 2, 0), start(1, 2, 0) - start(0, 2, 0)
+    def measured(B: int, T: int) -> tuple[int, ...]:
+        c, a1 = start(B, T, 0, 1, 0), start(B, T, 0, 1, 1) - start(B, T, 0, 1, 0)
+        return c, a1, start(B, T, 0, 2, 1) - start(B, T, 0, 2, 0), start(B, T, 1, 2, 0) - start(B, T, 0, 2, 0)
 
     try:
         state = torch.get_rng_state()  # a loader may draw from the global generator: measure twice, then restore
         try:
             torch.manual_seed(64)
-            c, a1, a2, b = measured()
+            first = measured(*shapes[0])
             torch.manual_seed(65)
-            again = measured()
+            again = measured(*shapes[0])
+            torch.manual_seed(66)
+            other = measured(*shapes[1])
         finally:
             torch.set_rng_state(state)
     except Exception:
         return []
-    if again != (c, a1, a2, b):  # the same loader built twice starts elsewhere: no start or stride is a parameter
+    if again != first:  # the same loader built twice starts elsewhere: no start or stride is a parameter
         words = "the same DataLoader built twice reads different batches: random starts, not the stream in order"
         fix = "read the stream in order: start = (batches * world_size + rank) * B * T, advanced by each batch"
         return [Finding("loader: random starts", words, fix, evidence="two loaders built alike under different seeds")]
+    B, T = shapes[0]
+    c, a1, a2, b = first
+    worlds = {"c": (0, 1), "a1": (1, 1), "a2": (2, 2), "b": (3, 2)}  # (index, the world size it was measured with)
 
-    def sym(v: int) -> str:
-        named = {0: "0", 1: "1", T: "T", B * T: "B*T", B * T + 1: "B*T + 1", 2 * B * T: "W*B*T"}
-        return named.get(v, str(v))
+    def sym(name: str) -> str | None:
+        i, world = worlds[name]
+        return _loader_symbol(first[i], other[i], shapes, world)
 
     fix = "start = (batches * world_size + rank) * B * T"
-    evidence = "batch starts measured on tokens 0, 1, 2, ... with 1 and 2 ranks"
+    evidence = (
+        f"batch starts measured on tokens 0, 1, 2, ... with 1 and 2 ranks, at (B, T) = {shapes[0]} and {shapes[1]}"
+    )
     found = []
+
+    def finding(tag: str, words: str, confirmed: bool) -> Finding:
+        f = Finding(tag, words, fix, evidence=evidence)
+        return f if confirmed else unconfirmed(f, f"a second shape, (B, T) = {shapes[1]}")
+
     if c != 0 and not shifted:  # a shifted x is the target-shift finding already
-        found.append(Finding(f"loader: offset {sym(c)}", f"the first batch starts at token {c}, not 0", fix,
-                             evidence=evidence))  # fmt: skip
+        name = sym("c")
+        words = f"the first batch starts at token {_said(name, c)}, not 0"
+        if name == "B*T" and a1 == B * T:  # one whole batch in: batch 0 is never read
+            words = "the first batch read is batch 1 (it starts at B*T): batch 0 is skipped (e.g. the counter is "
+            words += "advanced before the start is computed)"
+            found.append(finding("loader: first batch skipped", words, True))
+        else:
+            found.append(finding(f"loader: offset {name or c}", words, name is not None))
     if a1 != B * T:
-        words = f"each batch advances {sym(a1)} = {a1} tokens, not B*T = {B * T}"
-        found.append(Finding(f"loader-stride: {sym(a1)}", words, fix, evidence=evidence))
+        name = sym("a1")
+        words = f"each batch advances {_said(name, a1)} tokens, not B*T = {B * T}"
+        found.append(finding(f"loader-stride: {name or a1}", words, name is not None))
+    elif a2 == 2 * B * T and b == B * T:
+        pass  # the contract
     elif a2 == B * T and b == B * T:
         found.append(_known_or("ranks-overlap", "loader: ranks overlap", "ranks advance B*T", fix))
     elif b == 0:
@@ -1205,10 +1269,47 @@ def _loader_starts(impl, tokens: torch.Tensor, shifted: bool) -> list[Finding]:
     elif b == len(tokens) // 2 and a2 == B * T:
         words = f"each rank reads its own contiguous half of the tokens (rank 1 starts at {b}), not interleaved batches"
         found.append(Finding("loader: contiguous shards", words, fix, evidence=evidence))
-    elif b != B * T or a2 != 2 * B * T:
-        words = f"with 2 ranks rank 1 starts {sym(b)} = {b} tokens after rank 0 and each advances {a2}"
-        found.append(Finding(f"loader: rank offset {sym(b)}", words, fix, evidence=evidence))
+    elif b != B * T:
+        name = sym("b")
+        words = f"with 2 ranks rank 1 starts {_said(name, b)} tokens after rank 0 and each advances {a2}"
+        found.append(finding(f"loader: rank offset {name or b}", words, name is not None))
+    else:  # ranks right, the stride with 2 ranks wrong
+        name = sym("a2")
+        words = f"with W = 2 ranks each batch advances {_said(name, a2)} tokens, not W*B*T = {2 * B * T}"
+        found.append(finding(f"loader-stride: {name or a2}", words, name is not None))
     return found
+
+
+# expressions a start, stride or offset is named by (W: the world size it was measured with)
+_LOADER_SYMBOLS: tuple[tuple[str, Callable[[int, int, int], int]], ...] = (
+    ("0", lambda B, T, W: 0),
+    ("1", lambda B, T, W: 1),
+    ("B", lambda B, T, W: B),
+    ("T", lambda B, T, W: T),
+    ("B*T", lambda B, T, W: B * T),
+    ("B*T + 1", lambda B, T, W: B * T + 1),
+    ("B*T - 1", lambda B, T, W: B * T - 1),
+    ("B*(T + 1)", lambda B, T, W: B * (T + 1)),
+    ("T + 1", lambda B, T, W: T + 1),
+    ("W*B*T", lambda B, T, W: W * B * T),
+    ("B*T*W*W", lambda B, T, W: W * W * B * T),
+    ("W*T", lambda B, T, W: W * T),
+    ("W*B", lambda B, T, W: W * B),
+    ("W*(B*T + 1)", lambda B, T, W: W * (B * T + 1)),
+)
+
+
+def _said(name: str | None, v: int) -> str:
+    return f"{name} = {v}" if name not in (None, str(v)) else str(v)
+
+
+def _loader_symbol(v1: int, v2: int, shapes: tuple[tuple[int, int], ...], world: int) -> str | None:
+    """The expression in B, T (and W) that gives v1 at the first shape and v2 at the second; a constant when
+    v1 == v2 and no expression fits; None when neither (one measurement would name a coincidence)."""
+    for name, fn in _LOADER_SYMBOLS:
+        if (fn(*shapes[0], world), fn(*shapes[1], world)) == (v1, v2):
+            return name
+    return str(v1) if v1 == v2 else None
 
 
 def _training(impl) -> list[Finding]:
@@ -1222,10 +1323,11 @@ def _training(impl) -> list[Finding]:
         (_optimizer, pipeline.optimizer),
         (_train_step, None),
         (_clipping, lambda i: pipeline.clipping(i, _Tiny(), _micro_batches(63))),
+        (pipeline.loader_state, None),  # the loader's state, as a checkpoint saves and restores it
     )
     for first, more in parts:
         if first is _clipping and any(f.tag.startswith(("train-step", "accumulation", "no-optimizer")) for f in found):
-            break  # the step itself is wrong: its size says nothing about clipping
+            continue  # the step itself is wrong: its size says nothing about clipping
         for part in (first, more):
             try:
                 got = part(impl) if part else []
@@ -1266,11 +1368,13 @@ def _schedule(impl) -> list[Finding]:
         words = "the cosine runs over steps 0..max_steps, not warmup_steps..max_steps"
         return [Finding("lr-schedule: cosine range", words, fix, evidence=evidence)]
     if warmup_ok and fits(w, m, lambda s: cosine(s, w)) and fits(m, m + 10, lambda s: got[m]):
-        words = f"after max_steps the lr is {got[m]:g}, not min_lr = {min_lr:g}"
-        return [Finding(f"lr-schedule: {got[m]:g} after max_steps", words, fix, evidence=evidence)]
+        return [pipeline.after_max_steps(impl, got[m], (max_lr, min_lr, w, m), fix)]
     if warmup_ok and fits(w, m, lambda s: min_lr + (max_lr - min_lr) * (1 - (s - w) / (m - w))):
         words = "the lr decays linearly from max_lr to min_lr, not along a cosine"
         return [Finding("lr-schedule: linear decay", words, fix, evidence=evidence)]
+    edited = pipeline.schedule_edit(impl, got, (max_lr, min_lr, w, m), fix)
+    if edited:
+        return edited
     # the cosine's two ends fitted (the schedule is a + (b - a) * c(s) for the known shape c): swapped, or others
     c = [0.5 * (1 + math.cos(math.pi * (s - w) / (m - w))) for s in range(w, m)]
     a = got[m - 1] - (got[w] - got[m - 1]) * c[-1] / (c[0] - c[-1])
@@ -1319,7 +1423,8 @@ def _optimizer(impl) -> list[Finding]:
     if group["eps"] != eps:
         words = f"AdamW gets eps {group['eps']:g}, not the eps argument"
         found.append(Finding(f"adamw-eps: {group['eps']:g}", words, fix, evidence=evidence))
-    return found
+    return found + pipeline.optimizer_defaults(impl, model, passed_on=(tuple(group["betas"]) == betas,
+                                                                      group["eps"] == eps))  # fmt: skip
 
 
 class _Tiny(torch.nn.Module):
@@ -1378,6 +1483,9 @@ def _train_step(impl) -> list[Finding]:
         return [Finding("train-step: loss summed", words, fix, evidence=evidence)]
     if close(step, mean) and as_last:
         return [_known_or("train-step-returns-last-loss", "train-step: last loss", "the last loss returned", fix)]
+    for kind, value in (("last", losses[1] / 2), ("mean", (losses[0] + losses[1]) / 4)):  # a loss / n returned
+        if close(step, mean) and torch.allclose(loss, value, rtol=1e-9):
+            return [pipeline.reported_loss_over_n(impl, _Tiny(), kind, fix)]
     if all(v.abs().max() == 0 for v in step):
         return [_known_or("no-optimizer-step", "train-step: no step", "the weights do not change", fix)]
     if any(close(step, [t * k for t in grads[1]]) for k in (0.5, 1.0)):

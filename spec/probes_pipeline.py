@@ -12,14 +12,16 @@ from collections.abc import Callable
 import regex
 import torch
 
-from gpt2spec.verdicts import Finding, unconfirmed
+from gpt2spec.verdicts import OBSERVED, Finding, unconfirmed
 
 # ---------------------------------------------------------------- tokenizer
 
 
 def tokenizer(impl) -> list[Finding]:
     found: list[Finding] = []
-    for part in (_decode_per_token, _merge_keeps_tail, _distinct_pairs, _stream_tail, _pattern, _specials):
+    parts = (_decode_per_token, _decode_separator, _merge_keeps_tail, _distinct_pairs, _stream_tail, _pattern,
+             _specials, _specials_ids)  # fmt: skip
+    for part in parts:
         try:
             found += part(impl)
         except Exception:  # a part that cannot run says nothing
@@ -38,6 +40,20 @@ def _decode_per_token(impl) -> list[Finding]:
     words = "decode decodes each token on its own: a character whose bytes span two tokens becomes U+FFFD"
     fix = "b''.join(vocab[i] for i in ids).decode('utf-8', errors='replace'): join the bytes, then decode once"
     return [Finding("decode: per token", words, fix, evidence="decode of 'é' as its two byte tokens")]
+
+
+def _decode_separator(impl) -> list[Finding]:
+    """decode of byte tokens joins their bytes with nothing: a separator found between the tokens of "ab" and
+    again, the same, between each two of "xyz" is one decode puts there (the str.join habit for words)."""
+    tok = impl.Tokenizer()
+    two = tok.decode([ord("a"), ord("b")])
+    sep = two[1:-1] if len(two) > 2 and two[0] == "a" and two[-1] == "b" else ""
+    if not sep or tok.decode([ord(c) for c in "xyz"]) != sep.join("xyz"):
+        return []
+    name = "spaces" if sep == " " else repr(sep)
+    words = f"decode joins the tokens' bytes with {name} ({sep!r} between each two tokens), not with nothing"
+    fix = "b''.join(vocab[i] for i in ids).decode('utf-8', errors='replace'): nothing between the tokens"
+    return [Finding(f"decode: tokens joined with {name}", words, fix, evidence="decode of 'ab' and of 'xyz' as bytes")]
 
 
 def _merge_keeps_tail(impl) -> list[Finding]:
@@ -93,27 +109,49 @@ def _stream_tail(impl) -> list[Finding]:
 
 
 _GPT2 = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
-_PATTERNS = {
-    r"no \s+(?!\S)": r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+""",
-    "ASCII classes": r"""'(?:[sdmt]|ll|ve|re)| ?[a-zA-Z]+| ?[0-9]+| ?[^\sa-zA-Z0-9]+|\s+(?!\S)|\s+""",
-    "no contractions": r""" ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""",
-}
+_PATTERNS = {  # name: (the pattern, what differs from GPT-2's)
+    r"no \s+(?!\S)": (r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+""", r"\s+(?!\S) missing"),
+    # one alternative edited: its optional leading space left out, or the punctuation class without \s
+    "no space before letters": (r"""'(?:[sdmt]|ll|ve|re)|\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""",
+                                "letters without their optional leading space ( ?)"),
+    "no space before digits": (r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+|\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""",
+                               "digits without their optional leading space ( ?): ' 42' splits as ' ' and '42'"),
+    "no space before punctuation": (r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+|[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""",
+                                    "punctuation without its optional leading space ( ?)"),
+    "punctuation includes whitespace": (r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\p{L}\p{N}]+|\s+(?!\S)|\s+""",
+                                        r"the punctuation class [^\p{L}\p{N}] without \s: punctuation runs take "
+                                        "the whitespace after them"),
+    "digits in groups of 3": (r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""",
+                              r"cl100k's \p{N}{1,3} for ' ?\p{N}+': numbers split in threes, no leading space"),
+    "\\w for letters": (r"""'(?:[sdmt]|ll|ve|re)| ?\w+| ?\p{N}+| ?[^\s\w\p{N}]+|\s+(?!\S)|\s+""",
+                        r"\w for \p{L}: digits and _ join the letters (' abc123' is one pre-token)"),
+    "ASCII classes": (r"""'(?:[sdmt]|ll|ve|re)| ?[a-zA-Z]+| ?[0-9]+| ?[^\sa-zA-Z0-9]+|\s+(?!\S)|\s+""",
+                      r"ASCII classes instead of \p{L} and \p{N}"),
+    "no contractions": (r""" ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""", "contractions missing"),
+}  # fmt: skip
 
 
 def _pattern(impl) -> list[Finding]:
     """The pre-tokens, read from a tokenizer trained until every pre-token is one token (merges never cross a
-    pre-token), fitted among patterns a participant types: GPT-2's, without \\s+(?!\\S), ASCII classes."""
-    text = "I'm  héllo   wörld 42\n\n  x"
-    tok = impl.Tokenizer().train(text, 256 + 4 * len(text.encode()), special_tokens=())
-    got = [tok.decode([i]) for i in tok.encode_ordinary(text)]
-    if got == regex.findall(_GPT2, text):
+    pre-token), fitted among patterns a participant types: GPT-2's, without \\s+(?!\\S), ASCII classes, one
+    alternative edited; the pattern fitted on one text must give the pre-tokens of a second text too."""
+    texts = ("I'm  héllo   wörld 42, ok ?! 12345 abc123 \n\n  x", "we'll pay 7 or 99 ... né ;  you've 2024 x_9\t!x y")
+
+    def pre_tokens(text: str) -> list[str]:
+        tok = impl.Tokenizer().train(text, 256 + 4 * len(text.encode()), special_tokens=())
+        return [tok.decode([i]) for i in tok.encode_ordinary(text)]
+
+    got = pre_tokens(texts[0])
+    if got == regex.findall(_GPT2, texts[0]):
         return []
     fix = f"GPT-2's pattern: {_GPT2}"
-    for name, pattern in _PATTERNS.items():
-        if got == regex.findall(pattern, text):
-            words = f"the pre-tokenisation pattern is GPT-2's with {name.removeprefix('no ')} "
-            words += "missing" if name.startswith("no ") else "instead of \\p{L} and \\p{N}"
-            return [Finding(f"pattern: {name}", words, fix, evidence=f"pre-tokens of {text!r}")]
+    for name, (pattern, differs) in _PATTERNS.items():
+        if got == regex.findall(pattern, texts[0]):
+            words = f"the pre-tokenisation pattern is GPT-2's with {differs}"
+            found = Finding(f"pattern: {name}", words, fix, evidence=f"pre-tokens of {texts[0]!r} and {texts[1]!r}")
+            if pre_tokens(texts[1]) == regex.findall(pattern, texts[1]):
+                return [found]
+            return [unconfirmed(found, f"a second text, {texts[1]!r}")]
     return []
 
 
@@ -140,6 +178,29 @@ def _specials(impl) -> list[Finding]:
         fix = "specials = list(dict.fromkeys(special_tokens)): keep the order given"
         return [Finding("specials: ids in sorted order", words, fix, evidence="train with specials ('<|z|>', '<|a|>')")]
     return []
+
+
+def _specials_ids(impl) -> list[Finding]:
+    """Trained special tokens are numbered right after the merges: with room for no merge, ("<|z|>", "<|a|>") get
+    256 and 257. Ids that start d past that are confirmed with room for one merge (then 257 + d)."""
+
+    def ids(text: str, vocab_size: int) -> list[int]:
+        """The two specials' ids, then the text's own ids (the merges learned: the gap is checked, not assumed)."""
+        tok = impl.Tokenizer().train(text, vocab_size, special_tokens=("<|z|>", "<|a|>"))
+        got = [tok.encode(s, allowed_special="all") for s in ("<|z|>", "<|a|>")]
+        return [g[0] for g in got] + tok.encode_ordinary(text) if all(len(g) == 1 for g in got) else []
+
+    first = ids("ab", 258)
+    if len(first) != 4 or first[2:] != [97, 98] or first[1] != first[0] + 1 or first[0] <= 256:
+        return []  # no merge learned, and the specials after 256: ids left unused
+    d = first[0] - 256
+    if ids("abab", 259) != [257 + d, 258 + d, 256, 256]:  # one merge (id 256), then the specials as far past it
+        return []
+    n = "one" if d == 1 else str(d)
+    words = f"trained special tokens are numbered from len(vocab) + {d}, not len(vocab): an id gap after the merges"
+    fix = "specials get len(vocab) + k for the k-th special: right after the last merge"
+    return [Finding(f"specials: ids start {n} past the merges", words, fix,
+                    evidence="train with specials ('<|z|>', '<|a|>'), room for 0 merges and for 1")]  # fmt: skip
 
 
 # ---------------------------------------------------------------- data
@@ -175,6 +236,53 @@ def data(impl) -> list[Finding]:
     return []
 
 
+def loader_state(impl) -> list[Finding]:
+    """A loader's state_dict after k batches, loaded into a fresh loader: its next batch must be batch k, the one
+    the saved loader reads next. Which batch it is instead is looked up among a fresh loader's own batches (so a
+    wrong stride or offset is not mistaken for a wrong state), after k = 3 and after k = 5: the same number of
+    batches off both times is a parameter (the state saved or loaded one batch ahead, ...)."""
+    import copy
+
+    tokens, B, T = torch.arange(2000), 2, 8
+
+    def starts(n: int) -> list[int]:
+        loader = impl.DataLoader(tokens, B, T)
+        return [int(loader.next_batch()[0][0, 0]) for _ in range(n)]
+
+    order = starts(12)
+    if len(set(order)) != len(order) or order != starts(12):  # no batch can be told from another by its start
+        return []
+
+    def resumed_at(k: int) -> int | None:
+        saved = impl.DataLoader(tokens, B, T)
+        for _ in range(k):
+            saved.next_batch()
+        fresh = impl.DataLoader(tokens, B, T)
+        fresh.load_state_dict(copy.deepcopy(saved.state_dict()))
+        first = int(fresh.next_batch()[0][0, 0])
+        return order.index(first) if first in order else None
+
+    at = {k: resumed_at(k) for k in (3, 5)}
+    if at == {3: 3, 5: 5} or None in at.values():
+        return []
+    evidence = "state_dict after 3 and after 5 batches, loaded into a fresh loader"
+    fix = "state_dict: {'batches': the number of batches read}; load_state_dict restores it as is"
+    if at == {3: 0, 5: 0}:
+        words = "load_state_dict does not restore the position: a loader resumed from any state reads batch 0 again"
+        return [Finding("loader: load_state_dict does not restore", words, fix, evidence=evidence)]
+    d = at[3] - 3
+    if d == 0 or at[5] - 5 != d:
+        words = f"a loader resumed after 3 batches reads batch {at[3]} next, after 5 batches batch {at[5]}"
+        return [Finding("loader: state other", words, kind=OBSERVED, evidence=evidence)]
+    n = "one batch" if abs(d) == 1 else f"{abs(d)} batches"
+    side = "ahead" if d > 0 else "behind"
+    words = f"a loader resumed from state_dict() reads {n} {side} of where the saved loader was: after k batches it "
+    words += f"reads batch k {'+' if d > 0 else '-'} {abs(d)} next, so a resumed run "
+    words += "skips" if d > 0 else "re-reads"
+    words += " batches"
+    return [Finding(f"loader: state {n} {side}", words, fix, evidence=evidence)]
+
+
 # ---------------------------------------------------------------- training
 
 
@@ -190,19 +298,124 @@ def schedule(impl, cosine_lr: Callable) -> list[Finding]:
         words = f"the warmup also covers step warmup_steps (step <= warmup_steps): lr there is {got[w]:g} > max_lr"
         return [Finding("lr-schedule: warmup one step long", words, fix, evidence=evidence)]
     shapes = {
-        "quarter cosine": lambda r: math.cos(math.pi / 2 * r),
-        "half cosine squared": lambda r: math.cos(math.pi / 2 * r) ** 2,
-    }
-    for name, c in shapes.items():
+        "quarter cosine": (lambda r: math.cos(math.pi / 2 * r), "cos(pi/2 * r), a quarter period"),
+        "half cosine squared": (lambda r: math.cos(math.pi / 2 * r) ** 2, ""),
+        "full cosine period": (lambda r: 0.5 * (1 + math.cos(2 * math.pi * r)), "0.5 * (1 + cos(2 pi * r)), a "
+                               "full period: the lr falls to min_lr half-way and climbs back to max_lr"),
+    }  # fmt: skip
+    for name, (c, shape) in shapes.items():
         if ramp == w and all(
             abs(got[s] - (min_lr + (max_lr - min_lr) * c((s - w) / (m - w)))) < 1e-9 for s in range(w, m)
         ):
             if name == "half cosine squared":
                 return []  # that is 0.5 (1 + cos(pi r)) itself: right
-            words = "the decay follows cos(pi/2 * r), a quarter period, not 0.5 * (1 + cos(pi * r))"
+            words = f"the decay follows {shape}, not 0.5 * (1 + cos(pi * r))"
             fix = "coeff = 0.5 * (1 + math.cos(math.pi * decay_ratio)); lr = min_lr + coeff * (max_lr - min_lr)"
-            return [Finding(f"lr-schedule: {name}", words, fix, evidence=evidence)]
+            found = Finding(f"lr-schedule: {name}", words, fix, evidence=evidence)
+            hi, lo, w2, m2 = _SECOND_SCHEDULE
+            try:
+                again = [float(impl.get_lr(s, hi, lo, w2, m2)) for s in range(w2, m2)]
+            except Exception:  # a second schedule that cannot run confirms nothing
+                again = []
+            if again == [] or any(abs(g - (lo + (hi - lo) * c((s - w2) / (m2 - w2)))) >= 1e-9
+                                  for s, g in zip(range(w2, m2), again, strict=True)):  # fmt: skip
+                return [unconfirmed(found, f"a second schedule {_SECOND_SCHEDULE}")]
+            return [found]
     return []
+
+
+# what a schedule's value is named by, from (max_lr, min_lr, warmup_steps, max_steps)
+_LR_SYMBOLS: tuple[tuple[str, Callable[[float, float, int, int], float]], ...] = (
+    ("0", lambda hi, lo, w, m: 0.0),
+    ("max_lr", lambda hi, lo, w, m: hi),
+    ("min_lr", lambda hi, lo, w, m: lo),
+    ("max_lr - min_lr", lambda hi, lo, w, m: hi - lo),
+    ("max_lr / warmup_steps", lambda hi, lo, w, m: hi / w),
+    ("(max_lr + min_lr) / 2", lambda hi, lo, w, m: (hi + lo) / 2),
+)
+_SECOND_SCHEDULE = (0.7, 0.2, 4, 30)  # a second (max_lr, min_lr, warmup_steps, max_steps): no value coincides
+
+
+def _cos(r: float) -> float:
+    return 0.5 * (1 + math.cos(math.pi * r))
+
+
+# GPT-2's schedule with one term edited, as participants write it: (step, max_lr, min_lr, warmup, max_steps) -> lr
+_WARMUP_EDITS: dict[str, Callable[[int, float, float, int, int], float]] = {
+    "warmup from min_lr": lambda s, hi, lo, w, m: lo + (hi - lo) * (s + 1) / w,
+    "warmup (step + 1)/(warmup_steps + 1)": lambda s, hi, lo, w, m: hi * (s + 1) / (w + 1),
+}
+_DECAY_EDITS: dict[str, Callable[[int, float, float, int, int], float]] = {
+    "cos without pi": lambda s, hi, lo, w, m: lo + 0.5 * (1 + math.cos((s - w) / (m - w))) * (hi - lo),
+    "cosine without the 0.5": lambda s, hi, lo, w, m: lo + 2 * _cos((s - w) / (m - w)) * (hi - lo),
+    "decay ratio over max_steps": lambda s, hi, lo, w, m: lo + _cos((s - w) / m) * (hi - lo),
+    "decay ratio floor-divided": lambda s, hi, lo, w, m: lo + _cos((s - w) // (m - w)) * (hi - lo),
+    "min_lr + coeff * max_lr": lambda s, hi, lo, w, m: lo + _cos((s - w) / (m - w)) * hi,
+}
+_EDIT_WORDS = {
+    "warmup from min_lr": "the warmup rises from min_lr (min_lr + (max_lr - min_lr) * (step + 1) / warmup_steps), "
+    "not from 0",
+    "warmup (step + 1)/(warmup_steps + 1)": "the warmup divides by warmup_steps + 1: it never reaches max_lr",
+    "cos without pi": "the cosine's argument lacks pi: cos(decay_ratio), not cos(pi * decay_ratio)",
+    "cosine without the 0.5": "coeff = 1 + cos(pi * decay_ratio), without the 0.5: the decay starts at 2 * max_lr",
+    "decay ratio over max_steps": "the decay ratio divides by max_steps, not max_steps - warmup_steps",
+    "decay ratio floor-divided": "the decay ratio is floor-divided (//): it stays 0 until max_steps, so the lr "
+    "holds max_lr, then drops",
+    "min_lr + coeff * max_lr": "the decay returns min_lr + coeff * max_lr, not min_lr + coeff * (max_lr - min_lr)",
+}
+
+
+def _gpt2_lr(s: int, hi: float, lo: float, w: int, m: int, warmup=None, decay=None) -> float:
+    if s < w:
+        return (warmup or (lambda s, hi, lo, w, m: hi * (s + 1) / w))(s, hi, lo, w, m)
+    if s >= m:
+        return lo
+    return (decay or (lambda s, hi, lo, w, m: lo + _cos((s - w) / (m - w)) * (hi - lo)))(s, hi, lo, w, m)
+
+
+def schedule_edit(impl, got: list[float], first: tuple[float, float, int, int], fix: str) -> list[Finding]:
+    """get_lr at every step fitted as GPT-2's schedule with one term edited (the warmup's or the decay's, from
+    the edits above); the edit fitted under ``first`` must give a second schedule's every step too."""
+    edits = [(n, dict(warmup=f)) for n, f in _WARMUP_EDITS.items()]
+    edits += [(n, dict(decay=f)) for n, f in _DECAY_EDITS.items()]
+    for name, edit in edits:
+        if all(abs(g - _gpt2_lr(s, *first, **edit)) < 1e-9 for s, g in enumerate(got)):
+            found = Finding(
+                f"lr-schedule: {name}",
+                _EDIT_WORDS[name],
+                fix,
+                evidence="get_lr measured at every "
+                f"step, under {first} and {_SECOND_SCHEDULE} (max_lr, min_lr, warmup_steps, max_steps)",
+            )
+            try:
+                again = [float(impl.get_lr(s, *_SECOND_SCHEDULE)) for s in range(_SECOND_SCHEDULE[3] + 5)]
+            except Exception:  # a second schedule that cannot run confirms nothing
+                again = []
+            if again and all(abs(g - _gpt2_lr(s, *_SECOND_SCHEDULE, **edit)) < 1e-9 for s, g in enumerate(again)):
+                return [found]
+            return [unconfirmed(found, f"a second schedule {_SECOND_SCHEDULE}")]
+    return []
+
+
+def after_max_steps(impl, value: float, first: tuple[float, float, int, int], fix: str) -> Finding:
+    """The constant lr after max_steps, named by the expression in the schedule's arguments that gives it under
+    ``first`` and under a second schedule too (a constant that no expression fits is named as a number when it
+    is the same under both; otherwise it is a fact without a fix)."""
+    min_lr = first[1]
+    evidence = "get_lr measured at every step, and past max_steps under a second schedule"
+    try:
+        again = float(impl.get_lr(_SECOND_SCHEDULE[3] + 3, *_SECOND_SCHEDULE))
+    except Exception:  # a second schedule that cannot run confirms nothing
+        again = math.nan
+    name = next((n for n, fn in _LR_SYMBOLS if abs(fn(*first) - value) < 1e-9 and
+                 abs(fn(*_SECOND_SCHEDULE) - again) < 1e-9), None)  # fmt: skip
+    said = f"{name} = {value:g}" if name and name != f"{value:g}" else f"{value:g}"
+    words = f"after max_steps the lr is {said}, not min_lr = {min_lr:g}"
+    if name is None and abs(again - value) < 1e-9:
+        name = f"{value:g}"
+    found = Finding(f"lr-schedule: {name or f'{value:g}'} after max_steps", words, fix, evidence=evidence)
+    second = f"a second schedule {_SECOND_SCHEDULE} (max_lr, min_lr, warmup_steps, max_steps)"
+    return found if name else unconfirmed(found, second)
 
 
 def optimizer(impl) -> list[Finding]:
@@ -234,6 +447,57 @@ def optimizer(impl) -> list[Finding]:
         fix = "torch.optim.AdamW(groups, ...): decoupled weight decay"
         return [Finding("optimizer: Adam", words, fix, evidence="one step with a zero gradient")]
     return []
+
+
+def optimizer_defaults(impl, model: torch.nn.Module, passed_on: tuple[bool, bool]) -> list[Finding]:
+    """configure_optimizers called without betas and eps: AdamW must get GPT-2's defaults, (0.9, 0.95) and 1e-8.
+    A default is read directly, and blamed only where the same argument, when given, reaches AdamW as given
+    (``passed_on``, measured by the caller with betas and eps no default has): then the default itself is wrong."""
+    try:
+        group = impl.configure_optimizers(model, weight_decay=0.3, learning_rate=0.02).param_groups[0]
+    except Exception:  # betas and eps without defaults: the test's message says so
+        return []
+    found = []
+    evidence = "configure_optimizers called without betas and eps; with them, it passes them on"
+    betas, eps = tuple(group["betas"]), group["eps"]
+    if passed_on[0] and betas != (0.9, 0.95):
+        b1, b2 = betas
+        words = f"configure_optimizers' default betas are ({b1:g}, {b2:g}), not GPT-2's (0.9, 0.95)"
+        words += " (beta1 and beta2 swapped)" if betas == (0.95, 0.9) else ""
+        fix = "def configure_optimizers(..., betas=(0.9, 0.95), eps=1e-8): GPT-2's defaults"
+        found.append(Finding(f"adamw-betas: ({b1:g}, {b2:g})", words, fix, evidence=evidence))
+    if passed_on[1] and eps != 1e-8:
+        words = f"configure_optimizers' default eps is {eps:g}, not GPT-2's 1e-8"
+        fix = "def configure_optimizers(..., betas=(0.9, 0.95), eps=1e-8): GPT-2's defaults"
+        found.append(Finding(f"adamw-eps: {eps:g}", words, fix, evidence=evidence))
+    return found
+
+
+_REPORTED = {  # the returned loss / n: which loss it divides (the gradient right)
+    "last": ("train-step: reported loss of the last micro-batch", "the reported loss is the last micro-batch's loss "
+             "/ n (overwritten each micro-batch, not summed): train_step must return the mean of the losses"),
+    "mean": ("train-step: loss divided by n twice", "the reported loss is the mean of the micro-batches' losses / n: "
+             "each loss, already divided by n for backward, is divided by n again when it is summed"),
+}  # fmt: skip
+
+
+def reported_loss_over_n(impl, model: torch.nn.Module, kind: str, fix: str) -> Finding:
+    """train_step returned half the last of two micro-batches' losses, or half their mean (the gradient right):
+    confirmed on three micro-batches, where it must return a third of it."""
+    g = torch.Generator().manual_seed(64)
+    batches = [(torch.randint(0, 8, (2, 3), generator=g), torch.randint(0, 8, (2, 3), generator=g)) for _ in range(3)]
+    tag, words = _REPORTED[kind]
+    found = Finding(tag, words, fix, evidence="train_step measured on two micro-batches, then three (SGD, lr 1)")
+    try:
+        with torch.no_grad():
+            each = [model(x, y)[1] for x, y in batches]
+        with torch.enable_grad():
+            loss, _ = impl.train_step(model, torch.optim.SGD(model.parameters(), lr=1.0), batches, 1e9)
+        want = each[-1] / 3 if kind == "last" else sum(each) / 9
+        confirmed = torch.allclose(torch.as_tensor(loss).detach().double(), want, rtol=1e-9)
+    except Exception:  # a second step that cannot run confirms nothing
+        confirmed = False
+    return found if confirmed else unconfirmed(found, "three micro-batches (the loss / 3)")
 
 
 def clipping(impl, model: torch.nn.Module, batches: list[tuple[torch.Tensor, torch.Tensor]]) -> list[Finding]:

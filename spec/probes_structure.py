@@ -9,6 +9,7 @@ generate with its KV cache against generate without it. Each is a fixed, small a
 from __future__ import annotations
 
 import inspect
+import itertools
 from collections.abc import Callable
 
 import torch
@@ -237,7 +238,7 @@ def generate_contract(impl) -> list[Finding]:
     from .oracles import load_into
 
     ours = load_into(impl.GPT(impl.GPTConfig(**TINY)).double().eval(), hf, what="GPT")
-    for part in (_defaults, _top_k_above_vocab, _greedy_appends, _kv_cache):
+    for part in (_defaults, _top_k_above_vocab, _greedy_appends, _greedy_argmax_dim, _kv_cache):
         try:
             found = part(ours)
         except Exception:
@@ -298,6 +299,44 @@ def _greedy_appends(ours) -> list[Finding]:
     return [Finding("generate: argmax without keepdim", words, fix, evidence="reproduced with keepdim=True")]
 
 
+def _greedy_argmax_dim(ours) -> list[Finding]:
+    """Greedy generate is wrong (or raises), and the argmax it takes of the last position's (B, V) logits runs
+    over the batch (dim 0): measured from the call itself, and reproduced by taking that argmax over the
+    vocabulary instead."""
+    idx = torch.randint(0, TINY["vocab_size"], (1, 4), generator=_gen(89))
+    want = _greedy(ours, idx, 2)
+    try:
+        if torch.equal(ours.generate(idx, 2, temperature=0.0), want):
+            return []
+    except Exception:
+        pass
+    calls: list[tuple[int, int | None]] = []  # (the tensor's dims, the dim argued)
+    real_method, real_fn = torch.Tensor.argmax, torch.argmax
+
+    def over_vocab(t: torch.Tensor, dim=None, keepdim=False):
+        calls.append((t.dim(), dim))
+        if t.dim() == 2 and dim in (0, -2):  # over the batch: taken over the vocabulary instead
+            return real_method(t, dim=-1, keepdim=True)
+        return real_method(t, dim=dim, keepdim=keepdim)
+
+    torch.Tensor.argmax, torch.argmax = over_vocab, over_vocab
+    try:
+        out = ours.generate(idx, 2, temperature=0.0)
+    except Exception:
+        return []
+    finally:
+        torch.Tensor.argmax, torch.argmax = real_method, real_fn
+    if not calls or not all(c == calls[0] for c in calls) or calls[0][0] != 2 or calls[0][1] not in (0, -2):
+        return []
+    if not torch.equal(out, want):
+        return []
+    words = "greedy decoding takes the argmax over the batch dimension (dim 0) of the (B, V) logits, not over the "
+    words += "vocabulary"
+    fix = "idx_next = logits.argmax(dim=-1, keepdim=True): over the vocabulary, the last dim"
+    return [Finding("generate: argmax over the batch", words, fix, evidence="argmax's dim measured; reproduced with "
+                    "the argmax over the vocabulary")]  # fmt: skip
+
+
 def _greedy(ours, idx: torch.Tensor, n: int) -> torch.Tensor:
     """The greedy continuation by your own forward (no generate)."""
     for _ in range(n):
@@ -339,5 +378,61 @@ def _kv_cache(ours) -> list[Finding]:
             words = "the KV cache stores the keys as the values too (cache.v equals cache.k)"
             return [Finding("kv-cache: keys stored as values", words, "self.v[:, :, start:end] = v",
                             evidence="the cache's tensors after generate")]  # fmt: skip
+    writes = {_cache_writes(ours, n) for n in (5, 3)}  # confirmed: the same pattern after prompts of 5 and of 3
+    if len(writes) == 1 and None not in writes:
+        tag, words, fix = _CACHE_WRITES[writes.pop()]
+        return [Finding(tag, words, fix, evidence="layer 0's cache after each step, prompts of 5 and of 3 tokens")]
     words = f"greedy generate with the KV cache leaves the uncached tokens at new token {step}"
     return [Finding("kv-cache: differs from no cache", words, kind=OBSERVED)]
+
+
+_CACHE_WRITES = {
+    "slot 0": ("kv-cache: appended at slot 0", "each append writes its new keys and values at slot 0 of the cache, "
+               "not after the cached positions: the earlier ones are overwritten and the slots after them stay zero",
+               "self.k[:, :, start:end] = k with start = self.length (the same for v)"),
+    "zeroed": ("kv-cache: cached positions zeroed", "each append leaves the cached positions zero (the buffers are "
+               "allocated anew): attention reads zero keys and values for every earlier token",
+               "allocate the buffers once (if self.k is None), then copy each append into self.k[:, :, start:end]"),
+}  # fmt: skip
+
+
+def _cache_writes(ours, prompt: int) -> str | None:
+    """Where each append after the prompt writes in layer 0's cache (``.k``, (B, nh, max_len, hd)), from snapshots
+    after every cached forward: "slot 0" when the new rows land at the cache's start (the slots after the cached
+    positions stay zero), "zeroed" when the earlier rows are zero after it; None when neither holds at every step."""
+    idx = torch.randint(0, TINY["vocab_size"], (1, prompt), generator=_gen(91))
+    snaps: list[tuple[int, int, torch.Tensor]] = []  # (tokens fed so far, tokens fed by this step, layer 0's k)
+
+    def after(module, args, kwargs, out) -> None:
+        cache = kwargs.get("cache", args[1] if len(args) > 1 else None)
+        entry = cache[0] if isinstance(cache, list | tuple) and cache else cache
+        k = getattr(entry, "k", None)
+        if isinstance(k, torch.Tensor) and k.dim() == 4:
+            fed = args[0].shape[1]
+            snaps.append(((snaps[-1][0] if snaps else 0) + fed, fed, k.detach().clone()))
+
+    handle = ours.register_forward_hook(after, with_kwargs=True)
+    try:
+        ours.generate(idx, 4, temperature=0.0, use_kv_cache=True)
+    except Exception:
+        return None
+    finally:
+        handle.remove()
+    if len(snaps) < 3 or snaps[0][0] != prompt:
+        return None
+
+    def zero(t: torch.Tensor, a: int, b: int) -> bool:
+        return bool(t[:, :, a:b].abs().max() == 0)
+
+    kinds = set()
+    for (_, _, prev), (end, n, cur) in itertools.pairwise(snaps):
+        start = end - n
+        if cur.shape != prev.shape or cur.shape[2] < end:
+            return None
+        if zero(cur, start, end) and not torch.equal(cur[:, :, :n], prev[:, :, :n]) and not zero(cur, 0, n):
+            kinds.add("slot 0")
+        elif zero(cur, 0, start) and not zero(prev, 0, start) and not zero(cur, start, end):
+            kinds.add("zeroed")
+        else:
+            return None
+    return kinds.pop() if len(kinds) == 1 else None

@@ -102,6 +102,34 @@ HELDOUT_SUBSET = (
     "ho8-attention-log-softmax",  # the scores made into weights by another function than softmax
     "ho8-attention-residual-subtracted",  # block wiring: a sign, a LayerNorm twice
     "ho8-mlp-reads-ln-2-of-ln-1",
+    # v8: the pipeline families its misses added
+    "ho8-betas-swapped",  # the defaults of configure_optimizers, read without betas and eps
+    "ho8-adamw-eps-1e-6",
+    "ho8-loader-stride-b",  # loader starts named by B, T and W, fitted at two shapes
+    "ho7-counter-advanced-by-world-size",
+    "ho6-counter-advanced-first",
+    "ho8-max-lr-after-end",  # the lr after max_steps named by the schedule's arguments, under two schedules
+    "ho8-cosine-full-period",
+    "ho6-cosine-without-pi",  # GPT-2's schedule with one term edited, confirmed under a second schedule
+    "ho6-warmup-from-min-lr",
+    "ho5-warmup-over-w-plus-1",
+    "ho7-decay-ratio-floor-division",
+    "ho8-reported-loss-last-micro-batch",  # the loss / n of the last micro-batch, on two and on three
+    "ho5-reported-loss-divided-twice",
+    "ho8-loader-state-one-ahead",  # the loader's state_dict, resumed after 3 and after 5 batches
+    "ho7-loader-state-typo",
+    "ho8-top-k-smallest",  # top-k's threshold fitted per row (the k-th smallest logit, a probability)
+    "ho8-top-k-threshold-from-probs",
+    "ho7-top-k-kthvalue",
+    "ho8-greedy-argmax-over-batch",  # argmax's dim measured, then reproduced over the vocabulary
+    "ho8-kv-cache-writes-at-zero",  # where each append writes in the cache, after prompts of 5 and of 3
+    "ho8-kv-cache-reallocated-every-append",
+    "ho8-pattern-digits-without-space",  # the pattern with one alternative edited, confirmed on a second text
+    "ho8-pattern-punctuation-takes-whitespace",
+    "ho6-pattern-digits-in-threes",
+    "ho6-pattern-word-class",
+    "ho8-decode-joined-with-spaces",  # a separator between decoded tokens
+    "ho8-specials-ids-skip-one",  # trained specials' ids past the merges, with room for 0 and for 1 merge
     # v6 and v5 (development sets since their graded runs): a module that writes into its input, checked first
     "ho6-residual-added-in-place",
     "ho5-ln-centres-in-place",
@@ -550,3 +578,26 @@ def test_a_layernorm_gain_that_differs_per_instance_is_not_fitted(tmp_path: Path
     ref = ImplRef("ln-uninitialised", held.bug.materialize(tmp_path))
     found = probes.probe(Implementation(ref, import_impl(ref)), "layernorm")
     assert [f.tag for f in found] == ["layernorm-init: weight differs per instance"], [f.tag for f in found]
+
+
+def test_loader_quantities_are_named_by_the_expression_that_fits_both_shapes() -> None:
+    """A loader's start, stride or rank offset is named by the expression in B, T and W that gives it at both
+    probe shapes; a constant that none fits is a number when it is the same at both, else nothing is named."""
+    shapes = ((4, 16), (3, 8))
+    assert probes._loader_symbol(4, 3, shapes, 1) == "B"
+    assert probes._loader_symbol(65, 25, shapes, 1) == "B*T + 1"
+    assert probes._loader_symbol(256, 96, shapes, 2) == "B*T*W*W"
+    assert probes._loader_symbol(7, 7, shapes, 1) == "7"
+    assert probes._loader_symbol(7, 5, shapes, 1) is None
+
+
+@pytest.mark.parametrize("name", ["vocab-off-by-one", "specials-not-reserved"])
+def test_specials_after_extra_merges_are_not_an_id_gap(name: str, tmp_path: Path) -> None:
+    """Contract of the Diagnosis: a verdict with a fix names the bug the code has. Bug caught: specials numbered
+    past 256 because training learned merges it had no room for, read as specials that skip ids (the probe
+    checks that no merge took the ids in between)."""
+    bug = bugs.by_name(name)
+    module = bugs.load(bug, tmp_path)
+    impl = Implementation(ImplRef(f"probed-{name}", Path(module.__file__).parent), module)
+    tags = [f.tag for f in probes.probe(impl, "tokenizer")]
+    assert not any(t.startswith("specials: ids start") for t in tags), tags
