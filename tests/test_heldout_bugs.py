@@ -23,6 +23,7 @@ from .heldout_bugs import (
     HELDOUT_V6,
     HELDOUT_V7,
     HELDOUT_V8,
+    HELDOUT_V9,
     HeldOut,
 )
 from .mutation import REFERENCE, SECTION_SPECS
@@ -36,6 +37,7 @@ SETS: dict[str, tuple[str, list[HeldOut]]] = {
     "v6": ("ho6-", HELDOUT_V6),
     "v7": ("ho7-", HELDOUT_V7),
     "v8": ("ho8-", HELDOUT_V8),
+    "v9": ("ho9-", HELDOUT_V9),
 }
 
 
@@ -64,7 +66,7 @@ def test_held_out_names_are_unique() -> None:
     assert len(names) == len(set(names)), sorted(n for n in set(names) if names.count(n) > 1)
 
 
-@pytest.mark.parametrize("version", ["v4", "v5", "v6", "v7", "v8"])
+@pytest.mark.parametrize("version", ["v4", "v5", "v6", "v7", "v8", "v9"])
 def test_held_out_set_is_new(version: str) -> None:
     """No entry of a later set is a known bug or an entry of an earlier set: its edit leaves reference/ different
     from every one of theirs, and its name (without the prefix) is not a known bug's."""
