@@ -27,6 +27,8 @@ from gpt2spec.registry import ImplRef, import_impl
 IDLE_TICKS = 5
 # Every rank that run_ranks killed (rather than one that failed on its own) says so with this, whatever the reason.
 STOPPED = " was stopped: "
+# A rank stopped by the timeout while it still used the CPU (not a deadlock, not a failure) says this.
+TIMED_OUT = "it did not finish within"
 
 
 def run_ranks(job_file: Path, world_size: int, timeout: float = 120, grace: float = 5, idle: float = 15) -> list[str]:
@@ -56,7 +58,7 @@ def run_ranks(job_file: Path, world_size: int, timeout: float = 120, grace: floa
         elif cpu is not None and now - busy_at >= idle:
             stuck = f"after {idle:.0f} s without using the CPU: the ranks wait for each other (a deadlock)"
         elif now - start >= timeout:
-            stuck = f"it did not finish within {timeout:.0f} s (a collective waiting for the other rank?)"
+            stuck = f"{TIMED_OUT} {timeout:.0f} s (a collective waiting for the other rank?)"
         if stuck:
             break
         wait([p.sentinel for p in procs if p.is_alive()], timeout=0.2)

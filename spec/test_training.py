@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from .alongside import set_lr
 from .assertions import assert_close
-from .ddp_worker import STOPPED, run_ranks
+from .ddp_worker import STOPPED, TIMED_OUT, run_ranks
 from .hints import needs
 from .oracles import TINY, contract_batches, cosine_lr, hf_lm, hf_training_losses, load_into
 from .strategies import seeded
@@ -417,14 +417,19 @@ def test_ddp_matches_single_process(impl, tmp_path):
     ]
 
     job = tmp_path / "job.pt"
-    rendezvous = tmp_path / f"rdzv-{time.monotonic_ns()}"  # a new file per run: a leftover one hangs the ranks
-    torch.save(
-        dict(impl_name=impl.ref.name, impl_path=str(impl.ref.path), world_size=2, rendezvous=str(rendezvous),
-             config=TINY, state=state, optimizer=recipe, tokens=tokens, B=B, T=T, steps=steps,
-             micro_steps=micro_steps, max_norm=1.0),
-        job,
-    )  # fmt: skip
-    errors = impl.run(run_ranks, job, world_size=2)  # the ranks are forked from the implementation's process
+    for _ in range(2):  # once more when the only trouble was a busy rank past the timeout (below)
+        rendezvous = tmp_path / f"rdzv-{time.monotonic_ns()}"  # a new file per run: a leftover one hangs the ranks
+        torch.save(
+            dict(impl_name=impl.ref.name, impl_path=str(impl.ref.path), world_size=2, rendezvous=str(rendezvous),
+                 config=TINY, state=state, optimizer=recipe, tokens=tokens, B=B, T=T, steps=steps,
+                 micro_steps=micro_steps, max_norm=1.0),
+            job,
+        )  # fmt: skip
+        errors = impl.run(run_ranks, job, world_size=2)  # the ranks are forked from the implementation's process
+        # Measured once on the reference in a CI run on a loaded 2-core box: rank 0 finished, rank 1 kept the CPU
+        # busy past 120 s. A rank that fails, or ranks that deadlock, are not retried; a second timeout fails.
+        if not any(errors) or not all(not e or TIMED_OUT in e for e in errors):
+            break
     # the first rank that failed on its own, before a rank stopped because it waited for that one
     failed = sorted((STOPPED in e, rank) for rank, e in enumerate(errors) if e)
     rank = failed[0][1] if failed else None
