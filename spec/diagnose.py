@@ -171,7 +171,8 @@ def _hints(name, our_module, hf_module, x_ours, y_ours, y_hf, hf, captured, idx)
         return _head_hints(our_module)
     if x_ours is not None and part in ("ln_1", "ln_2", "ln_f", "attn", "mlp"):
         if _diff(y_ours, _hf_call(part, hf_module, x_ours))[0]:
-            block = _block_hints(name, hf, captured, wiring=False) or _between_blocks(name, hf, captured)
+            block = (_block_hints(name, hf, captured, wiring=False) or _between_blocks(name, hf, captured)
+                     or _skipped_blocks(name, hf, captured, x_ours))  # fmt: skip
             if block:
                 return block
             text = f"{part} itself computes what HF's does on your input: its *input* differs (the wiring around it)"
@@ -253,6 +254,23 @@ def _between_blocks(name: str, hf: nn.Module, captured: dict[str, tuple]) -> lis
     fix = "for block in self.transformer.h: x = block(x); then once: x = self.transformer.ln_f(x)"
     verdicts.record(verdicts.Finding("ln_f: after every block", text, fix, evidence="the blocks' inputs, measured"))
     return [f"{_MATCHED} [ln_f: after every block]"]
+
+
+def _skipped_blocks(name: str, hf: nn.Module, captured: dict[str, tuple], x: torch.Tensor) -> list[str]:
+    """ln_f reads the output of a block that is not the last, and the blocks after it never ran: the loop in
+    GPT.forward leaves blocks out (a slice such as h[:-1], a range one short)."""
+    n = len(hf.transformer.h)
+    ran = [i for i in range(n) if (c := captured.get(f"h.{i} (block output)")) and c[1] is not None]
+    missing = [i for i in range(n) if i not in ran]
+    if name != "ln_f" or not ran or not missing or not _diff(x, captured[f"h.{ran[-1]} (block output)"][1])[0]:
+        return []
+    last = missing == [n - 1]
+    tag = "blocks: last block skipped" if last else f"blocks: {len(missing)} of {n} never run"
+    text = "the last block never runs" if last else f"blocks {', '.join(map(str, missing))} never run"
+    text += f": ln_f reads block {ran[-1]}'s output"
+    fix = "for block in self.transformer.h: x = block(x): every block, in order, then ln_f"
+    verdicts.record(verdicts.Finding(tag, text, fix, evidence="the blocks that ran, measured"))
+    return [f"{_MATCHED} [{tag}]"]
 
 
 def _block_hints(name: str, hf: nn.Module, captured: dict[str, tuple], wiring: bool = True) -> list[str]:

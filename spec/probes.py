@@ -904,6 +904,8 @@ def _generate(impl) -> list[Finding]:
     logits = ours(idx)[0][0, -1]
     found = []
     probs = _sampled_probs(ours, idx, temperature=2.0)
+    if probs is not None and bool((probs < 0).any()):  # no distribution: what it is, before any fit of one
+        return _not_a_distribution(ours, idx, logits, probs)
     if probs is not None and bool((probs > 0).all()):
         lp, lg = probs.log(), logits
         tau = float(((lg - lg.mean()) * (lg - lg.mean())).sum() / ((lg - lg.mean()) * (lp - lp.mean())).sum())
@@ -957,6 +959,18 @@ def _generate(impl) -> list[Finding]:
         found.append(Finding("generate: always greedy", words, fix, evidence="measured"))
     found += _crop(ours)
     return found or _returned(ours)
+
+
+def _not_a_distribution(ours, idx: torch.Tensor, logits: torch.Tensor, handed: torch.Tensor) -> list[Finding]:
+    """torch.multinomial was handed negative weights: the logits themselves (confirmed at a second temperature),
+    or something else that is no distribution (said, with no fix)."""
+    again = _sampled_probs(ours, idx, temperature=1.0)  # both normalised by their sum (so any temperature cancels)
+    if again is not None and all(same(h, logits / logits.sum()) for h in (handed, again)):
+        words = "torch.multinomial is handed weights proportional to the logits, not softmax of them"
+        fix = "probs = F.softmax(logits / temperature, dim=-1); idx_next = torch.multinomial(probs, num_samples=1)"
+        return [Finding("sampling: multinomial on logits", words, fix, evidence="at temperatures 2 and 1")]
+    words = f"the weights handed to torch.multinomial include negative values (min {handed.min().item():.3g})"
+    return [Finding("sampling: not a distribution", words, kind=OBSERVED, evidence="temperature 2")]
 
 
 def _top_k_confirmed(ours, k: int, kept: int) -> bool:
@@ -1448,6 +1462,22 @@ def _micro_batches(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
     return [(torch.randint(0, 8, (2, 3), generator=g), torch.randint(0, 8, (2, 3), generator=g)) for _ in range(2)]
 
 
+def _optimizer_steps(impl, batches: list) -> int:
+    """How many times train_step calls optimizer.step on these micro-batches (the contract: once)."""
+    model = _Tiny()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    calls, step = [0], opt.step
+
+    def counted(*args, **kwargs):
+        calls[0] += 1
+        return step(*args, **kwargs)
+
+    opt.step = counted
+    with torch.enable_grad():
+        impl.train_step(model, opt, batches, 1e9)
+    return calls[0]
+
+
 def _train_step(impl) -> list[Finding]:
     """One train_step on two micro-batches of different losses, with SGD at lr 1: the returned loss against the
     mean, the sum and the last micro-batch's; the update against the mean gradient, the sum, none."""
@@ -1476,6 +1506,11 @@ def _train_step(impl) -> list[Finding]:
         return []
     evidence = "train_step measured on two micro-batches (SGD, lr 1)"
     fix = "divide each micro-batch's loss by their number before backward; return the mean of the losses"
+    if [_optimizer_steps(impl, batches[:n]) for n in (1, 2)] == [1, 2] and _optimizer_steps(impl, batches * 2) == 4:
+        words = "optimizer.step() runs once per micro-batch, inside the accumulation loop, not once per train_step"
+        fix = "loop over the micro-batches doing backward only; then clip and call optimizer.step() once"
+        return [Finding("train-step: optimizer step every micro-batch", words, fix,
+                        evidence="optimizer.step calls counted with 1, 2 and 4 micro-batches")]  # fmt: skip
     if close(step, total) and as_sum:
         return [_known_or("accumulation-not-divided", "train-step: not divided", "loss and gradient summed", fix)]
     if close(step, mean) and as_sum:

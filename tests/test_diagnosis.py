@@ -23,7 +23,16 @@ from spec.oracles import hf_attention, hf_block, hf_mlp, load_into
 from tools.diagnosis import _same_tag
 
 from .heldout_bugs import BY_NAME as HELDOUT_V1
-from .heldout_bugs import V2_BY_NAME, V3_BY_NAME, V4_BY_NAME, V5_BY_NAME, V6_BY_NAME, V7_BY_NAME, V8_BY_NAME
+from .heldout_bugs import (
+    V2_BY_NAME,
+    V3_BY_NAME,
+    V4_BY_NAME,
+    V5_BY_NAME,
+    V6_BY_NAME,
+    V7_BY_NAME,
+    V8_BY_NAME,
+    V9_BY_NAME,
+)
 from .mutation import ROOT, Mutant
 
 # A participant's own attention with the mask applied after the softmax, written differently from the
@@ -81,11 +90,17 @@ HELDOUT_CI = (
     "ho3-ln-eps-0",
     "ho3-tanh-activation",
     "ho8-ln-f-after-every-block",  # the first-divergence walk: between two blocks (spec/diagnose.py)
+    "ho9-last-block-skipped",  # the first-divergence walk: blocks that never ran before ln_f
 )
-HELDOUT = HELDOUT_V1 | V2_BY_NAME | V3_BY_NAME | V4_BY_NAME | V5_BY_NAME | V6_BY_NAME | V7_BY_NAME | V8_BY_NAME  # dev
+HELDOUT = (
+    HELDOUT_V1 | V2_BY_NAME | V3_BY_NAME | V4_BY_NAME | V5_BY_NAME | V6_BY_NAME | V7_BY_NAME | V8_BY_NAME | V9_BY_NAME
+)  # the development sets
 # Held-out bugs probed directly (no pytest run): one per probe family; the v2 ones are the families added when
 # v2 became a development set (docs/DIAGNOSIS.md).
 HELDOUT_SUBSET = (
+    # v9 (a development set since its graded run): its truly wrong fixes, now measured
+    "ho9-step-every-micro-batch",  # optimizer.step calls counted
+    "ho9-multinomial-on-logits",  # negative weights handed to torch.multinomial: the logits
     # v8 (a development set since its graded run): the model-side families its misses added
     "ho8-ln-mean-absolute-deviation",  # LayerNorm: the spread, the norm, eps after the division
     "ho8-ln-l2-normalize",
