@@ -121,6 +121,22 @@ def test_a_hundred_characters_train_with_the_vocabulary_actually_learned(
     assert "final sample 1/1" in out
 
 
+def test_the_model_is_sized_from_the_tokenizers_ids_not_its_vocab_size_attribute() -> None:
+    """The tool sizes the model from the contract's ``vocab`` (the largest id + 1): a participant's ``vocab_size``
+    that says one less (the largest id, an attribute the spec does not grade) must not leave an id without a row."""
+    from gpt2spec.training.textdata import BPETokenizer
+    from reference.tokenizer import Tokenizer
+
+    class LargestId(Tokenizer):
+        @property
+        def vocab_size(self) -> int:
+            return max(self.vocab)
+
+    text = "To be, or not to be, that is the question. " * 20
+    tok = BPETokenizer(LargestId, text, 300)
+    assert tok.vocab_size == max(tok.tok.vocab) + 1, f"{tok.vocab_size} rows for ids up to {max(tok.tok.vocab)}"
+
+
 def test_help_gives_every_flag_its_help_and_default() -> None:
     """`gpt2spec train --help`: no flag without a help text and a default."""
     parser = train.build_parser()

