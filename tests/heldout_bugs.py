@@ -4686,3 +4686,18 @@ HELDOUT_V9: list[HeldOut] = [
 ]
 
 V9_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V9}
+
+# Every set in the order written: version -> (name prefix, entries). The last is the held-out set that counts
+# (graded once); the ones before it have been tuned on since and are development sets.
+SETS: dict[str, tuple[str, list[HeldOut]]] = {
+    "v1": ("ho-", HELDOUT),
+    "v2": ("ho2-", HELDOUT_V2),
+    "v3": ("ho3-", HELDOUT_V3),
+    "v4": ("ho4-", HELDOUT_V4),
+    "v5": ("ho5-", HELDOUT_V5),
+    "v6": ("ho6-", HELDOUT_V6),
+    "v7": ("ho7-", HELDOUT_V7),
+    "v8": ("ho8-", HELDOUT_V8),
+    "v9": ("ho9-", HELDOUT_V9),
+}
+ALL_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for _, entries in SETS.values() for h in entries}

@@ -22,17 +22,7 @@ from spec import probes
 from spec.oracles import hf_attention, hf_block, hf_mlp, load_into
 from tools.diagnosis import _same_tag
 
-from .heldout_bugs import BY_NAME as HELDOUT_V1
-from .heldout_bugs import (
-    V2_BY_NAME,
-    V3_BY_NAME,
-    V4_BY_NAME,
-    V5_BY_NAME,
-    V6_BY_NAME,
-    V7_BY_NAME,
-    V8_BY_NAME,
-    V9_BY_NAME,
-)
+from .heldout_bugs import ALL_BY_NAME, V5_BY_NAME, V6_BY_NAME, V7_BY_NAME
 from .mutation import ROOT, Mutant
 
 # A participant's own attention with the mask applied after the softmax, written differently from the
@@ -92,9 +82,7 @@ HELDOUT_CI = (
     "ho8-ln-f-after-every-block",  # the first-divergence walk: between two blocks (spec/diagnose.py)
     "ho9-last-block-skipped",  # the first-divergence walk: blocks that never ran before ln_f
 )
-HELDOUT = (
-    HELDOUT_V1 | V2_BY_NAME | V3_BY_NAME | V4_BY_NAME | V5_BY_NAME | V6_BY_NAME | V7_BY_NAME | V8_BY_NAME | V9_BY_NAME
-)  # the development sets
+HELDOUT = ALL_BY_NAME  # the development sets
 # Held-out bugs probed directly (no pytest run): one per probe family; the v2 ones are the families added when
 # v2 became a development set (docs/DIAGNOSIS.md).
 HELDOUT_SUBSET = (

@@ -14,31 +14,8 @@ import pytest
 
 from gpt2spec import bugs
 
-from .heldout_bugs import (
-    HELDOUT,
-    HELDOUT_V2,
-    HELDOUT_V3,
-    HELDOUT_V4,
-    HELDOUT_V5,
-    HELDOUT_V6,
-    HELDOUT_V7,
-    HELDOUT_V8,
-    HELDOUT_V9,
-    HeldOut,
-)
+from .heldout_bugs import SETS
 from .mutation import REFERENCE, SECTION_SPECS
-
-SETS: dict[str, tuple[str, list[HeldOut]]] = {
-    "v1": ("ho-", HELDOUT),
-    "v2": ("ho2-", HELDOUT_V2),
-    "v3": ("ho3-", HELDOUT_V3),
-    "v4": ("ho4-", HELDOUT_V4),
-    "v5": ("ho5-", HELDOUT_V5),
-    "v6": ("ho6-", HELDOUT_V6),
-    "v7": ("ho7-", HELDOUT_V7),
-    "v8": ("ho8-", HELDOUT_V8),
-    "v9": ("ho9-", HELDOUT_V9),
-}
 
 
 def _mutated_source(mutant) -> str:

@@ -32,32 +32,16 @@ from pathlib import Path
 import pytest
 
 from gpt2spec import bugs, verdicts
-from tests.heldout_bugs import BY_NAME as HELDOUT_DEV
-from tests.heldout_bugs import V2_BY_NAME as HELDOUT_V2
-from tests.heldout_bugs import V3_BY_NAME as HELDOUT_V3
-from tests.heldout_bugs import V4_BY_NAME as HELDOUT_V4
-from tests.heldout_bugs import V5_BY_NAME as HELDOUT_V5
-from tests.heldout_bugs import V6_BY_NAME as HELDOUT_V6
-from tests.heldout_bugs import V7_BY_NAME as HELDOUT_V7
-from tests.heldout_bugs import V8_BY_NAME as HELDOUT_V8
-from tests.heldout_bugs import V9_BY_NAME as HELDOUT_V9
+from tests.heldout_bugs import SETS
 from tests.mutation import ROOT, SECTION_SPECS
 
 GOAL = 0.90
-# the first eight sets are development sets now (tuned against); the ninth is held out
-HELDOUT = (
-    HELDOUT_DEV | HELDOUT_V2 | HELDOUT_V3 | HELDOUT_V4 | HELDOUT_V5 | HELDOUT_V6 | HELDOUT_V7 | HELDOUT_V8 | HELDOUT_V9
-)
+# every held-out set by name; the newest is the one that counts, the ones before it are development sets now
+HELDOUT = {h.bug.name: h for _, entries in SETS.values() for h in entries}
+*_OLDER, _NEWEST = SETS
 GROUPS = (
-    (HELDOUT_V9, "held-out v9"),
-    (HELDOUT_V8, "held-out v8 (now a dev set)"),
-    (HELDOUT_V7, "held-out v7 (now a dev set)"),
-    (HELDOUT_V6, "held-out v6 (now a dev set)"),
-    (HELDOUT_V5, "held-out v5 (now a dev set)"),
-    (HELDOUT_V4, "held-out v4 (now a dev set)"),
-    (HELDOUT_V3, "held-out v3 (now a dev set)"),
-    (HELDOUT_V2, "held-out v2 (now a dev set)"),
-    (HELDOUT_DEV, "held-out v1 (now the dev set)"),
+    ({h.bug.name: h for h in SETS[_NEWEST][1]}, f"held-out {_NEWEST}"),
+    *(({h.bug.name: h for h in SETS[v][1]}, f"held-out {v} (now a dev set)") for v in reversed(_OLDER)),
 )
 
 
@@ -190,10 +174,10 @@ def table(runs: dict[str, list[Diagnosis]], note: str) -> list[str]:
         "failure's one **Diagnosis** section (gpt2spec/verdicts.py). Three groups of bugs: every known bug of the",
         "library (gpt2spec/known_bugs), two-bug combinations within one component, and the **held-out** bugs",
         "(tests/heldout_bugs.py): plausible mistakes written independently of the library, committed before the",
-        "diagnosis was changed. The first six held-out sets (`ho-` to `ho6-`) have been looked at and tuned",
-        "against since: they are development sets, reported apart. The seventh (`ho7-`, HELDOUT_V7, written by another",
-        "author than the probes) is the figure that counts: graded once, after the last diagnosis changes. A held-out",
-        "bug counts as named when the",
+        f"diagnosis was changed. The earlier held-out sets (`ho-` to `{SETS[_OLDER[-1]][0]}`) have been looked at",
+        "and tuned against since: they are development sets, reported apart. The newest",
+        f"(`{SETS[_NEWEST][0]}`, written by another author than the probes) is the figure that counts: graded once,",
+        "after the last diagnosis changes. A held-out bug counts as named when the",
         "verdict's first tag is one its entry accepts: a known bug that is the same mistake, or the right family",
         "with the right fitted parameter (e.g. `[layernorm-eps: 1e-06]`). **top-1**: named first; **top-3**:",
         'among the verdict\'s first three tags ("consistent with any of"). **confident wrong fix**: the verdict',
@@ -301,7 +285,9 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=16, help="how many two-bug combinations to grade")
     parser.add_argument("--only", nargs="*", default=None, help="bug names (known, 'a + b' or held-out 'ho-...')")
     parser.add_argument("--no-library", action="store_true", help="grade the held-out sets (and --only) only")
-    parser.add_argument("--no-dev", action="store_true", help="leave out the development sets (held-out v1-v4)")
+    parser.add_argument(
+        "--no-dev", action="store_true", help="leave out the development sets (every held-out set before the newest)"
+    )
     parser.add_argument("--library-sample", type=int, default=0, help="only every k-th known bug, k=len/N")
     parser.add_argument("--loaded", action="store_true", help="grade again with two CPU-bound processes running")
     parser.add_argument("--loaded-sample", type=int, default=0, help="with --loaded: only every k-th bug, k=len/N")
@@ -317,9 +303,8 @@ def main() -> int:
         if args.library_sample:
             library = library[:: max(len(library) // args.library_sample, 1)]
         pairs = [] if args.no_library else [b.name for b in pair_sample(args.pairs)]
-        older = [*HELDOUT_V5, *HELDOUT_V4, *HELDOUT_V3, *HELDOUT_V2, *HELDOUT_DEV]
-        dev = [] if args.no_dev else [*HELDOUT_V8, *HELDOUT_V7, *HELDOUT_V6, *older]
-        first, rest = list(HELDOUT_V9), [*dev, *library, *pairs]  # held-out v9 first: the measure that counts
+        dev = [] if args.no_dev else [name for group, _ in GROUPS[1:] for name in group]
+        first, rest = list(GROUPS[0][0]), [*dev, *library, *pairs]  # the newest set first: the measure that counts
     if args.from_log is not None:
         runs = _from_log(args.from_log)
     else:
