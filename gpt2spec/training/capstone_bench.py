@@ -65,7 +65,11 @@ def train(impl: str, preset: str, steps: int, out: Path, extra: list[str] = (), 
     return {**status, "command_wall_s": wall, "load": (load_before, os.getloadavg()[0]), "steps": steps}
 
 
-def calibrate(presets: list[str], out: Path, rounds: int = 3, steps: int = 60) -> dict[str, list[float]]:
+CALIBRATION_ROUNDS, CALIBRATION_STEPS = 3, 60
+
+
+def calibrate(presets: list[str], out: Path, rounds: int = CALIBRATION_ROUNDS, steps: int = CALIBRATION_STEPS
+              ) -> dict[str, list[float]]:  # fmt: skip
     """Tokens per CPU-second of each preset's shape (reference, 1 thread, ``steps`` steps on the excerpt),
     measured ``rounds`` times, the presets taking turns. A short run on a shared box is easily slowed (one
     20-step calibration beside a test run once gave the nanoGPT recipe 36% fewer steps than the idle box):
@@ -91,8 +95,9 @@ def row(label: str, impl: str, r: dict) -> str:
     )
 
 
-def document(args: argparse.Namespace, rate: dict[str, float], steps: dict[str, int], rows: list[str],
+def document(args: argparse.Namespace, rounds: dict[str, list[float]], steps: dict[str, int], rows: list[str],
              samples: list[str], notes: list[str], done: bool) -> str:  # fmt: skip
+    rate = {preset: max(measured) for preset, measured in rounds.items()}  # the best round: the idle rate
     full = abs(steps.get("cpu", 0) / PRESETS["cpu"].max_steps - 1) <= 0.1  # the preset's own length, within 10%
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}, torch {torch_version()}"
     lines = [
@@ -111,8 +116,9 @@ def document(args: argparse.Namespace, rate: dict[str, float], steps: dict[str, 
         f"**Budget**: {args.cpu_budget:g} CPU-seconds of training steps per run, one thread, the same for both "
         "recipes; each recipe's steps come from its tokens per CPU-second measured at the start of this run: "
         + ", ".join(f"{k}: {rate[p]:,.0f} tokens/CPU-s → {steps[p]:,} steps" for k, p in RECIPES.items() if p in rate)
-        + " (the best of three calibrations of 60 steps each, the recipes taking turns: "
-        + "; ".join(f"{p} {' / '.join(f'{v:,.0f}' for v in measured)}" for p, measured in args.rounds.items())
+        + f" (the best of {CALIBRATION_ROUNDS} calibrations of {CALIBRATION_STEPS} steps each, the recipes taking "
+        + "turns: "
+        + "; ".join(f"{p} {' / '.join(f'{v:,.0f}' for v in measured)}" for p, measured in rounds.items())
         + ")"
         + f". The `cpu` preset itself runs {PRESETS['cpu'].max_steps:,} steps"
         + (
@@ -154,9 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=1, help="single-thread runs at a time (at most the number of cores)")
     args = p.parse_args(argv)
     rounds = calibrate(list(RECIPES.values()), args.out)
-    rate = {preset: max(measured) for preset, measured in rounds.items()}
-    args.rounds = rounds  # for the doc
-    steps = {preset: max(1, round(args.cpu_budget * rate[preset] / PRESETS[preset].total_batch_size))
+    steps = {preset: max(1, round(args.cpu_budget * max(rounds[preset]) / PRESETS[preset].total_batch_size))
              for preset in RECIPES.values()}  # fmt: skip
     rows, samples, notes, results = [], [], [], {}
     plan = [(label, preset, impl) for impl in ("reference", INDEPENDENT) for label, preset in RECIPES.items()]
@@ -179,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
                 if r.get("final_samples"):
                     first = r["final_samples"][0].strip("\n")
                     samples.extend([f"**{lab}, {Path(imp).name}**", "", "```", first, "```", ""])
-        args.doc.write_text(document(args, rate, steps, rows, samples, notes, done=False))
+        args.doc.write_text(document(args, rounds, steps, rows, samples, notes, done=False))
 
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         list(pool.map(run, plan))
@@ -198,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             share = f"{100 * ours['word_share']:.1f}%"
             notes.append(f"- {Path(impl).name}: ours is {gap:.3f} bits/byte lower than the nanoGPT recipe "
                          f"(goal ≥ 0.15: {verdict}); word share {share} (goal ≥ 85%).")  # fmt: skip
-    args.doc.write_text(document(args, rate, steps, rows, samples, notes, done=True))
+    args.doc.write_text(document(args, rounds, steps, rows, samples, notes, done=True))
     print(f"wrote {args.doc}")
     return 0
 
