@@ -206,11 +206,16 @@ def _exact(names: list[str], evidence: str = "reproduces the diverging activatio
     return [f"{_MATCHED} [{n}]" for n in names]
 
 
+def _measured(tag: str, text: str, fix: str, evidence: str) -> list[str]:
+    """Record a measured finding for the Diagnosis; the walk's line that points to it."""
+    verdicts.record(verdicts.Finding(tag, text, fix, evidence=evidence))
+    return [f"{_MATCHED} [{tag}]"]
+
+
 def _wiring(part: str, text: str) -> list[str]:
     """A component right on its own input, wrong in place: the wiring around it, measured."""
     fix = "GPT-2 is pre-LN: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))"
-    verdicts.record(verdicts.Finding(f"block-wiring: {part}", text, fix, evidence="each component run on your input"))
-    return [f"{_MATCHED} [block-wiring: {part}]"]
+    return _measured(f"block-wiring: {part}", text, fix, "each component run on your input")
 
 
 def _hf_call(part: str, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -252,8 +257,7 @@ def _between_blocks(name: str, hf: nn.Module, captured: dict[str, tuple]) -> lis
         return []
     text = f"block {i}'s input is ln_f of block {i - 1}'s output: ln_f runs after every block, not once after the last"
     fix = "for block in self.transformer.h: x = block(x); then once: x = self.transformer.ln_f(x)"
-    verdicts.record(verdicts.Finding("ln_f: after every block", text, fix, evidence="the blocks' inputs, measured"))
-    return [f"{_MATCHED} [ln_f: after every block]"]
+    return _measured("ln_f: after every block", text, fix, "the blocks' inputs, measured")
 
 
 def _skipped_blocks(name: str, hf: nn.Module, captured: dict[str, tuple], x: torch.Tensor) -> list[str]:
@@ -269,8 +273,7 @@ def _skipped_blocks(name: str, hf: nn.Module, captured: dict[str, tuple], x: tor
     text = "the last block never runs" if last else f"blocks {', '.join(map(str, missing))} never run"
     text += f": ln_f reads block {ran[-1]}'s output"
     fix = "for block in self.transformer.h: x = block(x): every block, in order, then ln_f"
-    verdicts.record(verdicts.Finding(tag, text, fix, evidence="the blocks that ran, measured"))
-    return [f"{_MATCHED} [{tag}]"]
+    return _measured(tag, text, fix, "the blocks that ran, measured")
 
 
 def _block_hints(name: str, hf: nn.Module, captured: dict[str, tuple], wiring: bool = True) -> list[str]:

@@ -430,18 +430,18 @@ def _variance_statistic(x: torch.Tensor, r: torch.Tensor) -> list[Finding]:
     """The divisor r of each row fitted as sqrt(s(x) + eps) for statistics s other than the variance: a
     formula written by hand (E[x^2] - E[x]^2) with a slip."""
     m1, m2 = x.mean(-1), x.pow(2).mean(-1)
-    stats = {
-        "E(x^2)": (m2, "the mean is not subtracted inside the variance: E[x^2]"),
-        "E(x^2) - E(x)": (m2 - m1, "the variance is E[x^2] - E[x]: the mean is not squared"),
-        "E(x^2) + E(x)^2": (m2 + m1.pow(2), "the variance is E[x^2] + E[x]^2: the sign of the mean term is wrong"),
-        "E(x)^2 - E(x^2)": (m1.pow(2) - m2, "the variance is E[x]^2 - E[x^2]: the two terms are swapped"),
-        "mean absolute deviation": ((x - m1[:, None]).abs().mean(-1).pow(2), "the spread is the mean absolute "
-                                    "deviation, not the mean squared one"),
-    }  # fmt: skip
-    mad = (x - m1[:, None]).abs().mean(-1)  # the mean absolute deviation in the variance's place, under the sqrt
+    mad = (x - m1[:, None]).abs().mean(-1)  # the mean absolute deviation
+    stats = (  # (name, s(x), words): the mean absolute deviation in the std's place, or in the variance's
+        ("E(x^2)", m2, "the mean is not subtracted inside the variance: E[x^2]"),
+        ("E(x^2) - E(x)", m2 - m1, "the variance is E[x^2] - E[x]: the mean is not squared"),
+        ("E(x^2) + E(x)^2", m2 + m1.pow(2), "the variance is E[x^2] + E[x]^2: the sign of the mean term is wrong"),
+        ("E(x)^2 - E(x^2)", m1.pow(2) - m2, "the variance is E[x]^2 - E[x^2]: the two terms are swapped"),
+        ("mean absolute deviation", mad.pow(2), "the spread is the mean absolute deviation, not the mean squared one"),
+        ("mean absolute deviation", mad, "the variance is the mean absolute deviation |x - mean|, not the mean "
+         "squared deviation"),
+    )  # fmt: skip
     fix = "var = (x - mean).pow(2).mean(-1) (or E[x^2] - E[x]^2), then (x - mean) / sqrt(var + 1e-5)"
-    for name, (stat, words) in [*stats.items(), ("mean absolute deviation", (mad, "the variance is the mean "
-                                "absolute deviation |x - mean|, not the mean squared deviation"))]:  # fmt: skip
+    for name, stat, words in stats:
         eps = (r.pow(2) - stat)[-1].item()  # the row of least variance shows eps best
         if torch.allclose(stat + eps, r.pow(2), rtol=1e-6, atol=0):
             return [Finding(f"layernorm-variance: {name}", words, fix, evidence="fitted on rows of std 3 down to 1e-7")]
