@@ -1336,7 +1336,7 @@ def _training(impl) -> list[Finding]:
         (_schedule, lambda i: pipeline.schedule(i, cosine_lr)),
         (_optimizer, pipeline.optimizer),
         (_train_step, None),
-        (_clipping, lambda i: pipeline.clipping(i, _Tiny(), _micro_batches(63))),
+        (_clipping, lambda i: pipeline.clipping(i, _Tiny(), pipeline.micro_batches(63))),
         (pipeline.loader_state, None),  # the loader's state, as a checkpoint saves and restores it
     )
     for first, more in parts:
@@ -1456,12 +1456,6 @@ class _Tiny(torch.nn.Module):
         return logits, loss
 
 
-def _micro_batches(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Two micro-batches (x, y) of shape (2, 3) for ``_Tiny``, from a seed."""
-    g = _gen(seed)
-    return [(torch.randint(0, 8, (2, 3), generator=g), torch.randint(0, 8, (2, 3), generator=g)) for _ in range(2)]
-
-
 def _optimizer_steps(impl, batches: list) -> int:
     """How many times train_step calls optimizer.step on these micro-batches (the contract: once)."""
     model = _Tiny()
@@ -1481,7 +1475,7 @@ def _optimizer_steps(impl, batches: list) -> int:
 def _train_step(impl) -> list[Finding]:
     """One train_step on two micro-batches of different losses, with SGD at lr 1: the returned loss against the
     mean, the sum and the last micro-batch's; the update against the mean gradient, the sum, none."""
-    batches = _micro_batches(62)
+    batches = pipeline.micro_batches(62)
     model = _Tiny()
     start = [q.detach().clone() for q in model.parameters()]
     losses, grads = [], []
@@ -1532,7 +1526,7 @@ def _train_step(impl) -> list[Finding]:
 
 def _clipped_step(impl, max_norm: float) -> tuple[float, float, float]:
     """One train_step (SGD, lr 1) on a fresh model: (the mean gradient's norm, the step's norm, the norm returned)."""
-    batches = _micro_batches(63)
+    batches = pipeline.micro_batches(63)
     model = _Tiny()
     start = [q.detach().clone() for q in model.parameters()]
     with torch.enable_grad():

@@ -7,7 +7,7 @@ reproduced (or read directly) before it is named.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import regex
 import torch
@@ -313,10 +313,7 @@ def schedule(impl, cosine_lr: Callable) -> list[Finding]:
             fix = "coeff = 0.5 * (1 + math.cos(math.pi * decay_ratio)); lr = min_lr + coeff * (max_lr - min_lr)"
             found = Finding(f"lr-schedule: {name}", words, fix, evidence=evidence)
             hi, lo, w2, m2 = _SECOND_SCHEDULE
-            try:
-                again = [float(impl.get_lr(s, hi, lo, w2, m2)) for s in range(w2, m2)]
-            except Exception:  # a second schedule that cannot run confirms nothing
-                again = []
+            again = _second_lrs(impl, range(w2, m2))
             if again == [] or any(abs(g - (lo + (hi - lo) * c((s - w2) / (m2 - w2)))) >= 1e-9
                                   for s, g in zip(range(w2, m2), again, strict=True)):  # fmt: skip
                 return [unconfirmed(found, f"a second schedule {_SECOND_SCHEDULE}")]
@@ -334,6 +331,14 @@ _LR_SYMBOLS: tuple[tuple[str, Callable[[float, float, int, int], float]], ...] =
     ("(max_lr + min_lr) / 2", lambda hi, lo, w, m: (hi + lo) / 2),
 )
 _SECOND_SCHEDULE = (0.7, 0.2, 4, 30)  # a second (max_lr, min_lr, warmup_steps, max_steps): no value coincides
+
+
+def _second_lrs(impl, steps: Iterable[int]) -> list[float]:
+    """get_lr at these steps under the second schedule; [] when it cannot run (which confirms nothing)."""
+    try:
+        return [float(impl.get_lr(s, *_SECOND_SCHEDULE)) for s in steps]
+    except Exception:
+        return []
 
 
 def _cos(r: float) -> float:
@@ -387,10 +392,7 @@ def schedule_edit(impl, got: list[float], first: tuple[float, float, int, int], 
                 evidence="get_lr measured at every "
                 f"step, under {first} and {_SECOND_SCHEDULE} (max_lr, min_lr, warmup_steps, max_steps)",
             )
-            try:
-                again = [float(impl.get_lr(s, *_SECOND_SCHEDULE)) for s in range(_SECOND_SCHEDULE[3] + 5)]
-            except Exception:  # a second schedule that cannot run confirms nothing
-                again = []
+            again = _second_lrs(impl, range(_SECOND_SCHEDULE[3] + 5))
             if again and all(abs(g - _gpt2_lr(s, *_SECOND_SCHEDULE, **edit)) < 1e-9 for s, g in enumerate(again)):
                 return [found]
             return [unconfirmed(found, f"a second schedule {_SECOND_SCHEDULE}")]
@@ -403,10 +405,7 @@ def after_max_steps(impl, value: float, first: tuple[float, float, int, int], fi
     is the same under both; otherwise it is a fact without a fix)."""
     min_lr = first[1]
     evidence = "get_lr measured at every step, and past max_steps under a second schedule"
-    try:
-        again = float(impl.get_lr(_SECOND_SCHEDULE[3] + 3, *_SECOND_SCHEDULE))
-    except Exception:  # a second schedule that cannot run confirms nothing
-        again = math.nan
+    again = (_second_lrs(impl, [_SECOND_SCHEDULE[3] + 3]) or [math.nan])[0]
     name = next((n for n, fn in _LR_SYMBOLS if abs(fn(*first) - value) < 1e-9 and
                  abs(fn(*_SECOND_SCHEDULE) - again) < 1e-9), None)  # fmt: skip
     said = f"{name} = {value:g}" if name and name != f"{value:g}" else f"{value:g}"
@@ -459,18 +458,23 @@ def optimizer_defaults(impl, model: torch.nn.Module, passed_on: tuple[bool, bool
         return []
     found = []
     evidence = "configure_optimizers called without betas and eps; with them, it passes them on"
+    fix = "def configure_optimizers(..., betas=(0.9, 0.95), eps=1e-8): GPT-2's defaults"
     betas, eps = tuple(group["betas"]), group["eps"]
     if passed_on[0] and betas != (0.9, 0.95):
         b1, b2 = betas
         words = f"configure_optimizers' default betas are ({b1:g}, {b2:g}), not GPT-2's (0.9, 0.95)"
         words += " (beta1 and beta2 swapped)" if betas == (0.95, 0.9) else ""
-        fix = "def configure_optimizers(..., betas=(0.9, 0.95), eps=1e-8): GPT-2's defaults"
         found.append(Finding(f"adamw-betas: ({b1:g}, {b2:g})", words, fix, evidence=evidence))
     if passed_on[1] and eps != 1e-8:
         words = f"configure_optimizers' default eps is {eps:g}, not GPT-2's 1e-8"
-        fix = "def configure_optimizers(..., betas=(0.9, 0.95), eps=1e-8): GPT-2's defaults"
         found.append(Finding(f"adamw-eps: {eps:g}", words, fix, evidence=evidence))
     return found
+
+
+def micro_batches(seed: int, n: int = 2) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """``n`` micro-batches (x, y) of shape (2, 3) for probes.py's tiny model, from a seed."""
+    g = torch.Generator().manual_seed(seed)
+    return [(torch.randint(0, 8, (2, 3), generator=g), torch.randint(0, 8, (2, 3), generator=g)) for _ in range(n)]
 
 
 _REPORTED = {  # the returned loss / n: which loss it divides (the gradient right)
@@ -484,8 +488,7 @@ _REPORTED = {  # the returned loss / n: which loss it divides (the gradient righ
 def reported_loss_over_n(impl, model: torch.nn.Module, kind: str, fix: str) -> Finding:
     """train_step returned half the last of two micro-batches' losses, or half their mean (the gradient right):
     confirmed on three micro-batches, where it must return a third of it."""
-    g = torch.Generator().manual_seed(64)
-    batches = [(torch.randint(0, 8, (2, 3), generator=g), torch.randint(0, 8, (2, 3), generator=g)) for _ in range(3)]
+    batches = micro_batches(64, 3)
     tag, words = _REPORTED[kind]
     found = Finding(tag, words, fix, evidence="train_step measured on two micro-batches, then three (SGD, lr 1)")
     try:
