@@ -53,6 +53,9 @@ def _hand_attention(mask_diagonal: int = 1, scale: str = "k.size(-1) ** -0.5") -
 class HeldOut:
     bug: Mutant
     accept: tuple[str, ...]  # tags (without brackets) that name this bug rightly
+    # how the author wrote it: "edit" (a change at one place of the reference's code, as sets v1-v9 mostly are)
+    # or "rewrite" (the piece written over in the author's own words, several lines, the mistake inside)
+    written: str = "edit"
 
 
 def _m(name: str, file: str, old: str, new: str, section: str, why: str) -> Mutant:

@@ -34,6 +34,7 @@ def test_every_held_out_bug_materialises(version: str, tmp_path: Path) -> None:
         assert bug.section in SECTION_SPECS, f"{bug.name}: section {bug.section!r} is graded by no spec file"
         assert held.accept and all(t and not t.startswith("[") for t in held.accept), (bug.name, held.accept)
         assert bug.why, f"{bug.name} has no why"
+        assert held.written in ("edit", "rewrite"), f"{bug.name}: written={held.written!r}"
         bug.materialize(tmp_path)  # raises if old does not occur exactly once, or the edit does not parse
 
 
