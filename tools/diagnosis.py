@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import difflib
 import io
 import json
 import multiprocessing
@@ -81,9 +82,10 @@ class Diagnosis:
 
 
 def _same_tag(tag: str, want: str) -> bool:
-    """Known-bug names compare exactly; a family tag needs its family and its parameter (numbers within 1%)."""
+    """Known-bug names compare exactly; a family tag needs its family and its parameter (numbers within 1%); an
+    edit's place (``edit: gpt.py line 113``) compares exactly."""
     tag, want = (t.replace("[", "(").replace("]", ")") for t in (tag, want))  # a printed tag holds no brackets
-    if ":" not in want or ":" not in tag:
+    if ":" not in want or ":" not in tag or want.startswith("edit:"):
         return tag == want
     (f1, p1), (f2, p2) = (t.split(":", 1) for t in (tag, want))
     if f1.strip() != f2.strip():
@@ -121,12 +123,33 @@ def diagnose(bug, workdir: Path, accept: tuple[str, ...] = ()) -> Diagnosis:
     return Diagnosis(bug.name, section, first.nodeid, tuple(named), fix, time.perf_counter() - start, accept)
 
 
+def changed_lines(bug) -> tuple[int, ...]:
+    """The reference lines a held-out bug's edit changes (a line it inserts at: the lines either side). The edit
+    search (spec/probes_search.py) names a bug by a place, ``edit: <file> line <n>``: it is right when the
+    place is one of these."""
+    source = (ROOT / "reference" / bug.file).read_text()
+    first = source[: source.index(bug.old)].count("\n") + 1
+    old, new = bug.old.splitlines(), bug.new.splitlines()
+    lines: set[int] = set()
+    for op, i1, i2, _, _ in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if op in ("replace", "delete"):
+            lines.update(range(first + i1, first + i2))
+        elif op == "insert":
+            lines.update({first + i1 - 1, first + i1} & set(range(first, first + len(old))))
+    return tuple(sorted(lines))
+
+
+def accepted(held) -> tuple[str, ...]:
+    """A held-out entry's tags, and the places its edit changes."""
+    return (*held.accept, *(f"edit: {held.bug.file} line {n}" for n in changed_lines(held.bug)))
+
+
 def _diagnose_one(name: str) -> Diagnosis:
     """One bug (a known bug, a pair 'a + b', or a held-out bug), in a pool worker."""
     os.chdir(ROOT)
     with tempfile.TemporaryDirectory() as tmp:
         if name in HELDOUT:
-            r = diagnose(HELDOUT[name].bug, Path(tmp), HELDOUT[name].accept)
+            r = diagnose(HELDOUT[name].bug, Path(tmp), accepted(HELDOUT[name]))
         else:
             r = diagnose(bugs.by_name(name), Path(tmp))
     flag = " WRONG FIX" if r.wrong_fix else " FIX" if r.exact else ""

@@ -1,0 +1,346 @@
+"""Single edits of GPT-2's code: generic mutation operators over the reference's syntax tree.
+
+An edit changes one thing at one place of a reference/ file, the way a participant's slip does: a number
+(``c`` to ``c - 1``, ``c + 1``, ``-c``), an operator (``+`` and ``-``, ``*`` and ``/``, ``<`` and ``<=``), a
+name for another name of the same function, an attribute for another attribute of the same object, a
+function for a near-namesake (``mean``/``sum``, ``triu``/``tril``), an argument dropped or two swapped, a
+call skipped (``f(x)`` becomes ``x``), an expression off by one, a statement deleted, two statements swapped,
+a statement moved into or out of its loop, a ``with`` or decorator dropped. Nothing here names a bug: the
+operators are the ones mutation testing uses, applied to every node of the chosen functions in source order.
+
+spec/probes_search.py runs each edited copy next to a participant's code and keeps the ones that behave the same.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+# Near-namesakes a participant types for each other (torch, Python): either direction
+_CONFUSABLE = [
+    ("mean", "sum"), ("var", "std"), ("triu", "tril"), ("softmax", "log_softmax"), ("max", "min"),
+    ("argmax", "argmin"), ("amax", "amin"), ("sqrt", "rsqrt"), ("exp", "log"), ("split", "chunk"),
+    ("cat", "stack"), ("squeeze", "unsqueeze"), ("gelu", "relu"), ("gelu", "silu"), ("zeros", "ones"),
+    ("zeros_", "ones_"), ("randn", "rand"), ("normal_", "uniform_"), ("floor", "ceil"), ("append", "extend"),
+    ("keys", "values"), ("items", "values"), ("cross_entropy", "nll_loss"), ("multinomial", "argmax"),
+    ("topk", "sort"), ("cos", "sin"), ("pairwise", "combinations"), ("heappop", "heappush"),
+    ("view", "reshape"), ("transpose", "permute"), ("lstrip", "rstrip"), ("encode", "decode"),
+    ("bool", "int"), ("long", "int"), ("zero_grad", "step"), ("detach", "clone"),
+]  # fmt: skip
+CONFUSABLE: dict[str, tuple[str, ...]] = {}
+for _a, _b in _CONFUSABLE:
+    CONFUSABLE[_a] = (*CONFUSABLE.get(_a, ()), _b)
+    CONFUSABLE[_b] = (*CONFUSABLE.get(_b, ()), _a)
+
+_ARITH = {
+    ast.Add: (ast.Sub, ast.Mult),
+    ast.Sub: (ast.Add,),
+    ast.Mult: (ast.Div, ast.Add, ast.MatMult, ast.Pow),
+    ast.Div: (ast.Mult, ast.FloorDiv),
+    ast.FloorDiv: (ast.Div, ast.Mod),
+    ast.Mod: (ast.FloorDiv,),
+    ast.MatMult: (ast.Mult,),
+    ast.Pow: (ast.Mult,),
+}
+_COMPARE = {
+    ast.Lt: (ast.LtE, ast.Gt),
+    ast.LtE: (ast.Lt, ast.GtE),
+    ast.Gt: (ast.GtE, ast.Lt),
+    ast.GtE: (ast.Gt, ast.LtE),
+    ast.Eq: (ast.NotEq,),
+    ast.NotEq: (ast.Eq,),
+    ast.Is: (ast.IsNot,),
+    ast.IsNot: (ast.Is,),
+    ast.In: (ast.NotIn,),
+    ast.NotIn: (ast.In,),
+}
+_DIMS = (-2, -1, 0, 1, 2, 3)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One edit: where (file, line, function) and what (``old`` written ``new``, in the enclosing expression)."""
+
+    file: str
+    line: int
+    function: str
+    old: str
+    new: str
+    code: object  # the whole file with the edit in place, compiled (None: the edit does not compile)
+
+    @property
+    def tag(self) -> str:
+        """The place: one verdict tag for every spelling of an edit there (``transpose(2, 3)``, ``(-1, -2)``)."""
+        return f"edit: {self.file} line {self.line}"
+
+
+def edits(file: str, source: str, functions: tuple[str, ...]) -> Iterator[Edit]:
+    """Every single edit of the named functions (``Class.method`` or ``function``) of ``source``, in source order."""
+    tree = ast.parse(source)
+    seen: set[tuple[int, str, str]] = set()
+    for qualname, fn in _functions(tree):
+        if qualname not in functions:
+            continue
+        names = _local_names(fn)
+        attrs, parents = _attributes(tree), _parents(tree)
+        every = (
+            *(
+                _apply(file, tree, parents, qualname, node, (parent, field, index), new)
+                for node, parent, field, index in _walk(fn)
+                for new in _alternatives(node, parent, names, attrs)
+            ),
+            *_statement_edits(file, tree, qualname, fn),
+        )
+        for edit in every:
+            key = (edit.line, edit.old, edit.new)
+            if edit.old != edit.new and key not in seen:  # a swap of two equal arguments changes nothing
+                seen.add(key)
+                yield edit
+
+
+def _functions(tree: ast.Module) -> Iterator[tuple[str, ast.FunctionDef]]:
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            yield node.name, node
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef):
+                    yield f"{node.name}.{item.name}", item
+
+
+def _local_names(fn: ast.FunctionDef) -> dict[str, int]:
+    """Parameters and names the function assigns (not self), with the line each is first bound on: a slip
+    reads a name that exists by then (one bound later would only raise UnboundLocalError)."""
+    names = {a.arg: fn.lineno for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names[node.id] = min(names.get(node.id, node.lineno), node.lineno)
+    for name in ("self", "cls", "_"):
+        names.pop(name, None)
+    return names
+
+
+def _attributes(tree: ast.Module) -> dict[str, set[str]]:
+    """For each attribute base written in the file (``self``, ``self.transformer``, ``self.config``), the
+    attribute names read or written on it: the names a slip can swap."""
+    seen: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, (ast.Name, ast.Attribute)):
+            seen.setdefault(ast.unparse(node.value), set()).add(node.attr)
+    return seen
+
+
+def _walk(fn: ast.FunctionDef) -> Iterator[tuple[ast.AST, ast.AST, str, int | None]]:
+    """Every expression node under the function's body (and decorators), with where it hangs."""
+    stack: list[tuple[ast.AST, ast.AST, str, int | None]] = []
+    for i, stmt in enumerate(fn.body):
+        stack.append((stmt, fn, "body", i))
+    order = []
+    while stack:
+        node, parent, field, index = stack.pop(0)
+        if isinstance(node, ast.expr):
+            order.append((node, parent, field, index))
+        for f, value in ast.iter_fields(node):
+            if isinstance(node, ast.FunctionDef | ast.ClassDef | ast.Lambda):
+                continue
+            if isinstance(value, list):
+                stack[0:0] = [(v, node, f, j) for j, v in enumerate(value) if isinstance(v, ast.AST)]
+            elif isinstance(value, ast.AST):
+                stack.insert(0, (value, node, f, None))
+    return iter(sorted(order, key=lambda t: (getattr(t[0], "lineno", 0), getattr(t[0], "col_offset", 0))))
+
+
+def _alternatives(
+    node: ast.AST, parent: ast.AST, names: dict[str, int], attrs: dict[str, set[str]]
+) -> Iterator[ast.expr]:
+    """What a slip can make of this expression node."""
+    if isinstance(node, ast.Constant):
+        v = node.value
+        if isinstance(v, bool):
+            yield ast.Constant(not v)
+        elif isinstance(v, int):
+            for w in dict.fromkeys((v - 1, v + 1, -v)):
+                if w != v:
+                    yield ast.Constant(w)
+        elif isinstance(v, float):
+            for w in dict.fromkeys((-v, v * 10, v / 10, 0.0, 1.0)):
+                if w != v:
+                    yield ast.Constant(w)
+        return
+    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+        if node.id in names:
+            for other in sorted(n for n, line in names.items() if line < node.lineno or line == names[node.id]):
+                if other != node.id:
+                    yield ast.Name(other, ast.Load())
+        for other in CONFUSABLE.get(node.id, ()):
+            yield ast.Name(other, ast.Load())
+    if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+        base = ast.unparse(node.value)
+        for other in sorted(attrs.get(base, set()) - {node.attr}) if base in ("self",) or "." in base else ():
+            yield ast.Attribute(node.value, other, ast.Load())
+        for other in CONFUSABLE.get(node.attr, ()):
+            yield ast.Attribute(node.value, other, ast.Load())
+    if isinstance(node, ast.BinOp):
+        for op in _ARITH.get(type(node.op), ()):
+            yield ast.BinOp(node.left, op(), node.right)
+        yield node.left
+        yield node.right
+    if isinstance(node, ast.UnaryOp):
+        yield node.operand
+    if isinstance(node, ast.BoolOp):
+        yield ast.BoolOp(ast.Or() if isinstance(node.op, ast.And) else ast.And(), node.values)
+        for i in range(len(node.values)):
+            rest = node.values[:i] + node.values[i + 1 :]
+            yield rest[0] if len(rest) == 1 else ast.BoolOp(node.op, rest)
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        for op in _COMPARE.get(type(node.ops[0]), ()):
+            yield ast.Compare(node.left, [op()], node.comparators)
+    if isinstance(node, ast.Call):
+        yield from _call_edits(node)
+    if _off_by_one_site(node, parent):
+        yield ast.BinOp(node, ast.Add(), ast.Constant(1))
+        yield ast.BinOp(node, ast.Sub(), ast.Constant(1))
+
+
+def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
+    args, kws = node.args, node.keywords
+    for i in range(len(args)):  # an argument dropped
+        yield ast.Call(node.func, args[:i] + args[i + 1 :], kws)
+    for i in range(len(kws)):
+        yield ast.Call(node.func, args, kws[:i] + kws[i + 1 :])
+    for i in range(len(args) - 1):  # two neighbours swapped
+        yield ast.Call(node.func, [*args[:i], args[i + 1], args[i], *args[i + 2 :]], kws)
+    ints = [a.value for a in args if isinstance(a, ast.Constant) and type(a.value) is int]
+    if len(args) >= 2 and len(ints) == len(args):  # dims: every other pair, or a permutation of more
+        if len(args) == 2:
+            other = [p for p in itertools.product(_DIMS, repeat=2) if p[0] != p[1]]
+        else:
+            other = list(itertools.permutations(ints))
+        for dims in other:
+            if list(dims) != ints:
+                yield ast.Call(node.func, [ast.Constant(d) for d in dims], kws)
+    if args:  # the call skipped: f(x) -> x
+        yield args[0]
+    if isinstance(node.func, ast.Attribute) and not isinstance(node.func.value, ast.Name):
+        yield node.func.value  # a method skipped: t.contiguous() -> t
+    elif isinstance(node.func, ast.Attribute) and not args and not kws:
+        yield node.func.value
+
+
+def _off_by_one_site(node: ast.AST, parent: ast.AST) -> bool:
+    """Expressions where an off-by-one is written: slice bounds, an index, range()'s arguments, a compared value
+    (constants have their own edits)."""
+    if isinstance(node, ast.Constant) or not isinstance(node, ast.Name | ast.Attribute | ast.Call | ast.BinOp):
+        return False
+    if isinstance(parent, ast.Slice) or isinstance(parent, ast.Compare):
+        return True
+    if isinstance(parent, ast.Subscript) and node is parent.slice:
+        return True
+    return isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "range"
+
+
+def _context(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> ast.AST:
+    """The smallest enclosing expression worth quoting (at least a call or an operation, at most a statement)."""
+    while not isinstance(node, ast.stmt) and len(ast.unparse(node)) < 12 and node in parents:
+        up = parents[node]
+        if isinstance(up, ast.stmt) or isinstance(up, ast.keyword):
+            break
+        node = up
+    return node
+
+
+def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
+    return {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+
+
+def _apply(file: str, tree: ast.Module, parents: dict, qualname: str, node: ast.AST, at: tuple, new) -> Edit:
+    parent, field, index = at
+    ctx = _context(node, parents)
+    old_text = ast.unparse(ctx)
+    _set(parent, field, index, new)
+    try:
+        new_text = ast.unparse(ctx) if ctx is not node else ast.unparse(new)
+        code = _compile(tree, file)
+    finally:
+        _set(parent, field, index, node)
+    return Edit(file, getattr(node, "lineno", 0), qualname, old_text, new_text, code)
+
+
+def _compile(tree: ast.Module, file: str):
+    try:
+        return compile(ast.fix_missing_locations(tree), f"reference/{file}", "exec")
+    except (SyntaxError, ValueError, TypeError):
+        return None
+
+
+def _set(parent: ast.AST, field: str, index: int | None, value) -> None:
+    if index is None:
+        setattr(parent, field, value)
+    else:
+        getattr(parent, field)[index] = value
+
+
+def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.FunctionDef) -> Iterator[Edit]:
+    """Statements deleted, swapped with the next, moved into or out of a loop; a ``with`` or decorator dropped."""
+    for body in _bodies(fn):
+        for i, stmt in enumerate(body):
+            if i == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+                continue  # a docstring
+            old = ast.unparse(stmt).splitlines()[0]
+            yield _restructured(file, tree, qualname, stmt, body, [*body[:i], ast.Pass(), *body[i + 1 :]],
+                                old, "(deleted)")  # fmt: skip
+            if i + 1 < len(body):
+                swapped = [*body[:i], body[i + 1], stmt, *body[i + 2 :]]
+                yield _restructured(file, tree, qualname, stmt, body, swapped, old, "(after the next statement)")
+            if isinstance(stmt, ast.With):
+                yield _restructured(file, tree, qualname, stmt, body, [*body[:i], *stmt.body, *body[i + 1 :]],
+                                    old, "(its body without the with)")  # fmt: skip
+            if isinstance(stmt, ast.For | ast.While) and i + 1 < len(body):
+                moved = [*body[:i], _with_body(stmt, [*stmt.body, body[i + 1]]), *body[i + 2 :]]
+                first = ast.unparse(body[i + 1]).splitlines()[0]
+                yield _restructured(file, tree, qualname, body[i + 1], body, moved, first, "(inside the loop above)")
+            if isinstance(stmt, ast.For | ast.While) and len(stmt.body) > 1:
+                last = ast.unparse(stmt.body[-1]).splitlines()[0]
+                moved = [*body[:i], _with_body(stmt, stmt.body[:-1]), stmt.body[-1], *body[i + 1 :]]
+                yield _restructured(file, tree, qualname, stmt.body[-1], body, moved, last, "(after the loop)")
+    for d, deco in enumerate(fn.decorator_list):
+        if isinstance(deco, ast.Call | ast.Attribute):
+            saved = fn.decorator_list
+            fn.decorator_list = saved[:d] + saved[d + 1 :]
+            try:
+                code = _compile(tree, file)
+            finally:
+                fn.decorator_list = saved
+            yield Edit(file, deco.lineno, qualname, "@" + ast.unparse(deco), "(dropped)", code)
+
+
+def _bodies(fn: ast.FunctionDef) -> Iterator[list[ast.stmt]]:
+    yield fn.body
+    for node in ast.walk(fn):
+        if node is fn or isinstance(node, ast.FunctionDef | ast.ClassDef):
+            continue
+        for field in ("body", "orelse"):
+            body = getattr(node, field, None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+                yield body
+
+
+def _with_body(stmt: ast.stmt, body: list[ast.stmt]) -> ast.stmt:
+    new = copy.copy(stmt)
+    new.body = body
+    return new
+
+
+def _restructured(
+    file: str, tree: ast.Module, qualname: str, at: ast.stmt, body: list, replacement: list, old: str, new: str
+) -> Edit:
+    saved = list(body)
+    body[:] = replacement
+    try:
+        code = _compile(tree, file)
+    finally:
+        body[:] = saved
+    return Edit(file, at.lineno, qualname, old, new, code)

@@ -1,0 +1,450 @@
+"""The edit search: which single edit of GPT-2's code behaves exactly as yours.
+
+The probes (spec/probes.py) fit the bug families someone wrote down. A bug nobody listed is, very often, still
+GPT-2's code with one thing written differently. This probe takes every single edit of the failing component's
+reference code (spec/edits.py: generic mutation operators, in source order, at most MAX_EDITS), runs each
+edited copy on fixed inputs next to your implementation (the same calls, the same weights, fp64), and keeps the
+edits whose every output equals yours (tensors to round-off, everything else exactly, an exception by its type
+and message). One edit left is a diagnosis with a place and a fix: your attention "behaves as GPT-2's with
+`y.transpose(1, 2)` written `y.transpose(2, 3)`". Two or three are "consistent with any of", without a fix;
+more say nothing, and so does an output no edit reproduces (a bug of two edits, or written another way).
+
+The work is counted in edits and calls, not seconds; an edited copy that loops forever is stopped after
+EDIT_SECONDS of CPU time and counts as not reproducing (yours finished). Results are cached per
+implementation and component.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import math
+import signal
+import sys
+import threading
+import types
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import torch
+
+from gpt2spec.verdicts import CONSISTENT, REPRODUCED, Finding
+
+from .edits import Edit, edits
+from .variants import same
+
+REFERENCE = Path(__file__).resolve().parent.parent / "reference"
+MAX_EDITS = 5000  # per component: the work is bounded by a count, so a loaded machine gives the same answer
+MAX_SHOWN = 3  # more places than this where an edit reproduces yours tell nothing
+EDIT_SECONDS = 2.0  # CPU seconds: an edited copy still running after this is an endless loop the edit made
+
+# component -> (file, functions) whose edits are tried, most direct first
+SEARCHED: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "attention": (("attention.py", ("CausalSelfAttention.__init__", "CausalSelfAttention.forward",
+                                    "CausalSelfAttention.attend")),),
+    "layernorm": (("layernorm.py", ("LayerNorm.__init__", "LayerNorm.forward")),),
+    "mlp": (("mlp.py", ("MLP.__init__", "MLP.forward")),),
+    "block": (("block.py", ("Block.__init__", "Block.forward")),),
+    "gpt": (("gpt.py", ("GPT.__init__", "GPT._init_weights", "GPT.forward")),),
+    "generate": (("gpt.py", ("GPT.generate", "GPT.forward")),
+                 ("attention.py", ("CausalSelfAttention.forward", "CausalSelfAttention.attend_cached",
+                                   "KVCache.__init__", "KVCache.append"))),
+    "data": (("data.py", ("as_token_tensor", "DataLoader.__init__", "DataLoader.next_batch", "DataLoader.reset",
+                          "DataLoader.state_dict", "DataLoader.load_state_dict")),),
+    "training": (("training.py", ("configure_optimizers", "get_lr", "train_step")),),
+    "tokenizer": (("tokenizer.py", ("Tokenizer.train", "_merge", "_split_out", "Tokenizer._encode_piece", "_bpe",
+                                    "Tokenizer.encode_ordinary", "Tokenizer.decode_bytes", "Tokenizer.decode")),),
+}  # fmt: skip
+# a reference file -> the files that import it (re-executed with the edited one in place)
+DEPENDENTS = {"attention.py": ("block.py", "gpt.py"), "layernorm.py": ("block.py", "gpt.py"),
+              "mlp.py": ("block.py",), "block.py": ("gpt.py",), "data.py": ("training.py",)}  # fmt: skip
+
+SMALL = dict(block_size=16, vocab_size=64, n_layer=2, n_head=4, n_embd=32)
+ONE_LAYER = {**SMALL, "n_layer": 1}  # generate's calls run the model dozens of times: one block is enough
+_cache: dict[tuple[str, str], list[Finding]] = {}
+
+
+def search(impl, component: str) -> list[Finding]:
+    """The edits of ``component``'s reference code that reproduce ``impl`` on every observation (cached)."""
+    key = (impl.name, component)
+    if key not in _cache:
+        try:
+            _cache[key] = _search(impl, component)
+        except Exception:  # a search that cannot run says nothing; the failure itself is reported elsewhere
+            _cache[key] = []
+    return _cache[key]
+
+
+def _search(impl, component: str) -> list[Finding]:
+    observe = OBSERVERS.get(component)
+    if observe is None or component not in SEARCHED:
+        return []
+    yours = observe(impl)
+    reference = _reference_namespace()
+    if _same(yours, observe(reference)):
+        return []  # yours behaves as GPT-2's on these calls: nothing for an edit to explain
+    if any(o[0] == "raised" and o[1].startswith("NotImplemented") for o in yours):
+        return []  # a blank of the template (or a part not exported): not an edit of GPT-2's code
+    found: list[Edit] = []
+    for edit in _candidates(component):
+        try:
+            namespace = _namespace(edit)
+        except Exception:
+            continue
+        theirs = _bounded(lambda ns=namespace: observe(ns))
+        if theirs is not None and _same(yours, theirs):
+            found.append(edit)
+            if len({(e.file, e.line) for e in found}) > MAX_SHOWN:
+                return []
+    return _findings(component, found)
+
+
+def _candidates(component: str) -> Iterator[Edit]:
+    n = 0
+    for file, functions in SEARCHED[component]:
+        for edit in edits(file, _source(file), functions):
+            if edit.code is None:
+                continue
+            n += 1
+            if n > MAX_EDITS:
+                return
+            yield edit
+
+
+@functools.cache
+def _source(file: str) -> str:
+    return (REFERENCE / file).read_text()
+
+
+@functools.cache
+def _compiled(file: str):
+    return compile(_source(file), f"reference/{file}", "exec")
+
+
+def _reference_namespace() -> types.SimpleNamespace:
+    import reference
+
+    return types.SimpleNamespace(name="reference", **{n: getattr(reference, n) for n in reference.__all__})
+
+
+def _namespace(edit: Edit) -> types.SimpleNamespace:
+    """The reference's public names, with the edited file (and the files that import it) executed afresh."""
+    import reference
+
+    built: dict[str, types.ModuleType] = {}
+    saved = {}
+    try:
+        for file in (edit.file, *DEPENDENTS.get(edit.file, ())):
+            name = f"reference.{file[:-3]}"
+            module = types.ModuleType(name)
+            module.__package__, module.__file__ = "reference", str(REFERENCE / file)
+            saved.setdefault(name, sys.modules.get(name))
+            sys.modules[name] = module  # the files executed after it import this one
+            exec(edit.code if file == edit.file else _compiled(file), module.__dict__)
+            built[name] = module
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+    names = {}
+    for n in reference.__all__:
+        home = getattr(reference, n).__module__
+        names[n] = getattr(built[home], n) if home in built else getattr(reference, n)
+    return types.SimpleNamespace(name=f"edit {edit.tag}", **names)
+
+
+def _bounded(run: Callable[[], list]) -> list | None:
+    """``run()``, stopped after EDIT_SECONDS of this process's CPU time (an edit can turn a loop into an endless
+    one): None then. CPU time, not wall time, so a loaded machine stops the same edits (ITIMER_PROF leaves
+    pytest-timeout's SIGALRM alone)."""
+    if threading.current_thread() is not threading.main_thread():
+        return _quiet(run)
+
+    def stop(signum, frame):
+        raise _Endless
+
+    outer = signal.signal(signal.SIGPROF, stop)
+    signal.setitimer(signal.ITIMER_PROF, EDIT_SECONDS)
+    try:
+        return _quiet(run)
+    except _Endless:
+        return None
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, outer)
+
+
+class _Endless(BaseException):
+    """Raised by the alarm inside an edited copy (a BaseException: the observers catch Exception only)."""
+
+
+def _quiet(run: Callable[[], list]) -> list | None:
+    try:
+        with warnings.catch_warnings():  # an edited copy's deprecation warnings are not the participant's
+            warnings.simplefilter("ignore")
+            return run()
+    except _Endless:
+        raise
+    except BaseException:  # an edited copy can raise anything, SystemExit and recursion included
+        return None
+
+
+# ---------------------------------------------------------------- comparing observations
+
+
+def _same(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _equal(x, y) -> bool:
+    if isinstance(x, torch.Tensor) or isinstance(y, torch.Tensor):
+        if not (isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor)):
+            return False
+        if x.dtype.is_floating_point != y.dtype.is_floating_point:
+            return False
+        return same(x, y) if x.dtype.is_floating_point else x.shape == y.shape and bool((x == y).all())
+    if isinstance(x, float) and isinstance(y, float):
+        return x == y or (math.isnan(x) and math.isnan(y)) or math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12)
+    if isinstance(x, list | tuple) and isinstance(y, list | tuple):
+        return len(x) == len(y) and all(_equal(u, v) for u, v in zip(x, y, strict=True))
+    if isinstance(x, dict) and isinstance(y, dict):
+        return x.keys() == y.keys() and all(_equal(x[k], y[k]) for k in x)
+    return type(x) is type(y) and x == y
+
+
+def _call(fn: Callable, *args, **kwargs) -> tuple:
+    """One observation: ("ok", what it returned, detached) or ("raised", type name, message's first line)."""
+    try:
+        out = fn(*args, **kwargs)
+    except _Endless:
+        raise
+    except Exception as err:  # yours and an edited copy may raise anything: how is the observation
+        return ("raised", type(err).__name__, str(err).splitlines()[0] if str(err) else "")
+    return ("ok", _plain(out))
+
+
+def _plain(out):
+    if isinstance(out, torch.Tensor):
+        return out.detach().clone()
+    if isinstance(out, list | tuple):
+        return [_plain(o) for o in out]
+    if isinstance(out, dict):
+        return {k: _plain(v) for k, v in out.items()}
+    return out
+
+
+# ---------------------------------------------------------------- what is observed, per component
+
+
+def _seeded_state(module: torch.nn.Module, seed: int) -> dict[str, torch.Tensor]:
+    """Random fp64 values for every parameter of the reference module (LayerNorm gains around 1)."""
+    g = torch.Generator().manual_seed(seed)
+    state = {}
+    for name, p in module.named_parameters(remove_duplicate=False):
+        base = 1.0 if name.endswith(("ln_1.weight", "ln_2.weight", "ln_f.weight")) or name == "weight" else 0.0
+        state[name] = base + 0.3 * torch.randn(tuple(p.shape), generator=g, dtype=torch.float64)
+    if "lm_head.weight" in state and "transformer.wte.weight" in state:  # tied: one matrix under two names
+        state["lm_head.weight"] = state["transformer.wte.weight"]
+    return state
+
+
+@functools.cache
+def _state_of(kind: str, seed: int) -> dict[str, torch.Tensor]:
+    ns = _reference_namespace()
+    config = ns.GPTConfig(**SMALL)
+    module = {"attention": lambda: ns.CausalSelfAttention(config), "mlp": lambda: ns.MLP(config),
+              "block": lambda: ns.Block(config), "gpt": lambda: ns.GPT(config),
+              "generate": lambda: ns.GPT(ns.GPTConfig(**ONE_LAYER))}[kind]()  # fmt: skip
+    return _seeded_state(module, seed)
+
+
+def _loaded(module, state: dict[str, torch.Tensor]):
+    """The module in fp64, eval mode, with ``state`` copied into its parameters by the contract's names."""
+    module = module.double().eval()
+    params = dict(module.named_parameters(remove_duplicate=False))
+    if set(params) != set(state):
+        raise ValueError(f"parameters {sorted(params)} are not the contract's")
+    with torch.no_grad():
+        for name, value in state.items():
+            params[name].copy_(value)
+    return module
+
+
+def _x(seed: int, *shape: int) -> torch.Tensor:
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+
+def _forward_and_grad(module, x: torch.Tensor) -> list[tuple]:
+    """The output, and the gradient of a fixed projection of it with respect to the input."""
+
+    def run():
+        inp = x.clone().requires_grad_(True)
+        with torch.enable_grad():
+            y = module(inp)
+            r = torch.randn(y.shape, generator=torch.Generator().manual_seed(5), dtype=y.dtype)
+            (grad,) = torch.autograd.grad((y * r).sum(), inp)
+        return [y, grad]
+
+    return [_call(run)]
+
+
+def _observe_layernorm(ns) -> list[tuple]:
+    ln = ns.LayerNorm(16)
+    state = {"weight": 1.0 + 0.4 * _x(1, 16), "bias": 0.4 * _x(2, 16)}
+    ln = _loaded(ln, state)
+    rows = torch.stack([0.7 + sd * _x(3 + i, 2, 16) for i, sd in enumerate((3.0, 1.0, 1e-2, 1e-4, 1e-6))], dim=1)
+    return [*_forward_and_grad(ln, rows), _call(ln, rows + 5.0)]
+
+
+def _observe_module(kind: str, build: Callable) -> Callable:
+    def observe(ns) -> list[tuple]:
+        module = _loaded(build(ns, ns.GPTConfig(**SMALL)), _state_of(kind, 7))
+        return [*_forward_and_grad(module, _x(8, 2, 6, 32)), _call(module, _x(9, 1, 3, 32))]
+
+    return observe
+
+
+def _observe_gpt(ns) -> list[tuple]:
+    config = ns.GPTConfig(**SMALL)
+    torch.manual_seed(0)
+    model = ns.GPT(config)
+    shapes = sorted((n, tuple(p.shape)) for n, p in model.named_parameters())
+    tied = model.lm_head.weight.data_ptr() == model.transformer.wte.weight.data_ptr()
+    model = _loaded(model, _state_of("gpt", 7))
+    idx = torch.randint(0, 64, (2, 9), generator=torch.Generator().manual_seed(10))
+    targets = torch.randint(0, 64, (2, 9), generator=torch.Generator().manual_seed(11))
+    return [("ok", shapes), ("ok", tied), _call(model, idx, targets), _call(model, idx[:1, :4])]
+
+
+def _observe_generate(ns) -> list[tuple]:
+    model = _loaded(ns.GPT(ns.GPTConfig(**ONE_LAYER)), _state_of("generate", 7))
+    idx = torch.randint(0, 64, (2, 4), generator=torch.Generator().manual_seed(12))
+    long = torch.randint(0, 64, (1, 14), generator=torch.Generator().manual_seed(13))
+
+    def gen(prompt, n, seed, **kwargs):
+        return _call(model.generate, prompt, n, generator=torch.Generator().manual_seed(seed), **kwargs)
+
+    return [  # the contract's arguments only (use_kv_cache is the reference's own)
+        gen(idx, 4, 1, temperature=0),
+        gen(idx, 4, 2, temperature=0.7, top_k=5),
+        gen(idx, 4, 3, temperature=1.3, top_k=2),
+        gen(long, 6, 4, temperature=0),  # past block_size by 4: the crop keeps 16, 16, 16, 16 tokens
+        gen(long, 6, 5, temperature=1.0),
+    ]
+
+
+def _observe_data(ns) -> list[tuple]:
+    """The contract's calls only: batches in order (kept, so a buffer refilled under them shows), ranks, a NumPy
+    uint16 stream, a stream shorter than one batch (reset and the loader's state are the implementation's own)."""
+    import numpy as np
+
+    tokens = list(range(100, 147))
+
+    def batches(loader, n: int) -> list:
+        return [loader.next_batch() for _ in range(n)]
+
+    return [
+        _call(lambda: batches(ns.DataLoader(tokens, 2, 3), 10)),
+        _call(lambda: batches(ns.DataLoader(tokens, 2, 4, rank=1, world_size=2), 4)),
+        _call(lambda: batches(ns.DataLoader(np.array(tokens, dtype=np.uint16), 1, 5), 3)),
+        _call(lambda: batches(ns.DataLoader(tokens[:5], 2, 3), 2)),
+    ]
+
+
+class _Tiny(torch.nn.Module):
+    """A model with the contract's forward signature, small enough to step exactly (fp64)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wte = torch.nn.Parameter(_x(61, 8, 4))
+        self.head = torch.nn.Parameter(_x(62, 4, 8))
+        self.bias = torch.nn.Parameter(_x(63, 8))
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
+        logits = self.wte[idx] @ self.head + self.bias
+        loss = None if targets is None else torch.nn.functional.cross_entropy(logits.view(-1, 8), targets.reshape(-1))
+        return logits, loss
+
+
+def _observe_training(ns) -> list[tuple]:
+    g = torch.Generator().manual_seed(64)
+    batches = [(torch.randint(0, 8, (2, 3), generator=g), torch.randint(0, 8, (2, 3), generator=g)) for _ in range(3)]
+
+    def lrs():
+        return [ns.get_lr(s, 6e-4, 6e-5, 3, 10) for s in range(13)]
+
+    def groups():
+        opt = ns.configure_optimizers(_Tiny(), 0.1, 1e-3)
+        return [sorted((tuple(p.shape), g["weight_decay"], g["lr"]) for p in g["params"]) for g in opt.param_groups]
+
+    def step(max_norm: float):
+        model = _Tiny()
+        opt = torch.optim.SGD(model.parameters(), lr=0.5)
+        with torch.enable_grad():
+            loss, norm = ns.train_step(model, opt, batches, max_norm)
+        return [loss, norm, *[p.detach() for p in model.parameters()]]
+
+    return [_call(lrs), _call(groups), _call(step, 1e9), _call(step, 0.3)]
+
+
+_TEXT = (
+    "the cat sat on the mat. the cat ate the rat! 1234 cats and 56 rats, aaaa bbbb aaaa.\n"
+    "Ünïcödé wörds: naïve café, 東京 and 東京 again; it's the cat's <|endoftext|> hat's hat.  \n"
+)
+
+
+def _observe_tokenizer(ns) -> list[tuple]:
+    trained = _call(lambda: ns.Tokenizer().train(_TEXT * 3, 256 + 40))
+    if trained[0] == "raised":
+        return [trained]
+    tok = trained[1]
+    probe = "the cats' mat, 東京 1234! naïve"
+    return [
+        _call(lambda: sorted(tok.merges.items())),
+        _call(lambda: tok.encode_ordinary(probe)),
+        _call(lambda: tok.encode("a <|endoftext|> b", allowed_special="all")),
+        _call(lambda: tok.decode(tok.encode_ordinary(probe))),
+        _call(lambda: tok.decode(tok.encode_ordinary("é")[:1])),
+        _call(lambda: sorted(ns.Tokenizer().train("aaabdaaabac", 256 + 4, special_tokens=()).merges.items())),
+    ]
+
+
+OBSERVERS: dict[str, Callable] = {
+    "layernorm": _observe_layernorm,
+    "attention": _observe_module("attention", lambda ns, c: ns.CausalSelfAttention(c)),
+    "mlp": _observe_module("mlp", lambda ns, c: ns.MLP(c)),
+    "block": _observe_module("block", lambda ns, c: ns.Block(c)),
+    "gpt": _observe_gpt,
+    "generate": _observe_generate,
+    "data": _observe_data,
+    "training": _observe_training,
+    "tokenizer": _observe_tokenizer,
+}
+
+
+# ---------------------------------------------------------------- what is said
+
+
+def _findings(component: str, found: list[Edit]) -> list[Finding]:
+    """One place (however many spellings of the edit there reproduce yours: ``transpose(2, 3)`` and
+    ``transpose(-1, -2)``): reproduced, with the fix. Two or three places: consistent with any, no fix."""
+    places: dict[tuple[str, int], list[Edit]] = {}
+    for e in found:
+        places.setdefault((e.file, e.line), []).append(e)
+    if len(places) == 1:  # said with the spelling closest to GPT-2's text: `== -1` rather than `cache == 0`
+        e = max(found, key=lambda f: difflib.SequenceMatcher(a=f.old, b=f.new).ratio())
+        others = [f for f in found if f is not e]
+        line = _source(e.file).splitlines()[e.line - 1].strip()
+        also = f" ({len(others)} other spellings of the same edit there too)" if others else ""
+        words = (f"your {component} behaves exactly as GPT-2's code would with `{e.old}` written `{e.new}`{also} "
+                 f"(in {e.function}); no edit elsewhere does")  # fmt: skip
+        return [Finding(e.tag, words, f"GPT-2's code has `{e.old}` there: `{line}`", kind=REPRODUCED,
+                        evidence="reproduced on every input of the edit search")]  # fmt: skip
+    return [
+        Finding(e.tag, f"`{e.old}` written `{e.new}` ({e.function}) behaves as yours",
+                kind=CONSISTENT, evidence=f"one of {len(places)} places where a single edit reproduces yours")
+        for e, *_ in places.values()
+    ]  # fmt: skip
