@@ -3,9 +3,10 @@
 An edit changes one thing at one place of a reference/ file, the way a participant's slip does: a number
 (``c`` to ``c - 1``, ``c + 1``, ``-c``), an operator (``+`` and ``-``, ``*`` and ``/``, ``<`` and ``<=``), a
 name for another name of the same function, an attribute for another attribute of the same object, a
-function for a near-namesake (``mean``/``sum``, ``triu``/``tril``), an argument dropped or two swapped, a
-call skipped (``f(x)`` becomes ``x``), an expression off by one, a statement deleted, two statements swapped,
-a statement moved into or out of its loop, a ``with`` or decorator dropped. Nothing here names a bug: the
+function for a near-namesake (``mean``/``sum``, ``triu``/``tril``), an argument dropped or two swapped (or
+two elements of a tuple: ``B, C, T = x.shape``), a call skipped (``f(x)`` becomes ``x``), an expression off
+by one, a statement deleted, two statements swapped, a statement moved into or out of its loop, a ``with``
+or decorator dropped. Nothing here names a bug: the
 operators are the ones mutation testing uses, applied to every node of the chosen functions in source order.
 
 spec/probes_search.py runs each edited copy next to a participant's code and keeps the ones that behave the same.
@@ -198,6 +199,10 @@ def _alternatives(
     if isinstance(node, ast.Compare) and len(node.ops) == 1:
         for op in _COMPARE.get(type(node.ops[0]), ()):
             yield ast.Compare(node.left, [op()], node.comparators)
+    if isinstance(node, ast.Tuple | ast.List) and len(node.elts) > 1:  # two neighbours swapped: B, C, T = ...
+        for i in range(len(node.elts) - 1):
+            elts = [*node.elts[:i], node.elts[i + 1], node.elts[i], *node.elts[i + 2 :]]
+            yield type(node)(elts, node.ctx)
     if isinstance(node, ast.Call):
         yield from _call_edits(node)
     if _off_by_one_site(node, parent):

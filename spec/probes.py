@@ -921,6 +921,16 @@ def _generate(impl) -> list[Finding]:
                 found.append(Finding(f"temperature: {tau:.4g} for 2", words, fix, evidence="fitted"))
             found[-1:] = [_temperature_confirmed(ours, found[-1], tau)]
     k = 5
+    plain = _sampled_probs(ours, idx, temperature=1.0)
+    ordered = F.softmax(logits, -1).sort().values  # sorted: a generate may sample from sorted probabilities
+    if plain is not None and not torch.allclose(plain.sort().values, ordered, rtol=1e-6, atol=1e-12):
+        # the premise of every fit below: at temperature 1, generate samples from your forward's own last logits
+        words = (
+            "at temperature 1 generate samples from another distribution than softmax of your forward's last "
+            "logits for the same prompt: the logits it computes differ (its KV-cache path or its context?)"
+        )
+        return [*found, Finding("generate: logits differ from forward", words, kind=OBSERVED,
+                                evidence="one prompt, temperature 1, no top-k"), *_crop(ours)]  # fmt: skip
     probs = _sampled_probs(ours, idx, temperature=1.0, top_k=k)
     before = len(found)
     if probs is not None:
@@ -1745,6 +1755,25 @@ def _first(*parts: Callable) -> Callable[[object], list[Finding]]:
     return run
 
 
+def _measured_first(*parts: Callable) -> Callable[[object], list[Finding]]:
+    """The findings of the first part that measures something; facts (OBSERVED) wait for the parts after it (a
+    generate whose logits differ from its forward's gets no sampling fit, and the KV-cache probes still run)."""
+
+    def run(impl) -> list[Finding]:
+        facts: list[Finding] = []
+        for part in parts:
+            try:
+                found = part(impl)
+            except Exception:
+                continue
+            if any(f.kind != OBSERVED for f in found):
+                return found
+            facts += found
+        return facts
+
+    return run
+
+
 def _random_in_eval(component: str) -> Callable[[object], list[Finding]]:
     return lambda impl: structure.eval_randomness(impl, component)  # first: randomness confuses every fit
 
@@ -1759,7 +1788,7 @@ PROBES: dict[str, Callable] = {
     "mlp": _first(_in_place("mlp"), _random_in_eval("mlp"), _mlp),
     "gpt": _first(_random_in_eval("gpt"), _gpt),
     "block": _first(_in_place("block"), _random_in_eval("block"), _block),
-    "generate": _first(_generate, structure.generate_contract),
+    "generate": _measured_first(_generate, structure.generate_contract),
     "data": _data,
     "training": _training,
     "tokenizer": _tokenizer,

@@ -80,9 +80,9 @@ def _search(impl, component: str) -> list[Finding]:
     observe = OBSERVERS.get(component)
     if observe is None or component not in SEARCHED:
         return []
-    yours = observe(impl)
+    yours = _observed(observe, impl)
     reference = _reference_namespace()
-    if _same(yours, observe(reference)):
+    if _same(yours, _observed(observe, reference)):
         return []  # yours behaves as GPT-2's on these calls: nothing for an edit to explain
     if any(o[0] == "raised" and o[1].startswith("NotImplemented") for o in yours):
         return []  # a blank of the template (or a part not exported): not an edit of GPT-2's code
@@ -92,7 +92,7 @@ def _search(impl, component: str) -> list[Finding]:
             namespace = _namespace(edit)
         except Exception:
             continue
-        theirs = _bounded(lambda ns=namespace: observe(ns))
+        theirs = _bounded(lambda ns=namespace: _observed(observe, ns))
         if theirs is not None and _same(yours, theirs):
             found.append(edit)
             if len({(e.file, e.line) for e in found}) > MAX_SHOWN:
@@ -213,6 +213,13 @@ def _equal(x, y) -> bool:
     if isinstance(x, dict) and isinstance(y, dict):
         return x.keys() == y.keys() and all(_equal(x[k], y[k]) for k in x)
     return type(x) is type(y) and x == y
+
+
+def _observed(observe: Callable, ns) -> list[tuple]:
+    """An observer's list; one that raises before its calls (building the module, loading its weights: a shape
+    that is not the contract's) is one observation of that exception."""
+    out = _call(observe, ns)
+    return out[1] if out[0] == "ok" else [out]
 
 
 def _call(fn: Callable, *args, **kwargs) -> tuple:

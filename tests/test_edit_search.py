@@ -26,6 +26,8 @@ NAMED_BY_AN_EDIT = (
     "ho9-c-proj-of-the-input",  # attention: c_proj(x) for c_proj(y)
     "ho9-crop-sign-dropped",  # generate: idx[:, block_size:]
     "ho9-kv-cache-positions-arange-to-t",  # gpt forward under the KV cache: arange(start, T)
+    "ho10-c-attn-linear-args-swapped",  # nn.Linear(3C, C): the weights do not load, the same error as the edit's
+    "ho10-x-unpacked-channels-first",  # B, C, T = x.shape: two elements of a tuple swapped
 )
 
 
