@@ -5717,6 +5717,902 @@ HELDOUT_V10: list[HeldOut] = [
 
 V10_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V10}
 
+# ==================================================================== HELDOUT_V11
+# An eleventh held-out set, written and committed on its own by a helper that never read the probes, the
+# verdicts, the variants, the hints, the diagnosis tool or any diagnosis output. Written from what participants get
+# wrong when they write GPT-2 from scratch (nanoGPT / minGPT / minbpe / build-nanogpt / CS336 habits: wrong dims,
+# off-by-ones, positional-argument slips, misread signatures, autocomplete typos, dtype shortcuts, a misremembered
+# formula, a wrong variable, a forgotten step), not from what the tool measures. As in v10, half of it is
+# written="rewrite": the piece written over in a participant's own style (a hand attention or hand softmax, an
+# F.layer_norm one-liner, a hand GELU through the sigmoid identity, a per-type _init_weights, nll_loss of
+# log_softmax, inverse-CDF and Gumbel-max sampling, a torch.cat KV cache, a minbpe-style rescanning BPE and
+# recount-every-step trainer, a slicing / per-row / torch.roll loader, a by-hand clip, nanoGPT's
+# configure_optimizers, an HF-style min_lr ratio), the mistake inside; the rest are edits at one place. None is a
+# known bug of the library or a v1-v10 entry written the same way; a few are an earlier family reached by a new
+# route (1/sqrt(T) through a transposed k, mlp reading the block input through an `out` variable, target shift -1
+# through torch.roll, p ** t for the known temperature-multiplied, eps 1e-6 through torch's nn.LayerNorm in the
+# block) and are tagged as the earlier sets spell them. Each was checked only for validity (it materialises and a
+# non-slow spec test of its section fails with the fingerprint off, --tb=no), never run through the diagnosis.
+# ``accept`` names the family and parameter in plain ``family: parameter`` words.
+#
+# Validity run (each bug's section spec files, ``-m "not slow" -x --no-fingerprint``): 50 of the 52 written fail a
+# test; all 50 are kept: attention 6, layernorm 4, mlp 3, block 3, gpt 3, loss 1, config 1, generate 8 (four of
+# them in attention.py's KV-cache code), tokenizer 9, data 5, training 7; 25 of them rewrites. Dropped before
+# commit: top-k's k clipped with logits.size(0) (the batch size) instead of size(-1) (no non-slow generate test
+# fails: a possible spec gap, since with one prompt top-k then keeps a single token); the KV cache sized
+# min(block_size, max_new_tokens), forgetting the prompt (no test fails, and rightly: generate falls back to
+# recomputing the whole context once the cache is full, so only the speed changes).
+
+_V11_SDPA = _V10_SDPA
+_V11_LN_BODY = _V10_LN_BODY
+_V11_BLOCK_FORWARD = _V10_BLOCK_FORWARD
+_V11_NEXT_BATCH = _V10_NEXT_BATCH
+_V11_GET_LR = _V10_GET_LR
+_V11_TRAIN_LOOP = _V10_TRAIN_LOOP
+_V11_SAMPLE = (
+    "                probs = F.softmax(logits, dim=-1)\n"
+    "                idx_next = torch.multinomial(probs, num_samples=1, generator=generator)\n"
+)
+_V11_TOP_K_SAMPLE = (
+    "                if top_k is not None:\n"
+    "                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]\n"
+    '                    logits = logits.masked_fill(logits < kth, float("-inf"))\n' + _V11_SAMPLE
+)
+_V11_KV_APPEND = (
+    "        start, end = self.length, self.length + k.size(2)\n"
+    "        if end > self.max_len:\n"
+    '            raise ValueError(f"KV cache holds {self.max_len} positions, {end} requested")\n'
+    "        if self.k is None or self.v is None:  # allocate lazily: k's dtype may be bf16 under autocast\n"
+    "            B, nh, _, hd = k.shape\n"
+    "            self.k = k.new_zeros(B, nh, self.max_len, hd)\n"
+    "            self.v = v.new_zeros(B, nh, self.max_len, hd)\n"
+    "        self.k[:, :, start:end] = k\n"
+    "        self.v[:, :, start:end] = v\n"
+    "        self.length = end\n"
+    "        return self.k[:, :, :end], self.v[:, :, :end]\n"
+)
+_V11_BPE_LOOP = (
+    "    parts = [_BYTES[b] for b in token]\n"
+    "    get = ranks.get\n"
+    "    # pair_ranks[i]: the rank of parts[i] + parts[i + 1]; a merge changes only its two neighbours.\n"
+    "    pair_ranks = [get(a + b, inf) for a, b in itertools.pairwise(parts)]\n"
+    "    while pair_ranks:\n"
+    "        # Rank order is training order: the pair merged earliest in training merges first.\n"
+    "        rank = min(pair_ranks)\n"
+    "        if rank >= limit:\n"
+    "            break\n"
+    "        i = pair_ranks.index(rank)  # the leftmost, if the same pair occurs twice\n"
+    "        parts[i : i + 2] = [parts[i] + parts[i + 1]]\n"
+    "        del pair_ranks[i]\n"
+    "        if i > 0:\n"
+    "            pair_ranks[i - 1] = get(parts[i - 1] + parts[i], inf)\n"
+    "        if i < len(pair_ranks):\n"
+    "            pair_ranks[i] = get(parts[i] + parts[i + 1], inf)\n"
+    "    return parts\n"
+)
+_V11_MERGE_BODY = (
+    "    out, i, n = [], 0, len(ids)\n"
+    "    a, b = pair\n"
+    "    while i < n:\n"
+    "        if i < n - 1 and ids[i] == a and ids[i + 1] == b:\n"
+    "            out.append(new_id)\n"
+    "            i += 2\n"
+    "        else:\n"
+    "            out.append(ids[i])\n"
+    "            i += 1\n"
+    "    return out\n"
+)
+_V11_OPTIMIZER_BODY = (
+    "    params = [p for p in model.parameters() if p.requires_grad]  # parameters() yields a tied weight once\n"
+    "    groups = [\n"
+    '        {"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},\n'
+    '        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},\n'
+    "    ]\n"
+    "    if fused is None:\n"
+    "        fused = bool(params) and all(p.is_cuda for p in params)\n"
+    "    return torch.optim.AdamW(groups, lr=learning_rate, betas=betas, eps=eps, fused=fused)\n"
+)
+_V11_INIT_WEIGHTS = (
+    "        if isinstance(module, (nn.Linear, nn.Embedding)):\n"
+    "            nn.init.normal_(module.weight, mean=0.0, std=0.02)\n"
+    "        if isinstance(module, nn.Linear) and module.bias is not None:\n"
+    "            nn.init.zeros_(module.bias)\n"
+)
+
+_v11 = partial(_in_set, 11)
+
+
+HELDOUT_V11: list[HeldOut] = [
+    # ---------------------------------------------------------------- attention
+    HeldOut(
+        _v11(
+            "values-are-keys",
+            "attention.py",
+            "return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1.0 / math.sqrt(k.size(-1)))",
+            "return F.scaled_dot_product_attention(q, k, k, is_causal=True, scale=1.0 / math.sqrt(k.size(-1)))",
+            "attention",
+            "an autocomplete slip in the attention call: k passed where v belongs, so each position averages the "
+            "keys, not the values",
+        ),
+        ("qkv-order: q, k, k",),
+    ),
+    HeldOut(
+        _v11(
+            "causal-only-in-training",
+            "attention.py",
+            "            y = self.attend(q, k, v)\n",
+            "            # the mask stops the model cheating on the targets; not needed at inference\n"
+            "            y = F.scaled_dot_product_attention(q, k, v, is_causal=self.training)\n",
+            "attention",
+            "the causal mask tied to self.training (the belief that masking only matters when there are targets "
+            "to cheat on): in eval mode every position attends to the whole sequence, future included",
+        ),
+        ("causal-mask: only in training",),
+    ),
+    HeldOut(
+        _v11(
+            "scores-floor-divided",
+            "attention.py",
+            _V11_SDPA,
+            "        hd = q.size(-1)\n"
+            "        T = q.size(-2)\n"
+            "        att = (q @ k.transpose(-2, -1)) // math.sqrt(hd)\n"
+            "        mask = torch.tril(torch.ones(T, T, device=q.device)).bool()\n"
+            '        att = att.masked_fill(~mask, float("-inf"))\n'
+            "        att = F.softmax(att, dim=-1)\n"
+            "        return att @ v\n",
+            "attention",
+            "attention by hand with the scale typed as floor division (// math.sqrt(hd)): every score is rounded "
+            "down to a whole number before the softmax",
+        ),
+        ("attention-scale: floor-divided",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v11(
+            "softmax-max-over-queries",
+            "attention.py",
+            _V11_SDPA,
+            "        T = q.size(-2)\n"
+            "        scores = (q @ k.transpose(-2, -1)) / math.sqrt(q.size(-1))\n"
+            "        future = torch.triu(torch.ones(T, T, dtype=torch.bool, device=q.device), diagonal=1)\n"
+            '        scores = scores.masked_fill(future, float("-inf"))\n'
+            "        scores = scores - scores.max(dim=-2, keepdim=True).values  # for stability\n"
+            "        weights = scores.exp()\n"
+            "        weights = weights / weights.sum(dim=-1, keepdim=True)\n"
+            "        return weights @ v\n",
+            "attention",
+            "a hand softmax whose stabilising max is taken over dim=-2 (each key's column) instead of the row: "
+            "each score is shifted by its column's max, which is not constant along the row, so the weights change",
+        ),
+        ("attention-softmax: max subtracted over the query dim",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v11(
+            "scale-after-keys-transposed",
+            "attention.py",
+            _V11_SDPA,
+            "        k = k.transpose(-2, -1)  # (B, nh, hd, T)\n"
+            "        att = (q @ k) / math.sqrt(k.size(-1))\n"
+            "        T = q.size(-2)\n"
+            "        att = att.masked_fill(torch.ones(T, T, dtype=torch.bool, device=q.device).triu(1), "
+            'float("-inf"))\n'
+            "        return torch.softmax(att, dim=-1) @ v\n",
+            "attention",
+            "k transposed in place (k = k.transpose(-2, -1)) and the scale then read from k.size(-1), which is now "
+            "T, not head_dim: the scores are scaled by 1/sqrt(T)",
+        ),
+        ("attention-scale: 1/sqrt(T)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v11(
+            "attention-adds-its-input",
+            "attention.py",
+            "        return self.c_proj(y)\n",
+            "        return x + self.c_proj(y)  # residual connection\n",
+            "attention",
+            "the residual connection written inside the attention module as well as in the block: the attention "
+            "returns x + c_proj(y), so the block adds its input twice",
+        ),
+        ("attention: adds its input",),
+    ),
+    # ---------------------------------------------------------------- layernorm
+    HeldOut(
+        _v11(
+            "ln-divides-by-shape-0",
+            "layernorm.py",
+            _V11_LN_BODY,
+            "        n = x.shape[0]  # number of features\n"
+            "        mean = x.sum(dim=-1, keepdim=True) / n\n"
+            "        var = ((x - mean) ** 2).sum(dim=-1, keepdim=True) / n\n"
+            "        return self.weight * (x - mean) / torch.sqrt(var + self.eps) + self.bias\n",
+            "layernorm",
+            "LayerNorm with sums divided by x.shape[0] (the batch size, as if x were one feature vector per row "
+            "of a 2-D (C, N) input) instead of the feature count: mean and variance are scaled by C/B",
+        ),
+        ("layernorm: divides by x.shape[0] (B), not C",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v11(
+            "ln-divides-by-sqrt-of-std",
+            "layernorm.py",
+            _V11_LN_BODY,
+            "        mu = x.mean(-1, keepdim=True)\n"
+            "        sigma = ((x - mu) ** 2).mean(-1, keepdim=True).sqrt()  # the standard deviation\n"
+            "        return self.weight * (x - mu) / torch.sqrt(sigma + self.eps) + self.bias\n",
+            "layernorm",
+            "the spread computed as the standard deviation, then the formula's sqrt(var + eps) applied to it: the "
+            "centred input is divided by var ** 0.25",
+        ),
+        ("layernorm-power: 0.25",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v11(
+            "ln-eps-added-after-rsqrt",
+            "layernorm.py",
+            "x_hat = (x - mean) * torch.rsqrt(var + self.eps)  # eps inside the sqrt",
+            "x_hat = (x - mean) * (torch.rsqrt(var) + self.eps)",
+            "layernorm",
+            "a misplaced parenthesis: eps added to rsqrt(var) instead of to var, so it guards nothing and a "
+            "constant feature vector gives inf/NaN",
+        ),
+        ("layernorm-eps: added after rsqrt",),
+    ),
+    HeldOut(
+        _v11(
+            "ln-functional-eps-as-bias",
+            "layernorm.py",
+            _V11_LN_BODY,
+            "        normalized_shape = (x.size(-1),)\n"
+            "        return torch.nn.functional.layer_norm(x, normalized_shape, self.weight, self.eps)\n",
+            "layernorm",
+            "the body replaced by F.layer_norm with eps passed positionally in the fourth slot, which is bias: "
+            "the bias parameter is never used and eps lands where a tensor is expected",
+        ),
+        ("layernorm: eps passed as bias", "layernorm-affine: no bias"),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- mlp
+    HeldOut(
+        _v11(
+            "gelu-sqrt-2-over-pi-precedence",
+            "mlp.py",
+            '        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))\n',
+            "        h = self.c_fc(x)\n"
+            "        h = 0.5 * h * (1.0 + torch.tanh(2**0.5 / torch.pi * (h + 0.044715 * h**3)))\n"
+            "        return self.c_proj(h)\n",
+            "mlp",
+            "the tanh GELU by hand with sqrt(2/pi) typed as sqrt(2)/pi (0.450 instead of 0.798): the tanh's "
+            "argument is shrunk and the activation is softer than GPT-2's",
+        ),
+        ("gelu: other",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v11(
+            "mlp-hidden-8-thirds",
+            "mlp.py",
+            "        self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd)\n"
+            "        self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd)\n",
+            "        hidden = int(8 * config.n_embd / 3)  # 8/3 * n_embd, as in LLaMA\n"
+            "        self.c_fc = nn.Linear(config.n_embd, hidden)\n"
+            "        self.c_proj = nn.Linear(hidden, config.n_embd)\n",
+            "mlp",
+            "the hidden width taken from LLaMA's gated MLP habit (8/3 * n_embd) instead of GPT-2's 4 * n_embd",
+        ),
+        ("mlp: hidden width 8/3*n_embd",),
+    ),
+    HeldOut(
+        _v11(
+            "gelu-sigmoid-identity-without-2",
+            "mlp.py",
+            '        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))\n',
+            "        h = self.c_fc(x)\n"
+            "        # tanh(z) = 2 * sigmoid(2z) - 1, so 0.5 * (1 + tanh(z)) = sigmoid(z)\n"
+            "        h = h * torch.sigmoid((2 / torch.pi) ** 0.5 * (h + 0.044715 * h**3))\n"
+            "        return self.c_proj(h)\n",
+            "mlp",
+            "the tanh GELU rewritten through the sigmoid identity with the factor 2 lost: 0.5 * (1 + tanh(z)) is "
+            "sigmoid(2z), not sigmoid(z), so the activation is about half as steep",
+        ),
+        ("gelu: other",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- block
+    HeldOut(
+        _v11(
+            "block-torch-layernorm-eps-1e-6",
+            "block.py",
+            "        self.ln_1 = LayerNorm(config.n_embd)\n"
+            "        self.attn = CausalSelfAttention(config)\n"
+            "        self.ln_2 = LayerNorm(config.n_embd)\n",
+            "        self.ln_1 = nn.LayerNorm(config.n_embd, eps=1e-6)\n"
+            "        self.attn = CausalSelfAttention(config)\n"
+            "        self.ln_2 = nn.LayerNorm(config.n_embd, eps=1e-6)\n",
+            "block",
+            "the block's LayerNorms taken from torch with eps=1e-6 (the ViT / T5 habit) instead of GPT-2's 1e-5",
+        ),
+        ("layernorm-eps: 1e-6",),
+    ),
+    HeldOut(
+        _v11(
+            "block-out-variable-mlp-reads-input",
+            "block.py",
+            _V11_BLOCK_FORWARD,
+            "        out = x + self.attn(self.ln_1(x), cache)\n"
+            "        out = out + self.mlp(self.ln_2(x))\n"
+            "        return out\n",
+            "block",
+            "the block written with a separate output variable; the MLP line still reads x (the block input), "
+            "not out, so the MLP never sees the attention's contribution",
+        ),
+        ("block-wiring: ln_2 input", "block-wiring: mlp reads the block input"),
+        "rewrite",
+    ),
+    HeldOut(
+        _v11(
+            "mlp-residual-multiplied",
+            "block.py",
+            "        x = x + self.mlp(self.ln_2(x))\n",
+            "        x = x * self.mlp(self.ln_2(x))\n",
+            "block",
+            "a typo in the second residual: x * mlp(ln_2(x)) instead of x + mlp(ln_2(x))",
+        ),
+        ("block-wiring: mlp residual multiplied",),
+    ),
+    # ---------------------------------------------------------------- gpt
+    HeldOut(
+        _v11(
+            "residual-init-n-head",
+            "gpt.py",
+            "std=0.02 / math.sqrt(2 * config.n_layer)",
+            "std=0.02 / math.sqrt(2 * config.n_head)",
+            "gpt",
+            "the residual projections' init scaled by 1/sqrt(2 * n_head) instead of 1/sqrt(2 * n_layer) (the "
+            "wrong config field; the same at 124M, where both are 12)",
+        ),
+        ("residual-init: 0.02/sqrt(2*n_head)",),
+    ),
+    HeldOut(
+        _v11(
+            "init-zeros-the-weight",
+            "gpt.py",
+            _V11_INIT_WEIGHTS,
+            "        if isinstance(module, nn.Linear):\n"
+            "            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)\n"
+            "            if module.bias is not None:\n"
+            "                torch.nn.init.zeros_(module.weight)\n"
+            "        elif isinstance(module, nn.Embedding):\n"
+            "            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)\n",
+            "gpt",
+            "_init_weights rewritten per module type with zeros_ given module.weight instead of module.bias: every "
+            "Linear with a bias gets zero weights (c_attn, c_fc; c_proj is re-drawn after) and keeps PyTorch's "
+            "default uniform bias",
+        ),
+        ("init: Linear weights zeroed, biases left at default",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v11(
+            "block-residual-added-twice",
+            "gpt.py",
+            "            x = block(x, None if cache is None else cache[i])\n",
+            "            x = x + block(x, None if cache is None else cache[i])\n",
+            "gpt",
+            "a residual connection around each block in GPT.forward, though the block already adds its own: the "
+            "stream is doubled at every layer",
+        ),
+        ("blocks: residual added around each block",),
+    ),
+    # ---------------------------------------------------------------- loss
+    HeldOut(
+        _v11(
+            "log-softmax-implicit-dim",
+            "gpt.py",
+            "            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))\n",
+            "            log_probs = F.log_softmax(logits)\n"
+            "            loss = F.nll_loss(log_probs.view(-1, log_probs.size(-1)), targets.reshape(-1))\n",
+            "loss",
+            "the loss as nll_loss(log_softmax(logits)) with log_softmax's dim left out: for a 3-D tensor the "
+            "implicit dim is 0, the batch, so the log-probabilities are normalised across sequences",
+        ),
+        ("loss: log_softmax over the batch dim",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- config
+    HeldOut(
+        _v11(
+            "vocab-size-50304",
+            "config.py",
+            "vocab_size: int = 50257",
+            "vocab_size: int = 50304",
+            "config",
+            "the default vocab_size copied from nanoGPT's training config (50304, padded to a multiple of 64) "
+            "instead of GPT-2's 50257",
+        ),
+        ("config: vocab_size 50304", "vocab-padded-by-default"),
+    ),
+    # ---------------------------------------------------------------- generate
+    HeldOut(
+        _v11(
+            "kv-cache-mask-inverted",
+            "attention.py",
+            "mask = torch.ones(T, S, dtype=torch.bool, device=q.device).tril(diagonal=S - T)",
+            "mask = torch.ones(T, S, dtype=torch.bool, device=q.device).triu(diagonal=S - T + 1)  # the future",
+            "generate",
+            "the cached path's mask built as masked_fill would want it (True = the future) and passed to SDPA, "
+            "whose boolean attn_mask means True = may attend: each new query sees only its future (none: NaN)",
+        ),
+        ("kv-cache: mask inverted",),
+    ),
+    HeldOut(
+        _v11(
+            "kv-cache-scale-without-sqrt",
+            "attention.py",
+            "attn_mask=mask, scale=1.0 / math.sqrt(q.size(-1)))",
+            "attn_mask=mask, scale=1.0 / q.size(-1))",
+            "generate",
+            "the cached path's scale typed without the square root (1/head_dim): cached generation's scores are "
+            "sqrt(head_dim) times flatter than the full forward's",
+        ),
+        ("kv-cache: scale 1/head_dim",),
+    ),
+    HeldOut(
+        _v11(
+            "kv-cache-k-and-v-one-buffer",
+            "attention.py",
+            "            self.k = k.new_zeros(B, nh, self.max_len, hd)\n"
+            "            self.v = v.new_zeros(B, nh, self.max_len, hd)\n",
+            "            self.k = self.v = k.new_zeros(B, nh, self.max_len, hd)\n",
+            "generate",
+            "the two cache buffers allocated with a chained assignment: k and v are one tensor, so writing v "
+            "overwrites the keys and the cached keys are the values",
+        ),
+        ("kv-cache: k and v share one buffer",),
+    ),
+    HeldOut(
+        _v11(
+            "inverse-cdf-comparison-flipped",
+            "gpt.py",
+            _V11_SAMPLE,
+            "                probs = F.softmax(logits, dim=-1)\n"
+            "                # inverse-CDF sampling: the first token whose cumulative probability passes u\n"
+            "                cdf = probs.cumsum(dim=-1)\n"
+            "                u = torch.rand(probs.size(0), 1, generator=generator, device=probs.device)\n"
+            "                idx_next = (cdf > u).sum(dim=-1, keepdim=True)\n",
+            "generate",
+            "sampling by hand through the cumulative distribution with the comparison flipped: counting the "
+            "entries with cdf > u gives V minus the sampled index, not the index (and V itself when it is 0)",
+        ),
+        ("sampling: inverse CDF reversed",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v11(
+            "top-k-index-not-gathered",
+            "gpt.py",
+            _V11_TOP_K_SAMPLE,
+            "                if top_k is not None:\n"
+            "                    top_vals, top_idx = torch.topk(logits, min(top_k, logits.size(-1)))\n"
+            "                    probs = F.softmax(top_vals, dim=-1)\n"
+            "                    choice = torch.multinomial(probs, num_samples=1, generator=generator)  # in 0..k-1\n"
+            "                    idx_next = top_idx[choice]  # back to vocabulary ids\n"
+            "                else:\n" + _V11_SAMPLE.replace("                ", "                    "),
+            "generate",
+            "top-k sampled among the k best and mapped back with top_idx[choice] instead of "
+            "torch.gather(top_idx, -1, choice): the index picks rows of top_idx, not entries of each row",
+        ),
+        ("top-k: index mapped with top_idx[choice], not gather",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v11(
+            "kv-cache-cat-along-heads",
+            "attention.py",
+            _V11_KV_APPEND,
+            "        if self.length + k.size(2) > self.max_len:\n"
+            '            raise ValueError(f"KV cache holds {self.max_len} positions, '
+            '{self.length + k.size(2)} requested")\n'
+            "        if self.k is None or self.v is None:\n"
+            "            self.k, self.v = k, v\n"
+            "        else:\n"
+            "            self.k = torch.cat([self.k, k], dim=1)\n"
+            "            self.v = torch.cat([self.v, v], dim=1)\n"
+            "        self.length += k.size(2)\n"
+            "        return self.k, self.v\n",
+            "generate",
+            "the KV cache rewritten as a growing torch.cat, concatenated along dim 1 (the heads) instead of dim 2 "
+            "(time): after the prompt the cache has twice the heads and one step of time",
+        ),
+        ("kv-cache: concatenated along the head dim",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v11(
+            "gumbel-noise-negated",
+            "gpt.py",
+            _V11_SAMPLE,
+            "                # Gumbel-max trick: argmax(logits + Gumbel noise) is a sample from softmax(logits)\n"
+            "                u = torch.rand(logits.shape, generator=generator, device=logits.device)\n"
+            "                gumbel = torch.log(-torch.log(u))\n"
+            "                idx_next = (logits + gumbel).argmax(dim=-1, keepdim=True)\n",
+            "generate",
+            "sampling with the Gumbel-max trick with the noise's sign lost: log(-log u) instead of -log(-log u), "
+            "so the argmax does not follow softmax(logits)",
+        ),
+        ("sampling: Gumbel noise negated",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v11(
+            "temperature-as-probability-power",
+            "gpt.py",
+            "                logits = logits / temperature\n" + _V11_TOP_K_SAMPLE,
+            "                if top_k is not None:\n"
+            "                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]\n"
+            '                    logits = logits.masked_fill(logits < kth, float("-inf"))\n'
+            "                probs = F.softmax(logits, dim=-1)\n"
+            "                probs = probs**temperature  # temperature reshapes the distribution\n"
+            "                probs = probs / probs.sum(dim=-1, keepdim=True)\n"
+            "                idx_next = torch.multinomial(probs, num_samples=1, generator=generator)\n",
+            "generate",
+            "temperature applied to the probabilities as p ** t (renormalised) instead of dividing the logits by "
+            "t: p ** t is softmax(t * logits), so a high temperature sharpens the distribution",
+        ),
+        ("temperature-multiplied",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- tokenizer
+    HeldOut(
+        _v11(
+            "pattern-contraction-l",
+            "tokenizer.py",
+            "'m|'ll|'d",
+            "'m|'l|'d",
+            "tokenizer",
+            "a typo in the contractions of GPT-2's pattern: 'l for 'll, so \"we'll\" splits as 'l + l",
+        ),
+        ("pattern: 'l for 'll",),
+    ),
+    HeldOut(
+        _v11(
+            "merged-token-left-twice",
+            "tokenizer.py",
+            "vocab.append(vocab[pair[0]] + vocab[pair[1]])",
+            "vocab.append(vocab[pair[0]] + vocab[pair[0]])",
+            "tokenizer",
+            "an autocomplete slip in training: the merged token's bytes are the left token's bytes twice",
+        ),
+        ("merge: new token's bytes are the left token twice",),
+    ),
+    HeldOut(
+        _v11(
+            "bpe-whole-token-shortcut-always",
+            "tokenizer.py",
+            "    if token in ranks and max_rank is None:\n",
+            "    if token in ranks:\n",
+            "tokenizer",
+            "BPE's shortcut for a pre-token already in the vocabulary taken even with max_rank: recovering the "
+            "merges from loaded ranks then finds every token to be its own single part, not two halves",
+        ),
+        ("merges: recovery returns the whole token",),
+    ),
+    HeldOut(
+        _v11(
+            "load-ranks-not-base64-decoded",
+            "tokenizer.py",
+            'ranks = {base64.b64decode(b): i for b, i in data["mergeable_ranks"]}',
+            'ranks = {b.encode("utf-8"): i for b, i in data["mergeable_ranks"]}',
+            "tokenizer",
+            "load reads the saved token strings back with .encode() instead of base64-decoding them: the ranks "
+            "hold the base64 text, not the token bytes",
+        ),
+        ("load: ranks not base64-decoded",),
+    ),
+    HeldOut(
+        _v11(
+            "training-new-pairs-not-indexed",
+            "tokenizer.py",
+            "                    stats[p] += f\n                    where[p].add(w)\n",
+            "                    stats[p] += f\n",
+            "tokenizer",
+            "the incremental trainer forgets to record which word holds each new pair (where[p].add(w)): a later "
+            "merge of a pair made by an earlier merge never visits the words that hold it",
+        ),
+        ("tokenizer-training: new pairs not indexed",),
+    ),
+    HeldOut(
+        _v11(
+            "specials-ids-from-len-merges",
+            "tokenizer.py",
+            "{s: len(vocab) + k for k, s in enumerate(specials)}",
+            "{s: len(merges) + k for k, s in enumerate(specials)}",
+            "tokenizer",
+            "the special tokens numbered from len(merges) instead of len(vocab): the 256 byte tokens are not "
+            "counted, so the specials take the ids of merged tokens",
+        ),
+        ("specials: ids from len(merges)",),
+    ),
+    HeldOut(
+        _v11(
+            "merge-skips-the-last-pair",
+            "tokenizer.py",
+            _V11_MERGE_BODY,
+            "    merged = []\n"
+            "    skip = False\n"
+            "    for i, tok in enumerate(ids):\n"
+            "        if skip:\n"
+            "            skip = False\n"
+            "            continue\n"
+            "        if i + 1 < len(ids) - 1 and (tok, ids[i + 1]) == pair:\n"
+            "            merged.append(new_id)\n"
+            "            skip = True\n"
+            "        else:\n"
+            "            merged.append(tok)\n"
+            "    return merged\n",
+            "tokenizer",
+            "the training merge rewritten as a for loop with a skip flag and the bound written i + 1 < len(ids) - "
+            "1: a pair at the end of a pre-token is never merged",
+        ),
+        ("merge: last pair never merged",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v11(
+            "naive-training-id-after-append",
+            "tokenizer.py",
+            _V11_TRAIN_LOOP,
+            "        merges: dict[tuple[int, int], int] = {}\n"
+            "        while len(merges) < n_merges:\n"
+            "            counts_now: dict[tuple[int, int], int] = defaultdict(int)\n"
+            "            for w, ids in enumerate(words):\n"
+            "                for pair in zip(ids, ids[1:]):\n"
+            "                    counts_now[pair] += freqs[w]\n"
+            "            if not counts_now:\n"
+            "                break\n"
+            "            best = min(counts_now, key=lambda p: (-counts_now[p], vocab[p[0]], vocab[p[1]]))\n"
+            "            vocab.append(vocab[best[0]] + vocab[best[1]])\n"
+            "            new_id = len(vocab)\n"
+            "            merges[best] = new_id\n"
+            "            words = [_merge(ids, best, new_id) for ids in words]\n",
+            "tokenizer",
+            "a recount-every-step trainer that takes the new id as len(vocab) after appending the merged token: "
+            "every merge's id is one past its token, so ids and vocabulary disagree",
+        ),
+        ("tokenizer-training: merge ids off by one",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v11(
+            "bpe-merge-keeps-right-part",
+            "tokenizer.py",
+            _V11_BPE_LOOP,
+            "    parts = [bytes([b]) for b in token]\n"
+            "    while len(parts) > 1:\n"
+            "        # the adjacent pair with the lowest rank (the leftmost on a tie)\n"
+            "        best_i, best_rank = -1, inf\n"
+            "        for i in range(len(parts) - 1):\n"
+            "            r = ranks.get(parts[i] + parts[i + 1], inf)\n"
+            "            if r < best_rank:\n"
+            "                best_i, best_rank = i, r\n"
+            "        if best_rank >= limit:\n"
+            "            break\n"
+            "        parts[best_i : best_i + 1] = [parts[best_i] + parts[best_i + 1]]\n"
+            "    return parts\n",
+            "tokenizer",
+            "BPE encode rewritten as a rescan per merge with the slice parts[i : i + 1] (one element) replaced by "
+            "the merged pair: the right part stays, so its bytes are counted twice",
+        ),
+        ("encode: merge keeps the right part",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- data
+    HeldOut(
+        _v11(
+            "batches-shaped-t-by-b",
+            "data.py",
+            "        x = buf[:-1].view(B, T)  # inputs\n"
+            "        y = buf[1:].view(B, T)  # targets: the next token of each input\n",
+            "        x = buf[:-1].view(T, B)  # inputs\n"
+            "        y = buf[1:].view(T, B)  # targets: the next token of each input\n",
+            "data",
+            "x and y viewed as (T, B) instead of (B, T): rows of B tokens, and the batch has the wrong shape",
+        ),
+        ("loader: batches shaped (T, B)",),
+    ),
+    HeldOut(
+        _v11(
+            "start-rank-major",
+            "data.py",
+            "start = (self.batches * self.world_size + self.rank) * B * T",
+            "start = (self.batches + self.rank * self.world_size) * B * T",
+            "data",
+            "the batch index misremembered as (i + r*W) * B*T: rank r starts W batches further on and then steps "
+            "by one batch, so rank 0 later reads what rank 1 read first",
+        ),
+        ("loader: start (i + r*W)*B*T",),
+    ),
+    HeldOut(
+        _v11(
+            "wraps-at-most-once",
+            "data.py",
+            _V11_NEXT_BATCH,
+            "        B, T = self.B, self.T\n"
+            "        n = len(self.tokens)\n"
+            "        start = (self.batches * self.world_size + self.rank) * B * T % n\n"
+            "        end = start + B * T + 1\n"
+            "        if end <= n:\n"
+            "            buf = self.tokens[start:end]\n"
+            "        else:  # the batch runs off the end: the tail, then the head\n"
+            "            buf = torch.cat([self.tokens[start:], self.tokens[: end - n]])\n"
+            "        x = buf[:-1].view(B, T)\n"
+            "        y = buf[1:].view(B, T)\n"
+            "        self.batches += 1\n"
+            "        return x, y\n",
+            "data",
+            "next_batch written with slices and one torch.cat at the end of the data: right while a batch is "
+            "shorter than the data, but when B*T + 1 exceeds the tokens left plus the whole array it wraps only once",
+        ),
+        ("loader: wraps at most once",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v11(
+            "ranks-take-interleaved-rows",
+            "data.py",
+            _V11_NEXT_BATCH,
+            "        B, T, W = self.B, self.T, self.world_size\n"
+            "        n = len(self.tokens)\n"
+            "        base = self.batches * W * B * T\n"
+            "        rows_x, rows_y = [], []\n"
+            "        for b in range(B):\n"
+            "            row = b * W + self.rank  # DistributedSampler-style: rank r takes every W-th row\n"
+            "            pos = (base + row * T + torch.arange(T + 1)) % n\n"
+            "            seq = self.tokens[pos]\n"
+            "            rows_x.append(seq[:-1])\n"
+            "            rows_y.append(seq[1:])\n"
+            "        self.batches += 1\n"
+            "        return torch.stack(rows_x), torch.stack(rows_y)\n",
+            "data",
+            "the loader rewritten row by row with DistributedSampler's sharding (rank r takes rows r, r + W, ...) "
+            "instead of a contiguous block of B rows per rank: the ranks read the right tokens in the wrong rows",
+        ),
+        ("loader: ranks take interleaved rows",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v11(
+            "targets-rolled-the-wrong-way",
+            "data.py",
+            _V11_NEXT_BATCH,
+            "        B, T = self.B, self.T\n"
+            "        n = len(self.tokens)\n"
+            "        start = (self.batches * self.world_size + self.rank) * B * T\n"
+            "        idx = (start + torch.arange(B * T)) % n\n"
+            "        x = self.tokens[idx].view(B, T)\n"
+            "        y = torch.roll(self.tokens, 1)[idx].view(B, T)  "
+            "# the next token of each input (wraps at the end)\n"
+            "        self.batches += 1\n"
+            "        return x, y\n",
+            "data",
+            "targets taken from the token stream rolled with shift 1 instead of -1: roll(t, 1)[i] is the token "
+            "before position i, so y is x shifted the wrong way",
+        ),
+        ("target-shift: -1",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- training
+    HeldOut(
+        _v11(
+            "decay-ratio-plus-one",
+            "training.py",
+            "decay_ratio = (step - warmup_steps) / (max_steps - warmup_steps)  # 0 -> 1",
+            "decay_ratio = (step - warmup_steps + 1) / (max_steps - warmup_steps)  # 0 -> 1",
+            "training",
+            "the warmup's + 1 copied into the decay ratio: the cosine starts one step early (step warmup_steps is "
+            "already below max_lr) and reaches min_lr at max_steps - 1",
+        ),
+        ("lr-schedule: decay one step early",),
+    ),
+    HeldOut(
+        _v11(
+            "adamw-lr-not-passed",
+            "training.py",
+            "return torch.optim.AdamW(groups, lr=learning_rate, betas=betas, eps=eps, fused=fused)",
+            "return torch.optim.AdamW(groups, betas=betas, eps=eps, fused=fused)",
+            "training",
+            "learning_rate not passed on to AdamW: every group starts at AdamW's default lr 1e-3 (until the "
+            "caller's schedule overwrites it)",
+        ),
+        ("optimizer: lr left at AdamW's default 1e-3",),
+    ),
+    HeldOut(
+        _v11(
+            "get-lr-signature-swapped",
+            "training.py",
+            "def get_lr(step: int, max_lr: float, min_lr: float, warmup_steps: int, max_steps: int) -> float:",
+            "def get_lr(step: int, max_lr: float, min_lr: float, max_steps: int, warmup_steps: int) -> float:",
+            "training",
+            "get_lr's last two parameters declared in the other order (max_steps, warmup_steps): a positional call "
+            "get_lr(step, max_lr, min_lr, warmup, max_steps) warms up over max_steps",
+        ),
+        ("lr-schedule: warmup_steps and max_steps swapped",),
+    ),
+    HeldOut(
+        _v11(
+            "clip-always-rescales",
+            "training.py",
+            "    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n",
+            "    grads = [p.grad for p in model.parameters() if p.grad is not None]\n"
+            "    norm = torch.sqrt(sum((g.detach() ** 2).sum() for g in grads))\n"
+            "    for g in grads:\n"
+            "        g.mul_(max_norm / (norm + 1e-6))  # rescale to max_norm\n",
+            "training",
+            "gradient clipping by hand without the min(1, ...): the gradient is always rescaled to norm max_norm, "
+            "small gradients scaled up as well as large ones down",
+        ),
+        ("clip: gradients always rescaled to max_norm",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v11(
+            "nanogpt-optimizer-betas-fixed",
+            "training.py",
+            _V11_OPTIMIZER_BODY,
+            "    param_dict = {pn: p for pn, p in model.named_parameters() if p.requires_grad}\n"
+            "    decay_params = [p for n, p in param_dict.items() if p.dim() >= 2]\n"
+            "    nodecay_params = [p for n, p in param_dict.items() if p.dim() < 2]\n"
+            "    optim_groups = [\n"
+            '        {"params": decay_params, "weight_decay": weight_decay},\n'
+            '        {"params": nodecay_params, "weight_decay": 0.0},\n'
+            "    ]\n"
+            "    use_fused = fused if fused is not None else all(p.is_cuda for p in param_dict.values())\n"
+            "    return torch.optim.AdamW(optim_groups, lr=learning_rate, betas=(0.9, 0.95), eps=eps, "
+            "fused=use_fused)\n",
+            "training",
+            "configure_optimizers written as nanoGPT's, with nanoGPT's betas=(0.9, 0.95) typed in: the betas "
+            "argument is ignored",
+        ),
+        ("adamw-betas: (0.9, 0.95)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v11(
+            "checkpoint-named-parameters",
+            "training.py",
+            '        "model": raw.state_dict(),\n',
+            '        "model": {name: p.detach().clone() for name, p in raw.named_parameters()},\n',
+            "training",
+            "the checkpoint's weights saved from named_parameters() instead of state_dict(): named_parameters "
+            "yields the tied matrix once, so lm_head.weight is missing and a strict load fails",
+        ),
+        ("checkpoint: parameters only (lm_head.weight missing)",),
+    ),
+    HeldOut(
+        _v11(
+            "min-lr-as-a-fraction",
+            "training.py",
+            _V11_GET_LR,
+            "    if step < warmup_steps:\n"
+            "        return max_lr * (step + 1) / warmup_steps\n"
+            "    progress = min(1.0, (step - warmup_steps) / (max_steps - warmup_steps))\n"
+            "    cosine = 0.5 * (1.0 + math.cos(math.pi * progress))\n"
+            "    return max_lr * (min_lr + (1.0 - min_lr) * cosine)  # decays to min_lr of the peak\n",
+            "training",
+            "the schedule written with min_lr read as a fraction of the peak (HF's min_lr_rate habit): the floor "
+            "is max_lr * min_lr, not min_lr",
+        ),
+        ("lr-schedule: min_lr read as a fraction of max_lr",),
+        "rewrite",
+    ),
+]
+
+V11_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V11}
+
 # Every set in the order written: version -> (name prefix, entries). The last is the held-out set that counts
 # (graded once); the ones before it have been tuned on since and are development sets.
 SETS: dict[str, tuple[str, list[HeldOut]]] = {
@@ -5730,5 +6626,6 @@ SETS: dict[str, tuple[str, list[HeldOut]]] = {
     "v8": ("ho8-", HELDOUT_V8),
     "v9": ("ho9-", HELDOUT_V9),
     "v10": ("ho10-", HELDOUT_V10),
+    "v11": ("ho11-", HELDOUT_V11),
 }
 ALL_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for _, entries in SETS.values() for h in entries}
