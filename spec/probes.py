@@ -1172,6 +1172,12 @@ def _data(impl) -> list[Finding]:
     tokens = torch.arange(1000)
     loader = impl.DataLoader(tokens, 4, 16)
     x, y = (t.clone() for t in loader.next_batch())  # copies: a loader may refill one buffer in place
+    if tuple(x.shape) != (4, 16):  # the premise of every fit below: (B, T) batches
+        words = f"next_batch returns x of shape {tuple(x.shape)} for B=4, T=16; the contract is (B, T)"
+        if tuple(x.shape) == (16, 4):
+            return [Finding("loader: batches shaped (T, B)", words, "x = buf[:-1].view(B, T); y = buf[1:].view(B, T)",
+                            evidence="the first batch's shape")]  # fmt: skip
+        return [Finding("loader: batch shape", words, kind=OBSERVED, evidence="the first batch's shape")]
     shifts, counts = (y - x).flatten().unique(return_counts=True)
     d = int(shifts[counts.argmax()])  # the shift of most positions (a buffer's end may wrap differently)
     found = []
@@ -1615,16 +1621,17 @@ def _tokenizer(impl) -> list[Finding]:
         return [inverse[i] for i in t.encode_ordinary(text)]
 
     try:
-        low_first = encode({b"bc": 256, b"ab": 257}, "abc") == [b"a", b"bc"]
-        not_highest = encode({b"ab": 256, b"bc": 257}, "abc") == [b"ab", b"c"]
+        first = encode({b"bc": 256, b"ab": 257}, "abc")
+        second = encode({b"ab": 256, b"bc": 257}, "abc")
         not_frequent = encode({b"xa": 256, b"ab": 257}, "xabab") == [b"xa", b"b", b"ab"]
     except Exception:
         return found
     fix = "merge the adjacent pair of lowest rank first, until no pair has a rank"
-    order = None
-    if not low_first and not_highest and not_frequent:
+    order = None  # each order named only when it reproduces both crafted vocabularies (a merge that loses a part
+    # of the pair fails the lowest-rank check too, and is neither order)
+    if first == second == [b"ab", b"c"] and not_frequent:
         order = "leftmost", "encode merges the leftmost mergeable pair first, not the pair of lowest rank"
-    elif not low_first and not not_highest:
+    elif first == [b"ab", b"c"] and second == [b"a", b"bc"]:
         order = "highest rank", "encode merges the pair of highest rank first, not the lowest"
     if order:
         found.append(Finding(f"encode-merge-order: {order[0]}", order[1], fix, evidence="3 crafted vocabularies"))

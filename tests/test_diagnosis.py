@@ -81,11 +81,14 @@ HELDOUT_CI = (
     "ho3-tanh-activation",
     "ho8-ln-f-after-every-block",  # the first-divergence walk: between two blocks (spec/diagnose.py)
     "ho9-last-block-skipped",  # the first-divergence walk: blocks that never ran before ln_f
+    "ho11-block-residual-added-twice",  # the first-divergence walk: the residual added around each block
 )
 HELDOUT = ALL_BY_NAME  # the development sets
 # Held-out bugs probed directly (no pytest run): one per probe family; the v2 ones are the families added when
 # v2 became a development set (docs/DIAGNOSIS.md).
 HELDOUT_SUBSET = (
+    # v11 (a development set since its graded run): a truly wrong fix (told "no wrap-around"), now measured
+    "ho11-batches-shaped-t-by-b",  # the batch's shape checked before any loader fit
     # v9 (a development set since its graded run): its truly wrong fixes, now measured
     "ho9-step-every-micro-batch",  # optimizer.step calls counted
     "ho9-multinomial-on-logits",  # negative weights handed to torch.multinomial: the logits
