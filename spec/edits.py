@@ -81,19 +81,19 @@ class Edit:
 def edits(file: str, source: str, functions: tuple[str, ...]) -> Iterator[Edit]:
     """Every single edit of the named functions (``Class.method`` or ``function``) of ``source``, in source order."""
     tree = ast.parse(source)
+    attrs, parents = _attributes(tree), _parents(tree)  # of the whole file, once
     seen: set[tuple[int, str, str]] = set()
     for qualname, fn in _functions(tree):
         if qualname not in functions:
             continue
         names = _local_names(fn)
-        attrs, parents = _attributes(tree), _parents(tree)
-        every = (
-            *(
+        every = itertools.chain(  # lazily: a caller that stops early compiles no more edits than it reads
+            (
                 _apply(file, tree, parents, qualname, node, (parent, field, index), new)
                 for node, parent, field, index in _walk(fn)
                 for new in _alternatives(node, parent, names, attrs)
             ),
-            *_statement_edits(file, tree, qualname, fn),
+            _statement_edits(file, tree, qualname, fn),
         )
         for edit in every:
             key = (edit.line, edit.old, edit.new)
@@ -135,7 +135,8 @@ def _attributes(tree: ast.Module) -> dict[str, set[str]]:
 
 
 def _walk(fn: ast.FunctionDef) -> Iterator[tuple[ast.AST, ast.AST, str, int | None]]:
-    """Every expression node under the function's body (and decorators), with where it hangs."""
+    """Every expression node under the function's body (not inside a nested function, class or lambda), with
+    where it hangs, in source order."""
     stack: list[tuple[ast.AST, ast.AST, str, int | None]] = []
     for i, stmt in enumerate(fn.body):
         stack.append((stmt, fn, "body", i))
@@ -311,15 +312,11 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
                 last = ast.unparse(stmt.body[-1]).splitlines()[0]
                 moved = [*body[:i], _with_body(stmt, stmt.body[:-1]), stmt.body[-1], *body[i + 1 :]]
                 yield _restructured(file, tree, qualname, stmt.body[-1], body, moved, last, "(after the loop)")
-    for d, deco in enumerate(fn.decorator_list):
+    decorators = fn.decorator_list
+    for d, deco in enumerate(decorators):
         if isinstance(deco, ast.Call | ast.Attribute):
-            saved = fn.decorator_list
-            fn.decorator_list = saved[:d] + saved[d + 1 :]
-            try:
-                code = _compile(tree, file)
-            finally:
-                fn.decorator_list = saved
-            yield Edit(file, deco.lineno, qualname, "@" + ast.unparse(deco), "(dropped)", code)
+            dropped = [*decorators[:d], *decorators[d + 1 :]]
+            yield _restructured(file, tree, qualname, deco, decorators, dropped, "@" + ast.unparse(deco), "(dropped)")
 
 
 def _bodies(fn: ast.FunctionDef) -> Iterator[list[ast.stmt]]:
@@ -340,8 +337,9 @@ def _with_body(stmt: ast.stmt, body: list[ast.stmt]) -> ast.stmt:
 
 
 def _restructured(
-    file: str, tree: ast.Module, qualname: str, at: ast.stmt, body: list, replacement: list, old: str, new: str
+    file: str, tree: ast.Module, qualname: str, at: ast.AST, body: list, replacement: list, old: str, new: str
 ) -> Edit:
+    """``body`` (a list of the tree: statements, decorators) replaced for one compile, then put back."""
     saved = list(body)
     body[:] = replacement
     try:

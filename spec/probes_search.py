@@ -25,16 +25,15 @@ import threading
 import types
 import warnings
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import torch
 
+from gpt2spec.known_bugs.mutant import REFERENCE
 from gpt2spec.verdicts import CONSISTENT, REPRODUCED, Finding
 
 from .edits import Edit, edits
 from .variants import same
 
-REFERENCE = Path(__file__).resolve().parent.parent / "reference"
 MAX_EDITS = 5000  # per component: the work is bounded by a count, so a loaded machine gives the same answer
 MAX_SHOWN = 3  # more places than this where an edit reproduces yours tell nothing
 EDIT_SECONDS = 2.0  # CPU seconds: an edited copy still running after this is an endless loop the edit made
