@@ -1,13 +1,15 @@
 """Single edits of GPT-2's code: generic mutation operators over the reference's syntax tree.
 
-An edit changes one thing at one place of a reference/ file, the way a participant's slip does: a number
-(``c`` to ``c - 1``, ``c + 1``, ``-c``), an operator (``+`` and ``-``, ``*`` and ``/``, ``<`` and ``<=``), a
-name for another name of the same function, an attribute for another attribute of the same object, a
-function for a near-namesake (``mean``/``sum``, ``triu``/``tril``), an argument dropped or two swapped (or
-two elements of a tuple: ``B, C, T = x.shape``), a call skipped (``f(x)`` becomes ``x``), an expression off
-by one, a statement deleted, two statements swapped, a statement moved into or out of its loop, a ``with``
-or decorator dropped. Nothing here names a bug: the
-operators are the ones mutation testing uses, applied to every node of the chosen functions in source order.
+An edit changes one thing at one place of a reference/ file, the way a participant's slip does: a number (``c`` to
+``c - 1``, ``c + 1``, ``-c``), an operator (``+`` and ``-``, ``*`` and ``/``, ``<`` and ``<=``), a name for another
+name of the same function, an attribute for another attribute of the same object, a function for a near-namesake
+(``mean``/``sum``, ``triu``/``tril``), an argument dropped or two swapped (or two elements of a tuple: ``B, C, T =
+x.shape``), a call skipped (``f(x)`` becomes ``x``), an expression off by one, an operand moved into or out of a
+call (``rsqrt(var + eps)`` and ``rsqrt(var) + eps``), the input added to what a function returns, a string option
+for its sibling (``errors="replace"``, ``"ignore"``), two parameters of a signature swapped, a statement deleted,
+two statements swapped, a statement moved into or out of its loop, a ``with`` or decorator dropped. Nothing here
+names a bug: the operators are the ones mutation testing uses, applied to every node of the chosen functions in
+source order.
 
 spec/probes_search.py runs each edited copy next to a participant's code and keeps the ones that behave the same.
 """
@@ -35,6 +37,9 @@ CONFUSABLE: dict[str, tuple[str, ...]] = {}
 for _a, _b in _CONFUSABLE:
     CONFUSABLE[_a] = (*CONFUSABLE.get(_a, ()), _b)
     CONFUSABLE[_b] = (*CONFUSABLE.get(_b, ()), _a)
+
+# String options a participant swaps for a sibling: codec error handlers, reductions, GELU's approximation
+_STRING_OPTIONS = [("strict", "replace", "ignore", "backslashreplace"), ("mean", "sum", "none"), ("tanh", "none")]
 
 _ARITH = {
     ast.Add: (ast.Sub, ast.Mult),
@@ -171,6 +176,9 @@ def _alternatives(
             for w in dict.fromkeys((-v, v * 10, v / 10, 0.0, 1.0)):
                 if w != v:
                     yield ast.Constant(w)
+        elif isinstance(v, str):
+            for group in _STRING_OPTIONS:
+                yield from (ast.Constant(w) for w in group if v in group and w != v)
         return
     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
         if node.id in names:
@@ -190,6 +198,12 @@ def _alternatives(
             yield ast.BinOp(node.left, op(), node.right)
         yield node.left
         yield node.right
+        left = node.left
+        if isinstance(left, ast.Call) and len(left.args) == 1 and not left.keywords:  # f(a) + b -> f(a + b)
+            yield ast.Call(left.func, [ast.BinOp(left.args[0], node.op, node.right)], [])
+        if isinstance(node.op, ast.Sub):  # a difference off by one: (step - warmup + 1)
+            yield ast.BinOp(node, ast.Add(), ast.Constant(1))
+            yield ast.BinOp(node, ast.Sub(), ast.Constant(1))
     if isinstance(node, ast.UnaryOp):
         yield node.operand
     if isinstance(node, ast.BoolOp):
@@ -213,6 +227,9 @@ def _alternatives(
 
 def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
     args, kws = node.args, node.keywords
+    if len(args) == 1 and not kws and isinstance(args[0], ast.BinOp):  # f(a + b) -> f(a) + b: eps outside rsqrt
+        inner = args[0]
+        yield ast.BinOp(ast.Call(node.func, [inner.left], []), inner.op, inner.right)
     for i in range(len(args)):  # an argument dropped
         yield ast.Call(node.func, args[:i] + args[i + 1 :], kws)
     for i in range(len(kws)):
@@ -312,6 +329,25 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
                 last = ast.unparse(stmt.body[-1]).splitlines()[0]
                 moved = [*body[:i], _with_body(stmt, stmt.body[:-1]), stmt.body[-1], *body[i + 1 :]]
                 yield _restructured(file, tree, qualname, stmt.body[-1], body, moved, last, "(after the loop)")
+    first = [a.arg for a in fn.args.args if a.arg not in ("self", "cls")][:1]
+    for body in _bodies(fn):  # the input added to what is returned: a residual written inside the module
+        for i, stmt in enumerate(body):
+            if first and isinstance(stmt, ast.Return) and stmt.value is not None:
+                added = ast.Return(ast.BinOp(ast.Name(first[0], ast.Load()), ast.Add(), stmt.value))
+                yield _restructured(file, tree, qualname, stmt, body, [*body[:i], added, *body[i + 1 :]],
+                                    ast.unparse(stmt), ast.unparse(added))  # fmt: skip
+    params = fn.args.args
+    for i in range(len(params) - 1):  # two neighbouring parameters swapped in the signature
+        if params[i].arg in ("self", "cls"):
+            continue
+        a, b = params[i].arg, params[i + 1].arg
+        old = f"def {fn.name}(..., {a}, {b}, ...)"
+        params[i].arg, params[i + 1].arg = b, a
+        try:
+            code = _compile(tree, file)
+        finally:
+            params[i].arg, params[i + 1].arg = a, b
+        yield Edit(file, fn.lineno, qualname, old, f"def {fn.name}(..., {b}, {a}, ...)", code)
     decorators = fn.decorator_list
     for d, deco in enumerate(decorators):
         if isinstance(deco, ast.Call | ast.Attribute):

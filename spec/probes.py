@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
@@ -276,6 +277,11 @@ def _attention(impl) -> list[Finding]:
     for offset in (None, -1, 1, 2, 3):
         if same(y, _attention_fn(hf, n_head, offset=offset)(x)):
             tag, words = _mask_words(offset)
+            if offset is None and same(ours.train()(x0.clone()), hf_attention_fn(hf)(x)):
+                words = ("your attention is causal in training mode only: in eval mode (generation, evaluation) "
+                         "every position sees the future")  # fmt: skip
+                tag = "causal-mask: only in training"
+            ours.eval()
             return [*found, Finding(tag, words, fix_mask, evidence="reproduced; one token changed at a time")]
     # Masks written by hand with another fill value or the wrong triangle (fitted, each reproduced exactly)
     for tag, kwargs, words in (
@@ -346,9 +352,13 @@ def _attention(impl) -> list[Finding]:
 
 
 def _layernorm(impl) -> list[Finding]:
-    C = 16
-    ln = impl.LayerNorm(C).double()
+    return _layernorm_fit(impl.LayerNorm(16).double())
+
+
+def _layernorm_fit(ln: torch.nn.Module) -> list[Finding]:
+    """What a LayerNorm module computes, fitted: its affine part, then its normalisation (eps, variance)."""
     params = dict(ln.named_parameters())
+    C = params["weight"].numel() if "weight" in params else 0
     if set(params) != {"weight", "bias"}:
         return []
     g = _gen(21)
@@ -423,7 +433,42 @@ def _normalisation(x: torch.Tensor, y1: torch.Tensor, C: int) -> list[Finding]:
             eps = 0.0 if eps < 1e-3 * v[-1].item() else float(f"{eps:.2g}")
             if torch.allclose(divisor(a, eps), r, rtol=1e-6, atol=0):
                 return _ln_findings(form, variance, eps)
-    return _variance_statistic(x[0], r)
+    return _power_and_divisor(r, v, C) or _variance_statistic(x[0], r)
+
+
+def _power_and_divisor(r: torch.Tensor, v: torch.Tensor, C: int) -> list[Finding]:
+    """Each row's divisor fitted as (C var / n + eps) ** p: a power other than the square root (sqrt of the std:
+    p = 0.25), or squared deviations divided by another count n than C (x.shape[0], say). p and n from the two
+    rows of most variance (where eps is negligible), eps from the row of least."""
+    p = (torch.log(r[0] / r[1]) / torch.log(v[0] / v[1])).item()
+    if not 0.05 < p < 2:
+        return []
+    p = round(p * 100) / 100
+    fitted = None
+    for q, stat in ((p, v), (2 * p, v.sqrt())):  # eps added to the variance, or to the std (then the power)
+        # r ** (1/q) = alpha * stat + e: a line through the rows of most and least variance
+        lhs = r ** (1 / q)
+        alpha = ((lhs[0] - lhs[-1]) / (stat[0] - stat[-1])).item()
+        e = max((lhs[-1] - alpha * stat[-1]).item(), 0.0)
+        if torch.allclose((alpha * stat + e) ** q, r, rtol=1e-6, atol=0):
+            fitted = ("the variance" if q == p else "the standard deviation", alpha ** (q / p))
+            break
+    if fitted is None:
+        return []
+    a = fitted[1]
+    fix = "(x - mean) / sqrt(var + 1e-5): var = (x - mean).pow(2).mean(-1) over the C channels"
+    evidence = "fitted on rows of std 3 down to 1e-7"
+    if p != 0.5:
+        root = {0.25: "the square root of the std"}.get(p, f"var ** {p:g}")
+        words = f"your LayerNorm divides by {root} (eps added to {fitted[0]}), not by sqrt(var + eps)"
+        return [Finding(f"layernorm-power: {p:g}", words, fix, evidence=evidence)]
+    if fitted[0] != "the variance":
+        return []
+    n = C / a
+    if abs(n - round(n)) > 1e-6 or round(n) in (C, C - 1, 1):
+        return []
+    words = f"the squared deviations are divided by {round(n)}, not by the number of channels C = {C}"
+    return [Finding(f"layernorm-variance: divided by {round(n)}", words, fix, evidence=evidence)]
 
 
 def _variance_statistic(x: torch.Tensor, r: torch.Tensor) -> list[Finding]:
@@ -772,7 +817,9 @@ def _block(impl) -> list[Finding]:
     fix = "x = x + self.attn(self.ln_1(x)); x = x + self.mlp(self.ln_2(x))"
     try:
         if same(y, _wired(right, norm, attn, mlp, x)):
-            return found  # wired right: the difference is inside a submodule (its own probe names it)
+            # wired right: the difference is inside a submodule. A LayerNorm the block builds itself (torch's
+            # nn.LayerNorm with its own eps, say) is not the one the LayerNorm probe fits: fit it here.
+            return found or _block_norms(ours)
         if same(y, ours.ln_2(_post(ours, x))):
             return [_known_or("post-ln", "block-wiring: post-LN", "post-LN", fix)]
     except Exception:
@@ -788,6 +835,20 @@ def _block(impl) -> list[Finding]:
         except Exception:
             continue
     return found
+
+
+def _block_norms(ours) -> list[Finding]:
+    """The block's own ln_1 and ln_2 fitted as LayerNorms; one finding, said once for both when they agree."""
+    import copy
+
+    fits_ = {name: _layernorm_fit(copy.deepcopy(getattr(ours, name))) for name in ("ln_1", "ln_2")}
+    tags = {name: tuple(f.tag for f in found) for name, found in fits_.items()}
+    for name, found in fits_.items():
+        if found:
+            f = found[0]
+            where = "ln_1 and ln_2" if tags["ln_1"] == tags["ln_2"] else name
+            return [replace(f, text=f"the block's {where}: {f.text}")]
+    return []
 
 
 def _post(ours, x: torch.Tensor) -> torch.Tensor:

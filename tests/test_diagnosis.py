@@ -87,6 +87,10 @@ HELDOUT = ALL_BY_NAME  # the development sets
 # Held-out bugs probed directly (no pytest run): one per probe family; the v2 ones are the families added when
 # v2 became a development set (docs/DIAGNOSIS.md).
 HELDOUT_SUBSET = (
+    # v11: fitted where a family's own probe cannot see it
+    "ho11-block-torch-layernorm-eps-1e-6",  # the block's own nn.LayerNorm(eps=1e-6), fitted inside the block
+    "ho11-causal-only-in-training",  # is_causal=self.training: causal in train mode, not in eval mode
+    "ho11-ln-divides-by-sqrt-of-std",  # LayerNorm: the divisor's power fitted (sqrt of the std: 0.25)
     # v11 (a development set since its graded run): a truly wrong fix (told "no wrap-around"), now measured
     "ho11-batches-shaped-t-by-b",  # the batch's shape checked before any loader fit
     # v9 (a development set since its graded run): its truly wrong fixes, now measured

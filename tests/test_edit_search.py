@@ -28,6 +28,10 @@ NAMED_BY_AN_EDIT = (
     "ho9-kv-cache-positions-arange-to-t",  # gpt forward under the KV cache: arange(start, T)
     "ho10-c-attn-linear-args-swapped",  # nn.Linear(3C, C): the weights do not load, the same error as the edit's
     "ho10-x-unpacked-channels-first",  # B, C, T = x.shape: two elements of a tuple swapped
+    "ho11-attention-adds-its-input",  # return x + self.c_proj(y): the input added to what is returned
+    "ho11-ln-eps-added-after-rsqrt",  # rsqrt(var) + eps: an operand moved out of a call
+    "ho11-get-lr-signature-swapped",  # def get_lr(..., max_steps, warmup_steps): two parameters swapped
+    "ho11-decay-ratio-plus-one",  # (step - warmup_steps + 1): a difference off by one
 )
 
 
