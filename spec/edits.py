@@ -20,7 +20,7 @@ import ast
 import copy
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # Near-namesakes a participant types for each other (torch, Python): either direction
 _CONFUSABLE = [
@@ -66,6 +66,9 @@ _COMPARE = {
 _DIMS = (-2, -1, 0, 1, 2, 3)
 
 
+CONSTANTS = "<constants>"  # in ``functions``: the file's module-level strings (a regex pattern) are edited too
+
+
 @dataclass(frozen=True)
 class Edit:
     """One edit: where (file, line, function) and what (``old`` written ``new``, in the enclosing expression)."""
@@ -88,23 +91,44 @@ def edits(file: str, source: str, functions: tuple[str, ...]) -> Iterator[Edit]:
     tree = ast.parse(source)
     attrs, parents = _attributes(tree), _parents(tree)  # of the whole file, once
     seen: set[tuple[int, str, str]] = set()
-    for qualname, fn in _functions(tree):
-        if qualname not in functions:
-            continue
-        names = _local_names(fn)
-        every = itertools.chain(  # lazily: a caller that stops early compiles no more edits than it reads
-            (
-                _apply(file, tree, parents, qualname, node, (parent, field, index), new)
-                for node, parent, field, index in _walk(fn)
-                for new in _alternatives(node, parent, names, attrs)
-            ),
-            _statement_edits(file, tree, qualname, fn),
-        )
+    searched = [(q, fn) for q, fn in _functions(tree) if q in functions]
+    if CONSTANTS in functions:
+        searched.append((CONSTANTS, tree))
+    for qualname, fn in searched:
+        if fn is tree:
+            every = _constant_edits(file, tree, parents)
+        else:
+            names = _local_names(fn)
+            every = itertools.chain(  # lazily: a caller that stops early compiles no more edits than it reads
+                (
+                    _apply(file, tree, parents, qualname, node, (parent, field, index), new)
+                    for node, parent, field, index in _walk(fn)
+                    for new in _alternatives(node, parent, names, attrs)
+                ),
+                _statement_edits(file, tree, qualname, fn),
+            )
         for edit in every:
             key = (edit.line, edit.old, edit.new)
             if edit.old != edit.new and key not in seen:  # a swap of two equal arguments changes nothing
                 seen.add(key)
                 yield edit
+
+
+def _constant_edits(file: str, tree: ast.Module, parents: dict) -> Iterator[Edit]:
+    """A module-level string (a pattern): one character dropped (a typo: 'l for 'll), or, in a regex of
+    alternatives, one alternative dropped."""
+    for stmt in tree.body:
+        if not (
+            isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+        ):
+            continue
+        text, name = stmt.value.value, ast.unparse(stmt.targets[0])
+        alternatives = text.split("|")
+        variants = ["|".join(alternatives[:i] + alternatives[i + 1 :]) for i in range(len(alternatives))]
+        variants += [text[:i] + text[i + 1 :] for i in range(len(text))]
+        for new in dict.fromkeys(v for v in variants if v != text):
+            edit = _apply(file, tree, parents, CONSTANTS, stmt.value, (stmt, "value", None), ast.Constant(new))
+            yield replace(edit, old=f"{name} = {text!r}", new=f"{name} = {new!r}")
 
 
 def _functions(tree: ast.Module) -> Iterator[tuple[str, ast.FunctionDef]]:

@@ -32,7 +32,7 @@ import torch
 from gpt2spec.known_bugs.mutant import REFERENCE
 from gpt2spec.verdicts import CONSISTENT, REPRODUCED, Finding
 
-from .edits import Edit, edits
+from .edits import CONSTANTS, Edit, edits
 from .variants import same
 
 MAX_EDITS = 5000  # per component: the work is bounded by a count, so a loaded machine gives the same answer
@@ -55,10 +55,12 @@ SEARCHED: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
                                    "KVCache.__init__", "KVCache.append"))),
     "data": (("data.py", ("as_token_tensor", "DataLoader.__init__", "DataLoader.next_batch", "DataLoader.reset",
                           "DataLoader.state_dict", "DataLoader.load_state_dict")),),
-    "training": (("training.py", ("configure_optimizers", "get_lr", "train_step")),),
+    "training": (("training.py", ("configure_optimizers", "get_lr", "train_step", "save_checkpoint",
+                                  "load_checkpoint")),),
     "tokenizer": (("tokenizer.py", ("Tokenizer.train", "_merge", "_split_out", "Tokenizer._encode_piece", "_bpe",
                                     "Tokenizer.encode_ordinary", "Tokenizer.decode_bytes", "Tokenizer.decode",
-                                    "Tokenizer.merges", "Tokenizer.from_ranks", "Tokenizer.save", "Tokenizer.load")),),
+                                    "Tokenizer.merges", "Tokenizer.from_ranks", "Tokenizer.save", "Tokenizer.load",
+                                    CONSTANTS)),),
 }  # fmt: skip
 # a reference file -> the files that import it (re-executed with the edited one in place)
 DEPENDENTS = {"attention.py": ("block.py", "gpt.py"), "layernorm.py": ("block.py", "gpt.py"),
@@ -401,12 +403,51 @@ def _observe_training(ns) -> list[tuple]:
             loss, norm = ns.train_step(model, opt, batches, max_norm)
         return [loss, norm, *[p.detach() for p in model.parameters()]]
 
-    return [_call(lrs), _call(groups), _call(step, 1e9), _call(step, 0.3)]
+    return [_call(lrs), _call(groups), _call(step, 1e9), _call(step, 0.3), _call(_checkpoint_round_trip, ns)]
+
+
+class _Tied(torch.nn.Module):
+    """A model whose output matrix is its embedding (tied, as GPT-2's lm_head) plus a buffer."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__()
+        self.wte = torch.nn.Embedding(8, 4).double()
+        self.lm_head = torch.nn.Linear(4, 8, bias=False).double()
+        self.lm_head.weight = self.wte.weight
+        self.register_buffer("mask", _x(seed, 3))
+        with torch.no_grad():
+            self.wte.weight.copy_(_x(seed + 1, 8, 4))
+
+
+def _checkpoint_round_trip(ns) -> list:
+    """save_checkpoint after a momentum step and two batches, load_checkpoint into fresh objects: what comes back
+    (the step, the state of the model, the optimizer, the loader; the RNG continues as it would have)."""
+    import tempfile
+
+    model, loader = _Tied(70), ns.DataLoader(list(range(40)), 2, 3)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    with torch.enable_grad():
+        model.lm_head(model.wte(torch.tensor([1, 2]))).pow(2).sum().backward()
+    opt.step()
+    loader.next_batch(), loader.next_batch()
+    torch.manual_seed(7)
+    with tempfile.TemporaryDirectory() as tmp:
+        ns.save_checkpoint(f"{tmp}/ckpt.pt", model, opt, loader, 12)
+        draw = torch.rand(2)
+        fresh, fresh_loader = _Tied(80), ns.DataLoader(list(range(40)), 2, 3)
+        fresh_opt = torch.optim.SGD(fresh.parameters(), lr=0.1, momentum=0.9)
+        try:
+            step = ns.load_checkpoint(f"{tmp}/ckpt.pt", fresh, fresh_opt, fresh_loader)
+        except RuntimeError as err:  # load_state_dict's message, whole: which keys are missing or unexpected
+            return ["raised", str(err).replace(tmp, "<tmp>")]
+    return [step, fresh.state_dict(), fresh_opt.state_dict()["state"], fresh_loader.next_batch(),
+            bool(torch.equal(torch.rand(2), draw))]  # fmt: skip
 
 
 _TEXT = (
     "the cat sat on the mat. the cat ate the rat! 1234 cats and 56 rats, aaaa bbbb aaaa.\n"
     "Ünïcödé wörds: naïve café, 東京 and 東京 again; it's the cat's <|endoftext|> hat's hat.  \n"
+    "we'll see, you'll see, they'll see; I'd've said it'll do.\n"
 )
 
 
@@ -415,7 +456,7 @@ def _observe_tokenizer(ns) -> list[tuple]:
     if trained[0] == "raised":
         return [trained]
     tok = trained[1]
-    probe = "the cats' mat, 東京 1234! naïve"
+    probe = "the cats' mat, 東京 1234! naïve, we'll've they're I'd"
     return [
         _call(lambda: sorted(tok.merges.items())),
         _call(lambda: tok.encode_ordinary(probe)),

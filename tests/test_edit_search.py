@@ -32,6 +32,8 @@ NAMED_BY_AN_EDIT = (
     "ho11-ln-eps-added-after-rsqrt",  # rsqrt(var) + eps: an operand moved out of a call
     "ho11-get-lr-signature-swapped",  # def get_lr(..., max_steps, warmup_steps): two parameters swapped
     "ho11-decay-ratio-plus-one",  # (step - warmup_steps + 1): a difference off by one
+    "ho11-pattern-contraction-l",  # GPT2_PATTERN's 'll written 'l: a module-level string edited
+    "ho10-decode-backslashreplace",  # errors="backslashreplace": a string option for its sibling
 )
 
 
