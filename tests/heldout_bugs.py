@@ -6613,6 +6613,929 @@ HELDOUT_V11: list[HeldOut] = [
 
 V11_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V11}
 
+# ==================================================================== HELDOUT_V12
+# A twelfth held-out set, written and committed on its own by a helper that never read the probes, the verdicts,
+# the variants, the hints, the edit search, the diagnosis tool or any diagnosis output. Written from what
+# participants get wrong when they write GPT-2 from scratch (nanoGPT / minGPT / minbpe / build-nanogpt / CS336
+# habits: wrong dims, off-by-ones, positional-argument slips, misread signatures, autocomplete typos, dtype
+# shortcuts, a misremembered formula, a wrong variable, a forgotten step, a wrong default), not from what the tool
+# measures. Half of it is written="rewrite": the piece written over in a participant's own style (a for-loop over
+# heads, einsum attention, a softmax-then-mask, F.group_norm as "LayerNorm with one group", a hand LayerNorm, nn.GELU
+# and a hand tanh GELU, a block with named branch outputs and a loop over branches, an HF loader loop, a hand
+# cross-entropy, sort-based top-k, the exponential-race sampler, a hand cached mask, a list-based KV cache, a
+# minbpe-style while-loop BPE and recount-every-step trainer, a JSON save/load, a list-based and an np.take loader,
+# minGPT's name-based decay groups, a LambdaLR-style schedule, a hand clip, a train step that averages the gradient
+# itself), the mistake inside; the rest are edits at one place. None is a known bug of the library or a v1-v11
+# entry written the same way; a few are an earlier family or a known bug reached by a new route (mask-after-softmax
+# through a multiplied 0/1 mask, exact-gelu through nn.GELU()'s default, the top-left cached mask through absolute
+# query positions, first-seen tie-breaking through max(stats, key=stats.get), parallel branches through a loop over
+# the block's input) and are tagged as the earlier sets or the library spell them. Each was checked only for
+# validity (it materialises and a non-slow spec test of its section fails with the fingerprint off, --tb=no), never
+# run through the diagnosis. ``accept`` names the family and parameter in plain ``family: parameter`` words.
+#
+# Validity run (each bug's section spec files, ``-m "not slow" -x --no-fingerprint --tb=no``): 50 of the 51 written
+# fail a test; all 50 are kept: attention 6, layernorm 4, mlp 3, block 3, gpt 3, loss 1, config 1, generate 8 (four
+# of them in attention.py's KV-cache and cached-attention code), tokenizer 9, data 5, training 7; 25 of them
+# rewrites, 25 edits. Dropped before commit: top-k's torch.topk called with sorted=False while the threshold is
+# still read from the last column (no non-slow generate test fails, and on CPU rightly so: torch returns the k values
+# sorted there anyway; on CUDA the order is not promised, so only a GPU run could tell: a possible GPU-only spec
+# gap). It was replaced by the KV cache's overflow check written >= for >.
+
+_V12_SDPA = _V10_SDPA
+_V12_LN_BODY = _V10_LN_BODY
+_V12_BLOCK_FORWARD = _V10_BLOCK_FORWARD
+_V12_NEXT_BATCH = _V10_NEXT_BATCH
+_V12_GET_LR = _V10_GET_LR
+_V12_TRAIN_LOOP = _V10_TRAIN_LOOP
+_V12_SAMPLE = _V11_SAMPLE
+_V12_BPE_LOOP = _V11_BPE_LOOP
+_V12_OPTIMIZER_BODY = _V11_OPTIMIZER_BODY
+_V12_KV_INIT_AND_APPEND = (
+    "    def __init__(self, max_len: int) -> None:\n"
+    "        self.max_len = max_len\n"
+    "        self.k: torch.Tensor | None = None  # (B, nh, max_len, hd), allocated by the first append\n"
+    "        self.v: torch.Tensor | None = None\n"
+    "        self.length = 0  # positions filled so far\n"
+    "\n"
+    "    def append(self, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:\n"
+    '        """Store k, v (B, nh, T, hd) after the cached positions; return all keys and values so far."""\n'
+    + _V11_KV_APPEND
+)
+_V12_ATTEND_CACHED = (
+    "        T, S = q.size(-2), k.size(-2)\n"
+    "        mask = torch.ones(T, S, dtype=torch.bool, device=q.device).tril(diagonal=S - T)\n"
+    "        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=1.0 / math.sqrt(q.size(-1)))\n"
+)
+_V12_HEADS_AND_MERGE = (
+    "        if cache is None:\n"
+    "            y = self.attend(q, k, v)\n"
+    "        else:  # fast path: KV cache (GPT.generate) — attend to the cached keys/values plus the new ones\n"
+    "            y = self.attend_cached(q, *cache.append(k, v))\n"
+    "        y = y.transpose(1, 2).contiguous().view(B, T, C)  # re-assemble the heads side by side\n"
+)
+_V12_HF_LOOP = (
+    "            if name.endswith(_CONV1D_SUFFIXES):\n"
+    "                tensor = tensor.t()\n"
+    "            target = ours[name]\n"
+    "            if name in _VOCAB_ROWS:  # fast path: vocab padding — HF's rows fill the top; padded rows stay 0\n"
+    "                target = target[: config.vocab_size]\n"
+)
+_V12_SAVE_LOAD = (
+    '            "special_tokens": self.special_tokens,\n'
+    '            "mergeable_ranks": [[base64.b64encode(b).decode("ascii"), i] for b, i in self._ranks.items()],\n'
+    "        }\n"
+    '        Path(path).write_text(json.dumps(data, ensure_ascii=False) + "\\n", encoding="utf-8")\n'
+    "\n"
+    "    @classmethod\n"
+    "    def load(cls, path: str | Path) -> Tokenizer:\n"
+    '        data = json.loads(Path(path).read_text(encoding="utf-8"))\n'
+    '        if data.get("format") != "gpt2spec-bpe/1":\n'
+    "            raise ValueError(f\"{path}: not a saved Tokenizer (format {data.get('format')!r})\")\n"
+    '        ranks = {base64.b64decode(b): i for b, i in data["mergeable_ranks"]}\n'
+    '        return cls.from_ranks(ranks, data["pattern"], data["special_tokens"])\n'
+)
+_V12_STEP_LOOP = (
+    "    n = len(batches)\n"
+    "    loss_accum = torch.zeros(())  # moved to the loss's device and dtype by the first addition\n"
+    "    for i, (x, y) in enumerate(batches):\n"
+    "        if isinstance(model, DDP):\n"
+    "            # All-reduce the gradient once, after the last micro-batch, not after every one.\n"
+    "            model.require_backward_grad_sync = i == n - 1\n"
+    "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if"
+    " autocast_dtype else contextlib.nullcontext()\n"
+    "        with amp:\n"
+    "            _, loss = model(x, y)\n"
+    "        # backward() adds into .grad: dividing by n makes the sum a mean over the micro-batches,\n"
+    "        # the same gradient as one batch n times larger.\n"
+    "        loss = loss / n\n"
+    "        loss_accum = loss.detach() + loss_accum.to(loss.device, loss.dtype)\n"
+    "        loss.backward()\n"
+    "    if dist.is_available() and dist.is_initialized():\n"
+    "        # For logging only: the gradients are already averaged by DDP. gloo has no AVG, so SUM / W.\n"
+    "        dist.all_reduce(loss_accum, op=dist.ReduceOp.SUM)\n"
+    "        loss_accum = loss_accum / dist.get_world_size()\n"
+    "    # Clip before the step, so the update uses the clipped gradient.\n"
+    "    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n"
+)
+
+_v12 = partial(_in_set, 12)
+
+
+HELDOUT_V12: list[HeldOut] = [
+    # ---------------------------------------------------------------- attention
+    HeldOut(
+        _v12(
+            "heads-split-from-q-only",
+            "attention.py",
+            "q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))",
+            "q, k, v = (q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))",
+            "attention",
+            "an autocomplete slip in the head-split generator: q.view(...) where the loop variable t belongs, so "
+            "the keys and the values are the queries too",
+        ),
+        ("qkv-order: q, q, q",),
+    ),
+    HeldOut(
+        _v12(
+            "x-unpacked-time-first",
+            "attention.py",
+            "        B, T, C = x.shape\n",
+            "        T, B, C = x.shape  # (seq, batch, embed), as nn.MultiheadAttention takes it\n",
+            "attention",
+            "the input's shape unpacked sequence-first (nn.MultiheadAttention's default layout): the head split "
+            "views the (B, T, C) memory as (T, B, ...), mixing sequences and positions",
+        ),
+        ("attention: x unpacked as (T, B, C)",),
+    ),
+    HeldOut(
+        _v12(
+            "scale-integer-sqrt",
+            "attention.py",
+            _V12_SDPA,
+            "        return F.scaled_dot_product_attention(q, k, v,"
+            " is_causal=True, scale=1.0 / math.isqrt(k.size(-1)))\n",
+            "attention",
+            "math.isqrt (the editor's first completion) where math.sqrt belongs: the integer square root, exact for "
+            "GPT-2's head_dim 64 but not for a head_dim that is not a perfect square",
+        ),
+        ("attention-scale: 1/isqrt(head_dim)",),
+    ),
+    HeldOut(
+        _v12(
+            "heads-loop-stacked-last",
+            "attention.py",
+            _V12_HEADS_AND_MERGE,
+            "        if cache is not None:  # fast path: KV cache — attend to the"
+            " cached keys/values plus the new ones\n"
+            "            k, v = cache.append(k, v)\n"
+            "        attend = self.attend if cache is None else self.attend_cached\n"
+            "        heads = [attend(q[:, h], k[:, h], v[:, h]) for h in range(self.n_head)]  # each (B, T, hd)\n"
+            "        y = torch.stack(heads, dim=-1).reshape(B, T, C)  # the heads side by side\n",
+            "attention",
+            "attention written as a for-loop over the heads, the head outputs stacked on a new last dim before the "
+            "reshape: (B, T, hd, n_head), so the output's columns interleave the heads instead of placing them in "
+            "blocks",
+        ),
+        ("heads-merge: interleaved",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v12(
+            "einsum-values-own-index",
+            "attention.py",
+            _V12_SDPA,
+            "        T = q.size(-2)\n"
+            '        scores = torch.einsum("bhqd,bhkd->bhqk", q, k) / math.sqrt(q.size(-1))\n'
+            "        causal = torch.tril(torch.ones(T, T, dtype=torch.bool, device=q.device))\n"
+            '        scores = scores.masked_fill(~causal, float("-inf"))\n'
+            "        weights = torch.softmax(scores, dim=-1)\n"
+            '        return torch.einsum("bhqk,bhvd->bhqd", weights, v)\n',
+            "attention",
+            "attention written with einsum, the values' position index typed v instead of k in the second einsum: "
+            "k and v are summed separately, so each output is the sum of every position's value (the future "
+            "included), times weights that sum to one",
+        ),
+        ("attention: values summed over every position",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v12(
+            "softmax-then-tril-multiplied",
+            "attention.py",
+            _V12_SDPA,
+            "        T = q.size(-2)\n"
+            "        att = q @ k.transpose(-2, -1) * (1.0 / math.sqrt(k.size(-1)))\n"
+            "        att = F.softmax(att, dim=-1)\n"
+            "        keep = torch.tril(torch.ones(T, T, device=q.device))\n"
+            "        att = att * keep  # zero out the future\n"
+            "        return att @ v\n",
+            "attention",
+            "attention by hand with the causal mask applied as a 0/1 multiplication after the softmax: the future "
+            "is zeroed, but the past weights were normalised with it and no longer sum to one",
+        ),
+        ("mask-after-softmax",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- layernorm
+    HeldOut(
+        _v12(
+            "ln-var-clamped",
+            "layernorm.py",
+            "x_hat = (x - mean) * torch.rsqrt(var + self.eps)  # eps inside the sqrt",
+            "x_hat = (x - mean) * torch.rsqrt(var.clamp(min=self.eps))  # never divide by 0",
+            "layernorm",
+            "eps used as a floor on the variance (clamp, an RMSNorm habit) instead of added to it: the same for "
+            "rows of large variance, different when the variance is near eps",
+        ),
+        ("layernorm-eps: clamped, not added",),
+    ),
+    HeldOut(
+        _v12(
+            "ln-mean-detached",
+            "layernorm.py",
+            "mean = x.mean(dim=-1, keepdim=True)",
+            "mean = x.mean(dim=-1, keepdim=True).detach()  # a statistic, not a weight: no gradient",
+            "layernorm",
+            "the mean detached (statistics taken as constants, a BatchNorm running-mean habit): the forward pass is "
+            "right, the gradient misses the term that flows through the mean",
+        ),
+        ("layernorm: mean detached",),
+    ),
+    HeldOut(
+        _v12(
+            "ln-group-norm-one-group",
+            "layernorm.py",
+            _V12_LN_BODY,
+            "        # LayerNorm is GroupNorm with a single group\n"
+            "        return torch.nn.functional.group_norm(x, 1, self.weight, self.bias, self.eps)\n",
+            "layernorm",
+            'the body replaced by F.group_norm with one group ("LayerNorm is GroupNorm with G = 1"): group_norm '
+            "reads dim 1 as the channels, so on (B, T, C) it normalises over T and C together and the affine "
+            "parameters belong to T",
+        ),
+        ("layernorm: group_norm over (T, C)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v12(
+            "ln-variance-centred-twice",
+            "layernorm.py",
+            _V12_LN_BODY,
+            "        mu = x.mean(dim=-1, keepdim=True)\n"
+            "        xc = x - mu\n"
+            "        var = ((xc - mu) ** 2).mean(dim=-1, keepdim=True)\n"
+            "        return self.weight * xc / torch.sqrt(var + self.eps) + self.bias\n",
+            "layernorm",
+            "LayerNorm by hand with the centred input kept in xc and the mean subtracted from it again in the "
+            "variance line: the variance is that of x - 2 mean, var + mean^2",
+        ),
+        ("layernorm-variance: centred twice (x - 2*mean)",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- mlp
+    HeldOut(
+        _v12(
+            "gelu-approximate-gelu-new",
+            "mlp.py",
+            'F.gelu(self.c_fc(x), approximate="tanh")',
+            'F.gelu(self.c_fc(x), approximate="gelu_new")',
+            "mlp",
+            "approximate given HF's activation name 'gelu_new' (from GPT-2's config.json) instead of 'tanh': "
+            "F.gelu accepts only 'none' or 'tanh' and raises",
+        ),
+        ("gelu: approximate='gelu_new'",),
+    ),
+    HeldOut(
+        _v12(
+            "nn-gelu-default",
+            "mlp.py",
+            "        self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd)\n"
+            "\n"
+            "    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
+            '        # GPT-2 was trained with the tanh approximation of GELU ("gelu_new" in HF);\n'
+            "        # the exact erf GELU differs by up to ~1e-3 and breaks parity with the real weights.\n"
+            '        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))\n',
+            "        self.gelu = nn.GELU()\n"
+            "        self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd)\n"
+            "\n"
+            "    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
+            "        x = self.c_fc(x)\n"
+            "        x = self.gelu(x)\n"
+            "        x = self.c_proj(x)\n"
+            "        return x\n",
+            "mlp",
+            "the MLP written as nanoGPT's model.py has it, with an nn.GELU() module: its default is the exact erf "
+            "GELU, not the tanh approximation GPT-2 was trained with",
+        ),
+        ("exact-gelu",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v12(
+            "gelu-pow-arguments-swapped",
+            "mlp.py",
+            '        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))\n',
+            "        h = self.c_fc(x)\n"
+            "        c = (2.0 / torch.pi) ** 0.5\n"
+            "        h = 0.5 * h * (1.0 + torch.tanh(c * (h + 0.044715 * torch.pow(3, h))))\n"
+            "        return self.c_proj(h)\n",
+            "mlp",
+            "the tanh GELU written out by hand with torch.pow's arguments in the other order: pow(3, h) is 3^h, "
+            "not h^3",
+        ),
+        ("gelu: other",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- block
+    HeldOut(
+        _v12(
+            "block-returns-cache-too",
+            "block.py",
+            "        x = x + self.mlp(self.ln_2(x))\n        return x\n",
+            "        x = x + self.mlp(self.ln_2(x))\n        return x, cache\n",
+            "block",
+            "the block returns (x, cache), HF's habit of passing each layer's present key/values along: the next "
+            "block (and GPT.forward) receives a tuple instead of the hidden states",
+        ),
+        ("block: returns (x, cache)",),
+    ),
+    HeldOut(
+        _v12(
+            "block-output-without-stream",
+            "block.py",
+            _V12_BLOCK_FORWARD,
+            "        a = self.attn(self.ln_1(x), cache)\n"
+            "        m = self.mlp(self.ln_2(x + a))\n"
+            "        return a + m\n",
+            "block",
+            "the block written with named branch outputs, the return summing the two branches and forgetting the "
+            "residual stream x itself: the block's input never reaches its output",
+        ),
+        ("block-wiring: block input dropped from the output",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v12(
+            "block-loop-normalises-the-input",
+            "block.py",
+            _V12_BLOCK_FORWARD,
+            "        h = x\n"
+            "        branches = ((self.ln_1, lambda u: self.attn(u, cache)), (self.ln_2, self.mlp))\n"
+            "        for norm, branch in branches:\n"
+            "            x = x + branch(norm(h))\n"
+            "        return x\n",
+            "block",
+            "the block written as a loop over (norm, branch) pairs that normalises h, the block's input saved "
+            "before the loop, instead of the running x: the MLP reads ln_2 of the input, not of the stream after "
+            "attention (parallel branches)",
+        ),
+        ("block-wiring: ln_2 input",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- gpt
+    HeldOut(
+        _v12(
+            "wpe-args-swapped",
+            "gpt.py",
+            "wpe=nn.Embedding(config.block_size, config.n_embd),  # learned positions",
+            "wpe=nn.Embedding(config.n_embd, config.block_size),  # learned positions",
+            "gpt",
+            "nn.Embedding's (num_embeddings, embedding_dim) given in the other order for the position table: "
+            "n_embd rows of block_size numbers",
+        ),
+        ("wpe: shape (n_embd, block_size)",),
+    ),
+    HeldOut(
+        _v12(
+            "blocks-read-the-embeddings",
+            "gpt.py",
+            "        x = self.transformer.wte(idx) + self.transformer.wpe(pos)  # (B,T,C) + (T,C) broadcast\n"
+            "        for i, block in enumerate(self.transformer.h):\n"
+            "            x = block(x, None if cache is None else cache[i])\n"
+            "        logits = self.lm_head(self.transformer.ln_f(x))\n",
+            "        tok_emb = self.transformer.wte(idx)  # (B, T, C)\n"
+            "        pos_emb = self.transformer.wpe(pos)  # (T, C)\n"
+            "        emb = tok_emb + pos_emb\n"
+            "        for i, block in enumerate(self.transformer.h):\n"
+            "            x = block(emb, cache[i] if cache is not None else None)\n"
+            "        x = self.transformer.ln_f(x)\n"
+            "        logits = self.lm_head(x)\n",
+            "gpt",
+            "the forward pass rewritten with named embeddings, each block fed emb (the embeddings) instead of the "
+            "previous block's output: only the last block's output reaches the head",
+        ),
+        ("blocks: each block reads the embeddings",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v12(
+            "from-hf-reshaped-not-transposed",
+            "gpt.py",
+            _V12_HF_LOOP,
+            "            target = ours[name][: config.vocab_size] if name in _VOCAB_ROWS else ours[name]\n"
+            "            if any(name.endswith(s) for s in _CONV1D_SUFFIXES):\n"
+            "                tensor = tensor.reshape(target.shape)  # Conv1D is (in, out), Linear is (out, in)\n",
+            "gpt",
+            "the HF loader's loop written with reshape where a transpose belongs: the Conv1D weights get nn.Linear's "
+            "shape, but their numbers are scrambled instead of transposed",
+        ),
+        ("from-hf: Conv1D weights reshaped, not transposed",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- loss
+    HeldOut(
+        _v12(
+            "cross-entropy-indexed-every-row",
+            "gpt.py",
+            "            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))\n",
+            "            logp = F.log_softmax(logits.view(-1, logits.size(-1)), dim=-1)  # (B*T, V)\n"
+            "            loss = -logp[:, targets.reshape(-1)].mean()  # log-probability of each target\n",
+            "loss",
+            "cross-entropy by hand with the target log-probabilities picked as logp[:, targets] instead of "
+            "logp[arange(N), targets]: an (N, N) block, every position scored against every target",
+        ),
+        ("loss: log-probs indexed [:, targets] (every position against every target)",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- config
+    HeldOut(
+        _v12(
+            "block-size-default-tuple",
+            "config.py",
+            "block_size: int = 1024  # longest sequence the position table covers",
+            "block_size: int = 1024,  # longest sequence the position table covers",
+            "config",
+            "a trailing comma after block_size's default (the line copied from a dict or a call): the default is "
+            "the tuple (1024,), not 1024",
+        ),
+        ("config: block_size default a tuple",),
+    ),
+    # ---------------------------------------------------------------- generate
+    HeldOut(
+        _v12(
+            "kv-cache-length-plus-end",
+            "attention.py",
+            "        self.length = end\n",
+            "        self.length += end\n",
+            "generate",
+            "the cache's length advanced with += end (the running-total habit) where end is already the new total: "
+            "after the prompt the next token's slot and position are wrong",
+        ),
+        ("kv-cache: length advanced by end",),
+    ),
+    HeldOut(
+        _v12(
+            "kv-cache-refeeds-last-token",
+            "gpt.py",
+            "logits, _ = self(idx[:, cache[0].length :], cache=cache)",
+            "logits, _ = self(idx[:, cache[0].length - 1 :], cache=cache)",
+            "generate",
+            "the cached path's slice started one token early (the last cached token taken as the one to continue "
+            "from): the first step feeds only the prompt's last token, every later step re-feeds a cached one",
+        ),
+        ("kv-cache: last cached token fed again",),
+    ),
+    HeldOut(
+        _v12(
+            "temperature-default-0-8",
+            "gpt.py",
+            "temperature: float = 1.0,",
+            "temperature: float = 0.8,",
+            "generate",
+            "temperature defaulted to 0.8, nanoGPT's sample.py setting, instead of 1.0: generate without a "
+            "temperature samples from a sharpened distribution",
+        ),
+        ("temperature: default 0.8",),
+    ),
+    HeldOut(
+        _v12(
+            "kv-cache-full-rejected",
+            "attention.py",
+            "        if end > self.max_len:\n",
+            "        if end >= self.max_len:\n",
+            "generate",
+            "the cache's overflow check written with >= for >: appending the position that exactly fills the cache "
+            "raises, so generation that reaches the cache's size (block_size) fails instead of filling the last slot",
+        ),
+        ("kv-cache: full cache rejected (>= max_len)",),
+    ),
+    HeldOut(
+        _v12(
+            "top-k-sorted-gathered-back",
+            "gpt.py",
+            "                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]\n"
+            '                    logits = logits.masked_fill(logits < kth, float("-inf"))\n',
+            "                    sorted_logits, order = torch.sort(logits, dim=-1, descending=True)\n"
+            '                    sorted_logits[:, top_k:] = float("-inf")  # keep the k largest\n'
+            "                    logits = sorted_logits.gather(-1, order)  # back to vocabulary order\n",
+            "generate",
+            "top-k written with a sort, the kept logits put back in vocabulary order with gather(order) instead of "
+            "scatter(order): gather applies the permutation a second time instead of inverting it",
+        ),
+        ("top-k: sorted logits gathered, not scattered back",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v12(
+            "kv-mask-from-query-index",
+            "attention.py",
+            _V12_ATTEND_CACHED,
+            "        T, S = q.size(-2), k.size(-2)\n"
+            "        att = (q @ k.transpose(-2, -1)) / math.sqrt(q.size(-1))  # (B, nh, T, S)\n"
+            "        qpos = torch.arange(T, device=q.device).unsqueeze(1)  # query i\n"
+            "        kpos = torch.arange(S, device=q.device).unsqueeze(0)  # key j\n"
+            '        att = att.masked_fill(kpos > qpos, float("-inf"))  # no key after the query\n'
+            "        return torch.softmax(att, dim=-1) @ v\n",
+            "generate",
+            "the cached attention written by hand with the queries numbered from 0 instead of from S - T, their "
+            "place after the cache: a new token sees only the first cached keys",
+        ),
+        ("kv-cache-mask-top-left",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v12(
+            "kv-cache-list-length-counts-appends",
+            "attention.py",
+            _V12_KV_INIT_AND_APPEND,
+            "    def __init__(self, max_len: int) -> None:\n"
+            "        self.max_len = max_len\n"
+            "        self.ks: list[torch.Tensor] = []  # one (B, nh, t, hd) tensor per append\n"
+            "        self.vs: list[torch.Tensor] = []\n"
+            "        self.length = 0\n"
+            "\n"
+            "    def append(self, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:\n"
+            "        self.ks.append(k)\n"
+            "        self.vs.append(v)\n"
+            "        self.length = len(self.ks)\n"
+            "        keys, values = torch.cat(self.ks, dim=2), torch.cat(self.vs, dim=2)\n"
+            "        if keys.size(2) > self.max_len:\n"
+            '            raise ValueError(f"KV cache holds {self.max_len} positions, {keys.size(2)} requested")\n'
+            "        return keys, values\n",
+            "generate",
+            "the KV cache rewritten as lists of tensors joined with torch.cat, its length set to len(self.ks): the "
+            "number of appends, not of cached positions, so after a prompt of several tokens the next positions "
+            "and the fed slice are wrong",
+        ),
+        ("kv-cache: length counts appends, not positions",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v12(
+            "exponential-race-multiplied",
+            "gpt.py",
+            _V12_SAMPLE,
+            "                probs = F.softmax(logits, dim=-1)\n"
+            "                # exponential race: argmax of p / E with E ~ Exp(1) is a sample from p\n"
+            "                race = torch.empty_like(probs).exponential_(1.0, generator=generator)\n"
+            "                idx_next = (probs * race).argmax(dim=-1, keepdim=True)\n",
+            "generate",
+            "sampling written with the exponential-race trick (argmax of p / E) with the noise multiplied instead "
+            "of divided: the draws follow the wrong distribution",
+        ),
+        ("sampling: exponential race multiplied, not divided",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- tokenizer
+    HeldOut(
+        _v12(
+            "byte-vocab-bytes-of-int",
+            "tokenizer.py",
+            "vocab = [bytes([i]) for i in range(256)]",
+            "vocab = [bytes(i) for i in range(256)]",
+            "tokenizer",
+            "the training vocabulary's byte tokens made with bytes(i) instead of bytes([i]): bytes(3) is three "
+            "zero bytes, so every learned token spells the wrong bytes",
+        ),
+        ("tokenizer-training: bytes(i) for bytes([i])",),
+    ),
+    HeldOut(
+        _v12(
+            "merges-loop-counts-vocab",
+            "tokenizer.py",
+            "while len(merges) < n_merges and heap:",
+            "while len(vocab) < n_merges and heap:",
+            "tokenizer",
+            "the training loop's bound tests len(vocab), which starts at 256, against the number of merges: it "
+            "learns 256 merges too few (none for a small vocab_size)",
+        ),
+        ("tokenizer: too few merges (len(vocab) for len(merges))",),
+    ),
+    HeldOut(
+        _v12(
+            "encode-append-for-extend",
+            "tokenizer.py",
+            "ids.extend(piece_ids if piece_ids is not None else self._encode_piece(piece))",
+            "ids.append(piece_ids if piece_ids is not None else self._encode_piece(piece))",
+            "tokenizer",
+            "append where extend belongs when collecting each pre-token's ids: encode returns a list of lists, one "
+            "per pre-token",
+        ),
+        ("encode: append for extend (a list of lists)",),
+    ),
+    HeldOut(
+        _v12(
+            "pattern-d-for-p-n",
+            "tokenizer.py",
+            r"| ?\p{N}+|",
+            r"| ?\d+|",
+            "tokenizer",
+            r"the pattern's numbers written \d+ (the digits class most regexes know) instead of \p{N}+: "
+            r"numerals that are not decimal digits (superscripts, fractions, Roman numerals) fall to the symbol "
+            "class",
+        ),
+        (r"pattern: \d for \p{N}",),
+    ),
+    HeldOut(
+        _v12(
+            "requeue-only-increased",
+            "tokenizer.py",
+            "elif stats[p] != c:",
+            "elif stats[p] > c:",
+            "tokenizer",
+            "the lazy heap re-queues a touched pair only when its count went up: a pair whose count went down "
+            "keeps only its stale entry, which is skipped when popped, so the pair is never merged again",
+        ),
+        ("tokenizer-training: decreased counts not re-queued",),
+    ),
+    HeldOut(
+        _v12(
+            "vocab-without-specials",
+            "tokenizer.py",
+            "return dict(sorted(self._decoder.items()))",
+            "return {i: b for b, i in self._ranks.items()}",
+            "tokenizer",
+            "the vocab property built from the mergeable ranks (minbpe's vocab is the merges only): the special "
+            "tokens are missing from it",
+        ),
+        ("vocab: special tokens missing",),
+    ),
+    HeldOut(
+        _v12(
+            "bpe-while-loop-no-limit",
+            "tokenizer.py",
+            '    inf = float("inf")\n    limit = inf if max_rank is None else max_rank\n' + _V12_BPE_LOOP,
+            "    parts = [bytes([b]) for b in token]\n"
+            "    while len(parts) >= 2:\n"
+            "        # the adjacent pair that was merged earliest in training\n"
+            "        pairs = [(ranks.get(parts[i] + parts[i + 1]), i) for i in range(len(parts) - 1)]\n"
+            "        pairs = [(r, i) for r, i in pairs if r is not None]\n"
+            "        if not pairs:\n"
+            "            break  # nothing left to merge\n"
+            "        _, i = min(pairs)\n"
+            "        parts[i : i + 2] = [parts[i] + parts[i + 1]]\n"
+            "    return parts\n",
+            "tokenizer",
+            "BPE rewritten minbpe-style as a while loop over the lowest-ranked pair, with max_rank never checked: "
+            "recovering a loaded vocabulary's merges runs each token's BPE to the token itself",
+        ),
+        ("bpe: max_rank ignored",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v12(
+            "train-max-count-first-seen",
+            "tokenizer.py",
+            _V12_TRAIN_LOOP,
+            "        merges: dict[tuple[int, int], int] = {}\n"
+            "        while len(merges) < n_merges:\n"
+            "            stats = Counter()\n"
+            "            for ids, f in zip(words, freqs):\n"
+            "                for pair in zip(ids, ids[1:]):\n"
+            "                    stats[pair] += f\n"
+            "            if not stats:\n"
+            "                break  # every pre-token is a single token\n"
+            "            pair = max(stats, key=stats.get)  # the most frequent pair\n"
+            "            new_id = len(vocab)\n"
+            "            merges[pair] = new_id\n"
+            "            vocab.append(vocab[pair[0]] + vocab[pair[1]])\n"
+            "            words = [_merge(ids, pair, new_id) for ids in words]\n",
+            "tokenizer",
+            "training rewritten minbpe-style (recount every pair each step, max(stats, key=stats.get)): max keeps "
+            "the first of equal counts in the order the pairs were counted, not the smallest bytes",
+        ),
+        ("tokenizer-tie-break: first seen",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v12(
+            "load-specials-renumbered",
+            "tokenizer.py",
+            _V12_SAVE_LOAD,
+            '            "special_tokens": list(self.special_tokens),  # in id order\n'
+            '            "mergeable_ranks": [[base64.b64encode(b).decode("ascii"),'
+            " i] for b, i in self._ranks.items()],\n"
+            "        }\n"
+            '        Path(path).write_text(json.dumps(data, ensure_ascii=False) + "\\n", encoding="utf-8")\n'
+            "\n"
+            "    @classmethod\n"
+            "    def load(cls, path: str | Path) -> Tokenizer:\n"
+            '        data = json.loads(Path(path).read_text(encoding="utf-8"))\n'
+            '        if data.get("format") != "gpt2spec-bpe/1":\n'
+            "            raise ValueError(f\"{path}: not a saved Tokenizer (format {data.get('format')!r})\")\n"
+            '        ranks = {base64.b64decode(b): i for b, i in data["mergeable_ranks"]}\n'
+            '        specials = {s: i for i, s in enumerate(data["special_tokens"])}\n'
+            '        return cls.from_ranks(ranks, data["pattern"], specials)\n',
+            "tokenizer",
+            "save and load written with the special tokens stored as a list, and load numbering them with "
+            "enumerate: their ids restart at 0 instead of following the merges",
+        ),
+        ("load: special ids renumbered from 0",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- data
+    HeldOut(
+        _v12(
+            "counter-advanced-by-b",
+            "data.py",
+            "        self.batches += 1\n",
+            "        self.batches += B\n",
+            "data",
+            "the batch counter advanced by B (the rows read) although start already multiplies it by B*T: "
+            "consecutive batches are B batches apart",
+        ),
+        ("loader-stride: B*B*T",),
+    ),
+    HeldOut(
+        _v12(
+            "signature-t-before-b",
+            "data.py",
+            "self, tokens: Sequence[int] | np.ndarray | torch.Tensor, B: int, T:"
+            " int, rank: int = 0, world_size: int = 1",
+            "self, tokens: Sequence[int] | np.ndarray | torch.Tensor, T: int, B:"
+            " int, rank: int = 0, world_size: int = 1",
+            "data",
+            "the constructor's parameters declared (tokens, T, B): DataLoader(tokens, B, T) gets its batch size and "
+            "sequence length swapped",
+        ),
+        ("loader: signature (tokens, T, B)",),
+    ),
+    HeldOut(
+        _v12(
+            "ids-narrowed-to-uint16",
+            "data.py",
+            "return torch.from_numpy(np.asarray(tokens).astype(np.int64).reshape(-1))",
+            "return torch.from_numpy(np.asarray(tokens).astype(np.uint16).reshape(-1))  # GPT-2 ids fit in 16 bits",
+            "data",
+            "the ids of a list or array narrowed to uint16 (the token-file dtype, to save memory): x and y come out "
+            "uint16, not int64",
+        ),
+        ("loader: ids kept as uint16",),
+    ),
+    HeldOut(
+        _v12(
+            "rank-offset-one-token",
+            "data.py",
+            _V12_NEXT_BATCH,
+            "        B, T = self.B, self.T\n"
+            "        n = len(self.tokens)\n"
+            "        start = self.batches * self.world_size * B * T + self.rank\n"
+            "        buf = torch.stack([self.tokens[(start + i) % n] for i in range(B * T + 1)])\n"
+            "        x, y = buf[:-1].view(B, T), buf[1:].view(B, T)\n"
+            "        self.batches += 1\n"
+            "        return x, y\n",
+            "data",
+            "next_batch rewritten with a list of indexed tokens, the rank added to the start without its B*T "
+            "factor: rank r starts r tokens after rank 0, so the ranks' slices overlap",
+        ),
+        ("loader: rank offset 1 token",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v12(
+            "np-take-clip",
+            "data.py",
+            _V12_NEXT_BATCH,
+            "        B, T = self.B, self.T\n"
+            "        start = (self.batches * self.world_size + self.rank) * B * T\n"
+            "        idx = np.arange(start, start + B * T + 1)\n"
+            '        buf = torch.from_numpy(np.take(self.tokens.numpy(), idx, mode="clip"))  # stays in range\n'
+            "        x = buf[:-1].reshape(B, T)\n"
+            "        y = buf[1:].reshape(B, T)\n"
+            "        self.batches += 1\n"
+            "        return x, y\n",
+            "data",
+            "next_batch rewritten with np.take and mode='clip' where mode='wrap' was meant: past the end of the "
+            "data every index reads the last token instead of wrapping to the start",
+        ),
+        ("loader: clips at the end instead of wrapping",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- training
+    HeldOut(
+        _v12(
+            "checkpoint-replace-reversed",
+            "training.py",
+            "os.replace(tmp, path)  # atomic: a crash mid-save never leaves a truncated checkpoint",
+            "os.replace(path, tmp)  # atomic: a crash mid-save never leaves a truncated checkpoint",
+            "training",
+            "os.replace's (src, dst) given in the other order: the finished temporary file is never moved into "
+            "place (the save fails, or overwrites the new checkpoint with the old one)",
+        ),
+        ("checkpoint: os.replace arguments reversed",),
+    ),
+    HeldOut(
+        _v12(
+            "micro-batch-unpacked-y-x",
+            "training.py",
+            "for i, (x, y) in enumerate(batches):",
+            "for i, (y, x) in enumerate(batches):",
+            "training",
+            "each micro-batch unpacked as (y, x): the model is trained to predict each token's predecessor",
+        ),
+        ("train-step: inputs and targets swapped",),
+    ),
+    HeldOut(
+        _v12(
+            "optimizer-on-state-dict",
+            "training.py",
+            "params = [p for p in model.parameters() if p.requires_grad]  # parameters() yields a tied weight once",
+            "params = list(model.state_dict().values())",
+            "training",
+            "the optimizer built from model.state_dict().values(): detached copies of the weights that never get "
+            "a gradient, so the optimizer step changes nothing",
+        ),
+        ("optimizer: built on state_dict() tensors",),
+    ),
+    HeldOut(
+        _v12(
+            "mingpt-wpe-not-decayed",
+            "training.py",
+            _V12_OPTIMIZER_BODY,
+            "    decay, no_decay = [], []\n"
+            "    for name, p in model.named_parameters():  # a tied weight is listed once\n"
+            "        if not p.requires_grad:\n"
+            "            continue\n"
+            '        if name.endswith("bias") or ".ln_" in name or name.endswith("wpe.weight"):\n'
+            "            no_decay.append(p)  # biases, LayerNorm gains and the position table, as minGPT does\n"
+            "        else:\n"
+            "            decay.append(p)\n"
+            '    groups = [{"params": decay, "weight_decay": weight_decay},'
+            ' {"params": no_decay, "weight_decay": 0.0}]\n'
+            "    params = decay + no_decay\n"
+            "    if fused is None:\n"
+            "        fused = bool(params) and all(p.is_cuda for p in params)\n"
+            "    return torch.optim.AdamW(groups, lr=learning_rate, betas=betas, eps=eps, fused=fused)\n",
+            "training",
+            "the decay groups written by parameter name as minGPT's configure_optimizers does, which also exempts "
+            "the position embedding: wpe, a matrix, is not decayed",
+        ),
+        ("weight-decay: wpe not decayed",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v12(
+            "lr-returns-multiplier",
+            "training.py",
+            _V12_GET_LR,
+            "    # written for LambdaLR, which multiplies the optimizer's base lr by what this returns\n"
+            "    floor = min_lr / max_lr\n"
+            "    if step < warmup_steps:\n"
+            "        return (step + 1) / warmup_steps\n"
+            "    if step >= max_steps:\n"
+            "        return floor\n"
+            "    progress = (step - warmup_steps) / (max_steps - warmup_steps)\n"
+            "    return floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * progress))\n",
+            "training",
+            "the schedule written for torch's LambdaLR, returning the multiplier of the base lr (lr / max_lr) "
+            "instead of the learning rate itself",
+        ),
+        ("lr-schedule: returns the multiplier (lr / max_lr)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v12(
+            "clip-norm-squared",
+            "training.py",
+            "    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n",
+            "    grads = [p.grad for p in model.parameters() if p.grad is not None]\n"
+            "    norm = torch.stack([g.pow(2).sum() for g in grads]).sum()  # global L2 norm over every gradient\n"
+            "    scale = max_norm / (norm + 1e-6)\n"
+            "    if scale < 1:\n"
+            "        for g in grads:\n"
+            "            g.mul_(scale)\n",
+            "training",
+            "gradient clipping written by hand with the global norm left as the sum of squares, the square root "
+            "forgotten: the norm returned and the one clipped against are the squared norm",
+        ),
+        ("clip: norm squared (no sqrt)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v12(
+            "grads-averaged-after-clip",
+            "training.py",
+            _V12_STEP_LOOP,
+            "    n = len(batches)\n"
+            "    losses = []\n"
+            "    for i, (x, y) in enumerate(batches):\n"
+            "        if isinstance(model, DDP):\n"
+            "            model.require_backward_grad_sync = i == n - 1  # all-reduce after the last micro-batch only\n"
+            "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if"
+            " autocast_dtype else contextlib.nullcontext()\n"
+            "        with amp:\n"
+            "            _, loss = model(x, y)\n"
+            "        loss.backward()  # the gradients add up over the micro-batches\n"
+            "        losses.append(loss.detach())\n"
+            "    loss_accum = torch.stack(losses).mean()\n"
+            "    if dist.is_available() and dist.is_initialized():\n"
+            "        dist.all_reduce(loss_accum, op=dist.ReduceOp.SUM)\n"
+            "        loss_accum = loss_accum / dist.get_world_size()\n"
+            "    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n"
+            "    for p in model.parameters():\n"
+            "        if p.grad is not None:\n"
+            "            p.grad.div_(n)  # the sum -> the mean over the micro-batches\n",
+            "training",
+            "the train step written to sum the micro-batch gradients and divide them by n afterwards, with the "
+            "division placed after the clipping: the norm is measured (and clipped) on the sum, n times too large",
+        ),
+        ("clip: before averaging over the micro-batches",),
+        "rewrite",
+    ),
+]
+
+V12_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V12}
+
 # Every set in the order written: version -> (name prefix, entries). The last is the held-out set that counts
 # (graded once); the ones before it have been tuned on since and are development sets.
 SETS: dict[str, tuple[str, list[HeldOut]]] = {
@@ -6627,5 +7550,6 @@ SETS: dict[str, tuple[str, list[HeldOut]]] = {
     "v9": ("ho9-", HELDOUT_V9),
     "v10": ("ho10-", HELDOUT_V10),
     "v11": ("ho11-", HELDOUT_V11),
+    "v12": ("ho12-", HELDOUT_V12),
 }
 ALL_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for _, entries in SETS.values() for h in entries}
