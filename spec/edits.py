@@ -39,7 +39,14 @@ for _a, _b in _CONFUSABLE:
     CONFUSABLE[_b] = (*CONFUSABLE.get(_b, ()), _a)
 
 # String options a participant swaps for a sibling: codec error handlers, reductions, GELU's approximation
-_STRING_OPTIONS = [("strict", "replace", "ignore", "backslashreplace"), ("mean", "sum", "none"), ("tanh", "none")]
+_STRING_OPTIONS = [
+    ("strict", "replace", "ignore", "backslashreplace"),
+    ("mean", "sum", "none"),
+    ("tanh", "none", "gelu_new"),
+]
+
+# Regex classes and the ASCII look-alikes a participant writes for them (in a module-level pattern)
+_REGEX_CLASSES = [(r"\p{N}", r"\d"), (r"\p{L}", r"\w"), (r"\p{L}", "a-zA-Z"), (r"\s", " ")]
 
 _ARITH = {
     ast.Add: (ast.Sub, ast.Mult),
@@ -57,7 +64,7 @@ _COMPARE = {
     ast.Gt: (ast.GtE, ast.Lt),
     ast.GtE: (ast.Gt, ast.LtE),
     ast.Eq: (ast.NotEq,),
-    ast.NotEq: (ast.Eq,),
+    ast.NotEq: (ast.Eq, ast.Gt, ast.Lt),
     ast.Is: (ast.IsNot,),
     ast.IsNot: (ast.Is,),
     ast.In: (ast.NotIn,),
@@ -115,8 +122,8 @@ def edits(file: str, source: str, functions: tuple[str, ...]) -> Iterator[Edit]:
 
 
 def _constant_edits(file: str, tree: ast.Module, parents: dict) -> Iterator[Edit]:
-    """A module-level string (a pattern): one character dropped (a typo: 'l for 'll), or, in a regex of
-    alternatives, one alternative dropped."""
+    """A module-level string (a pattern): one character dropped (a typo: 'l for 'll), in a regex of
+    alternatives one alternative dropped, or a Unicode class written as its ASCII look-alike (\\d for \\p{N})."""
     for stmt in tree.body:
         if not (
             isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
@@ -126,6 +133,11 @@ def _constant_edits(file: str, tree: ast.Module, parents: dict) -> Iterator[Edit
         alternatives = text.split("|")
         variants = ["|".join(alternatives[:i] + alternatives[i + 1 :]) for i in range(len(alternatives))]
         variants += [text[:i] + text[i + 1 :] for i in range(len(text))]
+        for a, b in _REGEX_CLASSES:  # each occurrence of a class written as its ASCII look-alike
+            at = text.find(a)
+            while at >= 0:
+                variants.append(text[:at] + b + text[at + len(a) :])
+                at = text.find(a, at + 1)
         for new in dict.fromkeys(v for v in variants if v != text):
             edit = _apply(file, tree, parents, CONSTANTS, stmt.value, (stmt, "value", None), ast.Constant(new))
             yield replace(edit, old=f"{name} = {text!r}", new=f"{name} = {new!r}")
@@ -238,6 +250,8 @@ def _alternatives(
     if isinstance(node, ast.Compare) and len(node.ops) == 1:
         for op in _COMPARE.get(type(node.ops[0]), ()):
             yield ast.Compare(node.left, [op()], node.comparators)
+    if isinstance(node, ast.List) and len(node.elts) == 1 and isinstance(parent, ast.Call):  # bytes([i]) -> bytes(i)
+        yield node.elts[0]
     if isinstance(node, ast.Tuple | ast.List) and len(node.elts) > 1:  # two neighbours swapped: B, C, T = ...
         for i in range(len(node.elts) - 1):
             elts = [*node.elts[:i], node.elts[i + 1], node.elts[i], *node.elts[i + 2 :]]
@@ -353,13 +367,7 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
                 last = ast.unparse(stmt.body[-1]).splitlines()[0]
                 moved = [*body[:i], _with_body(stmt, stmt.body[:-1]), stmt.body[-1], *body[i + 1 :]]
                 yield _restructured(file, tree, qualname, stmt.body[-1], body, moved, last, "(after the loop)")
-    first = [a.arg for a in fn.args.args if a.arg not in ("self", "cls")][:1]
-    for body in _bodies(fn):  # the input added to what is returned: a residual written inside the module
-        for i, stmt in enumerate(body):
-            if first and isinstance(stmt, ast.Return) and stmt.value is not None:
-                added = ast.Return(ast.BinOp(ast.Name(first[0], ast.Load()), ast.Add(), stmt.value))
-                yield _restructured(file, tree, qualname, stmt, body, [*body[:i], added, *body[i + 1 :]],
-                                    ast.unparse(stmt), ast.unparse(added))  # fmt: skip
+    yield from _rewritten_statements(file, tree, qualname, fn)
     params = fn.args.args
     for i in range(len(params) - 1):  # two neighbouring parameters swapped in the signature
         if params[i].arg in ("self", "cls"):
@@ -377,6 +385,37 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
         if isinstance(deco, ast.Call | ast.Attribute):
             dropped = [*decorators[:d], *decorators[d + 1 :]]
             yield _restructured(file, tree, qualname, deco, decorators, dropped, "@" + ast.unparse(deco), "(dropped)")
+
+
+def _rewritten_statements(file: str, tree: ast.Module, qualname: str, fn: ast.FunctionDef) -> Iterator[Edit]:
+    """One statement written another way: the input added to what is returned (a residual inside the module),
+    something else returned with it (``return x, cache``), ``=`` for ``+=`` and back, an assigned value detached
+    (``mean = x.mean(-1).detach()``), a counter advanced by a local name instead of its constant (``+= B``)."""
+    first = [a.arg for a in fn.args.args if a.arg not in ("self", "cls")][:1]
+    names = [n for n in _local_names(fn) if n != "_"]
+    for body in _bodies(fn):
+        for i, stmt in enumerate(body):
+            for new in _statement_alternatives(stmt, first, names):
+                new = ast.fix_missing_locations(ast.copy_location(new, stmt))
+                yield _restructured(file, tree, qualname, stmt, body, [*body[:i], new, *body[i + 1 :]],
+                                    ast.unparse(stmt).splitlines()[0], ast.unparse(new))  # fmt: skip
+
+
+def _statement_alternatives(stmt: ast.stmt, first: list[str], names: list[str]) -> Iterator[ast.stmt]:
+    if isinstance(stmt, ast.Return) and stmt.value is not None:
+        if first:
+            yield ast.Return(ast.BinOp(ast.Name(first[0], ast.Load()), ast.Add(), stmt.value))
+        for name in names:
+            yield ast.Return(ast.Tuple([stmt.value, ast.Name(name, ast.Load())], ast.Load()))
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and not isinstance(stmt.targets[0], ast.Tuple):
+        yield ast.AugAssign(stmt.targets[0], ast.Add(), stmt.value)
+        if isinstance(stmt.value, ast.Call | ast.BinOp | ast.Subscript):
+            yield ast.Assign(stmt.targets, ast.Call(ast.Attribute(stmt.value, "detach", ast.Load()), [], []))
+    if isinstance(stmt, ast.AugAssign):
+        yield ast.Assign([stmt.target], stmt.value)
+        if isinstance(stmt.value, ast.Constant):
+            for name in names:
+                yield ast.AugAssign(stmt.target, stmt.op, ast.Name(name, ast.Load()))
 
 
 def _bodies(fn: ast.FunctionDef) -> Iterator[list[ast.stmt]]:

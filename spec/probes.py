@@ -426,6 +426,7 @@ def _normalisation(x: torch.Tensor, y1: torch.Tensor, C: int) -> list[Finding]:
         "inside": (lambda a, e: (a * v + e).sqrt(), lambda a: r[-1] ** 2 - a * v[-1]),
         "outside": (lambda a, e: (a * v).sqrt() + e, lambda a: r[-1] - (a * v[-1]).sqrt()),
         "power 1": (lambda a, e: a * v + e, lambda a: r[-1] - a * v[-1]),
+        "clamped": (lambda a, e: (a * v).clamp(min=e).sqrt(), lambda a: r[-1] ** 2),  # max(var, eps)
     }
     for form, (divisor, eps_of) in forms.items():
         for a, variance in ((1.0, "biased"), (C / (C - 1), "unbiased"), (float(C), "summed")):
@@ -498,6 +499,13 @@ def _ln_findings(form: str, variance: str, eps: float) -> list[Finding]:
     if form == "outside":
         parts.append("eps-outside-sqrt" if abs(eps - EPS) <= 1e-3 * EPS else f"layernorm-eps-outside: {eps:.0e}")
         words.append(f"eps = {eps:g} is added to the standard deviation instead of the variance")
+    if form == "clamped":
+        parts.append(
+            "layernorm-eps: clamped, not added"
+            if abs(eps - EPS) <= 1e-3 * EPS
+            else f"layernorm-eps: clamped at {eps:.0e}"
+        )
+        words.append(f"the variance is clamped at eps = {eps:g} (max(var, eps)), not eps added to it")
     if form == "power 1":
         parts.append("layernorm-power: 1")
         words.append("it divides by the variance (+ eps), not by its square root")
@@ -1438,6 +1446,19 @@ def _schedule(impl) -> list[Finding]:
     steps = range(0, m + 10)
     got = [float(impl.get_lr(s, max_lr, min_lr, w, m)) for s in steps]
     if all(abs(got[s] - cosine_lr(s, max_lr, min_lr, w, m)) < 1e-9 for s in steps):
+        # right at max_lr = 1: a schedule that returns the multiplier lr / max_lr (for LambdaLR) looks the same
+        hi, lo = 6e-4, 6e-5
+        scaled = [float(impl.get_lr(s, hi, lo, w, m)) for s in steps]
+        if all(abs(scaled[s] - cosine_lr(s, hi, lo, w, m) / hi) < 1e-9 for s in steps):
+            words = f"get_lr returns the multiplier lr / max_lr (1.0 at the peak for max_lr = {hi:g}), not the lr"
+            fix = "return the learning rate itself: max_lr * (step + 1) / warmup_steps, then the cosine to min_lr"
+            return [Finding("lr-schedule: returns the multiplier (lr / max_lr)", words, fix,
+                            evidence=f"get_lr measured at every step with max_lr 1 and {hi:g}")]  # fmt: skip
+        if all(abs(scaled[s] - cosine_lr(s, hi, lo * hi, w, m)) < 1e-12 for s in steps):
+            words = f"the floor is min_lr * max_lr ({lo * hi:g}), not min_lr ({lo:g}): min_lr read as a fraction"
+            fix = "decay to min_lr itself: min_lr + (max_lr - min_lr) * 0.5 * (1 + cos(pi * progress))"
+            return [Finding("lr-schedule: min_lr read as a fraction of max_lr", words, fix,
+                            evidence=f"get_lr measured at every step with max_lr 1 and {hi:g}")]  # fmt: skip
         return []
 
     def cosine(s: int, start: int) -> float:
@@ -1493,6 +1514,14 @@ def _optimizer(impl) -> list[Finding]:
     evidence = "configure_optimizers measured on a Linear(4, 3)"
     fix = "AdamW(groups, lr=learning_rate, betas=betas, eps=eps): decay weight_decay on dim >= 2 tensors, 0 on the rest"
     rule = {(wd, 0.0): None, (wd, wd): "decay-every-parameter", (0.1, 0.0): "weight-decay-hardcoded"}
+    held = [p for g in opt.param_groups for p in g["params"]]
+    if len(lost) == 2 and sorted(tuple(p.shape) for p in held) == sorted(tuple(p.shape) for p in model.parameters()):
+        words = (
+            "AdamW's groups hold tensors shaped as the model's parameters but not the parameters themselves "
+            "(state_dict() values or .data / .detach() copies): no gradient reaches them, the model never moves"
+        )
+        fix = "params = [p for p in model.parameters() if p.requires_grad]: the Parameters, not copies of them"
+        return [Finding("optimizer: not the model's parameters", words, fix, evidence=evidence)]
     if (matrix, vector) not in rule:
         name = "none" if matrix == vector == 0 else "vectors only" if matrix == 0 else f"{matrix:g} and {vector:g}"
         words = f"weight decay {matrix:g} on matrices and {vector:g} on biases/gains; want {wd:g} and 0"
@@ -1740,6 +1769,13 @@ def _stops_early(impl) -> list[Finding]:
     except Exception:
         learned = []
     if n != 6 or any(len(t) >= 2 for t in learned):  # merges were learned: encode, not training, misses them
+        return []
+    try:  # the premise: pairs that occur twice are merged (a training that merges nothing is another bug)
+        twice = impl.Tokenizer().train("abab abab", 259, special_tokens=())
+        if len(twice.encode_ordinary("abab")) == 4:
+            words = "training learns no merge at all, even of a pair that occurs 4 times (vocab_size 259: room for 3)"
+            return [Finding("tokenizer-training: no merges", words, kind=OBSERVED, evidence="trained on 'abab abab'")]
+    except Exception:
         return []
     words = "training stops when the most frequent pair occurs only once; merge until vocab_size is reached"
     fix = "keep merging while a pair exists: a pair that occurs once is still merged"

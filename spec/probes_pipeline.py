@@ -418,21 +418,35 @@ def after_max_steps(impl, value: float, first: tuple[float, float, int, int], fi
 
 
 def optimizer(impl) -> list[Finding]:
-    """configure_optimizers on a Linear then a LayerNorm: only matrices are decayed (the LayerNorm's gain is
-    not), and one step with a zero gradient moves a decayed weight by lr * wd * w (AdamW's decoupled decay),
-    not by Adam's normalised L2 step."""
-    model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.LayerNorm(3))
+    """configure_optimizers on GPT-2 itself (the contract's parameter names, one block): exactly the matrices are
+    decayed, whatever their names (a rule by name shows here, not on an anonymous Linear), and one step with a
+    zero gradient moves a decayed weight by lr * wd * w (AdamW's decoupled decay), not by Adam's normalised L2
+    step."""
+    import reference
+
+    with torch.random.fork_rng():  # the init draws: the tests after this one see the same RNG
+        model = reference.GPT(reference.GPTConfig(block_size=8, vocab_size=16, n_layer=1, n_head=2, n_embd=4))
     wd, lr = 0.3, 0.02
     opt = impl.configure_optimizers(model, weight_decay=wd, learning_rate=lr, betas=(0.9, 0.95), eps=1e-8)
     decay = {id(p): g["weight_decay"] for g in opt.param_groups for p in g["params"]}
-    decayed = sorted(n for n, p in model.named_parameters() if decay.get(id(p), 0.0) > 0)
+    named = list(model.named_parameters())
+    if any(id(p) not in decay for _, p in named):
+        return []  # a parameter in no group: the probe on a Linear says so
+    vectors = sorted(_kind(n) for n, p in named if decay[id(p)] > 0 and p.dim() < 2)
+    matrices = sorted(_kind(n) for n, p in named if decay[id(p)] == 0 and p.dim() >= 2)
     fix = "AdamW(groups): decay the dim >= 2 tensors only; LayerNorm gains and biases get weight_decay 0"
-    if decayed == ["0.weight", "1.weight"]:
-        words = "the LayerNorm's weight is decayed too: decay is chosen by name ('weight'), not by dim >= 2"
-        return [Finding("weight-decay: LayerNorm weights decayed", words, fix, evidence="a Linear and a LayerNorm")]
-    if decayed != ["0.weight"]:
-        return []
-    w = model[0].weight
+    evidence = "configure_optimizers measured on GPT-2's own parameters (one block)"
+    if vectors and all(v.startswith("ln_") and v.endswith(".weight") for v in vectors) and not matrices:
+        words = f"the LayerNorm gains are decayed too ({', '.join(vectors)}): decay is chosen by name, not dim >= 2"
+        return [Finding("weight-decay: LayerNorm weights decayed", words, fix, evidence=evidence)]
+    if matrices and not vectors:
+        words = f"{', '.join(matrices)} {'is a matrix' if len(matrices) == 1 else 'are matrices'} but not decayed"
+        return [Finding(f"weight-decay: {', '.join(matrices)} not decayed", words, fix, evidence=evidence)]
+    if matrices or vectors:
+        words = f"decayed though vectors: {', '.join(vectors) or 'none'}; not decayed though matrices: "
+        words += f"{', '.join(matrices) or 'none'} (decay chosen by name, not by dim >= 2)"
+        return [Finding("weight-decay: by name", words, fix, evidence=evidence)]
+    w = model.transformer.h[0].attn.c_attn.weight
     before = w.detach().clone()
     for p in model.parameters():
         p.grad = torch.zeros_like(p)
@@ -446,6 +460,14 @@ def optimizer(impl) -> list[Finding]:
         fix = "torch.optim.AdamW(groups, ...): decoupled weight decay"
         return [Finding("optimizer: Adam", words, fix, evidence="one step with a zero gradient")]
     return []
+
+
+def _kind(name: str) -> str:
+    """A parameter's kind in GPT-2: transformer.h.0.attn.c_attn.weight -> attn.c_attn, ln_1.bias stays."""
+    parts = [p for p in name.split(".") if p not in ("transformer", "h") and not p.isdigit()]
+    if parts[-1] == "weight" and not parts[-2].startswith("ln_"):
+        parts = parts[:-1]
+    return ".".join(parts)
 
 
 def optimizer_defaults(impl, model: torch.nn.Module, passed_on: tuple[bool, bool]) -> list[Finding]:

@@ -87,6 +87,11 @@ HELDOUT = ALL_BY_NAME  # the development sets
 # Held-out bugs probed directly (no pytest run): one per probe family; the v2 ones are the families added when
 # v2 became a development set (docs/DIAGNOSIS.md).
 HELDOUT_SUBSET = (
+    # v12 (a development set since its graded run): its truly wrong fixes, now measured
+    "ho12-mingpt-wpe-not-decayed",  # configure_optimizers measured on GPT-2's own parameter names
+    "ho12-ln-var-clamped",  # max(var, eps), not var + eps
+    "ho12-lr-returns-multiplier",  # hidden at max_lr = 1: the schedule measured again at max_lr 6e-4
+    "ho11-min-lr-as-a-fraction",
     # v11: fitted where a family's own probe cannot see it
     "ho11-block-torch-layernorm-eps-1e-6",  # the block's own nn.LayerNorm(eps=1e-6), fitted inside the block
     "ho11-causal-only-in-training",  # is_causal=self.training: causal in train mode, not in eval mode
@@ -362,7 +367,25 @@ PREMISES = {
     "ho7-mask-zero-times-inf": ("output: not finite", "causal-mask: not causal"),  # all NaN: no parameter "unused"
     # generate's KV-cache path samples from other logits than the forward's: no top-k fit (v10 said "keeps 0")
     "ho10-kv-cache-mask-strictly-before": ("generate: logits differ from forward", "kv-cache: differs from no cache"),
+    # a loop bound that learns no merge at all is not "stops at count 1" (v12 said "min count 2")
+    "ho12-merges-loop-counts-vocab": ("tokenizer-training: no merges",),
 }
+
+
+# Development-set bugs a probe now measures in its own words (their entries' ``accept`` was written before, in others)
+MEASURED_AS = {
+    "ho12-optimizer-on-state-dict": "optimizer: not the model's parameters",  # AdamW handed state_dict() copies
+}
+
+
+@pytest.mark.parametrize("name", sorted(MEASURED_AS))
+def test_a_probe_measures_what_the_code_does(name: str, tmp_path: Path) -> None:
+    """The probe's first finding is the bug itself with a fix. Bug caught: the probe read a symptom (nothing
+    decayed, since no model parameter is in a group) as the decay rule (v12 said "weight-decay: none")."""
+    held = ALL_BY_NAME[name]
+    ref = ImplRef(f"measured-{name}", held.bug.materialize(tmp_path))
+    found = probes.probe(Implementation(ref, import_impl(ref)), PROBED[held.bug.section])
+    assert found and found[0].tag == MEASURED_AS[name] and found[0].fix, found
 
 
 @pytest.mark.parametrize("name", sorted(PREMISES))

@@ -34,6 +34,12 @@ NAMED_BY_AN_EDIT = (
     "ho11-decay-ratio-plus-one",  # (step - warmup_steps + 1): a difference off by one
     "ho11-pattern-contraction-l",  # GPT2_PATTERN's 'll written 'l: a module-level string edited
     "ho10-decode-backslashreplace",  # errors="backslashreplace": a string option for its sibling
+    # v12 (a development set since its graded run)
+    "ho12-ln-mean-detached",  # mean = x.mean(-1).detach(): an assigned value detached (seen in the gradient)
+    "ho12-block-returns-cache-too",  # return x, cache: something returned with the output
+    "ho12-counter-advanced-by-b",  # self.batches += B: a counter advanced by a name, not its constant
+    "ho12-checkpoint-replace-reversed",  # os.replace(path, tmp): the checkpoint round trip observed
+    "ho12-pattern-d-for-p-n",  # GPT2_PATTERN's \p{N} written \d: a regex class for its ASCII look-alike
 )
 
 
