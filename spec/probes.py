@@ -93,7 +93,7 @@ def _attention_fn(
     scale: float | None = None,
     offset: int | None = 0,
     split: str = "view",
-    merge: bool = True,
+    merge: bool | str = True,
     fill: float = float("-inf"),
     reversed_mask: bool = False,
     scale_after: bool = False,
@@ -130,7 +130,10 @@ def _attention_fn(
             hidden = hidden.tril(-1 - offset) if reversed_mask else hidden.triu(1 + offset)
             att = att.masked_fill(hidden, fill)
         y = ((weights or (lambda a: a.softmax(dim=-1)))(att) * (factor if scale_after else 1.0)) @ v
-        y = y.transpose(1, 2).reshape(B, T, C) if merge else y.reshape(B, T, C)
+        if merge == "interleaved":  # heads stacked on the last dim: channel c*n_head + h is head h's c
+            y = y.permute(0, 2, 3, 1).reshape(B, T, C)
+        else:
+            y = y.transpose(1, 2).reshape(B, T, C) if merge else y.reshape(B, T, C)
         return conv1d(hf.c_proj, y)
 
     return run
@@ -146,6 +149,9 @@ def _heads(hf, n_head: int, y: torch.Tensor, x: torch.Tensor) -> list[Finding]:
          "channel (view(B, T, head_dim, n_head)), not a contiguous block of head_dim channels"),
         ("heads-split: no transpose", dict(n_head=n_head, split="no transpose"), "the heads are not moved in front "
          "of the time steps (no transpose(1, 2)): attention runs over the heads of one position"),
+        ("heads-merge: interleaved", dict(n_head=n_head, merge="interleaved"), "the heads' outputs are stacked on "
+         "the last dim (torch.stack(heads, dim=-1)): channel c * n_head + h is head h's channel c, not head h's "
+         "block of head_dim channels"),
     )  # fmt: skip
     for tag, kwargs, words in layouts:
         if same(y, _attention_fn(hf, **kwargs)(x)):

@@ -92,6 +92,7 @@ HELDOUT_SUBSET = (
     "ho12-ln-var-clamped",  # max(var, eps), not var + eps
     "ho12-lr-returns-multiplier",  # hidden at max_lr = 1: the schedule measured again at max_lr 6e-4
     "ho11-min-lr-as-a-fraction",
+    "ho12-heads-loop-stacked-last",  # torch.stack(heads, dim=-1): the heads merged interleaved
     # v11: fitted where a family's own probe cannot see it
     "ho11-block-torch-layernorm-eps-1e-6",  # the block's own nn.LayerNorm(eps=1e-6), fitted inside the block
     "ho11-causal-only-in-training",  # is_causal=self.training: causal in train mode, not in eval mode
