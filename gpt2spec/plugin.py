@@ -9,6 +9,7 @@ Only when nothing at all can be graded is it a usage error (exit 4)."""
 
 from __future__ import annotations
 
+import linecache
 import os
 import random
 import re
@@ -306,9 +307,10 @@ def _marker_week(item: pytest.Item) -> int | None:
 def _not_implemented_week(excinfo: pytest.ExceptionInfo[BaseException], ref: ImplRef, item: pytest.Item) -> int | None:
     """The week to report if this failure is a blank the implementation has not filled, else None.
 
-    A NotImplementedError counts only when the implementation itself raised it (or
-    nn.Module's stand-in for a missing ``forward``), so an unsupported torch op is
-    still reported as the failure it is.
+    A NotImplementedError counts only when the implementation itself raised it with a ``raise``
+    statement (or nn.Module's stand-in for a missing ``forward``), so an unsupported torch op
+    is still reported as the failure it is, also when torch raises it from C on the
+    implementation's own line (``var ^ 2`` on a float tensor).
     """
     exc = excinfo.value
     if isinstance(exc, BaseExceptionGroup):  # Hypothesis may group what it found
@@ -321,7 +323,11 @@ def _not_implemented_week(excinfo: pytest.ExceptionInfo[BaseException], ref: Imp
     if isinstance(exc, NotImplementedExport):
         return exc.week
     frames = _frames(exc)
-    raised_by_impl = bool(frames) and Path(frames[-1][0]).resolve().is_relative_to(ref.path)
+    raised_by_impl = (
+        bool(frames)
+        and Path(frames[-1][0]).resolve().is_relative_to(ref.path)
+        and frames[-1][2].lstrip().startswith("raise")
+    )
     missing_forward = bool(frames) and frames[-1][1] == "_forward_unimplemented"
     if not (raised_by_impl or missing_forward):
         return None
@@ -329,15 +335,17 @@ def _not_implemented_week(excinfo: pytest.ExceptionInfo[BaseException], ref: Imp
     return int(m.group(1)) if m else (_marker_week(item) or 0)
 
 
-def _frames(exc: BaseException) -> list[tuple[str, str]]:
-    """(filename, function) of each frame, innermost last; for an exception from the worker, its own frames."""
+def _frames(exc: BaseException) -> list[tuple[str, str, str]]:
+    """(filename, function, source line) of each frame, innermost last; for an exception from the worker, its
+    own frames."""
     remote = remote_frames(exc)
     if remote is not None:
         return remote
     out = []
     tb = exc.__traceback__
     while tb is not None:
-        out.append((tb.tb_frame.f_code.co_filename, tb.tb_frame.f_code.co_name))
+        code = tb.tb_frame.f_code
+        out.append((code.co_filename, code.co_name, linecache.getline(code.co_filename, tb.tb_lineno)))
         tb = tb.tb_next
     return out
 

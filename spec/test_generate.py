@@ -165,6 +165,33 @@ def test_top_k_keeps_exactly_k(impl):
 
 
 @needs("gpt")
+def test_top_k_samples_a_single_prompt(impl):
+    """Clause: a batch of one prompt is sampled like any batch: top_k=k keeps k tokens for it (not
+    min(k, batch size)), and generate returns (1, T + 1).
+    Catches: k capped with the batch dim (``min(top_k, logits.size(0))``: one prompt keeps a single token and
+    sampling turns greedy), the probabilities squeezed before torch.multinomial (a batch of one loses its batch
+    dim). test_top_k_keeps_exactly_k draws 40,000 rows at once, where neither shows.
+    Measured (seeded): over 300 calls with top_k=5 at temperature 1, the 5 kept tokens have probabilities 0.081
+    and up, so a sampler that keeps them draws all 5 (P(one token only) < 0.92 ** 300 = 1e-11); the check only
+    asks for more than one, so a top-k bug of another kind (k - 1 kept) fails test_top_k_keeps_exactly_k alone."""
+    ours, _ = make_pair(impl, sharpen=3.0)
+    idx = prompt(B=1, T=6, seed=3)
+    draws = set()
+    for seed in range(300):
+        out = ours.generate(idx, max_new_tokens=1, top_k=5, generator=torch.Generator().manual_seed(seed))
+        assert tuple(out.shape) == (1, 7), (
+            f"generate on one prompt (1, 6) with max_new_tokens=1 returned shape {tuple(out.shape)}, want (1, 7): "
+            "keep the batch dim (multinomial(probs, num_samples=1) on (1, V) probabilities gives (1, 1); "
+            "do not squeeze them)"
+        )
+        draws.add(int(out[0, -1]))
+    assert len(draws) > 1, (
+        f"top_k=5 on a single prompt drew the same token {sorted(draws)} in 300 seeded calls: one prompt keeps "
+        "one token. Cap k with the vocabulary, min(top_k, logits.size(-1)), not with the batch size (size(0))"
+    )
+
+
+@needs("gpt")
 def test_temperature_applies_without_top_k(impl):
     """Clause: next tokens are drawn from softmax(logits / temperature), with or without top_k.
     At temperature 0.01 the argmax is all but certain: on these 64 prompts the top two logits are at least 1.2

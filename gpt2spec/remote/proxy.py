@@ -103,10 +103,10 @@ def beside(obj: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
     return fn(*args, **kwargs)
 
 
-def remote_frames(exc: BaseException) -> list[tuple[str, str]] | None:
-    """(filename, function) of each frame where a RemoteError was raised in the worker, else None."""
+def remote_frames(exc: BaseException) -> list[tuple[str, str, str]] | None:
+    """(filename, function, source line) of each frame where a RemoteError was raised in the worker, else None."""
     if isinstance(exc, RemoteError):
-        return [(f[0], f[2]) for f in exc.remote_frames]
+        return [(f[0], f[2], f[3]) for f in exc.remote_frames]
     return None
 
 
