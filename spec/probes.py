@@ -1253,6 +1253,13 @@ def _data(impl) -> list[Finding]:
             return [Finding("loader: batches shaped (T, B)", words, "x = buf[:-1].view(B, T); y = buf[1:].view(B, T)",
                             evidence="the first batch's shape")]  # fmt: skip
         return [Finding("loader: batch shape", words, kind=OBSERVED, evidence="the first batch's shape")]
+    steps = (x[:, 1:] - x[:, :-1] == 1).double().mean().item()
+    if steps < 0.9:  # the premise of the shift and start fits: each row of x is a window of the stream 0, 1, 2, ...
+        words = "the rows of x are not runs of consecutive tokens of the stream 0, 1, 2, ... (first row: "
+        words += f"{x[0, :6].tolist()}): the positions read from the stream are not start + arange(B*T + 1)"
+        return [
+            Finding("loader: rows not windows of the stream", words, kind=OBSERVED, evidence="measured on 0, 1, 2, ...")
+        ]
     shifts, counts = (y - x).flatten().unique(return_counts=True)
     d = int(shifts[counts.argmax()])  # the shift of most positions (a buffer's end may wrap differently)
     found = []
@@ -1756,6 +1763,12 @@ def _tie_break(impl) -> list[Finding]:
         ("ya", "ab"): ("right bytes first", "the smallest (right bytes, left bytes): the right token compared first"),
     }
     if tuple(first) in orders:
+        try:  # the premise: counts decide before the tie-break does ("zy" once, "ab" three times: "ab" first)
+            tok = impl.Tokenizer().train("zyababab", 257, special_tokens=())
+            if tok.decode([256]) != "ab":
+                return []  # the most frequent pair is not merged first: not a tie-break (the counts probe looks)
+        except Exception:
+            return []
         name, words = orders[tuple(first)]
         words = f"count ties go to {words}, not the smallest (left bytes, right bytes)"
         return [Finding(f"tokenizer-tie-break: {name}", words, fix, evidence=evidence)]

@@ -370,6 +370,10 @@ PREMISES = {
     "ho10-kv-cache-mask-strictly-before": ("generate: logits differ from forward", "kv-cache: differs from no cache"),
     # a loop bound that learns no merge at all is not "stops at count 1" (v12 said "min count 2")
     "ho12-merges-loop-counts-vocab": ("tokenizer-training: no merges",),
+    # v13 (a development set since its graded run): three truly wrong fixes, each from a premise never checked
+    "ho13-positions-floor-divided": ("loader: rows not windows of the stream",),  # x all 0s: not "y-not-shifted"
+    "ho13-heap-never-heapified": (),  # the counts are not respected at all: not a tie-break
+    "ho13-merged-word-not-stored": (),  # a third merge is learned: nothing was dropped
 }
 
 
