@@ -7576,24 +7576,15 @@ V12_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V12}
 # one. They were replaced by the cached feed starting one past the cache, the top-k fill +inf, and the returned
 # sequence cropped to block_size; so 55 were written in all, 5 dropped.
 
-_V13_SDPA = (
-    "        return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1.0 / math.sqrt(k.size(-1)))\n"
-)
+_V13_SDPA = _V10_SDPA
 _V13_SPLIT_TO_MERGE = (
     "        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)\n"
     "        # (B, T, C) -> (B, n_head, T, head_dim): heads become a batch dimension.\n"
     "        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))\n"
 )
-_V13_LN_BODY = (
-    "        mean = x.mean(dim=-1, keepdim=True)\n"
-    "        var = (x - mean).pow(2).mean(dim=-1, keepdim=True)  # biased: / C\n"
-    "        x_hat = (x - mean) * torch.rsqrt(var + self.eps)  # eps inside the sqrt\n"
-    "        return x_hat * self.weight + self.bias\n"
-)
+_V13_LN_BODY = _V10_LN_BODY
 _V13_MLP_RETURN = '        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))\n'
-_V13_BLOCK_BODY = (
-    "        x = x + self.attn(self.ln_1(x), cache)\n        x = x + self.mlp(self.ln_2(x))\n        return x\n"
-)
+_V13_BLOCK_BODY = _V10_BLOCK_FORWARD
 _V13_HF_BODY = (
     "        model = cls(config)\n"
     "        ours = model.state_dict()\n"
@@ -7614,10 +7605,7 @@ _V13_HF_BODY = (
     "                target.copy_(tensor)\n"
     "        return model\n"
 )
-_V13_SAMPLE = (
-    "                probs = F.softmax(logits, dim=-1)\n"
-    "                idx_next = torch.multinomial(probs, num_samples=1, generator=generator)\n"
-)
+_V13_SAMPLE = _V11_SAMPLE
 _V13_TOP_K = (
     "                if top_k is not None:\n"
     "                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]\n"
@@ -7633,27 +7621,7 @@ _V13_ENCODE_PIECE = (
     "            self._cache[piece] = ids\n"
     "        return ids\n"
 )
-_V13_BPE_BODY = (
-    '    inf = float("inf")\n'
-    "    limit = inf if max_rank is None else max_rank\n"
-    "    parts = [_BYTES[b] for b in token]\n"
-    "    get = ranks.get\n"
-    "    # pair_ranks[i]: the rank of parts[i] + parts[i + 1]; a merge changes only its two neighbours.\n"
-    "    pair_ranks = [get(a + b, inf) for a, b in itertools.pairwise(parts)]\n"
-    "    while pair_ranks:\n"
-    "        # Rank order is training order: the pair merged earliest in training merges first.\n"
-    "        rank = min(pair_ranks)\n"
-    "        if rank >= limit:\n"
-    "            break\n"
-    "        i = pair_ranks.index(rank)  # the leftmost, if the same pair occurs twice\n"
-    "        parts[i : i + 2] = [parts[i] + parts[i + 1]]\n"
-    "        del pair_ranks[i]\n"
-    "        if i > 0:\n"
-    "            pair_ranks[i - 1] = get(parts[i - 1] + parts[i], inf)\n"
-    "        if i < len(pair_ranks):\n"
-    "            pair_ranks[i] = get(parts[i] + parts[i + 1], inf)\n"
-    "    return parts\n"
-)
+_V13_BPE_BODY = '    inf = float("inf")\n    limit = inf if max_rank is None else max_rank\n' + _V11_BPE_LOOP
 _V13_SPLIT_SPECIAL = (
     "        start = 0\n"
     "        for m in self._special_regex(allowed).finditer(text):\n"
@@ -7671,15 +7639,7 @@ _V13_NEXT_BATCH = (
     "        x = buf[:-1].view(B, T)  # inputs\n"
     "        y = buf[1:].view(B, T)  # targets: the next token of each input\n"
 )
-_V13_GET_LR = (
-    "    if step < warmup_steps:\n"
-    "        return max_lr * (step + 1) / warmup_steps\n"
-    "    if step >= max_steps:\n"
-    "        return min_lr\n"
-    "    decay_ratio = (step - warmup_steps) / (max_steps - warmup_steps)  # 0 -> 1\n"
-    "    coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))  # 1 -> 0\n"
-    "    return min_lr + coeff * (max_lr - min_lr)\n"
-)
+_V13_GET_LR = _V10_GET_LR
 _V13_MICRO_LOOP = (
     "    n = len(batches)\n"
     "    loss_accum = torch.zeros(())  # moved to the loss's device and dtype by the first addition\n"
@@ -7706,53 +7666,20 @@ _V13_GROUPS = (
 )
 
 _V13_TRAIN_LOOP = (
-    "        # stats: pair -> weighted count; where: pair -> words that (may) hold it. Both are kept up to\n"
-    "        # date incrementally: a merge only revisits the words that contain the merged pair.\n"
-    "        stats: dict[tuple[int, int], int] = defaultdict(int)\n"
-    "        where: dict[tuple[int, int], set[int]] = defaultdict(set)\n"
-    "        for w, ids in enumerate(words):\n"
-    "            for pair in itertools.pairwise(ids):\n"
-    "                stats[pair] += freqs[w]\n"
-    "                where[pair].add(w)\n"
-    "\n"
-    "        def entry(pair: tuple[int, int], count: int) -> tuple:\n"
-    "            # heapq pops the smallest: the highest count, then the smallest (left bytes, right bytes).\n"
-    "            return (-count, vocab[pair[0]], vocab[pair[1]], pair)\n"
-    "\n"
-    "        # Stale entries (a count that has changed since) are skipped when popped.\n"
-    "        heap = [entry(pair, c) for pair, c in stats.items()]\n"
-    "        heapq.heapify(heap)\n"
-    "\n"
-    "        merges: dict[tuple[int, int], int] = {}\n"
-    "        while len(merges) < n_merges and heap:\n"
-    "            neg_count, _, _, pair = heapq.heappop(heap)\n"
-    "            if stats.get(pair, 0) != -neg_count:\n"
-    "                continue  # this entry's count is out of date; a fresher one is in the heap\n"
-    "            new_id = len(vocab)\n"
-    "            merges[pair] = new_id\n"
-    "            vocab.append(vocab[pair[0]] + vocab[pair[1]])\n"
-    "            before: dict[tuple[int, int], int] = {}  # counts of the pairs this merge touches\n"
-    "            for w in where.pop(pair):\n"
-    "                old = words[w]\n"
-    "                new = _merge(old, pair, new_id)\n"
-    "                if len(new) == len(old):\n"
-    "                    continue  # the pair left this word in an earlier merge\n"
-    "                f = freqs[w]\n"
-    "                for p in itertools.pairwise(old):\n"
-    "                    before.setdefault(p, stats[p])\n"
-    "                    stats[p] -= f\n"
-    "                for p in itertools.pairwise(new):\n"
-    "                    before.setdefault(p, stats[p])\n"
-    "                    stats[p] += f\n"
-    "                    where[p].add(w)\n"
-    "                words[w] = new\n"
-    "            for p, c in before.items():\n"
-    "                if stats[p] <= 0:\n"
-    "                    del stats[p]\n"
-    "                elif stats[p] != c:\n"
-    "                    heapq.heappush(heap, entry(p, stats[p]))\n"
-    "\n"
-)
+    (
+        "        # stats: pair -> weighted count; where: pair -> words that (may) hold it. Both are kept up to\n"
+        "        # date incrementally: a merge only revisits the words that contain the merged pair.\n"
+        "        stats: dict[tuple[int, int], int] = defaultdict(int)\n"
+        "        where: dict[tuple[int, int], set[int]] = defaultdict(set)\n"
+        "        for w, ids in enumerate(words):\n"
+        "            for pair in itertools.pairwise(ids):\n"
+        "                stats[pair] += freqs[w]\n"
+        "                where[pair].add(w)\n"
+        "\n"
+    )
+    + _V10_TRAIN_LOOP
+    + "\n"
+)  # GPT-2's counting, then the loop v10 already quotes
 
 _v13 = partial(_in_set, 13)
 
