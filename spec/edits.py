@@ -373,13 +373,9 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
         if params[i].arg in ("self", "cls"):
             continue
         a, b = params[i].arg, params[i + 1].arg
-        old = f"def {fn.name}(..., {a}, {b}, ...)"
-        params[i].arg, params[i + 1].arg = b, a
-        try:
-            code = _compile(tree, file)
-        finally:
-            params[i].arg, params[i + 1].arg = a, b
-        yield Edit(file, fn.lineno, qualname, old, f"def {fn.name}(..., {b}, {a}, ...)", code)
+        swapped = [*params[:i], params[i + 1], params[i], *params[i + 2 :]]
+        yield _restructured(file, tree, qualname, fn, params, swapped, f"def {fn.name}(..., {a}, {b}, ...)",
+                            f"def {fn.name}(..., {b}, {a}, ...)")  # fmt: skip
     decorators = fn.decorator_list
     for d, deco in enumerate(decorators):
         if isinstance(deco, ast.Call | ast.Attribute):

@@ -364,9 +364,9 @@ def _layernorm(impl) -> list[Finding]:
 def _layernorm_fit(ln: torch.nn.Module) -> list[Finding]:
     """What a LayerNorm module computes, fitted: its affine part, then its normalisation (eps, variance)."""
     params = dict(ln.named_parameters())
-    C = params["weight"].numel() if "weight" in params else 0
     if set(params) != {"weight", "bias"}:
         return []
+    C = params["weight"].numel()
     g = _gen(21)
     w = 1.0 + 0.5 * torch.randn(C, generator=g, dtype=torch.float64)
     b = 0.5 * torch.randn(C, generator=g, dtype=torch.float64)
@@ -855,13 +855,12 @@ def _block_norms(ours) -> list[Finding]:
     """The block's own ln_1 and ln_2 fitted as LayerNorms; one finding, said once for both when they agree."""
     import copy
 
-    fits_ = {name: _layernorm_fit(copy.deepcopy(getattr(ours, name))) for name in ("ln_1", "ln_2")}
-    tags = {name: tuple(f.tag for f in found) for name, found in fits_.items()}
-    for name, found in fits_.items():
+    fitted = {name: _layernorm_fit(copy.deepcopy(getattr(ours, name))) for name in ("ln_1", "ln_2")}
+    alike = [f.tag for f in fitted["ln_1"]] == [f.tag for f in fitted["ln_2"]]
+    for name, found in fitted.items():
         if found:
-            f = found[0]
-            where = "ln_1 and ln_2" if tags["ln_1"] == tags["ln_2"] else name
-            return [replace(f, text=f"the block's {where}: {f.text}")]
+            where = "ln_1 and ln_2" if alike else name
+            return [replace(found[0], text=f"the block's {where}: {found[0].text}")]
     return []
 
 
@@ -1528,7 +1527,8 @@ def _optimizer(impl) -> list[Finding]:
     fix = "AdamW(groups, lr=learning_rate, betas=betas, eps=eps): decay weight_decay on dim >= 2 tensors, 0 on the rest"
     rule = {(wd, 0.0): None, (wd, wd): "decay-every-parameter", (0.1, 0.0): "weight-decay-hardcoded"}
     held = [p for g in opt.param_groups for p in g["params"]]
-    if len(lost) == 2 and sorted(tuple(p.shape) for p in held) == sorted(tuple(p.shape) for p in model.parameters()):
+    shapes = sorted(tuple(p.shape) for p in model.parameters())
+    if len(lost) == len(shapes) and sorted(tuple(p.shape) for p in held) == shapes:  # every one a copy
         words = (
             "AdamW's groups hold tensors shaped as the model's parameters but not the parameters themselves "
             "(state_dict() values or .data / .detach() copies): no gradient reaches them, the model never moves"
