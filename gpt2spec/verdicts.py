@@ -152,15 +152,22 @@ def _option(f: Finding) -> str:
     return line + (f"\n      if so, the fix: {f.fix}" if f.fix else "")
 
 
-def verdict(text: str) -> tuple[list[str], bool]:
-    """(the tags of a Diagnosis section's verdict in order, whether it carries a confident "Fix:"), also from a
-    pytest report, whose lines carry a prefix ("E       ") before the section's own text."""
+def section_body(text: str) -> list[str] | None:
+    """The lines of the Diagnosis section in ``text`` (None when it has none), also from a pytest report, whose
+    lines carry a prefix ("E       ") before the section's own text."""
     lines = text.splitlines()
     start = next((i for i, line in enumerate(lines) if line.rstrip().endswith(f"{HEADER}:")), None)
     if start is None:
-        return [], False
+        return None
     prefix = lines[start][: len(lines[start].rstrip()) - len(HEADER) - 1]
-    body = [line[len(prefix) :] for line in lines[start + 1 :] if line.startswith(prefix)]
+    return [line[len(prefix) :] for line in lines[start + 1 :] if line.startswith(prefix)]
+
+
+def verdict(text: str) -> tuple[list[str], bool]:
+    """(the tags of a Diagnosis section's verdict in order, whether it carries a confident "Fix:")."""
+    body = section_body(text)
+    if body is None:
+        return [], False
     tags, fix, in_verdict = [], False, False
     for line in body:
         if line.startswith("  Verdict:") or line.startswith("  and:"):

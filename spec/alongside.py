@@ -52,3 +52,67 @@ def _hook(name: str, seen: dict):
         seen.setdefault(name, (x, first_tensor(output).detach().clone()))
 
     return hook
+
+
+# ---------------------------------------------------------------- arithmetic below the input's precision
+
+LOW_PRECISION = (torch.float16, torch.bfloat16)
+
+
+def low_precision(module: nn.Module, *inputs: torch.Tensor) -> tuple[str, str, str, int, str] | None:
+    """Run ``module(*inputs)`` (float32 or float64, no autocast around it) and return the first operation whose
+    floating result is float16 or bfloat16, as (operation, dtype, file, line, source line) at the innermost line
+    of the module's own package that issued it; when that line casts nothing itself, the nearest line above it
+    (in its function or a caller's) that enters an autocast region. None when every operation keeps the
+    precision it was given. (Autocast's own flag reads False inside a dispatch mode, so the source says it.)"""
+    import inspect
+    import linecache
+    import sys
+    from pathlib import Path
+
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils._pytree import tree_leaves
+
+    root = Path(inspect.getfile(type(module))).resolve().parent
+    first: list[tuple[str, str, str, int, str]] = []
+
+    def where() -> tuple[str, int, str, object] | None:
+        frame = sys._getframe(2)
+        while frame is not None:
+            path = Path(frame.f_code.co_filename)
+            if path.is_absolute() and path.resolve().is_relative_to(root):
+                line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+                return frame.f_code.co_filename, frame.f_lineno, line, frame
+            frame = frame.f_back
+        return None
+
+    def autocast_line(frame) -> tuple[str, int, str] | None:
+        """The participant's line that entered an autocast region around this op (the nearest such line above,
+        in this frame's function or a caller's)."""
+        while frame is not None:
+            path = Path(frame.f_code.co_filename)
+            if path.is_absolute() and path.resolve().is_relative_to(root):
+                for n in range(frame.f_lineno, frame.f_code.co_firstlineno - 1, -1):
+                    text = linecache.getline(frame.f_code.co_filename, n)
+                    if "autocast" in text:
+                        return frame.f_code.co_filename, n, text.strip()
+            frame = frame.f_back
+        return None
+
+    class Recorder(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            if not first:
+                low = next((t.dtype for t in tree_leaves(out) if isinstance(t, torch.Tensor)
+                            and t.dtype in LOW_PRECISION), None)  # fmt: skip
+                here = where() if low is not None else None
+                if here is not None:
+                    file, line, text, frame = here
+                    if not any(word in text for word in ("half", "16", "dtype", ".to(")):  # not its own cast:
+                        file, line, text = autocast_line(frame) or (file, line, text)  # an autocast region's
+                    first.append((str(func.overloadpacket.__name__), str(low).removeprefix("torch."), file, line, text))
+            return out
+
+    with torch.no_grad(), Recorder():
+        module(*inputs)
+    return first[0] if first else None

@@ -47,14 +47,23 @@ def explain(model: nn.Module, hf: nn.Module, idx: torch.Tensor, targets: torch.T
     """A few lines for a parity failure message; never raises. Diagnoses in fp64, then restores the dtypes."""
     try:
         dtypes = (_dtype(model), _dtype(hf))
+        where = "fp64"
         try:
             with torch.no_grad():
                 model.to(torch.float64), hf.to(torch.float64)
                 text = _explain(model, hf, idx, targets)
             if dtypes[0] != torch.float64 and "the forward pass and the loss match" in text:  # fp32-only trouble?
-                text += f"\n  (in fp64; in {dtypes[0]}:)\n" + _explain_no_grad(model.to(dtypes[0]), hf.to(dtypes[1]),
-                                                                            idx, targets)  # fmt: skip
+                own = _explain_no_grad(model.to(dtypes[0]), hf.to(dtypes[1]), idx, targets)
+                if "first divergence" in own:  # only in the test's dtype: the arithmetic, not a formula, so
+                    where = str(dtypes[0]).removeprefix("torch.")  # the walk's formula hints do not apply
+                    verdicts.observe(f"in fp64 every activation and the loss match HF's, in {where} they do not: "
+                                     "something depends on the dtype (float16 or bfloat16 arithmetic, autocast, a "
+                                     "constant such as torch.finfo(x.dtype).eps)")  # fmt: skip
+                    text = next(ln for ln in own.splitlines() if "first divergence" in ln)
+                else:
+                    text += f"\n  (in fp64; in {dtypes[0]}:)\n" + own
         except Exception:  # e.g. a model that hard-codes float32 somewhere: diagnose in its own dtype
+            where = str(dtypes[0]).removeprefix("torch.")
             text = _explain_no_grad(model.to(dtypes[0]), hf.to(dtypes[1]), idx, targets)
         finally:
             model.to(dtypes[0]), hf.to(dtypes[1])
@@ -64,7 +73,7 @@ def explain(model: nn.Module, hf: nn.Module, idx: torch.Tensor, targets: torch.T
                 verdicts.observe(line.strip()[3:])
         first = next((ln.strip() for ln in lines if "first divergence" in ln or "every activation" in ln), "")
         if first:
-            verdicts.observe(f"{first} (your activations vs HF's, same weights and input, in fp64)")
+            verdicts.observe(f"{first} (your activations vs HF's, same weights and input, in {where})")
         return f"Where it starts: {first or 'see the Diagnosis below'}"
     except Exception as exc:  # a diagnosis must never hide the failure it explains
         return f"(first-divergence walk unavailable: {type(exc).__name__}: {exc})"

@@ -436,10 +436,12 @@ def _normalisation(x: torch.Tensor, y1: torch.Tensor, C: int) -> list[Finding]:
     }
     for form, (divisor, eps_of) in forms.items():
         for a, variance in ((1.0, "biased"), (C / (C - 1), "unbiased"), (float(C), "summed")):
-            eps = max(eps_of(a).item(), 0.0)
-            eps = 0.0 if eps < 1e-3 * v[-1].item() else float(f"{eps:.2g}")
-            if torch.allclose(divisor(a, eps), r, rtol=1e-6, atol=0):
-                return _ln_findings(form, variance, eps)
+            raw = max(eps_of(a).item(), 0.0)
+            eps = 0.0 if raw < 1e-3 * v[-1].item() else float(f"{raw:.2g}")
+            # the rounded eps, else the measured one (an eps such as 2.22e-16 shows at 2 digits on the last row)
+            for e in dict.fromkeys((eps, raw if eps else eps)):
+                if torch.allclose(divisor(a, e), r, rtol=1e-6, atol=0):
+                    return _ln_findings(form, variance, e)
     return _power_and_divisor(r, v, C) or _variance_statistic(x[0], r)
 
 
@@ -521,7 +523,14 @@ def _ln_findings(form: str, variance: str, eps: float) -> list[Finding]:
     if variance == "summed":
         parts.append("layernorm-variance: summed")
         words.append("the squared deviations are summed over C, not averaged")
-    if form == "inside" and abs(eps - EPS) > 1e-3 * EPS:
+    machine = abs(eps - torch.finfo(torch.float64).eps) <= 1e-2 * eps  # the probe's dtype's own epsilon
+    if form == "inside" and machine:
+        parts.append("layernorm-eps: machine epsilon")
+        words.append(
+            f"your LayerNorm behaves as eps = {eps:.3g} in float64: torch.finfo(x.dtype).eps, the dtype's machine "
+            "epsilon (1.2e-07 in float32), not a constant; GPT-2 uses 1e-5 in every dtype"
+        )
+    elif form == "inside" and abs(eps - EPS) > 1e-3 * EPS:
         parts.append({1e-12: "layernorm-eps-1e-12"}.get(eps, f"layernorm-eps: {eps:.0e}"))
         words.append(f"your LayerNorm behaves as eps = {eps:g}; GPT-2 uses 1e-5")
     if not parts:
@@ -1905,12 +1914,16 @@ def _in_place(component: str) -> Callable[[object], list[Finding]]:
     return lambda impl: structure.writes_input(impl, component)  # first: a changed input confuses every fit
 
 
+def _low_precision(component: str) -> Callable[[object], list[Finding]]:
+    return lambda impl: structure.precision(impl, component)  # before the fits: rounding confuses every fit
+
+
 PROBES: dict[str, Callable] = {
-    "attention": _first(_in_place("attention"), _random_in_eval("attention"), _attention),
-    "layernorm": _first(_in_place("layernorm"), _layernorm, fits.layernorm_init),
-    "mlp": _first(_in_place("mlp"), _random_in_eval("mlp"), _mlp),
-    "gpt": _first(_random_in_eval("gpt"), _gpt),
-    "block": _first(_in_place("block"), _random_in_eval("block"), _block),
+    "attention": _first(_in_place("attention"), _random_in_eval("attention"), _low_precision("attention"), _attention),
+    "layernorm": _first(_in_place("layernorm"), _low_precision("layernorm"), _layernorm, fits.layernorm_init),
+    "mlp": _first(_in_place("mlp"), _random_in_eval("mlp"), _low_precision("mlp"), _mlp),
+    "gpt": _first(_random_in_eval("gpt"), _low_precision("gpt"), _gpt),
+    "block": _first(_in_place("block"), _random_in_eval("block"), _low_precision("block"), _block),
     "generate": _measured_first(_generate, structure.generate_contract),
     "data": _data,
     "training": _training,

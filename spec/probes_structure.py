@@ -11,11 +11,14 @@ from __future__ import annotations
 import inspect
 import itertools
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 
+from gpt2spec.remote.proxy import beside
 from gpt2spec.verdicts import OBSERVED, Finding
 
+from .alongside import low_precision
 from .oracles import TINY, hf_lm, to_contract_names
 
 SMALL = dict(block_size=16, vocab_size=64, n_layer=1, n_head=4, n_embd=32)
@@ -104,6 +107,39 @@ def writes_input(impl, component: str) -> list[Finding]:
         else "leave the input as it is: compute new tensors, e.g. (x - mean), not x -= mean or x.sub_(...)"
     )
     return [Finding(tag, words, fix, evidence=evidence)]
+
+
+def precision(impl, component: str) -> list[Finding]:
+    """One float32 call, every operation's result dtype recorded (spec/alongside.py, where the module lives): an
+    operation that yields float16 or bfloat16 inside the module (``.half()``, ``dtype=torch.float16``, an
+    autocast region of its own) rounds to about 3 significant digits whatever precision the caller chose. The
+    line is the participant's own, so this is measured, not guessed; it runs before the fits, which would
+    otherwise fit that rounding as some parameter."""
+    state = torch.get_rng_state()
+    try:
+        module, _ = _module(impl, component)
+        module = module.float()
+        if component == "gpt":
+            inputs = (torch.randint(0, TINY["vocab_size"], (2, 8), generator=_gen(95)),)
+        else:
+            inputs = (torch.randn(2, 8, SMALL["n_embd"], generator=_gen(95)),)
+        hit = beside(module, low_precision, module, *inputs)
+    finally:
+        torch.set_rng_state(state)
+    if hit is None:
+        return []
+    op, dtype, file, line, source = hit
+    place = f"{Path(file).name} line {line}"
+    name = {"gpt": "GPT", "layernorm": "LayerNorm"}.get(component, component)
+    words = (
+        f"your {name} computes in {dtype} when it is given float32 ({op} at {place}: "
+        f"`{source}`): {dtype} keeps about 3 significant digits, so every output is rounded"
+    )
+    fix = (
+        "compute in the dtype you are given: no .half(), .bfloat16(), dtype=torch.float16 or torch.autocast "
+        "inside the module (the caller chooses the precision)"
+    )
+    return [Finding(f"precision: {dtype}", words, fix, evidence="each operation's result dtype, one float32 call")]
 
 
 def _find(module: torch.nn.Module, part: str) -> torch.nn.Module | None:

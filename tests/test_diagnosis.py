@@ -380,17 +380,48 @@ PREMISES = {
 # Development-set bugs a probe now measures in its own words (their entries' ``accept`` was written before, in others)
 MEASURED_AS = {
     "ho12-optimizer-on-state-dict": "optimizer: not the model's parameters",  # AdamW handed state_dict() copies
+    # v13 (and v10): arithmetic in float16 or bfloat16 inside the component, seen as the operations' result dtypes
+    "ho13-ln-variance-in-half": "precision: float16",  # mean(..., dtype=torch.float16)
+    "ho13-block-under-bf16-autocast": "precision: bfloat16",  # the block's own torch.autocast region
+    "ho10-scores-in-float16": "precision: float16",  # q.half() @ k.half()
+    "ho13-ln-eps-machine-epsilon": "layernorm-eps: machine epsilon",  # torch.finfo(x.dtype).eps (v13 said 1e-12)
 }
 
 
 @pytest.mark.parametrize("name", sorted(MEASURED_AS))
 def test_a_probe_measures_what_the_code_does(name: str, tmp_path: Path) -> None:
-    """The probe's first finding is the bug itself with a fix. Bug caught: the probe read a symptom (nothing
-    decayed, since no model parameter is in a group) as the decay rule (v12 said "weight-decay: none")."""
+    """The probe's first finding is the bug itself with a fix. Bugs caught: the probe read a symptom (nothing
+    decayed, since no model parameter is in a group) as the decay rule (v12 said "weight-decay: none"); rounding to
+    float16 inside a LayerNorm got no verdict, and a block under its own bf16 autocast was told "the difference is in
+    the gradients" (v13); eps = finfo(float64).eps fitted at two digits matched no eps and was told 1e-12."""
     held = ALL_BY_NAME[name]
     ref = ImplRef(f"measured-{name}", held.bug.materialize(tmp_path))
     found = probes.probe(Implementation(ref, import_impl(ref)), PROBED[held.bug.section])
     assert found and found[0].tag == MEASURED_AS[name] and found[0].fix, found
+
+
+@pytest.mark.parametrize(
+    ("name", "isolate", "place"),
+    [
+        ("ho13-block-under-bf16-autocast", False, "block.py line 25"),  # the line that enters autocast
+        ("ho13-ln-variance-in-half", True, "layernorm.py line 22"),  # the cast itself, found in the sandboxed worker
+    ],
+)
+def test_low_precision_is_placed_at_the_participants_line(name: str, isolate: bool, place: str, tmp_path: Path) -> None:
+    """The precision probe names the participant's own line: where float16 is asked for, or the autocast region
+    around the op (autocast's flag cannot be read while the op is dispatched). Bug caught: naming the line of the
+    matmul inside attention (where bf16 appears) instead of the block's autocast; a probe that sees nothing when the
+    implementation runs in its own process (--isolate)."""
+    from gpt2spec.remote.proxy import RemoteImplementation
+
+    ref = ImplRef(f"precision-{name}", ALL_BY_NAME[name].bug.materialize(tmp_path))
+    impl = RemoteImplementation(ref) if isolate else Implementation(ref, import_impl(ref))
+    try:
+        found = probes.probe(impl, ALL_BY_NAME[name].bug.section)
+    finally:
+        if isolate:
+            impl.close()
+    assert found and found[0].tag.startswith("precision: ") and place in found[0].text, found
 
 
 @pytest.mark.parametrize("name", sorted(PREMISES))

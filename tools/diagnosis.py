@@ -55,6 +55,7 @@ class Diagnosis:
     exact: bool  # the verdict carries a confident "Fix:" line
     seconds: float = 0.0
     accept: tuple[str, ...] = ()  # the tags that name this bug rightly (default: its own name)
+    text: str = ""  # the Diagnosis section as the participant reads it (for a reader judging it by its meaning)
 
     @property
     def rank(self) -> int | None:
@@ -119,8 +120,10 @@ def diagnose(bug, workdir: Path, accept: tuple[str, ...] = ()) -> Diagnosis:
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         pytest.main(args, plugins=[first])
     named, fix = verdicts.verdict(first.text)
-    section = bug.section
-    return Diagnosis(bug.name, section, first.nodeid, tuple(named), fix, time.perf_counter() - start, accept)
+    body = verdicts.section_body(first.text)
+    text = "\n".join([f"{verdicts.HEADER}:", *body]) if body is not None else ""
+    seconds = time.perf_counter() - start
+    return Diagnosis(bug.name, bug.section, first.nodeid, tuple(named), fix, seconds, accept, text)
 
 
 def changed_lines(bug) -> tuple[int, ...]:
