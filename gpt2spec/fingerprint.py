@@ -9,6 +9,8 @@ When a spec test fails, this plugin writes a single "Diagnosis" section (gpt2spe
 3. when no family fits, the edit search (spec/probes_search.py): every single edit of the component's
    reference code (a number, an operator, a name, a dropped call or statement, ...; spec/edits.py) run
    next to yours on fixed inputs; the one place whose edit reproduces all of your outputs is the verdict;
+   when none does, the repair search (spec/probes_repair.py): every single edit of *your* code, and the one
+   place whose edit makes it behave as GPT-2's on those inputs (in your own process only, never --isolate);
 4. only when none of these names the bug, the fingerprint: the *same test* run again with each known bug of
    the component in place of your implementation (a copy of the reference with the bug's edit), comparing
    what the bug's run handed to the failing comparison with what yours did. A bug whose tensor output
@@ -145,6 +147,13 @@ class Fingerprinter:
 
         for component in (notes.component,) if notes.component else PROBED.get(stem, ()):
             for finding in probes_search.search(impl, component):
+                verdicts.record_into(notes, finding)
+        if any(f.kind == REPRODUCED for f in notes.findings):
+            return verdicts.section(notes)
+        from spec import probes_repair  # no edit of GPT-2's code is yours: the single edit of yours that fixes it
+
+        for component in (notes.component,) if notes.component else PROBED.get(stem, ()):
+            for finding in probes_repair.repair(impl, component):
                 verdicts.record_into(notes, finding)
         if any(f.kind == REPRODUCED for f in notes.findings):
             return verdicts.section(notes)

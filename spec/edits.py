@@ -196,6 +196,29 @@ def _walk(fn: ast.FunctionDef) -> Iterator[tuple[ast.AST, ast.AST, str, int | No
     return iter(sorted(order, key=lambda t: (getattr(t[0], "lineno", 0), getattr(t[0], "col_offset", 0))))
 
 
+def _is_einsum_spec(node: ast.AST, parent: ast.AST) -> bool:
+    func = getattr(parent, "func", None)
+    name = getattr(func, "attr", None) or getattr(func, "id", None)
+    return isinstance(parent, ast.Call) and name == "einsum" and bool(parent.args) and parent.args[0] is node
+
+
+def _einsum_slips(spec: str) -> Iterator[str]:
+    """An einsum subscript string with one index letter written as another of its letters, or two neighbouring
+    letters swapped ("bhqk,bhvd->bhqd" for "bhqk,bhkd->bhqd"; "->bqhd" for "->bhqd")."""
+    letters = sorted({c for c in spec if c.isalpha()})
+    seen = {spec}
+    for i, c in enumerate(spec):
+        if not c.isalpha():
+            continue
+        options = [spec[:i] + d + spec[i + 1 :] for d in letters if d != c]
+        if i + 1 < len(spec) and spec[i + 1].isalpha() and spec[i + 1] != c:
+            options.append(spec[:i] + spec[i + 1] + c + spec[i + 2 :])
+        for w in options:
+            if w not in seen:
+                seen.add(w)
+                yield w
+
+
 def _alternatives(
     node: ast.AST, parent: ast.AST, names: dict[str, int], attrs: dict[str, set[str]]
 ) -> Iterator[ast.expr]:
@@ -215,6 +238,8 @@ def _alternatives(
         elif isinstance(v, str):
             for group in _STRING_OPTIONS:
                 yield from (ast.Constant(w) for w in group if v in group and w != v)
+            if _is_einsum_spec(node, parent):
+                yield from (ast.Constant(w) for w in _einsum_slips(v))
         return
     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
         if node.id in names:

@@ -87,10 +87,7 @@ def _search(impl, component: str) -> list[Finding]:
     if observe is None or component not in SEARCHED:
         return []
     yours = _observed(observe, impl)
-    reference = _reference_namespace()
-    start = time.process_time()
-    theirs = _observed(observe, reference)
-    seconds = min(EDIT_SECONDS, max(MIN_SECONDS, TIMES_REFERENCE * (time.process_time() - start)))
+    theirs, seconds = reference_observations(observe)
     if _same(yours, theirs):
         return []  # yours behaves as GPT-2's on these calls: nothing for an edit to explain
     if any(o[0] == "raised" and o[1].startswith("NotImplemented") for o in yours):
@@ -107,6 +104,19 @@ def _search(impl, component: str) -> list[Finding]:
             if len({(e.file, e.line) for e in found}) > MAX_SHOWN:
                 return []
     return _findings(component, found)
+
+
+def reference_observations(observe: Callable) -> tuple[list[tuple], float]:
+    """GPT-2's observations on these calls, and the CPU seconds an edited copy gets before it counts as endless."""
+    start = time.process_time()
+    theirs = _observed(observe, _reference_namespace())
+    return theirs, min(EDIT_SECONDS, max(MIN_SECONDS, TIMES_REFERENCE * (time.process_time() - start)))
+
+
+def contract_names() -> list[str]:
+    import reference
+
+    return list(reference.__all__)
 
 
 def _candidates(component: str) -> Iterator[Edit]:
@@ -520,3 +530,96 @@ def _findings(component: str, found: list[Edit]) -> list[Finding]:
                 kind=CONSISTENT, evidence=f"one of {len(places)} places where a single edit reproduces yours")
         for e, *_ in places.values()
     ]  # fmt: skip
+
+
+# ---------------------------------------------------------------- a second look, for the repair search
+
+
+def _confirm_module(kind: str, build: Callable) -> Callable:
+    def confirm(ns) -> list[tuple]:
+        module = _loaded(build(ns, ns.GPTConfig(**SMALL)), _state_of(kind, 17))
+        return [*_forward_and_grad(module, _x(18, 3, 5, 32)), _call(module, _x(19, 1, 1, 32))]
+
+    return confirm
+
+
+def _confirm_layernorm(ns) -> list[tuple]:
+    ln = _loaded(ns.LayerNorm(24), {"weight": 1.0 + 0.4 * _x(21, 24), "bias": 0.4 * _x(22, 24)})
+    rows = torch.stack([-1.3 + sd * _x(23 + i, 3, 24) for i, sd in enumerate((10.0, 1e-3, 1e-5))], dim=1)
+    return [*_forward_and_grad(ln, rows), _call(ln, rows[:1, :1])]
+
+
+def _confirm_gpt(ns) -> list[tuple]:
+    model = _loaded(ns.GPT(ns.GPTConfig(**SMALL)), _state_of("gpt", 17))
+    idx = torch.randint(0, 64, (3, 16), generator=torch.Generator().manual_seed(20))
+    return [_call(model, idx, idx.roll(-1, 1)), _call(model, idx[:, :1])]
+
+
+def _confirm_generate(ns) -> list[tuple]:
+    model = _loaded(ns.GPT(ns.GPTConfig(**ONE_LAYER)), _state_of("generate", 17))
+    one = torch.randint(0, 64, (1, 3), generator=torch.Generator().manual_seed(22))
+    three = torch.randint(0, 64, (3, 15), generator=torch.Generator().manual_seed(23))
+
+    def gen(prompt, n, seed, **kwargs):
+        return _call(model.generate, prompt, n, generator=torch.Generator().manual_seed(seed), **kwargs)
+
+    return [gen(one, 3, 6, temperature=1.0, top_k=1), gen(one, 3, 7, temperature=0.5, top_k=70),
+            gen(three, 3, 8, temperature=0), gen(three, 3, 9, temperature=2.0, top_k=3)]  # fmt: skip
+
+
+def _confirm_data(ns) -> list[tuple]:
+    import numpy as np
+
+    tokens = list(range(7, 90))
+    return [
+        _call(lambda: [ns.DataLoader(tokens, 3, 4).next_batch() for _ in range(9)]),
+        _call(lambda: [ns.DataLoader(np.array(tokens, dtype=np.int32), 2, 2, rank=2, world_size=3).next_batch()
+                       for _ in range(6)]),
+    ]  # fmt: skip
+
+
+def _confirm_training(ns) -> list[tuple]:
+    g = torch.Generator().manual_seed(65)
+    batches = [(torch.randint(0, 8, (3, 2), generator=g), torch.randint(0, 8, (3, 2), generator=g)) for _ in range(2)]
+
+    def step(max_norm: float):
+        model = _Tiny()
+        opt = torch.optim.SGD(model.parameters(), lr=0.2)
+        with torch.enable_grad():
+            loss, norm = ns.train_step(model, opt, batches, max_norm)
+        return [loss, norm, *[p.detach() for p in model.parameters()]]
+
+    def groups():
+        opt = ns.configure_optimizers(_Tiny(), 0.2, 3e-4)
+        return [sorted((tuple(p.shape), g["weight_decay"], g["lr"]) for p in g["params"]) for g in opt.param_groups]
+
+    return [_call(lambda: [ns.get_lr(s, 1e-3, 1e-4, 5, 20) for s in range(24)]), _call(groups), _call(step, 0.05)]
+
+
+def _confirm_tokenizer(ns) -> list[tuple]:
+    text = "Hello hello HELLO, world's worlds! 999 + 99 = 1098\n\n  tabs\tand  spaces ääää " * 4
+    trained = _call(lambda: ns.Tokenizer().train(text, 256 + 25))
+    if trained[0] == "raised":
+        return [trained]
+    tok = trained[1]
+    return [
+        _call(lambda: sorted(tok.merges.items())),
+        _call(lambda: tok.encode_ordinary("hello worlds!! 1098ää\n x")),
+        _call(lambda: tok.decode(tok.encode("x<|endoftext|>y", allowed_special="all"))),
+    ]
+
+
+CONFIRMERS: dict[str, Callable] = {
+    "layernorm": _confirm_layernorm,
+    "attention": _confirm_module("attention", lambda ns, c: ns.CausalSelfAttention(c)),
+    "mlp": _confirm_module("mlp", lambda ns, c: ns.MLP(c)),
+    "block": _confirm_module("block", lambda ns, c: ns.Block(c)),
+    "gpt": _confirm_gpt,
+    "generate": _confirm_generate,
+    "data": _confirm_data,
+    "training": _confirm_training,
+    "tokenizer": _confirm_tokenizer,
+}
+
+# what spec/probes_repair.py shares: the same calls, comparisons and endless-loop stop
+observed, same_observations, bounded = _observed, _same, _bounded

@@ -126,13 +126,16 @@ def diagnose(bug, workdir: Path, accept: tuple[str, ...] = ()) -> Diagnosis:
     return Diagnosis(bug.name, bug.section, first.nodeid, tuple(named), fix, seconds, accept, text)
 
 
-def changed_lines(bug) -> tuple[int, ...]:
-    """The reference lines a held-out bug's edit changes (a line it inserts at: the lines either side). The edit
-    search (spec/probes_search.py) names a bug by a place, ``edit: <file> line <n>``: it is right when the
-    place is one of these."""
+def changed_lines(bug, side: str = "reference") -> tuple[int, ...]:
+    """The lines a held-out bug's edit changes (a line it inserts at: the lines either side), numbered in the
+    reference's file or (``side="yours"``) in the participant's, the file with the edit in place. The edit
+    search (spec/probes_search.py) names a bug by a place in GPT-2's code, ``edit: <file> line <n>``, and the
+    repair search (spec/probes_repair.py) by a place in yours: each is right when the place is one of these."""
     source = (ROOT / "reference" / bug.file).read_text()
     first = source[: source.index(bug.old)].count("\n") + 1
     old, new = bug.old.splitlines(), bug.new.splitlines()
+    if side == "yours":
+        old, new = new, old
     lines: set[int] = set()
     for op, i1, i2, _, _ in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
         if op in ("replace", "delete"):
@@ -143,8 +146,13 @@ def changed_lines(bug) -> tuple[int, ...]:
 
 
 def accepted(held) -> tuple[str, ...]:
-    """A held-out entry's tags, and the places its edit changes."""
-    return (*held.accept, *(f"edit: {held.bug.file} line {n}" for n in changed_lines(held.bug)))
+    """A held-out entry's tags, and the places its edit changes, in GPT-2's file and in the participant's."""
+    file = held.bug.file
+    return (
+        *held.accept,
+        *(f"edit: {file} line {n}" for n in changed_lines(held.bug)),
+        *(f"edit: your {file} line {n}" for n in changed_lines(held.bug, "yours")),
+    )
 
 
 def _diagnose_one(name: str) -> Diagnosis:

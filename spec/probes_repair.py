@@ -1,0 +1,222 @@
+"""The repair search: which single edit of *your* code makes it behave as GPT-2's.
+
+The edit search (spec/probes_search.py) edits GPT-2's code until it behaves as yours, so it names a slip made in
+GPT-2's own text. A participant who wrote the piece their own way (a loop for a view, a dict for a heap) made
+the slip in code GPT-2 does not have. This search turns the question round: every single edit of your
+component's own source (the same operators, spec/edits.py), executed in your package with your other files
+re-executed around it, observed on the edit search's calls, and compared with what GPT-2's code gives on them.
+An edit after which your code behaves exactly as GPT-2's on every call, and again on a second set of calls
+(other shapes, seeds and arguments, spec/probes_search.py's CONFIRMERS), is a fix checked on both: the verdict
+names your file and line, and the fix is the edit. Two or three places are "consistent with any of"
+(no fix); more, or none, say nothing.
+
+It runs only where your code runs in the test's own process (your ``pytest --impl=X`` loop). Under
+``--isolate`` the judge never executes a submission's code, edited or not, so it says nothing there.
+The work is a count (at most MAX_EDITS edits), each edited copy stopped like the edit search's.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import sys
+import types
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from gpt2spec.verdicts import CONSISTENT, REPRODUCED, Finding
+
+from . import probes_search as search
+from .edits import CONSTANTS, Edit, edits
+
+MAX_EDITS = search.MAX_EDITS
+# component -> the contract names whose source is edited, most direct first (their files' other functions follow)
+OWNERS: dict[str, tuple[str, ...]] = {
+    "attention": ("CausalSelfAttention",),
+    "layernorm": ("LayerNorm",),
+    "mlp": ("MLP",),
+    "block": ("Block",),
+    "gpt": ("GPT",),
+    "generate": ("GPT", "CausalSelfAttention"),
+    "data": ("DataLoader",),
+    "training": ("train_step", "get_lr", "configure_optimizers", "save_checkpoint", "load_checkpoint"),
+    "tokenizer": ("Tokenizer",),
+}
+_cache: dict[tuple[str, str], list[Finding]] = {}
+
+
+def repair(impl, component: str) -> list[Finding]:
+    """The single edits of ``impl``'s own code for ``component`` after which it behaves as GPT-2's (cached)."""
+    key = (impl.name, component)
+    if key not in _cache:
+        try:
+            _cache[key] = _repair(impl, component)
+        except Exception:  # a search that cannot run says nothing; the failure itself is reported elsewhere
+            _cache[key] = []
+    return _cache[key]
+
+
+def _repair(impl, component: str) -> list[Finding]:
+    observe = search.OBSERVERS.get(component)
+    package = getattr(impl, "module", None)  # None: a RemoteImplementation (--isolate): never run it here
+    if observe is None or component not in OWNERS or package is None or not hasattr(package, "__path__"):
+        return []
+    root = Path(package.__path__[0]).resolve()
+    gpt2, seconds = search.reference_observations(observe)
+    confirm = search.CONFIRMERS[component], search.reference_observations(search.CONFIRMERS[component])[0]
+    if search.same_observations(search.observed(observe, impl), gpt2):
+        return []
+    found: list[Edit] = []
+    for edit, names in _candidates(impl, package, root, component):
+        try:
+            namespace = _namespace(impl, package, root, edit, names)
+        except Exception:
+            continue
+        theirs = search.bounded(lambda ns=namespace: search.observed(observe, ns), seconds)
+        if theirs is not None and search.same_observations(theirs, gpt2) and _confirmed(namespace, confirm, seconds):
+            found.append(edit)
+            if len({(e.file, e.line) for e in found}) > search.MAX_SHOWN:
+                return []
+    return _findings(component, root, found)
+
+
+def _confirmed(namespace: types.SimpleNamespace, confirm: tuple, seconds: float) -> bool:
+    """The repaired code also behaves as GPT-2's on a second set of calls it was not found on (other shapes,
+    batch sizes, seeds, top_k 1 and past the vocabulary): a repair that matches on the first calls by accident
+    (the batch size standing in for the vocabulary size) is no fix."""
+    observe, gpt2 = confirm
+    theirs = search.bounded(lambda: search.observed(observe, namespace), 4 * seconds)
+    return theirs is not None and search.same_observations(theirs, gpt2)
+
+
+def _candidates(impl, package, root: Path, component: str) -> Iterator[tuple[Edit, dict[str, str]]]:
+    """Edits of the files that define the component's contract names: those names' own functions first, then the
+    rest of each file (a helper the class calls). ``names`` maps each file to its module's name."""
+    files: dict[Path, list[str]] = {}
+    for name in OWNERS[component]:
+        obj = getattr(package, name, None)
+        try:
+            path = Path(inspect.getsourcefile(obj)).resolve()
+        except (TypeError, OSError):
+            continue
+        if path.is_relative_to(root):  # code outside the package (a re-exported library) is not theirs to fix
+            files.setdefault(path, []).append(obj.__name__)
+    n = 0
+    for path, owners in files.items():
+        source = path.read_text()
+        every = [q for q, _ in _qualnames(source)]
+        # the owners' functions the edit search edits in GPT-2's code first (GPT.forward before GPT.generate)
+        searched = {f.split(".")[-1] for _, functions in search.SEARCHED[component] for f in functions}
+        first = sorted((q for q in every if q.split(".")[0] in owners), key=lambda q: q.split(".")[-1] not in searched)
+        defined = {q.split(".")[-1] for q in every}
+        for functions in (tuple(first), (*(q for q in every if q not in first), CONSTANTS)):
+            for edit in edits(path.name, source, functions):
+                if edit.code is None or _reroutes(edit, defined):
+                    continue
+                n += 1
+                if n > MAX_EDITS:
+                    return
+                yield edit, {"path": str(path), "module": _module_name(package, root, path)}
+
+
+def _reroutes(edit: Edit, defined: set[str]) -> bool:
+    """The edit calls another of the file's own functions than the code did (``self.attend`` for
+    ``self.attend_cached``): it steps around the code with the mistake instead of fixing it."""
+    return {w for w in re.findall(r"\w+", edit.old) if w in defined} != {
+        w for w in re.findall(r"\w+", edit.new) if w in defined
+    }
+
+
+def _qualnames(source: str) -> list[tuple[str, object]]:
+    import ast
+
+    from .edits import _functions
+
+    return list(_functions(ast.parse(source)))
+
+
+def _module_name(package, root: Path, path: Path) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join((package.__name__, *parts)).removesuffix(".__init__")
+
+
+def _namespace(impl, package, root: Path, edit: Edit, where: dict[str, str]) -> types.SimpleNamespace:
+    """The contract's names of the package, with the edited file and the package files that mention it executed
+    afresh (so a GPT built after an edit of attention uses the edited attention)."""
+    edited = where["module"]
+    stem = edited.rsplit(".", 1)[-1]
+    others = [
+        p
+        for p in sorted(root.rglob("*.py"))
+        if _module_name(package, root, p.resolve()) != edited and stem in p.read_text()
+    ]
+    order = [(edited, Path(where["path"]), edit.code)]
+    for p in _dependency_order(others):
+        name = _module_name(package, root, p.resolve())
+        order.append((name, p, compile(p.read_text(), str(p), "exec")))
+    built: dict[str, types.ModuleType] = {}
+    saved: dict[str, types.ModuleType | None] = {}
+    try:
+        for name, path, code in order:
+            module = types.ModuleType(name)
+            module.__file__ = str(path)
+            is_package = path.name == "__init__.py"
+            module.__package__ = name if is_package else name.rsplit(".", 1)[0]
+            if is_package:
+                module.__path__ = [str(path.parent)]
+            saved.setdefault(name, sys.modules.get(name))
+            sys.modules[name] = module  # the files executed after it import this one
+            exec(code, module.__dict__)
+            built[name] = module
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+    names = {}
+    for n in search.contract_names():
+        obj = getattr(package, n, None)
+        if obj is None:
+            continue
+        home = getattr(obj, "__module__", None)
+        names[n] = getattr(built[home], n, obj) if home in built else obj
+    return types.SimpleNamespace(name=f"repair {edit.tag}", **names)
+
+
+def _dependency_order(paths: list[Path]) -> list[Path]:
+    """Files that mention another of these files after it (attention before block before gpt); the package's
+    __init__ last."""
+    stems = {p: p.stem for p in paths}
+    ordered: list[Path] = []
+    pending = [p for p in paths if p.name != "__init__.py"]
+    while pending:
+        ready = [p for p in pending if not any(stems[q] in p.read_text() for q in pending if q is not p)]
+        p = (ready or pending)[0]
+        ordered.append(p)
+        pending.remove(p)
+    return ordered + [p for p in paths if p.name == "__init__.py"]
+
+
+def _findings(component: str, root: Path, found: list[Edit]) -> list[Finding]:
+    """One place: the fix, with the edit's spelling closest to yours; two or three places: consistent with any."""
+    import difflib
+
+    found = [replace(e, file=f"your {e.file}") for e in found]  # its tag: a place in yours, not in GPT-2's file
+    places: dict[tuple[str, int], list[Edit]] = {}
+    for e in found:
+        places.setdefault((e.file, e.line), []).append(e)
+    if len(places) == 1:
+        e = max(found, key=lambda f: difflib.SequenceMatcher(a=f.old, b=f.new).ratio())
+        words = (
+            f"writing `{e.old}` as `{e.new}` at {e.file} line {e.line} (in {e.function}) makes your {component} "
+            "behave exactly as GPT-2's on every call of the edit search; no change elsewhere does"
+        )
+        fix = f"at {e.file} line {e.line}: `{e.new}` where you have `{e.old}`"
+        return [Finding(e.tag, words, fix, kind=REPRODUCED, evidence="your code, edited once, run on every input")]
+    return [
+        Finding(e.tag, f"`{e.old}` written `{e.new}` at {e.file} line {e.line} ({e.function}) behaves as GPT-2's",
+                kind=CONSISTENT, evidence=f"one of {len(places)} places where a single change of yours does")
+        for e, *_ in places.values()
+    ]  # fmt: skip

@@ -1,0 +1,82 @@
+"""The repair search (spec/probes_repair.py): a mistake in code GPT-2 does not have (a piece the participant wrote
+their own way), named by the one edit of *their* code after which it behaves as GPT-2's. It must say nothing about
+correct code, never step around the code with the mistake, and never run a submission's code under --isolate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gpt2spec.registry import Implementation, ImplRef, import_impl
+from gpt2spec.remote.proxy import RemoteImplementation
+from gpt2spec.verdicts import REPRODUCED
+from spec import probes_repair
+from spec.edits import _einsum_slips
+from tools.diagnosis import HELDOUT, accepted
+
+from .mutation import ROOT
+from .test_diagnosis import SILENT
+
+# Development bugs (held-out sets already graded) written as a rewrite, that one edit of the rewrite repairs; the
+# held-out figure is measured on the newest set, never on these.
+REPAIRED = {
+    "ho12-einsum-values-own-index": "attention",  # einsum "bhqk,bhvd->bhqd": the weights' key index named v
+    "ho12-heads-loop-stacked-last": "attention",  # torch.stack(heads, dim=-1) for torch.cat(heads, dim=-1)
+    "ho13-qkv-permute-keeps-time-before-heads": "attention",  # permute(2, 0, 1, 3, 4): time left before heads
+}
+
+
+def _impl(name: str, path: Path) -> Implementation:
+    ref = ImplRef(name, path)
+    return Implementation(ref, import_impl(ref))
+
+
+@pytest.mark.parametrize("name", sorted(REPAIRED))
+def test_a_rewrite_is_repaired_at_the_line_of_its_mistake(name: str, tmp_path: Path) -> None:
+    """A participant's own rewrite with one slip gets one place in *their* file, with the fix. Bug caught: the
+    edit search only edits GPT-2's code, so a mistake in code written another way got no verdict (v12, v13)."""
+    held = HELDOUT[name]
+    impl = _impl(f"repair-{name}", held.bug.materialize(tmp_path))
+    found = probes_repair.repair(impl, REPAIRED[name])
+    assert len(found) == 1 and found[0].kind == REPRODUCED and found[0].fix, found
+    assert found[0].tag.startswith("edit: your ") and found[0].tag in accepted(held), (found, accepted(held))
+
+
+@pytest.mark.parametrize("path", SILENT)
+def test_correct_code_needs_no_repair(path: str) -> None:
+    """A correct implementation behaves as GPT-2's on every call already: nothing to repair, for every
+    component."""
+    impl = _impl(f"unrepaired-{Path(path).name}", ROOT / path)
+    for component in probes_repair.OWNERS:
+        assert probes_repair.repair(impl, component) == [], component
+
+
+def test_a_repair_never_steps_around_the_code_with_the_mistake(tmp_path: Path) -> None:
+    """Calling another of the file's own functions is not a fix: v12's softmax-then-tril rewrite was "repaired" by
+    calling the reference's attend_cached, which the participant had not rewritten, instead of their attend."""
+    held = HELDOUT["ho12-softmax-then-tril-multiplied"]
+    impl = _impl("reroute", held.bug.materialize(tmp_path))
+    found = probes_repair.repair(impl, "attention")
+    assert not any("attend_cached" in f.text for f in found), found
+
+
+def test_a_sandboxed_submission_is_never_run_in_the_judge(tmp_path: Path) -> None:
+    """Under --isolate the implementation lives in its worker; the judge has no module of it to edit and runs
+    none: the repair search says nothing rather than execute a submission's code in the judge's process."""
+    held = HELDOUT["ho12-einsum-values-own-index"]
+    remote = RemoteImplementation(ImplRef("sandboxed", held.bug.materialize(tmp_path)))
+    try:
+        assert probes_repair.repair(remote, "attention") == []
+    finally:
+        remote.close()
+
+
+def test_einsum_subscripts_get_their_slips() -> None:
+    """One index written as another of the string's letters, or two neighbours swapped: each slip of GPT-2's
+    attention written with einsum, and back."""
+    right = "bhqk,bhkd->bhqd"
+    assert right in set(_einsum_slips("bhqk,bhvd->bhqd"))  # the values' key index named v (v12)
+    slips = list(_einsum_slips(right))
+    assert "bhqk,bhkd->bqhd" in slips and "bhqk,bhkd->bhqk" in slips  # output axes swapped; an index written as another
+    assert right not in slips and len(slips) == len(set(slips))
