@@ -43,21 +43,11 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "training": ("train_step", "get_lr", "configure_optimizers", "save_checkpoint", "load_checkpoint"),
     "tokenizer": ("Tokenizer",),
 }
-_cache: dict[tuple[str, str], list[Finding]] = {}
 
 
+@search.once_per_implementation
 def repair(impl, component: str) -> list[Finding]:
     """The single edits of ``impl``'s own code for ``component`` after which it behaves as GPT-2's (cached)."""
-    key = (impl.name, component)
-    if key not in _cache:
-        try:
-            _cache[key] = _repair(impl, component)
-        except Exception:  # a search that cannot run says nothing; the failure itself is reported elsewhere
-            _cache[key] = []
-    return _cache[key]
-
-
-def _repair(impl, component: str) -> list[Finding]:
     observe = search.OBSERVERS.get(component)
     package = getattr(impl, "module", None)  # None: a RemoteImplementation (--isolate): never run it here
     if observe is None or component not in OWNERS or package is None or not hasattr(package, "__path__"):

@@ -68,21 +68,29 @@ DEPENDENTS = {"attention.py": ("block.py", "gpt.py"), "layernorm.py": ("block.py
 
 SMALL = dict(block_size=16, vocab_size=64, n_layer=2, n_head=4, n_embd=32)
 ONE_LAYER = {**SMALL, "n_layer": 1}  # generate's calls run the model dozens of times: one block is enough
-_cache: dict[tuple[str, str], list[Finding]] = {}
 
 
+def once_per_implementation(fn: Callable[[object, str], list[Finding]]) -> Callable[[object, str], list[Finding]]:
+    """``fn(impl, component)`` run once per implementation and component; one that cannot run says nothing (the
+    failure itself is reported elsewhere)."""
+    cache: dict[tuple[str, str], list[Finding]] = {}
+
+    @functools.wraps(fn)
+    def run(impl, component: str) -> list[Finding]:
+        key = (impl.name, component)
+        if key not in cache:
+            try:
+                cache[key] = fn(impl, component)
+            except Exception:
+                cache[key] = []
+        return cache[key]
+
+    return run
+
+
+@once_per_implementation
 def search(impl, component: str) -> list[Finding]:
     """The edits of ``component``'s reference code that reproduce ``impl`` on every observation (cached)."""
-    key = (impl.name, component)
-    if key not in _cache:
-        try:
-            _cache[key] = _search(impl, component)
-        except Exception:  # a search that cannot run says nothing; the failure itself is reported elsewhere
-            _cache[key] = []
-    return _cache[key]
-
-
-def _search(impl, component: str) -> list[Finding]:
     observe = OBSERVERS.get(component)
     if observe is None or component not in SEARCHED:
         return []
@@ -402,18 +410,23 @@ def _observe_training(ns) -> list[tuple]:
     def lrs():
         return [ns.get_lr(s, 6e-4, 6e-5, 3, 10) for s in range(13)]
 
-    def groups():
-        opt = ns.configure_optimizers(_Tiny(), 0.1, 1e-3)
-        return [sorted((tuple(p.shape), g["weight_decay"], g["lr"]) for p in g["params"]) for g in opt.param_groups]
+    return [_call(lrs), _call(_groups, ns, 0.1, 1e-3), _call(_step, ns, batches, 0.5, 1e9),
+            _call(_step, ns, batches, 0.5, 0.3), _call(_checkpoint_round_trip, ns)]  # fmt: skip
 
-    def step(max_norm: float):
-        model = _Tiny()
-        opt = torch.optim.SGD(model.parameters(), lr=0.5)
-        with torch.enable_grad():
-            loss, norm = ns.train_step(model, opt, batches, max_norm)
-        return [loss, norm, *[p.detach() for p in model.parameters()]]
 
-    return [_call(lrs), _call(groups), _call(step, 1e9), _call(step, 0.3), _call(_checkpoint_round_trip, ns)]
+def _groups(ns, weight_decay: float, lr: float) -> list:
+    """configure_optimizers' groups on _Tiny: each parameter's shape, decay and lr."""
+    opt = ns.configure_optimizers(_Tiny(), weight_decay, lr)
+    return [sorted((tuple(p.shape), g["weight_decay"], g["lr"]) for p in g["params"]) for g in opt.param_groups]
+
+
+def _step(ns, batches: list, lr: float, max_norm: float) -> list:
+    """One train_step of _Tiny under SGD: the loss, the norm it returns, and the parameters after it."""
+    model = _Tiny()
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    with torch.enable_grad():
+        loss, norm = ns.train_step(model, opt, batches, max_norm)
+    return [loss, norm, *[p.detach() for p in model.parameters()]]
 
 
 class _Tied(torch.nn.Module):
@@ -582,18 +595,8 @@ def _confirm_training(ns) -> list[tuple]:
     g = torch.Generator().manual_seed(65)
     batches = [(torch.randint(0, 8, (3, 2), generator=g), torch.randint(0, 8, (3, 2), generator=g)) for _ in range(2)]
 
-    def step(max_norm: float):
-        model = _Tiny()
-        opt = torch.optim.SGD(model.parameters(), lr=0.2)
-        with torch.enable_grad():
-            loss, norm = ns.train_step(model, opt, batches, max_norm)
-        return [loss, norm, *[p.detach() for p in model.parameters()]]
-
-    def groups():
-        opt = ns.configure_optimizers(_Tiny(), 0.2, 3e-4)
-        return [sorted((tuple(p.shape), g["weight_decay"], g["lr"]) for p in g["params"]) for g in opt.param_groups]
-
-    return [_call(lambda: [ns.get_lr(s, 1e-3, 1e-4, 5, 20) for s in range(24)]), _call(groups), _call(step, 0.05)]
+    return [_call(lambda: [ns.get_lr(s, 1e-3, 1e-4, 5, 20) for s in range(24)]), _call(_groups, ns, 0.2, 3e-4),
+            _call(_step, ns, batches, 0.2, 0.05)]  # fmt: skip
 
 
 def _confirm_tokenizer(ns) -> list[tuple]:

@@ -272,7 +272,11 @@ def greedy_by_recomputation(hf, idx: torch.Tensor, n: int) -> torch.Tensor:
     return seq
 
 
-@pytest.mark.parametrize("T,new", [(1, 34), (31, 3)], ids=["one-token-prompt-past-block_size", "prompt-fills-block"])
+@pytest.mark.parametrize(
+    "T,new",
+    [(1, 34), (31, 3), (8, 6)],
+    ids=["one-token-prompt-past-block_size", "prompt-fills-block", "prompt-then-cached-steps"],
+)
 @needs("gpt")
 def test_kv_cached_generation_equals_recomputation(impl, T, new):
     """Clause: generate returns the tokens that recomputing the full (cropped) context every step gives,
@@ -283,7 +287,9 @@ def test_kv_cached_generation_equals_recomputation(impl, T, new):
     temperature=0 rule and top_k have their own tests.
     Catches: a KV cache whose new token restarts at position 0, a causal mask aligned top-left (the new
     query sees only the first key), keys or values not stored, a cache reused after cropping or kept on
-    the module between generate calls.
+    the module between generate calls; a prompt pass whose mask lets each prompt position see the next one
+    (tril(diagonal=S - T + 1)): invisible in one layer, it corrupts the second layer's cached keys, which only
+    a prompt of several tokens followed by several cached steps shows (prompt-then-cached-steps).
     Weights: the blocks' matrices are scaled by 3. At GPT-2's init scale a random model mostly repeats its
     last token (99% of greedy steps here), which hides cache bugs; scaled, the argmax depends on the context
     (78% of the steps repeat, measured with the oracle's random LayerNorms) and every bug above changes the

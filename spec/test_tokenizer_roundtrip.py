@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 import regex
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from gpt2spec.contract import GPT2_PATTERN
@@ -38,6 +38,22 @@ def test_round_trip(impl, text):
     ids = tok.encode(text)
     back = tok.decode(ids)
     assert back == text, f"decode(encode({text!r})) = {back!r} (ids {ids})"
+
+
+@example(text="line one\nline two\n\n\tindented  two spaces\n")
+@given(text=tokenizer_text)
+def test_default_pattern_loses_no_text(impl, text):
+    """Clause [W4-pattern]: a Tokenizer built without a pattern splits with GPT-2's, whose branches together match
+    every character: a fresh Tokenizer() (the 256 byte tokens, no merges) gives decode(encode(s)) == s (Hypothesis;
+    the other round trips build the tokenizer with GPT2_PATTERN given, so they never see the default).
+    Catches: a default pattern without its final \\s+ alternative (whitespace right before a word, a newline
+    before a letter, is matched by no branch and silently dropped), a branch deleted or mistyped."""
+    tok = impl.Tokenizer()
+    back = tok.decode(tok.encode(text))
+    assert back == text, (
+        f"a fresh Tokenizer() (your default pattern) gives decode(encode({text!r})) = {back!r}: characters that no "
+        "branch of the pattern matches are dropped by regex.findall; the default must be GPT2_PATTERN exactly"
+    )
 
 
 @given(text=text_with_specials(SPECIALS))

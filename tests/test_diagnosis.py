@@ -51,7 +51,7 @@ MEASURED = Mutant(  # no known bug scales by 1/head_dim: the probe fits the scal
     section="attention",
     why="scaled by 1/head_dim",
 )
-UNKNOWN = Mutant(  # no known bug, no probe: the Diagnosis must say so, guess without a fix
+UNKNOWN = Mutant(  # no known bug, no probe, no edit of GPT-2's code: one edit of the participant's repairs it
     name="values-scaled",
     file="attention.py",
     old="return F.scaled_dot_product_attention(q, k, v, is_causal=True,",
@@ -59,6 +59,15 @@ UNKNOWN = Mutant(  # no known bug, no probe: the Diagnosis must say so, guess wi
     catches=("test_parity_with_hf",),
     section="attention",
     why="values scaled by 1.5",
+)
+TWO_SLIPS = Mutant(  # nothing fits, not even one edit of the participant's: the Diagnosis must say so, without a fix
+    name="two-slips",
+    file="attention.py",
+    old=_SDPA,
+    new="return F.scaled_dot_product_attention(q, k, 1.5 * v, is_causal=True, scale=1.1 / math.sqrt(k.size(-1)))",
+    catches=("test_parity_with_hf",),
+    section="attention",
+    why="values scaled by 1.5 and the scale by 1.1",
 )
 # Spans the weeks and the kinds of evidence (tensors, ids, LRs), one two-bug combination, one held-out bug
 # (kept small: each is a pytest run to its first failure).
@@ -280,7 +289,7 @@ PROBED_KNOWN = (
 
 
 def _grade_attention_parity(tmp_path: Path) -> str:
-    pkgs = ",".join(str(m.materialize(tmp_path)) for m in (HAND_WRITTEN, MEASURED, UNKNOWN))
+    pkgs = ",".join(str(m.materialize(tmp_path)) for m in (HAND_WRITTEN, MEASURED, UNKNOWN, TWO_SLIPS))
     cmd = [sys.executable, "-m", "pytest", "spec/test_attention.py", f"--impl={pkgs}", "-q"]
     cmd += ["-k", "test_parity_with_hf and one-head", "-p", "no:cacheprovider"]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False).stdout
@@ -294,10 +303,12 @@ def _section(out: str, impl: str) -> str:
 
 def test_each_failure_gets_one_diagnosis_with_one_verdict(tmp_path: Path) -> None:
     """A hand-written attention that masks after the softmax is named (reproduced to round-off) with its fix; a
-    scale no known bug has is measured and named; a bug nothing fits gets what is established and guesses,
-    without a fix. Each failure carries exactly one Diagnosis, and no pointer to a hint that is not there."""
+    scale no known bug has is measured and named; values scaled by 1.5, which no edit of GPT-2's code reproduces,
+    get the one edit of the participant's own line that repairs it; two slips at once, which nothing fits, get
+    what is established and guesses, without a fix. Each failure carries exactly one Diagnosis, and no pointer
+    to a hint that is not there."""
     out = _grade_attention_parity(tmp_path)
-    for impl in ("hand_mask_after_softmax", "scale_by_head_dim", "values_scaled"):
+    for impl in ("hand_mask_after_softmax", "scale_by_head_dim", "values_scaled", "two_slips"):
         text = _section(out, impl)
         assert text.count("Diagnosis:") == 1 and "see the hint above" not in text, text
     known = _section(out, "hand_mask_after_softmax")
@@ -305,7 +316,10 @@ def test_each_failure_gets_one_diagnosis_with_one_verdict(tmp_path: Path) -> Non
     assert "Fix: mask the scores with -inf BEFORE the softmax" in known
     measured = _section(out, "scale_by_head_dim")
     assert verdicts.verdict(measured) == (["attention-scale: 1/head_dim"], True), measured
-    unknown = _section(out, "values_scaled")
+    repaired = _section(out, "values_scaled")
+    assert verdicts.verdict(repaired) == (["edit: your attention.py line 50"], True), repaired
+    assert "1.0 * v" in repaired.split("Fix:")[1], repaired
+    unknown = _section(out, "two_slips")
     named, fix = verdicts.verdict(unknown)
     assert not named and not fix and "no known bug reproduces this failure" in unknown, unknown
     assert "Fix:" not in unknown, unknown

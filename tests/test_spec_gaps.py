@@ -13,34 +13,53 @@ from gpt2spec.known_bugs.mutant import Mutant
 from .mutation import function_name, grade, impl_of
 
 _SAMPLE = "torch.multinomial(probs, num_samples=1, generator=generator)"
-GAPS = [  # (mutant, the test that closes the gap, a neighbour test that must still pass)
+_PATTERN_END = r'|\s+(?!\S)|\s+"""'  # the end of GPT2_PATTERN's line in reference/tokenizer.py
+_KV_MASK = "tril(diagonal=S - T)"
+# (mutant, the spec file, the test that closes the gap, a neighbour test that must still pass); a test is named by
+# its function, or by its function and a parametrization id ("test_x[id]") when the neighbour is another case of it
+GAPS = [
     (
         Mutant("gap-top-k-capped-by-batch", "gpt.py", "min(top_k, logits.size(-1))", "min(top_k, logits.size(0))",
                (), "generate", "v11/v13: k capped with the batch size; one prompt keeps one token"),
-        "test_top_k_samples_a_single_prompt",
-        "test_top_k_keeps_exactly_k",
+        "spec/test_generate.py", "test_top_k_samples_a_single_prompt", "test_top_k_keeps_exactly_k",
     ),
     (
         Mutant("gap-probs-squeezed", "gpt.py", _SAMPLE, _SAMPLE.replace("(probs,", "(probs.squeeze(),"),
                (), "generate", "v13: the probabilities squeezed before multinomial; a batch of one loses a dim"),
-        "test_top_k_samples_a_single_prompt",
-        "test_top_k_keeps_exactly_k",
+        "spec/test_generate.py", "test_top_k_samples_a_single_prompt", "test_top_k_keeps_exactly_k",
+    ),
+    (
+        Mutant("gap-pattern-without-final-whitespace", "tokenizer.py", _PATTERN_END, r'|\s+(?!\S)"""',
+               (), "tokenizer", "v14: the default pattern without its final \\s+: whitespace before a word dropped"),
+        "spec/test_tokenizer_roundtrip.py", "test_default_pattern_loses_no_text", "test_round_trip",
+    ),
+    (
+        Mutant("gap-kv-prompt-sees-next", "attention.py", _KV_MASK, "tril(diagonal=S - T + 1)",
+               (), "generate", "v14: the cached prompt pass lets each position see the next one"),
+        "spec/test_generate.py", "test_kv_cached_generation_equals_recomputation[prompt-then-cached-steps]",
+        "test_kv_cached_generation_equals_recomputation[prompt-fills-block]",
     ),
 ]  # fmt: skip
 
 
-def test_each_gap_is_closed_by_its_test(tmp_path: Path) -> None:
+@pytest.mark.parametrize("spec", sorted({g[1] for g in GAPS}))
+def test_each_gap_is_closed_by_its_test(spec: str, tmp_path: Path) -> None:
     """Each gap's mutant fails its closing test and passes the neighbour (one failing test per departure)."""
-    paths = [m.materialize(tmp_path) for m, _, _ in GAPS]
-    tests = tuple(sorted({t for _, closing, neighbour in GAPS for t in (closing, neighbour)}))
-    outcomes = grade(",".join(map(str, paths)), ("spec/test_generate.py",), tmp_path / "junit.xml", only=tests)
-    got = {(impl_of(o.nodeid), function_name(o.nodeid)): o.outcome for o in outcomes}
-    for (mutant, closing, neighbour), path in zip(GAPS, paths, strict=True):
-        assert got.get((path.name, closing)) == "failed", (mutant.name, closing, got)
-        assert got.get((path.name, neighbour)) == "passed", (mutant.name, neighbour, got)
+    gaps = [g for g in GAPS if g[1] == spec]
+    paths = [m.materialize(tmp_path) for m, *_ in gaps]
+    tests = tuple(sorted({t.split("[")[0] for *_, closing, neighbour in gaps for t in (closing, neighbour)}))
+    outcomes = grade(",".join(map(str, paths)), (spec,), tmp_path / "junit.xml", only=tests)
+    got: dict[tuple[str, str], list[str]] = {}
+    for o in outcomes:
+        case = o.nodeid.rstrip("]").split("[", 1)[1].partition("-")[2]  # the id after the implementation's name
+        for name in (function_name(o.nodeid), f"{function_name(o.nodeid)}[{case}]"):
+            got.setdefault((impl_of(o.nodeid), name), []).append(o.outcome)
+    for (mutant, _, closing, neighbour), path in zip(gaps, paths, strict=True):
+        assert "failed" in got.get((path.name, closing), []), (mutant.name, closing, got)
+        assert set(got.get((path.name, neighbour), [])) == {"passed"}, (mutant.name, neighbour, got)
 
 
-@pytest.mark.parametrize("mutant", [m for m, _, _ in GAPS], ids=lambda m: m.name)
+@pytest.mark.parametrize("mutant", [m for m, *_ in GAPS], ids=lambda m: m.name)
 def test_gap_mutants_apply(mutant: Mutant, tmp_path: Path) -> None:
     """The mutants still apply to today's reference/ (their ``old`` occurs once and the edit compiles)."""
     mutant.materialize(tmp_path)
