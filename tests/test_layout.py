@@ -100,7 +100,14 @@ def test_the_cycle_check_finds_a_deferred_cycle(tmp_path: Path) -> None:
 # and gpu-check runs the benchmarks.
 RUNS_THE_SPEC = {
     "gpt2spec.plugin": {"spec.raised"},
-    "gpt2spec.fingerprint": {"spec", "spec.probes", "spec.probes_search", "spec.variants", "spec.variants.tolerance"},
+    "gpt2spec.fingerprint": {
+        "spec",
+        "spec.probes",
+        "spec.probes_repair",
+        "spec.probes_search",
+        "spec.variants",
+        "spec.variants.tolerance",
+    },
     "gpt2spec.grading.child": {
         "spec.oracles",
         "spec.oracles.hf_gpt2",
