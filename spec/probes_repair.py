@@ -17,6 +17,7 @@ The work is a count (at most MAX_EDITS edits), each edited copy stopped like the
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import sys
@@ -96,11 +97,14 @@ def _candidates(impl, package, root: Path, component: str) -> Iterator[tuple[Edi
     for path, owners in files.items():
         source = path.read_text()
         every = [q for q, _ in _qualnames(source)]
-        # the owners' functions the edit search edits in GPT-2's code first (GPT.forward before GPT.generate)
+        # the owners' functions the edit search edits in GPT-2's code first (GPT.forward, GPT.generate), then their
+        # other methods and the file's module-level functions (a helper they call); other classes are not theirs
         searched = {f.split(".")[-1] for _, functions in search.SEARCHED[component] for f in functions}
-        first = sorted((q for q in every if q.split(".")[0] in owners), key=lambda q: q.split(".")[-1] not in searched)
+        mine = [q for q in every if q.split(".")[0] in owners]
+        first = [q for q in mine if q.split(".")[-1] in searched]
+        then = [q for q in every if q not in first and (q in mine or "." not in q)]
         defined = {q.split(".")[-1] for q in every}
-        for functions in (tuple(first), (*(q for q in every if q not in first), CONSTANTS)):
+        for functions in (tuple(first), (*then, CONSTANTS)):
             for edit in edits(path.name, source, functions):
                 if edit.code is None or _reroutes(edit, defined):
                     continue
@@ -134,17 +138,7 @@ def _module_name(package, root: Path, path: Path) -> str:
 def _namespace(impl, package, root: Path, edit: Edit, where: dict[str, str]) -> types.SimpleNamespace:
     """The contract's names of the package, with the edited file and the package files that mention it executed
     afresh (so a GPT built after an edit of attention uses the edited attention)."""
-    edited = where["module"]
-    stem = edited.rsplit(".", 1)[-1]
-    others = [
-        p
-        for p in sorted(root.rglob("*.py"))
-        if _module_name(package, root, p.resolve()) != edited and stem in p.read_text()
-    ]
-    order = [(edited, Path(where["path"]), edit.code)]
-    for p in _dependency_order(others):
-        name = _module_name(package, root, p.resolve())
-        order.append((name, p, compile(p.read_text(), str(p), "exec")))
+    order = [(where["module"], Path(where["path"]), edit.code), *_dependents(package.__name__, root, where["module"])]
     built: dict[str, types.ModuleType] = {}
     saved: dict[str, types.ModuleType | None] = {}
     try:
@@ -173,6 +167,17 @@ def _namespace(impl, package, root: Path, edit: Edit, where: dict[str, str]) -> 
         home = getattr(obj, "__module__", None)
         names[n] = getattr(built[home], n, obj) if home in built else obj
     return types.SimpleNamespace(name=f"repair {edit.tag}", **names)
+
+
+@functools.cache
+def _dependents(package: str, root: Path, edited: str) -> tuple[tuple[str, Path, object], ...]:
+    """The package's files that mention the edited module, in the order to execute them, compiled once per
+    search (reading and compiling them again for each of thousands of edits was most of the search's time)."""
+    stem = edited.rsplit(".", 1)[-1]
+    names = {p: ".".join((package, *p.relative_to(root).with_suffix("").parts)).removesuffix(".__init__")
+             for p in sorted(root.rglob("*.py"))}  # fmt: skip
+    others = [p for p, name in names.items() if name != edited and stem in p.read_text()]
+    return tuple((names[p], p, compile(p.read_text(), str(p), "exec")) for p in _dependency_order(others))
 
 
 def _dependency_order(paths: list[Path]) -> list[Path]:

@@ -111,7 +111,7 @@ def search(impl, component: str) -> list[Finding]:
             found.append(edit)
             if len({(e.file, e.line) for e in found}) > MAX_SHOWN:
                 return []
-    return _findings(component, found)
+    return _findings(component, found, raises_only=all(o[0] == "raised" for o in yours))
 
 
 def reference_observations(observe: Callable) -> tuple[list[tuple], float]:
@@ -523,12 +523,21 @@ OBSERVERS: dict[str, Callable] = {
 # ---------------------------------------------------------------- what is said
 
 
-def _findings(component: str, found: list[Edit]) -> list[Finding]:
+def _findings(component: str, found: list[Edit], raises_only: bool = False) -> list[Finding]:
     """One place (however many spellings of the edit there reproduce yours: ``transpose(2, 3)`` and
-    ``transpose(-1, -2)``): reproduced, with the fix. Two or three places: consistent with any, no fix."""
+    ``transpose(-1, -2)``): reproduced, with the fix. Two or three places: consistent with any, no fix. When
+    every call of yours raised, an edit that raises the same error is only consistent with it (v14: any edit
+    that breaks the same call "reproduced" a crash, told as another mistake): the place, without a fix."""
     places: dict[tuple[str, int], list[Edit]] = {}
     for e in found:
         places.setdefault((e.file, e.line), []).append(e)
+    if len(places) == 1 and raises_only:
+        e = found[0]
+        words = (f"your {component} raises the error GPT-2's code raises with `{e.old}` written `{e.new}` (in "
+                 f"{e.function}); other mistakes near there may raise it too")  # fmt: skip
+        line = _source(e.file).splitlines()[e.line - 1].strip()
+        return [Finding(e.tag, words, f"compare with GPT-2's line there: `{line}`", kind=CONSISTENT,
+                        evidence="the same exception on every call of the edit search")]  # fmt: skip
     if len(places) == 1:  # said with the spelling closest to GPT-2's text: `== -1` rather than `cache == 0`
         e = max(found, key=lambda f: difflib.SequenceMatcher(a=f.old, b=f.new).ratio())
         others = [f for f in found if f is not e]

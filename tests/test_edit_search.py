@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gpt2spec.registry import Implementation, ImplRef, import_impl
-from gpt2spec.verdicts import REPRODUCED
+from gpt2spec.verdicts import CONSISTENT, REPRODUCED
 from spec import probes_search
 from spec.edits import edits
 from tools.diagnosis import HELDOUT, accepted, changed_lines
@@ -26,7 +26,6 @@ NAMED_BY_AN_EDIT = (
     "ho9-c-proj-of-the-input",  # attention: c_proj(x) for c_proj(y)
     "ho9-crop-sign-dropped",  # generate: idx[:, block_size:]
     "ho9-kv-cache-positions-arange-to-t",  # gpt forward under the KV cache: arange(start, T)
-    "ho10-c-attn-linear-args-swapped",  # nn.Linear(3C, C): the weights do not load, the same error as the edit's
     "ho10-x-unpacked-channels-first",  # B, C, T = x.shape: two elements of a tuple swapped
     "ho11-attention-adds-its-input",  # return x + self.c_proj(y): the input added to what is returned
     "ho11-ln-eps-added-after-rsqrt",  # rsqrt(var) + eps: an operand moved out of a call
@@ -85,6 +84,16 @@ def test_a_bug_nobody_listed_is_named_by_its_edit(name: str, tmp_path: Path) -> 
     found = probes_search.search(_impl(f"edit-{name}", held.bug.materialize(tmp_path)), component)
     assert found and found[0].kind == REPRODUCED and found[0].fix, found
     assert found[0].tag in accepted(held), (found[0].tag, changed_lines(held.bug))
+
+
+@pytest.mark.parametrize("name", ["ho10-c-attn-linear-args-swapped", "ho14-mlp-addmm-conv1d-layout"])
+def test_a_crash_reproduced_by_an_edit_gets_its_place_without_a_fix(name: str, tmp_path: Path) -> None:
+    """When every call of yours raises, an edit that raises the same error is consistent with it, not your bug:
+    its place is said without a confident fix. Bug caught: v14's addmm written without the conv1d transposes
+    raised the shape error that `c_fc` written `c_proj` raises, and was told that, with its fix."""
+    held = HELDOUT[name]
+    found = probes_search.search(_impl(f"crash-{name}", held.bug.materialize(tmp_path)), held.bug.section)
+    assert found and all(f.kind == CONSISTENT for f in found), found
 
 
 def test_a_bug_no_single_edit_reproduces_gets_nothing(tmp_path: Path) -> None:
