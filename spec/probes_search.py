@@ -312,15 +312,20 @@ def _x(seed: int, *shape: int) -> torch.Tensor:
 
 
 def _forward_and_grad(module, x: torch.Tensor) -> list[tuple]:
-    """The output, and the gradient of a fixed projection of it with respect to the input."""
+    """The output, and the gradient of a fixed projection of it with respect to the input and to each parameter
+    (a parameter that takes no gradient, requires_grad=False, is said so: a frozen bias trains nothing)."""
 
     def run():
         inp = x.clone().requires_grad_(True)
+        named = list(module.named_parameters())
+        trained = [p for _, p in named if p.requires_grad]
         with torch.enable_grad():
             y = module(inp)
             r = torch.randn(y.shape, generator=torch.Generator().manual_seed(5), dtype=y.dtype)
-            (grad,) = torch.autograd.grad((y * r).sum(), inp)
-        return [y, grad]
+            grads = iter(torch.autograd.grad((y * r).sum(), [inp, *trained], allow_unused=True))
+        grad = next(grads)
+        params = {n: next(grads) if p.requires_grad else "frozen" for n, p in named}
+        return [y, grad, params]
 
     return [_call(run)]
 

@@ -24,6 +24,9 @@ REPAIRED = {
     "ho12-einsum-values-own-index": "attention",  # einsum "bhqk,bhvd->bhqd": the weights' key index named v
     "ho12-heads-loop-stacked-last": "attention",  # torch.stack(heads, dim=-1) for torch.cat(heads, dim=-1)
     "ho13-qkv-permute-keeps-time-before-heads": "attention",  # permute(2, 0, 1, 3, 4): time left before heads
+    # v14 (a development set since its graded run): seen only in the parameters' gradients, now observed
+    "ho14-ln-bias-frozen": "layernorm",  # nn.Parameter(..., requires_grad=False): the bias never trains
+    "ho14-mlp-output-detached": "mlp",  # .detach() on the output: nothing before it gets a gradient
 }
 
 
