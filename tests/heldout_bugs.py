@@ -8485,24 +8485,8 @@ _V14_MERGE_HEADS = (
     "        y = y.transpose(1, 2).contiguous().view(B, T, C)  # re-assemble the heads side by side\n"
     "        return self.c_proj(y)\n"
 )
-_V14_ATTEND_CACHED = (
-    "        T, S = q.size(-2), k.size(-2)\n"
-    "        mask = torch.ones(T, S, dtype=torch.bool, device=q.device).tril(diagonal=S - T)\n"
-    "        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=1.0 / math.sqrt(q.size(-1)))\n"
-)
-_V14_CACHE_APPEND = (
-    "        start, end = self.length, self.length + k.size(2)\n"
-    "        if end > self.max_len:\n"
-    '            raise ValueError(f"KV cache holds {self.max_len} positions, {end} requested")\n'
-    "        if self.k is None or self.v is None:  # allocate lazily: k's dtype may be bf16 under autocast\n"
-    "            B, nh, _, hd = k.shape\n"
-    "            self.k = k.new_zeros(B, nh, self.max_len, hd)\n"
-    "            self.v = v.new_zeros(B, nh, self.max_len, hd)\n"
-    "        self.k[:, :, start:end] = k\n"
-    "        self.v[:, :, start:end] = v\n"
-    "        self.length = end\n"
-    "        return self.k[:, :, :end], self.v[:, :, :end]\n"
-)
+_V14_ATTEND_CACHED = _V12_ATTEND_CACHED
+_V14_CACHE_APPEND = _V11_KV_APPEND
 _V14_GENERATE_BODY = (
     "        # fast path: KV cache. While the sequence fits in block_size, each step feeds only the tokens\n"
     "        # the cache has not seen yet (the prompt, then one token at a time).\n"
@@ -8533,22 +8517,8 @@ _V14_ALLOWED = (
     "        disallowed = set(self.special_tokens) - allowed if disallowed_special == "
     '"all" else set(disallowed_special)\n'
 )
-_V14_SAVE_LOAD = (
-    "        data = {\n"
-    '            "format": "gpt2spec-bpe/1",\n'
-    '            "pattern": self.pattern,\n'
-    '            "special_tokens": self.special_tokens,\n'
-    '            "mergeable_ranks": [[base64.b64encode(b).decode("ascii"), i] for b, i in self._ranks.items()],\n'
-    "        }\n"
-    '        Path(path).write_text(json.dumps(data, ensure_ascii=False) + "\\n", encoding="utf-8")\n'
-    "\n"
-    "    @classmethod\n"
-    "    def load(cls, path: str | Path) -> Tokenizer:\n"
-    '        data = json.loads(Path(path).read_text(encoding="utf-8"))\n'
-    '        if data.get("format") != "gpt2spec-bpe/1":\n'
-    "            raise ValueError(f\"{path}: not a saved Tokenizer (format {data.get('format')!r})\")\n"
-    '        ranks = {base64.b64decode(b): i for b, i in data["mergeable_ranks"]}\n'
-    '        return cls.from_ranks(ranks, data["pattern"], data["special_tokens"])\n'
+_V14_SAVE_LOAD = (  # the three lines before v12's quoted save and load, then it
+    '        data = {\n            "format": "gpt2spec-bpe/1",\n            "pattern": self.pattern,\n' + _V12_SAVE_LOAD
 )
 _V14_CLIP = "    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n"
 
