@@ -143,20 +143,15 @@ class Fingerprinter:
             self._demote_unseparated(notes, component, measured)
         if any(f.kind in (REPRODUCED, verdicts.MEASURED) for f in notes.findings):
             return verdicts.section(notes)  # named already: no re-runs needed
-        from spec import probes_search  # no family fits: the single edit of GPT-2's code that behaves as yours
+        from spec import probes_repair, probes_search
 
-        for component in (notes.component,) if notes.component else PROBED.get(stem, ()):
-            for finding in probes_search.search(impl, component):
-                verdicts.record_into(notes, finding)
-        if any(f.kind == REPRODUCED for f in notes.findings):
-            return verdicts.section(notes)
-        from spec import probes_repair  # no edit of GPT-2's code is yours: the single edit of yours that fixes it
-
-        for component in (notes.component,) if notes.component else PROBED.get(stem, ()):
-            for finding in probes_repair.repair(impl, component):
-                verdicts.record_into(notes, finding)
-        if any(f.kind == REPRODUCED for f in notes.findings):
-            return verdicts.section(notes)
+        # No family fits: the single edit of GPT-2's code that behaves as yours; failing that, of yours that fixes it.
+        for single_edits in (probes_search.search, probes_repair.repair):
+            for component in (notes.component,) if notes.component else PROBED.get(stem, ()):
+                for finding in single_edits(impl, component):
+                    verdicts.record_into(notes, finding)
+            if any(f.kind == REPRODUCED for f in notes.findings):
+                return verdicts.section(notes)
         sections = (notes.component,) if notes.component else SECTIONS.get(stem, ())
         fingerprint, guesses, budget = self._fingerprint(item, exc, sections)
         return verdicts.section(notes, fingerprint, guesses, budget)

@@ -76,28 +76,32 @@ def low_precision(module: nn.Module, *inputs: torch.Tensor) -> tuple[str, str, s
     root = Path(inspect.getfile(type(module))).resolve().parent
     first: list[tuple[str, str, str, int, str]] = []
 
-    def where() -> tuple[str, int, str, object] | None:
+    def own_frames():
+        """The frames of the module's own package on the stack, innermost first."""
         frame = sys._getframe(2)
         while frame is not None:
             path = Path(frame.f_code.co_filename)
             if path.is_absolute() and path.resolve().is_relative_to(root):
-                line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-                return frame.f_code.co_filename, frame.f_lineno, line, frame
+                yield frame
             frame = frame.f_back
-        return None
 
-    def autocast_line(frame) -> tuple[str, int, str] | None:
-        """The participant's line that entered an autocast region around this op (the nearest such line above,
-        in this frame's function or a caller's)."""
-        while frame is not None:
-            path = Path(frame.f_code.co_filename)
-            if path.is_absolute() and path.resolve().is_relative_to(root):
-                for n in range(frame.f_lineno, frame.f_code.co_firstlineno - 1, -1):
-                    text = linecache.getline(frame.f_code.co_filename, n)
-                    if "autocast" in text:
-                        return frame.f_code.co_filename, n, text.strip()
-            frame = frame.f_back
-        return None
+    def line_of(frame, n: int) -> tuple[str, int, str]:
+        return frame.f_code.co_filename, n, linecache.getline(frame.f_code.co_filename, n).strip()
+
+    def place() -> tuple[str, int, str] | None:
+        """The innermost own line; when it casts nothing itself, the nearest own line above it (in its function or
+        a caller's) that enters an autocast region."""
+        frames = list(own_frames())
+        if not frames:
+            return None
+        here = line_of(frames[0], frames[0].f_lineno)
+        if any(word in here[2] for word in ("half", "16", "dtype", ".to(")):  # its own cast
+            return here
+        for frame in frames:
+            for n in range(frame.f_lineno, frame.f_code.co_firstlineno - 1, -1):
+                if "autocast" in linecache.getline(frame.f_code.co_filename, n):
+                    return line_of(frame, n)
+        return here
 
     class Recorder(TorchDispatchMode):
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
@@ -105,12 +109,9 @@ def low_precision(module: nn.Module, *inputs: torch.Tensor) -> tuple[str, str, s
             if not first:
                 low = next((t.dtype for t in tree_leaves(out) if isinstance(t, torch.Tensor)
                             and t.dtype in LOW_PRECISION), None)  # fmt: skip
-                here = where() if low is not None else None
-                if here is not None:
-                    file, line, text, frame = here
-                    if not any(word in text for word in ("half", "16", "dtype", ".to(")):  # not its own cast:
-                        file, line, text = autocast_line(frame) or (file, line, text)  # an autocast region's
-                    first.append((str(func.overloadpacket.__name__), str(low).removeprefix("torch."), file, line, text))
+                at = place() if low is not None else None
+                if at is not None:
+                    first.append((str(func.overloadpacket.__name__), str(low).removeprefix("torch."), *at))
             return out
 
     with torch.no_grad(), Recorder():

@@ -17,10 +17,11 @@ The work is a count (at most MAX_EDITS edits), each edited copy stopped like the
 
 from __future__ import annotations
 
+import ast
+import difflib
 import functools
 import inspect
 import re
-import sys
 import types
 from collections.abc import Iterator
 from dataclasses import replace
@@ -29,7 +30,7 @@ from pathlib import Path
 from gpt2spec.verdicts import CONSISTENT, REPRODUCED, Finding
 
 from . import probes_search as search
-from .edits import CONSTANTS, Edit, edits
+from .edits import CONSTANTS, Edit, _functions, edits
 
 MAX_EDITS = search.MAX_EDITS
 # component -> the contract names whose source is edited, most direct first (their files' other functions follow)
@@ -55,13 +56,13 @@ def repair(impl, component: str) -> list[Finding]:
         return []
     root = Path(package.__path__[0]).resolve()
     gpt2, seconds = search.reference_observations(observe)
-    confirm = search.CONFIRMERS[component], search.reference_observations(search.CONFIRMERS[component])[0]
     if search.same_observations(search.observed(observe, impl), gpt2):
         return []
+    confirm = search.CONFIRMERS[component], search.reference_observations(search.CONFIRMERS[component])[0]
     found: list[Edit] = []
-    for edit, names in _candidates(impl, package, root, component):
+    for edit, path, module in _candidates(package, root, component):
         try:
-            namespace = _namespace(impl, package, root, edit, names)
+            namespace = _namespace(package, root, edit, path, module)
         except Exception:
             continue
         theirs = search.bounded(lambda ns=namespace: search.observed(observe, ns), seconds)
@@ -69,7 +70,7 @@ def repair(impl, component: str) -> list[Finding]:
             found.append(edit)
             if len({(e.file, e.line) for e in found}) > search.MAX_SHOWN:
                 return []
-    return _findings(component, root, found)
+    return _findings(component, found)
 
 
 def _confirmed(namespace: types.SimpleNamespace, confirm: tuple, seconds: float) -> bool:
@@ -81,9 +82,9 @@ def _confirmed(namespace: types.SimpleNamespace, confirm: tuple, seconds: float)
     return theirs is not None and search.same_observations(theirs, gpt2)
 
 
-def _candidates(impl, package, root: Path, component: str) -> Iterator[tuple[Edit, dict[str, str]]]:
-    """Edits of the files that define the component's contract names: those names' own functions first, then the
-    rest of each file (a helper the class calls). ``names`` maps each file to its module's name."""
+def _candidates(package, root: Path, component: str) -> Iterator[tuple[Edit, Path, str]]:
+    """Edits of the files that define the component's contract names, each with its file and that file's module
+    name: those names' own functions first, then the rest of each file (a helper the class calls)."""
     files: dict[Path, list[str]] = {}
     for name in OWNERS[component]:
         obj = getattr(package, name, None)
@@ -95,7 +96,7 @@ def _candidates(impl, package, root: Path, component: str) -> Iterator[tuple[Edi
             files.setdefault(path, []).append(obj.__name__)
     n = 0
     for path, owners in files.items():
-        source = path.read_text()
+        source, module = path.read_text(), _module_name(package.__name__, root, path)
         every = [q for q, _ in _qualnames(source)]
         # the owners' functions the edit search edits in GPT-2's code first (GPT.forward, GPT.generate), then their
         # other methods and the file's module-level functions (a helper they call); other classes are not theirs
@@ -111,7 +112,7 @@ def _candidates(impl, package, root: Path, component: str) -> Iterator[tuple[Edi
                 n += 1
                 if n > MAX_EDITS:
                     return
-                yield edit, {"path": str(path), "module": _module_name(package, root, path)}
+                yield edit, path, module
 
 
 def _reroutes(edit: Edit, defined: set[str]) -> bool:
@@ -123,42 +124,30 @@ def _reroutes(edit: Edit, defined: set[str]) -> bool:
 
 
 def _qualnames(source: str) -> list[tuple[str, object]]:
-    import ast
-
-    from .edits import _functions
-
     return list(_functions(ast.parse(source)))
 
 
-def _module_name(package, root: Path, path: Path) -> str:
+def _module_name(package: str, root: Path, path: Path) -> str:
     parts = path.relative_to(root).with_suffix("").parts
-    return ".".join((package.__name__, *parts)).removesuffix(".__init__")
+    return ".".join((package, *parts)).removesuffix(".__init__")
 
 
-def _namespace(impl, package, root: Path, edit: Edit, where: dict[str, str]) -> types.SimpleNamespace:
+def _fresh_module(name: str, path: Path) -> types.ModuleType:
+    """An empty module for ``path`` of the package, named and placed so that its relative imports resolve."""
+    module = types.ModuleType(name)
+    module.__file__ = str(path)
+    if path.name == "__init__.py":
+        module.__package__, module.__path__ = name, [str(path.parent)]
+    else:
+        module.__package__ = name.rsplit(".", 1)[0]
+    return module
+
+
+def _namespace(package, root: Path, edit: Edit, path: Path, module: str) -> types.SimpleNamespace:
     """The contract's names of the package, with the edited file and the package files that mention it executed
     afresh (so a GPT built after an edit of attention uses the edited attention)."""
-    order = [(where["module"], Path(where["path"]), edit.code), *_dependents(package.__name__, root, where["module"])]
-    built: dict[str, types.ModuleType] = {}
-    saved: dict[str, types.ModuleType | None] = {}
-    try:
-        for name, path, code in order:
-            module = types.ModuleType(name)
-            module.__file__ = str(path)
-            is_package = path.name == "__init__.py"
-            module.__package__ = name if is_package else name.rsplit(".", 1)[0]
-            if is_package:
-                module.__path__ = [str(path.parent)]
-            saved.setdefault(name, sys.modules.get(name))
-            sys.modules[name] = module  # the files executed after it import this one
-            exec(code, module.__dict__)
-            built[name] = module
-    finally:
-        for name, module in saved.items():
-            if module is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = module
+    order = [(module, path, edit.code), *_dependents(package.__name__, root, module)]
+    built = search.executed([(_fresh_module(name, path), code) for name, path, code in order])
     names = {}
     for n in search.contract_names():
         obj = getattr(package, n, None)
@@ -174,8 +163,7 @@ def _dependents(package: str, root: Path, edited: str) -> tuple[tuple[str, Path,
     """The package's files that mention the edited module, in the order to execute them, compiled once per
     search (reading and compiling them again for each of thousands of edits was most of the search's time)."""
     stem = edited.rsplit(".", 1)[-1]
-    names = {p: ".".join((package, *p.relative_to(root).with_suffix("").parts)).removesuffix(".__init__")
-             for p in sorted(root.rglob("*.py"))}  # fmt: skip
+    names = {p: _module_name(package, root, p) for p in sorted(root.rglob("*.py"))}
     others = [p for p, name in names.items() if name != edited and stem in p.read_text()]
     return tuple((names[p], p, compile(p.read_text(), str(p), "exec")) for p in _dependency_order(others))
 
@@ -194,9 +182,8 @@ def _dependency_order(paths: list[Path]) -> list[Path]:
     return ordered + [p for p in paths if p.name == "__init__.py"]
 
 
-def _findings(component: str, root: Path, found: list[Edit]) -> list[Finding]:
+def _findings(component: str, found: list[Edit]) -> list[Finding]:
     """One place: the fix, with the edit's spelling closest to yours; two or three places: consistent with any."""
-    import difflib
 
     found = [replace(e, file=f"your {e.file}") for e in found]  # its tag: a place in yours, not in GPT-2's file
     places: dict[tuple[str, int], list[Edit]] = {}

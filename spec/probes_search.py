@@ -159,28 +159,37 @@ def _namespace(edit: Edit) -> types.SimpleNamespace:
     """The reference's public names, with the edited file (and the files that import it) executed afresh."""
     import reference
 
+    order = []
+    for file in (edit.file, *DEPENDENTS.get(edit.file, ())):
+        module = types.ModuleType(f"reference.{file[:-3]}")
+        module.__package__, module.__file__ = "reference", str(REFERENCE / file)
+        order.append((module, edit.code if file == edit.file else _compiled(file)))
+    built = executed(order)
+    names = {}
+    for n in reference.__all__:
+        home = getattr(reference, n).__module__
+        names[n] = getattr(built[home], n) if home in built else getattr(reference, n)
+    return types.SimpleNamespace(name=f"edit {edit.tag}", **names)
+
+
+def executed(order: list[tuple[types.ModuleType, object]]) -> dict[str, types.ModuleType]:
+    """Each (fresh module, code) executed in order, each module in sys.modules under its name while the ones after
+    it run (they import it); sys.modules is left as it was. The modules by name."""
     built: dict[str, types.ModuleType] = {}
-    saved = {}
+    saved: dict[str, types.ModuleType | None] = {}
     try:
-        for file in (edit.file, *DEPENDENTS.get(edit.file, ())):
-            name = f"reference.{file[:-3]}"
-            module = types.ModuleType(name)
-            module.__package__, module.__file__ = "reference", str(REFERENCE / file)
-            saved.setdefault(name, sys.modules.get(name))
-            sys.modules[name] = module  # the files executed after it import this one
-            exec(edit.code if file == edit.file else _compiled(file), module.__dict__)
-            built[name] = module
+        for module, code in order:
+            saved.setdefault(module.__name__, sys.modules.get(module.__name__))
+            sys.modules[module.__name__] = module
+            exec(code, module.__dict__)
+            built[module.__name__] = module
     finally:
         for name, module in saved.items():
             if module is None:
                 sys.modules.pop(name, None)
             else:
                 sys.modules[name] = module
-    names = {}
-    for n in reference.__all__:
-        home = getattr(reference, n).__module__
-        names[n] = getattr(built[home], n) if home in built else getattr(reference, n)
-    return types.SimpleNamespace(name=f"edit {edit.tag}", **names)
+    return built
 
 
 def _bounded(run: Callable[[], list], seconds: float = EDIT_SECONDS) -> list | None:
@@ -289,10 +298,8 @@ def _seeded_state(module: torch.nn.Module, seed: int) -> dict[str, torch.Tensor]
 def _state_of(kind: str, seed: int) -> dict[str, torch.Tensor]:
     ns = _reference_namespace()
     config = ns.GPTConfig(**SMALL)
-    module = {"attention": lambda: ns.CausalSelfAttention(config), "mlp": lambda: ns.MLP(config),
-              "block": lambda: ns.Block(config), "gpt": lambda: ns.GPT(config),
-              "generate": lambda: ns.GPT(ns.GPTConfig(**ONE_LAYER))}[kind]()  # fmt: skip
-    return _seeded_state(module, seed)
+    build = {**_BUILD, "gpt": lambda ns, c: ns.GPT(c), "generate": lambda ns, c: ns.GPT(ns.GPTConfig(**ONE_LAYER))}
+    return _seeded_state(build[kind](ns, config), seed)
 
 
 def _loaded(module, state: dict[str, torch.Tensor]):
@@ -330,18 +337,40 @@ def _forward_and_grad(module, x: torch.Tensor) -> list[tuple]:
     return [_call(run)]
 
 
-def _observe_layernorm(ns) -> list[tuple]:
-    ln = ns.LayerNorm(16)
-    state = {"weight": 1.0 + 0.4 * _x(1, 16), "bias": 0.4 * _x(2, 16)}
-    ln = _loaded(ln, state)
-    rows = torch.stack([0.7 + sd * _x(3 + i, 2, 16) for i, sd in enumerate((3.0, 1.0, 1e-2, 1e-4, 1e-6))], dim=1)
-    return [*_forward_and_grad(ln, rows), _call(ln, rows + 5.0)]
+def _observe_layernorm(
+    C: int = 16,
+    seed: int = 1,
+    rows: tuple[int, float, tuple[float, ...]] = (2, 0.7, (3.0, 1.0, 1e-2, 1e-4, 1e-6)),
+    last: Callable[[torch.Tensor], torch.Tensor] = lambda rows: rows + 5.0,
+) -> Callable:
+    """A LayerNorm of width C with seeded weight and bias, on rows of the given stds around a centre: the forward
+    and gradients, then one more call on ``last(rows)``."""
+    n, centre, stds = rows
 
-
-def _observe_module(kind: str, build: Callable) -> Callable:
     def observe(ns) -> list[tuple]:
-        module = _loaded(build(ns, ns.GPTConfig(**SMALL)), _state_of(kind, 7))
-        return [*_forward_and_grad(module, _x(8, 2, 6, 32)), _call(module, _x(9, 1, 3, 32))]
+        ln = _loaded(ns.LayerNorm(C), {"weight": 1.0 + 0.4 * _x(seed, C), "bias": 0.4 * _x(seed + 1, C)})
+        x = torch.stack([centre + sd * _x(seed + 2 + i, n, C) for i, sd in enumerate(stds)], dim=1)
+        return [*_forward_and_grad(ln, x), _call(ln, last(x))]
+
+    return observe
+
+
+# component -> its module built from a namespace and a config
+_BUILD: dict[str, Callable] = {
+    "attention": lambda ns, c: ns.CausalSelfAttention(c),
+    "mlp": lambda ns, c: ns.MLP(c),
+    "block": lambda ns, c: ns.Block(c),
+}
+
+
+def _observe_module(
+    kind: str, seed: int = 7, shapes: tuple[tuple[int, ...], ...] = ((2, 6, 32), (1, 3, 32))
+) -> Callable:
+    """The module with seeded weights: forward and gradients on an input of the first shape, a call on the second."""
+
+    def observe(ns) -> list[tuple]:
+        module = _loaded(_BUILD[kind](ns, ns.GPTConfig(**SMALL)), _state_of(kind, seed))
+        return [*_forward_and_grad(module, _x(seed + 1, *shapes[0])), _call(module, _x(seed + 2, *shapes[1]))]
 
     return observe
 
@@ -513,10 +542,8 @@ def _observe_reloaded(ns, tok, probe: str) -> list[tuple]:
 
 
 OBSERVERS: dict[str, Callable] = {
-    "layernorm": _observe_layernorm,
-    "attention": _observe_module("attention", lambda ns, c: ns.CausalSelfAttention(c)),
-    "mlp": _observe_module("mlp", lambda ns, c: ns.MLP(c)),
-    "block": _observe_module("block", lambda ns, c: ns.Block(c)),
+    "layernorm": _observe_layernorm(),
+    **{kind: _observe_module(kind) for kind in _BUILD},
     "gpt": _observe_gpt,
     "generate": _observe_generate,
     "data": _observe_data,
@@ -536,17 +563,15 @@ def _findings(component: str, found: list[Edit], raises_only: bool = False) -> l
     places: dict[tuple[str, int], list[Edit]] = {}
     for e in found:
         places.setdefault((e.file, e.line), []).append(e)
-    if len(places) == 1 and raises_only:
-        e = found[0]
-        words = (f"your {component} raises the error GPT-2's code raises with `{e.old}` written `{e.new}` (in "
-                 f"{e.function}); other mistakes near there may raise it too")  # fmt: skip
-        line = _source(e.file).splitlines()[e.line - 1].strip()
-        return [Finding(e.tag, words, f"compare with GPT-2's line there: `{line}`", kind=CONSISTENT,
-                        evidence="the same exception on every call of the edit search")]  # fmt: skip
     if len(places) == 1:  # said with the spelling closest to GPT-2's text: `== -1` rather than `cache == 0`
         e = max(found, key=lambda f: difflib.SequenceMatcher(a=f.old, b=f.new).ratio())
-        others = [f for f in found if f is not e]
         line = _source(e.file).splitlines()[e.line - 1].strip()
+        if raises_only:
+            words = (f"your {component} raises the error GPT-2's code raises with `{e.old}` written `{e.new}` (in "
+                     f"{e.function}); other mistakes near there may raise it too")  # fmt: skip
+            return [Finding(e.tag, words, f"compare with GPT-2's line there: `{line}`", kind=CONSISTENT,
+                            evidence="the same exception on every call of the edit search")]  # fmt: skip
+        others = [f for f in found if f is not e]
         also = f" ({len(others)} other spellings of the same edit there too)" if others else ""
         words = (f"your {component} behaves exactly as GPT-2's code would with `{e.old}` written `{e.new}`{also} "
                  f"(in {e.function}); no edit elsewhere does")  # fmt: skip
@@ -560,20 +585,6 @@ def _findings(component: str, found: list[Edit], raises_only: bool = False) -> l
 
 
 # ---------------------------------------------------------------- a second look, for the repair search
-
-
-def _confirm_module(kind: str, build: Callable) -> Callable:
-    def confirm(ns) -> list[tuple]:
-        module = _loaded(build(ns, ns.GPTConfig(**SMALL)), _state_of(kind, 17))
-        return [*_forward_and_grad(module, _x(18, 3, 5, 32)), _call(module, _x(19, 1, 1, 32))]
-
-    return confirm
-
-
-def _confirm_layernorm(ns) -> list[tuple]:
-    ln = _loaded(ns.LayerNorm(24), {"weight": 1.0 + 0.4 * _x(21, 24), "bias": 0.4 * _x(22, 24)})
-    rows = torch.stack([-1.3 + sd * _x(23 + i, 3, 24) for i, sd in enumerate((10.0, 1e-3, 1e-5))], dim=1)
-    return [*_forward_and_grad(ln, rows), _call(ln, rows[:1, :1])]
 
 
 def _confirm_gpt(ns) -> list[tuple]:
@@ -627,10 +638,8 @@ def _confirm_tokenizer(ns) -> list[tuple]:
 
 
 CONFIRMERS: dict[str, Callable] = {
-    "layernorm": _confirm_layernorm,
-    "attention": _confirm_module("attention", lambda ns, c: ns.CausalSelfAttention(c)),
-    "mlp": _confirm_module("mlp", lambda ns, c: ns.MLP(c)),
-    "block": _confirm_module("block", lambda ns, c: ns.Block(c)),
+    "layernorm": _observe_layernorm(24, 21, (3, -1.3, (10.0, 1e-3, 1e-5)), lambda rows: rows[:1, :1]),
+    **{kind: _observe_module(kind, 17, ((3, 5, 32), (1, 1, 32))) for kind in _BUILD},
     "gpt": _confirm_gpt,
     "generate": _confirm_generate,
     "data": _confirm_data,
