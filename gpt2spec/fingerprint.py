@@ -27,11 +27,12 @@ says only what the test's own helpers recorded).
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -131,7 +132,7 @@ class Fingerprinter:
 
     def _explain(self, item: pytest.Function, exc: BaseException, notes: verdicts.Notes) -> str:
         if not self.enumerate_bugs:
-            return verdicts.section(notes)
+            return _section_for(item.funcargs.get("impl"), notes)
         from spec import probes  # the spec's probes; imported here, when a test has failed
 
         impl = item.funcargs["impl"]
@@ -142,7 +143,7 @@ class Fingerprinter:
                 verdicts.record_into(notes, finding)
             self._demote_unseparated(notes, component, measured)
         if any(f.kind in (REPRODUCED, verdicts.MEASURED) for f in notes.findings):
-            return verdicts.section(notes)  # named already: no re-runs needed
+            return _section_for(impl, notes)  # named already: no re-runs needed
         from spec import probes_repair, probes_search
 
         # No family fits: the single edit of GPT-2's code that behaves as yours; failing that, of yours that fixes it.
@@ -151,10 +152,10 @@ class Fingerprinter:
                 for finding in single_edits(impl, component):
                     verdicts.record_into(notes, finding)
             if any(f.kind == REPRODUCED for f in notes.findings):
-                return verdicts.section(notes)
+                return _section_for(impl, notes)
         sections = (notes.component,) if notes.component else SECTIONS.get(stem, ())
         fingerprint, guesses, budget = self._fingerprint(item, exc, sections)
-        return verdicts.section(notes, fingerprint, guesses, budget)
+        return _section_for(impl, notes, fingerprint, guesses, budget)
 
     def _demote_unseparated(self, notes: verdicts.Notes, component: str, measured: list[Finding]) -> None:
         """A probe's measurement of a component outranks a known bug of that component that reproduces the
@@ -364,3 +365,33 @@ def _beats_parts(scored: tuple, single: dict[str, float]) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     enumerate_bugs = not config.getoption("--no-fingerprint", default=False)
     config.pluginmanager.register(Fingerprinter(enumerate_bugs), "gpt2spec-fingerprint")
+
+
+def _section_for(impl, notes: verdicts.Notes, fingerprint: list[Finding] = (), guesses=(), budget: str = "") -> str:
+    """The Diagnosis section, each known bug's fix read against your code first: a fix that says "write `A`
+    instead of `B`" where your code has no `B` is the bug's, not yours (v14: LayerNorm statistics taken over the
+    wrong axis by a reshape were told "write `x.mean(dim=-1)` instead of `x.mean(dim=0)`", a line the participant
+    never wrote). Such a verdict keeps its words, without the fix."""
+    from spec.probes_search import written
+
+    yours = written(getattr(getattr(impl, "ref", None), "path", None))
+    if yours is not None:
+        notes.findings[:] = [_fix_against(f, yours) for f in notes.findings]
+        fingerprint = [_fix_against(f, yours) for f in fingerprint]
+    return verdicts.section(notes, fingerprint, guesses, budget)
+
+
+def _fix_against(f: Finding, yours: str) -> Finding:
+    m = re.fullmatch(r"write `(.*)` instead of `(.*)`", f.fix, flags=re.S)
+    if m is None or "".join(m.group(2).split()) in yours or _unparsed(m.group(2)) in yours:
+        return f
+    gpt2, theirs = m.groups()
+    words = f"{f.text} (GPT-2's code has `{gpt2}` there; your code has no `{theirs}`: yours is written another way)"
+    return replace(f, text=words, fix="")
+
+
+def _unparsed(code: str) -> str:
+    try:
+        return "".join(ast.unparse(ast.parse(code.strip())).split())
+    except SyntaxError:
+        return "\0"

@@ -7,7 +7,9 @@ name of the same function, an attribute for another attribute of the same object
 x.shape``), a call skipped (``f(x)`` becomes ``x``), an expression off by one, an operand moved into or out of a
 call (``rsqrt(var + eps)`` and ``rsqrt(var) + eps``), the input added to what a function returns, a string option
 for its sibling (``errors="replace"``, ``"ignore"``), two parameters of a signature swapped, a statement deleted,
-two statements swapped, a statement moved into or out of its loop, a ``with`` or decorator dropped. Nothing here
+two statements swapped, a statement moved into or out of its loop, a ``with`` or decorator dropped, a method named
+but not called (``loader.state_dict`` for ``loader.state_dict()``) or called where it was named, an exception
+class for a sibling (``except IndexError`` for ``except KeyError``). Nothing here
 names a bug: the operators are the ones mutation testing uses, applied to every node of the chosen functions in
 source order.
 
@@ -71,8 +73,11 @@ _COMPARE = {
     ast.NotIn: (ast.In,),
 }
 _DIMS = (-2, -1, 0, 1, 2, 3)
+# Exceptions a participant catches or raises for each other (the lookups' and the arguments' families)
+_EXCEPTIONS = ("KeyError", "IndexError", "LookupError", "ValueError", "TypeError", "UnicodeDecodeError", "Exception")
 
 
+CALLED = "()"  # in the attributes by base: the names the file calls somewhere without arguments (``x.state_dict()``)
 CONSTANTS = "<constants>"  # in ``functions``: the file's module-level strings (a regex pattern) are edited too
 
 
@@ -167,11 +172,14 @@ def _local_names(fn: ast.FunctionDef) -> dict[str, int]:
 
 def _attributes(tree: ast.Module) -> dict[str, set[str]]:
     """For each attribute base written in the file (``self``, ``self.transformer``, ``self.config``), the
-    attribute names read or written on it: the names a slip can swap."""
-    seen: dict[str, set[str]] = {}
+    attribute names read or written on it: the names a slip can swap; under CALLED, the names it calls without
+    arguments."""
+    seen: dict[str, set[str]] = {CALLED: set()}
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, (ast.Name, ast.Attribute)):
             seen.setdefault(ast.unparse(node.value), set()).add(node.attr)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args + node.keywords:
+            seen[CALLED].add(node.func.attr)
     return seen
 
 
@@ -248,12 +256,16 @@ def _alternatives(
                     yield ast.Name(other, ast.Load())
         for other in CONFUSABLE.get(node.id, ()):
             yield ast.Name(other, ast.Load())
+    if isinstance(node, ast.Name) and isinstance(parent, ast.ExceptHandler) and node.id in _EXCEPTIONS:
+        yield from (ast.Name(other, ast.Load()) for other in _EXCEPTIONS if other != node.id)
     if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
         base = ast.unparse(node.value)
         for other in sorted(attrs.get(base, set()) - {node.attr}) if base in ("self",) or "." in base else ():
             yield ast.Attribute(node.value, other, ast.Load())
         for other in CONFUSABLE.get(node.attr, ()):
             yield ast.Attribute(node.value, other, ast.Load())
+        if node.attr in attrs.get(CALLED, ()) and not (isinstance(parent, ast.Call) and parent.func is node):
+            yield ast.Call(node, [], [])  # a method named where the file calls it elsewhere: called
     if isinstance(node, ast.BinOp):
         for op in _ARITH.get(type(node.op), ()):
             yield ast.BinOp(node.left, op(), node.right)
@@ -314,6 +326,8 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
         yield node.func.value  # a method skipped: t.contiguous() -> t
     elif isinstance(node.func, ast.Attribute) and not args and not kws:
         yield node.func.value
+    if isinstance(node.func, ast.Attribute) and not args and not kws:
+        yield node.func  # a method named but not called: loader.state_dict() -> loader.state_dict
 
 
 def _off_by_one_site(node: ast.AST, parent: ast.AST) -> bool:

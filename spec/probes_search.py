@@ -16,6 +16,7 @@ reproducing (yours finished). Results are cached per implementation and componen
 
 from __future__ import annotations
 
+import ast
 import difflib
 import functools
 import math
@@ -26,6 +27,7 @@ import time
 import types
 import warnings
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import torch
 
@@ -111,7 +113,43 @@ def search(impl, component: str) -> list[Finding]:
             found.append(edit)
             if len({(e.file, e.line) for e in found}) > MAX_SHOWN:
                 return []
-    return _findings(component, found, raises_only=all(o[0] == "raised" for o in yours))
+    findings = _findings(component, found, raises_only=all(o[0] == "raised" for o in yours))
+    return [_unless_elsewhere(f, found, impl) for f in findings]
+
+
+def _unless_elsewhere(f: Finding, found: list[Edit], impl) -> Finding:
+    """A reproduction whose edited text your code does not contain is a behaviour, not your line: v14's MLP
+    written with addmm and no transposes behaved as `self.c_fc(x)` written `self.c_proj(x)`, and the fix "write
+    `self.c_fc(x)`" corrected nothing in it. Then only consistent, without a fix (the repair search, run next,
+    looks for the place in your own code)."""
+    if f.kind != REPRODUCED:
+        return f
+    spellings = [e.new for e in found if e.tag == f.tag]
+    if any(s.startswith("(") or s.startswith("def ") for s in spellings):
+        return f  # a statement deleted or moved, a signature: no text of its own to look for
+    yours = written(getattr(getattr(impl, "ref", None), "path", None))
+    if yours is None or any(_squeezed(s) in yours for s in spellings):
+        return f
+    words = f"{f.text}; but your code has no `{spellings[0]}`, so your mistake is written another way near there"
+    return Finding(f.tag, words, kind=CONSISTENT, evidence=f.evidence)
+
+
+def written(package) -> str | None:
+    """Every .py file of the package at ``package``, each as ast.unparse writes it (the spelling the edits are
+    quoted in), squeezed of whitespace; None when it cannot be read."""
+    if package is None:
+        return None
+    texts = []
+    try:
+        for path in sorted(Path(package).rglob("*.py")):
+            texts.append(_squeezed(ast.unparse(ast.parse(path.read_text()))))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    return "\n".join(texts)
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
 
 
 def reference_observations(observe: Callable) -> tuple[list[tuple], float]:
