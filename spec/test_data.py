@@ -154,6 +154,33 @@ def test_reset_rewinds_to_the_first_batch(impl):
     assert_equal(y, want_y, what="y of the first batch after 3 calls to next_batch() and reset()", hint=hint)
 
 
+def test_state_dict_resumes_the_position(impl):
+    """Clause: the loader's position survives a checkpoint; a loader that has state_dict() and load_state_dict()
+    (optional, as the reference's) resumes with them: a fresh loader given another's state_dict() reads the
+    batch the other would read next.
+    Catches: load_state_dict reading another key than state_dict writes (``state.get("batch", 0)`` when the
+    state is {"batches": 3}): a resumed run silently re-reads the data from the start. (The resume of a whole
+    run is test_training.py's; this checks the loader alone, in the data section.)"""
+    tokens = arange_tokens(1000)
+    B, T, world_size = 2, 8, 2
+    loader = impl.DataLoader(tokens, B, T, rank=1, world_size=world_size)
+    if not all(callable(getattr(loader, m, None)) for m in ("state_dict", "load_state_dict")):
+        pytest.skip("this DataLoader has no state_dict() / load_state_dict(): optional in the contract")
+    for _ in range(3):
+        loader.next_batch()
+    resumed = impl.DataLoader(tokens, B, T, rank=1, world_size=world_size)
+    resumed.load_state_dict(loader.state_dict())
+    x, y = resumed.next_batch()
+    want_x, want_y = expected_batch(tokens, B, T, 3, rank=1, world_size=world_size)
+    hint = (
+        f"load_state_dict(state) must restore what state_dict() saved ({loader.state_dict()!r} here): read the "
+        "same keys it writes, and set the counter (or position) that next_batch() reads"
+    )
+    what = "of a fresh loader (rank 1 of 2) after load_state_dict() of one that had read 3 batches"
+    assert_equal(x, want_x, what=f"x {what}", hint=hint)
+    assert_equal(y, want_y, what=f"y {what}", hint=hint)
+
+
 @given(
     B=st.integers(1, 4),
     T=st.integers(1, 9),

@@ -220,6 +220,32 @@ def test_temperature_applies_without_top_k(impl):
     )
 
 
+@needs("gpt")
+def test_top_k_defaults_to_none(impl):
+    """Clause: generate's signature is ``generate(idx, max_new_tokens, temperature=1.0, top_k=None, ...)``: without
+    top_k every token of the vocabulary can be drawn (softmax over all of them), none is cut off.
+    Catches: ``top_k=50`` as the default (Hugging Face generate's default), or any other default k below the
+    vocabulary size: the tokens outside the k largest logits are then never drawn. test_top_k_keeps_exactly_k
+    always passes top_k, and the slow test_samples_follow_softmax_over_temperature is the only other one to see it.
+    Measured (seeded): at GPT-2's init scale the next-token distribution of this prompt is nearly uniform over
+    the 96 tokens (probabilities 0.006 to 0.024 over five run seeds; 0.40 of the mass outside the 50 largest
+    at seed 0), so 4,000 draws miss a given token with probability below 0.994 ** 4000 = 4e-11."""
+    ours, hf = make_pair(impl)
+    n, V = 4_000, TINY["vocab_size"]
+    idx = prompt(B=1, T=6, seed=14).repeat(n, 1)
+    with torch.no_grad():
+        logits = hf(idx[:1]).logits[0, -1]
+    out = ours.generate(idx, max_new_tokens=1, generator=torch.Generator().manual_seed(5))
+    never = sorted(set(range(V)) - set(out[:, -1].tolist()))
+    rank = {t: r for r, t in enumerate(torch.argsort(logits, descending=True).tolist())}
+    assert not never, (
+        f"generate(idx, 1) without top_k on {n:,} copies of one prompt never drew {len(never)} of the {V} tokens "
+        f"(logit ranks {sorted(rank[t] for t in never)[:10]}..., probabilities >= "
+        f"{F.softmax(logits, dim=-1).min().item():.3f}): some top-k filter is on by default. The contract's default "
+        "is top_k=None (sample from the whole softmax); do not copy Hugging Face's top_k=50"
+    )
+
+
 @pytest.mark.slow  # 3 x ~8 s of sampling on a 2-core CPU
 @pytest.mark.parametrize("temperature", [1.0, 0.5, 2.0])
 @needs("gpt")

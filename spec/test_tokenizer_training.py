@@ -228,6 +228,28 @@ def test_training_is_deterministic(impl):
     assert dict(a.merges) == dict(b.merges), "two trainings on the same text gave different merges"
 
 
+def test_encode_after_training_uses_the_new_merges(impl):
+    """Clause: encode uses the tokenizer's current vocabulary: a tokenizer that has encoded text and is then
+    trained (train returns self) encodes with the merges it just learned, exactly like one trained fresh.
+    Catches: an encode cache (pre-token -> ids) that survives train, e.g. ``self._cache = getattr(self, "_cache",
+    {})`` in the method that installs the new ranks: the words encoded before training keep their stale
+    single-byte ids."""
+    text, words = builtin_corpus(5_000), "the tokenizer learns the merges of the text"
+    tok = impl.Tokenizer()
+    before = tok.encode_ordinary(words)  # 256 byte tokens: fills any encode cache with single-byte ids
+    assert_ids_equal(before, list(words.encode()), what=f"Tokenizer().encode_ordinary({words!r})")
+    tok.train(text, 300, special_tokens=())
+    fresh = impl.Tokenizer().train(text, 300, special_tokens=())
+    assert_ids_equal(
+        tok.encode_ordinary(words),
+        fresh.encode_ordinary(words),
+        what=f"encode_ordinary({words!r}) after encoding it, then training on 5,000 corpus characters",
+        vocab=vocab_of(fresh),
+        hint="a tokenizer that encoded before train must encode with the new merges afterwards: clear (or "
+        "rebuild) any pre-token -> ids cache when train (or loading ranks) replaces the vocabulary",
+    )
+
+
 def test_save_load_round_trip(impl, tmp_path: Path):
     """Clause: save(path) then Tokenizer.load(path) restores vocab, merges, special tokens and the pattern, and
     encodes identically.

@@ -39,6 +39,37 @@ GAPS = [
         "spec/test_generate.py", "test_kv_cached_generation_equals_recomputation[prompt-then-cached-steps]",
         "test_kv_cached_generation_equals_recomputation[prompt-fills-block]",
     ),
+    (
+        Mutant("gap-top-k-defaults-to-50", "gpt.py", "top_k: int | None = None", "top_k: int | None = 50",
+               (), "generate", "v15: generate's top_k defaults to 50 (Hugging Face's default), not None"),
+        "spec/test_generate.py", "test_top_k_defaults_to_none", "test_temperature_applies_without_top_k",
+    ),
+    (
+        Mutant("gap-stream-lookahead-1", "tokenizer.py", "_LOOKAHEAD = 8", "_LOOKAHEAD = 1",
+               (), "tokenizer", "v15: streaming holds back 1 character; only a tokenizer without specials shows it"),
+        "spec/test_tokenizer_streaming.py", "test_streaming_two_chunks_cut_anywhere[contractions-without-specials]",
+        "test_streaming_two_chunks_cut_anywhere[special-token]",
+    ),
+    (
+        Mutant("gap-encode-cache-kept-across-init", "tokenizer.py", "self._cache: dict[str, list[int]] = {}",
+               'self._cache = getattr(self, "_cache", {})',
+               (), "tokenizer", "v15: the encode cache survives train: words encoded before keep stale ids"),
+        "spec/test_tokenizer_training.py", "test_encode_after_training_uses_the_new_merges",
+        "test_training_is_deterministic",
+    ),
+    (
+        Mutant("gap-stream-cut-without-specials", "tokenizer.py", "self._stable_prefix(buf, len(buf) - hold,",
+               "self._stable_prefix(buf, len(buf) - _LOOKAHEAD,",
+               (), "tokenizer", "v15: the streaming cut ignores the specials' length: a split special leaks"),
+        "spec/test_tokenizer_streaming.py", "test_streaming_two_chunks_cut_anywhere[special-token]",
+        "test_streaming_two_chunks_cut_anywhere[contractions-without-specials]",
+    ),
+    (
+        Mutant("gap-loader-state-wrong-key", "data.py", 'self.batches = int(state["batches"])',
+               'self.batches = int(state.get("batch", 0))',
+               (), "data", "v15: load_state_dict reads another key than state_dict writes: resumes at batch 0"),
+        "spec/test_data.py", "test_state_dict_resumes_the_position", "test_reset_rewinds_to_the_first_batch",
+    ),
 ]  # fmt: skip
 
 
