@@ -346,7 +346,7 @@ def _context(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> ast.AST:
     """The smallest enclosing expression worth quoting (at least a call or an operation, at most a statement)."""
     while not isinstance(node, ast.stmt) and len(ast.unparse(node)) < 12 and node in parents:
         up = parents[node]
-        if isinstance(up, ast.stmt) or isinstance(up, ast.keyword):
+        if isinstance(up, ast.stmt | ast.keyword | ast.ExceptHandler):  # a handler's class: not its whole body
             break
         node = up
     return node

@@ -486,10 +486,17 @@ def _observe_training(ns) -> list[tuple]:
             _call(_step, ns, batches, 0.5, 0.3), _call(_checkpoint_round_trip, ns)]  # fmt: skip
 
 
+# the settings of an optimizer's group that change its arithmetic (not how it is run: fused, foreach, capturable)
+_UPDATE_RULE = ("betas", "eps", "amsgrad", "maximize", "momentum", "nesterov", "dampening")
+
+
 def _groups(ns, weight_decay: float, lr: float) -> list:
-    """configure_optimizers' groups on _Tiny: each parameter's shape, decay and lr."""
+    """configure_optimizers' optimizer on _Tiny: its class, and per group each parameter's shape, decay and lr and
+    the group's update rule (v14: AdamW with amsgrad=True was invisible to a search that saw shapes and decay)."""
     opt = ns.configure_optimizers(_Tiny(), weight_decay, lr)
-    return [sorted((tuple(p.shape), g["weight_decay"], g["lr"]) for p in g["params"]) for g in opt.param_groups]
+    rule = [tuple((k, g[k]) for k in _UPDATE_RULE if k in g) for g in opt.param_groups]
+    shapes = [sorted((tuple(p.shape), g["weight_decay"], g["lr"]) for p in g["params"]) for g in opt.param_groups]
+    return [type(opt).__name__, rule, shapes]
 
 
 def _step(ns, batches: list, lr: float, max_norm: float) -> list:
@@ -559,9 +566,21 @@ def _observe_tokenizer(ns) -> list[tuple]:
         _call(lambda: tok.decode(tok.encode_ordinary(probe))),
         _call(lambda: tok.decode(tok.encode_ordinary("é")[:1])),
         _call(lambda: tok.decode([195, 97])),  # a lone UTF-8 lead byte: decode's error handler
+        _call(_raises_value_error, tok.decode, [10**6]),  # an id past the vocabulary: the contract's ValueError
         _call(lambda: sorted(ns.Tokenizer().train("aaabdaaabac", 256 + 4, special_tokens=()).merges.items())),
         *_observe_reloaded(ns, tok, probe),
     ]
+
+
+def _raises_value_error(fn: Callable, *args) -> bool:
+    """Whether ``fn(*args)`` raises the contract's ValueError (its message is yours to word)."""
+    try:
+        fn(*args)
+    except ValueError:
+        return True
+    except Exception:
+        return False
+    return False
 
 
 def _observe_reloaded(ns, tok, probe: str) -> list[tuple]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -687,3 +688,22 @@ def test_specials_after_extra_merges_are_not_an_id_gap(name: str, tmp_path: Path
     impl = Implementation(ImplRef(f"probed-{name}", Path(module.__file__).parent), module)
     tags = [f.tag for f in probes.probe(impl, "tokenizer")]
     assert not any(t.startswith("specials: ids start") for t in tags), tags
+
+
+def test_a_known_bugs_fix_is_given_only_where_your_code_has_its_line(tmp_path: Path) -> None:
+    """A known bug's fix "write `A` instead of `B`" is said as a fix only when your code contains `B`; otherwise the
+    verdict keeps its words and says yours is written another way. Bug caught: v14's LayerNorm that reshaped its rows
+    the wrong way round was told "write `x.mean(dim=-1, ...)` instead of `x.mean(dim=0, ...)`", a line it never had."""
+    from gpt2spec.fingerprint import _section_for
+    from gpt2spec.verdicts import REPRODUCED, Finding, Notes
+
+    fix = "write `mean = x.mean(dim=-1, keepdim=True)` instead of `mean = x.mean(dim=0, keepdim=True)`"
+    package = tmp_path / "yours"
+    package.mkdir()
+    impl = types.SimpleNamespace(ref=ImplRef("yours", package))
+    for body, fixed in (("mean = x.reshape(C, -1).mean(-1)", False), ("mean = x.mean(dim=0,keepdim=True)", True)):
+        (package / "layernorm.py").write_text(f"def forward(x, C):\n    {body}\n    return mean\n")
+        notes = Notes(findings=[Finding("layernorm-wrong-dim", "took the mean over the batch dim", fix, REPRODUCED)])
+        text = _section_for(impl, notes)
+        assert verdicts.verdict(text) == (["layernorm-wrong-dim"], fixed), text
+        assert fixed or "your code has no `mean = x.mean(dim=0, keepdim=True)`" in text, text

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import ast
 import time
+import types
 from pathlib import Path
 
 import pytest
 
+from gpt2spec.known_bugs.mutant import REFERENCE
 from gpt2spec.registry import Implementation, ImplRef, import_impl
-from gpt2spec.verdicts import CONSISTENT, REPRODUCED
-from spec import probes_search
-from spec.edits import edits
+from gpt2spec.verdicts import CONSISTENT, REPRODUCED, Finding
+from spec import probes_repair, probes_search
+from spec.edits import Edit, edits
 from tools.diagnosis import HELDOUT, accepted, changed_lines
 
 from .mutation import ROOT
@@ -142,3 +144,42 @@ def test_changed_lines_are_the_lines_the_bug_edits() -> None:
     lines = changed_lines(held.bug)
     source = (ROOT / "reference" / held.bug.file).read_text().splitlines()
     assert len(lines) == 1 and "y.transpose(1, 2)" in source[lines[0] - 1]
+
+
+def test_a_reproduction_your_code_does_not_spell_is_no_fix(tmp_path: Path) -> None:
+    """An edit of GPT-2's code that behaves as yours, whose edited text your code does not contain, is only
+    consistent with it, without a fix: your mistake is written another way. Bug caught: v14's tokenizer that
+    emptied its allowed set in place behaved as GPT-2's `{s: ...}` written `{text: ...}` in train, and the fix
+    restored a line the participant had right. Where your code does contain the text, the fix stays."""
+    edit = Edit(
+        "block.py", 25, "Block.forward", "self.attn(self.ln_1(x), cache)", "self.mlp(self.ln_1(x), cache)", None
+    )
+    told = Finding(edit.tag, "your block behaves exactly as ...", "GPT-2's code has ...", kind=REPRODUCED)
+    package = tmp_path / "yours"
+    package.mkdir()
+    (package / "block.py").write_text("def forward(self, x, cache):\n    x = x + self.mlp(self.ln_2(x), cache)\n")
+    impl = types.SimpleNamespace(ref=ImplRef("yours", package))
+    demoted = probes_search._unless_elsewhere(told, [edit], impl)
+    assert demoted.kind == CONSISTENT and not demoted.fix and "your code has no" in demoted.text, demoted
+    (package / "block.py").write_text("def forward(self, x, cache):\n    x = x + self.mlp(self.ln_1( x ),cache)\n")
+    assert probes_search._unless_elsewhere(told, [edit], impl) == told  # spelled with other spaces: the same text
+
+
+def test_a_crash_told_at_another_line_is_repaired_at_yours(tmp_path: Path) -> None:
+    """v14's MLP called with the attention's cache argument raised as GPT-2's `self.attn(...)` written
+    `self.mlp(...)` on line 25 (only consistent: a crash); the repair search then finds the participant's line 26."""
+    impl = _impl("elsewhere", HELDOUT["ho14-cache-passed-to-mlp"].bug.materialize(tmp_path))
+    assert not any(f.kind == REPRODUCED for f in probes_search.search(impl, "block"))
+    repaired = probes_repair.repair(impl, "block")
+    assert [f.tag for f in repaired] == ["edit: your block.py line 26"] and repaired[0].fix, repaired
+
+
+def test_new_operators_reach_an_uncalled_method_and_a_sibling_exception() -> None:
+    """A method named but not called (``loader.state_dict`` for ``loader.state_dict()``, and back where the file
+    calls it elsewhere) and an exception class for its sibling are single edits of GPT-2's code."""
+    training = (REFERENCE / "training.py").read_text()
+    found = {(e.old, e.new) for e in edits("training.py", training, ("save_checkpoint",))}
+    assert ("loader.state_dict()", "loader.state_dict") in found, sorted(found)[:20]
+    tokenizer = (REFERENCE / "tokenizer.py").read_text()
+    found = {(e.old, e.new) for e in edits("tokenizer.py", tokenizer, ("Tokenizer.decode_bytes",))}
+    assert ("KeyError", "IndexError") in found, sorted(found)[:20]

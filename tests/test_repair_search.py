@@ -27,6 +27,9 @@ REPAIRED = {
     # v14 (a development set since its graded run): seen only in the parameters' gradients, now observed
     "ho14-ln-bias-frozen": "layernorm",  # nn.Parameter(..., requires_grad=False): the bias never trains
     "ho14-mlp-output-detached": "mlp",  # .detach() on the output: nothing before it gets a gradient
+    # v14, after its graded run: an update rule the search did not observe, an exception it did not provoke
+    "ho14-adamw-amsgrad-on": "training",  # AdamW(..., amsgrad=True): the groups' update rule is observed now
+    "ho14-decode-catches-index-error": "tokenizer",  # except IndexError: an unknown id escapes as KeyError
 }
 
 
@@ -83,3 +86,13 @@ def test_einsum_subscripts_get_their_slips() -> None:
     slips = list(_einsum_slips(right))
     assert "bhqk,bhkd->bqhd" in slips and "bhqk,bhkd->bhqk" in slips  # output axes swapped; an index written as another
     assert right not in slips and len(slips) == len(set(slips))
+
+
+def test_a_term_is_removed_rather_than_neutralised(tmp_path: Path) -> None:
+    """Of the edits at one place that repair an added term, dropping the term is the fix. Bug caught: v14's z-loss
+    `loss + 1e-4 * z` was "fixed" as `1e-4 ** z`, which only makes the term underflow (the blind judge: partial)."""
+    held = HELDOUT["ho14-loss-plus-z-loss"]
+    impl = _impl("z-loss", held.bug.materialize(tmp_path))
+    found = probes_repair.repair(impl, "gpt")
+    assert len(found) == 1 and found[0].kind == REPRODUCED, found
+    assert "**" not in found[0].fix and "logsumexp" not in found[0].fix.split(" where you have ")[0], found[0].fix
