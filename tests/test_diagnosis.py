@@ -707,3 +707,12 @@ def test_a_known_bugs_fix_is_given_only_where_your_code_has_its_line(tmp_path: P
         text = _section_for(impl, notes)
         assert verdicts.verdict(text) == (["layernorm-wrong-dim"], fixed), text
         assert fixed or "your code has no `mean = x.mean(dim=0, keepdim=True)`" in text, text
+
+
+def test_a_heads_merge_is_fixed_at_the_merge(tmp_path: Path) -> None:
+    """The heads-merge family's fix is the merge's, not the split's. Bug caught: v15's heads merged with
+    permute(0, 2, 3, 1) were named rightly and told to fix the q/k/v split, which the participant had right."""
+    held = HELDOUT["ho15-merge-permute-head-dim-major"]
+    ref = ImplRef("merge", held.bug.materialize(tmp_path))
+    found = probes.probe(Implementation(ref, import_impl(ref)), "attention")
+    assert found and found[0].tag == "heads-merge: interleaved" and found[0].fix.startswith("y.transpose(1, 2)"), found

@@ -96,3 +96,12 @@ def test_a_term_is_removed_rather_than_neutralised(tmp_path: Path) -> None:
     found = probes_repair.repair(impl, "gpt")
     assert len(found) == 1 and found[0].kind == REPRODUCED, found
     assert "**" not in found[0].fix and "logsumexp" not in found[0].fix.split(" where you have ")[0], found[0].fix
+
+
+def test_a_repair_right_only_by_coincidence_is_not_confirmed(tmp_path: Path) -> None:
+    """A repair must also hold on a checkpoint saved at another step after another number of batches. Bug caught:
+    v15's loader rebuilt from the step count was "repaired" by `int(step)` written `bool(step)`, which matched only
+    where the step and the batches read happened to agree (the blind judge: a wrong fix)."""
+    held = HELDOUT["ho15-resume-loader-from-step"]
+    impl = _impl("coincidence", held.bug.materialize(tmp_path))
+    assert not any(f.fix and "bool(" in f.fix for f in probes_repair.repair(impl, "training"))
