@@ -143,6 +143,8 @@ class Fingerprinter:
                 verdicts.record_into(notes, finding)
             self._demote_unseparated(notes, component, measured)
         if any(f.kind in (REPRODUCED, verdicts.MEASURED) for f in notes.findings):
+            for component in (notes.component,) if notes.component else PROBED.get(stem, ()):
+                _place_the_fix(impl, component, notes)
             return _section_for(impl, notes)  # named already: no re-runs needed
         from spec import probes_repair, probes_search
 
@@ -395,3 +397,25 @@ def _unparsed(code: str) -> str:
         return "".join(ast.unparse(ast.parse(code.strip())).split())
     except SyntaxError:
         return "\0"
+
+
+# components whose repair search is cheap (a module called a few times); generate, the tokenizer and training run
+# their code dozens of times per call, and a family's words already say what to change there
+PLACED = ("attention", "layernorm", "mlp", "block", "data")
+
+
+def _place_the_fix(impl, component: str, notes: verdicts.Notes) -> None:
+    """A family's or known bug's fix is GPT-2's code; the one edit of yours that makes it behave as GPT-2's is the
+    fix for your code. When the repair search finds exactly one such place, it becomes the verdict's fix (v15:
+    batches shaped (T, B) by `T, B = self.B, self.T` were told to rewrite the view lines the participant had right)."""
+    if component not in PLACED:
+        return
+    from spec import probes_repair
+
+    placed = [f for f in probes_repair.repair(impl, component) if f.kind == REPRODUCED]
+    named = [f for f in notes.findings if f.kind in (REPRODUCED, verdicts.MEASURED) and f.fix]
+    if len(placed) != 1 or not named:
+        return
+    i = notes.findings.index(named[0])
+    words = f"{named[0].text}; at {placed[0].tag.removeprefix('edit: ')}, one change of yours makes it GPT-2's"
+    notes.findings[i] = replace(named[0], text=words, fix=placed[0].fix)

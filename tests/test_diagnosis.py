@@ -716,3 +716,19 @@ def test_a_heads_merge_is_fixed_at_the_merge(tmp_path: Path) -> None:
     ref = ImplRef("merge", held.bug.materialize(tmp_path))
     found = probes.probe(Implementation(ref, import_impl(ref)), "attention")
     assert found and found[0].tag == "heads-merge: interleaved" and found[0].fix.startswith("y.transpose(1, 2)"), found
+
+
+def test_a_familys_fix_is_placed_at_your_line(tmp_path: Path) -> None:
+    """A measured family's fix is GPT-2's code; when one edit of the participant's own code makes it GPT-2's, that
+    edit is the fix. Bug caught: v15's HF-style block whose second residual adds the normalised input was named
+    rightly and told to paste GPT-2's two block lines (dropping the cache argument), not to change its one line."""
+    from gpt2spec.fingerprint import _place_the_fix
+    from gpt2spec.verdicts import Notes
+
+    held = HELDOUT["ho15-hf-style-residual-normed"]
+    ref = ImplRef("residual-normed", held.bug.materialize(tmp_path))
+    impl = Implementation(ref, import_impl(ref))
+    notes = Notes(findings=probes.probe(impl, "block"))
+    assert notes.findings and notes.findings[0].tag == "block-wiring: mlp residual normalised", notes.findings
+    _place_the_fix(impl, "block", notes)
+    assert notes.findings[0].fix.startswith("at your block.py line 30: `residual + self.mlp(x)`"), notes.findings
