@@ -39,7 +39,7 @@ import pytest
 import torch
 
 from . import bugs, contract, verdicts
-from .registry import Implementation, ImplRef
+from .registry import Implementation, ImplRef, squeezed, written_source
 from .verdicts import CONSISTENT, REPRODUCED, Finding
 
 ASSERTIONS = ("assert_close", "assert_equal", "assert_ids_equal", "assert_finite")
@@ -374,9 +374,7 @@ def _section_for(impl, notes: verdicts.Notes, fingerprint: list[Finding] = (), g
     instead of `B`" where your code has no `B` is the bug's, not yours (v14: LayerNorm statistics taken over the
     wrong axis by a reshape were told "write `x.mean(dim=-1)` instead of `x.mean(dim=0)`", a line the participant
     never wrote). Such a verdict keeps its words, without the fix."""
-    from spec.probes_search import written
-
-    yours = written(getattr(getattr(impl, "ref", None), "path", None))
+    yours = written_source(getattr(getattr(impl, "ref", None), "path", None))
     if yours is not None:
         notes.findings[:] = [_fix_against(f, yours) for f in notes.findings]
         fingerprint = [_fix_against(f, yours) for f in fingerprint]
@@ -385,7 +383,7 @@ def _section_for(impl, notes: verdicts.Notes, fingerprint: list[Finding] = (), g
 
 def _fix_against(f: Finding, yours: str) -> Finding:
     m = re.fullmatch(r"write `(.*)` instead of `(.*)`", f.fix, flags=re.S)
-    if m is None or "".join(m.group(2).split()) in yours or _unparsed(m.group(2)) in yours:
+    if m is None or squeezed(m.group(2)) in yours or _unparsed(m.group(2)) in yours:
         return f
     gpt2, theirs = m.groups()
     words = f"{f.text} (GPT-2's code has `{gpt2}` there; your code has no `{theirs}`: yours is written another way)"
@@ -394,7 +392,7 @@ def _fix_against(f: Finding, yours: str) -> Finding:
 
 def _unparsed(code: str) -> str:
     try:
-        return "".join(ast.unparse(ast.parse(code.strip())).split())
+        return squeezed(ast.unparse(ast.parse(code.strip())))
     except SyntaxError:
         return "\0"
 

@@ -7,6 +7,7 @@ a private module name, so two of them never share ``sys.modules`` entries.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import re
@@ -205,3 +206,22 @@ class Implementation:
 
     def __repr__(self) -> str:
         return f"<implementation {self.ref.name} at {self.ref.path}>"
+
+
+def written_source(package: Path | None) -> str | None:
+    """Every .py file of the implementation at ``package`` as ``ast.unparse`` writes it (the spelling the diagnosis
+    quotes code in), squeezed of whitespace: read, never run, so a fix can be checked against the participant's
+    text also under --isolate. None when it cannot be read."""
+    if package is None:
+        return None
+    texts = []
+    try:
+        for path in sorted(Path(package).rglob("*.py")):
+            texts.append(squeezed(ast.unparse(ast.parse(path.read_text()))))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    return "\n".join(texts)
+
+
+def squeezed(text: str) -> str:
+    return "".join(text.split())

@@ -16,7 +16,6 @@ reproducing (yours finished). Results are cached per implementation and componen
 
 from __future__ import annotations
 
-import ast
 import difflib
 import functools
 import math
@@ -27,11 +26,11 @@ import time
 import types
 import warnings
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import torch
 
 from gpt2spec.known_bugs.mutant import REFERENCE
+from gpt2spec.registry import squeezed, written_source
 from gpt2spec.verdicts import CONSISTENT, REPRODUCED, Finding
 
 from .edits import CONSTANTS, Edit, edits
@@ -127,29 +126,11 @@ def _unless_elsewhere(f: Finding, found: list[Edit], impl) -> Finding:
     spellings = [e.new for e in found if e.tag == f.tag]
     if any(s.startswith("(") or s.startswith("def ") for s in spellings):
         return f  # a statement deleted or moved, a signature: no text of its own to look for
-    yours = written(getattr(getattr(impl, "ref", None), "path", None))
-    if yours is None or any(_squeezed(s) in yours for s in spellings):
+    yours = written_source(getattr(getattr(impl, "ref", None), "path", None))
+    if yours is None or any(squeezed(s) in yours for s in spellings):
         return f
     words = f"{f.text}; but your code has no `{spellings[0]}`, so your mistake is written another way near there"
     return Finding(f.tag, words, kind=CONSISTENT, evidence=f.evidence)
-
-
-def written(package) -> str | None:
-    """Every .py file of the package at ``package``, each as ast.unparse writes it (the spelling the edits are
-    quoted in), squeezed of whitespace; None when it cannot be read."""
-    if package is None:
-        return None
-    texts = []
-    try:
-        for path in sorted(Path(package).rglob("*.py")):
-            texts.append(_squeezed(ast.unparse(ast.parse(path.read_text()))))
-    except (OSError, SyntaxError, ValueError):
-        return None
-    return "\n".join(texts)
-
-
-def _squeezed(text: str) -> str:
-    return "".join(text.split())
 
 
 def reference_observations(observe: Callable) -> tuple[list[tuple], float]:
