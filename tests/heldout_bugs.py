@@ -9393,27 +9393,11 @@ V14_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V14}
 # does not resume a loader (the resume is in test_training.py, outside the data section's spec files). One more
 # tokenizer rewrite (disallowed "all" taken without removing the allowed ones; caught) was dropped to keep 50.
 
-_V15_SDPA = (
-    "        return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1.0 / math.sqrt(k.size(-1)))\n"
-)
-_V15_LN_BODY = (
-    "        mean = x.mean(dim=-1, keepdim=True)\n"
-    "        var = (x - mean).pow(2).mean(dim=-1, keepdim=True)  # biased: / C\n"
-    "        x_hat = (x - mean) * torch.rsqrt(var + self.eps)  # eps inside the sqrt\n"
-    "        return x_hat * self.weight + self.bias\n"
-)
-_V15_MLP_RETURN = '        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))\n'
-_V15_BLOCK_BODY = (
-    "        x = x + self.attn(self.ln_1(x), cache)\n        x = x + self.mlp(self.ln_2(x))\n        return x\n"
-)
-_V15_SAMPLE = (
-    "                logits = logits / temperature\n"
-    "                if top_k is not None:\n"
-    "                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]\n"
-    '                    logits = logits.masked_fill(logits < kth, float("-inf"))\n'
-    "                probs = F.softmax(logits, dim=-1)\n"
-    "                idx_next = torch.multinomial(probs, num_samples=1, generator=generator)\n"
-)
+_V15_SDPA = _V10_SDPA
+_V15_LN_BODY = _V10_LN_BODY
+_V15_MLP_RETURN = _V13_MLP_RETURN
+_V15_BLOCK_BODY = _V10_BLOCK_FORWARD
+_V15_SAMPLE = "                logits = logits / temperature\n" + _V11_TOP_K_SAMPLE
 _V15_GEN_LOOP = (
     "        cache_len = min(self.config.block_size, idx.size(1) + max_new_tokens)\n"
     "        cache = [KVCache(cache_len) for _ in self.transformer.h] if use_kv_cache else None\n"
@@ -9432,68 +9416,17 @@ _V15_GEN_LOOP = (
     "            else:\n" + _V15_SAMPLE + "            idx = torch.cat((idx, idx_next), dim=1)\n"
     "        return idx\n"
 )
-_V15_MERGE_FN = (
-    "    out, i, n = [], 0, len(ids)\n"
-    "    a, b = pair\n"
-    "    while i < n:\n"
-    "        if i < n - 1 and ids[i] == a and ids[i + 1] == b:\n"
-    "            out.append(new_id)\n"
-    "            i += 2\n"
-    "        else:\n"
-    "            out.append(ids[i])\n"
-    "            i += 1\n"
-    "    return out\n"
-)
-_V15_BPE_FN = (
+_V15_MERGE_FN = _V11_MERGE_BODY
+_V15_BPE_FN = (  # a whole-token shortcut, then v13's quoted BPE
     "    if token in ranks and max_rank is None:\n"
     "        return [token]  # a whole pre-token in the vocabulary is its own encoding (BPE ends there too)\n"
-    '    inf = float("inf")\n'
-    "    limit = inf if max_rank is None else max_rank\n"
-    "    parts = [_BYTES[b] for b in token]\n"
-    "    get = ranks.get\n"
-    "    # pair_ranks[i]: the rank of parts[i] + parts[i + 1]; a merge changes only its two neighbours.\n"
-    "    pair_ranks = [get(a + b, inf) for a, b in itertools.pairwise(parts)]\n"
-    "    while pair_ranks:\n"
-    "        # Rank order is training order: the pair merged earliest in training merges first.\n"
-    "        rank = min(pair_ranks)\n"
-    "        if rank >= limit:\n"
-    "            break\n"
-    "        i = pair_ranks.index(rank)  # the leftmost, if the same pair occurs twice\n"
-    "        parts[i : i + 2] = [parts[i] + parts[i + 1]]\n"
-    "        del pair_ranks[i]\n"
-    "        if i > 0:\n"
-    "            pair_ranks[i - 1] = get(parts[i - 1] + parts[i], inf)\n"
-    "        if i < len(pair_ranks):\n"
-    "            pair_ranks[i] = get(parts[i] + parts[i + 1], inf)\n"
-    "    return parts\n"
+    + _V13_BPE_BODY
 )
-_V15_ALLOWED = (
-    '        allowed = set(self.special_tokens) if allowed_special == "all" else set(allowed_special)\n'
-    "        disallowed = set(self.special_tokens) - allowed if disallowed_special == "
-    '"all" else set(disallowed_special)\n'
+_V15_ALLOWED = _V14_ALLOWED
+_V15_SPLIT_SPECIAL = (  # an early return, then v13's quoted split
+    "        if not allowed:\n            yield False, text\n            return\n" + _V13_SPLIT_SPECIAL
 )
-_V15_SPLIT_SPECIAL = (
-    "        if not allowed:\n"
-    "            yield False, text\n"
-    "            return\n"
-    "        start = 0\n"
-    "        for m in self._special_regex(allowed).finditer(text):\n"
-    "            yield False, text[start : m.start()]\n"
-    "            yield True, m.group()\n"
-    "            start = m.end()\n"
-    "        yield False, text[start:]\n"
-)
-_V15_NEXT_BATCH = (
-    "        B, T = self.B, self.T\n"
-    "        start = (self.batches * self.world_size + self.rank) * B * T\n"
-    "        # B*T + 1 tokens: the extra one is the target of the last position.\n"
-    "        positions = (start + torch.arange(B * T + 1)) % len(self.tokens)\n"
-    "        buf = self.tokens[positions]\n"
-    "        x = buf[:-1].view(B, T)  # inputs\n"
-    "        y = buf[1:].view(B, T)  # targets: the next token of each input\n"
-    "        self.batches += 1\n"
-    "        return x, y\n"
-)
+_V15_NEXT_BATCH = _V10_NEXT_BATCH
 _V15_LOADER_STATE = (
     "    def state_dict(self) -> dict[str, int]:\n"
     '        return {"batches": self.batches}\n'
@@ -9501,22 +9434,8 @@ _V15_LOADER_STATE = (
     "    def load_state_dict(self, state: dict[str, int]) -> None:\n"
     '        self.batches = int(state["batches"])\n'
 )
-_V15_GROUPS = (
-    "    params = [p for p in model.parameters() if p.requires_grad]  # parameters() yields a tied weight once\n"
-    "    groups = [\n"
-    '        {"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},\n'
-    '        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},\n'
-    "    ]\n"
-)
-_V15_GET_LR = (
-    "    if step < warmup_steps:\n"
-    "        return max_lr * (step + 1) / warmup_steps\n"
-    "    if step >= max_steps:\n"
-    "        return min_lr\n"
-    "    decay_ratio = (step - warmup_steps) / (max_steps - warmup_steps)  # 0 -> 1\n"
-    "    coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))  # 1 -> 0\n"
-    "    return min_lr + coeff * (max_lr - min_lr)\n"
-)
+_V15_GROUPS = _V13_GROUPS
+_V15_GET_LR = _V10_GET_LR
 _V15_MICRO_LOOP = (
     "    optimizer.zero_grad(set_to_none=True)\n"
     "    n = len(batches)\n"
