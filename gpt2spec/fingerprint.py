@@ -27,7 +27,6 @@ says only what the test's own helpers recorded).
 
 from __future__ import annotations
 
-import ast
 import math
 import re
 import tempfile
@@ -39,7 +38,7 @@ import pytest
 import torch
 
 from . import bugs, contract, verdicts
-from .registry import Implementation, ImplRef, squeezed, written_source
+from .registry import Implementation, ImplRef, squeezed, unparsed, written_source
 from .verdicts import CONSISTENT, REPRODUCED, Finding
 
 ASSERTIONS = ("assert_close", "assert_equal", "assert_ids_equal", "assert_finite")
@@ -392,7 +391,7 @@ def _fix_against(f: Finding, yours: str) -> Finding:
 
 def _unparsed(code: str) -> str:
     try:
-        return squeezed(ast.unparse(ast.parse(code.strip())))
+        return unparsed(code.strip())
     except SyntaxError:
         return "\0"
 

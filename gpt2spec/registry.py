@@ -8,6 +8,7 @@ a private module name, so two of them never share ``sys.modules`` entries.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib.util
 import os
 import re
@@ -214,13 +215,17 @@ def written_source(package: Path | None) -> str | None:
     text also under --isolate. None when it cannot be read."""
     if package is None:
         return None
-    texts = []
     try:
-        for path in sorted(Path(package).rglob("*.py")):
-            texts.append(squeezed(ast.unparse(ast.parse(path.read_text()))))
+        return "\n".join(unparsed(path.read_text()) for path in sorted(Path(package).rglob("*.py")))
     except (OSError, SyntaxError, ValueError):
         return None
-    return "\n".join(texts)
+
+
+@functools.lru_cache(maxsize=256)
+def unparsed(code: str) -> str:
+    """``code`` as ``ast.unparse`` writes it, squeezed of whitespace (cached by text: every failing test of a run
+    reads the same files again, and parsing them is the cost)."""
+    return squeezed(ast.unparse(ast.parse(code)))
 
 
 def squeezed(text: str) -> str:

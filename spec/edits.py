@@ -73,7 +73,7 @@ _COMPARE = {
     ast.NotIn: (ast.In,),
 }
 _DIMS = (-2, -1, 0, 1, 2, 3)
-# Exceptions a participant catches or raises for each other (the lookups' and the arguments' families)
+# Exceptions a participant catches for each other in an ``except`` (the lookups' and the arguments' families)
 _EXCEPTIONS = ("KeyError", "IndexError", "LookupError", "ValueError", "TypeError", "UnicodeDecodeError", "Exception")
 
 
