@@ -8487,9 +8487,7 @@ _V14_MERGE_HEADS = (
 )
 _V14_ATTEND_CACHED = _V12_ATTEND_CACHED
 _V14_CACHE_APPEND = _V11_KV_APPEND
-_V14_GENERATE_BODY = (
-    "        # fast path: KV cache. While the sequence fits in block_size, each step feeds only the tokens\n"
-    "        # the cache has not seen yet (the prompt, then one token at a time).\n"
+_V14_GENERATE_LOOP = (  # generate after its opening comment (v15 quotes it from here)
     "        cache_len = min(self.config.block_size, idx.size(1) + max_new_tokens)\n"
     "        cache = [KVCache(cache_len) for _ in self.transformer.h] if use_kv_cache else None\n"
     "        for _ in range(max_new_tokens):\n"
@@ -8511,6 +8509,10 @@ _V14_GENERATE_BODY = (
     "                idx_next = torch.multinomial(probs, num_samples=1, generator=generator)\n"
     "            idx = torch.cat((idx, idx_next), dim=1)\n"
     "        return idx\n"
+)
+_V14_GENERATE_BODY = (
+    "        # fast path: KV cache. While the sequence fits in block_size, each step feeds only the tokens\n"
+    "        # the cache has not seen yet (the prompt, then one token at a time).\n" + _V14_GENERATE_LOOP
 )
 _V14_ALLOWED = (
     '        allowed = set(self.special_tokens) if allowed_special == "all" else set(allowed_special)\n'
@@ -9398,24 +9400,7 @@ _V15_LN_BODY = _V10_LN_BODY
 _V15_MLP_RETURN = _V13_MLP_RETURN
 _V15_BLOCK_BODY = _V10_BLOCK_FORWARD
 _V15_SAMPLE = "                logits = logits / temperature\n" + _V11_TOP_K_SAMPLE
-_V15_GEN_LOOP = (
-    "        cache_len = min(self.config.block_size, idx.size(1) + max_new_tokens)\n"
-    "        cache = [KVCache(cache_len) for _ in self.transformer.h] if use_kv_cache else None\n"
-    "        for _ in range(max_new_tokens):\n"
-    "            if cache is not None and idx.size(1) <= cache_len:\n"
-    "                logits, _ = self(idx[:, cache[0].length :], cache=cache)\n"
-    "            else:\n"
-    "                # The position table ends at block_size: condition on the most recent tokens only.\n"
-    "                # Cropping shifts every token's position, so cached keys are stale: recompute from here on.\n"
-    "                cache = None\n"
-    "                idx_cond = idx[:, -self.config.block_size :]\n"
-    "                logits, _ = self(idx_cond)\n"
-    "            logits = logits[:, -1, :]\n"
-    "            if temperature == 0:\n"
-    "                idx_next = logits.argmax(dim=-1, keepdim=True)\n"
-    "            else:\n" + _V15_SAMPLE + "            idx = torch.cat((idx, idx_next), dim=1)\n"
-    "        return idx\n"
-)
+_V15_GEN_LOOP = _V14_GENERATE_LOOP
 _V15_MERGE_FN = _V11_MERGE_BODY
 _V15_BPE_FN = (  # a whole-token shortcut, then v13's quoted BPE
     "    if token in ranks and max_rank is None:\n"
