@@ -56,6 +56,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {m: contract.suspects(m) for s in contrac
 
 # spec module -> the components whose probes (spec/probes.py) can name its failures
 PROBED: dict[str, tuple[str, ...]] = {
+    "test_config": ("config",),
     "test_attention": ("attention",),
     "test_layernorm": ("layernorm",),
     "test_mlp": ("mlp",),

@@ -25,7 +25,9 @@ import torch.nn.functional as F
 
 from gpt2spec.verdicts import OBSERVED, Finding, unconfirmed
 
+from . import probes_activation as activation
 from . import probes_fits as fits
+from . import probes_loading as loading
 from . import probes_pipeline as pipeline
 from . import probes_structure as structure
 from .oracles import TINY, hf_attention, hf_lm, load_into
@@ -619,6 +621,9 @@ def _mlp(impl) -> list[Finding]:
         if abs(c - 1) > 1e-3 and abs(c) > 1e-3 and same(act, c * ref):  # a hand-written formula off by a factor
             words = f"the activation is {c:.4g} x {words.split(' instead of')[0]}"
             return [*found, Finding(f"{tag}: {c:.3g}x", words, fix, evidence=evidence)]
+    fitted = activation.fit(h, act)
+    if fitted:
+        return [*found, fitted]
     h2 = torch.zeros(1, 4, C, dtype=torch.float64)
     h2[0, :, 0] = torch.tensor([-1.0, 0.5, 1.0, 2.0], dtype=torch.float64)
     a = ours(h2)[0, :, 0].tolist()
@@ -631,9 +636,10 @@ def _mlp(impl) -> list[Finding]:
 
 
 def _gpt(impl) -> list[Finding]:
-    """The forward pass's embeddings and logits; when those are right, the loss; then the init."""
+    """The forward pass's embeddings and logits; when those are right, the loss; then the init; then loading HF's
+    weights."""
     for part in (structure.param_shapes, structure.shared_modules, structure.length_check, _gpt_forward, _loss,
-                 _init, structure.init_fit):  # fmt: skip
+                 _init, structure.init_fit, loading.loading):  # fmt: skip
         try:
             found = part(impl)
         except Exception:  # a part that cannot run says nothing; the next may
@@ -1017,7 +1023,9 @@ def _generate(impl) -> list[Finding]:
                                 evidence="one prompt, temperature 1, no top-k"), *_crop(ours)]  # fmt: skip
     probs = _sampled_probs(ours, idx, temperature=1.0, top_k=k)
     before = len(found)
-    if probs is not None:
+    if probs is not None and probs.numel() == k < logits.numel():  # drawn among the k values: mapped back?
+        found += _top_k_unmapped(ours, idx, logits, k)
+    elif probs is not None:
         kept = int((probs > 0).sum())
         top = set(torch.topk(logits, k).indices.tolist())
         if kept != k:
@@ -1053,6 +1061,38 @@ def _generate(impl) -> list[Finding]:
         found.append(Finding("generate: always greedy", words, fix, evidence="measured"))
     found += _crop(ours)
     return found or _returned(ours)
+
+
+def _top_k_unmapped(ours, idx: torch.Tensor, logits: torch.Tensor, k: int) -> list[Finding]:
+    """top-k that hands torch.multinomial the k largest values and appends the drawn position (0..k-1) itself as
+    the token, never mapped back through topk's indices. The draw is made the top position, whose token id is
+    not 0 on this prompt, so the two are told apart."""
+    seen: list[torch.Tensor] = []
+    real = torch.multinomial
+
+    def record(probs: torch.Tensor, num_samples: int, *args, **kw) -> torch.Tensor:
+        seen.append(probs.detach().clone())
+        return probs.argmax(dim=-1, keepdim=True).expand(*probs.shape[:-1], num_samples)
+
+    torch.multinomial = record
+    try:
+        out = ours.generate(idx, 1, temperature=1.0, top_k=k, generator=_gen(83))
+    except Exception:
+        return []
+    finally:
+        torch.multinomial = real
+    if len(seen) != 1 or seen[0].shape[-1] != k:
+        return []
+    drawn = int(seen[0].reshape(-1, k)[0].argmax())
+    token, mapped = int(out[0, -1]), int(torch.topk(logits, k).indices[drawn])
+    if token != drawn or token == mapped:
+        return []
+    words = (f"with top_k={k} generate draws a position among the {k} largest logits and appends that position "
+             f"({drawn}) as the token id: the token there is topk's index ({mapped}), so every token you sample "
+             f"is one of 0..{k - 1}")  # fmt: skip
+    fix = "idx_next = torch.gather(topk_indices, -1, torch.multinomial(probs, 1)): map the drawn position to its id"
+    return [Finding("top-k: drawn position not mapped to the token id", words, fix,
+                    evidence="the draw handed back to generate, against topk's indices")]  # fmt: skip
 
 
 def _not_a_distribution(ours, idx: torch.Tensor, logits: torch.Tensor, handed: torch.Tensor) -> list[Finding]:
@@ -1925,6 +1965,7 @@ PROBES: dict[str, Callable] = {
     "mlp": _first(_in_place("mlp"), _random_in_eval("mlp"), _low_precision("mlp"), _mlp),
     "gpt": _first(_random_in_eval("gpt"), _low_precision("gpt"), _gpt),
     "block": _first(_in_place("block"), _random_in_eval("block"), _low_precision("block"), _block),
+    "config": structure.config_defaults,
     "generate": _measured_first(_generate, structure.generate_contract),
     "data": _data,
     "training": _training,

@@ -73,15 +73,32 @@ def layernorm_init(impl) -> list[Finding]:
     return []
 
 
+_DIMS = {(-1,): "C", (-2, -1): "T and C", (0, 1, 2): "B, T and C", (0, -1): "B and C", (-2,): "T"}
+
+
 def layernorm_dims(x: torch.Tensor, y1: torch.Tensor) -> list[Finding]:
-    """y1 (weight 1, bias 0) fitted as a LayerNorm whose statistics run over other dims than C alone."""
-    for dims, name in (((-2, -1), "T and C"), ((0, 1, 2), "B, T and C"), ((0, -1), "B and C")):
-        mean = x.mean(dim=dims, keepdim=True)
-        var = (x - mean).pow(2).mean(dim=dims, keepdim=True)
-        if same(y1, (x - mean) / (var + EPS).sqrt()):
-            words = f"your LayerNorm takes its mean and variance over {name}, not over C (the last dim) alone"
-            fix = "mean = x.mean(-1, keepdim=True); var = (x - mean).pow(2).mean(-1, keepdim=True)"
-            return [Finding(f"layernorm: normalises over {name}", words, fix, evidence="fitted on (2, 9, C) inputs")]
+    """y1 (weight 1, bias 0) fitted as a LayerNorm whose mean, or variance, or both run over other dims than C
+    alone: each statistic's dims fitted on its own (the variance taken around the mean as written, or around its
+    own dims' mean, as x.var(dims) would)."""
+    fix = "mean = x.mean(-1, keepdim=True); var = (x - mean).pow(2).mean(-1, keepdim=True)"
+    for mean_dims, mean_name in _DIMS.items():
+        mean = x.mean(dim=mean_dims, keepdim=True)
+        for var_dims, var_name in _DIMS.items():
+            if mean_dims == var_dims == (-1,):
+                continue
+            own = x - x.mean(dim=var_dims, keepdim=True)
+            for centred in dict.fromkeys((x - mean, own), None):
+                var = centred.pow(2).mean(dim=var_dims, keepdim=True)
+                if not same(y1, (x - mean) / (var + EPS).sqrt()):
+                    continue
+                if mean_dims == var_dims:
+                    words = f"your LayerNorm takes its mean and variance over {mean_name}, not over C (the last dim)"
+                    tag = f"layernorm: normalises over {mean_name}"
+                else:
+                    words = (f"your LayerNorm takes its mean over {mean_name} and its variance over {var_name}: both "
+                             "run over C (the last dim) alone")  # fmt: skip
+                    tag = f"layernorm: mean over {mean_name}, variance over {var_name}"
+                return [Finding(tag, words, fix, evidence="fitted on (2, 9, C) inputs")]
     return []
 
 

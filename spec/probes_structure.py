@@ -19,7 +19,7 @@ from gpt2spec.remote.proxy import beside
 from gpt2spec.verdicts import OBSERVED, Finding
 
 from .alongside import low_precision
-from .oracles import TINY, hf_lm, to_contract_names
+from .oracles import GPT2_SMALL, TINY, hf_lm, to_contract_names
 
 SMALL = dict(block_size=16, vocab_size=64, n_layer=1, n_head=4, n_embd=32)
 _NAMES = {"attention": "attention", "mlp": "mlp", "block": "block", "gpt": "gpt"}
@@ -260,6 +260,44 @@ def length_check(impl) -> list[Finding]:
         fix = "reject only T > block_size (if T > block_size: raise)"
         return [Finding("length-check: rejects block_size", words, fix, evidence=f"forward on {T} tokens")]
     return []
+
+
+# ---------------------------------------------------------------- GPTConfig's defaults
+
+# why a default is likely to be what it is (the value a participant copied from somewhere)
+_CONFIG_SOURCES = {
+    ("vocab_size", 50256): "50,000 merges + 256 bytes, without <|endoftext|> (the 50,257th token)",
+    ("vocab_size", 50304): "nanoGPT's padded vocabulary (a multiple of 64), a speed trick, not GPT-2's size",
+    ("vocab_size", 50000): "the merges alone, without the 256 byte tokens and <|endoftext|>",
+    ("block_size", 256): "nanoGPT's Shakespeare config",
+    ("block_size", 512): "BERT's context length",
+    ("block_size", 2048): "GPT-3's context length",
+    ("n_layer", 24): "GPT-2 medium",
+    ("n_embd", 1024): "GPT-2 medium",
+    ("n_head", 16): "GPT-2 medium",
+}
+
+
+def config_defaults(impl) -> list[Finding]:
+    """GPTConfig()'s fields against GPT-2 small's, one finding naming every field that differs (a known bug when
+    the library has the very one)."""
+    config = impl.GPTConfig()
+    wrong = {k: getattr(config, k, None) for k, v in GPT2_SMALL.items() if getattr(config, k, None) != v}
+    if not wrong:
+        return []
+    if len(wrong) == 1 and wrong == {"block_size": 256}:
+        from gpt2spec import bugs
+
+        bug = bugs.by_name("config-block-size-256")
+        return [Finding(bug.name, bug.why, bug.fix, evidence="GPTConfig()")]
+    said = []
+    for k, got in wrong.items():
+        source = _CONFIG_SOURCES.get((k, got))
+        said.append(f"{k} = {got!r} (GPT-2 small: {GPT2_SMALL[k]}{'; ' + source if source else ''})")
+    words = "GPTConfig()'s defaults differ from GPT-2 small's: " + ", ".join(said)
+    fix = "; ".join(f"{k}: int = {GPT2_SMALL[k]}" for k in wrong) + " (GPTConfig's defaults)"
+    tag = "config-default: " + ", ".join(f"{k} {got!r}" for k, got in wrong.items())
+    return [Finding(tag, words, fix, evidence="GPTConfig()")]
 
 
 # ---------------------------------------------------------------- generate: defaults, top-k, argmax, KV cache

@@ -6,9 +6,11 @@ import dataclasses
 
 import pytest
 
+from .oracles import GPT2_SMALL
+
 pytestmark = pytest.mark.week1
 
-DEFAULTS = dict(block_size=1024, vocab_size=50257, n_layer=12, n_head=12, n_embd=768)
+DEFAULTS = GPT2_SMALL
 
 
 def test_defaults_are_gpt2_small(impl):
