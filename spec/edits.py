@@ -7,11 +7,11 @@ name of the same function, an attribute for another attribute of the same object
 x.shape``), a call skipped (``f(x)`` becomes ``x``), an expression off by one, an operand moved into or out of a
 call (``rsqrt(var + eps)`` and ``rsqrt(var) + eps``), the input added to what a function returns, a string option
 for its sibling (``errors="replace"``, ``"ignore"``), two parameters of a signature swapped, a statement deleted,
-two statements swapped, a statement moved into or out of its loop, a ``with`` or decorator dropped, a method named
-but not called (``loader.state_dict`` for ``loader.state_dict()``) or called where it was named, an exception
-class for a sibling (``except IndexError`` for ``except KeyError``). Nothing here
-names a bug: the operators are the ones mutation testing uses, applied to every node of the chosen functions in
-source order.
+two statements swapped, a statement moved into or out of its loop, a dropped result assigned back, a ``with`` or
+decorator dropped, a method named but not called (``loader.state_dict`` for ``loader.state_dict()``) or called where
+it was named, an exception class for a sibling (``except IndexError`` for ``except KeyError``). Nothing here names a
+bug: the operators are the ones mutation testing uses, applied to every node of the chosen functions in source
+order.
 
 spec/probes_search.py runs each edited copy next to a participant's code and keeps the ones that behave the same.
 """
@@ -91,6 +91,7 @@ class Edit:
     old: str
     new: str
     code: object  # the whole file with the edit in place, compiled (None: the edit does not compile)
+    statement: str = ""  # the first line of the enclosing statement as edited (ast.unparse), when it is one
 
     @property
     def tag(self) -> str:
@@ -360,13 +361,17 @@ def _apply(file: str, tree: ast.Module, parents: dict, qualname: str, node: ast.
     parent, field, index = at
     ctx = _context(node, parents)
     old_text = ast.unparse(ctx)
+    stmt = node
+    while not isinstance(stmt, ast.stmt) and stmt in parents:
+        stmt = parents[stmt]
     _set(parent, field, index, new)
     try:
         new_text = ast.unparse(ctx) if ctx is not node else ast.unparse(new)
+        statement = ast.unparse(stmt).splitlines()[0] if isinstance(stmt, ast.stmt) else ""
         code = _compile(tree, file)
     finally:
         _set(parent, field, index, node)
-    return Edit(file, getattr(node, "lineno", 0), qualname, old_text, new_text, code)
+    return Edit(file, getattr(node, "lineno", 0), qualname, old_text, new_text, code, statement)
 
 
 def _compile(tree: ast.Module, file: str):
@@ -423,7 +428,8 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
 
 
 def _rewritten_statements(file: str, tree: ast.Module, qualname: str, fn: ast.FunctionDef) -> Iterator[Edit]:
-    """One statement written another way: the input added to what is returned (a residual inside the module),
+    """One statement written another way: a dropped result assigned back (``x.masked_fill(...)`` for ``x =
+    x.masked_fill(...)``), the input added to what is returned (a residual inside the module),
     something else returned with it (``return x, cache``), ``=`` for ``+=`` and back, an assigned value detached
     (``mean = x.mean(-1).detach()``), a counter advanced by a local name instead of its constant (``+= B``)."""
     first = [a.arg for a in fn.args.args if a.arg not in ("self", "cls")][:1]
@@ -436,7 +442,34 @@ def _rewritten_statements(file: str, tree: ast.Module, qualname: str, fn: ast.Fu
                                     ast.unparse(stmt).splitlines()[0], ast.unparse(new))  # fmt: skip
 
 
+# methods that return a new tensor or string and leave their object as it was: a statement that calls one and drops
+# the result (``att.masked_fill(mask, -inf)`` for ``att = att.masked_fill(...)``) changes nothing
+_OUT_OF_PLACE = frozenset({
+    "masked_fill", "clamp", "clamp_min", "clamp_max", "add", "sub", "mul", "div", "tril", "triu", "t", "transpose",
+    "permute", "view", "reshape", "contiguous", "float", "double", "to", "softmax", "unsqueeze", "squeeze", "detach",
+    "clone", "scatter", "index_fill", "exp", "sqrt", "pow", "neg", "abs", "relu", "replace", "strip", "lower",
+})  # fmt: skip
+
+
+def _dropped_result(stmt: ast.stmt) -> ast.Name | None:
+    """The name a result-dropping statement meant to reassign: ``x.masked_fill(...)`` or ``torch.tril(x)``."""
+    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+        return None
+    func = stmt.value.func
+    if not isinstance(func, ast.Attribute) or func.attr not in _OUT_OF_PLACE:
+        return None
+    if isinstance(func.value, ast.Name) and func.value.id not in ("torch", "F"):
+        return func.value  # a method of the object
+    args = stmt.value.args
+    if isinstance(func.value, ast.Name) and args and isinstance(args[0], ast.Name):
+        return args[0]  # torch.f(x) / F.f(x)
+    return None
+
+
 def _statement_alternatives(stmt: ast.stmt, first: list[str], names: list[str]) -> Iterator[ast.stmt]:
+    target = _dropped_result(stmt)
+    if target is not None:  # the result kept: assigned back to the name it was computed from
+        yield ast.Assign([ast.Name(target.id, ast.Store())], stmt.value)
     if isinstance(stmt, ast.Return) and stmt.value is not None:
         if first:
             yield ast.Return(ast.BinOp(ast.Name(first[0], ast.Load()), ast.Add(), stmt.value))

@@ -26,11 +26,12 @@ import time
 import types
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import torch
 
 from gpt2spec.known_bugs.mutant import REFERENCE
-from gpt2spec.registry import squeezed, written_source
+from gpt2spec.registry import squeezed, unparsed, written_source
 from gpt2spec.verdicts import CONSISTENT, REPRODUCED, Finding
 
 from .edits import CONSTANTS, Edit, edits
@@ -112,8 +113,37 @@ def search(impl, component: str) -> list[Finding]:
             found.append(edit)
             if len({(e.file, e.line) for e in found}) > MAX_SHOWN:
                 return []
-    findings = _findings(component, found, raises_only=all(o[0] == "raised" for o in yours))
+    found, among = _where_yours_has_it(found, impl)
+    # a crash alone is only consistent with an edit; a crash and the edited text in your code name the place
+    findings = _findings(component, found, raises_only=not among and all(o[0] == "raised" for o in yours))
+    if among:
+        findings = [replace(f, text=f"{f.text}; of the {among} places where an edit behaves as yours, only here "
+                            "does your code have the edited text") for f in findings]  # fmt: skip
     return [_unless_elsewhere(f, found, impl) for f in findings]
+
+
+def _where_yours_has_it(found: list[Edit], impl) -> tuple[list[Edit], int]:
+    """Several places where an edit of GPT-2's code behaves as yours cannot be told apart by behaviour; by text
+    they can: when your code has the edited text of exactly one of them (its statement, or its expression, more
+    often than GPT-2's file has it; six characters at least), that one is your slip (v15: `S, T` unpacked for
+    `T, S` or the mask built `ones(S, T)` behave alike; the participant's code has the first). Returns the edits
+    kept and, when narrowed, how many places there were."""
+    places: dict[tuple[str, int], list[Edit]] = {}
+    for e in found:
+        places.setdefault((e.file, e.line), []).append(e)
+    yours = written_source(getattr(getattr(impl, "ref", None), "path", None))
+    if not 2 <= len(places) <= MAX_SHOWN or yours is None:
+        return found, 0
+
+    def distinctive(e: Edit) -> bool:  # the edited statement, or expression, more often in yours than in GPT-2's
+        gpt2 = unparsed(_source(e.file))
+        texts = [squeezed(t) for t in (e.statement, e.new) if t]
+        return any(len(t) >= 6 and yours.count(t) > gpt2.count(t) for t in texts)
+
+    hit = [place for place, spelled in places.items() if any(map(distinctive, spelled))]
+    if len(hit) != 1:
+        return found, 0
+    return [e for e in places[hit[0]] if distinctive(e)], len(places)
 
 
 def _unless_elsewhere(f: Finding, found: list[Edit], impl) -> Finding:

@@ -183,3 +183,38 @@ def test_new_operators_reach_an_uncalled_method_and_a_sibling_exception() -> Non
     tokenizer = (REFERENCE / "tokenizer.py").read_text()
     found = {(e.old, e.new) for e in edits("tokenizer.py", tokenizer, ("Tokenizer.decode_bytes",))}
     assert ("KeyError", "IndexError") in found, sorted(found)[:20]
+
+
+def test_of_two_places_that_behave_alike_yours_is_the_one_your_code_spells(tmp_path: Path) -> None:
+    """Two edits of GPT-2's code at two places that behave alike cannot be told apart by behaviour; when the
+    participant's code has the edited statement of exactly one of them (and GPT-2's file has it fewer times), that
+    place is the slip, with its fix. Bug caught: v15's cached attention with `S, T` unpacked for `T, S` was told
+    "consistent with" that line or the mask built `ones(S, T)`, and no fix. Where the code spells both, or neither,
+    nothing is narrowed."""
+    reference = (REFERENCE / "attention.py").read_text()
+    line = next(i for i, t in enumerate(reference.splitlines(), 1) if "T, S = q.size(-2), k.size(-2)" in t)
+    unpacked = Edit("attention.py", line, "f", "(T, S)", "(S, T)", None, "S, T = (q.size(-2), k.size(-2))")
+    mask = Edit("attention.py", line + 1, "f", "torch.ones(T, S)", "torch.ones(S, T)", None,
+                "keep = torch.ones(S, T).tril(S - T)")  # fmt: skip
+    package = tmp_path / "yours"
+    package.mkdir()
+    impl = types.SimpleNamespace(ref=ImplRef("yours", package))
+    (package / "attention.py").write_text(reference.replace("T, S = q.size(-2)", "S, T = q.size(-2)"))
+    assert probes_search._where_yours_has_it([unpacked, mask], impl) == ([unpacked], 2)
+    (package / "attention.py").write_text(reference)  # neither: GPT-2's own text
+    assert probes_search._where_yours_has_it([unpacked, mask], impl) == ([unpacked, mask], 0)
+
+
+def test_a_dropped_result_is_assigned_back_by_one_edit() -> None:
+    """``att.masked_fill(mask, -inf)`` as a statement computes a masked copy and drops it; assigning it back
+    (``att = att.masked_fill(...)``) is one edit of the participant's code, as is ``torch.tril(x)`` kept in ``x``.
+    Bug caught: v15's dropped masked_fill was told "forgot the causal mask" with a fix the participant thought
+    they had written."""
+    source = (
+        "def f(att, mask, x):\n    att.masked_fill(mask, float('-inf'))\n    torch.tril(x)\n    att.append(1)\n"
+        "    return att\n"
+    )
+    found = {(e.old, e.new) for e in edits("f.py", source, ("f",))}
+    assert ("att.masked_fill(mask, float('-inf'))", "att = att.masked_fill(mask, float('-inf'))") in found
+    assert ("torch.tril(x)", "x = torch.tril(x)") in found
+    assert not any(new.startswith("att = att.append") for _, new in found)  # an in-place method: nothing to keep
