@@ -10210,6 +10210,956 @@ HELDOUT_V15: list[HeldOut] = [
 V15_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V15}
 
 
+# ==================================================================== HELDOUT_V16
+# A sixteenth held-out set, written and committed on its own by a helper that never read the probes, the verdicts,
+# the variants, the hints, the edit search, the diagnosis tool or any diagnosis output. Written from what engineers
+# get wrong writing GPT-2, a byte-level BPE tokenizer, a data loader and a training loop from scratch (nanoGPT /
+# minbpe style), not from what the tool measures. Half of it is written="rewrite" (the piece written over in
+# another engineer's style, one mistake inside); the rest are edits at one place. Each was checked only for
+# validity (it materialises and a non-slow spec test of its section fails with the fingerprint off, --tb=no),
+# never run through the diagnosis. ``accept`` names the family and parameter in plain words.
+#
+# Validity run (each bug's section spec files, ``-m "not slow" -x --no-fingerprint --tb=no``): 60 written, 10
+# dropped, 50 kept: attention 6 (3 edits, 3 rewrites), layernorm 4 (2, 2), mlp 3 (2, 1), block 3 (1, 2), gpt 3 (2, 1),
+# loss 1 (0, 1), config 1 (1, 0), generate 7 (3, 4), tokenizer 9 (5, 4), data 5 (2, 3), training 8 (4, 4); 25 edits,
+# 25 rewrites. Eighteen rewrites were also graded with their mistake fixed (all pass): softmax-exp-without-max,
+# keys-dot-t-on-4d, mask-float-to-masked-fill, ln-numerator-not-centred, ln-std-as-norm-over-c,
+# block-attention-output-added-twice, nanogpt-loop-crop-keeps-oldest, kv-cat-without-dim,
+# kv-hand-mask-queries-one-based, stale-cache-after-crop, merge-slice-compared-to-tuple, save-latin1-load-utf8,
+# decode-range-check-off-by-one, batch-view-result-discarded, position-loader-resume-without-rank,
+# strided-targets-without-offset, cosine-to-zero-clamped-at-min-lr, clip-before-backward.
+# Dropped: 7 that test_held_out_set_is_new found to make the same edit as a known bug or an earlier entry (LayerNorm
+# eps 1e-12, the bias added before the gain, a post-LN block, attn.c_proj left out of the Conv1D transposes, the next
+# token from logits[:, 0], allowed_special='all' taken as set('all'), the merges not reserving the special tokens);
+# one rewrite dropped by hand as v4's idea again (the variance as the raw E[x^2] with a centred numerator,
+# ho4-ln-var-uncentered); all replaced by new mistakes. One that no non-slow spec test of its section failed: the
+# heads merged with .view(B, T, C) without .contiguous(): SDPA's output on this CPU is laid out (B, T, n_head, hd)
+# in memory, so its transpose is contiguous and the view works (a bug only after a hand-written attention; not a
+# spec gap). One more training rewrite (train_step returning the loss and norm as Python floats via .item()) was
+# caught only by test_ddp_matches_single_process (the other training tests take float(loss)) and was dropped to keep
+# 50. Seen while choosing, not in the set: an HF loader that skips every key containing 'attn.bias' (a substring
+# test for the mask buffers, which also matches c_attn.bias) passes every non-slow gpt test, because the HF models
+# the spec builds keep GPT-2's zero Linear biases; only the slow real-weights tests would see it (a possible gap).
+
+_V16_SDPA = _V10_SDPA
+_V16_MERGE_LINE = _V14_MERGE_HEADS.splitlines(keepends=True)[0]
+_V16_LN_BODY = _V10_LN_BODY
+_V16_MLP_RETURN = _V13_MLP_RETURN
+_V16_BLOCK_BODY = _V10_BLOCK_FORWARD
+_V16_GEN_LOOP = _V14_GENERATE_LOOP
+_V16_GEN_FEED = "".join(_V14_GENERATE_LOOP.splitlines(keepends=True)[2:12])  # the loop's head to logits[:, -1]
+_V16_ATTEND_CACHED = _V12_ATTEND_CACHED
+_V16_KV_APPEND = _V11_KV_APPEND
+_V16_MERGE_FN = _V11_MERGE_BODY
+_V16_SAVE_LOAD = (  # save's signature and docstring, then v14's quoted save and load
+    "    def save(self, path: str | Path) -> None:\n"
+    '        """JSON: the pattern, the special tokens and the ranks (token bytes in base64, as tiktoken)."""\n'
+    + _V14_SAVE_LOAD
+)
+_V16_MERGES_BODY = (
+    "        merges = {}\n"
+    "        for token, rank in sorted(self._ranks.items(), key=lambda kv: kv[1]):\n"
+    "            if len(token) == 1:\n"
+    "                continue\n"
+    "            parts = _bpe(token, self._ranks, max_rank=rank)\n"
+    "            if len(parts) != 2:\n"
+    '                raise ValueError(f"rank {rank} ({token!r}) is not the merge of two lower-ranked tokens: '
+    '{parts}")\n'
+    "            merges[(self._ranks[parts[0]], self._ranks[parts[1]])] = rank\n"
+    "        return merges\n"
+)
+_V16_DECODE_BYTES = (
+    "        try:\n"
+    '            return b"".join(self._decoder[i] for i in ids)\n'
+    "        except KeyError as exc:\n"
+    '            raise ValueError(f"token id {exc.args[0]} is not in the vocabulary (size {self.vocab_size})") '
+    "from None\n"
+)
+_V16_NEXT_BATCH = _V10_NEXT_BATCH
+_V16_LOADER_TAIL = (  # from the counter's initialisation to the end of data.py
+    "        self.batches = 0  # batches each rank has read so far: the loader's whole state\n"
+    "\n"
+    "    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:\n" + _V10_NEXT_BATCH + "\n"
+    "    def reset(self) -> None:\n"
+    "        self.batches = 0\n"
+    "\n"
+    "    # A checkpoint stores this so a resumed run reads the batches it would have read.\n"
+    "    # It does not depend on the rank, so one file resumes every rank of a DDP run.\n" + _V15_LOADER_STATE
+)
+_V16_GET_LR = _V10_GET_LR
+_V16_STEP_BODY = (  # train_step's body, from zero_grad to the return
+    "    optimizer.zero_grad(set_to_none=True)\n"
+    + _V12_STEP_LOOP
+    + "    optimizer.step()\n    return loss_accum, norm\n"
+)
+_V16_SAVE_STATE = (
+    "    state = {\n"
+    '        "model": raw.state_dict(),\n'
+    '        "optimizer": optimizer.state_dict(),\n'
+    '        "loader": loader.state_dict(),\n'
+    '        "step": step,\n'
+    '        "rng": {\n'
+    '            "torch": torch.get_rng_state(),\n'
+    '            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],\n'
+    "        },\n"
+    '        "extra": extra or {},\n'
+    "    }\n"
+    '    tmp = f"{os.fspath(path)}.tmp"\n'
+    "    torch.save(state, tmp)\n"
+    "    os.replace(tmp, path)  # atomic: a crash mid-save never leaves a truncated checkpoint\n"
+)
+
+_v16 = partial(_in_set, 16)
+
+
+HELDOUT_V16: list[HeldOut] = [
+    # ---------------------------------------------------------------- attention
+    HeldOut(
+        _v16(
+            "merge-flatten-from-dim-1",
+            "attention.py",
+            _V16_MERGE_LINE,
+            "        y = y.transpose(1, 2).flatten(1)  # re-assemble the heads side by side\n",
+            "attention",
+            "the heads merged with flatten(1) instead of flatten(2): (B, T, n_head, head_dim) collapses time together "
+            "with the heads into one row of T * n_embd numbers per sequence, and c_proj (n_embd inputs) raises",
+        ),
+        ("heads-merge: flatten(1) folds time in",),
+    ),
+    HeldOut(
+        _v16(
+            "sdpa-keys-pretransposed",
+            "attention.py",
+            _V16_SDPA,
+            "        return F.scaled_dot_product_attention(\n"
+            "            q, k.transpose(-2, -1), v, is_causal=True, scale=1.0 / math.sqrt(k.size(-1))\n"
+            "        )\n",
+            "attention",
+            "the hand-written formula's k^T carried into the fused call: SDPA transposes the keys itself, so it "
+            "gets them transposed twice; the shapes fit only when T equals head_dim, and then the scores are wrong",
+        ),
+        ("attention: keys transposed before SDPA",),
+    ),
+    HeldOut(
+        _v16(
+            "c-proj-width-from-c-attn",
+            "attention.py",
+            "        self.c_proj = nn.Linear(config.n_embd, config.n_embd)\n",
+            "        self.c_proj = nn.Linear(config.n_embd, 3 * config.n_embd)\n",
+            "attention",
+            "the output projection's line copied from c_attn's with its 3 * n_embd kept: c_proj writes 3 * n_embd "
+            "features, so the attention output does not fit the residual stream and GPT-2's c_proj cannot load",
+        ),
+        ("attention: c_proj 3 * n_embd wide",),
+    ),
+    HeldOut(
+        _v16(
+            "softmax-exp-without-max",
+            "attention.py",
+            _V16_SDPA,
+            "        scale = 1.0 / math.sqrt(q.size(-1))\n"
+            "        scores = (q @ k.transpose(-2, -1)) * scale\n"
+            "        n = scores.size(-1)\n"
+            "        future = torch.triu(torch.ones(n, n, dtype=torch.bool, device=q.device), diagonal=1)\n"
+            '        scores = scores.masked_fill(future, float("-inf"))\n'
+            "        e = torch.exp(scores)\n"
+            "        weights = e / e.sum(dim=-1, keepdim=True)\n"
+            "        return weights @ v\n",
+            "attention",
+            "the softmax written out as exp(scores) / sum without subtracting each row's max first: a score above "
+            "about 88 overflows exp to inf in float32, and the weights become inf / inf = NaN",
+        ),
+        ("attention-softmax: no max subtraction (overflows)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v16(
+            "keys-dot-t-on-4d",
+            "attention.py",
+            _V16_SDPA,
+            "        d = q.size(-1)\n"
+            "        s = q @ k.T / math.sqrt(d)\n"
+            "        n = q.size(-2)\n"
+            "        keep = torch.tril(torch.ones(n, n, device=q.device)).bool()\n"
+            '        s = s.masked_fill(~keep, float("-inf"))\n'
+            "        return F.softmax(s, dim=-1) @ v\n",
+            "attention",
+            "attention by hand with k.T for the keys' transpose: on a 4-D tensor .T reverses every dimension "
+            "(deprecated), not the last two, so the product's shapes do not fit; k.mT or k.transpose(-2, -1) was meant",
+        ),
+        ("attention-scores: k.T reverses every dim",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v16(
+            "mask-float-to-masked-fill",
+            "attention.py",
+            _V16_SDPA,
+            "        T = q.size(-2)\n"
+            "        att = torch.matmul(q, k.transpose(-2, -1)) / math.sqrt(k.size(-1))\n"
+            "        upper = torch.triu(torch.ones(T, T, device=q.device), diagonal=1)\n"
+            '        att = att.masked_fill(upper, float("-inf"))\n'
+            "        return torch.matmul(att.softmax(dim=-1), v)\n",
+            "attention",
+            "the causal mask built as a float 0/1 matrix (torch.ones without dtype=torch.bool) and handed to "
+            "masked_fill, which takes only a boolean mask: every forward pass raises",
+        ),
+        ("causal-mask: float mask to masked_fill (raises)",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- layernorm
+    HeldOut(
+        _v16(
+            "ln-weight-plain-tensor",
+            "layernorm.py",
+            "        self.weight = nn.Parameter(torch.ones(ndim))\n",
+            "        self.weight = torch.ones(ndim)\n",
+            "layernorm",
+            "the gain assigned as a plain tensor (nn.Parameter forgotten): it is applied, but it is no parameter and "
+            "no buffer, so it never trains, is not in the state dict and GPT-2's ln weights cannot load into it",
+        ),
+        ("layernorm: weight not a parameter",),
+    ),
+    HeldOut(
+        _v16(
+            "ln-eps-added-twice",
+            "layernorm.py",
+            "        var = (x - mean).pow(2).mean(dim=-1, keepdim=True)  # biased: / C\n",
+            "        var = (x - mean).pow(2).mean(dim=-1, keepdim=True) + self.eps  # biased: / C\n",
+            "layernorm",
+            "eps added to the variance where it is computed and again inside the rsqrt (two references merged): "
+            "the normalisation runs with 2 * eps, which shows exactly when the variance is small",
+        ),
+        ("layernorm-eps: added twice (2e-05)",),
+    ),
+    HeldOut(
+        _v16(
+            "ln-numerator-not-centred",
+            "layernorm.py",
+            _V16_LN_BODY,
+            "        mu = x.mean(-1, keepdim=True)\n"
+            "        sigma2 = ((x - mu) ** 2).mean(-1, keepdim=True)\n"
+            "        y = x / torch.sqrt(sigma2 + self.eps)\n"
+            "        return self.weight * y + self.bias\n",
+            "layernorm",
+            "LayerNorm by hand whose variance is centred but whose numerator is x, not x - mean: the input is only "
+            "scaled, never centred, so every row keeps its mean divided by its standard deviation",
+        ),
+        ("layernorm: numerator not centred",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v16(
+            "ln-std-as-norm-over-c",
+            "layernorm.py",
+            _V16_LN_BODY,
+            "        C = x.size(-1)\n"
+            "        xc = x - x.mean(dim=-1, keepdim=True)\n"
+            "        std = torch.linalg.vector_norm(xc, dim=-1, keepdim=True) / C\n"
+            "        return self.weight * xc / torch.sqrt(std * std + self.eps) + self.bias\n",
+            "layernorm",
+            "the standard deviation taken as the norm of the centred row divided by C instead of sqrt(C): the "
+            "spread is sqrt(C) times too small, so the output is about sqrt(C) times too large",
+        ),
+        ("layernorm: std as norm / C",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- mlp
+    HeldOut(
+        _v16(
+            "mlp-mish",
+            "mlp.py",
+            _V16_MLP_RETURN,
+            "        return self.c_proj(F.mish(self.c_fc(x)))\n",
+            "mlp",
+            "Mish (x tanh(softplus(x)), a detection-model habit) in place of GPT-2's tanh-approximated GELU",
+        ),
+        ("mlp-activation: mish",),
+    ),
+    HeldOut(
+        _v16(
+            "mlp-input-detached",
+            "mlp.py",
+            _V16_MLP_RETURN,
+            '        return self.c_proj(F.gelu(self.c_fc(x.detach()), approximate="tanh"))\n',
+            "mlp",
+            "the MLP's input detached (left from a debugging session): the forward pass is exact and c_fc, c_proj "
+            "still train, but no gradient flows back through the MLP into ln_2 and the residual stream",
+        ),
+        ("mlp: input detached (no gradient to ln_2)",),
+    ),
+    HeldOut(
+        _v16(
+            "mlp-quick-gelu",
+            "mlp.py",
+            _V16_MLP_RETURN,
+            "        h = self.c_fc(x)\n"
+            "        h = h * torch.sigmoid(1.702 * h)  # GELU\n"
+            "        return self.c_proj(h)\n",
+            "mlp",
+            "GELU written as CLIP's 'quick GELU', x * sigmoid(1.702 x), a cheaper approximation that differs from "
+            "the tanh form GPT-2 was trained with by up to about 2e-2",
+        ),
+        ("mlp-activation: quick gelu (x sigmoid(1.702 x))",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- block
+    HeldOut(
+        _v16(
+            "ln-2-sized-by-block-size",
+            "block.py",
+            "        self.ln_2 = LayerNorm(config.n_embd)\n",
+            "        self.ln_2 = LayerNorm(config.block_size)\n",
+            "block",
+            "the editor's completion took config.block_size where config.n_embd belongs: ln_2's weight and bias have "
+            "block_size entries, so the MLP branch's norm raises on (B, T, n_embd) and GPT-2's ln_2 cannot load",
+        ),
+        ("block: ln_2 sized by block_size",),
+    ),
+    HeldOut(
+        _v16(
+            "block-attention-output-added-twice",
+            "block.py",
+            _V16_BLOCK_BODY,
+            "        a = self.attn(self.ln_1(x), cache)\n"
+            "        x = x + a\n"
+            "        m = self.mlp(self.ln_2(x))\n"
+            "        x = x + a\n"
+            "        return x\n",
+            "block",
+            "the block written in named steps with a copy-paste slip in the second residual: x + a again instead of "
+            "x + m, so the attention output is added twice and the MLP's is computed and thrown away",
+        ),
+        ("block: attention output added twice (mlp dropped)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v16(
+            "block-mlp-before-attention",
+            "block.py",
+            _V16_BLOCK_BODY,
+            "        h = x + self.mlp(self.ln_2(x))\n"
+            "        h = h + self.attn(self.ln_1(h), cache)\n"
+            "        return h\n",
+            "block",
+            "the two sub-layers in the other order, the MLP branch before attention: each branch keeps its own norm "
+            "and residual, but attention reads the MLP-updated stream and the MLP never sees attention's output",
+        ),
+        ("block: mlp before attention",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- gpt
+    HeldOut(
+        _v16(
+            "pad-rows-zeroed-outside-no-grad",
+            "gpt.py",
+            "        with torch.no_grad():  # fast path: vocab padding. Rows past vocab_size are never looked up\n"
+            "            self.transformer.wte.weight[config.vocab_size :].zero_()",
+            "        # fast path: vocab padding. Rows past vocab_size are never looked up\n"
+            "        self.transformer.wte.weight[config.vocab_size :].zero_()",
+            "gpt",
+            "the padded vocabulary rows zeroed without torch.no_grad() (it looked like an init step, not a forward "
+            "pass): an in-place write into a view of a leaf that requires grad raises, so no model can be built",
+        ),
+        ("init: in-place zeroing outside no_grad (raises)",),
+    ),
+    HeldOut(
+        _v16(
+            "from-pretrained-n-head-from-n-layer",
+            "gpt.py",
+            '            n_head=hf_config["n_head"],\n',
+            '            n_head=hf_config["n_layer"],\n',
+            "gpt",
+            "from_pretrained reads n_head from config.json's n_layer (an autocomplete slip GPT-2 small hides: both "
+            "are 12): a checkpoint with another head count loads into a model with the wrong number of heads",
+        ),
+        ("from-pretrained: n_head read from n_layer",),
+    ),
+    HeldOut(
+        _v16(
+            "residual-init-by-layer-index",
+            "gpt.py",
+            "        for name, p in self.named_parameters():\n"
+            '            if name.endswith("c_proj.weight"):\n'
+            "                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))\n",
+            "        for i, block in enumerate(self.transformer.h):\n"
+            "            std = 0.02 / math.sqrt(2 * (i + 1))  # deeper layers write smaller updates\n"
+            "            for proj in (block.attn.c_proj, block.mlp.c_proj):\n"
+            "                nn.init.normal_(proj.weight, mean=0.0, std=std)\n",
+            "gpt",
+            "the residual projections' init scaled per layer by 1/sqrt(2 (i + 1)), the layer's own depth (a "
+            "depth-scaled init from other codebases), instead of 1/sqrt(2 n_layer) for all: only the last layer "
+            "gets GPT-2's std",
+        ),
+        ("init: residual std by layer index",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- loss
+    HeldOut(
+        _v16(
+            "loss-sigmoid-bce",
+            "gpt.py",
+            "            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))\n",
+            "            onehot = F.one_hot(targets, num_classes=logits.size(-1)).to(logits.dtype)\n"
+            "            loss = F.binary_cross_entropy_with_logits(logits, onehot)\n",
+            "loss",
+            "the next-token loss written as a per-class sigmoid loss (binary cross-entropy against one-hot targets, "
+            "averaged over every vocabulary entry) instead of the softmax cross-entropy: another objective",
+        ),
+        ("loss: sigmoid binary cross-entropy",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- config
+    HeldOut(
+        _v16(
+            "block-size-2048",
+            "config.py",
+            "    block_size: int = 1024  # longest sequence the position table covers\n",
+            "    block_size: int = 2048  # longest sequence the position table covers\n",
+            "config",
+            "block_size defaulted to 2048 (GPT-3's context length) instead of GPT-2's 1024",
+        ),
+        ("config: block_size 2048",),
+    ),
+    # ---------------------------------------------------------------- generate
+    HeldOut(
+        _v16(
+            "logits-last-vocab-entry",
+            "gpt.py",
+            "            logits = logits[:, -1, :]\n",
+            "            logits = logits[..., -1]\n",
+            "generate",
+            "the last position's logits taken as logits[..., -1]: the ellipsis puts the -1 on the vocabulary dim, so "
+            "the step samples among positions from each one's last-token score (a token id below T; 0 when cached)",
+        ),
+        ("generate: logits[..., -1] (last vocab entry, not last position)",),
+    ),
+    HeldOut(
+        _v16(
+            "crop-computed-uncropped-fed",
+            "gpt.py",
+            "                logits, _ = self(idx_cond)\n",
+            "                logits, _ = self(idx)\n",
+            "generate",
+            "the context cropped into idx_cond but the whole idx passed to the model: the crop is computed and "
+            "never used, so past block_size the forward pass raises",
+        ),
+        ("generate: crop not used (uncropped context fed)",),
+    ),
+    HeldOut(
+        _v16(
+            "greedy-unsqueezed-on-batch-dim",
+            "gpt.py",
+            "                idx_next = logits.argmax(dim=-1, keepdim=True)\n",
+            "                idx_next = logits.argmax(dim=-1).unsqueeze(0)\n",
+            "generate",
+            "the greedy token made a column with unsqueeze(0) instead of unsqueeze(-1): (1, B) instead of (B, 1), "
+            "so torch.cat raises for a batch of more than one prompt (a batch of one works)",
+        ),
+        ("generate: greedy token unsqueezed on dim 0",),
+    ),
+    HeldOut(
+        _v16(
+            "nanogpt-loop-crop-keeps-oldest",
+            "gpt.py",
+            _V16_GEN_LOOP,
+            "        bs = self.config.block_size\n"
+            "        for _ in range(max_new_tokens):\n"
+            "            idx_cond = idx if idx.size(1) <= bs else idx[:, :bs]\n"
+            "            logits, _ = self(idx_cond)\n"
+            "            logits = logits[:, -1, :]\n"
+            "            if temperature == 0:\n"
+            "                idx_next = torch.argmax(logits, dim=-1, keepdim=True)\n"
+            "            else:\n"
+            "                logits = logits / temperature\n"
+            "                if top_k is not None:\n"
+            "                    v, _ = torch.topk(logits, min(top_k, logits.size(-1)))\n"
+            '                    logits[logits < v[:, [-1]]] = -float("Inf")\n'
+            "                probs = F.softmax(logits, dim=-1)\n"
+            "                idx_next = torch.multinomial(probs, num_samples=1, generator=generator)\n"
+            "            idx = torch.cat((idx, idx_next), dim=1)\n"
+            "        return idx\n",
+            "generate",
+            "generate rewritten nanoGPT-style (no cache) with the crop written idx[:, :bs]: past block_size the model "
+            "conditions on the oldest block_size tokens, so every later step sees the same context",
+        ),
+        ("generate: crop keeps the first block_size tokens",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v16(
+            "kv-cat-without-dim",
+            "attention.py",
+            _V16_KV_APPEND,
+            "        if self.k is None or self.v is None:\n"
+            "            self.k, self.v = k, v\n"
+            "        else:\n"
+            "            self.k = torch.cat([self.k, k])\n"
+            "            self.v = torch.cat([self.v, v])\n"
+            "        if self.k.size(2) > self.max_len:\n"
+            '            raise ValueError(f"KV cache holds {self.max_len} positions, {self.k.size(2)} requested")\n'
+            "        self.length = self.k.size(2)\n"
+            "        return self.k, self.v\n",
+            "generate",
+            "the KV cache rewritten as a growing torch.cat with the dim left out: cat joins along dim 0, the batch, "
+            "not dim 2 (time), so the second append raises (or, for a one-token prompt, doubles the batch)",
+        ),
+        ("kv-cache: cat along the batch dim",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v16(
+            "kv-hand-mask-queries-one-based",
+            "attention.py",
+            _V16_ATTEND_CACHED,
+            "        T, S = q.size(-2), k.size(-2)\n"
+            "        q_pos = torch.arange(S - T + 1, S + 1, device=q.device)  # where the new queries sit\n"
+            "        k_pos = torch.arange(S, device=q.device)\n"
+            "        att = (q @ k.transpose(-2, -1)) / math.sqrt(q.size(-1))\n"
+            '        att = att.masked_fill(k_pos[None, :] > q_pos[:, None], float("-inf"))\n'
+            "        return att.softmax(dim=-1) @ v\n",
+            "generate",
+            "the cached attention written by hand with the new queries numbered S - T + 1 .. S (one-based) instead of "
+            "S - T .. S - 1: in the prompt's pass each position also sees the next one, and the leak reaches the "
+            "later layers' cached keys",
+        ),
+        ("kv-cache-mask: sees t+1",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v16(
+            "stale-cache-after-crop",
+            "gpt.py",
+            _V16_GEN_FEED,
+            "        for _ in range(max_new_tokens):\n"
+            "            fits = cache is not None and idx.size(1) <= cache_len\n"
+            "            # feed what the cache has not seen; past block_size, the last block_size tokens\n"
+            "            context = idx[:, cache[0].length :] if fits else idx[:, -self.config.block_size :]\n"
+            "            logits = self(context, cache=cache)[0][:, -1, :]\n",
+            "generate",
+            "the generate loop rewritten with one model call for both paths, the cache passed even once the sequence "
+            "has outgrown it: past block_size the cropped context is appended to the stale cache and forward raises",
+        ),
+        ("generate: stale KV cache used after cropping",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- tokenizer
+    HeldOut(
+        _v16(
+            "pattern-without-final-whitespace-run",
+            "tokenizer.py",
+            r'''GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""''',
+            r'''GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)"""''',
+            "tokenizer",
+            "GPT-2's pattern typed without its final \\s+ alternative: a whitespace character other than a space "
+            "right before a word (the newline in 'a\\nb') matches no alternative, and findall silently drops it",
+        ),
+        ("pattern: final \\s+ alternative missing (whitespace dropped)",),
+    ),
+    HeldOut(
+        _v16(
+            "mergeable-ranks-from-decoder",
+            "tokenizer.py",
+            "        return dict(self._ranks)\n",
+            "        return {b: i for i, b in self._decoder.items()}\n",
+            "tokenizer",
+            "mergeable_ranks built by inverting the id -> bytes decoder, which holds the special tokens too: "
+            "tiktoken's mergeable ranks exclude them, and a tokenizer rebuilt from these takes them for ordinary "
+            "tokens",
+        ),
+        ("mergeable-ranks: include the special tokens",),
+    ),
+    HeldOut(
+        _v16(
+            "special-ids-after-requested-merges",
+            "tokenizer.py",
+            "        self._init(self.pattern, ranks, {s: len(vocab) + k for k, s in enumerate(specials)}, merges)\n",
+            "        self._init(self.pattern, ranks, {s: 256 + n_merges + k for k, s in enumerate(specials)}, "
+            "merges)\n",
+            "tokenizer",
+            "the special tokens numbered from 256 + n_merges (the merges asked for) instead of len(vocab) (the merges "
+            "learned): when training stops early, every pre-token already one token, their ids leave a gap",
+        ),
+        ("specials: ids after the requested merges (gap when training stops early)",),
+    ),
+    HeldOut(
+        _v16(
+            "stream-hold-max-without-default",
+            "tokenizer.py",
+            "        hold = _LOOKAHEAD + max((len(s) for s in self.special_tokens), default=0)\n",
+            "        hold = _LOOKAHEAD + max(len(s) for s in self.special_tokens)\n",
+            "tokenizer",
+            "the streaming hold-back's longest special token taken with max() without default=0: a tokenizer "
+            "without special tokens raises ValueError (max() of an empty sequence) on its first streaming encode",
+        ),
+        ("streaming: raises without special tokens",),
+    ),
+    HeldOut(
+        _v16(
+            "stream-tail-encoded-ordinary",
+            "tokenizer.py",
+            "        yield from self.encode(buf, allowed_special=allowed_special, "
+            "disallowed_special=disallowed_special)\n",
+            "        yield from self.encode_ordinary(buf)\n",
+            "tokenizer",
+            "streaming encode flushes the held-back tail with encode_ordinary: an allowed special token in the last "
+            "chunk comes out as its plain-text pieces, and a disallowed one there is not rejected",
+        ),
+        ("streaming: tail encoded ignoring special tokens",),
+    ),
+    HeldOut(
+        _v16(
+            "merge-slice-compared-to-tuple",
+            "tokenizer.py",
+            _V16_MERGE_FN,
+            "    merged: list[int] = []\n"
+            "    i = 0\n"
+            "    while i < len(ids):\n"
+            "        if ids[i : i + 2] == pair:\n"
+            "            merged.append(new_id)\n"
+            "            i += 2\n"
+            "        else:\n"
+            "            merged.append(ids[i])\n"
+            "            i += 1\n"
+            "    return merged\n",
+            "tokenizer",
+            "the training merge rewritten with a slice comparison ids[i : i + 2] == pair, a list against a tuple, "
+            "which Python never finds equal: no occurrence is replaced, so the recorded merges never happen in the "
+            "words",
+        ),
+        ("train: merge never matches (list == tuple)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v16(
+            "save-latin1-load-utf8",
+            "tokenizer.py",
+            _V16_SAVE_LOAD,
+            "    def save(self, path: str | Path) -> None:\n"
+            '        """JSON: the pattern, the special tokens and the ranks (each token\'s bytes as latin-1 text)."""\n'
+            "        data = {\n"
+            '            "format": "gpt2spec-bpe/1",\n'
+            '            "pattern": self.pattern,\n'
+            '            "special_tokens": self.special_tokens,\n'
+            '            "mergeable_ranks": [[token.decode("latin-1"), rank] for token, rank in self._ranks.items()],\n'
+            "        }\n"
+            '        Path(path).write_text(json.dumps(data) + "\\n", encoding="utf-8")\n'
+            "\n"
+            "    @classmethod\n"
+            "    def load(cls, path: str | Path) -> Tokenizer:\n"
+            '        data = json.loads(Path(path).read_text(encoding="utf-8"))\n'
+            '        if data.get("format") != "gpt2spec-bpe/1":\n'
+            "            raise ValueError(f\"{path}: not a saved Tokenizer (format {data.get('format')!r})\")\n"
+            '        ranks = {text.encode("utf-8"): rank for text, rank in data["mergeable_ranks"]}\n'
+            '        return cls.from_ranks(ranks, data["pattern"], data["special_tokens"])\n',
+            "tokenizer",
+            "save writes each token's bytes as latin-1 text (a lossless byte-to-character map) but load encodes them "
+            "back with UTF-8: every byte above 0x7f comes back as two bytes, so the byte tokens 128-255 are lost",
+        ),
+        ("save/load: latin-1 saved, utf-8 loaded",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v16(
+            "merges-recovered-by-first-cut",
+            "tokenizer.py",
+            _V16_MERGES_BODY,
+            "        merges = {}\n"
+            "        for token, rank in sorted(self._ranks.items(), key=lambda kv: kv[1]):\n"
+            "            if len(token) == 1:\n"
+            "                continue\n"
+            "            # the first cut whose two halves are both older tokens\n"
+            "            for cut in range(1, len(token)):\n"
+            "                left, right = token[:cut], token[cut:]\n"
+            "                if self._ranks.get(left, rank) < rank and self._ranks.get(right, rank) < rank:\n"
+            "                    merges[(self._ranks[left], self._ranks[right])] = rank\n"
+            "                    break\n"
+            "            else:\n"
+            '                raise ValueError(f"rank {rank} ({token!r}) is not the merge of two lower-ranked tokens")\n'
+            "        return merges\n",
+            "tokenizer",
+            "the merges recovered from loaded ranks by the first cut of each token whose halves are both lower-ranked "
+            "tokens: a token with several such cuts ('abc' as 'a' + 'bc' or 'ab' + 'c') gets the leftmost, not the "
+            "pair BPE merged",
+        ),
+        ("merges: recovered from the first valid split",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v16(
+            "decode-range-check-off-by-one",
+            "tokenizer.py",
+            _V16_DECODE_BYTES,
+            "        out = bytearray()\n"
+            "        for i in ids:\n"
+            "            if i < 0 or i > self.vocab_size:\n"
+            '                raise ValueError(f"token id {i} is not in the vocabulary (size {self.vocab_size})")\n'
+            "            out += self._decoder[i]\n"
+            "        return bytes(out)\n",
+            "tokenizer",
+            "decode's range check written i > vocab_size (for >=): the id vocab_size itself passes the check and the "
+            "lookup raises KeyError instead of the contract's ValueError",
+        ),
+        ("decode: range check off by one (KeyError at vocab_size)",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- data
+    HeldOut(
+        _v16(
+            "uint16-tensor-viewed-as-int16",
+            "data.py",
+            "            t = torch.from_numpy(t.numpy().astype(np.int64))\n",
+            "            t = t.view(torch.int16)  # same bits, a dtype torch supports\n",
+            "data",
+            "a uint16 tensor (few torch ops support it) reinterpreted with view(torch.int16) before widening: the "
+            "same bits read as signed, so every id from 32768 up (GPT-2's ids run to 50256) turns negative",
+        ),
+        ("tokens: uint16 viewed as int16 (ids >= 32768 negative)",),
+    ),
+    HeldOut(
+        _v16(
+            "state-saved-as-global-batches",
+            "data.py",
+            '        return {"batches": self.batches}\n',
+            '        return {"batches": self.batches * self.world_size}  # batches read by all ranks\n',
+            "data",
+            "state_dict saves the batches read by all ranks (batches * world_size) while load_state_dict reads it "
+            "back as this rank's count: a resumed DDP loader jumps world_size times too far (one process is fine)",
+        ),
+        ("loader-state: saved as the global batch count",),
+    ),
+    HeldOut(
+        _v16(
+            "batch-view-result-discarded",
+            "data.py",
+            _V16_NEXT_BATCH,
+            "        B, T = self.B, self.T\n"
+            "        n = len(self.tokens)\n"
+            "        offset = (self.batches * self.world_size + self.rank) * B * T\n"
+            "        window = self.tokens[(offset + torch.arange(B * T + 1)) % n]\n"
+            "        x, y = window[:-1], window[1:]\n"
+            "        x.view(B, T)\n"
+            "        y.view(B, T)\n"
+            "        self.batches += 1\n"
+            "        return x, y\n",
+            "data",
+            "next_batch rewritten with the reshape as a bare x.view(B, T) statement: view returns a new tensor and "
+            "does not reshape x in place, so the batches come back 1-D, (B*T,), not (B, T)",
+        ),
+        ("loader: view result discarded (1-D batches)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v16(
+            "position-loader-resume-without-rank",
+            "data.py",
+            _V16_LOADER_TAIL,
+            "        self.pos = rank * B * T  # stream position of this rank's next batch\n"
+            "\n"
+            "    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:\n"
+            "        B, T = self.B, self.T\n"
+            "        idx = (self.pos + torch.arange(B * T + 1)) % len(self.tokens)\n"
+            "        buf = self.tokens[idx]\n"
+            "        self.pos += B * T * self.world_size  # the other ranks read the batches in between\n"
+            "        return buf[:-1].view(B, T), buf[1:].view(B, T)\n"
+            "\n"
+            "    def reset(self) -> None:\n"
+            "        self.pos = self.rank * self.B * self.T\n"
+            "\n"
+            "    # A checkpoint stores the number of batches read, which does not depend on the rank.\n"
+            "    def state_dict(self) -> dict[str, int]:\n"
+            '        return {"batches": (self.pos - self.rank * self.B * self.T) // '
+            "(self.B * self.T * self.world_size)}\n"
+            "\n"
+            "    def load_state_dict(self, state: dict[str, int]) -> None:\n"
+            '        self.pos = int(state["batches"]) * self.B * self.T * self.world_size\n',
+            "data",
+            "the loader rewritten around a token position (the rank's offset, advanced by B*T*world_size) whose "
+            "load_state_dict rebuilds the position from the batch count without the rank's offset: a resumed rank "
+            "r > 0 reads rank 0's batches",
+        ),
+        ("loader-state: resume without the rank offset",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v16(
+            "strided-targets-without-offset",
+            "data.py",
+            _V16_NEXT_BATCH,
+            "        B, T = self.B, self.T\n"
+            "        first = (self.batches * self.world_size + self.rank) * B * T\n"
+            "        buf = self.tokens[torch.remainder(torch.arange(first, first + B * T + 1), self.tokens.numel())]\n"
+            "        x = buf.as_strided((B, T), (T, 1))\n"
+            "        y = buf.as_strided((B, T), (T, 1))  # the same rows, one token further on\n"
+            "        self.batches += 1\n"
+            "        return x, y\n",
+            "data",
+            "next_batch rewritten with as_strided windows onto the B*T + 1 buffer, the targets' window without its "
+            "storage offset of 1: y is the same window as x, so every target is its own input",
+        ),
+        ("targets: equal to the inputs (no shift)",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- training
+    HeldOut(
+        _v16(
+            "resume-loader-counter-set-to-dict",
+            "training.py",
+            '    loader.load_state_dict(state["loader"])\n',
+            '    loader.batches = state["loader"]\n',
+            "training",
+            "load_checkpoint sets the loader's counter to the saved loader state itself (the dict {'batches': n}, "
+            "not n): the first next_batch after a resume raises a TypeError",
+        ),
+        ("checkpoint: loader counter set to the state dict",),
+    ),
+    HeldOut(
+        _v16(
+            "params-filtered-by-grad",
+            "training.py",
+            "    params = [p for p in model.parameters() if p.requires_grad]  "
+            "# parameters() yields a tied weight once\n",
+            "    params = [p for p in model.parameters() if p.grad is not None]  # the trainable ones\n",
+            "training",
+            "the trainable parameters picked by 'has a gradient' (p.grad is not None) instead of requires_grad: "
+            "before the first backward none has one, so the optimizer's groups are empty and nothing is updated",
+        ),
+        ("optimizer: params filtered by p.grad (empty groups)",),
+    ),
+    HeldOut(
+        _v16(
+            "all-reduce-without-process-group",
+            "training.py",
+            "    if dist.is_available() and dist.is_initialized():\n",
+            "    if dist.is_available():\n",
+            "training",
+            "the DDP branch guarded by dist.is_available() alone (true in any torch built with distributed support) "
+            "instead of is_initialized(): a single process all-reduces without a process group and raises",
+        ),
+        ("train-step: all_reduce without a process group (raises)",),
+    ),
+    HeldOut(
+        _v16(
+            "warmup-one-step-short",
+            "training.py",
+            "    if step < warmup_steps:\n",
+            "    if step < warmup_steps - 1:\n",
+            "training",
+            "the warmup branch ends one step early: step warmup_steps - 1 falls into the cosine with a negative decay "
+            "ratio and gets a little less than max_lr",
+        ),
+        ("lr-schedule: warmup one step short",),
+    ),
+    HeldOut(
+        _v16(
+            "cosine-to-zero-clamped-at-min-lr",
+            "training.py",
+            _V16_GET_LR,
+            "    if step < warmup_steps:\n"
+            "        return max_lr * (step + 1) / warmup_steps\n"
+            "    progress = min(1.0, (step - warmup_steps) / (max_steps - warmup_steps))\n"
+            "    cosine = 0.5 * (1.0 + math.cos(math.pi * progress))\n"
+            "    return max(min_lr, max_lr * cosine)  # never below the floor\n",
+            "training",
+            "the cosine decay written from max_lr to 0 and floored with max(min_lr, ...): the rate follows max_lr * "
+            "cosine until it hits min_lr, instead of the cosine between max_lr and min_lr",
+        ),
+        ("lr-schedule: cosine to 0 clamped at min_lr",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v16(
+            "clip-before-backward",
+            "training.py",
+            _V16_STEP_BODY,
+            "    optimizer.zero_grad(set_to_none=True)\n"
+            "    # Clip once for the step, at the norm the caller asked for.\n"
+            "    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n"
+            "    n = len(batches)\n"
+            "    total = torch.zeros(())\n"
+            "    for i, (x, y) in enumerate(batches):\n"
+            "        if isinstance(model, DDP):\n"
+            "            model.require_backward_grad_sync = i == n - 1\n"
+            "        ctx = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else "
+            "contextlib.nullcontext()\n"
+            "        with ctx:\n"
+            "            _, loss = model(x, y)\n"
+            "        (loss / n).backward()\n"
+            "        total = total.to(loss.device, loss.dtype) + loss.detach() / n\n"
+            "    if dist.is_available() and dist.is_initialized():\n"
+            "        dist.all_reduce(total, op=dist.ReduceOp.SUM)\n"
+            "        total = total / dist.get_world_size()\n"
+            "    optimizer.step()\n"
+            "    return total, norm\n",
+            "training",
+            "the clipping call placed right after zero_grad, before the micro-batches' backward: it clips gradients "
+            "that do not exist yet (the returned norm is 0) and the step uses the unclipped gradient",
+        ),
+        ("clip: before backward (nothing clipped)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v16(
+            "zero-grad-just-before-step",
+            "training.py",
+            _V16_STEP_BODY,
+            "    n = len(batches)\n"
+            "    mean_loss = torch.zeros(())\n"
+            "    for i, (x, y) in enumerate(batches):\n"
+            "        if isinstance(model, DDP):\n"
+            "            model.require_backward_grad_sync = i == n - 1\n"
+            "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else "
+            "contextlib.nullcontext()\n"
+            "        with amp:\n"
+            "            _, loss = model(x, y)\n"
+            "        (loss / n).backward()\n"
+            "        mean_loss = mean_loss.to(loss.device, loss.dtype) + loss.detach() / n\n"
+            "    if dist.is_available() and dist.is_initialized():\n"
+            "        dist.all_reduce(mean_loss, op=dist.ReduceOp.SUM)\n"
+            "        mean_loss = mean_loss / dist.get_world_size()\n"
+            "    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n"
+            "    optimizer.zero_grad(set_to_none=True)  # a clean slate for the update\n"
+            "    optimizer.step()\n"
+            "    return mean_loss, norm\n",
+            "training",
+            "train_step rewritten with zero_grad moved down next to the step, between clipping and optimizer.step(): "
+            "the gradient is wiped before the step uses it, so AdamW skips every parameter and the model never trains",
+        ),
+        ("train-step: zero_grad before the step (no update)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v16(
+            "checkpoint-tmp-path-plus-str",
+            "training.py",
+            _V16_SAVE_STATE,
+            "    state = dict(\n"
+            "        model=raw.state_dict(),\n"
+            "        optimizer=optimizer.state_dict(),\n"
+            "        loader=loader.state_dict(),\n"
+            "        step=step,\n"
+            "        rng={\n"
+            '            "torch": torch.get_rng_state(),\n'
+            '            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],\n'
+            "        },\n"
+            "        extra=extra or {},\n"
+            "    )\n"
+            '    tmp = path + ".tmp"  # write aside, then rename: never a half-written checkpoint\n'
+            "    torch.save(state, tmp)\n"
+            "    os.replace(tmp, path)\n",
+            "training",
+            "save_checkpoint rewritten with the temporary file's name made as path + '.tmp': the path may be a "
+            "pathlib.Path (the signature takes any PathLike), and Path + str raises a TypeError, so no checkpoint is "
+            "written",
+        ),
+        ("checkpoint: path + str raises for a Path",),
+        "rewrite",
+    ),
+]
+
+V16_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V16}
+
+
 # Every set in the order written: version -> (name prefix, entries). The last is the held-out set that counts
 # (graded once); the ones before it have been tuned on since and are development sets.
 SETS: dict[str, tuple[str, list[HeldOut]]] = {
@@ -10228,5 +11178,6 @@ SETS: dict[str, tuple[str, list[HeldOut]]] = {
     "v13": ("ho13-", HELDOUT_V13),
     "v14": ("ho14-", HELDOUT_V14),
     "v15": ("ho15-", HELDOUT_V15),
+    "v16": ("ho16-", HELDOUT_V16),
 }
 ALL_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for _, entries in SETS.values() for h in entries}
