@@ -397,9 +397,9 @@ def _unparsed(code: str) -> str:
         return "\0"
 
 
-# components whose repair search is cheap (a module called a few times); generate, the tokenizer and training run
-# their code dozens of times per call, and a family's words already say what to change there
-PLACED = ("attention", "layernorm", "mlp", "block", "data")
+# components whose repair search is cheap (a module called a few times; training's one differing function);
+# generate and the tokenizer run their code dozens of times per call, and a family's words say what to change
+PLACED = ("attention", "layernorm", "mlp", "block", "data", "training")
 
 
 def _place_the_fix(impl, component: str, notes: verdicts.Notes) -> None:
@@ -410,6 +410,10 @@ def _place_the_fix(impl, component: str, notes: verdicts.Notes) -> None:
         return
     from spec import probes_repair
 
+    if component == "training":  # the one training function that differs, alone (its repair costs seconds)
+        component = probes_repair.training_part(impl)
+        if component == "training":
+            return
     placed = [f for f in probes_repair.repair(impl, component) if f.kind == REPRODUCED]
     named = [f for f in notes.findings if f.kind in (REPRODUCED, verdicts.MEASURED) and f.fix]
     if len(placed) != 1 or not named:

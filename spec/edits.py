@@ -92,6 +92,7 @@ class Edit:
     new: str
     code: object  # the whole file with the edit in place, compiled (None: the edit does not compile)
     statement: str = ""  # the first line of the enclosing statement as edited (ast.unparse), when it is one
+    was: str = ""  # the same line before the edit
 
     @property
     def tag(self) -> str:
@@ -364,6 +365,7 @@ def _apply(file: str, tree: ast.Module, parents: dict, qualname: str, node: ast.
     stmt = node
     while not isinstance(stmt, ast.stmt) and stmt in parents:
         stmt = parents[stmt]
+    was = ast.unparse(stmt).splitlines()[0] if isinstance(stmt, ast.stmt) else ""
     _set(parent, field, index, new)
     try:
         new_text = ast.unparse(ctx) if ctx is not node else ast.unparse(new)
@@ -371,7 +373,7 @@ def _apply(file: str, tree: ast.Module, parents: dict, qualname: str, node: ast.
         code = _compile(tree, file)
     finally:
         _set(parent, field, index, node)
-    return Edit(file, getattr(node, "lineno", 0), qualname, old_text, new_text, code, statement)
+    return Edit(file, getattr(node, "lineno", 0), qualname, old_text, new_text, code, statement, was)
 
 
 def _compile(tree: ast.Module, file: str):
@@ -507,10 +509,11 @@ def _restructured(
     file: str, tree: ast.Module, qualname: str, at: ast.AST, body: list, replacement: list, old: str, new: str
 ) -> Edit:
     """``body`` (a list of the tree: statements, decorators) replaced for one compile, then put back."""
+    was = ast.unparse(at).splitlines()[0] if isinstance(at, ast.stmt) else ""
     saved = list(body)
     body[:] = replacement
     try:
         code = _compile(tree, file)
     finally:
         body[:] = saved
-    return Edit(file, at.lineno, qualname, old, new, code)
+    return Edit(file, at.lineno, qualname, old, new, code, was=was)

@@ -472,6 +472,64 @@ def _kind(name: str) -> str:
     return ".".join(parts)
 
 
+class _GPT2Named(torch.nn.Module):
+    """A tiny model with GPT-2's parameter names and kinds: a tied embedding and head, a LayerNorm, a Linear with
+    a bias. A decay rule written by name (``.bias``, ``ln_``, ``wte``) is measured on the names it was written for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        block = torch.nn.Module()
+        block.ln_1 = torch.nn.LayerNorm(4)
+        block.mlp = torch.nn.Module()
+        block.mlp.c_fc = torch.nn.Linear(4, 6)
+        self.transformer = torch.nn.ModuleDict(dict(wte=torch.nn.Embedding(8, 4), h=torch.nn.ModuleList([block])))
+        self.lm_head = torch.nn.Linear(4, 8, bias=False)
+        self.lm_head.weight = self.transformer.wte.weight  # tied, as GPT-2's
+
+
+_KINDS = {  # a parameter's kind, by its name in _GPT2Named
+    "transformer.wte.weight": "the (tied) embedding",
+    "transformer.h.0.ln_1.weight": "LayerNorm gains",
+    "transformer.h.0.ln_1.bias": "LayerNorm biases",
+    "transformer.h.0.mlp.c_fc.weight": "Linear weights",
+    "transformer.h.0.mlp.c_fc.bias": "Linear biases",
+}
+_DECAYED_IN_GPT2 = {"transformer.wte.weight", "transformer.h.0.mlp.c_fc.weight"}  # dim >= 2
+
+
+def decay_groups(impl) -> list[Finding]:
+    """configure_optimizers on GPT-2's names and kinds: each parameter's groups and weight decay. Named: a parameter
+    in two groups or twice in one (a tied weight listed under both its names), and which kinds are decayed when
+    not exactly the matrices (a rule by name that misses the LayerNorm gains, a rule by dim that decays them)."""
+    model = _GPT2Named()
+    wd = 0.3
+    opt = impl.configure_optimizers(model, weight_decay=wd, learning_rate=0.02)
+    listed: dict[int, list[float]] = {}
+    for g in opt.param_groups:
+        for p in g["params"]:
+            listed.setdefault(id(p), []).append(g["weight_decay"])
+    fix = "decay = [p for p in model.parameters() if p.dim() >= 2]; no_decay = [p ... if p.dim() < 2]: each once"
+    evidence = "configure_optimizers on a tiny model with GPT-2's names and a tied embedding"
+    twice = [n for n, p in model.named_parameters() if len(listed.get(id(p), [])) > 1]
+    if twice:
+        words = (f"{', '.join(twice)} is handed to AdamW {len(listed[id(model.lm_head.weight)])} times: the tied "
+                 "embedding and head are one tensor, listed once per name (named_parameters(remove_duplicate=False), "
+                 "or wte and lm_head.weight both collected); list each parameter once")  # fmt: skip
+        if twice != ["transformer.wte.weight"]:
+            words = f"{', '.join(twice)}: each is handed to AdamW more than once (in two groups, or twice in one)"
+        return [Finding("optimizer-groups: a parameter listed twice", words, fix, evidence=evidence)]
+    decayed = {n for n, p in model.named_parameters() if any(d != 0 for d in listed.get(id(p), []))}
+    unlisted = any(id(p) not in listed for p in model.parameters())
+    if decayed in (_DECAYED_IN_GPT2, set(_KINDS), set()) or unlisted:
+        return []  # right; or decay on everything, on nothing, or a parameter in no group: the Linear probe's
+    extra = [_KINDS[n] for n in _KINDS if n in decayed - _DECAYED_IN_GPT2]
+    spared = [_KINDS[n] for n in _KINDS if n in _DECAYED_IN_GPT2 - decayed]
+    said = "; ".join(filter(None, [f"decays {', '.join(extra)}" if extra else "",
+                                   f"does not decay {', '.join(spared)}" if spared else ""]))  # fmt: skip
+    words = f"configure_optimizers {said}: GPT-2 decays the matrices (dim >= 2) alone, never gains or biases"
+    return [Finding(f"optimizer-groups: {said}", words, fix, evidence=evidence)]
+
+
 def optimizer_defaults(impl, model: torch.nn.Module, passed_on: tuple[bool, bool]) -> list[Finding]:
     """configure_optimizers called without betas and eps: AdamW must get GPT-2's defaults, (0.9, 0.95) and 1e-8.
     A default is read directly, and blamed only where the same argument, when given, reaches AdamW as given

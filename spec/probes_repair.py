@@ -27,6 +27,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from gpt2spec.known_bugs.mutant import REFERENCE
+from gpt2spec.registry import squeezed, unparsed
 from gpt2spec.verdicts import CONSISTENT, REPRODUCED, Finding
 
 from . import probes_search as search
@@ -47,9 +49,27 @@ OWNERS: dict[str, tuple[str, ...]] = {
 }
 
 
+# what each of the training observer's calls (probes_search._observe_training) runs: the function to edit when
+# only that call differs from GPT-2's
+_TRAINING_CALLS = (("get_lr",), ("configure_optimizers",), ("train_step",), ("train_step",),
+                   ("save_checkpoint", "load_checkpoint"))  # fmt: skip
+
+
+def training_part(impl) -> str:
+    """``training/<function>`` when exactly one of the training functions behaves otherwise than GPT-2's on the
+    edit search's calls (the repair then edits that function alone: a fifth of the edits), else ``training``."""
+    observe = search.OBSERVERS["training"]
+    yours, gpt2 = search.observed(observe, impl), search.reference_observations(observe)[0]
+    differ = {_TRAINING_CALLS[i] for i, (a, b) in enumerate(zip(yours, gpt2, strict=True))
+              if not search.same_observations([a], [b])}  # fmt: skip
+    return "training/" + ",".join(differ.pop()) if len(differ) == 1 else "training"
+
+
 @search.once_per_implementation
 def repair(impl, component: str) -> list[Finding]:
-    """The single edits of ``impl``'s own code for ``component`` after which it behaves as GPT-2's (cached)."""
+    """The single edits of ``impl``'s own code for ``component`` after which it behaves as GPT-2's (cached).
+    ``component/f,g`` edits only the functions f and g of the component's files."""
+    component, _, only = component.partition("/")
     observe = search.OBSERVERS.get(component)
     package = getattr(impl, "module", None)  # None: a RemoteImplementation (--isolate): never run it here
     if observe is None or component not in OWNERS or package is None or not hasattr(package, "__path__"):
@@ -60,7 +80,7 @@ def repair(impl, component: str) -> list[Finding]:
         return []
     confirm = search.CONFIRMERS[component], search.reference_observations(search.CONFIRMERS[component])[0]
     found: list[Edit] = []
-    for edit, path, module in _candidates(package, root, component):
+    for edit, path, module in _candidates(package, root, component, tuple(filter(None, only.split(",")))):
         try:
             namespace = _namespace(package, root, edit, path, module)
         except Exception:
@@ -68,9 +88,42 @@ def repair(impl, component: str) -> list[Finding]:
         theirs = search.bounded(lambda ns=namespace: search.observed(observe, ns), seconds)
         if theirs is not None and search.same_observations(theirs, gpt2) and _confirmed(namespace, confirm, seconds):
             found.append(edit)
-            if len({(e.file, e.line) for e in found}) > search.MAX_SHOWN:
+            if len({(e.file, e.line) for e in found}) > MAX_PLACES:
                 return []
+    found = _where_yours_departs(found)
+    if len({(e.file, e.line) for e in found}) > search.MAX_SHOWN:
+        return []
     return _findings(component, found)
+
+
+MAX_PLACES = 8  # repairs at more places than this: nothing narrows them to one
+
+
+def _where_yours_departs(found: list[Edit]) -> list[Edit]:
+    """Of several places where one change makes your code GPT-2's, the one line that is yours alone: a line GPT-2's
+    code has too (same statement, other spacing) is less likely your slip than the line you wrote your own way.
+    v15: an einsum with q and k labelled the other way round was repaired by swapping q and k at five places, four
+    of them lines GPT-2 has (the split, the call, the signature); `T, B = self.B, self.T` at three, two of them
+    GPT-2's. When exactly one place is a line of yours alone, it is kept; otherwise all are."""
+    places: dict[tuple[str, int], list[Edit]] = {}
+    for e in found:
+        places.setdefault((e.file, e.line), []).append(e)
+    if len(places) < 2:
+        return found
+    gpt2 = _gpt2_text()
+
+    def yours_alone(e: Edit) -> bool:
+        text = squeezed(e.was)
+        return len(text) >= 6 and text not in gpt2
+
+    alone = [place for place, edits_there in places.items() if any(map(yours_alone, edits_there))]
+    return places[alone[0]] if len(alone) == 1 else found
+
+
+@functools.cache
+def _gpt2_text() -> str:
+    """Every file of GPT-2's reference code as ast.unparse writes it, squeezed."""
+    return "\n".join(unparsed(p.read_text()) for p in sorted(REFERENCE.glob("*.py")))
 
 
 def _confirmed(namespace: types.SimpleNamespace, confirm: tuple, seconds: float) -> bool:
@@ -82,9 +135,10 @@ def _confirmed(namespace: types.SimpleNamespace, confirm: tuple, seconds: float)
     return theirs is not None and search.same_observations(theirs, gpt2)
 
 
-def _candidates(package, root: Path, component: str) -> Iterator[tuple[Edit, Path, str]]:
+def _candidates(package, root: Path, component: str, only: tuple[str, ...] = ()) -> Iterator[tuple[Edit, Path, str]]:
     """Edits of the files that define the component's contract names, each with its file and that file's module
-    name: those names' own functions first, then the rest of each file (a helper the class calls)."""
+    name: those names' own functions first, then the rest of each file (a helper the class calls); with ``only``,
+    those functions alone."""
     files: dict[Path, list[str]] = {}
     for name in OWNERS[component]:
         obj = getattr(package, name, None)
@@ -104,6 +158,8 @@ def _candidates(package, root: Path, component: str) -> Iterator[tuple[Edit, Pat
         mine = [q for q in every if q.split(".")[0] in owners]
         first = [q for q in mine if q.split(".")[-1] in searched]
         then = [q for q in every if q not in first and (q in mine or "." not in q)]
+        if only:
+            first, then = [q for q in every if q.split(".")[-1] in only], []
         defined = {q.split(".")[-1] for q in every}
         for functions in (tuple(first), (*then, CONSTANTS)):
             for edit in edits(path.name, source, functions):

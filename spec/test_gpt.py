@@ -203,15 +203,24 @@ def test_sequence_longer_than_block_size_raises(impl):
     assert str(excinfo.value), "the error must say what is wrong (sequence length vs block_size)"
 
 
+def hf_state_with_biases(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """An HF state dict whose Linear biases are not zero (GPT-2's init leaves them 0, so a loader that skipped
+    them, e.g. every key containing "attn.bias", which drops c_attn.bias too, would load the right values by
+    chance)."""
+    g = torch.Generator().manual_seed(seeded(77))
+    linear = ("c_attn.bias", "c_proj.bias", "c_fc.bias")
+    return {k: v + 0.02 * torch.randn(v.shape, generator=g) if k.endswith(linear) else v for k, v in state.items()}
+
+
 def test_from_hf_state_dict(impl):
     """Clause: GPT.from_hf_state_dict(state_dict, config) loads a GPT2LMHeadModel state dict: drops the
     attention mask buffers (attn.bias / attn.masked_bias, present in older checkpoints) and transposes
     the Conv1D weights (c_attn, c_proj, c_fc): every parameter then equals HF's (compared as parameters, not
     logits, so that a forward-pass bug does not fail this test too).
     Catches: not transposing (a shape error or, for the square attn.c_proj, a silently wrong weight, named in
-    the message), choking on buffers."""
+    the message), choking on buffers, skipping c_attn.bias with the buffers (its biases are made nonzero)."""
     hf = hf_reference("tiny")
-    state = dict(hf.state_dict())
+    state = hf_state_with_biases(dict(hf.state_dict()))
     T = TINY["block_size"]
     for i in range(TINY["n_layer"]):  # what checkpoints saved by transformers < 4.27 still carry
         state[f"transformer.h.{i}.attn.bias"] = torch.tril(torch.ones(T, T, dtype=torch.bool))[None, None]
@@ -225,7 +234,7 @@ def test_from_hf_state_dict_of_gpt2model(impl):
     no ``transformer.`` prefix and no ``lm_head``): the head is the tied embedding.
     Catches: requiring the GPT2LMHeadModel prefix, leaving the head or layers at their random init."""
     hf = hf_reference("tiny")
-    state = dict(hf.transformer.state_dict())
+    state = hf_state_with_biases(dict(hf.transformer.state_dict()))
     model = impl.GPT.from_hf_state_dict(state, impl.GPTConfig(**TINY))
     assert_loaded(impl, model, state, "from_hf_state_dict(GPT2Model state dict)")
 
