@@ -3,15 +3,15 @@
 An edit changes one thing at one place of a reference/ file, the way a participant's slip does: a number (``c`` to
 ``c - 1``, ``c + 1``, ``-c``), an operator (``+`` and ``-``, ``*`` and ``/``, ``<`` and ``<=``), a name for another
 name of the same function, an attribute for another attribute of the same object, a function for a near-namesake
-(``mean``/``sum``, ``triu``/``tril``), an argument dropped or two swapped (or two elements of a tuple: ``B, C, T =
-x.shape``), a call skipped (``f(x)`` becomes ``x``), an expression off by one, an operand moved into or out of a
-call (``rsqrt(var + eps)`` and ``rsqrt(var) + eps``), the input added to what a function returns, a string option
-for its sibling (``errors="replace"``, ``"ignore"``), two parameters of a signature swapped, a statement deleted,
-two statements swapped, a statement moved into or out of its loop, a dropped result assigned back, a ``with`` or
-decorator dropped, a method named but not called (``loader.state_dict`` for ``loader.state_dict()``) or called where
-it was named, an exception class for a sibling (``except IndexError`` for ``except KeyError``). Nothing here names a
-bug: the operators are the ones mutation testing uses, applied to every node of the chosen functions in source
-order.
+(``mean``/``sum``, ``triu``/``tril``, ``.T``/``.mT``), an argument dropped or two swapped (or two elements of a
+tuple: ``B, C, T = x.shape``), a call skipped (``f(x)`` becomes ``x``), a 0/1 mask made boolean
+(``masked_fill(m.bool(), v)``), an expression off by one, an operand moved into or out of a call (``rsqrt(var +
+eps)`` and ``rsqrt(var) + eps``), the input added to what a function returns, a string option for its sibling
+(``errors="replace"``, ``"ignore"``), two parameters of a signature swapped, a statement deleted, two statements
+swapped, a statement moved into or out of its loop, a dropped result assigned back, a ``with`` or decorator dropped,
+a method named but not called (``loader.state_dict`` for ``loader.state_dict()``) or called where it was named, an
+exception class for a sibling (``except IndexError`` for ``except KeyError``). Nothing here names a bug: the
+operators are the ones mutation testing uses, applied to every node of the chosen functions in source order.
 
 spec/probes_search.py runs each edited copy next to a participant's code and keeps the ones that behave the same.
 """
@@ -33,7 +33,7 @@ _CONFUSABLE = [
     ("keys", "values"), ("items", "values"), ("cross_entropy", "nll_loss"), ("multinomial", "argmax"),
     ("topk", "sort"), ("cos", "sin"), ("pairwise", "combinations"), ("heappop", "heappush"),
     ("view", "reshape"), ("transpose", "permute"), ("lstrip", "rstrip"), ("encode", "decode"),
-    ("bool", "int"), ("long", "int"), ("zero_grad", "step"), ("detach", "clone"),
+    ("bool", "int"), ("long", "int"), ("zero_grad", "step"), ("detach", "clone"), ("T", "mT"),
 ]  # fmt: skip
 CONFUSABLE: dict[str, tuple[str, ...]] = {}
 for _a, _b in _CONFUSABLE:
@@ -302,6 +302,9 @@ def _alternatives(
         yield ast.BinOp(node, ast.Sub(), ast.Constant(1))
 
 
+_MASKING = ("masked_fill", "masked_fill_", "where")  # calls whose first argument must be a boolean mask
+
+
 def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
     args, kws = node.args, node.keywords
     if len(args) == 1 and not kws and isinstance(args[0], ast.BinOp):  # f(a + b) -> f(a) + b: eps outside rsqrt
@@ -322,6 +325,9 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
         for dims in other:
             if list(dims) != ints:
                 yield ast.Call(node.func, [ast.Constant(d) for d in dims], kws)
+    name = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    if name in _MASKING and args and not isinstance(args[0], ast.Compare | ast.UnaryOp):  # a 0/1 mask made boolean
+        yield ast.Call(node.func, [ast.Call(ast.Attribute(args[0], "bool", ast.Load()), [], []), *args[1:]], kws)
     if args:  # the call skipped: f(x) -> x
         yield args[0]
     if isinstance(node.func, ast.Attribute) and not isinstance(node.func.value, ast.Name):

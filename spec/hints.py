@@ -94,6 +94,13 @@ def needs(*components: str) -> Callable:
                 if note is None:
                     raise
                 raise AssertionError(f"{note}\n\n(this test's own check:) {exc}") from exc
+            except NotImplementedError:  # a blank of the template: reported as such, not as a failure
+                raise
+            except Exception as exc:  # a crash inside a broken prerequisite (a shape error in attention) too
+                note = prerequisite_note(impl, components)
+                if note is not None:
+                    exc.add_note(note)
+                raise
 
         return wrapper
 
@@ -101,7 +108,7 @@ def needs(*components: str) -> Callable:
 
 
 def prerequisite_note(impl, components: tuple[str, ...]) -> str | None:
-    order = [c for c in DEPENDS if any(c == d or c in DEPENDS[d] for d in components)]
+    order = [c for c in DEPENDS if any(c == d or c in DEPENDS[d] for d in components) and c in _CHECKS]
     for component in order:
         verdict = own_check(impl, component)
         if verdict is not None:

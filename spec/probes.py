@@ -1333,7 +1333,8 @@ def _data(impl) -> list[Finding]:
             )
         )
         return found
-    return found + _loader_starts(impl, tokens, shifted=bool(found)) + (_wraps(impl) or pipeline.data(impl))
+    found += _loader_starts(impl, tokens, shifted=bool(found)) + (_wraps(impl) or pipeline.data(impl))
+    return found or pipeline.loader_resume(impl)  # the position kept across a checkpoint, once batches are right
 
 
 def _wraps(impl) -> list[Finding]:
@@ -1565,9 +1566,9 @@ def _schedule(impl) -> list[Finding]:
 def _optimizer(impl) -> list[Finding]:
     """configure_optimizers on a matrix and a vector with arguments no default has: which tensors are decayed,
     by how much, and the learning rate, betas and eps AdamW was given."""
-    named = pipeline.decay_groups(impl)  # by GPT-2's names first: a rule by name is wrong only on them
-    if named:
-        return named
+    twice = pipeline.listed_twice(impl)  # on GPT-2's tied head: a parameter handed to AdamW twice
+    if twice:
+        return twice
     model = torch.nn.Linear(4, 3)
     wd, lr, betas, eps = 0.3, 0.02, (0.8, 0.9), 1e-7
     opt = impl.configure_optimizers(model, weight_decay=wd, learning_rate=lr, betas=betas, eps=eps)
@@ -1593,6 +1594,8 @@ def _optimizer(impl) -> list[Finding]:
         words = f"weight decay {matrix:g} on matrices and {vector:g} on biases/gains; want {wd:g} and 0"
         words += f" ({', '.join(lost)} in no group: never updated)" if lost else ""
         found.append(Finding(f"weight-decay: {name}", words, fix, evidence=evidence))
+    elif rule[(matrix, vector)] == "decay-every-parameter" and (by_name := pipeline.optimizer(impl)):
+        return by_name  # the Linear's bias is decayed, but on GPT-2's names a rule by name spares some vectors
     elif rule[(matrix, vector)]:
         found.append(_known_or(rule[(matrix, vector)], "weight-decay", "", fix))
     group = opt.param_groups[0]

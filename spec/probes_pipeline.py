@@ -208,6 +208,54 @@ def _specials_ids(impl) -> list[Finding]:
 # ---------------------------------------------------------------- data
 
 
+def loader_resume(impl) -> list[Finding]:
+    """A loader resumed with load_state_dict(state_dict()) after 3 batches, for rank 0 of 1 and rank 1 of 2: which
+    batch it reads next, found among the batches a fresh loader of that rank (and of the other rank) reads. Named
+    only when the uninterrupted loaders are right to compare with (each rank's batches its own) and the resumed
+    one reads one of them: the wrong index, or the other rank's."""
+    tokens = torch.arange(1000)
+    B, T, k = 2, 8, 3
+    fix = ("state_dict() saves the count of batches read (per rank, not times world_size); load_state_dict() sets it "
+           "back; next_batch() reads from rank * B*T + count * B*T * world_size")  # fmt: skip
+    for rank, world in ((0, 1), (1, 2)):
+        loader = impl.DataLoader(tokens, B, T, rank=rank, world_size=world)
+        if not all(callable(getattr(loader, m, None)) for m in ("state_dict", "load_state_dict")):
+            return []  # optional in the contract
+        runs = {r: _batches(impl.DataLoader(tokens, B, T, rank=r, world_size=world), 9) for r in range(world)}
+        own = runs[rank]
+        for _ in range(k):
+            loader.next_batch()
+        resumed = impl.DataLoader(tokens, B, T, rank=rank, world_size=world)
+        resumed.load_state_dict(loader.state_dict())
+        x = resumed.next_batch()[0]
+        if torch.equal(x, own[k]):
+            continue
+        where = f"rank {rank} of {world}" if world > 1 else "one process"
+        saved = loader.state_dict()
+        evidence = f"a loader ({where}) resumed after {k} batches, against fresh loaders' batches"
+        at = [i for i, b in enumerate(own) if torch.equal(x, b)]
+        if at:
+            j = at[0]
+            what = "its first batch: the saved position is not restored" if j == 0 else f"its batch {j}"
+            words = (f"a loader ({where}) resumed with load_state_dict({saved!r}) after {k} batches reads {what}, "
+                     f"not batch {k}")  # fmt: skip
+            if world > 1 and j == k * world:
+                words += ": the count saved is the global one (times world_size), and the position multiplies again"
+            return [Finding(f"loader-resume: batch {j} for {k}", words, fix, evidence=evidence)]
+        other = [(r, i) for r, batches in runs.items() if r != rank for i, b in enumerate(batches) if torch.equal(x, b)]
+        if other:
+            r, i = other[0]
+            words = (f"a loader (rank {rank} of {world}) resumed with load_state_dict({saved!r}) after {k} batches "
+                     f"reads rank {r}'s batch {i}: the resumed position leaves out the rank's offset")  # fmt: skip
+            return [Finding("loader-resume: the rank's offset lost", words, fix, evidence=evidence)]
+        return []
+    return []
+
+
+def _batches(loader, n: int) -> list[torch.Tensor]:
+    return [loader.next_batch()[0].clone() for _ in range(n)]
+
+
 def data(impl) -> list[Finding]:
     """The ids' dtype, and where the stream wraps (the contract: at len(tokens), back to token 0)."""
     import numpy as np
@@ -434,6 +482,8 @@ def optimizer(impl) -> list[Finding]:
     named = list(model.named_parameters())
     if any(id(p) not in decay for _, p in named):
         return []  # a parameter in no group: the probe on a Linear says so
+    if all(decay[id(p)] > 0 for _, p in named):
+        return []  # every parameter decayed: the probe on a Linear names it (decay-every-parameter)
     vectors = sorted(_kind(n) for n, p in named if decay[id(p)] > 0 and p.dim() < 2)
     matrices = sorted(_kind(n) for n, p in named if decay[id(p)] == 0 and p.dim() >= 2)
     fix = "AdamW(groups): decay the dim >= 2 tensors only; LayerNorm gains and biases get weight_decay 0"
@@ -472,62 +522,29 @@ def _kind(name: str) -> str:
     return ".".join(parts)
 
 
-class _GPT2Named(torch.nn.Module):
-    """A tiny model with GPT-2's parameter names and kinds: a tied embedding and head, a LayerNorm, a Linear with
-    a bias. A decay rule written by name (``.bias``, ``ln_``, ``wte``) is measured on the names it was written for."""
+def listed_twice(impl) -> list[Finding]:
+    """configure_optimizers on GPT-2 itself, whose head is tied to the embedding: a parameter handed to AdamW more
+    than once (the tied weight collected under both its names, named_parameters(remove_duplicate=False))."""
+    import reference
 
-    def __init__(self) -> None:
-        super().__init__()
-        block = torch.nn.Module()
-        block.ln_1 = torch.nn.LayerNorm(4)
-        block.mlp = torch.nn.Module()
-        block.mlp.c_fc = torch.nn.Linear(4, 6)
-        self.transformer = torch.nn.ModuleDict(dict(wte=torch.nn.Embedding(8, 4), h=torch.nn.ModuleList([block])))
-        self.lm_head = torch.nn.Linear(4, 8, bias=False)
-        self.lm_head.weight = self.transformer.wte.weight  # tied, as GPT-2's
-
-
-_KINDS = {  # a parameter's kind, by its name in _GPT2Named
-    "transformer.wte.weight": "the (tied) embedding",
-    "transformer.h.0.ln_1.weight": "LayerNorm gains",
-    "transformer.h.0.ln_1.bias": "LayerNorm biases",
-    "transformer.h.0.mlp.c_fc.weight": "Linear weights",
-    "transformer.h.0.mlp.c_fc.bias": "Linear biases",
-}
-_DECAYED_IN_GPT2 = {"transformer.wte.weight", "transformer.h.0.mlp.c_fc.weight"}  # dim >= 2
-
-
-def decay_groups(impl) -> list[Finding]:
-    """configure_optimizers on GPT-2's names and kinds: each parameter's groups and weight decay. Named: a parameter
-    in two groups or twice in one (a tied weight listed under both its names), and which kinds are decayed when
-    not exactly the matrices (a rule by name that misses the LayerNorm gains, a rule by dim that decays them)."""
-    model = _GPT2Named()
-    wd = 0.3
-    opt = impl.configure_optimizers(model, weight_decay=wd, learning_rate=0.02)
-    listed: dict[int, list[float]] = {}
+    with torch.random.fork_rng():  # the init draws: the tests after this one see the same RNG
+        model = reference.GPT(reference.GPTConfig(block_size=8, vocab_size=16, n_layer=1, n_head=2, n_embd=4))
+    opt = impl.configure_optimizers(model, weight_decay=0.3, learning_rate=0.02)
+    count: dict[int, int] = {}
     for g in opt.param_groups:
         for p in g["params"]:
-            listed.setdefault(id(p), []).append(g["weight_decay"])
-    fix = "decay = [p for p in model.parameters() if p.dim() >= 2]; no_decay = [p ... if p.dim() < 2]: each once"
-    evidence = "configure_optimizers on a tiny model with GPT-2's names and a tied embedding"
-    twice = [n for n, p in model.named_parameters() if len(listed.get(id(p), [])) > 1]
-    if twice:
-        words = (f"{', '.join(twice)} is handed to AdamW {len(listed[id(model.lm_head.weight)])} times: the tied "
-                 "embedding and head are one tensor, listed once per name (named_parameters(remove_duplicate=False), "
-                 "or wte and lm_head.weight both collected); list each parameter once")  # fmt: skip
-        if twice != ["transformer.wte.weight"]:
-            words = f"{', '.join(twice)}: each is handed to AdamW more than once (in two groups, or twice in one)"
-        return [Finding("optimizer-groups: a parameter listed twice", words, fix, evidence=evidence)]
-    decayed = {n for n, p in model.named_parameters() if any(d != 0 for d in listed.get(id(p), []))}
-    unlisted = any(id(p) not in listed for p in model.parameters())
-    if decayed in (_DECAYED_IN_GPT2, set(_KINDS), set()) or unlisted:
-        return []  # right; or decay on everything, on nothing, or a parameter in no group: the Linear probe's
-    extra = [_KINDS[n] for n in _KINDS if n in decayed - _DECAYED_IN_GPT2]
-    spared = [_KINDS[n] for n in _KINDS if n in _DECAYED_IN_GPT2 - decayed]
-    said = "; ".join(filter(None, [f"decays {', '.join(extra)}" if extra else "",
-                                   f"does not decay {', '.join(spared)}" if spared else ""]))  # fmt: skip
-    words = f"configure_optimizers {said}: GPT-2 decays the matrices (dim >= 2) alone, never gains or biases"
-    return [Finding(f"optimizer-groups: {said}", words, fix, evidence=evidence)]
+            count[id(p)] = count.get(id(p), 0) + 1
+    twice = [n for n, p in model.named_parameters() if count.get(id(p), 0) > 1]
+    if not twice:
+        return []
+    fix = "decay = [p for p in model.parameters() if p.dim() >= 2]; no_decay = [... p.dim() < 2]: each parameter once"
+    words = f"{', '.join(twice)} is handed to AdamW more than once (in two groups, or twice in one)"
+    if twice == ["transformer.wte.weight"]:
+        words = ("the tied embedding and head (transformer.wte.weight is lm_head.weight) are handed to AdamW twice: "
+                 "one tensor, listed once per name (named_parameters(remove_duplicate=False), or both names "
+                 "collected); list each parameter once")  # fmt: skip
+    evidence = "configure_optimizers measured on GPT-2's own parameters (one block, the head tied)"
+    return [Finding("optimizer-groups: a parameter listed twice", words, fix, evidence=evidence)]
 
 
 def optimizer_defaults(impl, model: torch.nn.Module, passed_on: tuple[bool, bool]) -> list[Finding]:

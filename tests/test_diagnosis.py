@@ -408,9 +408,12 @@ MEASURED_AS = {
     "ho15-hf-keys-always-prefixed": "from-hf: GPT2LMHeadModel keys refused",  # one key at a time, both dict kinds
     "ho15-hf-load-transposes-wpe": "from-hf: transformer.wpe.weight holds HF's tensor transposed",  # a square wpe
     "ho7-from-hf-rebinds-state-dict": "from-hf: nothing copied into the model",
-    # configure_optimizers measured on GPT-2's names and a tied head (a Linear(4, 3) hid both)
+    # configure_optimizers measured on GPT-2's own parameters, its head tied (a Linear(4, 3) hid both)
     "ho15-groups-tied-weight-twice": "optimizer-groups: a parameter listed twice",
-    "ho15-groups-by-name-decays-ln": "optimizer-groups: decays LayerNorm gains",  # only '.bias' exempt, by name
+    "ho15-groups-by-name-decays-ln": "weight-decay: LayerNorm weights decayed",  # only '.bias' exempt, by name
+    # v16 (a development set since its graded run): a loader resumed from its own state_dict, against fresh ones
+    "ho16-state-saved-as-global-batches": "loader-resume: batch 6 for 3",  # the count saved times world_size
+    "ho16-position-loader-resume-without-rank": "loader-resume: the rank's offset lost",
     "ho12-optimizer-on-state-dict": "optimizer: not the model's parameters",  # AdamW handed state_dict() copies
     # v13 (and v10): arithmetic in float16 or bfloat16 inside the component, seen as the operations' result dtypes
     "ho13-ln-variance-in-half": "precision: float16",  # mean(..., dtype=torch.float16)

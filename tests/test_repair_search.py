@@ -30,6 +30,13 @@ REPAIRED = {
     # v14, after its graded run: an update rule the search did not observe, an exception it did not provoke
     "ho14-adamw-amsgrad-on": "training",  # AdamW(..., amsgrad=True): the groups' update rule is observed now
     "ho14-decode-catches-index-error": "tokenizer",  # except IndexError: an unknown id escapes as KeyError
+    # v15 and v16 (development sets since their graded runs): the place that is the participant's alone, new operators
+    "ho15-einsum-scores-transposed": "attention",  # repairable at five places, four of them lines GPT-2 has
+    "ho15-b-t-unpacked-swapped": "data",  # `T, B = self.B, self.T`: three places, two of them GPT-2's lines
+    "ho15-masked-fill-result-dropped": "attention",  # `att.masked_fill(...)` as a statement: the result kept
+    "ho16-keys-dot-t-on-4d": "attention",  # `k.T` on a 4-D tensor reverses every dim: `k.mT`
+    "ho16-mask-float-to-masked-fill": "attention",  # a 0/1 float mask handed to masked_fill: `.bool()`
+    "ho15-cosine-progress-floor-divided": "training/get_lr",  # the one training function that differs, alone
 }
 
 
