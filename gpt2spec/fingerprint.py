@@ -27,6 +27,7 @@ says only what the test's own helpers recorded).
 
 from __future__ import annotations
 
+import ast
 import math
 import re
 import tempfile
@@ -38,7 +39,7 @@ import pytest
 import torch
 
 from . import bugs, contract, verdicts
-from .registry import Implementation, ImplRef, squeezed, unparsed, written_source
+from .registry import Implementation, ImplRef, squeezed, unparsed, written_lines, written_source
 from .verdicts import CONSISTENT, REPRODUCED, Finding
 
 ASSERTIONS = ("assert_close", "assert_equal", "assert_ids_equal", "assert_finite")
@@ -388,20 +389,42 @@ def _section_for(impl, notes: verdicts.Notes, fingerprint: list[Finding] = (), g
     instead of `B`" where your code has no `B` is the bug's, not yours (v14: LayerNorm statistics taken over the
     wrong axis by a reshape were told "write `x.mean(dim=-1)` instead of `x.mean(dim=0)`", a line the participant
     never wrote). Such a verdict keeps its words, without the fix."""
-    yours = written_source(getattr(getattr(impl, "ref", None), "path", None))
+    path = getattr(getattr(impl, "ref", None), "path", None)
+    yours, lines = written_source(path), written_lines(path)
     if yours is not None:
-        notes.findings[:] = [_fix_against(f, yours) for f in notes.findings]
-        fingerprint = [_fix_against(f, yours) for f in fingerprint]
+        notes.findings[:] = [_fix_against(f, yours, lines) for f in notes.findings]
+        fingerprint = [_fix_against(f, yours, lines) for f in fingerprint]
     return verdicts.section(notes, fingerprint, guesses, budget)
 
 
-def _fix_against(f: Finding, yours: str) -> Finding:
+def _fix_against(f: Finding, yours: str, lines: frozenset[str] | None = None) -> Finding:
+    """``f`` as it stands when your code has its fix's `B`: a whole statement of yours when `B` is one (v16: the
+    crop `idx_cond = idx[:, -T:]` contains the text `idx_cond = idx` and was told to replace it), else its text
+    anywhere; otherwise without the fix."""
     m = re.fullmatch(r"write `(.*)` instead of `(.*)`", f.fix, flags=re.S)
-    if m is None or squeezed(m.group(2)) in yours or _unparsed(m.group(2)) in yours:
+    if m is None:
+        return f
+    statement = _statement(m.group(2))
+    if statement is not None and lines is not None:
+        if statement in lines:
+            return f
+    elif squeezed(m.group(2)) in yours or _unparsed(m.group(2)) in yours:
         return f
     gpt2, theirs = m.groups()
     words = f"{f.text} (GPT-2's code has `{gpt2}` there; your code has no `{theirs}`: yours is written another way)"
     return replace(f, text=words, fix="")
+
+
+def _statement(code: str) -> str | None:
+    """``code`` squeezed as ast.unparse writes it, when it is one simple statement (an assignment, a call), else
+    None (an expression, a compound statement's header, several lines)."""
+    try:
+        body = ast.parse(code.strip()).body
+    except SyntaxError:
+        return None
+    if len(body) != 1 or not isinstance(body[0], ast.Assign | ast.AugAssign | ast.AnnAssign | ast.Return):
+        return None
+    return squeezed(ast.unparse(body[0]))
 
 
 def _unparsed(code: str) -> str:

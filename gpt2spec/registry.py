@@ -221,6 +221,22 @@ def written_source(package: Path | None) -> str | None:
         return None
 
 
+def written_lines(package: Path | None) -> frozenset[str] | None:
+    """Every line of the implementation's .py files as ``ast.unparse`` writes them, each squeezed: a statement of
+    yours is one of these whole (``idx_cond = idx`` is not in a file that has ``idx_cond = idx[:, -T:]``)."""
+    if package is None:
+        return None
+    try:
+        return frozenset(line for path in sorted(Path(package).rglob("*.py")) for line in _lines(path.read_text()))
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
+@functools.lru_cache(maxsize=256)
+def _lines(code: str) -> tuple[str, ...]:
+    return tuple(squeezed(line) for line in ast.unparse(ast.parse(code)).splitlines())
+
+
 @functools.lru_cache(maxsize=256)
 def unparsed(code: str) -> str:
     """``code`` as ``ast.unparse`` writes it, squeezed of whitespace (cached by text: every failing test of a run

@@ -727,6 +727,16 @@ def test_a_known_bugs_fix_is_given_only_where_your_code_has_its_line(tmp_path: P
         text = _section_for(impl, notes)
         assert verdicts.verdict(text) == (["layernorm-wrong-dim"], fixed), text
         assert fixed or "your code has no `mean = x.mean(dim=0, keepdim=True)`" in text, text
+    # a statement is matched whole: v16's crop `idx_cond = idx[:, -T:]` holds the text `idx_cond = idx` and was
+    # told to replace it (the participant fed `idx` itself to the model, two lines on)
+    crop = "write `idx_cond = idx[:, -self.config.block_size:]` instead of `idx_cond = idx`"
+    for body, fixed in (
+        ("idx_cond = idx[:, -8:]\n    out = f(idx)", False),
+        ("idx_cond = idx\n    out = f(idx_cond)", True),
+    ):
+        (package / "gpt.py").write_text(f"def generate(idx, f):\n    {body}\n    return out\n")
+        notes = Notes(findings=[Finding("generate-no-crop", "did not crop the context", crop, REPRODUCED)])
+        assert verdicts.verdict(_section_for(impl, notes)) == (["generate-no-crop"], fixed)
 
 
 def test_a_heads_merge_is_fixed_at_the_merge(tmp_path: Path) -> None:
