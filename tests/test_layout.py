@@ -102,6 +102,7 @@ RUNS_THE_SPEC = {
     "gpt2spec.plugin": {"spec.raised"},
     "gpt2spec.fingerprint": {
         "spec",
+        "spec.hints",
         "spec.probes",
         "spec.probes_repair",
         "spec.probes_search",
