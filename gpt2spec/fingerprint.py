@@ -152,20 +152,21 @@ class Fingerprinter:
             verdicts.restore(notes)
             hints.prerequisite_note(impl, BUILDS_ON[stem])
             notes = verdicts.take()
-        for component in (notes.component,) if notes.component else PROBED.get(stem, ()):
+        components = (notes.component,) if notes.component else PROBED.get(stem, ())  # a prerequisite's, or the test's
+        for component in components:
             measured = probes.probe(impl, component)
             for finding in measured:
                 verdicts.record_into(notes, finding)
             self._demote_unseparated(notes, component, measured)
         if any(f.kind in (REPRODUCED, verdicts.MEASURED) for f in notes.findings):
-            for component in (notes.component,) if notes.component else PROBED.get(stem, ()):
+            for component in components:
                 _place_the_fix(impl, component, notes)
             return _section_for(impl, notes)  # named already: no re-runs needed
         from spec import probes_repair, probes_search
 
         # No family fits: the single edit of GPT-2's code that behaves as yours; failing that, of yours that fixes it.
         for single_edits in (probes_search.search, probes_repair.repair):
-            for component in (notes.component,) if notes.component else PROBED.get(stem, ()):
+            for component in components:
                 for finding in single_edits(impl, component):
                     verdicts.record_into(notes, finding)
             if any(f.kind == REPRODUCED for f in notes.findings):

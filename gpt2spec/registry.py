@@ -232,16 +232,20 @@ def written_lines(package: Path | None) -> frozenset[str] | None:
         return None
 
 
-@functools.lru_cache(maxsize=256)
 def _lines(code: str) -> tuple[str, ...]:
-    return tuple(squeezed(line) for line in ast.unparse(ast.parse(code)).splitlines())
+    return tuple(squeezed(line) for line in _unparse(code).splitlines())
+
+
+def unparsed(code: str) -> str:
+    """``code`` as ``ast.unparse`` writes it, squeezed of whitespace."""
+    return squeezed(_unparse(code))
 
 
 @functools.lru_cache(maxsize=256)
-def unparsed(code: str) -> str:
-    """``code`` as ``ast.unparse`` writes it, squeezed of whitespace (cached by text: every failing test of a run
-    reads the same files again, and parsing them is the cost)."""
-    return squeezed(ast.unparse(ast.parse(code)))
+def _unparse(code: str) -> str:
+    """``code`` as ``ast.unparse`` writes it (cached by text: every failing test of a run reads the same files
+    again, for their text and for their lines, and parsing them is the cost)."""
+    return ast.unparse(ast.parse(code))
 
 
 def squeezed(text: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import torch
 
-from gpt2spec.verdicts import Finding
+from gpt2spec.verdicts import OBSERVED, Finding
 
 from .oracles import CONV1D_WEIGHTS, TINY, hf_lm, to_contract_names
 
@@ -76,8 +76,8 @@ def _refused(impl, state: dict[str, torch.Tensor], kind: str, other: dict[str, t
         words = f"your loader raises on a {kind} state dict ({_short(whole)}), and on each of its keys alone"
         if not refused:
             words = f"your loader raises on a whole {kind} state dict ({_short(whole)}), but on none of its keys alone"
-        return [Finding("from-hf: " + _group_tag(kind, "every key" if refused else "the whole dict"), words,
-                        kind="observed", evidence=EVIDENCE)]  # fmt: skip
+        what = "every key" if refused else "the whole dict"
+        return [Finding(f"from-hf: {kind}, raises on {what}", words, kind=OBSERVED, evidence=EVIDENCE)]
     groups = _groups(refused, state)
     first = next(iter(refused))
     shape = tuple(state[first].shape)
@@ -109,10 +109,6 @@ def _loads(impl, state: dict[str, torch.Tensor]) -> bool:
         return True
     except Exception:
         return False
-
-
-def _group_tag(kind: str, what: str) -> str:
-    return f"{kind}, raises on {what}"
 
 
 def _short(text: str) -> str:

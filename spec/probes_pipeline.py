@@ -472,10 +472,7 @@ def optimizer(impl) -> list[Finding]:
     decayed, whatever their names (a rule by name shows here, not on an anonymous Linear), and one step with a
     zero gradient moves a decayed weight by lr * wd * w (AdamW's decoupled decay), not by Adam's normalised L2
     step."""
-    import reference
-
-    with torch.random.fork_rng():  # the init draws: the tests after this one see the same RNG
-        model = reference.GPT(reference.GPTConfig(block_size=8, vocab_size=16, n_layer=1, n_head=2, n_embd=4))
+    model = _gpt2_one_block()
     wd, lr = 0.3, 0.02
     opt = impl.configure_optimizers(model, weight_decay=wd, learning_rate=lr, betas=(0.9, 0.95), eps=1e-8)
     decay = {id(p): g["weight_decay"] for g in opt.param_groups for p in g["params"]}
@@ -522,13 +519,18 @@ def _kind(name: str) -> str:
     return ".".join(parts)
 
 
-def listed_twice(impl) -> list[Finding]:
-    """configure_optimizers on GPT-2 itself, whose head is tied to the embedding: a parameter handed to AdamW more
-    than once (the tied weight collected under both its names, named_parameters(remove_duplicate=False))."""
+def _gpt2_one_block() -> torch.nn.Module:
+    """GPT-2 itself (the reference), one block: the contract's parameter names, its head tied to its embedding."""
     import reference
 
     with torch.random.fork_rng():  # the init draws: the tests after this one see the same RNG
-        model = reference.GPT(reference.GPTConfig(block_size=8, vocab_size=16, n_layer=1, n_head=2, n_embd=4))
+        return reference.GPT(reference.GPTConfig(block_size=8, vocab_size=16, n_layer=1, n_head=2, n_embd=4))
+
+
+def listed_twice(impl) -> list[Finding]:
+    """configure_optimizers on GPT-2 itself, whose head is tied to the embedding: a parameter handed to AdamW more
+    than once (the tied weight collected under both its names, named_parameters(remove_duplicate=False))."""
+    model = _gpt2_one_block()
     opt = impl.configure_optimizers(model, weight_decay=0.3, learning_rate=0.02)
     count: dict[int, int] = {}
     for g in opt.param_groups:

@@ -105,9 +105,7 @@ def _where_yours_departs(found: list[Edit]) -> list[Edit]:
     v15: an einsum with q and k labelled the other way round was repaired by swapping q and k at five places, four
     of them lines GPT-2 has (the split, the call, the signature); `T, B = self.B, self.T` at three, two of them
     GPT-2's. When exactly one place is a line of yours alone, it is kept; otherwise all are."""
-    places: dict[tuple[str, int], list[Edit]] = {}
-    for e in found:
-        places.setdefault((e.file, e.line), []).append(e)
+    places = search.by_place(found)
     if len(places) < 2:
         return found
     gpt2 = _gpt2_text()
@@ -250,9 +248,7 @@ def _findings(component: str, found: list[Edit]) -> list[Finding]:
     """One place: the fix, with the edit's spelling closest to yours; two or three places: consistent with any."""
 
     found = [replace(e, file=f"your {e.file}") for e in found]  # its tag: a place in yours, not in GPT-2's file
-    places: dict[tuple[str, int], list[Edit]] = {}
-    for e in found:
-        places.setdefault((e.file, e.line), []).append(e)
+    places = search.by_place(found)
     if len(places) == 1:
         e = max(found, key=_likeliest)
         words = (

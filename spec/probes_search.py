@@ -113,25 +113,32 @@ def search(impl, component: str) -> list[Finding]:
             found.append(edit)
             if len({(e.file, e.line) for e in found}) > MAX_SHOWN:
                 return []
-    found, among = _where_yours_has_it(found, impl)
+    written = written_source(getattr(getattr(impl, "ref", None), "path", None))  # your files' text, read once
+    found, among = _where_yours_has_it(found, written)
     # a crash alone is only consistent with an edit; a crash and the edited text in your code name the place
     findings = _findings(component, found, raises_only=not among and all(o[0] == "raised" for o in yours))
     if among:
         findings = [replace(f, text=f"{f.text}; of the {among} places where an edit behaves as yours, only here "
                             "does your code have the edited text") for f in findings]  # fmt: skip
-    return [_unless_elsewhere(f, found, impl) for f in findings]
+    return [_unless_elsewhere(f, found, written) for f in findings]
 
 
-def _where_yours_has_it(found: list[Edit], impl) -> tuple[list[Edit], int]:
-    """Several places where an edit of GPT-2's code behaves as yours cannot be told apart by behaviour; by text
-    they can: when your code has the edited text of exactly one of them (its statement, or its expression, more
-    often than GPT-2's file has it; six characters at least), that one is your slip (v15: `S, T` unpacked for
-    `T, S` or the mask built `ones(S, T)` behave alike; the participant's code has the first). Returns the edits
-    kept and, when narrowed, how many places there were."""
+def by_place(found: list[Edit]) -> dict[tuple[str, int], list[Edit]]:
+    """The edits grouped by their place (file, line), in the order first found: one verdict per place."""
     places: dict[tuple[str, int], list[Edit]] = {}
     for e in found:
         places.setdefault((e.file, e.line), []).append(e)
-    yours = written_source(getattr(getattr(impl, "ref", None), "path", None))
+    return places
+
+
+def _where_yours_has_it(found: list[Edit], yours: str | None) -> tuple[list[Edit], int]:
+    """Several places where an edit of GPT-2's code behaves as yours cannot be told apart by behaviour; by text
+    they can: when your code has the edited text of exactly one of them (its statement, or its expression, more
+    often than GPT-2's file has it; six characters at least), that one is your slip (v15: `S, T` unpacked for
+    `T, S` or the mask built `ones(S, T)` behave alike; the participant's code has the first). ``yours``: your
+    files as registry.written_source gives them. Returns the edits kept and, when narrowed, how many places there
+    were."""
+    places = by_place(found)
     if not 2 <= len(places) <= MAX_SHOWN or yours is None:
         return found, 0
 
@@ -146,7 +153,7 @@ def _where_yours_has_it(found: list[Edit], impl) -> tuple[list[Edit], int]:
     return [e for e in places[hit[0]] if distinctive(e)], len(places)
 
 
-def _unless_elsewhere(f: Finding, found: list[Edit], impl) -> Finding:
+def _unless_elsewhere(f: Finding, found: list[Edit], yours: str | None) -> Finding:
     """A reproduction whose edited text your code does not contain is a behaviour, not your line: v14's MLP
     written with addmm and no transposes behaved as `self.c_fc(x)` written `self.c_proj(x)`, and the fix "write
     `self.c_fc(x)`" corrected nothing in it. Then only consistent, without a fix (the repair search, run next,
@@ -156,7 +163,6 @@ def _unless_elsewhere(f: Finding, found: list[Edit], impl) -> Finding:
     spellings = [e.new for e in found if e.tag == f.tag]
     if any(s.startswith("(") or s.startswith("def ") for s in spellings):
         return f  # a statement deleted or moved, a signature: no text of its own to look for
-    yours = written_source(getattr(getattr(impl, "ref", None), "path", None))
     if yours is None or any(squeezed(s) in yours for s in spellings):
         return f
     words = f"{f.text}; but your code has no `{spellings[0]}`, so your mistake is written another way near there"
@@ -629,9 +635,7 @@ def _findings(component: str, found: list[Edit], raises_only: bool = False) -> l
     ``transpose(-1, -2)``): reproduced, with the fix. Two or three places: consistent with any, no fix. When
     every call of yours raised, an edit that raises the same error is only consistent with it (v14: any edit
     that breaks the same call "reproduced" a crash, told as another mistake): the place, without a fix."""
-    places: dict[tuple[str, int], list[Edit]] = {}
-    for e in found:
-        places.setdefault((e.file, e.line), []).append(e)
+    places = by_place(found)
     if len(places) == 1:  # said with the spelling closest to GPT-2's text: `== -1` rather than `cache == 0`
         e = max(found, key=lambda f: difflib.SequenceMatcher(a=f.old, b=f.new).ratio())
         line = _source(e.file).splitlines()[e.line - 1].strip()

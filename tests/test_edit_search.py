@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import ast
 import time
-import types
 from pathlib import Path
 
 import pytest
 
 from gpt2spec.known_bugs.mutant import REFERENCE
-from gpt2spec.registry import Implementation, ImplRef, import_impl
+from gpt2spec.registry import Implementation, ImplRef, import_impl, written_source
 from gpt2spec.verdicts import CONSISTENT, REPRODUCED, Finding
 from spec import probes_repair, probes_search
 from spec.edits import Edit, edits
@@ -158,11 +157,12 @@ def test_a_reproduction_your_code_does_not_spell_is_no_fix(tmp_path: Path) -> No
     package = tmp_path / "yours"
     package.mkdir()
     (package / "block.py").write_text("def forward(self, x, cache):\n    x = x + self.mlp(self.ln_2(x), cache)\n")
-    impl = types.SimpleNamespace(ref=ImplRef("yours", package))
-    demoted = probes_search._unless_elsewhere(told, [edit], impl)
+    demoted = probes_search._unless_elsewhere(told, [edit], written_source(package))
     assert demoted.kind == CONSISTENT and not demoted.fix and "your code has no" in demoted.text, demoted
     (package / "block.py").write_text("def forward(self, x, cache):\n    x = x + self.mlp(self.ln_1( x ),cache)\n")
-    assert probes_search._unless_elsewhere(told, [edit], impl) == told  # spelled with other spaces: the same text
+    assert (
+        probes_search._unless_elsewhere(told, [edit], written_source(package)) == told
+    )  # spelled with other spaces: the same text
 
 
 def test_a_crash_told_at_another_line_is_repaired_at_yours(tmp_path: Path) -> None:
@@ -198,11 +198,10 @@ def test_of_two_places_that_behave_alike_yours_is_the_one_your_code_spells(tmp_p
                 "keep = torch.ones(S, T).tril(S - T)")  # fmt: skip
     package = tmp_path / "yours"
     package.mkdir()
-    impl = types.SimpleNamespace(ref=ImplRef("yours", package))
     (package / "attention.py").write_text(reference.replace("T, S = q.size(-2)", "S, T = q.size(-2)"))
-    assert probes_search._where_yours_has_it([unpacked, mask], impl) == ([unpacked], 2)
+    assert probes_search._where_yours_has_it([unpacked, mask], written_source(package)) == ([unpacked], 2)
     (package / "attention.py").write_text(reference)  # neither: GPT-2's own text
-    assert probes_search._where_yours_has_it([unpacked, mask], impl) == ([unpacked, mask], 0)
+    assert probes_search._where_yours_has_it([unpacked, mask], written_source(package)) == ([unpacked, mask], 0)
 
 
 def test_a_dropped_result_is_assigned_back_by_one_edit() -> None:
