@@ -63,6 +63,7 @@ PROBED: dict[str, tuple[str, ...]] = {
     "test_mlp": ("mlp",),
     "test_block": ("block",),
     "test_gpt": ("gpt",),
+    "test_pretrained": ("pretrained",),
     "test_generate": ("generate",),
     "test_data": ("data",),
     "test_training": ("training",),

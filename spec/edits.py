@@ -45,7 +45,10 @@ _STRING_OPTIONS = [
     ("strict", "replace", "ignore", "backslashreplace"),
     ("mean", "sum", "none"),
     ("tanh", "none", "gelu_new"),
+    ("utf-8", "latin-1", "ascii"),
 ]
+# GPTConfig's sizes, one read for another (``LayerNorm(config.block_size)`` for ``config.n_embd``): a file reads few
+CONFIG_SIZES = ("block_size", "vocab_size", "n_layer", "n_head", "n_embd")
 
 # Regex classes and the ASCII look-alikes a participant writes for them (in a module-level pattern)
 _REGEX_CLASSES = [(r"\p{N}", r"\d"), (r"\p{L}", r"\w"), (r"\p{L}", "a-zA-Z"), (r"\s", " ")]
@@ -78,6 +81,8 @@ _EXCEPTIONS = ("KeyError", "IndexError", "LookupError", "ValueError", "TypeError
 
 
 CALLED = "()"  # in the attributes by base: the names the file calls somewhere without arguments (``x.state_dict()``)
+METHODS = ".()"  # after a base name (``self.()``): the methods the file calls on it
+KEYS = "[]"  # after a base (``hf_config[]``): the string keys the file subscripts it with
 CONSTANTS = "<constants>"  # in ``functions``: the file's module-level strings (a regex pattern) are edited too
 
 
@@ -112,12 +117,12 @@ def edits(file: str, source: str, functions: tuple[str, ...]) -> Iterator[Edit]:
         if fn is tree:
             every = _constant_edits(file, tree, parents)
         else:
-            names = _local_names(fn)
+            names, first = _local_names(fn), _first_parameter(fn) if fn.name == "forward" else None
             every = itertools.chain(  # lazily: a caller that stops early compiles no more edits than it reads
                 (
                     _apply(file, tree, parents, qualname, node, (parent, field, index), new)
                     for node, parent, field, index in _walk(fn)
-                    for new in _alternatives(node, parent, names, attrs)
+                    for new in _alternatives(node, parent, names, attrs, first)
                 ),
                 _statement_edits(file, tree, qualname, fn),
             )
@@ -172,6 +177,12 @@ def _local_names(fn: ast.FunctionDef) -> dict[str, int]:
     return names
 
 
+def _first_parameter(fn: ast.FunctionDef) -> str | None:
+    """The function's input: its first parameter after self (a module's ``x``, which a slip detaches)."""
+    params = [a.arg for a in fn.args.args if a.arg not in ("self", "cls")]
+    return params[0] if params else None
+
+
 def _attributes(tree: ast.Module) -> dict[str, set[str]]:
     """For each attribute base written in the file (``self``, ``self.transformer``, ``self.config``), the
     attribute names read or written on it: the names a slip can swap; under CALLED, the names it calls without
@@ -182,7 +193,19 @@ def _attributes(tree: ast.Module) -> dict[str, set[str]]:
             seen.setdefault(ast.unparse(node.value), set()).add(node.attr)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args + node.keywords:
             seen[CALLED].add(node.func.attr)
+        func = node.func if isinstance(node, ast.Call) else None
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            seen.setdefault(func.value.id + METHODS, set()).add(func.attr)
+        if _string_key(node) is not None:
+            seen.setdefault(ast.unparse(node.value) + KEYS, set()).add(_string_key(node))
     return seen
+
+
+def _string_key(node: ast.AST) -> str | None:
+    """The key of a subscript by a string constant (``hf_config["n_head"]``), else None."""
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+        return node.slice.value
+    return None
 
 
 def _walk(fn: ast.FunctionDef) -> Iterator[tuple[ast.AST, ast.AST, str, int | None]]:
@@ -230,9 +253,9 @@ def _einsum_slips(spec: str) -> Iterator[str]:
 
 
 def _alternatives(
-    node: ast.AST, parent: ast.AST, names: dict[str, int], attrs: dict[str, set[str]]
+    node: ast.AST, parent: ast.AST, names: dict[str, int], attrs: dict[str, set[str]], first: str | None = None
 ) -> Iterator[ast.expr]:
-    """What a slip can make of this expression node."""
+    """What a slip can make of this expression node (``first``: the function's input, which a slip detaches)."""
     if isinstance(node, ast.Constant):
         v = node.value
         if isinstance(v, bool):
@@ -258,16 +281,27 @@ def _alternatives(
                     yield ast.Name(other, ast.Load())
         for other in CONFUSABLE.get(node.id, ()):
             yield ast.Name(other, ast.Load())
+    if isinstance(node, ast.Name) and node.id == first and isinstance(parent, ast.Call) and node in parent.args:
+        yield ast.Call(ast.Attribute(node, "detach", ast.Load()), [], [])  # the input cut from the graph
     if isinstance(node, ast.Name) and isinstance(parent, ast.ExceptHandler) and node.id in _EXCEPTIONS:
         yield from (ast.Name(other, ast.Load()) for other in _EXCEPTIONS if other != node.id)
     if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
         base = ast.unparse(node.value)
-        for other in sorted(attrs.get(base, set()) - {node.attr}) if base in ("self",) or "." in base else ():
+        siblings = attrs.get(base, set()) if base in ("self",) or "." in base else set()
+        if base == "config" or base.endswith(".config"):
+            siblings = siblings | set(CONFIG_SIZES) if node.attr in CONFIG_SIZES else siblings
+        for other in sorted(siblings - {node.attr}):
             yield ast.Attribute(node.value, other, ast.Load())
         for other in CONFUSABLE.get(node.attr, ()):
             yield ast.Attribute(node.value, other, ast.Load())
         if node.attr in attrs.get(CALLED, ()) and not (isinstance(parent, ast.Call) and parent.func is node):
             yield ast.Call(node, [], [])  # a method named where the file calls it elsewhere: called
+    key = _string_key(node) if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) else None
+    if key is not None:  # one string key for another of the same mapping: hf_config["n_layer"] for ["n_head"]
+        for other in sorted(attrs.get(ast.unparse(node.value) + KEYS, set()) - {key}):
+            yield ast.Subscript(node.value, ast.Constant(other), ast.Load())
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and _is_text(node.right) > _is_text(node.left):
+        yield ast.BinOp(ast.Call(ast.Name("str", ast.Load()), [node.left], []), node.op, node.right)  # path + ".tmp"
     if isinstance(node, ast.BinOp):
         for op in _ARITH.get(type(node.op), ()):
             yield ast.BinOp(node.left, op(), node.right)
@@ -297,9 +331,17 @@ def _alternatives(
             yield type(node)(elts, node.ctx)
     if isinstance(node, ast.Call):
         yield from _call_edits(node)
+        func = node.func
+        if node.keywords and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            for other in sorted(attrs.get(func.value.id + METHODS, set()) - {func.attr}):  # a sibling method, plainly
+                yield ast.Call(ast.Attribute(func.value, other, ast.Load()), node.args, [])
     if _off_by_one_site(node, parent):
         yield ast.BinOp(node, ast.Add(), ast.Constant(1))
         yield ast.BinOp(node, ast.Sub(), ast.Constant(1))
+
+
+def _is_text(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Constant) and isinstance(node.value, str)) or isinstance(node, ast.JoinedStr)
 
 
 _MASKING = ("masked_fill", "masked_fill_", "where")  # calls whose first argument must be a boolean mask
@@ -411,6 +453,10 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
             if isinstance(stmt, ast.With):
                 yield _restructured(file, tree, qualname, stmt, body, [*body[:i], *stmt.body, *body[i + 1 :]],
                                     old, "(its body without the with)")  # fmt: skip
+            loop = next((j for j in range(i + 2, len(body)) if isinstance(body[j], ast.For | ast.While)), None)
+            if loop is not None:  # placed before the loop it should follow (a clip before the backward passes)
+                moved = [*body[:i], *body[i + 1 : loop + 1], stmt, *body[loop + 1 :]]
+                yield _restructured(file, tree, qualname, stmt, body, moved, old, "(after the loop below)")
             if isinstance(stmt, ast.For | ast.While) and i + 1 < len(body):
                 moved = [*body[:i], _with_body(stmt, [*stmt.body, body[i + 1]]), *body[i + 2 :]]
                 first = ast.unparse(body[i + 1]).splitlines()[0]
@@ -443,6 +489,13 @@ def _rewritten_statements(file: str, tree: ast.Module, qualname: str, fn: ast.Fu
     first = [a.arg for a in fn.args.args if a.arg not in ("self", "cls")][:1]
     names = [n for n in _local_names(fn) if n != "_"]
     for body in _bodies(fn):
+        dropped = [i for i, stmt in enumerate(body) if _dropped_result(stmt) is not None]
+        if len(dropped) > 1:  # the same slip on each line (x.view(B, T); y.view(B, T)): every result kept
+            kept = [ast.fix_missing_locations(ast.copy_location(next(_statement_alternatives(s, [], [])), s))
+                    if i in dropped else s for i, s in enumerate(body)]  # fmt: skip
+            old = ast.unparse(body[dropped[0]]).splitlines()[0]
+            yield _restructured(file, tree, qualname, body[dropped[0]], body, kept, old,
+                                f"each of the {len(dropped)} dropped results assigned back")  # fmt: skip
         for i, stmt in enumerate(body):
             for new in _statement_alternatives(stmt, first, names):
                 new = ast.fix_missing_locations(ast.copy_location(new, stmt))

@@ -42,6 +42,7 @@ OWNERS: dict[str, tuple[str, ...]] = {
     "mlp": ("MLP",),
     "block": ("Block",),
     "gpt": ("GPT",),
+    "pretrained": ("GPT",),
     "generate": ("GPT", "CausalSelfAttention"),
     "data": ("DataLoader",),
     "training": ("train_step", "get_lr", "configure_optimizers", "save_checkpoint", "load_checkpoint"),
@@ -76,8 +77,9 @@ def repair(impl, component: str) -> list[Finding]:
         return []
     root = Path(package.__path__[0]).resolve()
     gpt2, seconds = search.reference_observations(observe)
-    if search.same_observations(search.observed(observe, impl), gpt2):
-        return []
+    yours = search.observed(observe, impl)
+    if search.same_observations(yours, gpt2) or any(o[0] == "raised" and o[1] == "NotImplementedError" for o in yours):
+        return []  # nothing to repair, or a blank of the template not filled in yet
     confirm = search.CONFIRMERS[component], search.reference_observations(search.CONFIRMERS[component])[0]
     found: list[Edit] = []
     for edit, path, module in _candidates(package, root, component, tuple(filter(None, only.split(",")))):
@@ -239,8 +241,10 @@ def _dependency_order(paths: list[Path]) -> list[Path]:
 def _likeliest(e: Edit) -> tuple[bool, float]:
     """Of the edits at one place that repair yours, a term removed first (v14's z-loss `ce + 1e-4 * z` was
     "repaired" as `1e-4 ** z`, which only makes the term vanish; dropping it is the fix), then the spelling
-    closest to yours."""
-    removed = e.new in e.old and not e.new.startswith("(")
+    closest to yours. A constant dropped is no term: `path + '.tmp'` is fixed as `str(path) + '.tmp'`, not as
+    `path` (which writes no temporary file at all)."""
+    rest = re.sub(r"'[^']*'|\"[^\"]*\"", "", e.old.replace(e.new, "", 1))
+    removed = e.new in e.old and not e.new.startswith("(") and re.search(r"[A-Za-z_]", rest) is not None
     return removed, difflib.SequenceMatcher(a=e.old, b=e.new).ratio()
 
 

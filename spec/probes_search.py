@@ -27,6 +27,7 @@ import types
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import torch
 
@@ -59,10 +60,12 @@ SEARCHED: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
                           "DataLoader.state_dict", "DataLoader.load_state_dict")),),
     "training": (("training.py", ("configure_optimizers", "get_lr", "train_step", "save_checkpoint",
                                   "load_checkpoint")),),
+    "pretrained": (("gpt.py", ("GPT.from_pretrained", "GPT.from_hf_state_dict", "_local_hf_snapshot",
+                               "_read_hf_weights")),),
     "tokenizer": (("tokenizer.py", ("Tokenizer.train", "_merge", "_split_out", "Tokenizer._encode_piece", "_bpe",
-                                    "Tokenizer.encode_ordinary", "Tokenizer.decode_bytes", "Tokenizer.decode",
-                                    "Tokenizer.merges", "Tokenizer.from_ranks", "Tokenizer.save", "Tokenizer.load",
-                                    CONSTANTS)),),
+                                    "Tokenizer.encode_ordinary", "Tokenizer.encode_iter", "Tokenizer.decode_bytes",
+                                    "Tokenizer.decode", "Tokenizer.merges", "Tokenizer.from_ranks", "Tokenizer.save",
+                                    "Tokenizer.load", CONSTANTS)),),
 }  # fmt: skip
 # a reference file -> the files that import it (re-executed with the edited one in place)
 DEPENDENTS = {"attention.py": ("block.py", "gpt.py"), "layernorm.py": ("block.py", "gpt.py"),
@@ -135,22 +138,29 @@ def _where_yours_has_it(found: list[Edit], yours: str | None) -> tuple[list[Edit
     """Several places where an edit of GPT-2's code behaves as yours cannot be told apart by behaviour; by text
     they can: when your code has the edited text of exactly one of them (its statement, or its expression, more
     often than GPT-2's file has it; six characters at least), that one is your slip (v15: `S, T` unpacked for
-    `T, S` or the mask built `ones(S, T)` behave alike; the participant's code has the first). ``yours``: your
-    files as registry.written_source gives them. Returns the edits kept and, when narrowed, how many places there
-    were."""
+    `T, S` or the mask built `ones(S, T)` behave alike; the participant's code has the first). Of several
+    spellings at one place, the ones your code has (v16: `encode_ordinary(buf)`, not its sibling
+    `_encode_piece(buf)`). ``yours``: your files as registry.written_source gives them. Returns the edits kept
+    and, when narrowed among places, how many there were."""
     places = by_place(found)
-    if not 2 <= len(places) <= MAX_SHOWN or yours is None:
+    if not 1 <= len(places) <= MAX_SHOWN or yours is None:
         return found, 0
 
-    def distinctive(e: Edit) -> bool:  # the edited statement, or expression, more often in yours than in GPT-2's
+    def distinctive(e: Edit, texts: tuple[str, ...]) -> bool:  # more often in yours than in GPT-2's file
         gpt2 = unparsed(_source(e.file))
-        texts = [squeezed(t) for t in (e.statement, e.new) if t]
-        return any(len(t) >= 6 and yours.count(t) > gpt2.count(t) for t in texts)
+        return any(len(t) >= 6 and yours.count(t) > gpt2.count(t) for t in map(squeezed, filter(None, texts)))
 
-    hit = [place for place, spelled in places.items() if any(map(distinctive, spelled))]
-    if len(hit) != 1:
-        return found, 0
-    return [e for e in places[hit[0]] if distinctive(e)], len(places)
+    if len(places) == 1:  # one place, several spellings: the one you wrote (`encode_ordinary(buf)`, not a sibling)
+        spelled = [e for e in found if distinctive(e, (e.new,))]
+        return spelled or found, 0
+
+    # the whole edited statement first: `LayerNorm(config.block_size)` is an expression of two places (ln_1, ln_2)
+    # but `self.ln_2 = LayerNorm(config.block_size)` is one's statement
+    for spelled in (lambda e: (e.statement,), lambda e: (e.statement, e.new)):
+        hit = [place for place, edits_there in places.items() if any(distinctive(e, spelled(e)) for e in edits_there)]
+        if len(hit) == 1:
+            return [e for e in places[hit[0]] if distinctive(e, spelled(e))], len(places)
+    return found, 0
 
 
 def _unless_elsewhere(f: Finding, found: list[Edit], yours: str | None) -> Finding:
@@ -296,7 +306,9 @@ def _equal(x, y) -> bool:
             return False
         if x.dtype.is_floating_point != y.dtype.is_floating_point:
             return False
-        return same(x, y) if x.dtype.is_floating_point else x.shape == y.shape and bool((x == y).all())
+        if x.dtype.is_floating_point:
+            return same(x, y)
+        return x.shape == y.shape and torch.equal(x.long(), y.long())  # uint16 and int64 do not promote
     if isinstance(x, float) and isinstance(y, float):
         return x == y or (math.isnan(x) and math.isnan(y)) or math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12)
     if isinstance(x, list | tuple) and isinstance(y, list | tuple):
@@ -442,6 +454,30 @@ def _observe_gpt(ns) -> list[tuple]:
     return [("ok", shapes), ("ok", tied), _call(model, idx, targets), _call(model, idx[:1, :4])]
 
 
+@functools.cache
+def _hf_saved() -> str:
+    """A tiny GPT-2 written by HF's save_pretrained (n_layer 2, n_head 4: a config key read for another shows), once
+    per process, removed at exit."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from .oracles import TINY, hf_lm
+
+    path = tempfile.mkdtemp(prefix="gpt2spec-hf-")
+    atexit.register(shutil.rmtree, path, True)
+    hf_lm(TINY, seed=31).save_pretrained(path)
+    return path
+
+
+def _observe_pretrained(ns, seeds: tuple[int, ...] = (14, 15)) -> list[tuple]:
+    """GPT.from_pretrained on a saved tiny GPT-2: the config it built and its logits on fixed ids."""
+    model = ns.GPT.from_pretrained(_hf_saved()).eval()
+    config = [getattr(model.config, k, None) for k in ("block_size", "vocab_size", "n_layer", "n_head", "n_embd")]
+    ids = [torch.randint(0, 96, (2, 7), generator=torch.Generator().manual_seed(s)) for s in seeds]
+    return [("ok", config), *(_call(model, idx) for idx in ids)]
+
+
 def _observe_generate(ns) -> list[tuple]:
     model = _loaded(ns.GPT(ns.GPTConfig(**ONE_LAYER)), _state_of("generate", 7))
     idx = torch.randint(0, 64, (2, 4), generator=torch.Generator().manual_seed(12))
@@ -473,6 +509,7 @@ def _observe_data(ns) -> list[tuple]:
         _call(lambda: batches(ns.DataLoader(tokens, 2, 3), 10)),
         _call(lambda: batches(ns.DataLoader(tokens, 2, 4, rank=1, world_size=2), 4)),
         _call(lambda: batches(ns.DataLoader(np.array(tokens, dtype=np.uint16), 1, 5), 3)),
+        _call(lambda: batches(ns.DataLoader(torch.from_numpy(np.array(tokens, dtype=np.uint16) + 50000), 1, 5), 2)),
         _call(lambda: batches(ns.DataLoader(tokens[:5], 2, 3), 2)),
     ]
 
@@ -553,11 +590,11 @@ def _checkpoint_round_trip(ns, step: int = 12, batches: int = 2) -> list:
     torch.manual_seed(7)
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            ns.save_checkpoint(f"{tmp}/ckpt.pt", model, opt, loader, step)
+            ns.save_checkpoint(Path(tmp) / "ckpt.pt", model, opt, loader, step)  # a PathLike, as the contract allows
             draw = torch.rand(2)
             fresh, fresh_loader = _Tied(80), ns.DataLoader(list(range(40)), 2, 3)
             fresh_opt = torch.optim.SGD(fresh.parameters(), lr=0.1, momentum=0.9)
-            step = ns.load_checkpoint(f"{tmp}/ckpt.pt", fresh, fresh_opt, fresh_loader)
+            step = ns.load_checkpoint(Path(tmp) / "ckpt.pt", fresh, fresh_opt, fresh_loader)
         except Exception as err:  # the whole message (load_state_dict's lists the keys), without the temporary path
             return ["raised", type(err).__name__, str(err).replace(tmp, "<tmp>")]
     return [step, fresh.state_dict(), fresh_opt.state_dict()["state"], fresh_loader.next_batch(),
@@ -576,7 +613,8 @@ def _observe_tokenizer(ns) -> list[tuple]:
     if trained[0] == "raised":
         return [trained]
     tok = trained[1]
-    probe = "the cats' mat, 東京 1234! naïve, we'll've they're I'd x²٣Ⅻ"
+    probe = "the cats' mat, 東京 1234! naïve, we'll've they're I'd x²٣Ⅻ\nline\ttab  \n\nend "
+    plain = _call(lambda: ns.Tokenizer().train("aaabdaaabac", 256 + 4, special_tokens=()))
     return [
         _call(lambda: sorted(tok.merges.items())),
         _call(lambda: tok.encode_ordinary(probe)),
@@ -585,7 +623,12 @@ def _observe_tokenizer(ns) -> list[tuple]:
         _call(lambda: tok.decode(tok.encode_ordinary("é")[:1])),
         _call(lambda: tok.decode([195, 97])),  # a lone UTF-8 lead byte: decode's error handler
         _call(_raises_value_error, tok.decode, [10**6]),  # an id past the vocabulary: the contract's ValueError
-        _call(lambda: sorted(ns.Tokenizer().train("aaabdaaabac", 256 + 4, special_tokens=()).merges.items())),
+        _call(lambda: _raises_value_error(tok.decode, [len(tok.vocab)])),  # ... and the first id past it
+        _call(lambda: sorted(plain[1].merges.items())) if plain[0] == "ok" else plain,
+        # streaming: a text short enough to be all tail, a long one cut in chunks, a tokenizer without specials
+        _call(lambda: list(tok.encode_iter(["a <|endoftext|>", " b"], allowed_special="all"))),
+        _call(lambda: list(tok.encode_iter([probe, "<|endoftext|>", probe * 3], allowed_special="all"))),
+        _call(lambda: list(plain[1].encode_iter(["ab " * 20, "cd " * 20]))) if plain[0] == "ok" else plain,
         *_observe_reloaded(ns, tok, probe),
     ]
 
@@ -623,6 +666,7 @@ OBSERVERS: dict[str, Callable] = {
     "generate": _observe_generate,
     "data": _observe_data,
     "training": _observe_training,
+    "pretrained": _observe_pretrained,
     "tokenizer": _observe_tokenizer,
 }
 
@@ -719,6 +763,7 @@ CONFIRMERS: dict[str, Callable] = {
     "generate": _confirm_generate,
     "data": _confirm_data,
     "training": _confirm_training,
+    "pretrained": lambda ns: _observe_pretrained(ns, (24, 25)),
     "tokenizer": _confirm_tokenizer,
 }
 

@@ -38,7 +38,15 @@ NAMED_BY_AN_EDIT = (
     "ho12-counter-advanced-by-b",  # self.batches += B: a counter advanced by a name, not its constant
     "ho12-checkpoint-replace-reversed",  # os.replace(path, tmp): the checkpoint round trip observed
     "ho12-pattern-d-for-p-n",  # GPT2_PATTERN's \p{N} written \d: a regex class for its ASCII look-alike
+    # v16 (a development set since its graded run): operators and observations added after it
+    "ho16-ln-2-sized-by-block-size",  # LayerNorm(config.block_size): a config size for another; ln_2's, by its text
+    "ho16-mlp-input-detached",  # c_fc(x.detach()): a module's input cut from the graph
+    "ho16-from-pretrained-n-head-from-n-layer",  # hf_config["n_layer"] for ["n_head"]: from_pretrained observed
+    "ho16-stream-hold-max-without-default",  # max(...) without default=0: streaming without special tokens observed
+    "ho16-stream-tail-encoded-ordinary",  # the tail's encode as encode_ordinary: the spelling yours has, of two
 )
+# the component searched where it is not the bug's section
+SEARCHED_AS = {"ho16-from-pretrained-n-head-from-n-layer": "pretrained"}
 
 
 def _impl(name: str, path: Path) -> Implementation:
@@ -79,10 +87,11 @@ def test_a_bug_nobody_listed_is_named_by_its_edit(name: str, tmp_path: Path) -> 
     """The one edit that reproduces the bug is found, at a line the bug changed, with a fix (no family of the
     probes or the library is involved)."""
     held = HELDOUT[name]
-    component = {"loss": "gpt"}.get(held.bug.section, held.bug.section)
+    component = SEARCHED_AS.get(name) or {"loss": "gpt"}.get(held.bug.section, held.bug.section)
     found = probes_search.search(_impl(f"edit-{name}", held.bug.materialize(tmp_path)), component)
     assert found and found[0].kind == REPRODUCED and found[0].fix, found
     assert found[0].tag in accepted(held), (found[0].tag, changed_lines(held.bug))
+    assert "_encode_piece" not in found[0].text, found[0].text  # the spelling your code has, where there are two
 
 
 # Crashes: every call raises; the edit found is at a line the bug changed, and is said there without a fix
@@ -217,3 +226,34 @@ def test_a_dropped_result_is_assigned_back_by_one_edit() -> None:
     assert ("att.masked_fill(mask, float('-inf'))", "att = att.masked_fill(mask, float('-inf'))") in found
     assert ("torch.tril(x)", "x = torch.tril(x)") in found
     assert not any(new.startswith("att = att.append") for _, new in found)  # an in-place method: nothing to keep
+
+
+def test_operators_added_after_v16_reach_their_slips() -> None:
+    """Single edits v16's held-out bugs needed (a development set since its graded run), each generic: one of
+    GPTConfig's sizes read for another, a mapping's string key for another of the file's keys, a path joined to
+    a string without str(), a method swapped for a sibling that takes fewer options, a statement placed before
+    the loop it should follow, the same dropped result on several lines, an encoding for its sibling, and a
+    forward's input detached. Bug caught: each of these was a v16 bug with no verdict at all."""
+    source = (
+        "class M:\n"
+        "    def __init__(self, config, hf):\n        self.ln = LN(config.n_embd)\n"
+        "        n = hf['n_head'] + hf['n_layer']\n"
+        "    def forward(self, x):\n        return self.f(x)\n"
+        "    def save(self, path, buf):\n        tmp = path + '.tmp'\n        self.encode(buf, allowed=1)\n"
+        "        self.encode_ordinary(buf)\n        return buf.decode('utf-8')\n"
+        "    def step(self, xs, y):\n        y.view(2, 3)\n        n = clip(y)\n        z = 0\n        for x in xs:\n"
+        "            x.backward()\n        xs.view(1)\n        return n\n"
+    )  # fmt: skip
+    found = {(e.old, e.new) for e in edits("m.py", source, ("M.__init__", "M.forward", "M.save", "M.step"))}
+    for pair in [
+        ("config.n_embd", "config.block_size"),
+        ("hf['n_head']", "hf['n_layer']"),
+        ("path + '.tmp'", "str(path) + '.tmp'"),
+        ("self.encode(buf, allowed=1)", "self.encode_ordinary(buf)"),
+        ("n = clip(y)", "(after the loop below)"),
+        ("y.view(2, 3)", "each of the 2 dropped results assigned back"),
+        ("buf.decode('utf-8')", "buf.decode('latin-1')"),
+        ("self.f(x)", "self.f(x.detach())"),
+    ]:
+        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    assert not any(new.endswith(".detach())") for old, new in found if old.startswith("self.encode")), found

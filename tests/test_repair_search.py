@@ -37,6 +37,12 @@ REPAIRED = {
     "ho16-keys-dot-t-on-4d": "attention",  # `k.T` on a 4-D tensor reverses every dim: `k.mT`
     "ho16-mask-float-to-masked-fill": "attention",  # a 0/1 float mask handed to masked_fill: `.bool()`
     "ho15-cosine-progress-floor-divided": "training/get_lr",  # the one training function that differs, alone
+    # v16 after its graded run: operators and observations it lacked
+    "ho16-batch-view-result-discarded": "data",  # x.view(B, T); y.view(B, T) as statements: both results kept
+    "ho16-clip-before-backward": "training/train_step",  # the clip placed before the loop it should follow
+    "ho16-checkpoint-tmp-path-plus-str": "training/save_checkpoint,load_checkpoint",  # path + '.tmp' on a Path
+    "ho16-uint16-tensor-viewed-as-int16": "data",  # ids past 32767 observed: the view(torch.int16) deleted
+    "ho16-save-latin1-load-utf8": "tokenizer",  # text.encode('utf-8') for 'latin-1': an encoding for its sibling
 }
 
 
