@@ -34,6 +34,7 @@ _CONFUSABLE = [
     ("topk", "sort"), ("cos", "sin"), ("pairwise", "combinations"), ("heappop", "heappush"),
     ("view", "reshape"), ("transpose", "permute"), ("lstrip", "rstrip"), ("encode", "decode"),
     ("bool", "int"), ("long", "int"), ("zero_grad", "step"), ("detach", "clone"), ("T", "mT"),
+    ("grad", "requires_grad"),
 ]  # fmt: skip
 CONFUSABLE: dict[str, tuple[str, ...]] = {}
 for _a, _b in _CONFUSABLE:
@@ -323,6 +324,13 @@ def _alternatives(
     if isinstance(node, ast.Compare) and len(node.ops) == 1:
         for op in _COMPARE.get(type(node.ops[0]), ()):
             yield ast.Compare(node.left, [op()], node.comparators)
+        left = node.left
+        if (
+            isinstance(node.ops[0], ast.Eq | ast.NotEq)
+            and isinstance(left, ast.Subscript)
+            and isinstance(left.slice, ast.Slice)
+        ):  # a list slice compared with a tuple is never equal: ids[i:i + 2] == pair
+            yield ast.Compare(ast.Call(ast.Name("tuple", ast.Load()), [left], []), node.ops, node.comparators)
     if isinstance(node, ast.List) and len(node.elts) == 1 and isinstance(parent, ast.Call):  # bytes([i]) -> bytes(i)
         yield node.elts[0]
     if isinstance(node, ast.Tuple | ast.List) and len(node.elts) > 1:  # two neighbours swapped: B, C, T = ...
@@ -332,6 +340,9 @@ def _alternatives(
     if isinstance(node, ast.Call):
         yield from _call_edits(node)
         func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in names:
+            if node.args or node.keywords:  # a method of a local skipped: k.transpose(-2, -1) -> k (not torch.f(x))
+                yield func.value
         if node.keywords and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             for other in sorted(attrs.get(func.value.id + METHODS, set()) - {func.attr}):  # a sibling method, plainly
                 yield ast.Call(ast.Attribute(func.value, other, ast.Load()), node.args, [])
@@ -453,6 +464,10 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
             if isinstance(stmt, ast.With):
                 yield _restructured(file, tree, qualname, stmt, body, [*body[:i], *stmt.body, *body[i + 1 :]],
                                     old, "(its body without the with)")  # fmt: skip
+            if _in_place(stmt):  # an in-place write to a parameter outside no_grad (autograd refuses it)
+                guarded = ast.With([ast.withitem(_NO_GRAD, None)], [stmt])
+                yield _restructured(file, tree, qualname, stmt, body, [*body[:i], guarded, *body[i + 1 :]],
+                                    old, f"with torch.no_grad(): {old}")  # fmt: skip
             loop = next((j for j in range(i + 2, len(body)) if isinstance(body[j], ast.For | ast.While)), None)
             if loop is not None:  # placed before the loop it should follow (a clip before the backward passes)
                 moved = [*body[:i], *body[i + 1 : loop + 1], stmt, *body[loop + 1 :]]
@@ -481,6 +496,17 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
             yield _restructured(file, tree, qualname, deco, decorators, dropped, "@" + ast.unparse(deco), "(dropped)")
 
 
+_NO_GRAD = ast.Call(ast.Attribute(ast.Name("torch", ast.Load()), "no_grad", ast.Load()), [], [])
+
+
+def _in_place(stmt: ast.stmt) -> bool:
+    """A statement that is one call of an in-place tensor method (``w[V:].zero_()``, ``w.normal_(0, s)``)."""
+    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+        return False
+    func = stmt.value.func
+    return isinstance(func, ast.Attribute) and func.attr.endswith("_") and not func.attr.startswith("_")
+
+
 def _rewritten_statements(file: str, tree: ast.Module, qualname: str, fn: ast.FunctionDef) -> Iterator[Edit]:
     """One statement written another way: a dropped result assigned back (``x.masked_fill(...)`` for ``x =
     x.masked_fill(...)``), the input added to what is returned (a residual inside the module),
@@ -488,6 +514,7 @@ def _rewritten_statements(file: str, tree: ast.Module, qualname: str, fn: ast.Fu
     (``mean = x.mean(-1).detach()``), a counter advanced by a local name instead of its constant (``+= B``)."""
     first = [a.arg for a in fn.args.args if a.arg not in ("self", "cls")][:1]
     names = [n for n in _local_names(fn) if n != "_"]
+    setters = sorted(_setters(tree))
     for body in _bodies(fn):
         dropped = [i for i, stmt in enumerate(body) if _dropped_result(stmt) is not None]
         if len(dropped) > 1:  # the same slip on each line (x.view(B, T); y.view(B, T)): every result kept
@@ -497,7 +524,7 @@ def _rewritten_statements(file: str, tree: ast.Module, qualname: str, fn: ast.Fu
             yield _restructured(file, tree, qualname, body[dropped[0]], body, kept, old,
                                 f"each of the {len(dropped)} dropped results assigned back")  # fmt: skip
         for i, stmt in enumerate(body):
-            for new in _statement_alternatives(stmt, first, names):
+            for new in [*_statement_alternatives(stmt, first, names), *_set_by_method(stmt, setters)]:
                 new = ast.fix_missing_locations(ast.copy_location(new, stmt))
                 yield _restructured(file, tree, qualname, stmt, body, [*body[:i], new, *body[i + 1 :]],
                                     ast.unparse(stmt).splitlines()[0], ast.unparse(new))  # fmt: skip
@@ -545,6 +572,25 @@ def _statement_alternatives(stmt: ast.stmt, first: list[str], names: list[str]) 
         if isinstance(stmt.value, ast.Constant):
             for name in names:
                 yield ast.AugAssign(stmt.target, stmt.op, ast.Name(name, ast.Load()))
+
+
+def _setters(tree: ast.Module) -> set[str]:
+    """Methods the file calls with one value to restore or set something (``x.load_state_dict(s)``)."""
+    return {
+        node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and len(node.args) == 1
+        and not node.keywords and node.func.attr.startswith(("load", "set_", "update"))
+    }  # fmt: skip
+
+
+def _set_by_method(stmt: ast.stmt, setters: list[str]) -> Iterator[ast.stmt]:
+    """``loader.batches = state["loader"]`` for ``loader.load_state_dict(state["loader"])``: an attribute assigned
+    the value a method of its object should have restored."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Attribute):
+        owner = stmt.targets[0].value
+        for name in setters:
+            yield ast.Expr(ast.Call(ast.Attribute(owner, name, ast.Load()), [stmt.value], []))
 
 
 def _bodies(fn: ast.FunctionDef) -> Iterator[list[ast.stmt]]:

@@ -1691,7 +1691,14 @@ def _train_step(impl) -> list[Finding]:
         if close(step, mean) and torch.allclose(loss, value, rtol=1e-9):
             return [pipeline.reported_loss_over_n(impl, _Tiny(), kind, fix)]
     if all(v.abs().max() == 0 for v in step):
-        return [_known_or("no-optimizer-step", "train-step: no step", "the weights do not change", fix)]
+        if _optimizer_steps(impl, batches) == 0:
+            return [_known_or("no-optimizer-step", "train-step: no step", "the weights do not change", fix)]
+        # step() is called and moves nothing: the gradient it sees is zero (v16: zero_grad just before the step was
+        # told "never called optimizer.step()")
+        words = "optimizer.step() is called but the weights do not change: the gradients are zeroed (or never set) "
+        words += "between the backward passes and the step"
+        fix = "zero_grad() before the micro-batch loop; backward, then clip, then optimizer.step(), nothing between"
+        return [Finding("train-step: step sees no gradient", words, fix, evidence=evidence)]
     if any(close(step, [t * k for t in grads[1]]) for k in (0.5, 1.0)):
         words = "only the last micro-batch's gradient reaches the step: the gradients are zeroed inside the loop"
         fix = "optimizer.zero_grad() once before the micro-batch loop; backward accumulates into .grad"

@@ -238,14 +238,25 @@ def _dependency_order(paths: list[Path]) -> list[Path]:
     return ordered + [p for p in paths if p.name == "__init__.py"]
 
 
-def _likeliest(e: Edit) -> tuple[bool, float]:
+def _likeliest(e: Edit) -> tuple[bool, bool, float]:
     """Of the edits at one place that repair yours, a term removed first (v14's z-loss `ce + 1e-4 * z` was
     "repaired" as `1e-4 ** z`, which only makes the term vanish; dropping it is the fix), then the spelling
-    closest to yours. A constant dropped is no term: `path + '.tmp'` is fixed as `str(path) + '.tmp'`, not as
-    `path` (which writes no temporary file at all)."""
-    rest = re.sub(r"'[^']*'|\"[^\"]*\"", "", e.old.replace(e.new, "", 1))
-    removed = e.new in e.old and not e.new.startswith("(") and re.search(r"[A-Za-z_]", rest) is not None
-    return removed, difflib.SequenceMatcher(a=e.old, b=e.new).ratio()
+    closest to yours. A term is an operand of an arithmetic operator and holds a name: `path + '.tmp'` is fixed
+    as `str(path) + '.tmp'`, not as `path` (which writes no temporary file), and `w[V:].zero_()` outside no_grad
+    as the same call under `with torch.no_grad():`, not as `w[V:]` (which zeroes nothing)."""
+    rest = re.sub(r"'[^']*'|\"[^\"]*\"", "", e.old.replace(e.new, "", 1)).strip()
+    removed = e.new in e.old and rest[:1] in tuple("+-*/@") and re.search(r"[A-Za-z_]", rest) is not None
+    return removed, not _idles(e), difflib.SequenceMatcher(a=e.old, b=e.new).ratio()
+
+
+def _idles(e: Edit) -> bool:
+    """The edit makes the code do nothing there rather than the right thing: a call left uncalled (`w.zero_` for
+    `w.zero_()`) or an in-place call dropped (`w`), a transpose of a dim with itself (v16: each was told as the fix
+    where another spelling at the same place, `with torch.no_grad():` or the key passed plainly, was meant)."""
+    tail = e.old[len(e.new) :] if e.old.startswith(e.new) else None
+    if tail == "()" or (tail and re.fullmatch(r"\.\w+_\(.*\)", tail)):
+        return True
+    return re.search(r"(transpose|swapaxes)\((-?\d+), \2\)", e.new) is not None
 
 
 def _findings(component: str, found: list[Edit]) -> list[Finding]:

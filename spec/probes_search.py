@@ -486,7 +486,11 @@ def _observe_generate(ns) -> list[tuple]:
     def gen(prompt, n, seed, **kwargs):
         return _call(model.generate, prompt, n, generator=torch.Generator().manual_seed(seed), **kwargs)
 
+    # two layers for one call: a cached pass that lets a prompt position see the next one leaks only through the
+    # next layer's keys (v16: one layer's last position, the only one sampled from, was right)
+    deep = _loaded(ns.GPT(ns.GPTConfig(**SMALL)), _state_of("gpt", 7))
     return [  # the contract's arguments only (use_kv_cache is the reference's own)
+        _call(deep.generate, idx, 3, temperature=0),
         gen(idx, 4, 1, temperature=0),
         gen(idx, 4, 2, temperature=0.7, top_k=5),
         gen(idx, 4, 3, temperature=1.3, top_k=2),
@@ -544,10 +548,16 @@ def _observe_training(ns) -> list[tuple]:
 _UPDATE_RULE = ("betas", "eps", "amsgrad", "maximize", "momentum", "nesterov", "dampening")
 
 
-def _groups(ns, weight_decay: float, lr: float) -> list:
+def _groups(ns, weight_decay: float, lr: float, after_backward: bool = False) -> list:
     """configure_optimizers' optimizer on _Tiny: its class, and per group each parameter's shape, decay and lr and
-    the group's update rule (v14: AdamW with amsgrad=True was invisible to a search that saw shapes and decay)."""
-    opt = ns.configure_optimizers(_Tiny(), weight_decay, lr)
+    the group's update rule (v14: AdamW with amsgrad=True was invisible to a search that saw shapes and decay);
+    ``after_backward``: on a model whose parameters hold gradients already (v16: parameters chosen by
+    `p.grad is None` matched `requires_grad` on a fresh model only)."""
+    model = _Tiny()
+    if after_backward:
+        with torch.enable_grad():
+            model(torch.tensor([[1, 2]]), torch.tensor([[2, 3]]))[1].backward()
+    opt = ns.configure_optimizers(model, weight_decay, lr)
     rule = [tuple((k, g[k]) for k in _UPDATE_RULE if k in g) for g in opt.param_groups]
     shapes = [sorted((tuple(p.shape), g["weight_decay"], g["lr"]) for p in g["params"]) for g in opt.param_groups]
     return [type(opt).__name__, rule, shapes]
@@ -654,9 +664,12 @@ def _observe_reloaded(ns, tok, probe: str) -> list[tuple]:
         loaded = _call(lambda: (tok.save(path), ns.Tokenizer.load(path))[1])
     if rebuilt[0] == "ok":  # the merges recovered by BPE on each token's own bytes
         rebuilt = _call(lambda: sorted(rebuilt[1].merges.items()))
+    # 'abc' can be cut 'a' + 'bc' or 'ab' + 'c', both of lower rank; BPE merged 'ab' first, so its pair is (ab, c)
+    ranks = {**{bytes([b]): b for b in range(256)}, b"ab": 256, b"bc": 257, b"abc": 258}
+    two_cuts = _call(lambda: sorted(ns.Tokenizer.from_ranks(ranks).merges.items()))
     if loaded[0] == "ok":
         loaded = _call(lambda: loaded[1].encode_ordinary(probe))
-    return [rebuilt, loaded]
+    return [rebuilt, two_cuts, loaded]
 
 
 OBSERVERS: dict[str, Callable] = {
@@ -739,7 +752,7 @@ def _confirm_training(ns) -> list[tuple]:
 
     # a checkpoint at another step after another number of batches (v15: a loader rebuilt from the step count was
     # "repaired" by int(step) written bool(step), right only where step and batches happened to agree)
-    return [_call(lambda: [ns.get_lr(s, 1e-3, 1e-4, 5, 20) for s in range(24)]), _call(_groups, ns, 0.2, 3e-4),
+    return [_call(lambda: [ns.get_lr(s, 1e-3, 1e-4, 5, 20) for s in range(24)]), _call(_groups, ns, 0.2, 3e-4, True),
             _call(_step, ns, batches, 0.2, 0.05), _call(_checkpoint_round_trip, ns, 5, 3)]  # fmt: skip
 
 
@@ -749,10 +762,14 @@ def _confirm_tokenizer(ns) -> list[tuple]:
     if trained[0] == "raised":
         return [trained]
     tok = trained[1]
+    # 'abcd' cuts 'ab' + 'cd' or 'abc' + 'd'; BPE merges ab, then cd (lower than abc): its pair is (ab, cd), not
+    # the last cut (a repair that tried cuts from the right matched the observer's 'abc' by luck)
+    ranks = {**{bytes([b]): b for b in range(256)}, b"ab": 256, b"cd": 257, b"abc": 258, b"abcd": 259}
     return [
         _call(lambda: sorted(tok.merges.items())),
         _call(lambda: tok.encode_ordinary("hello worlds!! 1098ää\n x")),
         _call(lambda: tok.decode(tok.encode("x<|endoftext|>y", allowed_special="all"))),
+        _call(lambda: sorted(ns.Tokenizer.from_ranks(ranks).merges.items())),
     ]
 
 

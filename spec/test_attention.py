@@ -149,6 +149,32 @@ def test_finite_at_extremes(impl, T):
     assert_finite(y, what=f"attention output at T={T}", dims=BTC, hint=hint)
 
 
+def test_masked_positions_get_no_weight_however_low_the_scores(impl):
+    """Clause: a future position gets zero weight whatever the scores of the positions a query may see: the mask is
+    -inf (GPT-2's TF code subtracts 1e10, which also holds here), not a moderate negative number.
+    Catches: scores filled with -1e4 (old Hugging Face's masked_bias) or -1e5 where a position is masked; when
+    every score a query may see is lower still, the softmax puts its weight on the future (test_causality's
+    random scores never are)."""
+    shape = AttentionShape(1, 4, 1, 8)
+    ours, hf = make_attention(impl, shape, seed=3)
+    x = x_of(shape, 3)
+    C = shape.C
+    with torch.no_grad():  # keys = -queries, so that q.k = -|q|^2 on the diagonal: position 0 sees only that
+        w, b = hf.c_attn.weight, hf.c_attn.bias  # Conv1D: columns [q | k | v]
+        q = x @ w[:, :C] + b[:C]
+        scale = (1e6 * shape.head_dim**0.5 / q.pow(2).sum(-1).min()).sqrt()  # every diagonal score <= -1e6
+        w[:, :C] *= scale
+        b[:C] *= scale
+        w[:, C : 2 * C] = -w[:, :C]
+        b[C : 2 * C] = -b[:C]
+        load_into(ours, hf, what="CausalSelfAttention")
+        assert_close(
+            ours(x), run_hf_attention(hf, x), atol=1e-8, what="attention output, every visible score <= -1e6",
+            dims=BTC, hint="a masked score must be -inf (masked_fill(mask, float('-inf'))), not a finite number "
+            "such as -1e4: a query whose visible scores are all lower attends to the future",
+        )  # fmt: skip
+
+
 def test_input_not_mutated(impl):
     """Clause: forward does not modify its input x, and its output is that of an untouched copy of x.
     Catches: in-place ops on x (x += ..., x.mul_()), which corrupt the residual stream in a Block;

@@ -28,12 +28,15 @@ pytestmark = pytest.mark.week4
 def test_disallowed_special_raises(impl):
     """Clause: by default (allowed_special=(), disallowed_special="all") a special token in the text raises
     ValueError, as tiktoken does; so does one that is not in allowed_special while disallowed is "all".
-    Catches: silently encoding '<|endoftext|>' from user text (a prompt-injection hole)."""
+    Catches: silently encoding '<|endoftext|>' from user text (a prompt-injection hole), also when it opens the
+    text (a search tested with find(s) > 0)."""
     tok = loaded(impl)
-    for kwargs in ({}, {"allowed_special": {"<|pad|>"}}):
+    for text, kwargs in ((f"hi {EOT} there", {}), (f"hi {EOT} there", {"allowed_special": {"<|pad|>"}}),
+                         (f"{EOT} first", {})):  # fmt: skip
         with pytest.raises(ValueError):
-            tok.encode(f"hi {EOT} there", **kwargs)
-            pytest.fail(f"encode('hi {EOT} there', **{kwargs}) did not raise ValueError")
+            tok.encode(text, **kwargs)
+            pytest.fail(f"encode({text!r}, **{kwargs}) did not raise ValueError (a special at the very start "
+                        "counts: text.find(s) > 0 misses it, >= 0 does not)")  # fmt: skip
 
 
 def test_special_as_plain_text_when_not_disallowed(impl):

@@ -75,6 +75,18 @@ def test_vocab_size_is_bytes_plus_merges_plus_specials(impl, specials):
     )
 
 
+def test_train_defaults_to_the_endoftext_special(impl):
+    """Clause: train(text, vocab_size) without special_tokens reserves one special, "<|endoftext|>", with the last
+    id (the default is special_tokens=("<|endoftext|>",)).
+    Catches: the default written ("<|endoftext|>") without its comma: a string, so each of its characters
+    becomes a special token (every other test passes the specials explicitly)."""
+    tok = impl.Tokenizer().train(PROJECT_TEXT, 300)
+    assert dict(tok.special_tokens) == {EOT: 299}, (
+        f"special_tokens {dict(tok.special_tokens)} after train(text, 300) with the default specials; expected "
+        f"{{{EOT!r}: 299}}. A default of ({EOT!r}) is a string, not a tuple: write ({EOT!r},)"
+    )
+
+
 def test_each_merge_has_the_maximal_count(impl):
     """Clause: merge k is the pair with the highest count over all pre-tokens after merges 0..k-1 (pairs are
     counted inside pre-tokens, overlapping, weighted by occurrences), ties to the smallest (left, right) bytes.

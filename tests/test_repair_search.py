@@ -12,7 +12,7 @@ from gpt2spec.registry import Implementation, ImplRef, import_impl
 from gpt2spec.remote.proxy import RemoteImplementation
 from gpt2spec.verdicts import REPRODUCED
 from spec import probes_repair
-from spec.edits import _einsum_slips
+from spec.edits import Edit, _einsum_slips
 from tools.diagnosis import HELDOUT, accepted
 
 from .mutation import ROOT
@@ -43,6 +43,10 @@ REPAIRED = {
     "ho16-checkpoint-tmp-path-plus-str": "training/save_checkpoint,load_checkpoint",  # path + '.tmp' on a Path
     "ho16-uint16-tensor-viewed-as-int16": "data",  # ids past 32767 observed: the view(torch.int16) deleted
     "ho16-save-latin1-load-utf8": "tokenizer",  # text.encode('utf-8') for 'latin-1': an encoding for its sibling
+    "ho16-resume-loader-counter-set-to-dict": "training/save_checkpoint,load_checkpoint",  # load_state_dict(...)
+    "ho16-params-filtered-by-grad": "training/configure_optimizers",  # confirmed on a model holding gradients
+    "ho16-pad-rows-zeroed-outside-no-grad": "gpt",  # the in-place write under no_grad, not left uncalled
+    "ho16-sdpa-keys-pretransposed": "attention",  # k.transpose(-2, -1) -> k, not transpose(-1, -1)
 }
 
 
@@ -118,3 +122,19 @@ def test_a_repair_right_only_by_coincidence_is_not_confirmed(tmp_path: Path) -> 
     held = HELDOUT["ho15-resume-loader-from-step"]
     impl = _impl("coincidence", held.bug.materialize(tmp_path))
     assert not any(f.fix and "bool(" in f.fix for f in probes_repair.repair(impl, "training"))
+
+
+def test_of_one_places_repairs_the_one_that_does_something_is_said() -> None:
+    """A repair that makes the line do nothing ranks below one that does the right thing at the same place; a
+    term with a name dropped still ranks first. Bug caught: v16's `w[V:].zero_()` outside no_grad was "fixed" as
+    `w[V:].zero_` (zeroes nothing), `path + '.tmp'` as `path` (no temporary file), and keys transposed twice by
+    `transpose(-1, -1)`."""
+
+    def best(old: str, *news: str) -> str:
+        return max((Edit("f.py", 1, "f", old, new, None) for new in news), key=probes_repair._likeliest).new
+
+    w = "w[V:].zero_()"
+    assert best(w, "w[V:].zero_", "w[V:]", f"with torch.no_grad(): {w}") == f"with torch.no_grad(): {w}"
+    assert best("path + '.tmp'", "path", "str(path) + '.tmp'") == "str(path) + '.tmp'"
+    assert best("k.transpose(-2, -1)", "k.transpose(-1, -1)", "k") == "k"
+    assert best("ce + 1e-4 * z", "ce + 1e-4 ** z", "ce") == "ce"  # v14's z-loss: the term dropped

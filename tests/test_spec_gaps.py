@@ -15,6 +15,11 @@ from .mutation import function_name, grade, impl_of
 _SAMPLE = "torch.multinomial(probs, num_samples=1, generator=generator)"
 _PATTERN_END = r'|\s+(?!\S)|\s+"""'  # the end of GPT2_PATTERN's line in reference/tokenizer.py
 _KV_MASK = "tril(diagonal=S - T)"
+_SDPA_CAUSAL = "return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1.0 / math.sqrt(k.size(-1)))"
+_MASKED_BY_1E4 = (  # attend written out, the future filled with -1e4 instead of -inf
+    "att = (q @ k.transpose(-2, -1)) / math.sqrt(k.size(-1))\n        future = torch.ones(q.size(-2), k.size(-2), "
+    "dtype=torch.bool).triu(1)\n        return att.masked_fill(future, -1e4).softmax(dim=-1) @ v"
+)
 # (mutant, the spec file, the test that closes the gap, a neighbour test that must still pass); a test is named by
 # its function, or by its function and a parametrization id ("test_x[id]") when the neighbour is another case of it
 GAPS = [
@@ -75,6 +80,26 @@ GAPS = [
                'if "attn.bias" in key or key.endswith(_HF_BUFFER_SUFFIXES):',
                (), "gpt", "v16 author: skipping every key with 'attn.bias' skips c_attn.bias too (zero in HF's init)"),
         "spec/test_gpt.py", "test_from_hf_state_dict", "test_init_statistics",
+    ),
+    (
+        Mutant("gap-mask-filled-with-1e4", "attention.py", _SDPA_CAUSAL, _MASKED_BY_1E4,
+               (), "attention", "v17 author: the mask filled with -1e4 (old HF's masked_bias), not -inf"),
+        "spec/test_attention.py", "test_masked_positions_get_no_weight_however_low_the_scores",
+        "test_causality",
+    ),
+    (
+        Mutant("gap-default-specials-a-string", "tokenizer.py", "special_tokens: Iterable[str] = (ENDOFTEXT,)",
+               "special_tokens: Iterable[str] = (ENDOFTEXT)",
+               (), "tokenizer", "v17 author: train's default specials without the comma: each character a special"),
+        "spec/test_tokenizer_training.py", "test_train_defaults_to_the_endoftext_special",
+        "test_vocab_size_is_bytes_plus_merges_plus_specials",
+    ),
+    (
+        Mutant("gap-disallowed-special-at-start", "tokenizer.py", "(disallowed).search(text)):",
+               "(disallowed).search(text)) and m.start() > 0:",
+               (), "tokenizer", "v17 author: a disallowed special at position 0 is missed (find(s) > 0)"),
+        "spec/test_tokenizer_specials.py", "test_disallowed_special_raises",
+        "test_special_as_plain_text_when_not_disallowed",
     ),
 ]  # fmt: skip
 
