@@ -198,13 +198,28 @@ def mlp_output(ours, hf, x: torch.Tensor) -> list[Finding]:
 
 
 def loss_fits(flat: torch.Tensor, targets: torch.Tensor, loss: torch.Tensor, T: int) -> list[Finding]:
-    """The loss against your own logits: cross-entropy of the softmax's probabilities (treated as logits), or
-    the mean over a subset of positions (the last or the first left out)."""
+    """The loss against your own logits: cross-entropy of the softmax's probabilities (treated as logits), another
+    objective (sigmoid BCE, nll_loss of logits or probabilities, squared error), or the mean over a subset of
+    positions (the last or the first left out)."""
     fix = "loss = F.cross_entropy(logits.view(-1, V), targets.view(-1)): the logits, every position"
     evidence = "the loss fitted against your own logits"
     if torch.allclose(loss, F.cross_entropy(F.softmax(flat, -1), targets), rtol=1e-9, atol=1e-12):
         words = "cross_entropy is given probabilities (softmax first); it takes the logits and applies log_softmax"
         return [Finding("loss: softmax before cross-entropy", words, fix, evidence=evidence)]
+    onehot = F.one_hot(targets, flat.size(-1)).to(flat.dtype)
+    for tag, other, words in (  # another objective on the same logits (v16: a per-class sigmoid loss)
+        ("sigmoid binary cross-entropy", F.binary_cross_entropy_with_logits(flat, onehot),
+         "the loss is a per-class sigmoid (binary cross-entropy against one-hot targets, averaged over the "
+         "vocabulary), not the softmax cross-entropy"),
+        ("nll_loss on logits", F.nll_loss(flat, targets),
+         "nll_loss is given the logits: it expects log-probabilities (log_softmax first), or use cross_entropy"),
+        ("nll_loss on probabilities", F.nll_loss(F.softmax(flat, -1), targets),
+         "nll_loss is given probabilities (softmax): it expects log-probabilities (log_softmax)"),
+        ("squared error on probabilities", F.mse_loss(F.softmax(flat, -1), onehot),
+         "the loss is the squared error between the softmax and one-hot targets, not the cross-entropy"),
+    ):  # fmt: skip
+        if torch.allclose(loss, other, rtol=1e-9, atol=1e-12):
+            return [Finding(f"loss: {tag}", words, fix, evidence=evidence)]
     per = F.cross_entropy(flat, targets, reduction="none").view(-1, T)
     for name, part in (("last position dropped", per[:, :-1]), ("first position dropped", per[:, 1:])):
         if torch.allclose(loss, part.mean(), rtol=1e-9, atol=1e-12):

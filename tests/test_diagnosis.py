@@ -762,3 +762,26 @@ def test_a_familys_fix_is_placed_at_your_line(tmp_path: Path) -> None:
     assert notes.findings and notes.findings[0].tag == "block-wiring: mlp residual normalised", notes.findings
     _place_the_fix(impl, "block", notes)
     assert notes.findings[0].fix.startswith("at your block.py line 30: `residual + self.mlp(x)`"), notes.findings
+
+
+@pytest.mark.parametrize(
+    "objective,tag",
+    [
+        (lambda f, t, o: torch.nn.functional.binary_cross_entropy_with_logits(f, o), "sigmoid binary cross-entropy"),
+        (lambda f, t, o: torch.nn.functional.nll_loss(f, t), "nll_loss on logits"),
+        (lambda f, t, o: torch.nn.functional.nll_loss(f.softmax(-1), t), "nll_loss on probabilities"),
+        (lambda f, t, o: torch.nn.functional.mse_loss(f.softmax(-1), o), "squared error on probabilities"),
+    ],
+    ids=["bce", "nll-logits", "nll-probs", "mse"],
+)
+def test_another_objective_is_named_by_the_loss_fit(objective, tag: str) -> None:
+    """The loss probe tells which other objective your loss computes from your own logits (v16: a sigmoid BCE
+    against one-hot targets got no verdict); plain cross-entropy is none of them."""
+    from spec import probes_fits
+
+    flat = torch.randn(16, 11, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    targets = torch.arange(16) % 11
+    onehot = torch.nn.functional.one_hot(targets, 11).double()
+    found = probes_fits.loss_fits(flat, targets, objective(flat, targets, onehot), 8)
+    assert [f.tag for f in found] == [f"loss: {tag}"], found
+    assert probes_fits.loss_fits(flat, targets, torch.nn.functional.cross_entropy(flat, targets), 8) == []
