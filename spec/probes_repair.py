@@ -78,8 +78,9 @@ def repair(impl, component: str) -> list[Finding]:
     root = Path(package.__path__[0]).resolve()
     gpt2, seconds = search.reference_observations(observe)
     yours = search.observed(observe, impl)
-    if search.same_observations(yours, gpt2) or any(o[0] == "raised" and o[1] == "NotImplementedError" for o in yours):
-        return []  # nothing to repair, or a blank of the template not filled in yet
+    blank = any(o[0] == "raised" and o[1].startswith("NotImplemented") for o in yours)  # a template's blank
+    if blank or search.same_observations(yours, gpt2):
+        return []
     confirm = search.CONFIRMERS[component], search.reference_observations(search.CONFIRMERS[component])[0]
     found: list[Edit] = []
     for edit, path, module in _candidates(package, root, component, tuple(filter(None, only.split(",")))):

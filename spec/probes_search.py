@@ -151,7 +151,7 @@ def _where_yours_has_it(found: list[Edit], yours: str | None) -> tuple[list[Edit
         return any(len(t) >= 6 and yours.count(t) > gpt2.count(t) for t in map(squeezed, filter(None, texts)))
 
     if len(places) == 1:  # one place, several spellings: the one you wrote (`encode_ordinary(buf)`, not a sibling)
-        spelled = [e for e in found if distinctive(e, (e.new,))]
+        spelled = [e for e in found if distinctive(e, (e.statement, e.new))]
         return spelled or found, 0
 
     # the whole edited statement first: `LayerNorm(config.block_size)` is an expression of two places (ln_1, ln_2)
@@ -304,7 +304,7 @@ def _equal(x, y) -> bool:
     if isinstance(x, torch.Tensor) or isinstance(y, torch.Tensor):
         if not (isinstance(x, torch.Tensor) and isinstance(y, torch.Tensor)):
             return False
-        if x.dtype.is_floating_point != y.dtype.is_floating_point:
+        if x.dtype != y.dtype:  # int64 batches, a float32 output for a float32 input: the contract's dtypes
             return False
         if x.dtype.is_floating_point:
             return same(x, y)
@@ -415,9 +415,11 @@ def _observe_layernorm(
     n, centre, stds = rows
 
     def observe(ns) -> list[tuple]:
+        fresh = _call(lambda: dict(ns.LayerNorm(C).named_parameters()))  # the init: ones and zeros
         ln = _loaded(ns.LayerNorm(C), {"weight": 1.0 + 0.4 * _x(seed, C), "bias": 0.4 * _x(seed + 1, C)})
         x = torch.stack([centre + sd * _x(seed + 2 + i, n, C) for i, sd in enumerate(stds)], dim=1)
-        return [*_forward_and_grad(ln, x), _call(ln, last(x))]
+        far = (300.0 + 0.01 * _x(seed + 9, 2, C)).float()  # float32 rows far from zero: the dtype kept, no cancelling
+        return [fresh, *_forward_and_grad(ln, x), _call(ln, last(x)), _call(ln.float(), far)]
 
     return observe
 
@@ -437,7 +439,13 @@ def _observe_module(
 
     def observe(ns) -> list[tuple]:
         module = _loaded(_BUILD[kind](ns, ns.GPTConfig(**SMALL)), _state_of(kind, seed))
-        return [*_forward_and_grad(module, _x(seed + 1, *shapes[0])), _call(module, _x(seed + 2, *shapes[1]))]
+        out = [*_forward_and_grad(module, _x(seed + 1, *shapes[0])), _call(module, _x(seed + 2, *shapes[1]))]
+        if kind == "attention":  # float32, scores in the thousands: a softmax without its max overflows
+            hot = _loaded(_BUILD[kind](ns, ns.GPTConfig(**SMALL)), {k: 8 * v for k, v in _state_of(kind, seed).items()})
+            out.append(_call(hot.float(), 8 * _x(seed + 3, *shapes[1]).float()))
+        if kind == "block":  # float32 in, float32 arithmetic (not a lower precision chosen inside)
+            out.append(_call(module.float(), _x(seed + 3, *shapes[1]).float()))
+        return out
 
     return observe
 
@@ -491,6 +499,10 @@ def _observe_generate(ns) -> list[tuple]:
     deep = _loaded(ns.GPT(ns.GPTConfig(**SMALL)), _state_of("gpt", 7))
     return [  # the contract's arguments only (use_kv_cache is the reference's own)
         _call(deep.generate, idx, 3, temperature=0),
+        gen(idx, 4, 6),  # the defaults: temperature 1, no top-k
+        gen(idx, 4, 8, temperature=0.4),  # a temperature without top-k
+        gen(idx, 5, 9, top_k=1),  # top-1 sampling is greedy
+        gen(idx, 3, 10, top_k=100),  # k past the vocabulary keeps every token
         gen(idx, 4, 1, temperature=0),
         gen(idx, 4, 2, temperature=0.7, top_k=5),
         gen(idx, 4, 3, temperature=1.3, top_k=2),
@@ -501,7 +513,8 @@ def _observe_generate(ns) -> list[tuple]:
 
 def _observe_data(ns) -> list[tuple]:
     """The contract's calls only: batches in order (kept, so a buffer refilled under them shows), ranks, a NumPy
-    uint16 stream, a stream shorter than one batch (reset and the loader's state are the implementation's own)."""
+    uint16 stream, streams shorter than one batch; a loader resumed from another's state_dict and a reset, where
+    the loader has them (both are optional)."""
     import numpy as np
 
     tokens = list(range(100, 147))
@@ -509,12 +522,31 @@ def _observe_data(ns) -> list[tuple]:
     def batches(loader, n: int) -> list:
         return [loader.next_batch() for _ in range(n)]
 
+    # state_dict and reset are optional, so what is observed is whether a loader that has them keeps their promise
+    def resumed(n: int, **ranks) -> bool:  # a fresh loader given another's state reads what the other reads next
+        first, second = ns.DataLoader(tokens, 2, 3, **ranks), ns.DataLoader(tokens, 2, 3, **ranks)
+        batches(first, n)
+        if not (hasattr(first, "state_dict") and hasattr(first, "load_state_dict")):
+            return True
+        second.load_state_dict(first.state_dict())
+        return _equal(batches(second, 2), batches(first, 2))
+
+    def rewound(**ranks) -> bool:  # after a reset, batch 0 again
+        loader = ns.DataLoader(tokens, 2, 3, **ranks)
+        start = batches(loader, 2)
+        batches(loader, 1)
+        return not hasattr(loader, "reset") or (loader.reset(), _equal(batches(loader, 2), start))[1]
+
     return [
         _call(lambda: batches(ns.DataLoader(tokens, 2, 3), 10)),
         _call(lambda: batches(ns.DataLoader(tokens, 2, 4, rank=1, world_size=2), 4)),
         _call(lambda: batches(ns.DataLoader(np.array(tokens, dtype=np.uint16), 1, 5), 3)),
         _call(lambda: batches(ns.DataLoader(torch.from_numpy(np.array(tokens, dtype=np.uint16) + 50000), 1, 5), 2)),
         _call(lambda: batches(ns.DataLoader(tokens[:5], 2, 3), 2)),
+        _call(lambda: batches(ns.DataLoader(tokens[:3], 2, 3), 2)),  # a batch that wraps the data twice
+        _call(resumed, 3),
+        _call(resumed, 2, rank=1, world_size=3),
+        _call(rewound, rank=1, world_size=2),
     ]
 
 
@@ -537,10 +569,10 @@ def _observe_training(ns) -> list[tuple]:
     g = torch.Generator().manual_seed(64)
     batches = [(torch.randint(0, 8, (2, 3), generator=g), torch.randint(0, 8, (2, 3), generator=g)) for _ in range(3)]
 
-    def lrs():
-        return [ns.get_lr(s, 6e-4, 6e-5, 3, 10) for s in range(13)]
+    def lrs():  # min_lr not a tenth of the peak, as a schedule that computes its own floor assumes
+        return [ns.get_lr(s, 6e-4, 1e-5, 3, 10) for s in range(13)]
 
-    return [_call(lrs), _call(_groups, ns, 0.1, 1e-3), _call(_step, ns, batches, 0.5, 1e9),
+    return [_call(lrs), _call(_groups, ns, 0.1, 2e-3), _call(_step, ns, batches, 0.5, 1e9),
             _call(_step, ns, batches, 0.5, 0.3), _call(_checkpoint_round_trip, ns)]  # fmt: skip
 
 
@@ -557,19 +589,27 @@ def _groups(ns, weight_decay: float, lr: float, after_backward: bool = False) ->
     if after_backward:
         with torch.enable_grad():
             model(torch.tensor([[1, 2]]), torch.tensor([[2, 3]]))[1].backward()
-    opt = ns.configure_optimizers(model, weight_decay, lr)
+    # betas and eps passed, and a learning rate that is not AdamW's default: an argument not handed on shows
+    opt = ns.configure_optimizers(model, weight_decay, lr, betas=(0.8, 0.9), eps=1e-6)
     rule = [tuple((k, g[k]) for k in _UPDATE_RULE if k in g) for g in opt.param_groups]
     shapes = [sorted((tuple(p.shape), g["weight_decay"], g["lr"]) for p in g["params"]) for g in opt.param_groups]
-    return [type(opt).__name__, rule, shapes]
+    own = {id(p) for p in model.parameters()}  # the model's own tensors, not copies (a state_dict's values)
+    defaults = ns.configure_optimizers(_Tied(70), weight_decay, lr)  # betas and eps by default; embeddings decayed
+    tied = [([tuple(p.shape) for p in g["params"]], g["weight_decay"]) for g in defaults.param_groups]
+    tied_rule = [tuple((k, g[k]) for k in _UPDATE_RULE if k in g) for g in defaults.param_groups]
+    mine = all(id(p) in own for g in opt.param_groups for p in g["params"])
+    return [type(opt).__name__, rule, shapes, mine, tied, tied_rule]
 
 
 def _step(ns, batches: list, lr: float, max_norm: float) -> list:
-    """One train_step of _Tiny under SGD: the loss, the norm it returns, and the parameters after it."""
+    """One train_step of _Tiny under SGD with two parameter groups (a clip over the first alone shows): the loss,
+    whether it still holds a graph, the norm it returns, and the parameters after it."""
     model = _Tiny()
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    opt = torch.optim.SGD([{"params": [model.wte, model.head]}, {"params": [model.bias]}], lr=lr)
     with torch.enable_grad():
         loss, norm = ns.train_step(model, opt, batches, max_norm)
-    return [loss, norm, *[p.detach() for p in model.parameters()]]
+    grads = [p.grad for p in model.parameters()]  # the step's gradient is still there when train_step returns
+    return [loss, bool(getattr(loss, "requires_grad", False)), norm, *[p.detach() for p in model.parameters()], grads]
 
 
 class _Tied(torch.nn.Module):
@@ -639,8 +679,66 @@ def _observe_tokenizer(ns) -> list[tuple]:
         _call(lambda: list(tok.encode_iter(["a <|endoftext|>", " b"], allowed_special="all"))),
         _call(lambda: list(tok.encode_iter([probe, "<|endoftext|>", probe * 3], allowed_special="all"))),
         _call(lambda: list(plain[1].encode_iter(["ab " * 20, "cd " * 20]))) if plain[0] == "ok" else plain,
+        *_pre_tokens(ns, _PIECES),
+        *_observe_specials(ns),
         *_observe_reloaded(ns, tok, probe),
     ]
+
+
+# Pre-token boundaries made visible: with every substring of up to four bytes of the text as a token (from_ranks),
+# BPE merges across any boundary the pattern does not draw, so the ids show each pre-token's extent (a trained
+# tokenizer with 40 merges encoded ' 42' as the same ids whether or not the space joined the digits)
+_PIECES = "I'D it's we'LL 42 a1b_c 12345 x  \n\nword\tTab!!... ?!a naïve東京 \u00a0z end  "
+
+
+def _substring_ranks(text: str) -> dict[bytes, int]:
+    data = text.encode()
+    subs = sorted({data[i : i + n] for n in (2, 3, 4) for i in range(len(data) - n + 1)}, key=lambda b: (len(b), b))
+    return {**{bytes([b]): b for b in range(256)}, **{t: 256 + i for i, t in enumerate(subs)}}
+
+
+def _pre_tokens(ns, text: str) -> list[tuple]:
+    """``text`` encoded by from_ranks over its own substrings: with the default pattern, and with another pattern
+    passed in (a tokenizer that ignores its pattern argument)."""
+    ranks = _substring_ranks(text)
+    return [_call(lambda: ns.Tokenizer.from_ranks(ranks).encode_ordinary(text)),
+            _call(lambda: ns.Tokenizer.from_ranks(ranks, r"\S+|\s+").encode_ordinary(text))]  # fmt: skip
+
+
+_SPECIALS = ("<|pad|>", "<|fim|>", "<|fim|>_end", "<|endoftext|>")  # not sorted; a prefix of the next one first
+
+
+def _observe_specials(ns) -> list[tuple]:
+    """Several special tokens, given unsorted, one a prefix of another: their ids, encoding and decoding them, a
+    chunk boundary inside one while streaming, the default's check anywhere in the text, from_ranks and a save
+    and load (with a custom pattern) keeping them; training that runs out of pairs before vocab_size."""
+    import tempfile
+
+    made = _call(lambda: ns.Tokenizer().train(_TEXT, 256 + 12, special_tokens=_SPECIALS))
+    if made[0] == "raised":
+        return [made]
+    tok = made[1]
+    text = "a<|fim|>_end b <|fim|> c<|pad|>"
+    chunks = [_PIECES * 2 + "a <|fim", "|>_end b" + " w" * 30 + " <|endof", "text|> c" + " z" * 30]  # cut in two
+    out = [
+        _call(lambda: sorted(tok.special_tokens.items())),
+        _call(lambda: tok.encode(text, allowed_special="all")),
+        _call(lambda: tok.decode(tok.encode(text, allowed_special="all"))),
+        _call(lambda: list(tok.encode_iter(chunks, allowed_special="all"))),
+        _call(lambda: _raises_value_error(tok.encode, "x y <|endoftext|>")),
+        _call(lambda: tok.decode(list(b"ok \xe6\x9d"))),  # an incomplete character at the very end
+        _call(lambda: ns.Tokenizer.from_ranks(tok.mergeable_ranks, special_tokens=dict(tok.special_tokens))
+              .encode(text, allowed_special="all")),
+        _call(lambda: sorted(ns.Tokenizer().train("aaabdaaabac", 256 + 20, special_tokens=_SPECIALS[:2])
+                             .special_tokens.items())),  # runs out of pairs: 4 merges learned, not 18
+    ]  # fmt: skip
+    ranks, specials = _substring_ranks(_PIECES), {"<|pad|>": 100_000}  # another pattern, its pre-tokens visible
+    custom = _call(lambda: ns.Tokenizer.from_ranks(ranks, r"\S+|\s+", specials))
+    with tempfile.TemporaryDirectory() as tmp:
+        if custom[0] == "ok":
+            out.append(_call(lambda: (custom[1].save(f"{tmp}/t.json"), ns.Tokenizer.load(f"{tmp}/t.json"))[1]
+                             .encode(_PIECES + "<|pad|>", allowed_special="all")))  # fmt: skip
+    return [*out, custom if custom[0] == "raised" else ("ok", None)]
 
 
 def _raises_value_error(fn: Callable, *args) -> bool:
@@ -770,6 +868,7 @@ def _confirm_tokenizer(ns) -> list[tuple]:
         _call(lambda: tok.encode_ordinary("hello worlds!! 1098ää\n x")),
         _call(lambda: tok.decode(tok.encode("x<|endoftext|>y", allowed_special="all"))),
         _call(lambda: sorted(ns.Tokenizer.from_ranks(ranks).merges.items())),
+        *_pre_tokens(ns, "Hello, WORLD's 2024 1 22 333\r\n  x\t\ty!?... 'tis ünï"),
     ]
 
 

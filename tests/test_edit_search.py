@@ -44,6 +44,8 @@ NAMED_BY_AN_EDIT = (
     "ho16-from-pretrained-n-head-from-n-layer",  # hf_config["n_layer"] for ["n_head"]: from_pretrained observed
     "ho16-stream-hold-max-without-default",  # max(...) without default=0: streaming without special tokens observed
     "ho16-stream-tail-encoded-ordinary",  # the tail's encode as encode_ordinary: the spelling yours has, of two
+    "ho9-reset-to-batch-1",  # self.batches = 1 in reset: reset observed (of four spellings, the one yours has)
+    "ho13-pattern-punctuation-one-char",  # the + after the symbols class lost: pre-tokens seen through substring ranks
 )
 # the component searched where it is not the bug's section
 SEARCHED_AS = {"ho16-from-pretrained-n-head-from-n-layer": "pretrained"}

@@ -47,6 +47,7 @@ REPAIRED = {
     "ho16-params-filtered-by-grad": "training/configure_optimizers",  # confirmed on a model holding gradients
     "ho16-pad-rows-zeroed-outside-no-grad": "gpt",  # the in-place write under no_grad, not left uncalled
     "ho16-sdpa-keys-pretransposed": "attention",  # k.transpose(-2, -1) -> k, not transpose(-1, -1)
+    "ho10-ln-float64-not-cast-back": "layernorm",  # a float32 call observed: the output's dtype is the input's
 }
 
 
