@@ -88,8 +88,9 @@ def repair(impl, component: str) -> list[Finding]:
             namespace = _namespace(package, root, edit, path, module)
         except Exception:
             continue
-        theirs = search.bounded(lambda ns=namespace: search.observed(observe, ns), seconds)
-        if theirs is not None and search.same_observations(theirs, gpt2) and _confirmed(namespace, confirm, seconds):
+        if search.bounded(lambda ns=namespace: search.matches(observe, ns, gpt2), seconds) and _confirmed(
+            namespace, confirm, seconds
+        ):
             found.append(edit)
             if len({(e.file, e.line) for e in found}) > MAX_PLACES:
                 return []
@@ -132,8 +133,7 @@ def _confirmed(namespace: types.SimpleNamespace, confirm: tuple, seconds: float)
     batch sizes, seeds, top_k 1 and past the vocabulary): a repair that matches on the first calls by accident
     (the batch size standing in for the vocabulary size) is no fix."""
     observe, gpt2 = confirm
-    theirs = search.bounded(lambda: search.observed(observe, namespace), 4 * seconds)
-    return theirs is not None and search.same_observations(theirs, gpt2)
+    return bool(search.bounded(lambda: search.matches(observe, namespace, gpt2), 4 * seconds))
 
 
 def _candidates(package, root: Path, component: str, only: tuple[str, ...] = ()) -> Iterator[tuple[Edit, Path, str]]:

@@ -111,8 +111,7 @@ def search(impl, component: str) -> list[Finding]:
             namespace = _namespace(edit)
         except Exception:
             continue
-        theirs = _bounded(lambda ns=namespace: _observed(observe, ns), seconds)
-        if theirs is not None and _same(yours, theirs):
+        if _bounded(lambda ns=namespace: _matches(observe, ns, yours), seconds):
             found.append(edit)
             if len({(e.file, e.line) for e in found}) > MAX_SHOWN:
                 return []
@@ -319,10 +318,27 @@ def _equal(x, y) -> bool:
 
 
 def _observed(observe: Callable, ns) -> list[tuple]:
-    """An observer's list; one that raises before its calls (building the module, loading its weights: a shape
+    """An observer's list; one that raises outside its calls (building the module, loading its weights: a shape
     that is not the contract's) is one observation of that exception."""
-    out = _call(observe, ns)
+    out = _call(lambda: list(observe(ns)))
     return out[1] if out[0] == "ok" else [out]
+
+
+def _matches(observe: Callable, ns, target: list) -> bool:
+    """Whether ``ns`` observes exactly ``target``, stopping at the first call that differs: an observer written as
+    a generator runs no further than that (most edits differ at the first or second call; the generate search
+    ran every call of every edit, 400 s a bug)."""
+    n = 0
+    try:
+        for observation in observe(ns):
+            if n >= len(target) or not _equal(_plain(observation), target[n]):
+                return False
+            n += 1
+    except _Endless:
+        raise
+    except Exception as err:  # raised outside a call: one observation of that exception, as _observed has it
+        return n == 0 and _same([["raised", type(err).__name__, str(err).splitlines()[0] if str(err) else ""]], target)
+    return n == len(target)
 
 
 def _call(fn: Callable, *args, **kwargs) -> tuple:
@@ -478,15 +494,17 @@ def _hf_saved() -> str:
     return path
 
 
-def _observe_pretrained(ns, seeds: tuple[int, ...] = (14, 15)) -> list[tuple]:
+def _observe_pretrained(ns, seeds: tuple[int, ...] = (14, 15)) -> Iterator[tuple]:
     """GPT.from_pretrained on a saved tiny GPT-2: the config it built and its logits on fixed ids."""
     model = ns.GPT.from_pretrained(_hf_saved()).eval()
-    config = [getattr(model.config, k, None) for k in ("block_size", "vocab_size", "n_layer", "n_head", "n_embd")]
-    ids = [torch.randint(0, 96, (2, 7), generator=torch.Generator().manual_seed(s)) for s in seeds]
-    return [("ok", config), *(_call(model, idx) for idx in ids)]
+    yield ("ok", [getattr(model.config, k, None) for k in ("block_size", "vocab_size", "n_layer", "n_head", "n_embd")])
+    for seed in seeds:
+        yield _call(model, torch.randint(0, 96, (2, 7), generator=torch.Generator().manual_seed(seed)))
 
 
-def _observe_generate(ns) -> list[tuple]:
+def _observe_generate(ns) -> Iterator[tuple]:
+    """The contract's arguments only (use_kv_cache is the reference's own), yielded one call at a time: greedy
+    first (the cheapest, and where most mistakes show), one call through two layers last."""
     model = _loaded(ns.GPT(ns.GPTConfig(**ONE_LAYER)), _state_of("generate", 7))
     idx = torch.randint(0, 64, (2, 4), generator=torch.Generator().manual_seed(12))
     long = torch.randint(0, 64, (1, 14), generator=torch.Generator().manual_seed(13))
@@ -494,21 +512,19 @@ def _observe_generate(ns) -> list[tuple]:
     def gen(prompt, n, seed, **kwargs):
         return _call(model.generate, prompt, n, generator=torch.Generator().manual_seed(seed), **kwargs)
 
-    # two layers for one call: a cached pass that lets a prompt position see the next one leaks only through the
-    # next layer's keys (v16: one layer's last position, the only one sampled from, was right)
+    yield gen(idx, 4, 1, temperature=0)
+    yield gen(idx, 4, 2, temperature=0.7, top_k=5)
+    yield gen(idx, 4, 3, temperature=1.3, top_k=2)
+    yield gen(long, 6, 4, temperature=0)  # past block_size by 4: the crop keeps 16, 16, 16, 16 tokens
+    yield gen(long, 6, 5, temperature=1.0)
+    yield gen(idx, 4, 6)  # the defaults: temperature 1, no top-k
+    yield gen(idx, 4, 8, temperature=0.4)  # a temperature without top-k
+    yield gen(idx, 5, 9, top_k=1)  # top-1 sampling is greedy
+    yield gen(idx, 3, 10, top_k=100)  # k past the vocabulary keeps every token
+    # two layers: a cached pass that lets a prompt position see the next one leaks only through the next layer's
+    # keys (v16: one layer's last position, the only one sampled from, was right)
     deep = _loaded(ns.GPT(ns.GPTConfig(**SMALL)), _state_of("gpt", 7))
-    return [  # the contract's arguments only (use_kv_cache is the reference's own)
-        _call(deep.generate, idx, 3, temperature=0),
-        gen(idx, 4, 6),  # the defaults: temperature 1, no top-k
-        gen(idx, 4, 8, temperature=0.4),  # a temperature without top-k
-        gen(idx, 5, 9, top_k=1),  # top-1 sampling is greedy
-        gen(idx, 3, 10, top_k=100),  # k past the vocabulary keeps every token
-        gen(idx, 4, 1, temperature=0),
-        gen(idx, 4, 2, temperature=0.7, top_k=5),
-        gen(idx, 4, 3, temperature=1.3, top_k=2),
-        gen(long, 6, 4, temperature=0),  # past block_size by 4: the crop keeps 16, 16, 16, 16 tokens
-        gen(long, 6, 5, temperature=1.0),
-    ]
+    yield _call(deep.generate, idx, 3, temperature=0)
 
 
 def _observe_data(ns) -> list[tuple]:
@@ -565,15 +581,19 @@ class _Tiny(torch.nn.Module):
         return logits, loss
 
 
-def _observe_training(ns) -> list[tuple]:
+def _observe_training(ns) -> Iterator[tuple]:
+    """One call per training function, yielded one at a time (probes_repair._TRAINING_CALLS names each)."""
     g = torch.Generator().manual_seed(64)
     batches = [(torch.randint(0, 8, (2, 3), generator=g), torch.randint(0, 8, (2, 3), generator=g)) for _ in range(3)]
 
     def lrs():  # min_lr not a tenth of the peak, as a schedule that computes its own floor assumes
         return [ns.get_lr(s, 6e-4, 1e-5, 3, 10) for s in range(13)]
 
-    return [_call(lrs), _call(_groups, ns, 0.1, 2e-3), _call(_step, ns, batches, 0.5, 1e9),
-            _call(_step, ns, batches, 0.5, 0.3), _call(_checkpoint_round_trip, ns)]  # fmt: skip
+    yield _call(lrs)
+    yield _call(_groups, ns, 0.1, 2e-3)
+    yield _call(_step, ns, batches, 0.5, 1e9)
+    yield _call(_step, ns, batches, 0.5, 0.3)
+    yield _call(_checkpoint_round_trip, ns)
 
 
 # the settings of an optimizer's group that change its arithmetic (not how it is run: fused, foreach, capturable)
@@ -658,31 +678,32 @@ _TEXT = (
 )
 
 
-def _observe_tokenizer(ns) -> list[tuple]:
+def _observe_tokenizer(ns) -> Iterator[tuple]:
+    """A trained tokenizer's merges, encoding, decoding, streaming; pre-token boundaries; special tokens; rebuilt
+    and reloaded: yielded one call at a time, the cheapest first."""
     trained = _call(lambda: ns.Tokenizer().train(_TEXT * 3, 256 + 40))
     if trained[0] == "raised":
-        return [trained]
+        yield trained
+        return
     tok = trained[1]
     probe = "the cats' mat, 東京 1234! naïve, we'll've they're I'd x²٣Ⅻ\nline\ttab  \n\nend "
+    yield _call(lambda: sorted(tok.merges.items()))
+    yield _call(lambda: tok.encode_ordinary(probe))
+    yield from _pre_tokens(ns, _PIECES)
+    yield _call(lambda: tok.encode("a <|endoftext|> b", allowed_special="all"))
+    yield _call(lambda: tok.decode(tok.encode_ordinary(probe)))
+    yield _call(lambda: tok.decode(tok.encode_ordinary("é")[:1]))
+    yield _call(lambda: tok.decode([195, 97]))  # a lone UTF-8 lead byte: decode's error handler
+    yield _call(_raises_value_error, tok.decode, [10**6])  # an id past the vocabulary: the contract's ValueError
+    yield _call(lambda: _raises_value_error(tok.decode, [len(tok.vocab)]))  # ... and the first id past it
     plain = _call(lambda: ns.Tokenizer().train("aaabdaaabac", 256 + 4, special_tokens=()))
-    return [
-        _call(lambda: sorted(tok.merges.items())),
-        _call(lambda: tok.encode_ordinary(probe)),
-        _call(lambda: tok.encode("a <|endoftext|> b", allowed_special="all")),
-        _call(lambda: tok.decode(tok.encode_ordinary(probe))),
-        _call(lambda: tok.decode(tok.encode_ordinary("é")[:1])),
-        _call(lambda: tok.decode([195, 97])),  # a lone UTF-8 lead byte: decode's error handler
-        _call(_raises_value_error, tok.decode, [10**6]),  # an id past the vocabulary: the contract's ValueError
-        _call(lambda: _raises_value_error(tok.decode, [len(tok.vocab)])),  # ... and the first id past it
-        _call(lambda: sorted(plain[1].merges.items())) if plain[0] == "ok" else plain,
-        # streaming: a text short enough to be all tail, a long one cut in chunks, a tokenizer without specials
-        _call(lambda: list(tok.encode_iter(["a <|endoftext|>", " b"], allowed_special="all"))),
-        _call(lambda: list(tok.encode_iter([probe, "<|endoftext|>", probe * 3], allowed_special="all"))),
-        _call(lambda: list(plain[1].encode_iter(["ab " * 20, "cd " * 20]))) if plain[0] == "ok" else plain,
-        *_pre_tokens(ns, _PIECES),
-        *_observe_specials(ns),
-        *_observe_reloaded(ns, tok, probe),
-    ]
+    yield _call(lambda: sorted(plain[1].merges.items())) if plain[0] == "ok" else plain
+    # streaming: a text short enough to be all tail, a long one cut in chunks, a tokenizer without specials
+    yield _call(lambda: list(tok.encode_iter(["a <|endoftext|>", " b"], allowed_special="all")))
+    yield _call(lambda: list(tok.encode_iter([probe, "<|endoftext|>", probe * 3], allowed_special="all")))
+    yield _call(lambda: list(plain[1].encode_iter(["ab " * 20, "cd " * 20]))) if plain[0] == "ok" else plain
+    yield from _observe_specials(ns)
+    yield from _observe_reloaded(ns, tok, probe)
 
 
 # Pre-token boundaries made visible: with every substring of up to four bytes of the text as a token (from_ranks),
@@ -884,4 +905,4 @@ CONFIRMERS: dict[str, Callable] = {
 }
 
 # what spec/probes_repair.py shares: the same calls, comparisons and endless-loop stop
-observed, same_observations, bounded = _observed, _same, _bounded
+observed, same_observations, bounded, matches = _observed, _same, _bounded, _matches
