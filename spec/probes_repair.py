@@ -27,8 +27,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from gpt2spec.known_bugs.mutant import REFERENCE
-from gpt2spec.registry import squeezed, unparsed
+from gpt2spec.registry import squeezed
 from gpt2spec.verdicts import CONSISTENT, REPRODUCED, Finding
 
 from . import probes_search as search
@@ -112,7 +111,7 @@ def _where_yours_departs(found: list[Edit]) -> list[Edit]:
     places = search.by_place(found)
     if len(places) < 2:
         return found
-    gpt2 = _gpt2_text()
+    gpt2 = search.gpt2_text()
 
     def yours_alone(e: Edit) -> bool:
         text = squeezed(e.was)
@@ -120,12 +119,6 @@ def _where_yours_departs(found: list[Edit]) -> list[Edit]:
 
     alone = [place for place, edits_there in places.items() if any(map(yours_alone, edits_there))]
     return places[alone[0]] if len(alone) == 1 else found
-
-
-@functools.cache
-def _gpt2_text() -> str:
-    """Every file of GPT-2's reference code as ast.unparse writes it, squeezed."""
-    return "\n".join(unparsed(p.read_text()) for p in sorted(REFERENCE.glob("*.py")))
 
 
 def _confirmed(namespace: types.SimpleNamespace, confirm: tuple, seconds: float) -> bool:

@@ -145,8 +145,8 @@ def _where_yours_has_it(found: list[Edit], yours: str | None) -> tuple[list[Edit
     if not 1 <= len(places) <= MAX_SHOWN or yours is None:
         return found, 0
 
-    def distinctive(e: Edit, texts: tuple[str, ...]) -> bool:  # more often in yours than in GPT-2's file
-        gpt2 = unparsed(_source(e.file))
+    def distinctive(e: Edit, texts: tuple[str, ...]) -> bool:  # more often in your files than in GPT-2's files
+        gpt2 = gpt2_text()  # all of them, as yours are (v17: `ValueError` counted in your package against one file)
         return any(len(t) >= 6 and yours.count(t) > gpt2.count(t) for t in map(squeezed, filter(None, texts)))
 
     if len(places) == 1:  # one place, several spellings: the one you wrote (`encode_ordinary(buf)`, not a sibling)
@@ -162,6 +162,12 @@ def _where_yours_has_it(found: list[Edit], yours: str | None) -> tuple[list[Edit
     return found, 0
 
 
+@functools.cache
+def gpt2_text() -> str:
+    """Every file of GPT-2's reference code as ast.unparse writes it, squeezed (compared with all of yours)."""
+    return "\n".join(unparsed(p.read_text()) for p in sorted(REFERENCE.glob("*.py")))
+
+
 def _unless_elsewhere(f: Finding, found: list[Edit], yours: str | None) -> Finding:
     """A reproduction whose edited text your code does not contain is a behaviour, not your line: v14's MLP
     written with addmm and no transposes behaved as `self.c_fc(x)` written `self.c_proj(x)`, and the fix "write
@@ -172,7 +178,10 @@ def _unless_elsewhere(f: Finding, found: list[Edit], yours: str | None) -> Findi
     spellings = [e.new for e in found if e.tag == f.tag]
     if any(s.startswith("(") or s.startswith("def ") for s in spellings):
         return f  # a statement deleted or moved, a signature: no text of its own to look for
-    if yours is None or any(squeezed(s) in yours for s in spellings):
+    # the edited statement where there is one: a bare `ValueError` is in any file (v17: an `except` line the
+    # participant does not have was given as the fix)
+    texts = [e.statement or e.new for e in found if e.tag == f.tag]
+    if yours is None or any(squeezed(t) in yours for t in texts):
         return f
     words = f"{f.text}; but your code has no `{spellings[0]}`, so your mistake is written another way near there"
     return Finding(f.tag, words, kind=CONSISTENT, evidence=f.evidence)
