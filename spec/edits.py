@@ -197,8 +197,8 @@ def _attributes(tree: ast.Module) -> dict[str, set[str]]:
         func = node.func if isinstance(node, ast.Call) else None
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             seen.setdefault(func.value.id + METHODS, set()).add(func.attr)
-        if _string_key(node) is not None:
-            seen.setdefault(ast.unparse(node.value) + KEYS, set()).add(_string_key(node))
+        if (key := _string_key(node)) is not None:
+            seen.setdefault(ast.unparse(node.value) + KEYS, set()).add(key)
     return seen
 
 
@@ -512,7 +512,7 @@ def _rewritten_statements(file: str, tree: ast.Module, qualname: str, fn: ast.Fu
     x.masked_fill(...)``), the input added to what is returned (a residual inside the module),
     something else returned with it (``return x, cache``), ``=`` for ``+=`` and back, an assigned value detached
     (``mean = x.mean(-1).detach()``), a counter advanced by a local name instead of its constant (``+= B``)."""
-    first = [a.arg for a in fn.args.args if a.arg not in ("self", "cls")][:1]
+    first = [p for p in [_first_parameter(fn)] if p]
     names = [n for n in _local_names(fn) if n != "_"]
     setters = sorted(_setters(tree))
     for body in _bodies(fn):

@@ -77,8 +77,7 @@ def repair(impl, component: str) -> list[Finding]:
     root = Path(package.__path__[0]).resolve()
     gpt2, seconds = search.reference_observations(observe)
     yours = search.observed(observe, impl)
-    blank = any(o[0] == "raised" and o[1].startswith("NotImplemented") for o in yours)  # a template's blank
-    if blank or search.same_observations(yours, gpt2):
+    if search.blank(yours) or search.same_observations(yours, gpt2):  # a template's blank, or nothing to repair
         return []
     confirm = search.CONFIRMERS[component], search.reference_observations(search.CONFIRMERS[component])[0]
     found: list[Edit] = []

@@ -103,7 +103,7 @@ def search(impl, component: str) -> list[Finding]:
     theirs, seconds = reference_observations(observe)
     if _same(yours, theirs):
         return []  # yours behaves as GPT-2's on these calls: nothing for an edit to explain
-    if any(o[0] == "raised" and o[1].startswith("NotImplemented") for o in yours):
+    if blank(yours):
         return []  # a blank of the template (or a part not exported): not an edit of GPT-2's code
     found: list[Edit] = []
     for edit in _candidates(component):
@@ -333,6 +333,11 @@ def _observed(observe: Callable, ns) -> list[tuple]:
     return out[1] if out[0] == "ok" else [out]
 
 
+def blank(observations: list) -> bool:
+    """A call raised NotImplementedError (or the registry's NotImplementedExport): a blank of the template."""
+    return any(o[0] == "raised" and o[1].startswith("NotImplemented") for o in observations)
+
+
 def _matches(observe: Callable, ns, target: list) -> bool:
     """Whether ``ns`` observes exactly ``target``, stopping at the first call that differs: an observer written as
     a generator runs no further than that (most edits differ at the first or second call; the generate search
@@ -346,7 +351,7 @@ def _matches(observe: Callable, ns, target: list) -> bool:
     except _Endless:
         raise
     except Exception as err:  # raised outside a call: one observation of that exception, as _observed has it
-        return n == 0 and _same([["raised", type(err).__name__, str(err).splitlines()[0] if str(err) else ""]], target)
+        return n == 0 and _same([_plain(_raised(err))], target)
     return n == len(target)
 
 
@@ -357,8 +362,13 @@ def _call(fn: Callable, *args, **kwargs) -> tuple:
     except _Endless:
         raise
     except Exception as err:  # yours and an edited copy may raise anything: how is the observation
-        return ("raised", type(err).__name__, str(err).splitlines()[0] if str(err) else "")
+        return _raised(err)
     return ("ok", _plain(out))
+
+
+def _raised(err: Exception) -> tuple:
+    """An exception as an observation: its type and its message's first line."""
+    return ("raised", type(err).__name__, str(err).splitlines()[0] if str(err) else "")
 
 
 def _plain(out):
@@ -620,14 +630,17 @@ def _groups(ns, weight_decay: float, lr: float, after_backward: bool = False) ->
             model(torch.tensor([[1, 2]]), torch.tensor([[2, 3]]))[1].backward()
     # betas and eps passed, and a learning rate that is not AdamW's default: an argument not handed on shows
     opt = ns.configure_optimizers(model, weight_decay, lr, betas=(0.8, 0.9), eps=1e-6)
-    rule = [tuple((k, g[k]) for k in _UPDATE_RULE if k in g) for g in opt.param_groups]
+    rule = _update_rules(opt)
     shapes = [sorted((tuple(p.shape), g["weight_decay"], g["lr"]) for p in g["params"]) for g in opt.param_groups]
     own = {id(p) for p in model.parameters()}  # the model's own tensors, not copies (a state_dict's values)
     defaults = ns.configure_optimizers(_Tied(70), weight_decay, lr)  # betas and eps by default; embeddings decayed
     tied = [([tuple(p.shape) for p in g["params"]], g["weight_decay"]) for g in defaults.param_groups]
-    tied_rule = [tuple((k, g[k]) for k in _UPDATE_RULE if k in g) for g in defaults.param_groups]
     mine = all(id(p) in own for g in opt.param_groups for p in g["params"])
-    return [type(opt).__name__, rule, shapes, mine, tied, tied_rule]
+    return [type(opt).__name__, rule, shapes, mine, tied, _update_rules(defaults)]
+
+
+def _update_rules(opt: torch.optim.Optimizer) -> list[tuple]:
+    return [tuple((k, g[k]) for k in _UPDATE_RULE if k in g) for g in opt.param_groups]
 
 
 def _step(ns, batches: list, lr: float, max_norm: float) -> list:
@@ -721,10 +734,15 @@ def _observe_tokenizer(ns) -> Iterator[tuple]:
 _PIECES = "I'D it's we'LL 42 a1b_c 12345 x  \n\nword\tTab!!... ?!a naïve東京 \u00a0z end  "
 
 
+def _ranks(*tokens: bytes) -> dict[bytes, int]:
+    """tiktoken-style ranks: the 256 single bytes, then ``tokens`` from 256 in the order given."""
+    return {**{bytes([b]): b for b in range(256)}, **{t: 256 + i for i, t in enumerate(tokens)}}
+
+
 def _substring_ranks(text: str) -> dict[bytes, int]:
     data = text.encode()
-    subs = sorted({data[i : i + n] for n in (2, 3, 4) for i in range(len(data) - n + 1)}, key=lambda b: (len(b), b))
-    return {**{bytes([b]): b for b in range(256)}, **{t: 256 + i for i, t in enumerate(subs)}}
+    subs = {data[i : i + n] for n in (2, 3, 4) for i in range(len(data) - n + 1)}
+    return _ranks(*sorted(subs, key=lambda b: (len(b), b)))
 
 
 def _pre_tokens(ns, text: str) -> list[tuple]:
@@ -793,7 +811,7 @@ def _observe_reloaded(ns, tok, probe: str) -> list[tuple]:
     if rebuilt[0] == "ok":  # the merges recovered by BPE on each token's own bytes
         rebuilt = _call(lambda: sorted(rebuilt[1].merges.items()))
     # 'abc' can be cut 'a' + 'bc' or 'ab' + 'c', both of lower rank; BPE merged 'ab' first, so its pair is (ab, c)
-    ranks = {**{bytes([b]): b for b in range(256)}, b"ab": 256, b"bc": 257, b"abc": 258}
+    ranks = _ranks(b"ab", b"bc", b"abc")
     two_cuts = _call(lambda: sorted(ns.Tokenizer.from_ranks(ranks).merges.items()))
     if loaded[0] == "ok":
         loaded = _call(lambda: loaded[1].encode_ordinary(probe))
@@ -892,7 +910,7 @@ def _confirm_tokenizer(ns) -> list[tuple]:
     tok = trained[1]
     # 'abcd' cuts 'ab' + 'cd' or 'abc' + 'd'; BPE merges ab, then cd (lower than abc): its pair is (ab, cd), not
     # the last cut (a repair that tried cuts from the right matched the observer's 'abc' by luck)
-    ranks = {**{bytes([b]): b for b in range(256)}, b"ab": 256, b"cd": 257, b"abc": 258, b"abcd": 259}
+    ranks = _ranks(b"ab", b"cd", b"abc", b"abcd")
     return [
         _call(lambda: sorted(tok.merges.items())),
         _call(lambda: tok.encode_ordinary("hello worlds!! 1098ää\n x")),
