@@ -134,36 +134,40 @@ def test_earlier_batches_stay_intact(impl):
 
 def test_reset_rewinds_to_the_first_batch(impl):
     """Clause: reset() is optional; a loader that has one rewinds: the next batch after reset() is batch 0 again
-    (a validation loader is reset before every evaluation, as nanoGPT's val_loader.reset()).
+    (a validation loader is reset before every evaluation, as nanoGPT's val_loader.reset()), on its own rank.
     Catches: reset() that sets an attribute next_batch() never reads (nanoGPT's current_position in a loader
-    that counts batches), or does nothing: every evaluation then reads different batches."""
+    that counts batches), or does nothing: every evaluation then reads different batches; reset() that builds the
+    loader afresh with the default rank and world size (v18 author: rank 1 of 2 then evaluates rank 0's batch)."""
     tokens = arange_tokens(1000)
-    loader = impl.DataLoader(tokens, 2, 8)
+    loader = impl.DataLoader(tokens, 2, 8, rank=1, world_size=2)
     if not callable(getattr(loader, "reset", None)):
         pytest.skip("this DataLoader has no reset(): optional in the contract")
     for _ in range(3):
         loader.next_batch()
     loader.reset()
     x, y = loader.next_batch()
-    want_x, want_y = expected_batch(tokens, 2, 8, 0)
+    want_x, want_y = expected_batch(tokens, 2, 8, 0, rank=1, world_size=2)
     hint = (
-        "reset() must rewind the loader to its first batch: set back the very counter (or position) that "
-        "next_batch() reads, not another attribute"
+        "reset() must rewind the loader to its first batch, keeping its rank and world size: set back the very "
+        "counter (or position) that next_batch() reads, not another attribute"
     )
-    assert_equal(x, want_x, what="x of the first batch after 3 calls to next_batch() and reset()", hint=hint)
-    assert_equal(y, want_y, what="y of the first batch after 3 calls to next_batch() and reset()", hint=hint)
+    what = "of rank 1 of 2's first batch after 3 calls to next_batch() and reset()"
+    assert_equal(x, want_x, what=f"x {what}", hint=hint)
+    assert_equal(y, want_y, what=f"y {what}", hint=hint)
 
 
 def test_state_dict_resumes_the_position(impl):
     """Clause: the loader's position survives a checkpoint; a loader that has state_dict() and load_state_dict()
     (optional, as the reference's) resumes with them: a fresh loader given another's state_dict() reads the
-    batch the other would read next.
+    batch it would itself read next. The state does not depend on the rank: in a DDP run rank 0 writes the
+    checkpoint and every rank resumes from it, each on its own slice.
     Catches: load_state_dict reading another key than state_dict writes (``state.get("batch", 0)`` when the
-    state is {"batches": 3}): a resumed run silently re-reads the data from the start. (The resume of a whole
-    run is test_training.py's; this checks the loader alone, in the data section.)"""
+    state is {"batches": 3}): a resumed run silently re-reads the data from the start; a state that carries the
+    rank (a token offset, or the rank itself, v18 author): every rank resumes on rank 0's slice. (The resume of a
+    whole run is test_training.py's; this checks the loader alone, in the data section.)"""
     tokens = arange_tokens(1000)
     B, T, world_size = 2, 8, 2
-    loader = impl.DataLoader(tokens, B, T, rank=1, world_size=world_size)
+    loader = impl.DataLoader(tokens, B, T, rank=0, world_size=world_size)
     if not all(callable(getattr(loader, m, None)) for m in ("state_dict", "load_state_dict")):
         pytest.skip("this DataLoader has no state_dict() / load_state_dict(): optional in the contract")
     for _ in range(3):
@@ -174,9 +178,10 @@ def test_state_dict_resumes_the_position(impl):
     want_x, want_y = expected_batch(tokens, B, T, 3, rank=1, world_size=world_size)
     hint = (
         f"load_state_dict(state) must restore what state_dict() saved ({loader.state_dict()!r} here): read the "
-        "same keys it writes, and set the counter (or position) that next_batch() reads"
+        "same keys it writes, and set the counter that next_batch() reads, keeping the loader's own rank (count "
+        "batches, not token offsets, so that one state fits every rank)"
     )
-    what = "of a fresh loader (rank 1 of 2) after load_state_dict() of one that had read 3 batches"
+    what = "of a fresh loader (rank 1 of 2) after load_state_dict() of rank 0's, which had read 3 batches"
     assert_equal(x, want_x, what=f"x {what}", hint=hint)
     assert_equal(y, want_y, what=f"y {what}", hint=hint)
 

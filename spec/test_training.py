@@ -240,6 +240,22 @@ def test_clipping_equals_clip_grad_norm(impl, max_norm):
     )
 
 
+def test_train_step_returns_0dim_tensors(impl):
+    """Clause: train_step returns ``(loss, grad_norm)`` as 0-dim tensors (the contract's signature), so that a
+    training loop on a GPU reads them back only when it prints them.
+    Catches: ``loss.item()`` / ``norm.item()`` inside the step (v18 author): Python floats pass every test that
+    compares values, and cost a host-device sync on every step."""
+    model = tiny_gpt(impl)
+    x, y = tokens_of(64, seed=1).view(4, 16), tokens_of(64, seed=2).view(4, 16)
+    out = impl.train_step(model, impl.run(torch.optim.SGD, model.parameters(), lr=0.1), [(x, y)], 1.0)
+    for name, value in zip(("loss", "grad_norm"), out, strict=True):
+        assert isinstance(value, torch.Tensor) and value.dim() == 0, (
+            f"train_step returned {name} as {type(value).__name__} {value!r}; the contract returns a 0-dim tensor. "
+            "Return the tensors themselves (loss.detach(), clip_grad_norm_'s value), not .item(): the caller "
+            "calls float() when it logs"
+        )
+
+
 @pytest.mark.parametrize("micro_steps", [2, 4])
 def test_accumulation_equals_one_big_batch(impl, micro_steps):
     """Clause: k micro-batches of B/k rows give the gradient, loss and grad norm of one batch of B rows (the

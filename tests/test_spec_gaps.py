@@ -101,6 +101,29 @@ GAPS = [
         "spec/test_tokenizer_specials.py", "test_disallowed_special_raises",
         "test_special_as_plain_text_when_not_disallowed",
     ),
+    (
+        Mutant("gap-loader-reset-default-rank", "data.py", "def reset(self) -> None:\n        self.batches = 0",
+               "def reset(self) -> None:\n        self.__init__(self.tokens, self.B, self.T)",
+               (), "data", "v18 author: reset() builds the loader afresh with rank 0 of 1"),
+        "spec/test_data.py", "test_reset_rewinds_to_the_first_batch", "test_state_dict_resumes_the_position",
+    ),
+    (
+        Mutant("gap-loader-state-restores-writer-rank", "data.py", 'self.batches = int(state["batches"])',
+               'self.batches, self.rank = int(state["batches"]), 0',
+               (), "data", "v18 author: load_state_dict restores the writer's rank: every rank resumes on rank 0's"),
+        "spec/test_data.py", "test_state_dict_resumes_the_position", "test_reset_rewinds_to_the_first_batch",
+    ),
+    (
+        Mutant("gap-train-step-returns-floats", "training.py", "    return loss_accum, norm",
+               "    return loss_accum.item(), norm.item()",
+               (), "training", "v18 author: train_step returns Python floats, a host sync every step"),
+        "spec/test_training.py", "test_train_step_returns_0dim_tensors", "test_clipping_equals_clip_grad_norm",
+    ),
+    (
+        Mutant("gap-top-k-threshold-of-the-batch", "gpt.py", ".values[:, [-1]]", ".values.min()",
+               (), "generate", "v18 author: one threshold for the batch, the lowest row's k-th largest"),
+        "spec/test_generate.py", "test_top_k_keeps_exactly_k", "test_top_k_samples_a_single_prompt",
+    ),
 ]  # fmt: skip
 
 
