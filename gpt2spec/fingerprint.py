@@ -166,6 +166,8 @@ class Fingerprinter:
         from spec import probes_repair, probes_search
 
         # No family fits: the single edit of GPT-2's code that behaves as yours; failing that, of yours that fixes it.
+        # An edit of a line yours does not have is only "consistent with" (spec/probes_search.py), so a rewrite
+        # goes on to the repair of its own code, whose one place then is the verdict.
         for single_edits in (probes_search.search, probes_repair.repair):
             for component in components:
                 for finding in single_edits(impl, component):
@@ -436,17 +438,12 @@ def _unparsed(code: str) -> str:
         return "\0"
 
 
-# components whose repair search is cheap (a module called a few times; training's one differing function);
-# generate and the tokenizer run their code dozens of times per call, and a family's words say what to change
-PLACED = ("attention", "layernorm", "mlp", "block", "data", "training")
-
-
 def _place_the_fix(impl, component: str, notes: verdicts.Notes) -> None:
     """A family's or known bug's fix is GPT-2's code; the one edit of yours that makes it behave as GPT-2's is the
-    fix for your code. When the repair search finds exactly one such place, it becomes the verdict's fix (v15:
-    batches shaped (T, B) by `T, B = self.B, self.T` were told to rewrite the view lines the participant had right)."""
-    if component not in PLACED:
-        return
+    fix for your code. When the repair search finds exactly one such place, it leads the verdict, and the family's
+    words follow as what the probes saw (v15: batches shaped (T, B) by `T, B = self.B, self.T` were told to rewrite
+    the view lines the participant had right; v17: `batches * (world_size + rank)` was told "the rank is ignored",
+    and ids deduplicated by set() "counts not weighted", where the repair named the slip itself)."""
     from spec import probes_repair
 
     if component == "training":  # the one training function that differs, alone (its repair costs seconds)
@@ -458,5 +455,5 @@ def _place_the_fix(impl, component: str, notes: verdicts.Notes) -> None:
     if len(placed) != 1 or not named:
         return
     i = notes.findings.index(named[0])
-    words = f"{named[0].text}; at {placed[0].tag.removeprefix('edit: ')}, one change of yours makes it GPT-2's"
-    notes.findings[i] = replace(named[0], text=words, fix=placed[0].fix)
+    words = f"{placed[0].text}. What the probes saw: {named[0].text}"
+    notes.findings[i] = replace(placed[0], text=words, evidence=placed[0].evidence)

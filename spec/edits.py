@@ -34,7 +34,8 @@ _CONFUSABLE = [
     ("topk", "sort"), ("cos", "sin"), ("pairwise", "combinations"), ("heappop", "heappush"),
     ("view", "reshape"), ("transpose", "permute"), ("lstrip", "rstrip"), ("encode", "decode"),
     ("bool", "int"), ("long", "int"), ("zero_grad", "step"), ("detach", "clone"), ("T", "mT"),
-    ("grad", "requires_grad"),
+    ("grad", "requires_grad"), ("max", "amax"), ("min", "amin"), ("initial_seed", "get_rng_state"),
+    ("numel", "dim"),
 ]  # fmt: skip
 CONFUSABLE: dict[str, tuple[str, ...]] = {}
 for _a, _b in _CONFUSABLE:
@@ -63,6 +64,7 @@ _ARITH = {
     ast.Mod: (ast.FloorDiv,),
     ast.MatMult: (ast.Mult,),
     ast.Pow: (ast.Mult,),
+    ast.BitXor: (ast.Pow,),  # x ^ 3, the paper's cube: Python's xor
 }
 _COMPARE = {
     ast.Lt: (ast.LtE, ast.Gt),
@@ -84,6 +86,7 @@ _EXCEPTIONS = ("KeyError", "IndexError", "LookupError", "ValueError", "TypeError
 CALLED = "()"  # in the attributes by base: the names the file calls somewhere without arguments (``x.state_dict()``)
 METHODS = ".()"  # after a base name (``self.()``): the methods the file calls on it
 KEYS = "[]"  # after a base (``hf_config[]``): the string keys the file subscripts it with
+DEFAULTS = "="  # before a parameter's name (``=allowed_special``): the defaults the file gives it
 CONSTANTS = "<constants>"  # in ``functions``: the file's module-level strings (a regex pattern) are edited too
 
 
@@ -106,8 +109,9 @@ class Edit:
         return f"edit: {self.file} line {self.line}"
 
 
-def edits(file: str, source: str, functions: tuple[str, ...]) -> Iterator[Edit]:
-    """Every single edit of the named functions (``Class.method`` or ``function``) of ``source``, in source order."""
+def edits(file: str, source: str, functions: tuple[str, ...], twins: bool = False) -> Iterator[Edit]:
+    """Every single edit of the named functions (``Class.method`` or ``function``) of ``source``, in source order;
+    with ``twins``, after each function's own, each change made at every place of it written alike."""
     tree = ast.parse(source)
     attrs, parents = _attributes(tree), _parents(tree)  # of the whole file, once
     seen: set[tuple[int, str, str]] = set()
@@ -126,12 +130,134 @@ def edits(file: str, source: str, functions: tuple[str, ...]) -> Iterator[Edit]:
                     for new in _alternatives(node, parent, names, attrs, first)
                 ),
                 _statement_edits(file, tree, qualname, fn),
+                _twin_edits(file, tree, parents, qualname, fn, names, attrs, first) if twins else (),
             )
         for edit in every:
             key = (edit.line, edit.old, edit.new)
             if edit.old != edit.new and key not in seen:  # a swap of two equal arguments changes nothing
                 seen.add(key)
                 yield edit
+
+
+def _twin_edits(
+    file: str, tree: ast.Module, parents: dict, qualname: str, fn: ast.FunctionDef, names: dict, attrs: dict, first
+) -> Iterator[Edit]:
+    """One slip made the same way at each place written alike: ``q.float(), k.float(), v.float()`` upcast together,
+    a layer-scale gain on both branches of a block (``x + self.g1 * self.attn(..)``, ``x + self.g2 * self.mlp(..)``),
+    ``windows[:-1], windows[1:]`` both slicing rows. A single edit repairs none of them; the same edit at every
+    twin does. Twins: calls, operations and subscripts of one function with the same skeleton (``_skeleton``),
+    none inside another; each edit of the first that keeps some of it (``q.float()`` -> ``q``) is carried over."""
+    groups: dict[tuple, list] = {}
+    for entry in _walk(fn):
+        if isinstance(entry[0], ast.Call | ast.BinOp | ast.Subscript):
+            groups.setdefault(_skeleton(entry[0]), []).append(entry)
+    for group in groups.values():
+        nodes = [entry[0] for entry in group]
+        if len(nodes) < 2 or any(n is not m and n in ast.walk(m) for n in nodes for m in nodes):
+            continue
+        node, parent, _, _ = group[0]
+        renamed = (  # the function a call names, for another (`p.numel()` for `p.dim()` in both groups' filters)
+            (ast.Call(f, node.args, node.keywords) for f in _alternatives(node.func, node, names, attrs, first))
+            if isinstance(node, ast.Call) else ()
+        )  # fmt: skip
+        for new in itertools.chain(_alternatives(node, parent, names, attrs, first), renamed):
+            paths = _paths(node)
+            if not any(id(sub) in paths for sub in ast.walk(new)):
+                continue  # nothing of the old expression in the new one: no change to carry over
+            carried = [_carried(new, paths, other) for other in nodes]
+            if None not in carried:
+                yield _apply_all(file, tree, parents, qualname, group, carried)
+
+
+def _skeleton(node: ast.expr) -> tuple:
+    """What two places written alike share: the kind of node, its operator or the function it calls and how, and
+    what kind each operand is (a constant, a call, an operation, or a value: a name, attribute or subscript)."""
+
+    def kind(n: ast.AST) -> str:
+        return type(n).__name__ if isinstance(n, ast.Constant | ast.Call | ast.BinOp | ast.Slice | ast.Tuple) else "v"
+
+    if isinstance(node, ast.Call):
+        func = node.func.attr if isinstance(node.func, ast.Attribute) else ast.unparse(node.func)
+        return "call", func, tuple(map(kind, node.args)), tuple(k.arg for k in node.keywords)
+    if isinstance(node, ast.BinOp):
+        return "op", type(node.op).__name__, kind(node.left), kind(node.right)
+    elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    return "subscript", tuple(map(kind, elts)), type(node.ctx)
+
+
+def _paths(node: ast.AST) -> dict[int, tuple]:
+    """Each node under ``node`` (itself included), by identity, with the fields that lead to it."""
+    out: dict[int, tuple] = {}
+
+    def visit(n: ast.AST, path: tuple) -> None:
+        out[id(n)] = path
+        for field, value in ast.iter_fields(n):
+            if isinstance(value, ast.AST):
+                visit(value, (*path, (field, None)))
+            elif isinstance(value, list):
+                for i, v in enumerate(value):
+                    if isinstance(v, ast.AST):
+                        visit(v, (*path, (field, i)))
+
+    visit(node, ())
+    return out
+
+
+def _carried(new: ast.AST, paths: dict[int, tuple], twin: ast.AST) -> ast.AST | None:
+    """``new`` (built from parts of the first twin) rebuilt from the same parts of ``twin``; None where it lacks one."""
+
+    def at(path: tuple) -> ast.AST | None:
+        n = twin
+        for field, i in path:
+            n = getattr(n, field, None)
+            if i is not None:
+                n = n[i] if isinstance(n, list) and i < len(n) else None
+            if n is None:
+                return None
+        return n
+
+    def rebuilt(n):
+        if isinstance(n, ast.AST) and id(n) in paths:
+            part = at(paths[id(n)])
+            if part is None:
+                raise LookupError
+            return part
+        if isinstance(n, ast.AST):
+            return type(n)(**{f: rebuilt(v) for f, v in ast.iter_fields(n)})
+        if isinstance(n, list):
+            return [rebuilt(v) for v in n]
+        return n
+
+    try:
+        return rebuilt(new)
+    except LookupError:
+        return None
+
+
+def _apply_all(file: str, tree: ast.Module, parents: dict, qualname: str, group: list, carried: list) -> Edit:
+    """Each node of ``group`` (node, parent, field, index) replaced by its ``carried`` at once for one compile, then
+    put back; the edit is worded at the first, naming the others its quoted expression does not show."""
+    node = group[0][0]
+    ctx = _context(node, parents)
+    old_text = ast.unparse(ctx)
+    stmt = node
+    while not isinstance(stmt, ast.stmt) and stmt in parents:
+        stmt = parents[stmt]
+    was = ast.unparse(stmt).splitlines()[0] if isinstance(stmt, ast.stmt) else ""
+    for (_, parent, field, index), new in zip(group, carried, strict=True):
+        _set(parent, field, index, new)
+    try:
+        new_text = ast.unparse(ctx) if ctx is not node else ast.unparse(carried[0])
+        statement = ast.unparse(stmt).splitlines()[0] if isinstance(stmt, ast.stmt) else ""
+        code = _compile(tree, file)
+    finally:
+        for n, parent, field, index in group:
+            _set(parent, field, index, n)
+    inside = {id(n) for n in ast.walk(ctx)}
+    others = ", ".join(f"`{ast.unparse(n)}`" for n, *_ in group[1:] if id(n) not in inside)
+    if others:  # the twins the quoted expression does not show
+        new_text = f"{new_text}` and the same for {others}".rstrip("`")
+    return Edit(file, getattr(node, "lineno", 0), qualname, old_text, new_text, code, statement, was)
 
 
 def _constant_edits(file: str, tree: ast.Module, parents: dict) -> Iterator[Edit]:
@@ -199,7 +325,19 @@ def _attributes(tree: ast.Module) -> dict[str, set[str]]:
             seen.setdefault(func.value.id + METHODS, set()).add(func.attr)
         if (key := _string_key(node)) is not None:
             seen.setdefault(ast.unparse(node.value) + KEYS, set()).add(key)
+        if isinstance(node, ast.arguments):
+            for d in (*node.defaults, *node.kw_defaults):
+                if d is not None:
+                    seen.setdefault(DEFAULTS + _parameter_of(d, node), set()).add(ast.unparse(d))
     return seen
+
+
+def _parameter_of(default: ast.expr, args: ast.arguments) -> str:
+    """The name of the parameter whose default ``default`` is."""
+    if default in args.kw_defaults:
+        return args.kwonlyargs[args.kw_defaults.index(default)].arg
+    positional = [*args.posonlyargs, *args.args]
+    return positional[len(positional) - len(args.defaults) + args.defaults.index(default)].arg
 
 
 def _string_key(node: ast.AST) -> str | None:
@@ -210,9 +348,11 @@ def _string_key(node: ast.AST) -> str | None:
 
 
 def _walk(fn: ast.FunctionDef) -> Iterator[tuple[ast.AST, ast.AST, str, int | None]]:
-    """Every expression node under the function's body (not inside a nested function, class or lambda), with
-    where it hangs, in source order."""
+    """Every expression node under the function's body (not inside a nested function, class or lambda) and its
+    parameters' defaults, with where each hangs, in source order."""
     stack: list[tuple[ast.AST, ast.AST, str, int | None]] = []
+    for field in ("defaults", "kw_defaults"):
+        stack += [(d, fn.args, field, i) for i, d in enumerate(getattr(fn.args, field)) if d is not None]
     for i, stmt in enumerate(fn.body):
         stack.append((stmt, fn, "body", i))
     order = []
@@ -257,6 +397,14 @@ def _alternatives(
     node: ast.AST, parent: ast.AST, names: dict[str, int], attrs: dict[str, set[str]], first: str | None = None
 ) -> Iterator[ast.expr]:
     """What a slip can make of this expression node (``first``: the function's input, which a slip detaches)."""
+    if isinstance(parent, ast.arguments) and node in (*parent.defaults, *parent.kw_defaults):
+        # a parameter given another's default (allowed_special="all", disallowed_special's), or its own default
+        # elsewhere in the file (encode's allowed_special="all" where encode_iter's is frozenset())
+        siblings = [ast.unparse(d) for d in (*parent.defaults, *parent.kw_defaults) if d is not None]
+        own = sorted(attrs.get(DEFAULTS + _parameter_of(node, parent), set()))
+        for other in dict.fromkeys([*siblings, *own]):
+            if other != ast.unparse(node):
+                yield ast.parse(other, mode="eval").body
     if isinstance(node, ast.Constant):
         v = node.value
         if isinstance(v, bool):
@@ -265,11 +413,16 @@ def _alternatives(
             for w in dict.fromkeys((v - 1, v + 1, -v)):
                 if w != v:
                     yield ast.Constant(w)
+            if v > 256:  # a size written as a number (50256 + k for len(vocab) + k): one of the sizes in reach
+                for other in sorted(n for n, line in names.items() if line < node.lineno):
+                    yield ast.Call(ast.Name("len", ast.Load()), [ast.Name(other, ast.Load())], [])
         elif isinstance(v, float):
             for w in dict.fromkeys((-v, v * 10, v / 10, 0.0, 1.0)):
                 if w != v:
                     yield ast.Constant(w)
         elif isinstance(v, str):
+            if v.isidentifier() and v.lower() != v:  # approximate="Tanh": options are lower case
+                yield ast.Constant(v.lower())
             for group in _STRING_OPTIONS:
                 yield from (ast.Constant(w) for w in group if v in group and w != v)
             if _is_einsum_spec(node, parent):
@@ -314,6 +467,11 @@ def _alternatives(
         if isinstance(node.op, ast.Sub):  # a difference off by one: (step - warmup + 1)
             yield ast.BinOp(node, ast.Add(), ast.Constant(1))
             yield ast.BinOp(node, ast.Sub(), ast.Constant(1))
+        yield from _regrouped(node)
+    if isinstance(node, ast.Subscript):
+        yield from _subscript_edits(node)
+    if isinstance(parent, ast.DictComp) and isinstance(node, ast.Name) and node is not parent.generators[0].iter:
+        yield ast.Call(ast.Name("int", ast.Load()), [node], [])  # JSON's keys are strings: {s: int(i) for i, s ...}
     if isinstance(node, ast.UnaryOp):
         yield node.operand
     if isinstance(node, ast.BoolOp):
@@ -339,6 +497,11 @@ def _alternatives(
             yield type(node)(elts, node.ctx)
     if isinstance(node, ast.Call):
         yield from _call_edits(node)
+        scalar = node.args[0] if len(node.args) == 1 and isinstance(node.args[0], ast.Constant) else None
+        if ast.unparse(node.func) == "torch.tensor" and scalar is not None:  # one gain where one per feature was meant
+            full = ast.Attribute(node.func.value, "full", ast.Load())
+            for other in sorted(n for n, line in names.items() if line < node.lineno):
+                yield ast.Call(full, [ast.Tuple([ast.Name(other, ast.Load())], ast.Load()), scalar], [])
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in names:
             if node.args or node.keywords:  # a method of a local skipped: k.transpose(-2, -1) -> k (not torch.f(x))
@@ -349,6 +512,57 @@ def _alternatives(
     if _off_by_one_site(node, parent):
         yield ast.BinOp(node, ast.Add(), ast.Constant(1))
         yield ast.BinOp(node, ast.Sub(), ast.Constant(1))
+
+
+def _regrouped(node: ast.BinOp) -> Iterator[ast.expr]:
+    """The parentheses of two operations moved: ``(a - w) / m - w`` for ``(a - w) / (m - w)``, ``(l + g) / t`` for
+    ``l / t + g``, ``c * h ^ 3`` (xor binds looser than ``*``) for ``c * h ** 3``; a chain reduced to its first
+    operand (``y * w + b`` for ``y``: an affine applied twice)."""
+    left, right = node.left, node.right
+    if isinstance(left, ast.BinOp):
+        yield ast.BinOp(left.left, left.op, ast.BinOp(left.right, node.op, right))
+        yield ast.BinOp(ast.BinOp(left.left, node.op, right), left.op, left.right)
+        if isinstance(node.op, ast.BitXor):  # the power of the last operand: h + c * h ^ 3 is (h + c * h) ^ 3
+            yield _power_of_last(left, right)
+        first = left
+        while isinstance(first, ast.BinOp):
+            first = first.left
+        yield first
+    if isinstance(right, ast.BinOp):
+        yield ast.BinOp(ast.BinOp(left, node.op, right.left), right.op, right.right)
+
+
+def _power_of_last(expr: ast.expr, exponent: ast.expr) -> ast.expr:
+    """``expr`` with its rightmost operand raised to ``exponent`` (``**`` binds tighter than any other operator)."""
+    if isinstance(expr, ast.BinOp) and not isinstance(expr.op, ast.Pow):
+        return ast.BinOp(expr.left, expr.op, _power_of_last(expr.right, exponent))
+    return ast.BinOp(expr, ast.Pow(), exponent)
+
+
+def _subscript_edits(node: ast.Subscript) -> Iterator[ast.expr]:
+    """An index that should not be there (``len(batches[0])`` for ``len(batches)``), a slice from a position for the
+    position (``x[:, -1:]`` keeps the axis ``x[:, -1]`` drops), a slice on the wrong axis
+    (``x[k:]`` for ``x[:, k:]``: rows for columns) and an ellipsis standing for the leading axes (``k[..., s:e]``
+    slices the last axis, ``k[:, :, s:e]`` the third)."""
+    index = node.slice
+    if isinstance(node.ctx, ast.Load) and isinstance(index, ast.Constant) and type(index.value) is int:
+        yield node.value
+    elts = index.elts if isinstance(index, ast.Tuple) else [index]
+    for i, e in enumerate(elts):  # a slice from one position where the position was meant: x[:, -1:] for x[:, -1]
+        if isinstance(e, ast.Slice) and e.lower is not None and e.upper is None and e.step is None:
+            at = [*elts[:i], e.lower, *elts[i + 1 :]]
+            yield ast.Subscript(node.value, ast.Tuple(at, ast.Load()) if len(at) > 1 else at[0], node.ctx)
+    if isinstance(index, ast.Slice):
+        yield ast.Subscript(node.value, ast.Tuple([ast.Slice(), index], ast.Load()), node.ctx)
+    if isinstance(index, ast.Tuple) and index.elts and isinstance(index.elts[0], ast.Slice):
+        rest = index.elts[1:]
+        yield ast.Subscript(node.value, rest[0] if len(rest) == 1 else ast.Tuple(rest, ast.Load()), node.ctx)
+    if isinstance(index, ast.Tuple):
+        for i, e in enumerate(index.elts):
+            if isinstance(e, ast.Constant) and e.value is Ellipsis:
+                for n in (1, 2):
+                    elts = [*index.elts[:i], *[ast.Slice() for _ in range(n)], *index.elts[i + 1 :]]
+                    yield ast.Subscript(node.value, ast.Tuple(elts, ast.Load()), node.ctx)
 
 
 def _is_text(node: ast.AST) -> bool:
@@ -381,8 +595,18 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
     name = node.func.attr if isinstance(node.func, ast.Attribute) else ""
     if name in _MASKING and args and not isinstance(args[0], ast.Compare | ast.UnaryOp):  # a 0/1 mask made boolean
         yield ast.Call(node.func, [ast.Call(ast.Attribute(args[0], "bool", ast.Load()), [], []), *args[1:]], kws)
+    fname = name or (node.func.id if isinstance(node.func, ast.Name) else "")
+    if fname in ("arange", "range") and len(args) == 2:  # a length given as the end: arange(s, n) for (s, s + n)
+        yield ast.Call(node.func, [args[0], ast.BinOp(args[0], ast.Add(), args[1])], kws)
+    if name == "cat" and len(args) == 1 and isinstance(args[0], ast.Name):  # tensors of several shapes: flattened
+        each = ast.Name("t_", ast.Load())
+        flat = ast.Call(ast.Attribute(each, "flatten", ast.Load()), [], [])
+        loop = ast.comprehension(ast.Name("t_", ast.Store()), args[0], [], 0)
+        yield ast.Call(node.func, [ast.ListComp(flat, [loop])], kws)
     if args:  # the call skipped: f(x) -> x
         yield args[0]
+        if isinstance(args[0], ast.Call) and args[0].args:  # two skipped: nn.Parameter(torch.tensor(eps)) -> eps
+            yield args[0].args[0]
     if isinstance(node.func, ast.Attribute) and not isinstance(node.func.value, ast.Name):
         yield node.func.value  # a method skipped: t.contiguous() -> t
     elif isinstance(node.func, ast.Attribute) and not args and not kws:
@@ -418,21 +642,7 @@ def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
 
 
 def _apply(file: str, tree: ast.Module, parents: dict, qualname: str, node: ast.AST, at: tuple, new) -> Edit:
-    parent, field, index = at
-    ctx = _context(node, parents)
-    old_text = ast.unparse(ctx)
-    stmt = node
-    while not isinstance(stmt, ast.stmt) and stmt in parents:
-        stmt = parents[stmt]
-    was = ast.unparse(stmt).splitlines()[0] if isinstance(stmt, ast.stmt) else ""
-    _set(parent, field, index, new)
-    try:
-        new_text = ast.unparse(ctx) if ctx is not node else ast.unparse(new)
-        statement = ast.unparse(stmt).splitlines()[0] if isinstance(stmt, ast.stmt) else ""
-        code = _compile(tree, file)
-    finally:
-        _set(parent, field, index, node)
-    return Edit(file, getattr(node, "lineno", 0), qualname, old_text, new_text, code, statement, was)
+    return _apply_all(file, tree, parents, qualname, [(node, *at)], [new])
 
 
 def _compile(tree: ast.Module, file: str):
@@ -450,7 +660,15 @@ def _set(parent: ast.AST, field: str, index: int | None, value) -> None:
 
 
 def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.FunctionDef) -> Iterator[Edit]:
-    """Statements deleted, swapped with the next, moved into or out of a loop; a ``with`` or decorator dropped."""
+    """Statements deleted, swapped with the next, moved into or out of a loop; a ``with`` or decorator dropped; a
+    flag cleared where it is tested."""
+    flags = {  # names the function sets to True or False
+        t.id
+        for node in ast.walk(fn)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, bool)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
     for body in _bodies(fn):
         for i, stmt in enumerate(body):
             if i == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
@@ -472,6 +690,11 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
             if loop is not None:  # placed before the loop it should follow (a clip before the backward passes)
                 moved = [*body[:i], *body[i + 1 : loop + 1], stmt, *body[loop + 1 :]]
                 yield _restructured(file, tree, qualname, stmt, body, moved, old, "(after the loop below)")
+            reset = _flag_reset(stmt, flags)
+            if reset is not None:  # a flag that is set and never cleared: `if skip: continue` skips every token after
+                guarded = _with_body(stmt, [reset, *stmt.body])
+                yield _restructured(file, tree, qualname, stmt, body, [*body[:i], guarded, *body[i + 1 :]],
+                                    old, f"{old} {ast.unparse(reset)}")  # fmt: skip
             if isinstance(stmt, ast.For | ast.While) and i + 1 < len(body):
                 moved = [*body[:i], _with_body(stmt, [*stmt.body, body[i + 1]]), *body[i + 2 :]]
                 first = ast.unparse(body[i + 1]).splitlines()[0]
@@ -494,6 +717,20 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
         if isinstance(deco, ast.Call | ast.Attribute):
             dropped = [*decorators[:d], *decorators[d + 1 :]]
             yield _restructured(file, tree, qualname, deco, decorators, dropped, "@" + ast.unparse(deco), "(dropped)")
+
+
+def _flag_reset(stmt: ast.stmt, flags: set[str]) -> ast.stmt | None:
+    """For ``if flag:`` (or ``if not flag:``) on a flag the function sets, the assignment that clears it there."""
+    if not isinstance(stmt, ast.If):
+        return None
+    test, value = stmt.test, False
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, value = test.operand, True
+    if not (isinstance(test, ast.Name) and test.id in flags):
+        return None
+    return ast.fix_missing_locations(
+        ast.copy_location(ast.Assign([ast.Name(test.id, ast.Store())], ast.Constant(value)), stmt)
+    )
 
 
 _NO_GRAD = ast.Call(ast.Attribute(ast.Name("torch", ast.Load()), "no_grad", ast.Load()), [], [])
@@ -589,8 +826,12 @@ def _set_by_method(stmt: ast.stmt, setters: list[str]) -> Iterator[ast.stmt]:
     the value a method of its object should have restored."""
     if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Attribute):
         owner = stmt.targets[0].value
+        values = [stmt.value]
+        if isinstance(stmt.value, ast.Subscript):  # `opt.state = saved["state"]`: the whole of what was saved
+            values.append(stmt.value.value)
         for name in setters:
-            yield ast.Expr(ast.Call(ast.Attribute(owner, name, ast.Load()), [stmt.value], []))
+            for value in values:
+                yield ast.Expr(ast.Call(ast.Attribute(owner, name, ast.Load()), [value], []))
 
 
 def _bodies(fn: ast.FunctionDef) -> Iterator[list[ast.stmt]]:

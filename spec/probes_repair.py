@@ -141,21 +141,25 @@ def _candidates(package, root: Path, component: str, only: tuple[str, ...] = ())
             continue
         if path.is_relative_to(root):  # code outside the package (a re-exported library) is not theirs to fix
             files.setdefault(path, []).append(obj.__name__)
-    n = 0
+    n, contract = 0, set(search.contract_names())
     for path, owners in files.items():
         source, module = path.read_text(), _module_name(package.__name__, root, path)
         every = [q for q, _ in _qualnames(source)]
         # the owners' functions the edit search edits in GPT-2's code first (GPT.forward, GPT.generate), then their
-        # other methods and the file's module-level functions (a helper they call); other classes are not theirs
+        # other methods and the file's module-level functions (a helper they call), then the file's other classes
         searched = {f.split(".")[-1] for _, functions in search.SEARCHED[component] for f in functions}
         mine = [q for q in every if q.split(".")[0] in owners]
         first = [q for q in mine if q.split(".")[-1] in searched]
         then = [q for q in every if q not in first and (q in mine or "." not in q)]
+        # last, the file's classes that are no contract name: a helper they use (the KV cache generate fills), not
+        # another component (nanoGPT's one model.py holds them all, each searched as its own component)
+        helpers = [q for q in every if q not in first and q not in then and q.split(".")[0] not in contract]
+        then += helpers
         if only:
             first, then = [q for q in every if q.split(".")[-1] in only], []
         defined = {q.split(".")[-1] for q in every}
         for functions in (tuple(first), (*then, CONSTANTS)):
-            for edit in edits(path.name, source, functions):
+            for edit in edits(path.name, source, functions, twins=True):
                 if edit.code is None or _reroutes(edit, defined):
                     continue
                 n += 1
@@ -231,15 +235,17 @@ def _dependency_order(paths: list[Path]) -> list[Path]:
     return ordered + [p for p in paths if p.name == "__init__.py"]
 
 
-def _likeliest(e: Edit) -> tuple[bool, bool, float]:
+def _likeliest(e: Edit) -> tuple[bool, bool, bool, float]:
     """Of the edits at one place that repair yours, a term removed first (v14's z-loss `ce + 1e-4 * z` was
     "repaired" as `1e-4 ** z`, which only makes the term vanish; dropping it is the fix), then the spelling
     closest to yours. A term is an operand of an arithmetic operator and holds a name: `path + '.tmp'` is fixed
     as `str(path) + '.tmp'`, not as `path` (which writes no temporary file), and `w[V:].zero_()` outside no_grad
-    as the same call under `with torch.no_grad():`, not as `w[V:]` (which zeroes nothing)."""
+    as the same call under `with torch.no_grad():`, not as `w[V:]` (which zeroes nothing). A spelling nobody writes
+    (`range(n - -1)`, which repairs `range(n - 1)` as well as `range(n)` does, v17) comes after the others."""
     rest = re.sub(r"'[^']*'|\"[^\"]*\"", "", e.old.replace(e.new, "", 1)).strip()
-    removed = e.new in e.old and rest[:1] in tuple("+-*/@") and re.search(r"[A-Za-z_]", rest) is not None
-    return removed, not _idles(e), difflib.SequenceMatcher(a=e.old, b=e.new).ratio()
+    removed = e.new in e.old and rest[:1] in tuple("+-*/@") and re.search(r"\w", rest) is not None
+    odd = re.search(r"[-+] -\d", e.new) is not None  # `n_head - -1`: nobody writes a double sign
+    return removed, not _idles(e), not odd, difflib.SequenceMatcher(a=e.old, b=e.new).ratio()
 
 
 def _idles(e: Edit) -> bool:

@@ -305,7 +305,8 @@ def _section(out: str, impl: str) -> str:
 
 def test_each_failure_gets_one_diagnosis_with_one_verdict(tmp_path: Path) -> None:
     """A hand-written attention that masks after the softmax is named (reproduced to round-off) with its fix; a
-    scale no known bug has is measured and named; values scaled by 1.5, which no edit of GPT-2's code reproduces,
+    scale no known bug has is measured, and named at the participant's own line with what the probe measured;
+    values scaled by 1.5, which no edit of GPT-2's code reproduces,
     get the one edit of the participant's own line that repairs it; two slips at once, which nothing fits, get
     what is established and guesses, without a fix. Each failure carries exactly one Diagnosis, and no pointer
     to a hint that is not there."""
@@ -316,8 +317,9 @@ def test_each_failure_gets_one_diagnosis_with_one_verdict(tmp_path: Path) -> Non
     known = _section(out, "hand_mask_after_softmax")
     assert verdicts.verdict(known) == (["mask-after-softmax"], True), known
     assert "Fix: mask the scores with -inf BEFORE the softmax" in known
-    measured = _section(out, "scale_by_head_dim")
-    assert verdicts.verdict(measured) == (["attention-scale: 1/head_dim"], True), measured
+    measured = _section(out, "scale_by_head_dim")  # measured, and the one place of yours leads (it has the fix)
+    assert verdicts.verdict(measured) == (["edit: your attention.py line 50"], True), measured
+    assert "What the probes saw: " in measured and "1/head_dim" in measured, measured
     repaired = _section(out, "values_scaled")
     assert verdicts.verdict(repaired) == (["edit: your attention.py line 50"], True), repaired
     assert "1.0 * v" in repaired.split("Fix:")[1], repaired
@@ -762,6 +764,8 @@ def test_a_familys_fix_is_placed_at_your_line(tmp_path: Path) -> None:
     assert notes.findings and notes.findings[0].tag == "block-wiring: mlp residual normalised", notes.findings
     _place_the_fix(impl, "block", notes)
     assert notes.findings[0].fix.startswith("at your block.py line 30: `residual + self.mlp(x)`"), notes.findings
+    assert notes.findings[0].tag == "edit: your block.py line 30", notes.findings  # the repair leads the verdict
+    assert "What the probes saw: " in notes.findings[0].text, notes.findings
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,28 @@ REPAIRED = {
     "ho16-pad-rows-zeroed-outside-no-grad": "gpt",  # the in-place write under no_grad, not left uncalled
     "ho16-sdpa-keys-pretransposed": "attention",  # k.transpose(-2, -1) -> k, not transpose(-1, -1)
     "ho10-ln-float64-not-cast-back": "layernorm",  # a float32 call observed: the output's dtype is the input's
+    # v17 after its graded run: one slip made alike at several places, parentheses, axes, defaults, flags
+    "ho17-qkv-upcast-to-float32": "attention",  # q.float(), k.float(), v.float(): the same edit at each twin
+    "ho17-ln-computed-in-float32": "layernorm",  # x.float() and the weight's and bias's .float() together
+    "ho17-micro-batches-stacked": "training/train_step",  # torch.stack for torch.cat, twice; _Tiny takes (B, T)
+    "ho17-row-windows-shifted-along-batch": "data",  # windows[:-1], windows[1:]: rows sliced, not the time axis
+    "ho17-decay-split-by-numel": "training/configure_optimizers",  # p.numel() for p.dim() in both filters
+    "ho17-softmax-max-tuple-not-unpacked": "attention",  # scores.max(dim=-1, ...) is a (values, indices) pair
+    "ho17-heads-loop-misses-last-head": "attention",  # range(n_head - 1): n_head, not the odd `n_head - -1`
+    "ho17-gelu-approximate-capitalised": "mlp",  # approximate="Tanh": options are lower case
+    "ho17-rank-inside-stride-parens": "data",  # batches * (world_size + rank): the parentheses moved
+    "ho17-decay-ratio-denominator-unparenthesised": "training/get_lr",  # / max_steps - warmup_steps
+    "ho17-accumulation-divides-by-tuple-length": "training/train_step",  # len(batches[0]): an index too many
+    "ho17-merge-skip-flag-never-reset": "tokenizer",  # `if skip: continue` with skip never cleared
+    "ho17-allowed-default-all": "tokenizer",  # encode's allowed_special="all": encode_iter's default is frozenset()
+    "ho17-gelu-cube-as-xor": "mlp",  # h + c * h ^ 3: the power of the last operand (torch's NotImplementedError)
+    "ho17-optimizer-state-assigned-raw": "training/save_checkpoint,load_checkpoint",  # a step after the load
+    "ho17-ln-affine-applied-twice": "layernorm",  # F.layer_norm's output scaled again; F.layer_norm agrees now
+    "ho17-ln-eps-as-parameter": "layernorm",  # nn.Parameter(torch.tensor(eps)): two calls skipped
+    "ho17-ln-scalar-gain": "layernorm",  # torch.tensor(1.0): one gain for a vector of ndim
+    "ho17-hand-clip-cat-without-flatten": "training/train_step",  # torch.cat(grads) of several shapes
+    "ho17-arange-end-without-start": "data",  # arange(start, B * T + 1): a length given as the end
+    "ho17-kv-cache-ellipsis-slices-head-dim": "generate",  # self.k[..., s:e] in the cache class, twice
 }
 
 
