@@ -160,8 +160,8 @@ def _twin_edits(
             (ast.Call(f, node.args, node.keywords) for f in _alternatives(node.func, node, names, attrs, first))
             if isinstance(node, ast.Call) else ()
         )  # fmt: skip
+        paths = _paths(node)
         for new in itertools.chain(_alternatives(node, parent, names, attrs, first), renamed):
-            paths = _paths(node)
             if not any(id(sub) in paths for sub in ast.walk(new)):
                 continue  # nothing of the old expression in the new one: no change to carry over
             carried = [_carried(new, paths, other) for other in nodes]
@@ -414,7 +414,7 @@ def _alternatives(
                 if w != v:
                     yield ast.Constant(w)
             if v > 256:  # a size written as a number (50256 + k for len(vocab) + k): one of the sizes in reach
-                for other in sorted(n for n, line in names.items() if line < node.lineno):
+                for other in _bound_before(names, node):
                     yield ast.Call(ast.Name("len", ast.Load()), [ast.Name(other, ast.Load())], [])
         elif isinstance(v, float):
             for w in dict.fromkeys((-v, v * 10, v / 10, 0.0, 1.0)):
@@ -500,7 +500,7 @@ def _alternatives(
         scalar = node.args[0] if len(node.args) == 1 and isinstance(node.args[0], ast.Constant) else None
         if ast.unparse(node.func) == "torch.tensor" and scalar is not None:  # one gain where one per feature was meant
             full = ast.Attribute(node.func.value, "full", ast.Load())
-            for other in sorted(n for n, line in names.items() if line < node.lineno):
+            for other in _bound_before(names, node):
                 yield ast.Call(full, [ast.Tuple([ast.Name(other, ast.Load())], ast.Load()), scalar], [])
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in names:
@@ -512,6 +512,11 @@ def _alternatives(
     if _off_by_one_site(node, parent):
         yield ast.BinOp(node, ast.Add(), ast.Constant(1))
         yield ast.BinOp(node, ast.Sub(), ast.Constant(1))
+
+
+def _bound_before(names: dict[str, int], node: ast.AST) -> list[str]:
+    """The function's names bound on a line before ``node``'s (its parameters among them), sorted."""
+    return sorted(n for n, line in names.items() if line < node.lineno)
 
 
 def _regrouped(node: ast.BinOp) -> Iterator[ast.expr]:

@@ -238,8 +238,9 @@ def _dependency_order(paths: list[Path]) -> list[Path]:
 def _likeliest(e: Edit) -> tuple[bool, bool, bool, float]:
     """Of the edits at one place that repair yours, a term removed first (v14's z-loss `ce + 1e-4 * z` was
     "repaired" as `1e-4 ** z`, which only makes the term vanish; dropping it is the fix), then the spelling
-    closest to yours. A term is an operand of an arithmetic operator and holds a name: `path + '.tmp'` is fixed
-    as `str(path) + '.tmp'`, not as `path` (which writes no temporary file), and `w[V:].zero_()` outside no_grad
+    closest to yours. A term is an operand of an arithmetic operator holding a name or a number (`n_head - 1` is
+    fixed as `n_head`); a string is none: `path + '.tmp'` is fixed as `str(path) + '.tmp'`, not as `path` (which
+    writes no temporary file), and `w[V:].zero_()` outside no_grad
     as the same call under `with torch.no_grad():`, not as `w[V:]` (which zeroes nothing). A spelling nobody writes
     (`range(n - -1)`, which repairs `range(n - 1)` as well as `range(n)` does, v17) comes after the others."""
     rest = re.sub(r"'[^']*'|\"[^\"]*\"", "", e.old.replace(e.new, "", 1)).strip()

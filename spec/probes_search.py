@@ -479,13 +479,11 @@ def _observe_module(
     """The module with seeded weights: forward and gradients on an input of the first shape, a call on the second."""
 
     def observe(ns) -> list[tuple]:
-        module = _loaded(_BUILD[kind](ns, ns.GPTConfig(**sizes)), _state_of(kind, seed, tuple(sizes.items())))
+        state = _state_of(kind, seed, tuple(sizes.items()))  # cached: its arguments hashable
+        module = _loaded(_BUILD[kind](ns, ns.GPTConfig(**sizes)), state)
         out = [*_forward_and_grad(module, _x(seed + 1, *shapes[0])), _call(module, _x(seed + 2, *shapes[1]))]
         if kind == "attention":  # float32, scores in the thousands: a softmax without its max overflows
-            hot = _loaded(
-                _BUILD[kind](ns, ns.GPTConfig(**sizes)),
-                {k: 8 * v for k, v in _state_of(kind, seed, tuple(sizes.items())).items()},
-            )
+            hot = _loaded(_BUILD[kind](ns, ns.GPTConfig(**sizes)), {k: 8 * v for k, v in state.items()})
             out.append(_call(hot.float(), 8 * _x(seed + 3, *shapes[1]).float()))
         if kind == "block":  # float32 in, float32 arithmetic (not a lower precision chosen inside)
             out.append(_call(module.float(), _x(seed + 3, *shapes[1]).float()))
