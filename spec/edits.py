@@ -35,7 +35,7 @@ _CONFUSABLE = [
     ("view", "reshape"), ("transpose", "permute"), ("lstrip", "rstrip"), ("encode", "decode"),
     ("bool", "int"), ("long", "int"), ("zero_grad", "step"), ("detach", "clone"), ("T", "mT"),
     ("grad", "requires_grad"), ("max", "amax"), ("min", "amin"), ("initial_seed", "get_rng_state"),
-    ("numel", "dim"),
+    ("numel", "dim"), ("start", "end"),
 ]  # fmt: skip
 CONFUSABLE: dict[str, tuple[str, ...]] = {}
 for _a, _b in _CONFUSABLE:
@@ -474,6 +474,14 @@ def _alternatives(
         yield ast.Call(ast.Name("int", ast.Load()), [node], [])  # JSON's keys are strings: {s: int(i) for i, s ...}
     if isinstance(node, ast.UnaryOp):
         yield node.operand
+    if isinstance(node, ast.SetComp):  # a set where a list was meant: its order is the hash's, not the code's
+        yield ast.ListComp(node.elt, node.generators)
+    if isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) and len(node.generators) == 1:
+        loop = node.generators[0]
+        for i in range(len(loop.ifs)):  # a filter that should not be there: {k: v ... if v.requires_grad}
+            kept = ast.comprehension(loop.target, loop.iter, loop.ifs[:i] + loop.ifs[i + 1 :], loop.is_async)
+            fields = {f: getattr(node, f) for f in node._fields if f != "generators"}
+            yield type(node)(**fields, generators=[kept])
     if isinstance(node, ast.BoolOp):
         yield ast.BoolOp(ast.Or() if isinstance(node.op, ast.And) else ast.And(), node.values)
         for i in range(len(node.values)):
@@ -545,13 +553,18 @@ def _power_of_last(expr: ast.expr, exponent: ast.expr) -> ast.expr:
 
 
 def _subscript_edits(node: ast.Subscript) -> Iterator[ast.expr]:
-    """An index that should not be there (``len(batches[0])`` for ``len(batches)``), a slice from a position for the
+    """An index that should not be there (``len(batches[0])`` for ``len(batches)``, ``state_dict()["state"]``, a
+    stride ``[rank::world_size]``), a slice from a position for the
     position (``x[:, -1:]`` keeps the axis ``x[:, -1]`` drops), a slice on the wrong axis
     (``x[k:]`` for ``x[:, k:]``: rows for columns) and an ellipsis standing for the leading axes (``k[..., s:e]``
     slices the last axis, ``k[:, :, s:e]`` the third)."""
     index = node.slice
     if isinstance(node.ctx, ast.Load) and isinstance(index, ast.Constant) and type(index.value) is int:
         yield node.value
+    if isinstance(node.ctx, ast.Load) and isinstance(index, ast.Constant) and isinstance(node.value, ast.Call):
+        yield node.value  # one key too many on what a call returns: optimizer.state_dict()["state"]
+    if isinstance(node.ctx, ast.Load) and isinstance(index, ast.Slice) and index.step is not None:
+        yield node.value  # a stride that should not be there: tokens[rank::world_size] (each rank reads its own)
     elts = index.elts if isinstance(index, ast.Tuple) else [index]
     for i, e in enumerate(elts):  # a slice from one position where the position was meant: x[:, -1:] for x[:, -1]
         if isinstance(e, ast.Slice) and e.lower is not None and e.upper is None and e.step is None:
@@ -575,6 +588,8 @@ def _is_text(node: ast.AST) -> bool:
 
 
 _MASKING = ("masked_fill", "masked_fill_", "where")  # calls whose first argument must be a boolean mask
+_MODULE_FLAGS = (("LayerNorm", "elementwise_affine", False), ("Linear", "bias", False))  # options left at default
+_FACTORIES = ("zeros", "ones", "empty", "full", "randn", "rand", "arange")  # new tensors, float32 unless told
 
 
 def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
@@ -608,6 +623,26 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
         flat = ast.Call(ast.Attribute(each, "flatten", ast.Load()), [], [])
         loop = ast.comprehension(ast.Name("t_", ast.Store()), args[0], [], 0)
         yield ast.Call(node.func, [ast.ListComp(flat, [loop])], kws)
+    device = next((k.value for k in kws if k.arg == "device" and isinstance(k.value, ast.Attribute)), None)
+    if name in _FACTORIES and device is not None and device.attr == "device" and "dtype" not in [k.arg for k in kws]:
+        # a buffer made on the tensor's device but in the default float32 (token ids, a float64 key)
+        yield ast.Call(node.func, args, [*kws, ast.keyword("dtype", ast.Attribute(device.value, "dtype", ast.Load()))])
+    if name == "encode" and isinstance(node.func.value, ast.Call) and ast.unparse(node.func.value.func) == "chr":
+        # chr(i).encode() is UTF-8: two bytes for i >= 128 where the byte i was meant
+        byte = ast.List(node.func.value.args[:1], ast.Load())
+        yield ast.Call(ast.Name("bytes", ast.Load()), [byte], [])
+    if name in ("reshape", "view") and len(args) >= 3:  # a reshape standing for a transpose: (B, hd, T) for k.mT
+        swapped = [*args[:-2], args[-1], args[-2]]
+        yield ast.Call(ast.Attribute(ast.Call(node.func, swapped, kws), "transpose", ast.Load()),
+                       [ast.Constant(-2), ast.Constant(-1)], [])  # fmt: skip
+    if name == "expand":  # a buffer written into: expand's views share one position's memory
+        yield ast.Call(ast.Attribute(node, "clone", ast.Load()), [], [])
+    given = [k.arg for k in kws]
+    for module, flag, value in _MODULE_FLAGS:  # nn.LayerNorm's own affine where the module has its own
+        if name == module and flag not in given:
+            yield ast.Call(node.func, args, [*kws, ast.keyword(flag, ast.Constant(value))])
+    if args and isinstance(args[0], ast.Tuple | ast.List) and len(args[0].elts) > 1:  # cat((x, extra)) -> x
+        yield args[0].elts[0]
     if args:  # the call skipped: f(x) -> x
         yield args[0]
         if isinstance(args[0], ast.Call) and args[0].args:  # two skipped: nn.Parameter(torch.tensor(eps)) -> eps
@@ -665,8 +700,8 @@ def _set(parent: ast.AST, field: str, index: int | None, value) -> None:
 
 
 def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.FunctionDef) -> Iterator[Edit]:
-    """Statements deleted, swapped with the next, moved into or out of a loop; a ``with`` or decorator dropped; a
-    flag cleared where it is tested."""
+    """Statements deleted, swapped with the next, moved into or out of a loop; a ``with``, an ``if`` guard or a
+    decorator dropped; a flag cleared where it is tested."""
     flags = {  # names the function sets to True or False
         t.id
         for node in ast.walk(fn)
@@ -687,6 +722,14 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
             if isinstance(stmt, ast.With):
                 yield _restructured(file, tree, qualname, stmt, body, [*body[:i], *stmt.body, *body[i + 1 :]],
                                     old, "(its body without the with)")  # fmt: skip
+            rebound = _written_back(stmt)
+            if rebound is not None:  # `for ids in words: ids = merge(ids)` leaves words as they were
+                whole = "; ".join(line.strip() for line in ast.unparse(stmt).splitlines()).replace(":;", ":")
+                yield _restructured(file, tree, qualname, stmt, body, [*body[:i], rebound, *body[i + 1 :]],
+                                    whole, ast.unparse(rebound))  # fmt: skip
+            if isinstance(stmt, ast.If) and not stmt.orelse:  # a guard that should not be there: `if rank == 0:`
+                yield _restructured(file, tree, qualname, stmt, body, [*body[:i], *stmt.body, *body[i + 1 :]],
+                                    old, "(its body without the if)")  # fmt: skip
             if _in_place(stmt):  # an in-place write to a parameter outside no_grad (autograd refuses it)
                 guarded = ast.With([ast.withitem(_NO_GRAD, None)], [stmt])
                 yield _restructured(file, tree, qualname, stmt, body, [*body[:i], guarded, *body[i + 1 :]],
@@ -722,6 +765,21 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
         if isinstance(deco, ast.Call | ast.Attribute):
             dropped = [*decorators[:d], *decorators[d + 1 :]]
             yield _restructured(file, tree, qualname, deco, decorators, dropped, "@" + ast.unparse(deco), "(dropped)")
+
+
+def _written_back(stmt: ast.stmt) -> ast.stmt | None:
+    """For a loop whose one statement rebinds its own variable (``for ids in words: ids = f(ids)``), the statement
+    that writes the values back into the list it iterates (``words[:] = [f(ids) for ids in words]``)."""
+    if not (isinstance(stmt, ast.For) and isinstance(stmt.target, ast.Name) and isinstance(stmt.iter, ast.Name)):
+        return None
+    if len(stmt.body) != 1 or stmt.orelse or not isinstance(stmt.body[0], ast.Assign):
+        return None
+    (target,), value = stmt.body[0].targets, stmt.body[0].value
+    if not (isinstance(target, ast.Name) and target.id == stmt.target.id):
+        return None
+    loop = ast.comprehension(ast.Name(target.id, ast.Store()), ast.Name(stmt.iter.id, ast.Load()), [], 0)
+    whole = ast.Subscript(ast.Name(stmt.iter.id, ast.Load()), ast.Slice(), ast.Store())
+    return ast.fix_missing_locations(ast.copy_location(ast.Assign([whole], ast.ListComp(value, [loop])), stmt))
 
 
 def _flag_reset(stmt: ast.stmt, flags: set[str]) -> ast.stmt | None:

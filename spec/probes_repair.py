@@ -98,6 +98,9 @@ def repair(impl, component: str) -> list[Finding]:
     return _findings(component, found)
 
 
+# the edits that move a statement into or out of a loop (spec/edits.py's _statement_edits): the place is yours even
+# where the line is GPT-2's (a swap with the next statement is not: an `if` that does nothing here swaps freely)
+_MOVES = ("(after the loop below)", "(inside the loop above)", "(after the loop)")
 MAX_PLACES = 8  # repairs at more places than this: nothing narrows them to one
 
 
@@ -113,6 +116,8 @@ def _where_yours_departs(found: list[Edit]) -> list[Edit]:
     gpt2 = search.gpt2_text()
 
     def yours_alone(e: Edit) -> bool:
+        if e.new in _MOVES:  # GPT-2 has the line, not where yours has it (a counter inside the rows' loop, v18)
+            return True
         text = squeezed(e.was)
         return len(text) >= 6 and text not in gpt2
 
@@ -170,10 +175,13 @@ def _candidates(package, root: Path, component: str, only: tuple[str, ...] = ())
 
 def _reroutes(edit: Edit, defined: set[str]) -> bool:
     """The edit calls another of the file's own functions than the code did (``self.attend`` for
-    ``self.attend_cached``): it steps around the code with the mistake instead of fixing it."""
-    return {w for w in re.findall(r"\w+", edit.old) if w in defined} != {
-        w for w in re.findall(r"\w+", edit.new) if w in defined
-    }
+    ``self.attend_cached``): it steps around the code with the mistake instead of fixing it. A method of another
+    object that shares a name with one of the file's (``chr(i).encode()``, a string's) is no call of the file's."""
+
+    def own(text: str) -> set[str]:
+        return {w for w in re.findall(r"(?:(?<=self\.)|(?<![.\w]))\w+", text) if w in defined}
+
+    return own(edit.old) != own(edit.new)
 
 
 def _qualnames(source: str) -> list[tuple[str, object]]:

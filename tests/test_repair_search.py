@@ -70,6 +70,19 @@ REPAIRED = {
     "ho17-hand-clip-cat-without-flatten": "training/train_step",  # torch.cat(grads) of several shapes
     "ho17-arange-end-without-start": "data",  # arange(start, B * T + 1): a length given as the end
     "ho17-kv-cache-ellipsis-slices-head-dim": "generate",  # self.k[..., s:e] in the cache class, twice
+    # v18 (a development set since its graded run): the operators its silent bugs lacked
+    "ho18-counter-advanced-on-rank-0-only": "data",  # `if self.rank == 0:` around the counter: the guard dropped
+    "ho18-tokens-strided-by-rank": "data",  # tokens[rank::world_size]: a stride that should not be there
+    "ho18-endoftext-appended-at-the-wrap": "data",  # torch.cat((tokens, extra)): the first operand alone
+    "ho18-decay-group-as-a-set": "training/configure_optimizers",  # {p for p ...}: a set where a list was meant
+    "ho18-optimizer-state-without-param-groups": "training/save_checkpoint,load_checkpoint",  # state_dict()["state"]
+    "ho18-checkpoint-keeps-only-trainable-tensors": "training/save_checkpoint,load_checkpoint",  # if v.requires_grad
+    "ho18-kv-key-buffer-default-dtype": "generate",  # torch.zeros(..., device=k.device): dtype=k.dtype added
+    "ho18-kv-buffers-made-with-expand": "generate",  # expand(...) written into: a real buffer (.clone()), twice
+    "ho18-keys-reshaped-not-transposed": "attention",  # k.reshape(B * nh, hd, T) for k's transpose
+    "ho18-ln-inner-layernorm-keeps-affine": "layernorm",  # nn.LayerNorm(ndim, eps=eps): elementwise_affine=False
+    "ho18-byte-vocab-via-chr-encode": "tokenizer",  # chr(i).encode() for bytes([i]): encode is also the file's
+    "ho18-naive-trainer-rebinds-loop-variable": "tokenizer",  # for ids in words: ids = ...: written back
 }
 
 
@@ -161,3 +174,14 @@ def test_of_one_places_repairs_the_one_that_does_something_is_said() -> None:
     assert best("path + '.tmp'", "path", "str(path) + '.tmp'") == "str(path) + '.tmp'"
     assert best("k.transpose(-2, -1)", "k.transpose(-1, -1)", "k") == "k"
     assert best("ce + 1e-4 * z", "ce + 1e-4 ** z", "ce") == "ce"  # v14's z-loss: the term dropped
+
+
+def test_a_statement_in_the_wrong_block_is_a_place_of_yours(tmp_path: Path) -> None:
+    """A statement GPT-2 has, placed where GPT-2 does not have it, is the participant's own place: it is weighed
+    with their other lines, so a compensation elsewhere is never told as the one fix. Bug caught: v18's batch
+    counter advanced inside the rows' loop was "fixed" by regrouping the start formula to undo the extra
+    advances (the blind judge: a wrong fix); the counter moved after the loop is one of the places now."""
+    held = HELDOUT["ho18-counter-advanced-per-row"]
+    found = probes_repair.repair(_impl("moved", held.bug.materialize(tmp_path)), "data")
+    assert not any(f.fix for f in found), found
+    assert any("(after the loop)" in f.text for f in found), found
