@@ -529,7 +529,8 @@ def _bound_before(names: dict[str, int], node: ast.AST) -> list[str]:
 
 def _regrouped(node: ast.BinOp) -> Iterator[ast.expr]:
     """The parentheses of two operations moved: ``(a - w) / m - w`` for ``(a - w) / (m - w)``, ``(l + g) / t`` for
-    ``l / t + g``, ``c * h ^ 3`` (xor binds looser than ``*``) for ``c * h ** 3``; a chain reduced to its first
+    ``l / t + g``, ``c * h ^ 3`` (xor binds looser than ``*``) for ``c * h ** 3``, ``v ** 1 / 2`` for
+    ``v ** (1 / 2)``; a chain reduced to its first
     operand (``y * w + b`` for ``y``: an affine applied twice)."""
     left, right = node.left, node.right
     if isinstance(left, ast.BinOp):
@@ -537,12 +538,25 @@ def _regrouped(node: ast.BinOp) -> Iterator[ast.expr]:
         yield ast.BinOp(ast.BinOp(left.left, node.op, right), left.op, left.right)
         if isinstance(node.op, ast.BitXor):  # the power of the last operand: h + c * h ^ 3 is (h + c * h) ^ 3
             yield _power_of_last(left, right)
+        exponent = _into_exponent(left, node.op, right)
+        if exponent is not None:  # an exponent without its parentheses: x / v ** 1 / 2 for x / v ** (1 / 2)
+            yield exponent
         first = left
         while isinstance(first, ast.BinOp):
             first = first.left
         yield first
     if isinstance(right, ast.BinOp):
         yield ast.BinOp(ast.BinOp(left, node.op, right.left), right.op, right.right)
+
+
+def _into_exponent(expr: ast.expr, op: ast.operator, operand: ast.expr) -> ast.expr | None:
+    """``expr`` with ``op operand`` moved into the exponent of its rightmost power (None: it has none)."""
+    if not isinstance(expr, ast.BinOp):
+        return None
+    if isinstance(expr.op, ast.Pow):
+        return ast.BinOp(expr.left, expr.op, ast.BinOp(expr.right, op, operand))
+    inner = _into_exponent(expr.right, op, operand)
+    return None if inner is None else ast.BinOp(expr.left, expr.op, inner)
 
 
 def _power_of_last(expr: ast.expr, exponent: ast.expr) -> ast.expr:
@@ -811,10 +825,13 @@ def _rewritten_statements(file: str, tree: ast.Module, qualname: str, fn: ast.Fu
     """One statement written another way: a dropped result assigned back (``x.masked_fill(...)`` for ``x =
     x.masked_fill(...)``), the input added to what is returned (a residual inside the module),
     something else returned with it (``return x, cache``), ``=`` for ``+=`` and back, an assigned value detached
-    (``mean = x.mean(-1).detach()``), a counter advanced by a local name instead of its constant (``+= B``)."""
+    (``mean = x.mean(-1).detach()``), a counter advanced by a local name instead of its constant (``+= B``), ``+=``
+    written out of place, a ratio clamped at 1, what is returned transposed back."""
     first = [p for p in [_first_parameter(fn)] if p]
     names = [n for n in _local_names(fn) if n != "_"]
     setters = sorted(_setters(tree))
+    transposes = sorted({tuple(ast.unparse(a) for a in node.args) for node in ast.walk(fn) if isinstance(node, ast.Call)
+                         and isinstance(node.func, ast.Attribute) and node.func.attr == "transpose"})  # fmt: skip
     for body in _bodies(fn):
         dropped = [i for i, stmt in enumerate(body) if _dropped_result(stmt) is not None]
         if len(dropped) > 1:  # the same slip on each line (x.view(B, T); y.view(B, T)): every result kept
@@ -824,7 +841,8 @@ def _rewritten_statements(file: str, tree: ast.Module, qualname: str, fn: ast.Fu
             yield _restructured(file, tree, qualname, body[dropped[0]], body, kept, old,
                                 f"each of the {len(dropped)} dropped results assigned back")  # fmt: skip
         for i, stmt in enumerate(body):
-            for new in [*_statement_alternatives(stmt, first, names), *_set_by_method(stmt, setters)]:
+            for new in [*_statement_alternatives(stmt, first, names), *_set_by_method(stmt, setters),
+                        *_transposed_back(stmt, transposes)]:  # fmt: skip
                 new = ast.fix_missing_locations(ast.copy_location(new, stmt))
                 yield _restructured(file, tree, qualname, stmt, body, [*body[:i], new, *body[i + 1 :]],
                                     ast.unparse(stmt).splitlines()[0], ast.unparse(new))  # fmt: skip
@@ -867,11 +885,27 @@ def _statement_alternatives(stmt: ast.stmt, first: list[str], names: list[str]) 
         yield ast.AugAssign(stmt.targets[0], ast.Add(), stmt.value)
         if isinstance(stmt.value, ast.Call | ast.BinOp | ast.Subscript):
             yield ast.Assign(stmt.targets, ast.Call(ast.Attribute(stmt.value, "detach", ast.Load()), [], []))
+        if isinstance(stmt.value, ast.BinOp) and isinstance(stmt.value.op, ast.Div):  # a progress past its end
+            yield ast.Assign(stmt.targets, ast.Call(ast.Name("min", ast.Load()), [stmt.value, ast.Constant(1.0)], []))
     if isinstance(stmt, ast.AugAssign):
         yield ast.Assign([stmt.target], stmt.value)
+        if isinstance(stmt.target, ast.Name):  # in place keeps the target's dtype: `acc += loss` rounds a float64 loss
+            yield ast.Assign([stmt.target], ast.BinOp(ast.Name(stmt.target.id, ast.Load()), stmt.op, stmt.value))
         if isinstance(stmt.value, ast.Constant):
             for name in names:
                 yield ast.AugAssign(stmt.target, stmt.op, ast.Name(name, ast.Load()))
+
+
+def _transposed_back(stmt: ast.stmt, transposes: list[tuple[str, ...]]) -> Iterator[ast.stmt]:
+    """What is returned, each part transposed as the function transposes elsewhere (a cache that stores keys
+    time-major with ``k.transpose(1, 2)`` and returns them without the transpose back)."""
+    if not (isinstance(stmt, ast.Return) and stmt.value is not None):
+        return
+    parts = stmt.value.elts if isinstance(stmt.value, ast.Tuple) else [stmt.value]
+    for dims in transposes:
+        args = [ast.parse(d, mode="eval").body for d in dims]
+        moved = [ast.Call(ast.Attribute(p, "transpose", ast.Load()), args, []) for p in parts]
+        yield ast.Return(ast.Tuple(moved, ast.Load()) if isinstance(stmt.value, ast.Tuple) else moved[0])
 
 
 def _setters(tree: ast.Module) -> set[str]:

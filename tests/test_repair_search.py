@@ -83,6 +83,10 @@ REPAIRED = {
     "ho18-ln-inner-layernorm-keeps-affine": "layernorm",  # nn.LayerNorm(ndim, eps=eps): elementwise_affine=False
     "ho18-byte-vocab-via-chr-encode": "tokenizer",  # chr(i).encode() for bytes([i]): encode is also the file's
     "ho18-naive-trainer-rebinds-loop-variable": "tokenizer",  # for ids in words: ids = ...: written back
+    "ho18-ln-sqrt-as-power-one-half": "layernorm",  # v ** 1 / 2: the exponent's parentheses
+    "ho18-cosine-not-clamped-after-max-steps": "training/get_lr",  # the progress clamped at 1
+    "ho18-loss-accum-added-in-place-float32": "training/train_step",  # += keeps float32: written out of place
+    "ho18-kv-time-major-buffers-not-transposed-back": "generate",  # the time-major buffers transposed back
 }
 
 
