@@ -163,8 +163,10 @@ def test_state_dict_resumes_the_position(impl):
     checkpoint and every rank resumes from it, each on its own slice.
     Catches: load_state_dict reading another key than state_dict writes (``state.get("batch", 0)`` when the
     state is {"batches": 3}): a resumed run silently re-reads the data from the start; a state that carries the
-    rank (a token offset, or the rank itself, v18 author): every rank resumes on rank 0's slice. (The resume of a
-    whole run is test_training.py's; this checks the loader alone, in the data section.)"""
+    rank (a token offset, or the rank itself, v18 author): every rank resumes on rank 0's slice; state_dict()
+    returning the loader's live attributes (``vars(self)``, v19 author) instead of a snapshot: the source loader reads
+    on before the state is loaded (as a run does after it saves a checkpoint), and the state moves with it. (The
+    resume of a whole run is test_training.py's; this checks the loader alone, in the data section.)"""
     tokens = arange_tokens(1000)
     B, T, world_size = 2, 8, 2
     loader = impl.DataLoader(tokens, B, T, rank=0, world_size=world_size)
@@ -172,16 +174,32 @@ def test_state_dict_resumes_the_position(impl):
         pytest.skip("this DataLoader has no state_dict() / load_state_dict(): optional in the contract")
     for _ in range(3):
         loader.next_batch()
+    state = loader.state_dict()
+    shown = repr(state)[:200]  # before the loader reads on: a snapshot must not change afterwards
+    for _ in range(2):  # the run goes on after saving its checkpoint
+        loader.next_batch()
     resumed = impl.DataLoader(tokens, B, T, rank=1, world_size=world_size)
-    resumed.load_state_dict(loader.state_dict())
+    resumed.load_state_dict(state)
     x, y = resumed.next_batch()
     want_x, want_y = expected_batch(tokens, B, T, 3, rank=1, world_size=world_size)
-    hint = (
-        f"load_state_dict(state) must restore what state_dict() saved ({loader.state_dict()!r} here): read the "
-        "same keys it writes, and set the counter that next_batch() reads, keeping the loader's own rank (count "
-        "batches, not token offsets, so that one state fits every rank)"
+    live_x, _ = expected_batch(tokens, B, T, 5, rank=1, world_size=world_size)
+    same = isinstance(x, torch.Tensor) and x.shape == want_x.shape and (x.long() == want_x).all()
+    live = isinstance(x, torch.Tensor) and x.shape == live_x.shape and (x.long() == live_x).all()
+    assert same or not live, (
+        "a fresh loader (rank 1 of 2) given rank 0's state_dict(), taken after 3 batches, resumed at batch 5: "
+        "where rank 0 had got to when the state was loaded (2 batches later), not where it was when the state was "
+        f"taken ({shown}). state_dict() returns a live view of the loader (vars(self), self.__dict__, or a dict "
+        'the loader keeps updating): return a new dict, a snapshot ({"batches": self.batches})'
     )
-    what = "of a fresh loader (rank 1 of 2) after load_state_dict() of rank 0's, which had read 3 batches"
+    hint = (
+        f"load_state_dict(state) must restore what state_dict() saved ({shown} here): read the "
+        "same keys it writes, and set the counter that next_batch() reads, keeping the loader's own rank (count "
+        "batches, not token offsets, so that one state fits every rank), and state_dict() must return a snapshot"
+    )
+    what = (
+        "of a fresh loader (rank 1 of 2) after load_state_dict() of rank 0's state_dict(), taken after 3 batches "
+        "(rank 0 then read 2 more)"
+    )
     assert_equal(x, want_x, what=f"x {what}", hint=hint)
     assert_equal(y, want_y, what=f"y {what}", hint=hint)
 

@@ -7,6 +7,10 @@ softmax(logits / temperature) restricted to the top_k tokens, and temperature=0 
 
 from __future__ import annotations
 
+import functools
+import inspect
+from types import SimpleNamespace
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -103,6 +107,36 @@ def test_context_is_cropped_to_block_size(impl):
         greedy_by_recomputation(hf, idx, 3),  # what cropping means, step by step, with HF as the model
         what="tokens generated past block_size",
         hint="idx_cond = idx[:, -block_size:]",
+    )
+
+
+@needs("gpt")
+def test_context_grows_into_block_size_without_the_cache(impl):
+    """Clause: each step conditions on the last block_size tokens, however long the sequence is, and the tokens
+    are the same without a KV cache (where generate has the switch, the reference's ``use_kv_cache=False``; an
+    implementation without one is checked on its only path). From a 12-token prompt, 22 greedy steps walk the
+    length through every n from 12 to 33: past block_size / 2 = 16, up to block_size = 32 and beyond.
+    Catches: the crop written ``idx[:, n - block_size : n]`` (v19 author): while block_size / 2 < n < block_size
+    the start n - block_size is negative and slices from the end, keeping only the last block_size - n tokens
+    (right for n <= block_size / 2, where the start clamps to 0, and for n >= block_size). With a KV cache the
+    crop runs only past block_size, so test_context_is_cropped_to_block_size (a prompt already past block_size) and
+    test_kv_cached_generation_equals_recomputation (the cache on) pass it. Weights as there (blocks scaled by 3:
+    the context decides the next token)."""
+    ours, hf = make_pair(impl, blocks=3.0)
+    off = ours
+    if "use_kv_cache" in inspect.signature(ours.generate).parameters:
+        off = SimpleNamespace(generate=functools.partial(ours.generate, use_kv_cache=False))
+    idx = prompt(B=2, T=12, seed=15)
+    want = greedy_by_recomputation(hf, idx, 22)
+    assert_greedy(
+        off,
+        idx,
+        22,
+        want,
+        what=f"greedy tokens {'with use_kv_cache=False ' if off is not ours else ''}vs full recomputation "
+        f"(prompt T=12, 22 new: the length passes {TINY['block_size'] // 2} and {TINY['block_size']})",
+        hint="crop with idx[:, -block_size:]; idx[:, n - block_size : n] slices from the end while "
+        "block_size / 2 < n < block_size (a negative start), keeping only the last block_size - n tokens",
     )
 
 

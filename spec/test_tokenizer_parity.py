@@ -37,6 +37,7 @@ from .tokenizer_helpers import (
     oracle_encoding,
     oracle_specials,
     oracle_tokenizer,
+    vocab_of,
 )
 
 pytestmark = pytest.mark.week4
@@ -67,8 +68,11 @@ def test_parity_on_the_corpus(impl):
 
 def test_byte_ranks_need_not_be_byte_values(impl):
     """Clause: from_ranks accepts single-byte tokens at any ranks 0..255 (GPT-2's are a permutation of the byte
-    values), and encodes with those ranks.
-    Catches: assuming the id of byte b is b (true only for freshly trained vocabularies)."""
+    values), and encodes with those ranks; the loaded tokenizer's vocab maps every id to the bytes the ranks give
+    it (a token's id is its rank), single bytes and merged tokens alike, specials as their UTF-8.
+    Catches: assuming the id of byte b is b (true only for freshly trained vocabularies); vocab rebuilt
+    minbpe-style, byte b at id b and each merge the concatenation of its halves (v19 author): encode and decode
+    can still be right, but vocab of a loaded GPT-2 gives id 0 as b"\\x00", not b"!"."""
     ranks = dict(oracle_tokenizer().mergeable_ranks)
     perm = list(range(256))
     random.Random(0).shuffle(perm)
@@ -78,6 +82,17 @@ def test_byte_ranks_need_not_be_byte_values(impl):
     for name in ("german", "emoji", "crlf-tab-nul", "corpus-project-text"):
         assert_parity(tok, enc, CURATED[name], what=f"{name} with permuted byte ranks", allowed_special="all")
         assert tok.decode(tok.encode(CURATED[name], allowed_special="all")) == CURATED[name]
+    want = {i: b for b, i in ranks.items()} | {i: s.encode() for s, i in oracle_specials().items()}
+    vocab = vocab_of(tok)
+    wrong = [i for i in sorted(want) if vocab.get(i) != want[i]]
+    assert not wrong, (
+        f"vocab of a tokenizer loaded with from_ranks (single bytes at permuted ranks): {len(wrong)} of "
+        f"{len(want)} ids map to other bytes than the ranks give them, e.g. "
+        + ", ".join(f"vocab[{i}] = {vocab.get(i)!r}, ranks give {want[i]!r}" for i in wrong[:4])
+        + f" ({sum(i < 256 for i in wrong)} single bytes, {sum(i >= 256 for i in wrong)} merged or special). "
+        "Build vocab from the loaded ranks ({rank: token bytes}), not minbpe-style ({b: bytes([b])} plus each "
+        "merge's halves): a loaded vocabulary may permute the single bytes (GPT-2 gives b'!' id 0)"
+    )
 
 
 # ---------------------------------------------------------------- real OpenAI vocabularies

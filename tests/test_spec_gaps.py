@@ -124,6 +124,26 @@ GAPS = [
                (), "generate", "v18 author: one threshold for the batch, the lowest row's k-th largest"),
         "spec/test_generate.py", "test_top_k_keeps_exactly_k", "test_top_k_samples_a_single_prompt",
     ),
+    (
+        Mutant("gap-crop-negative-start", "gpt.py", "idx_cond = idx[:, -self.config.block_size :]",
+               "idx_cond = idx[:, idx.size(1) - self.config.block_size : idx.size(1)]",
+               (), "generate", "v19 author: the crop idx[:, n - bs : n] slices from the end while bs/2 < n < bs"),
+        "spec/test_generate.py", "test_context_grows_into_block_size_without_the_cache",
+        "test_context_is_cropped_to_block_size",
+    ),
+    (
+        Mutant("gap-loaded-vocab-minbpe-style", "tokenizer.py", "return dict(sorted(self._decoder.items()))",
+               "vocab = {b: bytes([b]) for b in range(256)}\n        for (p0, p1), i in self.merges.items():\n"
+               "            vocab[i] = vocab[p0] + vocab[p1]\n"
+               "        return vocab | {i: s.encode() for s, i in self.special_tokens.items()}",
+               (), "tokenizer", "v19 author: vocab rebuilt minbpe-style, byte b at id b: wrong for loaded ranks"),
+        "spec/test_tokenizer_parity.py", "test_byte_ranks_need_not_be_byte_values", "test_parity_on_the_corpus",
+    ),
+    (
+        Mutant("gap-loader-state-live", "data.py", 'return {"batches": self.batches}', "return vars(self)",
+               (), "data", "v19 author: state_dict() returns vars(self), the live dict: it moves with the loader"),
+        "spec/test_data.py", "test_state_dict_resumes_the_position", "test_reset_rewinds_to_the_first_batch",
+    ),
 ]  # fmt: skip
 
 
