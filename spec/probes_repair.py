@@ -98,9 +98,6 @@ def repair(impl, component: str) -> list[Finding]:
     return _findings(component, found)
 
 
-# the edits that move a statement into or out of a loop (spec/edits.py's _statement_edits): the place is yours even
-# where the line is GPT-2's (a swap with the next statement is not: an `if` that does nothing here swaps freely)
-_MOVES = ("(after the loop below)", "(inside the loop above)", "(after the loop)")
 MAX_PLACES = 8  # repairs at more places than this: nothing narrows them to one
 
 
@@ -116,9 +113,9 @@ def _where_yours_departs(found: list[Edit]) -> list[Edit]:
     gpt2 = search.gpt2_text()
 
     def yours_alone(e: Edit) -> bool:
-        if e.new in _MOVES:  # GPT-2 has the line, not where yours has it (a counter inside the rows' loop, v18)
-            return True
-        text = squeezed(e.was)
+        # a statement moved into or out of a loop of yours alone: GPT-2 has the line, not that loop (v18: a counter
+        # advanced inside the rows' loop); moved around a loop GPT-2 has too, it is GPT-2's line where GPT-2 has it
+        text = squeezed(e.loop or e.was)
         return len(text) >= 6 and text not in gpt2
 
     alone = [place for place, edits_there in places.items() if any(map(yours_alone, edits_there))]

@@ -377,6 +377,21 @@ def test_a_fit_a_second_probe_does_not_confirm_carries_no_fix(name: str, tmp_pat
     assert verdicts.verdict(text) == ([], False) and "not confirmed by" in text, text
 
 
+def test_beside_a_verdict_a_refuted_fit_is_not_shown() -> None:
+    """A fit a second probe did not bear out is shown only where there is no verdict, as what was tried. Bug
+    caught: v19's blind judge read "the gradient is clipped to norm 0.00819 whatever max_norm is ...; not confirmed"
+    under a right verdict's "Also observed" as a false statement about the participant's code."""
+    fit = verdicts.Finding("clip: max_norm 0.00819", "the gradient is clipped to norm 0.00819 whatever max_norm is")
+    refuted = verdicts.unconfirmed(fit, "max_norm 0.1")
+    found = verdicts.Finding("edit: your training.py line 100", "norm_type=1 dropped", "drop norm_type=1",
+                             kind=verdicts.REPRODUCED)  # fmt: skip
+    measured = verdicts.Finding("clip: measured", "the step's norm is 0.3", kind=verdicts.OBSERVED)
+    beside = verdicts.section(verdicts.Notes(findings=[found, refuted, measured]))
+    assert "0.00819" not in beside and "the step's norm is 0.3" in beside, beside
+    alone = verdicts.section(verdicts.Notes(findings=[refuted]))
+    assert "0.00819" in alone and "not confirmed by max_norm 0.1" in alone, alone
+
+
 # v6 and v7 bugs (development sets since their runs) that a probe accused with a confident fix from a premise it never
 # checked: the premise is now checked, and these probes say nothing that carries a fix.
 PREMISES = {

@@ -87,6 +87,13 @@ REPAIRED = {
     "ho18-cosine-not-clamped-after-max-steps": "training/get_lr",  # the progress clamped at 1
     "ho18-loss-accum-added-in-place-float32": "training/train_step",  # += keeps float32: written out of place
     "ho18-kv-time-major-buffers-not-transposed-back": "generate",  # the time-major buffers transposed back
+    # v19 (a development set since its graded run)
+    "ho19-baddbmm-alpha-beta-swapped": "attention",  # beta=s, alpha=1.0: two keywords' values swapped
+    "ho19-ln-bias-one-scalar": "layernorm",  # torch.zeros(1): a size in reach (ndim)
+    "ho19-mlp-projections-applied-in-reverse": "mlp",  # self.c_fc(gelu(self.c_proj(x))): the two layers swapped
+    "ho19-block-cache-argument-required": "block",  # def forward(self, x, cache): cache=None
+    "ho19-rolled-stream-wrong-sign": "data",  # torch.roll(tokens, offset) for roll(tokens, -offset)
+    "ho19-heap-popped-with-list-pop": "tokenizer",  # heap.pop() for heapq.heappop(heap)
 }
 
 
@@ -189,3 +196,12 @@ def test_a_statement_in_the_wrong_block_is_a_place_of_yours(tmp_path: Path) -> N
     found = probes_repair.repair(_impl("moved", held.bug.materialize(tmp_path)), "data")
     assert not any(f.fix for f in found), found
     assert any("(after the loop)" in f.text for f in found), found
+
+
+def test_a_statement_moved_around_a_loop_gpt2_has_is_not_yours(tmp_path: Path) -> None:
+    """A move around a loop that GPT-2's code has too is no place of the participant's own: the line they wrote
+    their own way is. Bug caught: v19's scan start left behind (`cut = m.end()` for `cut = start = m.end()`) was
+    "fixed" by moving the return after the loop into it, which only leaves the scan early."""
+    held = HELDOUT["ho19-stable-prefix-start-not-advanced"]
+    found = probes_repair.repair(_impl("around", held.bug.materialize(tmp_path)), "tokenizer")
+    assert len(found) == 1 and "cut = start = m.end()" in found[0].fix, found
