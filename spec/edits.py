@@ -791,10 +791,10 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
                 whole = "; ".join(line.strip() for line in ast.unparse(stmt).splitlines()).replace(":;", ":")
                 yield _restructured(file, tree, qualname, stmt, body, [*body[:i], rebound, *body[i + 1 :]],
                                     whole, ast.unparse(rebound))  # fmt: skip
-            if isinstance(stmt, ast.If) and not isinstance(stmt.body[-1], ast.Return | ast.Raise | ast.Continue):
+            if isinstance(stmt, ast.If) and _yields(stmt.body[-1]):  # a generator's early exit: yield, then return
                 ended = _with_body(stmt, [*stmt.body, ast.copy_location(ast.Return(), stmt.body[-1])])
                 yield _restructured(file, tree, qualname, stmt, body, [*body[:i], ended, *body[i + 1 :]],
-                                    old, f"{old} ... return")  # an early exit without its return  # fmt: skip
+                                    old, f"{old} ... return")  # fmt: skip
             for new in _chained(stmt, together):  # `cut = m.end()` for `cut = start = m.end()`: one name left behind
                 yield _restructured(file, tree, qualname, stmt, body, [*body[:i], new, *body[i + 1 :]],
                                     old, ast.unparse(new))  # fmt: skip
@@ -875,6 +875,10 @@ def _written_back(stmt: ast.stmt) -> ast.stmt | None:
     loop = ast.comprehension(ast.Name(target.id, ast.Store()), ast.Name(stmt.iter.id, ast.Load()), [], 0)
     whole = ast.Subscript(ast.Name(stmt.iter.id, ast.Load()), ast.Slice(), ast.Store())
     return ast.fix_missing_locations(ast.copy_location(ast.Assign([whole], ast.ListComp(value, [loop])), stmt))
+
+
+def _yields(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Yield | ast.YieldFrom)
 
 
 def _header(stmt: ast.stmt) -> str:

@@ -894,15 +894,16 @@ def _confirm_generate(ns) -> list[tuple]:
     def gen(prompt, n, seed, **kwargs):
         return _call(model.generate, prompt, n, generator=torch.Generator().manual_seed(seed), **kwargs)
 
-    # the cache switched off where generate has the switch (v19: a guard flipped to `cache is None` disabled the
-    # cache and "repaired" a cache fed past block_size, while the uncached path then indexed None)
+    # the cache switched off and on by name where generate has the switch, past block_size (v19: a guard flipped
+    # to `cache is None` "repaired" a cache fed past block_size by never using it, the uncached path then indexing
+    # None; the switch's default made False did the same)
     try:
-        off = {"use_kv_cache": False} if "use_kv_cache" in inspect.signature(model.generate).parameters else {}
+        switch = "use_kv_cache" in inspect.signature(model.generate).parameters
     except (AttributeError, TypeError, ValueError):  # no generate, or one inspect cannot read: its only path
-        off = {}
+        switch = False
+    both = [gen(three, 3, 10 + on, temperature=0, **({"use_kv_cache": bool(on)} if switch else {})) for on in (0, 1)]
     return [gen(one, 3, 6, temperature=1.0, top_k=1), gen(one, 3, 7, temperature=0.5, top_k=70),
-            gen(three, 3, 8, temperature=0), gen(three, 3, 9, temperature=2.0, top_k=3),
-            gen(three, 3, 10, temperature=0, **off)]  # fmt: skip
+            gen(three, 3, 8, temperature=0), gen(three, 3, 9, temperature=2.0, top_k=3), *both]  # fmt: skip
 
 
 def _confirm_data(ns) -> list[tuple]:
