@@ -712,7 +712,7 @@ def _init(impl) -> list[Finding]:
     if set(std) != set(want):
         return []
     if all(abs(std[k] - want[k]) <= 0.05 * want[k] for k in want):
-        return fits.init_biases(model)  # the weights are right: the biases (a wrong weight init says more)
+        return fits.init_layernorms(model) or fits.init_biases(model)  # the weights right: LayerNorms, biases
     fix = "N(0, 0.02) for every Linear and Embedding weight; attn.c_proj and mlp.c_proj N(0, 0.02/sqrt(2*n_layer))"
     evidence = f"the init measured on a {L}-layer model"
     off = {k for k in want if abs(std[k] - want[k]) > 0.05 * want[k]}

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from gpt2spec import bugs
 from gpt2spec.verdicts import Finding
 
+from .probes_structure import renamed
 from .variants import EPS, same
 
 _LN_EVIDENCE = "fitted on rows of std 3 down to 1e-7"
@@ -50,7 +51,8 @@ def layernorm_init(impl) -> list[Finding]:
     """A fresh LayerNorm's weight is ones and its bias zeros (GPT-2's init)."""
     params = dict(impl.LayerNorm(8).named_parameters())
     if set(params) != {"weight", "bias"}:
-        return []
+        moved = renamed(params, {"weight": torch.ones(8), "bias": torch.zeros(8)}, "LayerNorm")
+        return [moved] if moved else []
     again = dict(impl.LayerNorm(8).named_parameters())
     fix = "self.weight = nn.Parameter(torch.ones(ndim)); self.bias = nn.Parameter(torch.zeros(ndim))"
     for name, want in (("weight", 1.0), ("bias", 0.0)):
@@ -134,6 +136,24 @@ def layernorm_norm(r: torch.Tensor, v: torch.Tensor, C: int) -> list[Finding]:
              "times the standard deviation, so the output is 1/sqrt(C) of LayerNorm's")  # fmt: skip
     fix = "(x - mean) / sqrt(var + 1e-5) with var = (x - mean).pow(2).mean(-1): the std, not the norm"
     return [Finding("layernorm: L2-normalised (norm, not std)", words, fix, evidence=_LN_EVIDENCE)]
+
+
+def init_layernorms(model: torch.nn.Module) -> list[Finding]:
+    """A fresh model's LayerNorms (ln_1, ln_2, ln_f) start at weight ones, bias zeros, as GPT-2's init leaves them;
+    an init loop meant for Linear and Embedding weights (``hasattr(module, "weight")``) reaches them too."""
+    ln = {n: p.detach().double() for n, p in model.named_parameters() if ".ln_" in f".{n}" and p.dim() == 1}
+    off = {n: p for n, p in ln.items() if not bool((p == (1.0 if n.endswith("weight") else 0.0)).all())}
+    if not off:
+        return []
+    name, p = next(iter(off.items()))
+    drawn = f"mean {p.mean().item():.2g}, std {p.std().item():.2g}" if p.numel() > 1 else f"{p.item():.3g}"
+    kind = "weights" if all(n.endswith("weight") for n in off) else "parameters"
+    words = (f"{len(off)} LayerNorm {kind} are not GPT-2's ones (weight) and zeros (bias) in a fresh "
+             f"model (e.g. {name}: {drawn}): the init meant for Linear and Embedding weights "
+             "reaches the LayerNorms too")  # fmt: skip
+    fix = ("draw N(0, 0.02) only for nn.Linear and nn.Embedding weights (isinstance), never for a module merely "
+           "having a .weight: LayerNorm keeps weight ones, bias zeros")  # fmt: skip
+    return [Finding(f"init: layernorm {kind} drawn", words, fix, evidence="a fresh model's LayerNorm parameters")]
 
 
 def init_biases(model: torch.nn.Module) -> list[Finding]:

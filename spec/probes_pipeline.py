@@ -400,6 +400,29 @@ _WARMUP_EDITS: dict[str, Callable[[int, float, float, int, int], float]] = {
     "warmup from min_lr": lambda s, hi, lo, w, m: lo + (hi - lo) * (s + 1) / w,
     "warmup (step + 1)/(warmup_steps + 1)": lambda s, hi, lo, w, m: hi * (s + 1) / (w + 1),
 }
+
+
+def _ramp(c: int, d: int) -> Callable[[int, float, float, int, int], float]:
+    return lambda s, hi, lo, w, m: hi * (s + c) / (w + d) if w + d else math.nan
+
+
+def _plus(n: str, k: int) -> str:
+    return n if k == 0 else f"({n} {'+' if k > 0 else '-'} {abs(k)})"
+
+
+# the linear ramp written with its two off-by-ones elsewhere: max_lr * (step + c) / (warmup_steps + d)
+_RAMPS = {
+    (c, d): f"max_lr * {_plus('step', c)} / {_plus('warmup_steps', d)}" for c in (-1, 0, 1, 2) for d in (-1, 0, 1, 2)
+}
+for _cd in ((1, 0), (1, 1)):  # GPT-2's own, and the edit above
+    del _RAMPS[_cd]
+_WARMUP_EDITS |= {name: _ramp(c, d) for (c, d), name in _RAMPS.items()}
+_EDIT_WORDS = {
+    name: f"the warmup is {name}: GPT-2's is max_lr * (step + 1) / warmup_steps, which starts above 0 at step 0 "
+    "and reaches max_lr at step warmup_steps - 1"
+    for name in _RAMPS.values()
+}
+
 _DECAY_EDITS: dict[str, Callable[[int, float, float, int, int], float]] = {
     "cos without pi": lambda s, hi, lo, w, m: lo + 0.5 * (1 + math.cos((s - w) / (m - w))) * (hi - lo),
     "cosine without the 0.5": lambda s, hi, lo, w, m: lo + 2 * _cos((s - w) / (m - w)) * (hi - lo),
@@ -407,7 +430,7 @@ _DECAY_EDITS: dict[str, Callable[[int, float, float, int, int], float]] = {
     "decay ratio floor-divided": lambda s, hi, lo, w, m: lo + _cos((s - w) // (m - w)) * (hi - lo),
     "min_lr + coeff * max_lr": lambda s, hi, lo, w, m: lo + _cos((s - w) / (m - w)) * hi,
 }
-_EDIT_WORDS = {
+_EDIT_WORDS |= {
     "warmup from min_lr": "the warmup rises from min_lr (min_lr + (max_lr - min_lr) * (step + 1) / warmup_steps), "
     "not from 0",
     "warmup (step + 1)/(warmup_steps + 1)": "the warmup divides by warmup_steps + 1: it never reaches max_lr",

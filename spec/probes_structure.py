@@ -183,13 +183,13 @@ def param_shapes(impl) -> list[Finding]:
     want = to_contract_names(hf_lm(TINY, seed=0).state_dict())
     want.setdefault("lm_head.weight", want["transformer.wte.weight"])
     have = dict(model.named_parameters(remove_duplicate=False))
+    moved = renamed(have, want)
+    if moved:  # a parameter under another name: HF's state dict has nowhere to load it
+        return [moved]
     dims = _dims(config)
     found = []
     if getattr(config, "padded_vocab_size", config.vocab_size) != config.vocab_size:  # padded unasked
-        from gpt2spec import bugs
-
-        bug = bugs.by_name("vocab-padded-by-default")
-        return [Finding(bug.name, bug.why, bug.fix, evidence="GPTConfig(vocab_size=96).padded_vocab_size")]
+        return [_padding(impl)]
     for name, tensor in want.items():
         if name not in have or tuple(have[name].shape) == tuple(tensor.shape):
             continue
@@ -205,6 +205,82 @@ def param_shapes(impl) -> list[Finding]:
             words = f"{name} has shape {got}; the contract says {shape}"
         found.append(Finding(tag, words, f"{name}: shape {shape} (spec/CONTRACT.md)", evidence="parameter shapes"))
     return found[:1]
+
+
+# How a round-up to a multiple m is written wrong, as functions of (vocab_size, m); the right one is the first.
+_ROUND_UPS: dict[str, Callable[[int, int], int]] = {
+    "(v + m - 1) // m * m": lambda v, m: (v + m - 1) // m * m,
+    "(v // m + 1) * m": lambda v, m: (v // m + 1) * m,  # a whole multiple added even when v is one already
+    "(v + m) // m * m": lambda v, m: (v + m) // m * m,
+    "v + m": lambda v, m: v + m,
+    "v // m * m": lambda v, m: v // m * m,
+}
+
+
+def _padding(impl) -> Finding:
+    """padded_vocab_size differs from vocab_size with no padding asked for: the round-up fitted on a grid of
+    (vocab_size, vocab_pad_multiple), else the library's padding-by-default bug when the default pads to 50,304."""
+    evidence = "GPTConfig(vocab_size=96).padded_vocab_size"
+    grid = [(96, 1), (96, 32), (100, 32), (64, 8), (65, 8)]
+    try:
+        got = {(v, m): impl.GPTConfig(**{**TINY, "vocab_size": v, "vocab_pad_multiple": m}).padded_vocab_size
+               for v, m in grid}  # fmt: skip
+    except Exception:  # no vocab_pad_multiple field: only the default can be read
+        got = {}
+    rules = [r for r, f in _ROUND_UPS.items() if got and all(f(v, m) == n for (v, m), n in got.items())]
+    if rules and rules[0] != next(iter(_ROUND_UPS)):
+        shown = ", ".join(f"{n} for ({v}, {m})" for (v, m), n in list(got.items())[:3])
+        words = (f"your round-up computes padded_vocab_size as {rules[0]} (v = vocab_size, m = vocab_pad_multiple: "
+                 f"{shown}); the table must have exactly vocab_size rows when vocab_size is a multiple of m already, "
+                 "m = 1 (no padding) included")  # fmt: skip
+        fix = "padded_vocab_size = (vocab_size + m - 1) // m * m"
+        return Finding(f"vocab-padding: {rules[0]}", words, fix, evidence=evidence + " and 5 (vocab_size, m) pairs")
+    from gpt2spec import bugs
+
+    bug = bugs.by_name("vocab-padded-by-default")
+    if impl.GPTConfig().padded_vocab_size == 50304:
+        return Finding(bug.name, bug.why, bug.fix, evidence=evidence)
+    n = impl.GPTConfig(**TINY).padded_vocab_size
+    words = f"GPTConfig(vocab_size=96) has padded_vocab_size {n}: the table is padded although no padding was asked for"
+    return Finding("vocab-padding: unasked", words, kind=OBSERVED, evidence=evidence)
+
+
+def renamed(have: dict[str, torch.Tensor], want: dict[str, torch.Tensor], what: str = "") -> Finding | None:
+    """Parameters the contract names that yours lack, each matched to one of yours that the contract lacks, of the
+    same shape and, where shapes alone do not decide, the same init (LayerNorm's ones and zeros): ``gamma`` holding
+    what GPT-2 calls ``weight``. The maths may be right; the names are what HF's state dict loads into."""
+    missing = [n for n in want if n not in have]
+    extra = [n for n in have if n not in want]
+    if not missing or len(missing) != len(extra):
+        return None
+
+    def fits(ours: str, theirs: str) -> bool:
+        a, b = have[ours].detach(), want[theirs].detach()
+        return tuple(a.shape) == tuple(b.shape)
+
+    def same_init(ours: str, theirs: str) -> bool:
+        a, b = have[ours].detach().double(), want[theirs].detach().double()
+        constant = bool((b == b.flatten()[0]).all())  # ones, zeros: an init that says which parameter it is
+        return not constant or bool((a == b).all())
+
+    pairs = []
+    for theirs in missing:
+        options = [o for o in extra if fits(o, theirs)]
+        if len(options) > 1:
+            options = [o for o in options if same_init(o, theirs)]
+        if len(options) != 1:
+            return None
+        pairs.append((options[0], theirs))
+    if len({o for o, _ in pairs}) != len(pairs):
+        return None
+    shown = ", ".join(f"{o} (GPT-2: {t})" for o, t in pairs[:4]) + (", ..." if len(pairs) > 4 else "")
+    words = (
+        f"your {what or 'model'}'s parameters are named {shown}: same shapes, other names, so a GPT-2 state dict "
+        "(HF's ln_1.weight, attn.c_attn.weight, ...) has nowhere to load them; the contract's names are GPT-2's"
+    )
+    fix = "rename " + ", ".join(f"{o.rsplit('.', 1)[-1]} -> {t.rsplit('.', 1)[-1]}" for o, t in pairs[:4])
+    short = ", ".join(sorted({f"{o.rsplit('.', 1)[-1]}->{t.rsplit('.', 1)[-1]}" for o, t in pairs}))
+    return Finding(f"param-names: {short}", words, fix, evidence="parameter names and shapes against the contract's")
 
 
 def shared_modules(impl) -> list[Finding]:
@@ -280,9 +356,13 @@ _CONFIG_SOURCES = {
 
 def config_defaults(impl) -> list[Finding]:
     """GPTConfig()'s fields against GPT-2 small's, one finding naming every field that differs (a known bug when
-    the library has the very one)."""
+    the library has the very one); with the defaults right, the padding of the vocabulary (spec/CONTRACT.md: none
+    unless asked for)."""
     config = impl.GPTConfig()
     wrong = {k: getattr(config, k, None) for k, v in GPT2_SMALL.items() if getattr(config, k, None) != v}
+    tiny = impl.GPTConfig(**TINY)
+    if not wrong and getattr(tiny, "padded_vocab_size", tiny.vocab_size) != tiny.vocab_size:  # padded unasked
+        return [_padding(impl)]
     if not wrong:
         return []
     if len(wrong) == 1 and wrong == {"block_size": 256}:

@@ -437,6 +437,11 @@ MEASURED_AS = {
     "ho13-block-under-bf16-autocast": "precision: bfloat16",  # the block's own torch.autocast region
     "ho10-scores-in-float16": "precision: float16",  # q.half() @ k.half()
     "ho13-ln-eps-machine-epsilon": "layernorm-eps: machine epsilon",  # torch.finfo(x.dtype).eps (v13 said 1e-12)
+    # v19 (a development set since its graded run): the names, the init, the round-up and the ramp, each measured
+    "ho19-ln-params-named-gamma-beta": "param-names: beta->bias, gamma->weight",  # matched by shape, then init
+    "ho19-init-every-weight-attribute": "init: layernorm weights drawn",  # hasattr(module, "weight") reaches them
+    "ho19-padded-vocab-rounds-up-a-whole-multiple": "vocab-padding: (v // m + 1) * m",  # on a (v, m) grid
+    "ho19-warmup-reaches-max-at-last-warmup-step": "lr-schedule: max_lr * step / (warmup_steps - 1)",
 }
 
 
@@ -445,7 +450,9 @@ def test_a_probe_measures_what_the_code_does(name: str, tmp_path: Path) -> None:
     """The probe's first finding is the bug itself with a fix. Bugs caught: the probe read a symptom (nothing
     decayed, since no model parameter is in a group) as the decay rule (v12 said "weight-decay: none"); rounding to
     float16 inside a LayerNorm got no verdict, and a block under its own bf16 autocast was told "the difference is in
-    the gradients" (v13); eps = finfo(float64).eps fitted at two digits matched no eps and was told 1e-12."""
+    the gradients" (v13); eps = finfo(float64).eps fitted at two digits matched no eps and was told 1e-12; v19's
+    LayerNorm with gamma/beta, an init that drew its gains, a round-up by a whole multiple (told nanoGPT's 50,304)
+    and a warmup step / (warmup_steps - 1) got no verdict or the wrong parameter."""
     held = ALL_BY_NAME[name]
     ref = ImplRef(f"measured-{name}", held.bug.materialize(tmp_path))
     found = probes.probe(Implementation(ref, import_impl(ref)), PROBED[held.bug.section])
