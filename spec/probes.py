@@ -270,6 +270,29 @@ _WEIGHTS: dict[str, tuple[Callable[[torch.Tensor], torch.Tensor], str]] = {
 }  # fmt: skip
 
 
+def _bias_times(impl, hf, x: torch.Tensor, n_head: int) -> list[Finding]:
+    """With every weight and c_attn's bias zero, the attention's output is c_proj's bias at every position: the
+    factor it comes out multiplied by, fitted (a bias added once per head when the heads are projected one by one)."""
+    import copy
+
+    zero = copy.deepcopy(hf)
+    with torch.no_grad():
+        for name, p in zero.named_parameters():
+            if name != "c_proj.bias":
+                p.zero_()
+    ours = load_into(impl.CausalSelfAttention(impl.GPTConfig(**SMALL)).double().eval(), zero, what="attention")
+    b = zero.c_proj.bias.detach().double()
+    y = ours(x.clone())
+    k = float((y * b).sum() / (b * b).sum() / (y.numel() // b.numel()))
+    if not math.isfinite(k) or round(k) == 1 or abs(k - round(k)) > 1e-6 or not same(y, round(k) * b.expand_as(y)):
+        return []
+    times = "once per head" if round(k) == n_head else f"{round(k)} times"
+    words = (f"c_proj's bias is added {times} ({round(k)}x, n_head = {n_head}): with every weight zero your attention "
+             f"returns {round(k)} * c_proj.bias, GPT-2's returns the bias once")  # fmt: skip
+    fix = "add c_proj's bias once, after the heads are summed (or project the heads put side by side: self.c_proj(y))"
+    return [Finding(f"attention-bias: c_proj.bias x{round(k)}", words, fix, evidence="every weight zeroed, fitted")]
+
+
 def _attention(impl) -> list[Finding]:
     n_head, C = SMALL["n_head"], SMALL["n_embd"]
     hd = C // n_head
@@ -311,6 +334,9 @@ def _attention(impl) -> list[Finding]:
             if name == "sum over queries":  # the library's softmax(dim=-2)
                 return [*found, _known_or("softmax-wrong-dim", f"attention-softmax: {name}", words, fix)]
             return [*found, Finding(f"attention-softmax: {name}", words, fix, evidence="reproduced")]
+    bias = _bias_times(impl, hf, x, n_head)
+    if bias:
+        return [*found, *bias]
     heads = _heads(hf, n_head, y, x)
     if heads:  # a head layout moves values across positions too: fitted before the mask is described
         return [*found, *heads]

@@ -19,8 +19,8 @@ from gpt2spec.verdicts import OBSERVED, Finding, unconfirmed
 
 def tokenizer(impl) -> list[Finding]:
     found: list[Finding] = []
-    parts = (_decode_per_token, _decode_separator, _merge_keeps_tail, _distinct_pairs, _stream_tail, _pattern,
-             _specials, _specials_ids)  # fmt: skip
+    parts = (_decode_per_token, _decode_separator, _merge_keeps_tail, _merge_first_only, _distinct_pairs,
+             _stream_tail, _stream_boundary, _pattern, _specials, _specials_ids)  # fmt: skip
     for part in parts:
         try:
             found += part(impl)
@@ -71,6 +71,29 @@ def _merge_keeps_tail(impl) -> list[Finding]:
     return [Finding("merge: drops the last id", words, fix, evidence="trained on 'abzy' with room for 3 merges")]
 
 
+def _merge_first_only(impl) -> list[Finding]:
+    """Training on "abab" with room for two merges: (a, b), then (ab, ab). A merge that replaces only the pair's
+    first occurrence in a word leaves "ab" + "a" + "b", so the second merge is another pair; confirmed on "abcabc",
+    where (ab, c) occurs twice only when both (a, b) were merged."""
+
+    def second_is(text: str, right: Callable[[int], tuple[int, int]], holds_ab: bool) -> bool | None:
+        """Whether training's second merge on ``text`` is ``right(id of ab)``; None: the first is not (a, b), or
+        (``holds_ab``) the second does not hold ab (words never updated after a merge: not this)."""
+        merged = sorted(impl.Tokenizer().train(text, 258, special_tokens=()).merges.items(), key=lambda kv: kv[1])
+        if len(merged) != 2 or merged[0][0] != (97, 98) or (holds_ab and merged[0][1] not in merged[1][0]):
+            return None
+        return merged[1][0] == right(merged[0][1])
+
+    if second_is("abab", lambda ab: (ab, ab), True) is not False:
+        return []
+    if second_is("abcabc", lambda ab: (ab, 99), False) is not False:
+        return []
+    words = ("training's merge replaces only the first occurrence of the pair in a word: after (a, b), 'abab' still "
+             "holds a, b, so the second merge is not (ab, ab) (nor, on 'abcabc', (ab, c))")  # fmt: skip
+    fix = "merge every occurrence: scan the whole word, i += 2 after a merge, i += 1 otherwise (no early return)"
+    return [Finding("merge: first occurrence only", words, fix, evidence="two merges trained on 'abab' and 'abcabc'")]
+
+
 def _distinct_pairs(impl) -> list[Finding]:
     """Training's first merge on "zzzab": (z, z) occurs twice in the one pre-token, every other pair once; counted
     once per pre-token it ties with (a, b), which then wins the tie-break (the smaller bytes)."""
@@ -108,6 +131,51 @@ def _stream_tail(impl) -> list[Finding]:
     words += "is never encoded"
     fix = "after the loop over the chunks: yield from self.encode(buf, ...)"
     return [Finding("encode-iter: tail dropped", words, fix, evidence="encode_iter against encode on three chunks")]
+
+
+def _stream_boundary(impl) -> list[Finding]:
+    """encode_iter over many chunks against encode of the joined text, with merges " a" and " ab" so that a cut
+    through a pre-token changes the ids: the first difference, read back as text, says where the stream cut."""
+    from gpt2spec.contract import GPT2_PATTERN
+
+    ranks = {bytes([i]): i for i in range(256)} | {b" a": 256, b" ab": 257}
+    tok = impl.Tokenizer.from_ranks(ranks, GPT2_PATTERN, {"<|endoftext|>": 258})
+    text = " ".join(["ab"] * 700)
+    chunks = [text[i : i + 37] for i in range(0, len(text), 37)]
+    want, got = tok.encode(text), list(tok.encode_iter(iter(chunks)))
+    if got == want or got == want[: len(got)]:
+        return []  # equal, or only the tail missing (_stream_tail)
+    i = next((k for k, (a, b) in enumerate(zip(got, want, strict=False)) if a != b), min(len(got), len(want)))
+    if i >= min(len(got), len(want)):
+        return []
+    piece = tok.decode([want[i]])
+    pieces, joined = [], ""
+    for g in got[i : i + 4]:
+        pieces.append(tok.decode([g]))
+        joined = "".join(pieces)
+        if len(joined) >= len(piece):
+            break
+    evidence = "encode_iter against encode, 'ab ab ab ...' in chunks of 37 characters, ' a' and ' ab' merged"
+    if joined != piece or len(pieces) < 2:
+        read = tok.decode(got)
+        if read != text:  # characters lost or repeated: say how many, and where
+            j = next((k for k, (a, b) in enumerate(zip(read, text, strict=False)) if a != b), min(len(read), len(text)))
+            words = (f"encode_iter's ids decode to {len(read) - len(text):+d} characters against the text, first at "
+                     f"character {j} ({read[j : j + 8]!r} for {text[j : j + 8]!r}): the cut loses or repeats text "
+                     "at a chunk boundary")  # fmt: skip
+        else:
+            words = f"encode_iter first differs from encode at id {i}: encode reads {tok.decode(want[i : i + 3])!r} "
+            words += f"there, encode_iter {tok.decode(got[i : i + 3])!r}"
+        return [Finding("encode-iter: differs from encode", words, kind=OBSERVED, evidence=evidence)]
+    if pieces[0].isspace() and not piece.isspace():
+        words = (f"encode_iter cuts a pre-token after its leading space: {pieces!r} where encode gives {piece!r}; "
+                 "a GPT-2 pre-token starts with the space before it, so the space belongs with the text after "
+                 "the cut")  # fmt: skip
+        fix = "cut the buffer before a space (or hold back the last pre-token) so each pre-token is encoded whole"
+        return [Finding("encode-iter: space cut from its word", words, fix, evidence=evidence)]
+    words = f"encode_iter splits a pre-token at a chunk boundary: {pieces!r} where encode gives {piece!r}"
+    fix = "encode only the pre-tokens before the last one in the buffer; hold the rest until more text comes"
+    return [Finding("encode-iter: pre-token split at a chunk boundary", words, fix, evidence=evidence)]
 
 
 _GPT2 = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""

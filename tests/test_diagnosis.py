@@ -442,6 +442,9 @@ MEASURED_AS = {
     "ho19-init-every-weight-attribute": "init: layernorm weights drawn",  # hasattr(module, "weight") reaches them
     "ho19-padded-vocab-rounds-up-a-whole-multiple": "vocab-padding: (v // m + 1) * m",  # on a (v, m) grid
     "ho19-warmup-reaches-max-at-last-warmup-step": "lr-schedule: max_lr * step / (warmup_steps - 1)",
+    "ho19-c-proj-per-head-bias-each-head": "attention-bias: c_proj.bias x4",  # every weight zero: n_head * bias
+    "ho19-stream-cut-after-the-last-space": "encode-iter: space cut from its word",  # ' ab' read back as ' ', 'ab'
+    "ho19-merge-replaces-first-occurrence-only": "merge: first occurrence only",  # 'abab' trained with two merges
 }
 
 
@@ -452,7 +455,8 @@ def test_a_probe_measures_what_the_code_does(name: str, tmp_path: Path) -> None:
     float16 inside a LayerNorm got no verdict, and a block under its own bf16 autocast was told "the difference is in
     the gradients" (v13); eps = finfo(float64).eps fitted at two digits matched no eps and was told 1e-12; v19's
     LayerNorm with gamma/beta, an init that drew its gains, a round-up by a whole multiple (told nanoGPT's 50,304)
-    and a warmup step / (warmup_steps - 1) got no verdict or the wrong parameter."""
+    a warmup step / (warmup_steps - 1), c_proj's bias added once per head a stream cut after a space and a merge of the
+    first occurrence only got no verdict or the wrong parameter."""
     held = ALL_BY_NAME[name]
     ref = ImplRef(f"measured-{name}", held.bug.materialize(tmp_path))
     found = probes.probe(Implementation(ref, import_impl(ref)), PROBED[held.bug.section])
