@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -260,12 +261,22 @@ def _pkg(name: str) -> str:
     return "__".join(n.strip().replace("-", "_") for n in name.split("+"))
 
 
+MEMORY_MB = 8192  # the grader's default (gpt2spec/grading/child.py): 2 jobs fit a 24 GiB machine
+
+
+def _limit_memory(memory_mb: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
+
+
 def _grade(names: list[str], jobs: int, log: Path | None = None, run: str = "as found") -> list[Diagnosis]:
     """Grade each bug; with ``log``, append each result to it as a JSON line as soon as it is known (a run cut
     short by a deadline keeps what it measured: ``--from-log`` writes the tables from it)."""
     rows = []
     # One long-lived worker per job, so each imports torch and the spec once (3.11's max_tasks_per_child hangs).
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    # Each worker (and the pytest it starts) under the grader's address-space limit: a bug whose loop grows a list
+    # without end fails with MemoryError in its own diagnosis instead of taking the machine (and the run) down.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_limit_memory, initargs=(MEMORY_MB,)) as pool:
         for r in pool.map(_diagnose_one, names):
             rows.append(r)
             if log is not None:
