@@ -446,7 +446,8 @@ def _alternatives(
         if base == "config" or base.endswith(".config"):
             siblings = siblings | set(CONFIG_SIZES) if node.attr in CONFIG_SIZES else siblings
         for other in sorted(siblings - {node.attr}):
-            yield ast.Attribute(node.value, other, ast.Load())
+            if not other.startswith("__"):  # self.__dict__ for self._cache reaches around the object: no repair
+                yield ast.Attribute(node.value, other, ast.Load())
         for other in CONFUSABLE.get(node.attr, ()):
             yield ast.Attribute(node.value, other, ast.Load())
         if node.attr in attrs.get(CALLED, ()) and not (isinstance(parent, ast.Call) and parent.func is node):
