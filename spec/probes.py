@@ -1023,8 +1023,10 @@ def _wiring_words(wiring: tuple[str, ...], right: tuple[str, ...]) -> tuple[str,
     shown = [(k, w if w != "none" else "nothing" if "residual" in k else "no norm") for k, w in diff]
     subtracted = {"attention residual": "attention's output is subtracted from the stream: x - attn(ln_1(x))",
                   "mlp residual": "the MLP's output is subtracted from the stream: x - mlp(ln_2(x))"}  # fmt: skip
-    said = {("mlp residual", "block input"): "the block returns x + mlp(ln_2(h)) with h = x + attn(ln_1(x)): the "
-            "MLP's residual adds the block's input x, not h, so attention's output never reaches the next block"}
+    said = {
+        ("mlp residual", "block input"): "the block returns x + mlp(ln_2(h)) with h = x + attn(ln_1(x)): the "
+        "MLP's residual adds the block's input x, not h, so attention's output never reaches the next block"
+    }
     on_output = {"attention placement": "ln_1 normalises attention's output, not its input: x + ln_1(attn(x))",
                  "mlp placement": "ln_2 normalises the MLP's output, not its input: x + ln_2(mlp(x))"}  # fmt: skip
     text = "; ".join(said.get((k, w)) or (on_output[k] if w == "on output" else subtracted[k] if w == "subtracted"

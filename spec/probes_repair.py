@@ -89,9 +89,11 @@ def repair(impl, component: str) -> list[Finding]:
             namespace = _namespace(package, root, edit, path, module)
         except Exception:
             continue
-        if search.bounded(lambda ns=namespace: search.matches(observe, ns, gpt2), seconds) and _confirmed(
-            namespace, confirm, seconds
-        ) and (not cached or search.uses_its_cache(namespace) is True):
+        if (
+            search.bounded(lambda ns=namespace: search.matches(observe, ns, gpt2), seconds)
+            and _confirmed(namespace, confirm, seconds)
+            and (not cached or search.uses_its_cache(namespace) is True)
+        ):
             found.append(edit)
             if len({(e.file, e.line) for e in found}) > MAX_PLACES:
                 return []

@@ -219,4 +219,3 @@ def test_whether_generate_uses_its_cache_is_seen(path: str, cached: bool) -> Non
     from spec import probes_search
 
     assert probes_search.uses_its_cache(_impl(f"cache-{Path(path).name}", ROOT / path)) is cached
-
