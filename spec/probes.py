@@ -325,6 +325,10 @@ def _attention(impl) -> list[Finding]:
          "the scores as if it were an additive mask: +1 on the past, 0 on the future, nothing is hidden"),
         ("causal-mask: additive 0/1", dict(offset=None, added="hide"), "the 0/1 matrix of future positions is added "
          "to the scores (+1, not -inf): the future gets more weight, nothing is hidden"),
+        # keys sliced [:t] in a loop over the queries: t never sees itself, and position 0, with no key, outputs 0
+        ("mask-hides-diagonal", dict(offset=-1, weights=lambda a: a.softmax(dim=-1).nan_to_num(0.0)),
+         "each position sees only the earlier ones, never itself (keys [:t], not [:t + 1]): position 0 attends to "
+         "nothing and outputs zero"),
     ):  # fmt: skip
         if same(y, _attention_fn(hf, n_head, **kwargs)(x)):
             return [*found, Finding(tag, words, fix_mask, evidence="reproduced; mask fitted")]

@@ -450,6 +450,9 @@ MEASURED_AS = {
     "ho20-mlp-hardswish-for-gelu": "gelu: hardswish",
     "ho20-mlp-fc-bias-after-gelu": "mlp: c_fc bias after the activation",  # gelu(x W1) + b1
     "ho20-ln-mean-dim-2-hardcoded": "layernorm: a fixed dim, not the last",  # right on 3-D inputs only
+    "ho20-init-by-ndim-zeroes-ln-gains": "init: layernorm weights zeroed",  # every 1-D parameter zeroed (v20: "drawn")
+    "ho20-piece-cache-keyed-by-stripped-piece": "encode: depends on earlier calls",  # 'ab' after ' ab'
+    "ho20-query-loop-keys-exclude-self": "mask-hides-diagonal",  # keys [:t]: position 0 outputs zero, not NaN
 }
 
 
