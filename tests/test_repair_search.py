@@ -94,6 +94,9 @@ REPAIRED = {
     "ho19-block-cache-argument-required": "block",  # def forward(self, x, cache): cache=None
     "ho19-rolled-stream-wrong-sign": "data",  # torch.roll(tokens, offset) for roll(tokens, -offset)
     "ho19-heap-popped-with-list-pop": "tokenizer",  # heap.pop() for heapq.heappop(heap)
+    # v20 (a development set since its graded run)
+    "ho20-grads-divided-into-weights": "training",  # p.data.div_(n) for p.grad.div_(n)
+    "ho20-hand-clip-generator-exhausted": "training",  # a generator kept in a name, spent by sum(): a list
 }
 
 
