@@ -35,7 +35,7 @@ _CONFUSABLE = [
     ("view", "reshape"), ("transpose", "permute"), ("lstrip", "rstrip"), ("encode", "decode"),
     ("bool", "int"), ("long", "int"), ("zero_grad", "step"), ("detach", "clone"), ("T", "mT"),
     ("grad", "requires_grad"), ("max", "amax"), ("min", "amin"), ("initial_seed", "get_rng_state"),
-    ("numel", "dim"), ("start", "end"),
+    ("numel", "dim"), ("start", "end"), ("data", "grad"),
 ]  # fmt: skip
 CONFUSABLE: dict[str, tuple[str, ...]] = {}
 for _a, _b in _CONFUSABLE:
@@ -446,7 +446,8 @@ def _alternatives(
         if base == "config" or base.endswith(".config"):
             siblings = siblings | set(CONFIG_SIZES) if node.attr in CONFIG_SIZES else siblings
         for other in sorted(siblings - {node.attr}):
-            yield ast.Attribute(node.value, other, ast.Load())
+            if not other.startswith("__"):  # self.__dict__ for self._cache reaches around the object: no repair
+                yield ast.Attribute(node.value, other, ast.Load())
         for other in CONFUSABLE.get(node.attr, ()):
             yield ast.Attribute(node.value, other, ast.Load())
         if node.attr in attrs.get(CALLED, ()) and not (isinstance(parent, ast.Call) and parent.func is node):
@@ -477,6 +478,8 @@ def _alternatives(
         yield node.operand
     if isinstance(node, ast.SetComp):  # a set where a list was meant: its order is the hash's, not the code's
         yield ast.ListComp(node.elt, node.generators)
+    if isinstance(node, ast.GeneratorExp) and isinstance(parent, ast.Assign):  # a generator kept in a name is
+        yield ast.ListComp(node.elt, node.generators)  # spent by its first loop: the second sees nothing
     if isinstance(node, ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) and len(node.generators) == 1:
         loop = node.generators[0]
         for i in range(len(loop.ifs)):  # a filter that should not be there: {k: v ... if v.requires_grad}

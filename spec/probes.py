@@ -325,6 +325,10 @@ def _attention(impl) -> list[Finding]:
          "the scores as if it were an additive mask: +1 on the past, 0 on the future, nothing is hidden"),
         ("causal-mask: additive 0/1", dict(offset=None, added="hide"), "the 0/1 matrix of future positions is added "
          "to the scores (+1, not -inf): the future gets more weight, nothing is hidden"),
+        # keys sliced [:t] in a loop over the queries: t never sees itself, and position 0, with no key, outputs 0
+        ("mask-hides-diagonal", dict(offset=-1, weights=lambda a: a.softmax(dim=-1).nan_to_num(0.0)),
+         "each position sees only the earlier ones, never itself (keys [:t], not [:t + 1]): position 0 attends to "
+         "nothing and outputs zero"),
     ):  # fmt: skip
         if same(y, _attention_fn(hf, n_head, **kwargs)(x)):
             return [*found, Finding(tag, words, fix_mask, evidence="reproduced; mask fitted")]
@@ -390,6 +394,27 @@ def _layernorm(impl) -> list[Finding]:
     return _layernorm_fit(impl.LayerNorm(16).double())
 
 
+def _layernorm_ranks(run: Callable[[torch.Tensor], torch.Tensor], w: torch.Tensor, b: torch.Tensor) -> list[Finding]:
+    """A LayerNorm right on (B, T, C) inputs, run on a 2-D (N, C) and a 4-D one: its statistics must run over the
+    last dim whatever the rank (a dim written as 2 is the last only for 3-D inputs)."""
+    C = w.numel()
+    wrong = []
+    for shape in ((5, C), (2, 3, 4, C)):
+        inp = 0.7 + torch.randn(*shape, generator=_gen(22), dtype=torch.float64)
+        try:
+            ok = same(run(inp), F.layer_norm(inp, (C,), w, b, EPS))
+        except Exception:
+            ok = False
+        if not ok:
+            wrong.append(f"{len(shape)}-D {tuple(shape)}")
+    if not wrong:
+        return []
+    words = (f"your LayerNorm is right on (B, T, C) inputs but not on {' and '.join(wrong)} ones: its statistics run "
+             "over a fixed dim (dim=2, say), which is the last only for 3-D inputs")  # fmt: skip
+    fix = "x.mean(dim=-1, keepdim=True) and the variance over dim=-1: the last dim, whatever the input's rank"
+    return [Finding("layernorm: a fixed dim, not the last", words, fix, evidence="inputs of rank 2, 3 and 4")]
+
+
 def _layernorm_fit(ln: torch.nn.Module) -> list[Finding]:
     """What a LayerNorm module computes, fitted: its affine part, then its normalisation (eps, variance)."""
     params = dict(ln.named_parameters())
@@ -414,7 +439,7 @@ def _layernorm_fit(ln: torch.nn.Module) -> list[Finding]:
     except RuntimeError:  # e.g. (B, T) statistics that do not broadcast against (B, T, C)
         return fits.layernorm_keepdim(lambda inp: run(one, zero, inp), C)
     if same(y, F.layer_norm(x, (C,), w, b, EPS)):
-        return []
+        return _layernorm_ranks(lambda inp: run(w, b, inp), w, b)
     y1 = run(one, zero)
     if not bool(torch.isfinite(y1).all()):  # e.g. a variance formula that goes negative when the mean is not 0:
         x = x + 2.3  # rows of mean 3 keep such formulas positive, so they can still be fitted
@@ -599,6 +624,11 @@ _ACTIVATIONS: dict[str, tuple[str, Callable[[torch.Tensor], torch.Tensor]]] = {
     "gelu: leaky relu": ("leaky ReLU instead of GELU", F.leaky_relu),
     "gelu: elu": ("ELU instead of GELU", F.elu),
     "gelu: sigmoid": ("sigmoid(x) instead of GELU (x * sigmoid(1.702 x) is the sigmoid approximation)", torch.sigmoid),
+    "gelu: hardswish": ("hard-swish (x * relu6(x + 3) / 6, MobileNetV3's) instead of GELU", F.hardswish),
+    "gelu: mish": ("Mish (x * tanh(softplus(x))) instead of GELU", F.mish),
+    "gelu: relu6": ("ReLU6 (min(max(x, 0), 6)) instead of GELU", F.relu6),
+    "gelu: selu": ("SELU instead of GELU", F.selu),
+    "gelu: hardtanh": ("hardtanh (x clipped to [-1, 1]) instead of GELU", F.hardtanh),
 }  # fmt: skip
 
 
@@ -922,7 +952,7 @@ def _wirings(right: tuple[str, ...]) -> list[tuple[str, ...]]:
         ("ln_1", "ln_2", "none"),
         ("ln_2", "ln_1", "none", "ln_2(ln_1)"),
         ("x", "normalised", "none", "subtracted"),
-        ("x", "normalised", "none", "subtracted"),
+        ("x", "normalised", "none", "subtracted", "block input"),  # x + mlp(ln_2(x + a)): a left out of the output
         ("stream", "block input", "attention output"),
         ("attn first", "mlp first"),
         ("pre-ln", "post-ln", "on output"),
@@ -936,12 +966,13 @@ def _wired(wiring: tuple[str, ...], norm: dict, attn: Callable, mlp: Callable, x
 
     def branch(inp: torch.Tensor, fn: Callable, n: str, res: str, place: str) -> torch.Tensor:
         sign = -1.0 if res == "subtracted" else 1.0  # x - f(x): a sign typo in the residual sum
+        kept = {"x": inp, "normalised": inp, "none": 0.0, "subtracted": inp, "block input": x}[res]
         if place == "post-ln":  # the norm after the residual sum: norm(x + f(x))
-            return norm[n](sign * fn(inp) + {"x": inp, "normalised": inp, "none": 0.0, "subtracted": inp}[res])
+            return norm[n](sign * fn(inp) + kept)
         if place == "on output":  # the norm on the branch's output: x + norm(f(x))
-            return sign * norm[n](fn(inp)) + {"x": inp, "normalised": inp, "none": 0.0, "subtracted": inp}[res]
+            return sign * norm[n](fn(inp)) + kept
         h = norm[n](inp)
-        return sign * fn(h) + {"x": inp, "normalised": h, "none": 0.0, "subtracted": inp}[res]
+        return sign * fn(h) + (h if res == "normalised" else kept)
 
     if order == "mlp first":
         return branch(branch(x, mlp, mn, mres, mplace), attn, an, ares, aplace)
@@ -996,10 +1027,14 @@ def _wiring_words(wiring: tuple[str, ...], right: tuple[str, ...]) -> tuple[str,
     shown = [(k, w if w != "none" else "nothing" if "residual" in k else "no norm") for k, w in diff]
     subtracted = {"attention residual": "attention's output is subtracted from the stream: x - attn(ln_1(x))",
                   "mlp residual": "the MLP's output is subtracted from the stream: x - mlp(ln_2(x))"}  # fmt: skip
+    said = {
+        ("mlp residual", "block input"): "the block returns x + mlp(ln_2(h)) with h = x + attn(ln_1(x)): the "
+        "MLP's residual adds the block's input x, not h, so attention's output never reaches the next block"
+    }
     on_output = {"attention placement": "ln_1 normalises attention's output, not its input: x + ln_1(attn(x))",
                  "mlp placement": "ln_2 normalises the MLP's output, not its input: x + ln_2(mlp(x))"}  # fmt: skip
-    text = "; ".join(on_output[k] if w == "on output" else subtracted[k] if w == "subtracted" else words[k].format(w)
-                     for k, w in shown)  # fmt: skip
+    text = "; ".join(said.get((k, w)) or (on_output[k] if w == "on output" else subtracted[k] if w == "subtracted"
+                                          else words[k].format(w)) for k, w in shown)  # fmt: skip
     if len(diff) == 1 and diff[0] in _KNOWN_WIRING:
         return _KNOWN_WIRING[diff[0]], text
     if tuple(diff) in _KNOWN_WIRING_PAIRS:

@@ -146,8 +146,15 @@ def init_layernorms(model: torch.nn.Module) -> list[Finding]:
     if not off:
         return []
     name, p = next(iter(off.items()))
-    drawn = f"mean {p.mean().item():.2g}, std {p.std().item():.2g}" if p.numel() > 1 else f"{p.item():.3g}"
     kind = "weights" if all(n.endswith("weight") for n in off) else "parameters"
+    if all(bool((q == 0).all()) for q in off.values()):  # zeroed with the biases: an init by p.dim() == 1, say
+        words = (f"{len(off)} LayerNorm {kind} are zeros in a fresh model (e.g. {name}), not GPT-2's ones: the init "
+                 "that zeroes the Linear biases reaches the LayerNorm gains too, and a zero gain blocks every "
+                 "branch")  # fmt: skip
+        fix = ("zero only the biases (nn.Linear's .bias, or names ending in .bias); LayerNorm keeps weight ones: "
+               "select by module type, not by p.dim() == 1")  # fmt: skip
+        return [Finding(f"init: layernorm {kind} zeroed", words, fix, evidence="a fresh model's LayerNorm parameters")]
+    drawn = f"mean {p.mean().item():.2g}, std {p.std().item():.2g}" if p.numel() > 1 else f"{p.item():.3g}"
     words = (f"{len(off)} LayerNorm {kind} are not GPT-2's ones (weight) and zeros (bias) in a fresh "
              f"model (e.g. {name}: {drawn}): the init meant for Linear and Embedding weights "
              "reaches the LayerNorms too")  # fmt: skip
@@ -207,8 +214,14 @@ def init_by_tensor(model: torch.nn.Module, wider: torch.nn.Module, L: int, L2: i
 
 
 def mlp_output(ours, hf, x: torch.Tensor) -> list[Finding]:
-    """The MLP's output with one more activation after c_proj (GPT-2's GELU is between c_fc and c_proj only)."""
+    """The MLP's output with one more activation after c_proj (GPT-2's GELU is between c_fc and c_proj only), or
+    with c_fc's bias added after the activation instead of before it."""
     y = ours(x)
+    w1, b1, w2, b2 = hf.c_fc.weight, hf.c_fc.bias, hf.c_proj.weight, hf.c_proj.bias  # HF's Conv1D: (in, out)
+    if same(y, (F.gelu(x @ w1, approximate="tanh") + b1) @ w2 + b2):
+        words = "the MLP adds c_fc's bias after the GELU: gelu(x W1) + b1, not gelu(x W1 + b1)"
+        fix = 'self.c_proj(F.gelu(self.c_fc(x), approximate="tanh")): the bias inside c_fc, before the GELU'
+        return [Finding("mlp: c_fc bias after the activation", words, fix, evidence="reproduced")]
     for name, fn in (("GELU", lambda t: F.gelu(t, approximate="tanh")), ("exact GELU", F.gelu)):
         if same(y, fn(hf(x))):
             words = f"the MLP applies {name} after c_proj as well as between c_fc and c_proj"

@@ -19,8 +19,8 @@ from gpt2spec.verdicts import OBSERVED, Finding, unconfirmed
 
 def tokenizer(impl) -> list[Finding]:
     found: list[Finding] = []
-    parts = (_decode_per_token, _decode_separator, _merge_keeps_tail, _merge_first_only, _distinct_pairs,
-             _stream_tail, _stream_boundary, _pattern, _specials, _specials_ids)  # fmt: skip
+    parts = (_encode_stateful, _decode_per_token, _decode_separator, _merge_keeps_tail, _merge_first_only,
+             _distinct_pairs, _stream_tail, _stream_boundary, _pattern, _specials, _specials_ids)  # fmt: skip
     for part in parts:
         try:
             found += part(impl)
@@ -133,16 +133,45 @@ def _stream_tail(impl) -> list[Finding]:
     return [Finding("encode-iter: tail dropped", words, fix, evidence="encode_iter against encode on three chunks")]
 
 
+def _encode_stateful(impl) -> list[Finding]:
+    """encode is a function of its text: "ab" encodes the same on a fresh tokenizer and after " ab" was encoded
+    (with the merges " a" and " ab", the two pre-tokens differ only by the space)."""
+    from gpt2spec.contract import GPT2_PATTERN
+
+    ranks = {bytes([i]): i for i in range(256)} | {b" a": 256, b" ab": 257}
+
+    def fresh():
+        return impl.Tokenizer.from_ranks(ranks, GPT2_PATTERN, {})
+
+    alone = fresh().encode("ab")
+    tok = fresh()
+    tok.encode(" ab")
+    after = tok.encode("ab")
+    if after == alone:
+        return []
+    words = (f"encode('ab') gives {after} after encode(' ab') ran, {alone} on a fresh tokenizer: encode keeps state "
+             "between calls that changes its answer (a cache of pre-tokens keyed by something other than the exact "
+             "pre-token, e.g. piece.strip())")  # fmt: skip
+    fix = "key the pre-token cache by the exact piece it stores (self._cache[piece] = ids)"
+    return [Finding("encode: depends on earlier calls", words, fix, evidence="encode('ab') fresh and after ' ab'")]
+
+
 def _stream_boundary(impl) -> list[Finding]:
     """encode_iter over many chunks against encode of the joined text, with merges " a" and " ab" so that a cut
     through a pre-token changes the ids: the first difference, read back as text, says where the stream cut."""
     from gpt2spec.contract import GPT2_PATTERN
 
     ranks = {bytes([i]): i for i in range(256)} | {b" a": 256, b" ab": 257}
-    tok = impl.Tokenizer.from_ranks(ranks, GPT2_PATTERN, {"<|endoftext|>": 258})
     text = " ".join(["ab"] * 700)
     chunks = [text[i : i + 37] for i in range(0, len(text), 37)]
-    want, got = tok.encode(text), list(tok.encode_iter(iter(chunks)))
+
+    def fresh():
+        return impl.Tokenizer.from_ranks(ranks, GPT2_PATTERN, {"<|endoftext|>": 258})
+
+    tok = fresh()  # each on its own tokenizer, and encode's answer checked on a second call: a cache kept wrong
+    want, got = tok.encode(text), list(fresh().encode_iter(iter(chunks)))
+    if tok.encode(text) != want:  # makes encode disagree with itself, which is no streaming fact
+        return []
     if got == want or got == want[: len(got)]:
         return []  # equal, or only the tail missing (_stream_tail)
     i = next((k for k, (a, b) in enumerate(zip(got, want, strict=False)) if a != b), min(len(got), len(want)))

@@ -906,6 +906,32 @@ def _confirm_generate(ns) -> list[tuple]:
             gen(three, 3, 8, temperature=0), gen(three, 3, 9, temperature=2.0, top_k=3), *both]  # fmt: skip
 
 
+def uses_its_cache(ns) -> bool | None:
+    """Whether greedy generate, within block_size, feeds the model less than the whole context at some step after the
+    prompt (it reads the rest from a KV cache), up to where it raises if it does; None when that cannot be seen (no
+    GPT, or fewer than two forward calls)."""
+    fed: list[int] = []
+
+    def record(module, args, kwargs):
+        idx = args[0] if args else kwargs.get("idx")
+        fed.append(int(idx.shape[-1]) if hasattr(idx, "shape") else -1)
+
+    try:
+        model = _loaded(ns.GPT(ns.GPTConfig(**ONE_LAYER)), _state_of("generate", 17))
+        handle = model.register_forward_pre_hook(record, with_kwargs=True)
+    except Exception:
+        return None
+    try:
+        prompt = torch.randint(0, 64, (1, 4), generator=torch.Generator().manual_seed(24))
+        model.generate(prompt, 5, temperature=0)
+    except Exception:
+        pass  # what it fed before it raised still says whether it uses a cache
+    finally:
+        handle.remove()
+    # a step fed less than the whole context (4 + step tokens) reads the rest from a cache
+    return any(n < 4 + step for step, n in enumerate(fed) if step) if len(fed) > 1 else None
+
+
 def _confirm_data(ns) -> list[tuple]:
     import numpy as np
 

@@ -258,6 +258,28 @@ def test_temperature_applies_without_top_k(impl):
 
 
 @needs("gpt")
+def test_temperature_below_one_still_samples(impl):
+    """Clause: only temperature == 0 means greedy; any temperature above 0 samples from softmax(logits /
+    temperature). At temperature 0.5, on these 64 prompts of the unsharpened model, all 64 draws being the argmax
+    has probability below 1e-12 (measured on the oracle's logits, asserted below as the premise). No top_k; cheap
+    (test_samples_follow_softmax_over_temperature, slow, measures the distributions).
+    Catches: the greedy branch taken for temperature < 1 (or <= some threshold) instead of == 0."""
+    ours, hf = make_pair(impl)
+    idx = prompt(B=64, T=5, seed=17)
+    temperature = 0.5
+    with torch.no_grad():
+        logits = hf(idx).logits[:, -1]
+    p_all_argmax = F.softmax(logits / temperature, dim=-1).amax(-1).log().sum().exp().item()
+    assert p_all_argmax < 1e-12, f"test premise: all-argmax has probability {p_all_argmax:.3g}"  # oracle side
+    got = ours.generate(idx, max_new_tokens=1, temperature=temperature, generator=torch.Generator().manual_seed(5))
+    assert bool((got[:, -1] != logits.argmax(-1)).any()), (
+        f"generate(temperature={temperature}): all 64 prompts drew the argmax, which softmax(logits / "
+        f"{temperature}) gives probability {p_all_argmax:.1e}: a temperature below 1 is treated as greedy. Only "
+        "temperature == 0 takes the argmax; any other temperature divides the logits and samples"
+    )
+
+
+@needs("gpt")
 def test_top_k_defaults_to_none(impl):
     """Clause: generate's signature is ``generate(idx, max_new_tokens, temperature=1.0, top_k=None, ...)``: without
     top_k every token of the vocabulary can be drawn (softmax over all of them), none is cut off.

@@ -445,6 +445,14 @@ MEASURED_AS = {
     "ho19-c-proj-per-head-bias-each-head": "attention-bias: c_proj.bias x4",  # every weight zero: n_head * bias
     "ho19-stream-cut-after-the-last-space": "encode-iter: space cut from its word",  # ' ab' read back as ' ', 'ab'
     "ho19-merge-replaces-first-occurrence-only": "merge: first occurrence only",  # 'abab' trained with two merges
+    # v20 (a development set since its graded run)
+    "ho20-block-output-drops-attention-branch": "block-wiring: mlp residual block input",  # x + mlp(ln_2(x + a))
+    "ho20-mlp-hardswish-for-gelu": "gelu: hardswish",
+    "ho20-mlp-fc-bias-after-gelu": "mlp: c_fc bias after the activation",  # gelu(x W1) + b1
+    "ho20-ln-mean-dim-2-hardcoded": "layernorm: a fixed dim, not the last",  # right on 3-D inputs only
+    "ho20-init-by-ndim-zeroes-ln-gains": "init: layernorm weights zeroed",  # every 1-D parameter zeroed (v20: "drawn")
+    "ho20-piece-cache-keyed-by-stripped-piece": "encode: depends on earlier calls",  # 'ab' after ' ab'
+    "ho20-query-loop-keys-exclude-self": "mask-hides-diagonal",  # keys [:t]: position 0 outputs zero, not NaN
 }
 
 
@@ -456,7 +464,8 @@ def test_a_probe_measures_what_the_code_does(name: str, tmp_path: Path) -> None:
     the gradients" (v13); eps = finfo(float64).eps fitted at two digits matched no eps and was told 1e-12; v19's
     LayerNorm with gamma/beta, an init that drew its gains, a round-up by a whole multiple (told nanoGPT's 50,304)
     a warmup step / (warmup_steps - 1), c_proj's bias added once per head a stream cut after a space and a merge of the
-    first occurrence only got no verdict or the wrong parameter."""
+    first occurrence only got no verdict or the wrong parameter; v20's block that leaves attention out of its output,
+    hard-swish, c_fc's bias after the GELU and a LayerNorm over dim 2 got none."""
     held = ALL_BY_NAME[name]
     ref = ImplRef(f"measured-{name}", held.bug.materialize(tmp_path))
     found = probes.probe(Implementation(ref, import_impl(ref)), PROBED[held.bug.section])

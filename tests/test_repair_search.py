@@ -94,6 +94,9 @@ REPAIRED = {
     "ho19-block-cache-argument-required": "block",  # def forward(self, x, cache): cache=None
     "ho19-rolled-stream-wrong-sign": "data",  # torch.roll(tokens, offset) for roll(tokens, -offset)
     "ho19-heap-popped-with-list-pop": "tokenizer",  # heap.pop() for heapq.heappop(heap)
+    # v20 (a development set since its graded run)
+    "ho20-grads-divided-into-weights": "training",  # p.data.div_(n) for p.grad.div_(n)
+    "ho20-hand-clip-generator-exhausted": "training",  # a generator kept in a name, spent by sum(): a list
 }
 
 
@@ -205,3 +208,17 @@ def test_a_statement_moved_around_a_loop_gpt2_has_is_not_yours(tmp_path: Path) -
     held = HELDOUT["ho19-stable-prefix-start-not-advanced"]
     found = probes_repair.repair(_impl("around", held.bug.materialize(tmp_path)), "tokenizer")
     assert len(found) == 1 and "cut = start = m.end()" in found[0].fix, found
+
+
+@pytest.mark.parametrize(
+    ("path", "cached"),
+    [("reference", True), ("tests/impls/einsum_style", False), ("tests/impls/loop_style", False)],
+)
+def test_whether_generate_uses_its_cache_is_seen(path: str, cached: bool) -> None:
+    """A repair of generate must keep using the KV cache the participant's code uses (probes_search.uses_its_cache):
+    v20's cache fed from a counter one step ahead was "repaired" by guards that never take the cached path (the
+    blind judge: wrong). A generate without a cache (nanoGPT's, both style implementations here) is allowed by the
+    contract and is seen as such, so its repairs are not refused for it."""
+    from spec import probes_search
+
+    assert probes_search.uses_its_cache(_impl(f"cache-{Path(path).name}", ROOT / path)) is cached

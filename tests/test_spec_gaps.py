@@ -144,6 +144,17 @@ GAPS = [
                (), "data", "v19 author: state_dict() returns vars(self), the live dict: it moves with the loader"),
         "spec/test_data.py", "test_state_dict_resumes_the_position", "test_reset_rewinds_to_the_first_batch",
     ),
+    (
+        Mutant("gap-greedy-below-temperature-one", "gpt.py", "if temperature == 0:", "if temperature < 1:",
+               (), "generate", "v20 author: the greedy branch taken for every temperature below 1"),
+        "spec/test_generate.py", "test_temperature_below_one_still_samples", "test_temperature_zero_is_greedy",
+    ),
+    (
+        Mutant("gap-stream-settles-by-start", "tokenizer.py", "if piece.end() > limit:", "if piece.start() > limit:",
+               (), "tokenizer", "v20 author: a pre-token settled by where it starts: a long one cut at a chunk end"),
+        "spec/test_tokenizer_streaming.py", "test_streaming_two_chunks_cut_anywhere[pre-token-longer-than-the-hold]",
+        "test_streaming_two_chunks_cut_anywhere[special-token]",
+    ),
 ]  # fmt: skip
 
 
