@@ -16,6 +16,7 @@ reproducing (yours finished). Results are cached per implementation and componen
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import inspect
@@ -280,12 +281,41 @@ def _bounded(run: Callable[[], list], seconds: float = EDIT_SECONDS) -> list | N
     outer = signal.signal(signal.SIGPROF, stop)
     signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
-        return _quiet(run)
+        with _memory_capped():
+            return _quiet(run)
     except _Endless:
         return None
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, outer)
+
+
+EDIT_MEMORY = 4 << 30  # bytes an edited copy may add to this process's address space
+
+
+@contextlib.contextmanager
+def _memory_capped() -> Iterator[None]:
+    """This process's address space capped at its current size + EDIT_MEMORY while an edited copy runs: an edit
+    can also turn a loop into one that appends without end (v20: a merge loop grew every word until the machine's
+    OOM killer ended the run), and the MemoryError it then raises is that copy's failure, not the participant's
+    machine's. Only where Linux reports the size and no GPU is in use (CUDA maps far more than it uses)."""
+    import resource
+
+    statm = Path("/proc/self/statm")
+    if not statm.exists() or (torch.cuda.is_available() and torch.cuda.is_initialized()):
+        yield
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    size = int(statm.read_text().split()[0]) * resource.getpagesize()
+    cap = size + EDIT_MEMORY if hard == resource.RLIM_INFINITY else min(size + EDIT_MEMORY, hard)
+    if soft != resource.RLIM_INFINITY and soft <= cap:
+        yield  # already capped as tightly (the grader's limit)
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 class _Endless(BaseException):

@@ -222,3 +222,18 @@ def test_whether_generate_uses_its_cache_is_seen(path: str, cached: bool) -> Non
     from spec import probes_search
 
     assert probes_search.uses_its_cache(_impl(f"cache-{Path(path).name}", ROOT / path)) is cached
+
+
+def test_an_edit_that_allocates_without_end_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edited copy runs under an address-space cap (probes_search._memory_capped): an edit that makes a loop
+    append without end fails with MemoryError as that copy's failure (v20: a merge loop grew every word until the
+    OOM killer ended the diagnosis run), and the cap is lifted afterwards."""
+    import resource
+
+    from spec import probes_search
+
+    monkeypatch.setattr(probes_search, "EDIT_MEMORY", 256 << 20)
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    assert probes_search._bounded(lambda: [bytearray(2 << 30)], seconds=30) is None
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+    assert len(probes_search._bounded(lambda: [bytearray(100 << 20)], seconds=30)[0]) == 100 << 20  # under it: runs
