@@ -245,7 +245,7 @@ def _dependency_order(paths: list[Path]) -> list[Path]:
     return ordered + [p for p in paths if p.name == "__init__.py"]
 
 
-def _likeliest(e: Edit) -> tuple[bool, bool, bool, float]:
+def _likeliest(e: Edit) -> tuple[bool, bool, bool, bool, float]:
     """Of the edits at one place that repair yours, a term removed first (v14's z-loss `ce + 1e-4 * z` was
     "repaired" as `1e-4 ** z`, which only makes the term vanish; dropping it is the fix), then the spelling
     closest to yours. A term is an operand of an arithmetic operator holding a name or a number (`n_head - 1` is
@@ -256,7 +256,16 @@ def _likeliest(e: Edit) -> tuple[bool, bool, bool, float]:
     rest = re.sub(r"'[^']*'|\"[^\"]*\"", "", e.old.replace(e.new, "", 1)).strip()
     removed = e.new in e.old and rest[:1] in tuple("+-*/@") and re.search(r"\w", rest) is not None
     odd = re.search(r"[-+] -\d", e.new) is not None  # `n_head - -1`: nobody writes a double sign
-    return removed, not _idles(e), not odd, difflib.SequenceMatcher(a=e.old, b=e.new).ratio()
+    # the statement as edited is one GPT-2's code has (v20: `logits / max(temperature, 1.0)` was "fixed" as
+    # `max(temperature, -1.0)`, a clamp switched off, where `logits / temperature` is GPT-2's own line)
+    statement = squeezed(e.statement)
+    gpt2s = len(statement) >= 6 and statement in _gpt2_squeezed()
+    return removed, not _idles(e), gpt2s, not odd, difflib.SequenceMatcher(a=e.old, b=e.new).ratio()
+
+
+@functools.cache
+def _gpt2_squeezed() -> str:
+    return squeezed(search.gpt2_text())
 
 
 def _idles(e: Edit) -> bool:

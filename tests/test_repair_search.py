@@ -237,3 +237,13 @@ def test_an_edit_that_allocates_without_end_is_stopped(monkeypatch: pytest.Monke
     assert probes_search._bounded(lambda: [bytearray(2 << 30)], seconds=30) is None
     assert resource.getrlimit(resource.RLIMIT_AS) == before
     assert len(probes_search._bounded(lambda: [bytearray(100 << 20)], seconds=30)[0]) == 100 << 20  # under it: runs
+
+
+def test_of_one_places_repairs_the_one_that_writes_gpt2s_line_is_said() -> None:
+    """Of the repairs at one place, the one whose statement is a line of GPT-2's code ranks first. Bug caught:
+    v20's `logits / max(temperature, 1.0)` was "fixed" as `max(temperature, -1.0)` (a clamp switched off, the blind
+    judge: partial) where dropping the clamp gives GPT-2's own `logits = logits / temperature`."""
+    old = "max(temperature, 1.0)"
+    off = Edit("f.py", 1, "f", old, "max(temperature, -1.0)", None, "logits = logits / max(temperature, -1.0)")
+    dropped = Edit("f.py", 1, "f", old, "temperature", None, "logits = logits / temperature")
+    assert max((off, dropped), key=probes_repair._likeliest) is dropped
