@@ -255,13 +255,13 @@ def _pattern(impl) -> list[Finding]:
 
 
 def _specials(impl) -> list[Finding]:
-    """Special tokens get ids in the order given, and the longest one that matches wins: eight pairs "<|k|>" and
+    """Special tokens get ids in the order given, and the longest one that matches wins: 24 pairs "<|k|>" and
     "<|k|>x", so that a regex whose alternatives follow a set's (hash) order puts a shorter one first somewhere."""
     from gpt2spec.contract import GPT2_PATTERN
 
     base = {bytes([i]): i for i in range(256)}
     specials = {}
-    for k in "abcdefgh":
+    for k in "abcdefghijklmnopqrstuvwx":  # 24 pairs: all in the right order by hash chance is 2**-24 (8 was 1/256)
         specials |= {f"<|{k}|>": 256 + len(specials), f"<|{k}|>x": 257 + len(specials)}
     tok = impl.Tokenizer.from_ranks(base, GPT2_PATTERN, specials)
     short = [s for s in specials if s.endswith("x") and tok.encode(s, allowed_special="all") != [specials[s]]]
@@ -269,7 +269,7 @@ def _specials(impl) -> list[Finding]:
         words = f"'{short[0]}' encodes as '{short[0][:-1]}' then 'x': a special token that extends another loses to "
         words += "the shorter one (the regex's alternatives are not longest first)"
         fix = "join the specials into the regex longest first: sorted(specials, key=len, reverse=True)"
-        return [Finding("specials: shortest match", words, fix, evidence="8 specials, each extended by 'x'")]
+        return [Finding("specials: shortest match", words, fix, evidence="24 specials, each extended by 'x'")]
     trained = impl.Tokenizer().train("ab", 258, special_tokens=("<|z|>", "<|a|>"))
     order = [trained.encode(s, allowed_special="all") for s in ("<|z|>", "<|a|>")]
     if order == [[257], [256]]:
