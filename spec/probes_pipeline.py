@@ -133,15 +133,17 @@ def _stream_tail(impl) -> list[Finding]:
     return [Finding("encode-iter: tail dropped", words, fix, evidence="encode_iter against encode on three chunks")]
 
 
+# the bytes and the merges " a", " ab": " ab" is one token, "ab" two, so a cut or a key that loses the space shows
+_AB_RANKS = {bytes([i]): i for i in range(256)} | {b" a": 256, b" ab": 257}
+
+
 def _encode_stateful(impl) -> list[Finding]:
     """encode is a function of its text: "ab" encodes the same on a fresh tokenizer and after " ab" was encoded
     (with the merges " a" and " ab", the two pre-tokens differ only by the space)."""
     from gpt2spec.contract import GPT2_PATTERN
 
-    ranks = {bytes([i]): i for i in range(256)} | {b" a": 256, b" ab": 257}
-
     def fresh():
-        return impl.Tokenizer.from_ranks(ranks, GPT2_PATTERN, {})
+        return impl.Tokenizer.from_ranks(_AB_RANKS, GPT2_PATTERN, {})
 
     alone = fresh().encode("ab")
     tok = fresh()
@@ -161,12 +163,11 @@ def _stream_boundary(impl) -> list[Finding]:
     through a pre-token changes the ids: the first difference, read back as text, says where the stream cut."""
     from gpt2spec.contract import GPT2_PATTERN
 
-    ranks = {bytes([i]): i for i in range(256)} | {b" a": 256, b" ab": 257}
     text = " ".join(["ab"] * 700)
     chunks = [text[i : i + 37] for i in range(0, len(text), 37)]
 
     def fresh():
-        return impl.Tokenizer.from_ranks(ranks, GPT2_PATTERN, {"<|endoftext|>": 258})
+        return impl.Tokenizer.from_ranks(_AB_RANKS, GPT2_PATTERN, {"<|endoftext|>": 258})
 
     tok = fresh()  # each on its own tokenizer, and encode's answer checked on a second call: a cache kept wrong
     want, got = tok.encode(text), list(fresh().encode_iter(iter(chunks)))
