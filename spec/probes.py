@@ -29,6 +29,7 @@ from . import probes_activation as activation
 from . import probes_fits as fits
 from . import probes_loading as loading
 from . import probes_pipeline as pipeline
+from . import probes_sampling as sampling
 from . import probes_structure as structure
 from .oracles import TINY, hf_attention, hf_lm, load_into
 from .variants import EPS, conv1d, hf_attention_fn, same
@@ -1073,6 +1074,8 @@ def _generate(impl) -> list[Finding]:
             found[-1:] = [_temperature_confirmed(ours, found[-1], tau)]
     k = 5
     plain = _sampled_probs(ours, idx, temperature=1.0)
+    if plain is None and probs is None and not _always_greedy(ours, idx):  # no torch.multinomial: count the draws
+        return [*found, *sampling.hand_sampled(impl), *_crop(ours)] or _returned(ours)
     ordered = F.softmax(logits, -1).sort().values  # sorted: a generate may sample from sorted probabilities
     if plain is not None and not torch.allclose(plain.sort().values, ordered, rtol=1e-6, atol=1e-12):
         # the premise of every fit below: at temperature 1, generate samples from your forward's own last logits

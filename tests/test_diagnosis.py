@@ -454,7 +454,35 @@ MEASURED_AS = {
     "ho20-init-by-ndim-zeroes-ln-gains": "init: layernorm weights zeroed",  # every 1-D parameter zeroed (v20: "drawn")
     "ho20-piece-cache-keyed-by-stripped-piece": "encode: depends on earlier calls",  # 'ab' after ' ab'
     "ho20-query-loop-keys-exclude-self": "mask-hides-diagonal",  # keys [:t]: position 0 outputs zero, not NaN
+    # samplers written by hand (no torch.multinomial), silent in every set before: their draws counted
+    "ho20-inverse-cdf-normalised-over-batch": "sampling: rows depend on the batch",  # the CDF over the whole batch
+    "ho17-gumbel-noise-divided-by-temperature": "temperature: ignored",  # argmax((logits + g) / T)
 }
+
+
+# A sampler written by hand, without torch.multinomial, and right: the observer of counted draws must say nothing
+_SAMPLED_BY_HAND = {
+    "gumbel-max": "idx_next = (logits - torch.empty_like(probs).exponential_(generator=generator).log()).argmax("
+    "-1, keepdim=True)",
+    "inverse-cdf": "u = torch.rand(probs.size(0), 1, generator=generator, dtype=probs.dtype)\n"
+    "                idx_next = torch.searchsorted(probs.cumsum(-1), u).clamp_max(probs.size(-1) - 1)",
+    "exponential-race": "idx_next = (probs / torch.empty_like(probs).exponential_(generator=generator)).argmax("
+    "-1, keepdim=True)",
+}
+
+
+@pytest.mark.parametrize("way", sorted(_SAMPLED_BY_HAND))
+def test_a_right_sampler_written_by_hand_gets_no_finding(way: str, tmp_path: Path) -> None:
+    """The counted-draws observer (spec/probes_sampling.py) is silent on a correct sampler that never calls
+    torch.multinomial (Gumbel-max, an inverse CDF, an exponential race), at temperatures 1 and 2 and with top_k.
+    Bug caught: a bound below the sampling noise of 40,000 draws (measured: TV 0.019 at temperature 1, 0.020 at 2,
+    0.002 with top_k=5; the bound is 0.04), or a temperature fit read off noise."""
+    from spec import probes_sampling
+
+    line = "idx_next = torch.multinomial(probs, num_samples=1, generator=generator)"
+    mutant = Mutant(f"by-hand-{way}", "gpt.py", line, _SAMPLED_BY_HAND[way], (), "generate", "a right sampler")
+    ref = ImplRef(f"by-hand-{way}", mutant.materialize(tmp_path))
+    assert probes_sampling.hand_sampled(import_impl(ref)) == []
 
 
 @pytest.mark.parametrize("name", sorted(MEASURED_AS))
