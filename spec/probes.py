@@ -28,6 +28,7 @@ from gpt2spec.verdicts import OBSERVED, Finding, unconfirmed
 from . import probes_activation as activation
 from . import probes_fits as fits
 from . import probes_loading as loading
+from . import probes_merges as merges
 from . import probes_pipeline as pipeline
 from . import probes_sampling as sampling
 from . import probes_structure as structure
@@ -1843,6 +1844,8 @@ def _tokenizer(impl) -> list[Finding]:
     found += _tie_break(impl)
     found += _counts(impl)
     found += _stops_early(impl) + _round_trip(impl) + _specials_kept(impl) + pipeline.tokenizer(impl)
+    if not found:  # no family fits: the first merge that differs from GPT-2's, on an ordinary text
+        found += merges.first_wrong_merge(impl)
     base = {bytes([i]): i for i in range(256)}
 
     def encode(extra: dict[bytes, int], text: str) -> list[bytes]:

@@ -399,7 +399,8 @@ PREMISES = {
     "ho15-bias-truthiness-in-init": (),  # the model cannot be built: its loader is not what raises
     # a strict load of a GPT2Model dict raises for the missing head on every key alone: no key name is the cause
     "ho14-from-hf-strict-load-tied-head-missing": ("from-hf: GPT2Model, raises on every key",),
-    "ho6-merged-bytes-reversed": (),  # encode found no merges, but training learned them: not "min count 2"
+    # encode found no merges, but training learned them: not "min count 2" (the replayed merges: 't ' never occurs)
+    "ho6-merged-bytes-reversed": ("tokenizer-training: first merge not the most frequent",),
     "ho6-special-split-restarts-at-start": ("encode: special plus more",),  # its id is there: not "dropped"
     "ho7-special-split-without-group": ("encode: allowed special lost",),  # decode knows it: encode loses it
     "ho7-mask-zero-times-inf": ("output: not finite", "causal-mask: not causal"),  # all NaN: no parameter "unused"
@@ -409,8 +410,8 @@ PREMISES = {
     "ho12-merges-loop-counts-vocab": ("tokenizer-training: no merges",),
     # v13 (a development set since its graded run): three truly wrong fixes, each from a premise never checked
     "ho13-positions-floor-divided": ("loader: rows not windows of the stream",),  # x all 0s: not "y-not-shifted"
-    "ho13-heap-never-heapified": (),  # the counts are not respected at all: not a tie-break
-    "ho13-merged-word-not-stored": (),  # a third merge is learned: nothing was dropped
+    # the counts are not respected at all: not a tie-break (the replayed merges: the first is not the most frequent)
+    "ho13-heap-never-heapified": ("tokenizer-training: first merge not the most frequent",),
 }
 
 
@@ -457,6 +458,10 @@ MEASURED_AS = {
     # samplers written by hand (no torch.multinomial), silent in every set before: their draws counted
     "ho20-inverse-cdf-normalised-over-batch": "sampling: rows depend on the batch",  # the CDF over the whole batch
     "ho17-gumbel-noise-divided-by-temperature": "temperature: ignored",  # argmax((logits + g) / T)
+    # trainers whose counts go wrong after the first merges (a heap re-queued, stale entries), silent before
+    "ho12-requeue-only-increased": "tokenizer-training: counts wrong after a merge",  # merge 35 of 48 differs
+    "ho9-stale-heap-entries-used": "tokenizer-training: counts wrong after a merge",  # merge 2 differs
+    "ho13-merged-word-not-stored": "tokenizer-training: counts wrong after a merge",  # merge 3 (v13: "dropped")
 }
 
 
