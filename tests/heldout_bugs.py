@@ -15065,6 +15065,912 @@ HELDOUT_V20: list[HeldOut] = [
 V20_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V20}
 
 
+# ==================================================================== HELDOUT_V21
+# A twenty-first held-out set, written and committed on its own by a helper that never read the probes, the
+# verdicts, the variants, the hints, the edit search, the diagnosis tool or any diagnosis output. Written from what
+# engineers get wrong writing GPT-2, a byte-level BPE tokenizer, a data loader and a training loop from scratch
+# (nanoGPT / minbpe style), not from what the tool measures; the names of the earlier sets were skimmed to pick other
+# mistakes. About 60% is written="rewrite" (the piece written over in another engineer's style: einsum, loops over
+# heads or rows, F.linear on weight slices, torch.cat caches, regex.split, 1-based steps, lr multipliers; one
+# mistake inside); the rest are edits at one place. Each was checked only for validity (it materialises and a
+# non-slow spec test of its section fails with the fingerprint off, --tb=no), never run through the diagnosis.
+# ``accept`` names the family and parameter in plain words.
+#
+# Validity run (each bug's section spec files, ``-m "not slow" -x --no-fingerprint --tb=no``): 53 written, 9
+# dropped, 44 kept: attention 4 (0 edits, 4 rewrites), layernorm 4 (2, 2), mlp 3 (1, 2), block 3 (2, 1), gpt 3
+# (2, 1), loss 1 (1, 0), config 1 (1, 0), generate 6 (3, 3), tokenizer 7 (2, 5), data 4 (1, 3), training 8 (3, 5);
+# 18 edits, 26 rewrites. All 26 rewrites were also graded with their mistake fixed: every non-slow test of the
+# section passes. Two KV-cache bugs (kv-cat-values-prepended in attention.py, every-layer-uses-cache-0 in gpt.py)
+# are graded under generate, as earlier sets grade the cache.
+# Dropped: seven that test_held_out_set_is_new found to be a known bug or an earlier entry (attention without
+# c_proj, LayerNorm eps 1e-8, tanh for GELU, an LM head with a bias (a known bug's name), next token from position
+# 0's logits, allowed specials encoded as text, decode with strict UTF-8); and two that no non-slow spec test of
+# their section failed (possible spec gaps): (1) top-k threshold taken from the logits before the temperature
+# division but compared with the divided ones (a rewrite of the generation loop; fixed, it passes): no non-slow
+# generate test combines top_k with a temperature other than 1 in a way that tells how many tokens survive; (2)
+# vocab_size returned as max(id) instead of the number of ids (one short): no non-slow tokenizer test reads
+# Tokenizer.vocab_size directly against the expected count (they check len(vocab) / the ids).
+
+_V21_ATTN_FORWARD = (
+    "        B, T, C = x.shape\n"
+    "        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)\n"
+    "        # (B, T, C) -> (B, n_head, T, head_dim): heads become a batch dimension.\n"
+    "        " + _SPLIT + "\n"
+    "        if cache is None:\n"
+    "            y = self.attend(q, k, v)\n"
+    "        else:  # fast path: KV cache (GPT.generate) — attend to the cached keys/values plus the new ones\n"
+    "            y = self.attend_cached(q, *cache.append(k, v))\n"
+    "        y = y.transpose(1, 2).contiguous().view(B, T, C)  # re-assemble the heads side by side\n"
+    "        return self.c_proj(y)\n"
+)
+_V21_LAST_LOGITS = "            logits = logits[:, -1, :]\n"
+_V21_GPT_FORWARD = (
+    "        T = idx.size(1)\n"
+    "        start = 0 if cache is None else cache[0].length  # fast path: KV cache — idx continues the cached tokens\n"
+    "        if start + T > self.config.block_size:\n"
+    '            raise ValueError(f"sequence length {start + T} exceeds block_size {self.config.block_size}")\n'
+    "        " + _POS + "\n"
+    "        x = self.transformer.wte(idx) + self.transformer.wpe(pos)  # (B,T,C) + (T,C) broadcast\n"
+    "        for i, block in enumerate(self.transformer.h):\n"
+    "            x = block(x, None if cache is None else cache[i])\n"
+    "        logits = self.lm_head(self.transformer.ln_f(x))\n"
+    "        if self.config.padded_vocab_size != self.config.vocab_size:\n"
+    "            # fast path: vocab padding. The padded columns are not tokens: drop them here, so they can\n"
+    "            # never be sampled, scored by the loss or seen by a caller. Their gradient is therefore zero.\n"
+    "            logits = logits[..., : self.config.vocab_size].contiguous()\n"
+    "        loss = None\n"
+    "        if targets is not None:\n"
+    "            # targets are already the next tokens: position t is scored against targets[:, t].\n"
+    + _V20_LOSS
+    + "        return logits, loss\n"
+)
+_V21_GEN_LOOP = (
+    _V20_GEN_LOOP + "            else:\n"
+    "                # The position table ends at block_size: condition on the most recent tokens only.\n"
+    "                # Cropping shifts every token's position, so cached keys are stale: recompute from here on.\n"
+    "                cache = None\n"
+    "                idx_cond = idx[:, -self.config.block_size :]\n"
+    "                logits, _ = self(idx_cond)\n" + _V21_LAST_LOGITS + "            if temperature == 0:\n"
+    "                idx_next = logits.argmax(dim=-1, keepdim=True)\n"
+    "            else:\n"
+    "                logits = logits / temperature\n"
+    + _V20_TOPK_AND_SAMPLE
+    + "            idx = torch.cat((idx, idx_next), dim=1)\n"
+    "        return idx\n"
+)
+_V21_ENCODE_ORDINARY_BODY = (
+    "        ids: list[int] = []\n"
+    "        cache = self._cache  # looked up inline: this loop is most of encode's time\n"
+    "        for piece in self._pieces(text):\n"
+    "            piece_ids = cache.get(piece)\n"
+    "            ids.extend(piece_ids if piece_ids is not None else self._encode_piece(piece))\n"
+    "        return ids\n"
+)
+_V21_TRAIN_TAIL = (
+    "        ranks = {token: i for i, token in enumerate(vocab)}\n"
+    "        self._init(self.pattern, ranks, {s: len(vocab) + k for k, s in enumerate(specials)}, merges)\n"
+    "        return self\n"
+)
+_V21_ALLOWED_BODY = (
+    '        allowed = set(self.special_tokens) if allowed_special == "all" else set(allowed_special)\n'
+    '        disallowed = set(self.special_tokens) - allowed if disallowed_special == "all" '
+    "else set(disallowed_special)\n"
+    "        if disallowed and (m := self._special_regex(disallowed).search(text)):\n"
+    "            raise ValueError(\n"
+    '                f"text contains the special token {m.group()!r}, which is disallowed. Pass "\n'
+    "                f\"allowed_special={{{m.group()!r}}} (or 'all') to encode it as a special token, or \"\n"
+    '                f"disallowed_special=() to encode it as plain text."\n'
+    "            )\n"
+    "        return allowed\n"
+)
+_V21_AS_TENSOR_BODY = (
+    "    if isinstance(tokens, torch.Tensor):\n"
+    "        t = tokens.detach().cpu()\n"
+    "        if t.dtype in (torch.uint16, torch.uint32):  # few torch ops support these; widen bit-exactly\n"
+    "            t = torch.from_numpy(t.numpy().astype(np.int64))\n"
+    "        return t.to(torch.int64).flatten()\n"
+    "    return torch.from_numpy(np.asarray(tokens).astype(np.int64).reshape(-1))\n"
+)
+_V21_MICRO_LOOP = (
+    "    for i, (x, y) in enumerate(batches):\n"
+    "        if isinstance(model, DDP):\n"
+    "            # All-reduce the gradient once, after the last micro-batch, not after every one.\n"
+    "            model.require_backward_grad_sync = i == n - 1\n"
+    "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype "
+    "else contextlib.nullcontext()\n"
+    "        with amp:\n"
+    "            _, loss = model(x, y)\n"
+    "        # backward() adds into .grad: dividing by n makes the sum a mean over the micro-batches,\n"
+    "        # the same gradient as one batch n times larger.\n" + _V20_BACKWARD
+)
+_V21_LOAD_BODY = (
+    "    device = next(model.parameters()).device\n"
+    "    state = torch.load(path, map_location=device, weights_only=False)\n"
+    "    raw = model.module if isinstance(model, DDP) else model\n"
+    '    raw.load_state_dict(state["model"])\n'
+    '    optimizer.load_state_dict(state["optimizer"])\n'
+    '    loader.load_state_dict(state["loader"])\n'
+    '    torch.set_rng_state(state["rng"]["torch"].cpu())\n'
+    '    if state["rng"]["cuda"] and torch.cuda.is_available():\n'
+    '        torch.cuda.set_rng_state_all([s.cpu() for s in state["rng"]["cuda"]])\n'
+    '    return int(state["step"])\n'
+)
+
+_v21 = partial(_in_set, 21)
+
+HELDOUT_V21: list[HeldOut] = [
+    # ---------------------------------------------------------------- attention
+    HeldOut(
+        _v21(
+            "einsum-scaled-by-model-width",
+            "attention.py",
+            _V21_ATTN_FORWARD,
+            "        B, T, C = x.shape\n"
+            "        nh, hd = self.n_head, C // self.n_head\n"
+            "        q, k, v = self.c_attn(x).view(B, T, 3, nh, hd).unbind(dim=2)  # each (B, T, nh, hd)\n"
+            "        q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)\n"
+            "        if cache is not None:\n"
+            "            y = self.attend_cached(q, *cache.append(k, v))\n"
+            "        else:\n"
+            '            scores = torch.einsum("bhid,bhjd->bhij", q, k) / math.sqrt(C)\n'
+            "            causal = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()\n"
+            '            scores = scores.masked_fill(~causal, float("-inf"))\n'
+            '            y = torch.einsum("bhij,bhjd->bhid", scores.softmax(dim=-1), v)\n'
+            "        return self.c_proj(y.transpose(1, 2).reshape(B, T, C))\n",
+            "attention",
+            "attention written with einsum that scales the scores by 1/sqrt(C), the model width, instead of "
+            "1/sqrt(head_dim): the logits are sqrt(n_head) times too small and every softmax too flat",
+        ),
+        ("attention scale: 1/sqrt(n_embd) instead of 1/sqrt(head_dim)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "values-not-transposed",
+            "attention.py",
+            _V21_ATTN_FORWARD,
+            "        B, T, C = x.shape\n"
+            "        hd = C // self.n_head\n"
+            "        q, k, v = self.c_attn(x).chunk(3, dim=-1)\n"
+            "        q = q.view(B, T, self.n_head, hd).transpose(1, 2)\n"
+            "        k = k.view(B, T, self.n_head, hd).transpose(1, 2)\n"
+            "        v = v.view(B, T, self.n_head, hd)\n"
+            "        y = self.attend(q, k, v) if cache is None else self.attend_cached(q, *cache.append(k, v))\n"
+            "        y = y.transpose(1, 2).contiguous().view(B, T, C)\n"
+            "        return self.c_proj(y)\n",
+            "attention",
+            "the head split written line by line, with the values viewed as (B, T, n_head, hd) but never transposed "
+            "to (B, n_head, T, hd): the weights then multiply a tensor whose batch dims are (B, T), a shape error "
+            "unless n_head == T, and wrong values when it is",
+        ),
+        ("attention: values not transposed to heads-first",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "heads-loop-values-of-head-0",
+            "attention.py",
+            _V20_SDPA,
+            "        T = q.size(-2)\n"
+            "        future = torch.triu(torch.ones(T, T, dtype=torch.bool, device=q.device), diagonal=1)\n"
+            "        outs = []\n"
+            "        for h in range(q.size(1)):\n"
+            "            att = q[:, h] @ k[:, h].transpose(-2, -1) / math.sqrt(q.size(-1))\n"
+            '            att = att.masked_fill(future, float("-inf")).softmax(dim=-1)\n'
+            "            outs.append(att @ v[:, 0])\n"
+            "        return torch.stack(outs, dim=1)\n",
+            "attention",
+            "attention written as a loop over heads whose output multiplies every head's weights by v[:, 0], the "
+            "first head's values, instead of v[:, h]: the value columns of the other heads are never read",
+        ),
+        ("attention: every head reads head 0's values",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "values-use-key-bias",
+            "attention.py",
+            _V21_ATTN_FORWARD,
+            "        B, T, C = x.shape\n"
+            "        W, b = self.c_attn.weight, self.c_attn.bias  # (3C, C), (3C,): rows [q | k | v]\n"
+            "        q = F.linear(x, W[:C], b[:C])\n"
+            "        k = F.linear(x, W[C : 2 * C], b[C : 2 * C])\n"
+            "        v = F.linear(x, W[2 * C :], b[C : 2 * C])\n"
+            "        q, k, v = (t.view(B, T, self.n_head, -1).transpose(1, 2) for t in (q, k, v))\n"
+            "        y = self.attend(q, k, v) if cache is None else self.attend_cached(q, *cache.append(k, v))\n"
+            "        return self.c_proj(y.transpose(1, 2).reshape(B, T, C))\n",
+            "attention",
+            "q, k and v made by three F.linear calls on slices of c_attn, the value projection sliced with the key "
+            "bias b[C:2C] instead of b[2C:]: the values are shifted by the key bias (invisible at init, where the "
+            "biases are zero; wrong with trained weights)",
+        ),
+        ("attention: values use the key bias",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- layernorm
+    HeldOut(
+        _v21(
+            "ln-one-pass-mean-not-squared",
+            "layernorm.py",
+            "        var = (x - mean).pow(2).mean(dim=-1, keepdim=True)  # biased: / C\n",
+            "        var = x.pow(2).mean(dim=-1, keepdim=True) - mean  # biased: / C\n",
+            "layernorm",
+            "one-pass variance E[x^2] - mean that subtracts the mean instead of its square: the variance is off by "
+            "mean - mean^2, and can go negative (rsqrt of a negative number: NaN)",
+        ),
+        ("layernorm variance: E[x^2] - mean (mean not squared)",),
+    ),
+    HeldOut(
+        _v21(
+            "ln-functional-eps-1e-12",
+            "layernorm.py",
+            _V20_LN_FORWARD,
+            "        # the fused kernel: same normalisation, one call\n"
+            "        return torch.nn.functional.layer_norm(x, (x.size(-1),), self.weight, self.bias, 1e-12)\n",
+            "layernorm",
+            "LayerNorm handed to F.layer_norm with eps hard-coded to 1e-12 (BERT's value) instead of self.eps = "
+            "1e-5: nearly constant feature vectors are blown up instead of damped",
+        ),
+        ("layernorm-eps: 1e-12",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "ln-var-centred-on-global-mean",
+            "layernorm.py",
+            _V20_LN_FORWARD,
+            "        C = x.size(-1)\n"
+            "        mu = x.sum(dim=-1, keepdim=True) / C\n"
+            "        centred = x - mu\n"
+            "        sigma2 = (x - x.mean()).pow(2).sum(dim=-1, keepdim=True) / C\n"
+            "        return centred / torch.sqrt(sigma2 + self.eps) * self.weight + self.bias\n",
+            "layernorm",
+            "the variance centred on x.mean(), the mean of the whole tensor, instead of each row's mean: rows whose "
+            "mean differs from the global one get a variance inflated by the squared difference",
+        ),
+        ("layernorm variance: centred on the global mean",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "ln-divides-by-variance",
+            "layernorm.py",
+            "        " + _LN_NORM + "\n",
+            "        x_hat = (x - mean) * torch.rsqrt(var + self.eps) ** 2  # eps inside the sqrt\n",
+            "layernorm",
+            "the inverse standard deviation squared: the centred input is divided by the variance (plus eps) "
+            "instead of the standard deviation",
+        ),
+        ("layernorm: divides by the variance",),
+    ),
+    # ---------------------------------------------------------------- mlp
+    HeldOut(
+        _v21(
+            "gelu-by-hand-sqrt-2-pi",
+            "mlp.py",
+            _V20_MLP_FORWARD,
+            "        h = self.c_fc(x)\n"
+            "        # GELU, tanh approximation, written out\n"
+            "        h = 0.5 * h * (1.0 + torch.tanh((2.0 * torch.pi) ** 0.5 * (h + 0.044715 * torch.pow(h, 3.0))))\n"
+            "        return self.c_proj(h)\n",
+            "mlp",
+            "tanh-GELU written by hand with sqrt(2 * pi) instead of sqrt(2 / pi) in front of the cubic: the tanh "
+            "argument is pi times too large, so the activation is a much sharper step",
+        ),
+        ("gelu: sqrt(2*pi) for sqrt(2/pi)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "mlp-chunked-last-chunk-skipped",
+            "mlp.py",
+            _V20_MLP_FORWARD,
+            "        # hidden units in chunks of 256, to bound the activation memory\n"
+            "        H, step = self.c_fc.out_features, 256\n"
+            "        y = torch.zeros_like(x) + self.c_proj.bias\n"
+            "        for s in range(0, H - step, step):\n"
+            "            h = F.linear(x, self.c_fc.weight[s : s + step], self.c_fc.bias[s : s + step])\n"
+            '            y = y + F.linear(F.gelu(h, approximate="tanh"), self.c_proj.weight[:, s : s + step])\n'
+            "        return y\n",
+            "mlp",
+            "the MLP computed over chunks of hidden units with range(0, H - step, step): the last chunk is never "
+            "visited, so the last 256 hidden units (all of them when H <= 256) never contribute",
+        ),
+        ("mlp: last chunk of hidden units skipped",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "leaky-relu-for-gelu",
+            "mlp.py",
+            _GELU,
+            "F.leaky_relu(self.c_fc(x))",
+            "mlp",
+            "the activation written as leaky_relu (slope 0.01 below zero) instead of tanh-GELU",
+        ),
+        ("mlp activation: leaky relu instead of gelu",),
+    ),
+    # ---------------------------------------------------------------- block
+    HeldOut(
+        _v21(
+            "block-output-normalised-by-ln-2",
+            "block.py",
+            "        return x\n",
+            "        return self.ln_2(x)\n",
+            "block",
+            "the block returns ln_2 of the residual stream (a half-remembered post-LN) instead of the stream: every "
+            "block's output is renormalised and the residual path is cut",
+        ),
+        ("block: output normalised (post-LN residual)",),
+    ),
+    HeldOut(
+        _v21(
+            "block-branch-table-ln-1-twice",
+            "block.py",
+            _V20_BLOCK_BODY,
+            "        branches = (\n"
+            "            (self.ln_1, lambda h: self.attn(h, cache)),\n"
+            "            (self.ln_1, self.mlp),\n"
+            "        )\n"
+            "        for norm, branch in branches:\n"
+            "            x = x + branch(norm(x))\n"
+            "        return x\n",
+            "block",
+            "the two residual branches written as a table of (norm, branch) pairs, the MLP row copied with ln_1: the "
+            "MLP reads ln_1 of the stream, and ln_2's weights are never used",
+        ),
+        ("block: mlp normalised by ln_1",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "mlp-residual-subtracted",
+            "block.py",
+            "        x = x + self.mlp(self.ln_2(x))\n",
+            "        x = x - self.mlp(self.ln_2(x))\n",
+            "block",
+            "the MLP branch subtracted from the residual stream instead of added",
+        ),
+        ("block: mlp residual subtracted",),
+    ),
+    # ---------------------------------------------------------------- gpt
+    HeldOut(
+        _v21(
+            "from-hf-c-attn-not-transposed",
+            "gpt.py",
+            '_CONV1D_SUFFIXES = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")',
+            '_CONV1D_SUFFIXES = ("attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")',
+            "gpt",
+            "the list of HF Conv1D weights to transpose forgets attn.c_attn.weight: its (C, 3C) matrix is copied "
+            "into a (3C, C) Linear, a shape error on loading",
+        ),
+        ("hf loading: c_attn not transposed",),
+    ),
+    HeldOut(
+        _v21(
+            "forward-head-reads-pre-ln-f",
+            "gpt.py",
+            _V21_GPT_FORWARD,
+            "        B, T = idx.shape\n"
+            "        past = cache[0].length if cache is not None else 0\n"
+            "        if past + T > self.config.block_size:\n"
+            '            raise ValueError(f"sequence length {past + T} exceeds block_size {self.config.block_size}")\n'
+            "        tok_emb = self.transformer.wte(idx)\n"
+            "        pos_emb = self.transformer.wpe(torch.arange(past, past + T, device=idx.device))\n"
+            "        h = tok_emb + pos_emb\n"
+            "        for layer, block in enumerate(self.transformer.h):\n"
+            "            h = block(h, cache[layer] if cache is not None else None)\n"
+            "        h_final = self.transformer.ln_f(h)\n"
+            "        logits = self.lm_head(h)[..., : self.config.vocab_size]\n"
+            "        loss = None\n"
+            "        if targets is not None:\n"
+            "            loss = F.cross_entropy(logits.reshape(B * T, -1), targets.reshape(B * T))\n"
+            "        return logits, loss\n",
+            "gpt",
+            "forward rewritten with named intermediates, the LM head applied to h instead of h_final: ln_f is "
+            "computed and thrown away, so the logits come from the unnormalised residual stream",
+        ),
+        ("gpt: ln_f skipped before the head",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "residual-init-on-c-fc",
+            "gpt.py",
+            '            if name.endswith("c_proj.weight"):\n',
+            '            if name.endswith("c_fc.weight"):\n',
+            "gpt",
+            "the 1/sqrt(2 n_layer) residual init applied to the MLP's c_fc weights instead of the two c_proj "
+            "weights: c_fc starts too small, and the projections that write into the stream keep std 0.02",
+        ),
+        ("residual init: on c_fc instead of c_proj",),
+    ),
+    # ---------------------------------------------------------------- loss
+    HeldOut(
+        _v21(
+            "loss-ignores-last-token-id",
+            "gpt.py",
+            _V20_LOSS,
+            "            loss = F.cross_entropy(\n"
+            "                logits.view(-1, logits.size(-1)), targets.reshape(-1), "
+            "ignore_index=self.config.vocab_size - 1\n"
+            "            )\n",
+            "loss",
+            "cross_entropy given ignore_index=vocab_size - 1 (meant to skip <|endoftext|>): targets equal to the last "
+            "id are dropped from the loss and from the mean's denominator",
+        ),
+        ("loss: ignores the last token id",),
+    ),
+    # ---------------------------------------------------------------- config
+    HeldOut(
+        _v21(
+            "config-n-layer-24",
+            "config.py",
+            "    n_layer: int = 12\n",
+            "    n_layer: int = 24\n",
+            "config",
+            "the default n_layer typed as 24 (GPT-2 medium's depth) instead of 12 for GPT-2 small",
+        ),
+        ("config: n_layer 24",),
+    ),
+    # ---------------------------------------------------------------- generate
+    HeldOut(
+        _v21(
+            "top-k-keeps-k-minus-1",
+            "gpt.py",
+            "kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]",
+            "kth = torch.topk(logits, min(top_k, logits.size(-1)) - 1).values[:, [-1]]",
+            "generate",
+            "the top-k threshold taken from topk(k - 1): only k - 1 tokens survive the mask (and top_k=1 indexes "
+            "an empty tensor)",
+        ),
+        ("top-k: keeps k-1",),
+    ),
+    HeldOut(
+        _v21(
+            "logits-softmaxed-before-temperature",
+            "gpt.py",
+            _V21_LAST_LOGITS,
+            "            logits = logits[:, -1, :].softmax(dim=-1)\n",
+            "generate",
+            "the last position's logits turned into probabilities first, then divided by the temperature and "
+            "softmaxed again: greedy decoding is unchanged, but sampling draws from softmax(p / t), nearly uniform",
+        ),
+        ("sampling: softmax applied twice",),
+    ),
+    HeldOut(
+        _v21(
+            "every-layer-uses-cache-0",
+            "gpt.py",
+            "            x = block(x, None if cache is None else cache[i])\n",
+            "            x = block(x, None if cache is None else cache[0])\n",
+            "generate",
+            "every block handed cache[0]: all layers append their keys and values to the first layer's cache, which "
+            "overflows or mixes layers, and the other caches stay empty",
+        ),
+        ("kv-cache: every layer uses layer 0's cache",),
+    ),
+    HeldOut(
+        _v21(
+            "top-k-gathered-along-batch",
+            "gpt.py",
+            _V20_TOPK_AND_SAMPLE,
+            "                if top_k is not None:\n"
+            "                    k = min(top_k, logits.size(-1))\n"
+            "                    vals, ids = torch.topk(logits, k, dim=-1)\n"
+            "                    choice = torch.multinomial(F.softmax(vals, dim=-1), num_samples=1, "
+            "generator=generator)\n"
+            "                    idx_next = torch.gather(ids, 0, choice)\n"
+            "                else:\n"
+            "                    probs = F.softmax(logits, dim=-1)\n"
+            "                    idx_next = torch.multinomial(probs, num_samples=1, generator=generator)\n",
+            "generate",
+            "top-k sampling written as sample-among-the-k then map back, the map done with gather along dim 0 (the "
+            "batch) instead of dim -1: row b reads ids[choice[b], 0], a candidate of another row (right only for "
+            "one prompt)",
+        ),
+        ("top-k: index gathered along the batch",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "kv-feed-offset-by-step-count",
+            "gpt.py",
+            _V21_GEN_LOOP,
+            "        for step in range(max_new_tokens):\n"
+            "            if cache is not None and idx.size(1) <= cache_len:\n"
+            "                logits, _ = self(idx[:, step:], cache=cache)  # the prompt first, then what is new\n"
+            "            else:\n"
+            "                cache = None  # cropping shifts positions: the cached keys are stale\n"
+            "                logits, _ = self(idx[:, -self.config.block_size :])\n"
+            "            last = logits[:, -1, :]\n"
+            "            if temperature == 0:\n"
+            "                nxt = last.argmax(dim=-1, keepdim=True)\n"
+            "            else:\n"
+            "                scaled = last / temperature\n"
+            "                if top_k is not None:\n"
+            "                    kth = scaled.topk(min(top_k, scaled.size(-1)), dim=-1).values[:, -1:]\n"
+            '                    scaled = torch.where(scaled < kth, torch.full_like(scaled, float("-inf")), scaled)\n'
+            "                nxt = torch.multinomial(scaled.softmax(dim=-1), 1, generator=generator)\n"
+            "            idx = torch.cat([idx, nxt], dim=1)\n"
+            "        return idx\n",
+            "generate",
+            "the cached loop feeds idx[:, step:] (the step counter) instead of idx[:, cache.length:]: from the second "
+            "step on it re-feeds most of the prompt into the cache, which overflows or attends to duplicated keys",
+        ),
+        ("kv-cache: feed offset by the step count",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "kv-cat-values-prepended",
+            "attention.py",
+            _V20_APPEND_BODY,
+            "        if self.k is None or self.v is None:\n"
+            "            self.k, self.v = k, v\n"
+            "        else:\n"
+            "            self.k = torch.cat([self.k, k], dim=2)\n"
+            "            self.v = torch.cat([v, self.v], dim=2)\n"
+            "        if self.k.size(2) > self.max_len:\n"
+            '            raise ValueError(f"KV cache holds {self.max_len} positions, {self.k.size(2)} requested")\n'
+            "        self.length = self.k.size(2)\n"
+            "        return self.k, self.v\n",
+            "generate",
+            "a growing KV cache by torch.cat that appends the new keys but prepends the new values: keys and values "
+            "no longer line up by position after the first append",
+        ),
+        ("kv-cache: values prepended",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- tokenizer
+    HeldOut(
+        _v21(
+            "pattern-without-d-contraction",
+            "tokenizer.py",
+            r"""GPT2_PATTERN = r""" + '"""' + r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+""",
+            r"""GPT2_PATTERN = r""" + '"""' + r"""'s|'t|'re|'ve|'m|'ll| ?\p{L}+""",
+            "tokenizer",
+            'the pre-token pattern copied without the \'d contraction: "I\'d" splits as "\'" + "d" instead of '
+            "\"'d\", so encodings differ from GPT-2's",
+        ),
+        ("pattern: 'd missing",),
+    ),
+    HeldOut(
+        _v21(
+            "merges-recovered-in-bytes-order",
+            "tokenizer.py",
+            "for token, rank in sorted(self._ranks.items(), key=lambda kv: kv[1]):",
+            "for token, rank in sorted(self._ranks.items()):",
+            "tokenizer",
+            "the merges recovered from loaded ranks iterate the tokens sorted by their bytes instead of by rank: "
+            "the merges dict is not in rank order",
+        ),
+        ("merges: not in rank order",),
+    ),
+    HeldOut(
+        _v21(
+            "special-split-empty-parts-dropped",
+            "tokenizer.py",
+            _V20_SPLIT_SPECIAL_BODY,
+            "        if not allowed:\n"
+            "            yield False, text\n"
+            "            return\n"
+            '        alternatives = "|".join(regex.escape(s) for s in sorted(allowed, key=len, reverse=True))\n'
+            '        parts = [p for p in regex.split(f"({alternatives})", text) if p]\n'
+            "        for i, part in enumerate(parts):\n"
+            "            yield i % 2 == 1, part  # split with a group: odd parts are the specials\n",
+            "tokenizer",
+            "special splitting by regex.split with a capture group, the empty parts filtered out before reading "
+            "parity: when the text starts with a special or two specials are adjacent, the odd/even pattern shifts "
+            "and specials are encoded as text (and text looked up as specials)",
+        ),
+        ("specials: split parity broken by dropping empty parts",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "bpe-first-pair-never-scanned",
+            "tokenizer.py",
+            _V20_BPE_BODY,
+            '    limit = float("inf") if max_rank is None else max_rank\n'
+            "    parts = [_BYTES[b] for b in token]\n"
+            "    while len(parts) > 1:\n"
+            "        best_rank, best_i = None, -1\n"
+            "        for i in range(1, len(parts) - 1):\n"
+            "            r = ranks.get(parts[i] + parts[i + 1])\n"
+            "            if r is not None and r < limit and (best_rank is None or r < best_rank):\n"
+            "                best_rank, best_i = r, i\n"
+            "        if best_rank is None:\n"
+            "            break\n"
+            "        parts = parts[:best_i] + [parts[best_i] + parts[best_i + 1]] + parts[best_i + 2 :]\n"
+            "    return parts\n",
+            "tokenizer",
+            "BPE written as a scan for the lowest-ranked pair, the scan starting at i = 1: the first pair of a "
+            "pre-token is never merged, so every pre-token keeps its first byte (or first part) apart",
+        ),
+        ("bpe: first pair never merged",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "encode-extends-the-cached-list",
+            "tokenizer.py",
+            _V21_ENCODE_ORDINARY_BODY,
+            "        pieces = self._pieces(text)\n"
+            "        if not pieces:\n"
+            "            return []\n"
+            "        out = self._encode_piece(pieces[0])\n"
+            "        for piece in pieces[1:]:\n"
+            "            out.extend(self._encode_piece(piece))\n"
+            "        return out\n",
+            "tokenizer",
+            "encode_ordinary starts its output from the list _encode_piece returns for the first piece, which is the "
+            "cache's own list: extending it corrupts the cached encoding of that piece, so a later encode of the same "
+            "piece returns the previous text's ids",
+        ),
+        ("encode: cached piece list mutated",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "special-ids-counter-not-advanced",
+            "tokenizer.py",
+            _V21_TRAIN_TAIL,
+            "        ranks = {}\n"
+            "        for i, token in enumerate(vocab):\n"
+            "            ranks[token] = i\n"
+            "        special_ids, next_id = {}, len(vocab)\n"
+            "        for s in specials:\n"
+            "            special_ids[s] = next_id\n"
+            "        self._init(self.pattern, ranks, special_ids, merges)\n"
+            "        return self\n",
+            "tokenizer",
+            "the special-token ids given from a counter that is never advanced: every special gets the id len(vocab), "
+            "so with two or more specials they collide (the decoder keeps one, vocab_size is short)",
+        ),
+        ("specials: every special gets the same id",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "disallowed-found-only-as-whole-words",
+            "tokenizer.py",
+            _V21_ALLOWED_BODY,
+            '        if allowed_special == "all":\n'
+            "            allowed = set(self.special_tokens)\n"
+            "        else:\n"
+            "            allowed = set(allowed_special)\n"
+            '        if disallowed_special == "all":\n'
+            "            disallowed = set(self.special_tokens) - allowed\n"
+            "        else:\n"
+            "            disallowed = set(disallowed_special)\n"
+            "        words = text.split()\n"
+            "        for s in disallowed:\n"
+            "            if s in words:\n"
+            '                raise ValueError(f"text contains the special token {s!r}, which is disallowed")\n'
+            "        return allowed\n",
+            "tokenizer",
+            "the disallowed-special check looks the special up among text.split()'s words instead of in the text: "
+            'a special glued to other text ("hi<|endoftext|>") is not found, no error is raised and it is '
+            "encoded as plain text",
+        ),
+        ("specials: disallowed check only on whole words",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- data
+    HeldOut(
+        _v21(
+            "wrap-skips-first-token",
+            "data.py",
+            _V20_NEXT_BATCH_BODY,
+            "        B, T = self.B, self.T\n"
+            "        n, need = len(self.tokens), B * T + 1\n"
+            "        start = (self.batches * self.world_size + self.rank) * B * T % n\n"
+            "        buf = self.tokens[start : start + need]\n"
+            "        while len(buf) < need:  # past the end: continue from the start of the data\n"
+            "            buf = torch.cat([buf, self.tokens[1 : need - len(buf) + 1]])\n"
+            "        self.batches += 1\n"
+            "        return buf[:-1].view(B, T), buf[1:].view(B, T)\n",
+            "data",
+            "the wrap at the end of the data done by concatenating from tokens[1:] instead of tokens[0:]: the first "
+            "token is skipped at every wrap, so the stream after the wrap is shifted by one",
+        ),
+        ("loader: wrap skips token 0",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "rows-loop-rank-offset-one-row",
+            "data.py",
+            _V20_NEXT_BATCH_BODY,
+            "        B, T = self.B, self.T\n"
+            "        base = self.batches * self.world_size * B * T + self.rank * T\n"
+            "        rows_x, rows_y = [], []\n"
+            "        for b in range(B):\n"
+            "            row = self.tokens[(base + b * T + torch.arange(T + 1)) % len(self.tokens)]\n"
+            "            rows_x.append(row[:-1])\n"
+            "            rows_y.append(row[1:])\n"
+            "        self.batches += 1\n"
+            "        return torch.stack(rows_x), torch.stack(rows_y)\n",
+            "data",
+            "batches built row by row with the rank's offset rank * T (one row) instead of rank * B * T (one batch): "
+            "with B > 1 the ranks read overlapping rows and part of each global batch is never read",
+        ),
+        ("loader: rank offset by one row",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "tokens-narrowed-to-int16",
+            "data.py",
+            _V21_AS_TENSOR_BODY,
+            "    arr = tokens.detach().cpu().numpy() if isinstance(tokens, torch.Tensor) else np.asarray(tokens)\n"
+            "    # ids < 50257: two bytes each are enough\n"
+            "    return torch.from_numpy(arr.reshape(-1).astype(np.int16)).long()\n",
+            "data",
+            "the token array narrowed to int16 on the way in (to save memory): ids above 32767 wrap to negative "
+            "numbers",
+        ),
+        ("loader: ids narrowed to int16",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "inputs-sliced-like-targets",
+            "data.py",
+            "        x = buf[:-1].view(B, T)  # inputs\n",
+            "        x = buf[1:].view(B, T)  # inputs\n",
+            "data",
+            "the inputs sliced buf[1:] like the targets: x == y, so the model is trained to copy its input",
+        ),
+        ("loader: x equals y",),
+    ),
+    # ---------------------------------------------------------------- training
+    HeldOut(
+        _v21(
+            "cosine-squared-without-half-angle",
+            "training.py",
+            "    coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))  # 1 -> 0\n",
+            "    coeff = math.cos(math.pi * decay_ratio) ** 2  # 1 -> 0\n",
+            "training",
+            "the cosine factor written as cos^2(pi * r) instead of cos^2(pi * r / 2) = (1 + cos(pi * r)) / 2: the lr "
+            "reaches min_lr halfway through the decay and climbs back to max_lr at max_steps",
+        ),
+        ("lr schedule: cos^2 without the half angle",),
+    ),
+    HeldOut(
+        _v21(
+            "adamw-betas-0-98",
+            "training.py",
+            "betas: tuple[float, float] = (0.9, 0.95)",
+            "betas: tuple[float, float] = (0.9, 0.98)",
+            "training",
+            "AdamW's default betas typed as (0.9, 0.98), the Transformer paper's, instead of GPT-2's (0.9, 0.95)",
+        ),
+        ("adamw betas: (0.9, 0.98)",),
+    ),
+    HeldOut(
+        _v21(
+            "cpu-rng-restored-only-with-cuda",
+            "training.py",
+            '    torch.set_rng_state(state["rng"]["torch"].cpu())\n'
+            '    if state["rng"]["cuda"] and torch.cuda.is_available():\n',
+            '    if state["rng"]["cuda"] and torch.cuda.is_available():\n'
+            '        torch.set_rng_state(state["rng"]["torch"].cpu())\n',
+            "training",
+            "the CPU RNG restore moved under the CUDA check: on a machine without CUDA the checkpoint's torch RNG "
+            "state is never restored, so a resumed run samples differently",
+        ),
+        ("checkpoint: cpu rng not restored",),
+    ),
+    HeldOut(
+        _v21(
+            "lr-one-based-step-decay-shifted",
+            "training.py",
+            _V20_GET_LR_BODY,
+            "    step += 1  # 1-based: the first step is step 1\n"
+            "    if step <= warmup_steps:\n"
+            "        return max_lr * step / warmup_steps\n"
+            "    if step > max_steps:\n"
+            "        return min_lr\n"
+            "    progress = (step - warmup_steps) / (max_steps - warmup_steps)\n"
+            "    return min_lr + 0.5 * (max_lr - min_lr) * (1.0 + math.cos(math.pi * progress))\n",
+            "training",
+            "the schedule rewritten on 1-based steps, the warmup and end converted but the decay progress left "
+            "as (step - warmup) on the shifted step: the cosine runs one step ahead (step warmup_steps is already "
+            "below max_lr and step max_steps - 1 already at min_lr)",
+        ),
+        ("lr schedule: cosine one step ahead",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "hand-clip-clamp-min",
+            "training.py",
+            _V20_CLIP_STEP,
+            "    grads = [p.grad for p in model.parameters() if p.grad is not None]\n"
+            "    norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))\n"
+            "    scale = (max_norm / (norm + 1e-6)).clamp(min=1.0)\n"
+            "    for g in grads:\n"
+            "        g.mul_(scale)\n"
+            "    optimizer.step()\n",
+            "training",
+            "clipping by hand with the scale clamped from below (min=1.0) instead of above: a gradient larger than "
+            "max_norm is never shrunk, and a smaller one is blown up to max_norm",
+        ),
+        ("clip: scale clamped with min instead of max",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "every-micro-batch-is-the-first",
+            "training.py",
+            _V21_MICRO_LOOP,
+            "    for i in range(n):\n"
+            "        x, y = batches[0]\n"
+            "        if isinstance(model, DDP):\n"
+            "            model.require_backward_grad_sync = i == n - 1\n"
+            "        ctx = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype "
+            "else contextlib.nullcontext()\n"
+            "        with ctx:\n"
+            "            loss = model(x, y)[1] / n\n"
+            "        loss.backward()\n"
+            "        loss_accum = loss_accum.to(loss.device, loss.dtype) + loss.detach()\n",
+            "training",
+            "the micro-batch loop written over indices, reading batches[0] instead of batches[i]: every micro-batch "
+            "is the first one, so accumulation trains on 1/n of the data",
+        ),
+        ("accumulation: every micro-batch is the first",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "load-skips-optimizer",
+            "training.py",
+            _V21_LOAD_BODY,
+            "    device = next(model.parameters()).device\n"
+            "    ckpt = torch.load(path, map_location=device, weights_only=False)\n"
+            '    (model.module if isinstance(model, DDP) else model).load_state_dict(ckpt["model"])\n'
+            '    loader.load_state_dict(ckpt["loader"])\n'
+            '    rng = ckpt["rng"]\n'
+            '    torch.set_rng_state(rng["torch"].cpu())\n'
+            '    if torch.cuda.is_available() and rng["cuda"]:\n'
+            '        torch.cuda.set_rng_state_all([s.cpu() for s in rng["cuda"]])\n'
+            '    return int(ckpt["step"])\n',
+            "training",
+            "load_checkpoint rewritten without the optimizer.load_state_dict line: the weights, loader and RNG "
+            "resume but AdamW restarts with empty moments and step counts",
+        ),
+        ("checkpoint: optimizer state not restored",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v21(
+            "lr-multiplier-end-not-divided",
+            "training.py",
+            _V20_GET_LR_BODY,
+            "    def multiplier(s: int) -> float:  # fraction of max_lr\n"
+            "        if s < warmup_steps:\n"
+            "            return (s + 1) / warmup_steps\n"
+            "        if s >= max_steps:\n"
+            "            return min_lr\n"
+            "        floor = min_lr / max_lr\n"
+            "        t = (s - warmup_steps) / (max_steps - warmup_steps)\n"
+            "        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * t))\n"
+            "\n"
+            "    return max_lr * multiplier(step)\n",
+            "training",
+            "the schedule written as a multiplier of max_lr whose after-the-end branch returns min_lr itself instead "
+            "of min_lr / max_lr: from max_steps on the lr is min_lr * max_lr",
+        ),
+        ("lr schedule: after the end min_lr * max_lr",),
+        "rewrite",
+    ),
+]
+
+V21_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V21}
+
+
 # Every set in the order written: version -> (name prefix, entries). The last is the held-out set that counts
 # (graded once); the ones before it have been tuned on since and are development sets.
 SETS: dict[str, tuple[str, list[HeldOut]]] = {
@@ -15088,5 +15994,6 @@ SETS: dict[str, tuple[str, list[HeldOut]]] = {
     "v18": ("ho18-", HELDOUT_V18),
     "v19": ("ho19-", HELDOUT_V19),
     "v20": ("ho20-", HELDOUT_V20),
+    "v21": ("ho21-", HELDOUT_V21),
 }
 ALL_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for _, entries in SETS.values() for h in entries}
