@@ -202,6 +202,35 @@ def test_top_k_keeps_exactly_k(impl):
 
 
 @needs("gpt")
+@pytest.mark.parametrize("temperature", [0.5, 2.0])
+def test_top_k_keeps_the_same_k_at_any_temperature(impl, temperature):
+    """Clause: with top_k=k the next token is drawn among the k largest of logits / temperature, which are the k
+    largest logits at every temperature (dividing by a positive number keeps their order).
+    Catches: the k-th largest taken from the logits before the division by the temperature and compared with
+    them after it (v21 author): at temperature 2 a single token survives (sampling turns greedy), at 0.5 fourteen
+    do. test_top_k_keeps_exactly_k samples at temperature 1, where both orders agree.
+    Measured (seeded, the sharpened oracle, this prompt): the least likely of the 5 kept tokens has probability
+    0.14 at temperature 2 and 0.013 at 0.5, so 2,000 draws miss one with probability below 5 * 0.987 ** 2000
+    (1e-11)."""
+    ours, hf = make_pair(impl, sharpen=3.0)
+    k, n = 5, 2_000
+    idx = prompt(B=1, T=6, seed=3).repeat(n, 1)
+    with torch.no_grad():
+        logits = hf(idx[:1]).logits[0, -1]
+    allowed = set(torch.topk(logits, k).indices.tolist())
+    out = ours.generate(
+        idx, max_new_tokens=1, temperature=temperature, top_k=k, generator=torch.Generator().manual_seed(6)
+    )
+    drawn = set(out[:, -1].tolist())
+    assert drawn == allowed, (
+        f"top_k={k} at temperature={temperature}: {n:,} draws gave {len(drawn)} distinct tokens; outside the {k} "
+        f"largest logits: {sorted(drawn - allowed)}, never drawn of them: {sorted(allowed - drawn)}. Divide by the "
+        "temperature first, then take the k-th largest of the divided logits and compare the same divided logits "
+        "with it"
+    )
+
+
+@needs("gpt")
 def test_top_k_samples_a_single_prompt(impl):
     """Clause: a batch of one prompt is sampled like any batch: top_k=k keeps k tokens for it (not
     min(k, batch size)), and generate returns (1, T + 1).

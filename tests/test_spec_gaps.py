@@ -155,6 +155,13 @@ GAPS = [
         "spec/test_tokenizer_streaming.py", "test_streaming_two_chunks_cut_anywhere[pre-token-longer-than-the-hold]",
         "test_streaming_two_chunks_cut_anywhere[special-token]",
     ),
+    (
+        Mutant("gap-top-k-threshold-before-temperature", "gpt.py",
+               "kth = torch.topk(logits, min(top_k, logits.size(-1)))",
+               "kth = torch.topk(logits * temperature, min(top_k, logits.size(-1)))",
+               (), "generate", "v21 author: top-k's k-th largest taken before the division by the temperature"),
+        "spec/test_generate.py", "test_top_k_keeps_the_same_k_at_any_temperature", "test_top_k_keeps_exactly_k",
+    ),
 ]  # fmt: skip
 
 
