@@ -88,6 +88,7 @@ METHODS = ".()"  # after a base name (``self.()``): the methods the file calls o
 KEYS = "[]"  # after a base (``hf_config[]``): the string keys the file subscripts it with
 DEFAULTS = "="  # before a parameter's name (``=allowed_special``): the defaults the file gives it
 CONSTANTS = "<constants>"  # in ``functions``: the file's module-level strings (a regex pattern) are edited too
+LOOPS = "for"  # in the attributes by base: the names the file's loops (and comprehensions) bind
 
 
 @dataclass(frozen=True)
@@ -326,6 +327,8 @@ def _attributes(tree: ast.Module) -> dict[str, set[str]]:
             seen.setdefault(func.value.id + METHODS, set()).add(func.attr)
         if (key := _string_key(node)) is not None:
             seen.setdefault(ast.unparse(node.value) + KEYS, set()).add(key)
+        if isinstance(node, ast.For | ast.comprehension):
+            seen.setdefault(LOOPS, set()).update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
         if isinstance(node, ast.arguments):
             for d in (*node.defaults, *node.kw_defaults):
                 if d is not None:
@@ -414,6 +417,9 @@ def _alternatives(
             for w in dict.fromkeys((v - 1, v + 1, -v)):
                 if w != v:
                     yield ast.Constant(w)
+            if _is_index(node, parent):  # a fixed index where the loop's was meant: v[:, 0] for v[:, h]
+                for other in sorted(attrs.get(LOOPS, set()) & set(_bound_before(names, node))):
+                    yield ast.Name(other, ast.Load())
             if v > 256:  # a size written as a number (50256 + k for len(vocab) + k): one of the sizes in reach
                 for other in _bound_before(names, node):
                     yield ast.Call(ast.Name("len", ast.Load()), [ast.Name(other, ast.Load())], [])
@@ -509,6 +515,7 @@ def _alternatives(
             yield type(node)(elts, node.ctx)
     if isinstance(node, ast.Call):
         yield from _call_edits(node)
+        yield from _slices_alike(node)
         scalar = node.args[0] if len(node.args) == 1 and isinstance(node.args[0], ast.Constant) else None
         if ast.unparse(node.func) == "torch.tensor" and scalar is not None:  # one gain where one per feature was meant
             full = ast.Attribute(node.func.value, "full", ast.Load())
@@ -528,6 +535,25 @@ def _alternatives(
     if _off_by_one_site(node, parent):
         yield ast.BinOp(node, ast.Add(), ast.Constant(1))
         yield ast.BinOp(node, ast.Sub(), ast.Constant(1))
+
+
+def _is_index(node: ast.AST, parent: ast.AST) -> bool:
+    """``node`` indexes a subscript: ``x[0]``, or one position of ``x[:, 0]`` (a tuple holding a slice is an index)."""
+    if isinstance(parent, ast.Subscript):
+        return parent.slice is node
+    return isinstance(parent, ast.Tuple) and any(isinstance(e, ast.Slice) for e in parent.elts)
+
+
+def _slices_alike(node: ast.Call) -> Iterator[ast.expr]:
+    """Two arguments sliced alike where one slice was copied from a neighbour line: ``F.linear(x, W[2 * C:],
+    b[C:2 * C])`` for ``b[2 * C:]`` (the weight's rows and the bias's entries of one projection)."""
+    sliced = [i for i, a in enumerate(node.args) if isinstance(a, ast.Subscript) and isinstance(a.slice, ast.Slice)]
+    for i in sliced:
+        for j in sliced:
+            if i != j and ast.unparse(node.args[i].slice) != ast.unparse(node.args[j].slice):
+                args = list(node.args)
+                args[j] = ast.Subscript(args[j].value, node.args[i].slice, ast.Load())
+                yield ast.Call(node.func, args, node.keywords)
 
 
 def _modules_swapped(node: ast.Call) -> Iterator[ast.expr]:

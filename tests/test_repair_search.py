@@ -97,6 +97,9 @@ REPAIRED = {
     # v20 (a development set since its graded run)
     "ho20-grads-divided-into-weights": "training",  # p.data.div_(n) for p.grad.div_(n)
     "ho20-hand-clip-generator-exhausted": "training",  # a generator kept in a name, spent by sum(): a list
+    # v21 (a development set since its graded run)
+    "ho21-heads-loop-values-of-head-0": "attention",  # v[:, 0] in a loop over heads h: the loop's index
+    "ho21-values-use-key-bias": "attention",  # F.linear(x, W[2C:], b[C:2C]): the bias sliced as the weight is
 }
 
 
