@@ -725,16 +725,24 @@ def _loss(impl) -> list[Finding]:
         return []
     fix = "loss = F.cross_entropy(logits.view(-1, V), targets.view(-1)): the mean, no smoothing, no ignore_index"
     evidence = "the loss fitted against your own logits"
+    for ignore in (0, V - 1, -1):  # exact forms before the fitted one: eps is solved from this very loss
+        if torch.allclose(loss, F.cross_entropy(flat, targets.reshape(-1), ignore_index=ignore % V)):
+            words = f"the loss ignores targets equal to {ignore % V} (ignore_index); every token is a target"
+            return [Finding(f"loss: ignore_index {ignore % V}", words, fix, evidence=evidence)]
     uniform = -F.log_softmax(flat, -1).mean(-1).mean()
     eps = float((loss - ce) / (uniform - ce))
     eps = float(f"{eps:.2g}")
     if 0 < eps < 1 and torch.allclose(loss, F.cross_entropy(flat, targets.reshape(-1), label_smoothing=eps)):
         words = f"the loss uses label smoothing {eps:g}; GPT-2's pre-training loss is plain cross-entropy"
-        return [Finding(f"loss: label smoothing {eps:g}", words, fix, evidence=evidence)]
-    for ignore in (0, V - 1, -1):
-        if torch.allclose(loss, F.cross_entropy(flat, targets.reshape(-1), ignore_index=ignore % V)):
-            words = f"the loss ignores targets equal to {ignore % V} (ignore_index); every token is a target"
-            return [Finding(f"loss: ignore_index {ignore % V}", words, fix, evidence=evidence)]
+        found = Finding(f"loss: label smoothing {eps:g}", words, fix, evidence=evidence)
+        # one number solved for one unknown always fits: the same eps must also give the loss of other targets
+        # (v21: a loss with ignore_index=V-1 solved as smoothing 0.15 to five digits)
+        other = torch.randint(0, V, (2, T), generator=_gen(44))
+        again = torch.as_tensor(ours(idx, other)[1]).double().reshape(())
+        want = F.cross_entropy(flat, other.reshape(-1), label_smoothing=eps)
+        if torch.allclose(again, want, rtol=1e-9, atol=1e-12):
+            return [found]
+        return [unconfirmed(found, "the loss of other targets (the same eps does not give it)")]
     if torch.allclose(loss, ce * targets.numel()):
         return [_known_or("loss-summed", "loss: summed", "the loss is summed over positions, not averaged", fix)]
     B = targets.size(0)
