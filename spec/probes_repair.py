@@ -245,7 +245,7 @@ def _dependency_order(paths: list[Path]) -> list[Path]:
     return ordered + [p for p in paths if p.name == "__init__.py"]
 
 
-def _likeliest(e: Edit) -> tuple[bool, bool, bool, bool, float]:
+def _likeliest(e: Edit) -> tuple[bool, bool, bool, bool, int, float]:
     """Of the edits at one place that repair yours, a term removed first (v14's z-loss `ce + 1e-4 * z` was
     "repaired" as `1e-4 ** z`, which only makes the term vanish; dropping it is the fix), then the spelling
     closest to yours. A term is an operand of an arithmetic operator holding a name or a number (`n_head - 1` is
@@ -260,7 +260,18 @@ def _likeliest(e: Edit) -> tuple[bool, bool, bool, bool, float]:
     # `max(temperature, -1.0)`, a clamp switched off, where `logits / temperature` is GPT-2's own line)
     statement = squeezed(e.statement)
     gpt2s = len(statement) >= 6 and statement in _gpt2_squeezed()
-    return removed, not _idles(e), gpt2s, not odd, difflib.SequenceMatcher(a=e.old, b=e.new).ratio()
+    return removed, not _idles(e), gpt2s, not odd, -_numbers_apart(e), difflib.SequenceMatcher(a=e.old, b=e.new).ratio()
+
+
+def _numbers_apart(e: Edit) -> int:
+    """How far the numbers an edit changes move, when it changes only numbers: of two repairs of
+    `range(1, n)`, `range(0, n)` (one apart) before `range(-1, n)` (two apart, a start that wraps round: v21
+    told it as the fix because its spelling is closer to yours)."""
+    number = r"-?\d+"
+    if re.sub(number, "#", e.old) != re.sub(number, "#", e.new):
+        return 0
+    pairs = zip(re.findall(number, e.old), re.findall(number, e.new), strict=True)
+    return sum(abs(int(a) - int(b)) for a, b in pairs)
 
 
 @functools.cache

@@ -191,6 +191,10 @@ def test_of_one_places_repairs_the_one_that_does_something_is_said() -> None:
     assert best("path + '.tmp'", "path", "str(path) + '.tmp'") == "str(path) + '.tmp'"
     assert best("k.transpose(-2, -1)", "k.transpose(-1, -1)", "k") == "k"
     assert best("ce + 1e-4 * z", "ce + 1e-4 ** z", "ce") == "ce"  # v14's z-loss: the term dropped
+    # v21: a scan from 1 "fixed" as a scan from -1 (which wraps round) where a scan from 0 repairs it too
+    assert best("range(1, len(parts) - 1)", "range(-1, len(parts) - 1)", "range(0, len(parts) - 1)") == (
+        "range(0, len(parts) - 1)"
+    )
 
 
 def test_a_statement_in_the_wrong_block_is_a_place_of_yours(tmp_path: Path) -> None:
