@@ -57,7 +57,8 @@ def first_wrong_merge(impl) -> list[Finding]:
     if theirs != gpt2.encode_ordinary(TEXT):
         return []
     counts = _merged_counts(gpt2.mergeable_ranks, k)
-    best, top = want[256 + k], counts[want[256 + k]]
+    best = want[256 + k]  # GPT-2's merge there
+    top = counts[best]
     if top != max(counts.values()):  # the premise of the premise: GPT-2's merge is the most frequent pair
         return []
     mine = yours.get(256 + k)
