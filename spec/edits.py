@@ -79,6 +79,8 @@ _COMPARE = {
     ast.NotIn: (ast.In,),
 }
 _DIMS = (-2, -1, 0, 1, 2, 3)
+_REDUCTIONS = ("mean", "sum", "var", "std", "amax", "amin", "logsumexp", "norm")
+_OPPOSITE_KEYWORDS = {"min": "max", "max": "min"}  # clamp(min=1.0) where clamp(max=1.0) was meant
 # Exceptions a participant catches for each other in an ``except`` (the lookups' and the arguments' families)
 _EXCEPTIONS = ("KeyError", "IndexError", "LookupError", "ValueError", "TypeError", "UnicodeDecodeError", "Exception")
 
@@ -89,6 +91,10 @@ KEYS = "[]"  # after a base (``hf_config[]``): the string keys the file subscrip
 DEFAULTS = "="  # before a parameter's name (``=allowed_special``): the defaults the file gives it
 CONSTANTS = "<constants>"  # in ``functions``: the file's module-level strings (a regex pattern) are edited too
 LOOPS = "for"  # in the attributes by base: the names the file's loops (and comprehensions) bind
+FOLLOWED = ".then"  # after a method's name (``view.then``): the calls the file chains after it (``_.transpose(1, 2)``)
+OPERANDS = "<op>"  # after a name (``min_lr<op>``): the operations of two plain terms the file writes it in
+REDUCED = "<dim>"  # the arguments the file gives a reduction somewhere (``f(dim=-1, keepdim=True)``)
+EXTENDED = "<+>"  # the names the file extends, appends or inserts into (a list: kept apart from the one it came from)
 
 
 @dataclass(frozen=True)
@@ -285,13 +291,22 @@ def _constant_edits(file: str, tree: ast.Module, parents: dict) -> Iterator[Edit
 
 
 def _functions(tree: ast.Module) -> Iterator[tuple[str, ast.FunctionDef]]:
+    """The module's functions and methods, each followed by the functions defined inside it (``get_lr.multiplier``:
+    v21's schedule written as a nested multiplier had no edit at all)."""
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
-            yield node.name, node
+            yield from _with_nested(node.name, node)
         elif isinstance(node, ast.ClassDef):
             for item in node.body:
                 if isinstance(item, ast.FunctionDef):
-                    yield f"{node.name}.{item.name}", item
+                    yield from _with_nested(f"{node.name}.{item.name}", item)
+
+
+def _with_nested(qualname: str, fn: ast.FunctionDef) -> Iterator[tuple[str, ast.FunctionDef]]:
+    yield qualname, fn
+    for stmt in fn.body:
+        if isinstance(stmt, ast.FunctionDef):
+            yield from _with_nested(f"{qualname}.{stmt.name}", stmt)
 
 
 def _local_names(fn: ast.FunctionDef) -> dict[str, int]:
@@ -329,6 +344,24 @@ def _attributes(tree: ast.Module) -> dict[str, set[str]]:
             seen.setdefault(ast.unparse(node.value) + KEYS, set()).add(key)
         if isinstance(node, ast.For | ast.comprehension):
             seen.setdefault(LOOPS, set()).update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+            inner = func.value.func
+            if isinstance(inner, ast.Attribute):  # q.view(...).transpose(1, 2): what follows a view in this file
+                then = ast.Call(
+                    ast.Attribute(ast.Name("_", ast.Load()), func.attr, ast.Load()), node.args, node.keywords
+                )
+                seen.setdefault(inner.attr + FOLLOWED, set()).add(ast.unparse(then))
+        if isinstance(node, ast.BinOp) and all(isinstance(o, ast.Name | ast.Constant) for o in (node.left, node.right)):
+            for o in (node.left, node.right):
+                if isinstance(o, ast.Name):
+                    seen.setdefault(o.id + OPERANDS, set()).add(ast.unparse(node))
+        if isinstance(func, ast.Attribute) and func.attr in _REDUCTIONS and (node.args or node.keywords):
+            seen.setdefault(REDUCED, set()).add(
+                ast.unparse(ast.Call(ast.Name("f", ast.Load()), node.args, node.keywords))
+            )
+        if isinstance(func, ast.Attribute) and func.attr in ("extend", "append", "insert"):
+            if isinstance(func.value, ast.Name):
+                seen.setdefault(EXTENDED, set()).add(func.value.id)
         if isinstance(node, ast.arguments):
             for d in (*node.defaults, *node.kw_defaults):
                 if d is not None:
@@ -442,6 +475,10 @@ def _alternatives(
                     yield ast.Name(other, ast.Load())
         for other in CONFUSABLE.get(node.id, ()):
             yield ast.Name(other, ast.Load())
+        # the name where the file's operation of it was meant: `return min_lr` for `min_lr / max_lr` (a multiplier)
+        here = ast.unparse(parent) if isinstance(parent, ast.BinOp) else None
+        for other in sorted(attrs.get(node.id + OPERANDS, set()) - {here}):
+            yield ast.parse(other, mode="eval").body
     if isinstance(node, ast.Name) and node.id == first and isinstance(parent, ast.Call) and node in parent.args:
         yield ast.Call(ast.Attribute(node, "detach", ast.Load()), [], [])  # the input cut from the graph
     if isinstance(node, ast.Name) and isinstance(parent, ast.ExceptHandler) and node.id in _EXCEPTIONS:
@@ -516,6 +553,7 @@ def _alternatives(
     if isinstance(node, ast.Call):
         yield from _call_edits(node)
         yield from _slices_alike(node)
+        yield from _as_elsewhere(node, parent, attrs)
         scalar = node.args[0] if len(node.args) == 1 and isinstance(node.args[0], ast.Constant) else None
         if ast.unparse(node.func) == "torch.tensor" and scalar is not None:  # one gain where one per feature was meant
             full = ast.Attribute(node.func.value, "full", ast.Load())
@@ -535,6 +573,28 @@ def _alternatives(
     if _off_by_one_site(node, parent):
         yield ast.BinOp(node, ast.Add(), ast.Constant(1))
         yield ast.BinOp(node, ast.Sub(), ast.Constant(1))
+
+
+def _as_elsewhere(node: ast.Call, parent: ast.AST, attrs: dict[str, set[str]]) -> Iterator[ast.expr]:
+    """A call written otherwise than the file writes its like elsewhere: a view the file follows with a method
+    elsewhere, here without it (``v.view(B, T, nh, hd)`` where q's and k's go on ``.transpose(1, 2)``); a reduction
+    over the whole tensor where the file reduces over a dim (``x.mean()`` next to ``x.sum(dim=-1, keepdim=True)``);
+    a list kept from a call and then extended, where a copy was meant (the call's own list, a cache's, grows)."""
+    func = node.func
+    if not isinstance(func, ast.Attribute):
+        return
+    if not (isinstance(parent, ast.Attribute) and parent.value is node):  # not followed by a method already
+        for then in sorted(attrs.get(func.attr + FOLLOWED, set())):
+            chained = ast.parse(then, mode="eval").body
+            chained.func.value = node
+            yield chained
+    if func.attr in _REDUCTIONS and not node.args and not node.keywords:
+        for given in sorted(attrs.get(REDUCED, set())):
+            call = ast.parse(given, mode="eval").body
+            yield ast.Call(func, call.args, call.keywords)
+    assigned = isinstance(parent, ast.Assign) and parent.value is node and len(parent.targets) == 1
+    if assigned and isinstance(parent.targets[0], ast.Name) and parent.targets[0].id in attrs.get(EXTENDED, set()):
+        yield ast.Call(ast.Name("list", ast.Load()), [node], [])
 
 
 def _is_index(node: ast.AST, parent: ast.AST) -> bool:
@@ -641,6 +701,10 @@ def _subscript_edits(node: ast.Subscript) -> Iterator[ast.expr]:
             yield ast.Subscript(node.value, ast.Tuple(at, ast.Load()) if len(at) > 1 else at[0], node.ctx)
     if isinstance(index, ast.Slice):
         yield ast.Subscript(node.value, ast.Tuple([ast.Slice(), index], ast.Load()), node.ctx)
+        if index.lower is not None and index.upper is not None and index.step is None:
+            for d in (1, -1):  # a window one place off at both ends: tokens[1 : n + 1] for tokens[0 : n]
+                shifted = ast.Slice(_plus(index.lower, d), _plus(index.upper, d))
+                yield ast.Subscript(node.value, shifted, node.ctx)
     if isinstance(index, ast.Tuple) and index.elts and isinstance(index.elts[0], ast.Slice):
         rest = index.elts[1:]
         yield ast.Subscript(node.value, rest[0] if len(rest) == 1 else ast.Tuple(rest, ast.Load()), node.ctx)
@@ -650,6 +714,20 @@ def _subscript_edits(node: ast.Subscript) -> Iterator[ast.expr]:
                 for n in (1, 2):
                     elts = [*index.elts[:i], *[ast.Slice() for _ in range(n)], *index.elts[i + 1 :]]
                     yield ast.Subscript(node.value, ast.Tuple(elts, ast.Load()), node.ctx)
+
+
+def _plus(expr: ast.expr, d: int) -> ast.expr:
+    """``expr + d``, folded into a constant it ends with (``n + 1`` less 1 is ``n``, not ``n + 1 - 1``)."""
+    if isinstance(expr, ast.Constant) and type(expr.value) is int:
+        return ast.Constant(expr.value + d)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add | ast.Sub) and isinstance(expr.right, ast.Constant):
+        c = expr.right.value if isinstance(expr.op, ast.Add) else -expr.right.value
+        if type(c) is int:
+            c += d
+            if c == 0:
+                return expr.left
+            return ast.BinOp(expr.left, ast.Add() if c > 0 else ast.Sub(), ast.Constant(abs(c)))
+    return ast.BinOp(expr, ast.Add() if d > 0 else ast.Sub(), ast.Constant(abs(d)))
 
 
 def _is_text(node: ast.AST) -> bool:
@@ -677,6 +755,9 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
         if a.arg and b.arg:
             swapped = [ast.keyword(a.arg, b.value), ast.keyword(b.arg, a.value)]
             yield ast.Call(node.func, args, [*kws[:i], *swapped, *kws[i + 2 :]])
+    for i, k in enumerate(kws):  # a bound on the wrong side: clamp(min=1.0) for clamp(max=1.0)
+        if k.arg in _OPPOSITE_KEYWORDS:
+            yield ast.Call(node.func, args, [*kws[:i], ast.keyword(_OPPOSITE_KEYWORDS[k.arg], k.value), *kws[i + 1 :]])
     ints = [a.value for a in args if isinstance(a, ast.Constant) and type(a.value) is int]
     if len(args) >= 2 and len(ints) == len(args):  # dims: every other pair, or a permutation of more
         if len(args) == 2:

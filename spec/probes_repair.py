@@ -81,8 +81,10 @@ def repair(impl, component: str) -> list[Finding]:
         return []
     confirm = search.CONFIRMERS[component], search.reference_observations(search.CONFIRMERS[component])[0]
     # v20: a KV cache fed a counter one ahead was "repaired" by guards that never take the cached path: a repair of
-    # generate must keep using the cache your code uses (a generate without one is allowed, and stays so)
-    cached = component == "generate" and search.uses_its_cache(impl) is True
+    # generate must keep using the cache your code uses (a generate without one is allowed, and stays so), at every
+    # step yours does (v21: every layer handed layer 0's cache was "repaired" by a cache one step long, which reads
+    # from it at the first step only and recomputes the rest)
+    cached = search.cached_steps(impl) if component == "generate" else None
     found: list[Edit] = []
     for edit, path, module in _candidates(package, root, component, tuple(filter(None, only.split(",")))):
         try:
@@ -92,7 +94,7 @@ def repair(impl, component: str) -> list[Finding]:
         if (
             search.bounded(lambda ns=namespace: search.matches(observe, ns, gpt2), seconds)
             and _confirmed(namespace, confirm, seconds)
-            and (not cached or search.uses_its_cache(namespace) is True)
+            and (not cached or cached <= (search.cached_steps(namespace) or frozenset()))
         ):
             found.append(edit)
             if len({(e.file, e.line) for e in found}) > MAX_PLACES:
@@ -163,11 +165,11 @@ def _candidates(package, root: Path, component: str, only: tuple[str, ...] = ())
         helpers = [q for q in every if q not in first and q not in then and q.split(".")[0] not in contract]
         then += helpers
         if only:
-            first, then = [q for q in every if q.split(".")[-1] in only], []
+            first, then = [q for q in every if set(q.split(".")) & set(only)], []  # nested: get_lr.multiplier
         defined = {q.split(".")[-1] for q in every}
         for functions in (tuple(first), (*then, CONSTANTS)):
             for edit in edits(path.name, source, functions, twins=True):
-                if edit.code is None or _reroutes(edit, defined):
+                if edit.code is None or _reroutes(edit, defined) or _bypasses_a_cache(edit, source):
                     continue
                 n += 1
                 if n > MAX_EDITS:
@@ -184,6 +186,23 @@ def _reroutes(edit: Edit, defined: set[str]) -> bool:
         return {w for w in re.findall(r"(?:(?<=self\.)|(?<![.\w]))\w+", text) if w in defined}
 
     return own(edit.old) != own(edit.new)
+
+
+_CACHE = re.compile(r"\w*cache\w*", re.IGNORECASE)
+
+
+def _bypasses_a_cache(edit: Edit, source: str) -> bool:
+    """The edit stops the code reading or filling a cache it keeps: it reads or writes fewer of the names called a
+    cache (``self._cache.get`` for ``self._decoder.get``, the store deleted, ``<= cache_len`` for ``<=
+    max_new_tokens``), or it drops the ``if`` that tests what was read from one (``ids = self._cache.get(piece)``,
+    then ``if ids is None:``). Code that never meets its cache behaves as code without one, whatever the cache's
+    slip (v21: a list shared with the cache and then extended was "consistent with" three such edits, none the fix)."""
+    if len(_CACHE.findall(edit.new)) < len(_CACHE.findall(edit.old)):
+        return True
+    if edit.new != "(its body without the if)" or not edit.old.startswith("if "):
+        return False
+    tested = set(re.findall(r"\b(?!if\b|is\b|not\b|None\b|in\b|and\b|or\b)[A-Za-z_]\w*", edit.old))
+    return any(re.search(rf"^\s*{name}\s*=.*cache", source, re.MULTILINE | re.IGNORECASE) for name in tested)
 
 
 def _qualnames(source: str) -> list[tuple[str, object]]:
@@ -255,12 +274,20 @@ def _likeliest(e: Edit) -> tuple[bool, bool, bool, bool, int, float]:
     (`range(n - -1)`, which repairs `range(n - 1)` as well as `range(n)` does, v17) comes after the others."""
     rest = re.sub(r"'[^']*'|\"[^\"]*\"", "", e.old.replace(e.new, "", 1)).strip()
     removed = e.new in e.old and rest[:1] in tuple("+-*/@") and re.search(r"\w", rest) is not None
+    removed = removed or _deleted(e).startswith(" if ")  # a comprehension's filter dropped (v21: `if p`)
     odd = re.search(r"[-+] -\d", e.new) is not None  # `n_head - -1`: nobody writes a double sign
     # the statement as edited is one GPT-2's code has (v20: `logits / max(temperature, 1.0)` was "fixed" as
     # `max(temperature, -1.0)`, a clamp switched off, where `logits / temperature` is GPT-2's own line)
     statement = squeezed(e.statement)
     gpt2s = len(statement) >= 6 and statement in _gpt2_squeezed()
     return removed, not _idles(e), gpt2s, not odd, -_numbers_apart(e), difflib.SequenceMatcher(a=e.old, b=e.new).ratio()
+
+
+def _deleted(e: Edit) -> str:
+    """The one stretch of yours the edit deletes and nothing else (``" if p"`` of ``[p for p in parts if p]``),
+    else ""."""
+    ops = [op for op in difflib.SequenceMatcher(a=e.old, b=e.new, autojunk=False).get_opcodes() if op[0] != "equal"]
+    return e.old[ops[0][1] : ops[0][2]] if len(ops) == 1 and ops[0][0] == "delete" else ""
 
 
 def _numbers_apart(e: Edit) -> int:
