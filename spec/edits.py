@@ -800,6 +800,10 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
         yield args[-1]
     if name == "get" and len(args) == 2:  # a missing key ranked first: ranks.get(pair, 0) for float("inf")
         yield ast.Call(node.func, [args[0], ast.parse('float("inf")', mode="eval").body], kws)
+    items = args[0] if len(args) == 1 and isinstance(args[0], ast.Call) else None
+    if fname == "sorted" and not kws and items and isinstance(items.func, ast.Attribute) and items.func.attr == "items":
+        # a mapping's items sorted by key where by value was meant (v21: merges recovered in bytes order, not rank)
+        yield ast.Call(node.func, args, [ast.keyword("key", ast.parse("lambda kv: kv[1]", mode="eval").body)])
     if name == "size" and args:  # a size where one was meant: num_samples=probs.size(0) for 1
         yield ast.Constant(1)
     if name == "pop" and not args and isinstance(node.func.value, ast.Name):  # a heap popped as a list: its last
