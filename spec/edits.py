@@ -701,6 +701,11 @@ def _subscript_edits(node: ast.Subscript) -> Iterator[ast.expr]:
             yield ast.Subscript(node.value, ast.Tuple(at, ast.Load()) if len(at) > 1 else at[0], node.ctx)
     if isinstance(index, ast.Slice):
         yield ast.Subscript(node.value, ast.Tuple([ast.Slice(), index], ast.Load()), node.ctx)
+        lower, upper = _int_value(index.lower), _int_value(index.upper)
+        if index.step is None and (lower or 0) > 0 and index.upper is None:  # the window shifted the other way:
+            yield ast.Subscript(node.value, ast.Slice(None, ast.Constant(-lower)), node.ctx)  # buf[1:] for [:-1]
+        if index.step is None and index.lower is None and (upper or 0) < 0:
+            yield ast.Subscript(node.value, ast.Slice(ast.Constant(-upper), None), node.ctx)
         if index.lower is not None and index.upper is not None and index.step is None:
             for d in (1, -1):  # a window one place off at both ends: tokens[1 : n + 1] for tokens[0 : n]
                 shifted = ast.Slice(_plus(index.lower, d), _plus(index.upper, d))
@@ -714,6 +719,14 @@ def _subscript_edits(node: ast.Subscript) -> Iterator[ast.expr]:
                 for n in (1, 2):
                     elts = [*index.elts[:i], *[ast.Slice() for _ in range(n)], *index.elts[i + 1 :]]
                     yield ast.Subscript(node.value, ast.Tuple(elts, ast.Load()), node.ctx)
+
+
+def _int_value(node: ast.expr | None) -> int | None:
+    """The int a constant or a negated constant spells (``-1`` is ``UnaryOp(USub, 1)``), else None."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _int_value(node.operand)
+        return None if inner is None else -inner
+    return node.value if isinstance(node, ast.Constant) and type(node.value) is int else None
 
 
 def _plus(expr: ast.expr, d: int) -> ast.expr:
@@ -931,6 +944,15 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
                 guarded = _with_body(stmt, [reset, *stmt.body])
                 yield _restructured(file, tree, qualname, stmt, body, [*body[:i], guarded, *body[i + 1 :]],
                                     old, f"{old} {ast.unparse(reset)}")  # fmt: skip
+            if isinstance(stmt, ast.If) and len(stmt.body) > 1:  # put under a condition that should not guard it
+                first = ast.unparse(stmt.body[0]).splitlines()[0]  # (v21: the CPU RNG restored only with CUDA)
+                moved = [*body[:i], stmt.body[0], _with_body(stmt, stmt.body[1:]), *body[i + 1 :]]
+                yield replace(_restructured(file, tree, qualname, stmt.body[0], body, moved, first,
+                                            "(before the if above it)"), loop=_header(stmt))  # fmt: skip
+            if i + 1 < len(body) and isinstance(body[i + 1], ast.If) and not isinstance(stmt, ast.If):
+                moved = [*body[:i], _with_body(body[i + 1], [stmt, *body[i + 1].body]), *body[i + 2 :]]
+                yield replace(_restructured(file, tree, qualname, stmt, body, moved, old, "(inside the if below)"),
+                              loop=_header(body[i + 1]))  # fmt: skip
             if isinstance(stmt, ast.For | ast.While) and i + 1 < len(body):
                 moved = [*body[:i], _with_body(stmt, [*stmt.body, body[i + 1]]), *body[i + 2 :]]
                 first = ast.unparse(body[i + 1]).splitlines()[0]
