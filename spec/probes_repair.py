@@ -23,6 +23,7 @@ import functools
 import inspect
 import re
 import types
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -52,7 +53,8 @@ OWNERS: dict[str, tuple[str, ...]] = {
 # what each of the training observer's calls (probes_search._observe_training) runs: the function to edit when
 # only that call differs from GPT-2's
 _TRAINING_CALLS = (("get_lr",), ("configure_optimizers",), ("train_step",), ("train_step",),
-                   ("save_checkpoint", "load_checkpoint"))  # fmt: skip
+                   ("save_checkpoint", "load_checkpoint"), ("configure_optimizers",), ("configure_optimizers",),
+                   ("train_step",))  # fmt: skip
 
 
 def training_part(impl) -> str:
@@ -192,12 +194,18 @@ _CACHE = re.compile(r"\w*cache\w*", re.IGNORECASE)
 
 
 def _bypasses_a_cache(edit: Edit, source: str) -> bool:
-    """The edit stops the code reading or filling a cache it keeps: it reads or writes fewer of the names called a
-    cache (``self._cache.get`` for ``self._decoder.get``, the store deleted, ``<= cache_len`` for ``<=
-    max_new_tokens``), or it drops the ``if`` that tests what was read from one (``ids = self._cache.get(piece)``,
-    then ``if ids is None:``). Code that never meets its cache behaves as code without one, whatever the cache's
-    slip (v21: a list shared with the cache and then extended was "consistent with" three such edits, none the fix)."""
-    if len(_CACHE.findall(edit.new)) < len(_CACHE.findall(edit.old)):
+    """The edit stops the code reading or filling a cache it keeps: a name called a cache replaced by another name
+    (``self._cache.get`` for ``self._decoder.get``, ``<= cache_len`` for ``<= max_new_tokens``), the store into
+    one deleted, or the ``if`` that tests a value read from one dropped (``ids = self._cache.get(piece)``, then
+    ``if ids is None:``). Code that never meets its cache behaves as code without one, whatever the cache's slip
+    (v21: a list shared with the cache and then extended was "consistent with" three such edits, none the fix). A
+    cache argument dropped from a call that should not take it (v14: the MLP handed the attention's cache) is no
+    replacement: it stays a repair."""
+    gone, came = Counter(re.findall(r"\w+", edit.old)), Counter(re.findall(r"\w+", edit.new))
+    gone, came = gone - came, came - gone
+    if any(_CACHE.fullmatch(w) for w in gone) and any(not w.isdigit() and not _CACHE.fullmatch(w) for w in came):
+        return True
+    if edit.new == "(deleted)" and re.match(r"[\w.]*cache[\w.]*\[.*\]\s*=[^=]", edit.old, re.IGNORECASE):
         return True
     if edit.new != "(its body without the if)" or not edit.old.startswith("if "):
         return False

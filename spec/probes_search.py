@@ -516,7 +516,9 @@ def _observe_module(
         if kind == "attention":  # float32, scores in the thousands: a softmax without its max overflows
             hot = _loaded(_BUILD[kind](ns, ns.GPTConfig(**sizes)), {k: 8 * v for k, v in state.items()})
             out.append(_call(hot.float(), 8 * _x(seed + 3, *shapes[1]).float()))
-        if kind == "block":  # float32 in, float32 arithmetic (not a lower precision chosen inside)
+        if kind == "attention":  # a whole block_size of positions (a mask buffer shorter than block_size shows)
+            out.append(_call(module, _x(seed + 4, 1, sizes["block_size"], shapes[0][-1])))
+        if kind in ("block", "mlp"):  # float32 in, float32 arithmetic (not a lower precision chosen inside)
             out.append(_call(module.float(), _x(seed + 3, *shapes[1]).float()))
         return out
 
@@ -532,7 +534,11 @@ def _observe_gpt(ns) -> list[tuple]:
     model = _loaded(model, _state_of("gpt", 7))
     idx = torch.randint(0, 64, (2, 9), generator=torch.Generator().manual_seed(10))
     targets = torch.randint(0, 64, (2, 9), generator=torch.Generator().manual_seed(11))
-    return [("ok", shapes), ("ok", tied), _call(model, idx, targets), _call(model, idx[:1, :4])]
+    zeros = targets.index_fill(1, torch.tensor([0, 5]), 0)  # the id 0 among the targets: a loss that ignores it shows
+    full = torch.randint(0, 64, (1, SMALL["block_size"] + 1), generator=torch.Generator().manual_seed(12))
+    past = ("ok", _raises(model, full, (ValueError, AssertionError)))  # the contract's errors past block_size
+    return [("ok", shapes), ("ok", tied), _call(model, idx, targets), _call(model, idx[:1, :4]),
+            _call(model, idx, zeros), _call(model, full[:, :-1]), past]  # fmt: skip
 
 
 @functools.cache
@@ -582,6 +588,11 @@ def _observe_generate(ns) -> Iterator[tuple]:
     # keys (v16: one layer's last position, the only one sampled from, was right)
     deep = _loaded(ns.GPT(ns.GPTConfig(**SMALL)), _state_of("gpt", 7))
     yield _call(deep.generate, idx, 3, temperature=0)
+    # 128 rows, hot enough that every token is drawn: each row its own k-th largest logit, and no top-k by default
+    rows = torch.randint(0, 64, (16, 4), generator=torch.Generator().manual_seed(14)).repeat(8, 1)
+    yield gen(rows, 1, 11, temperature=50.0, top_k=1)
+    yield gen(rows, 1, 12, temperature=50.0)
+    yield gen(torch.randint(0, 64, (2, 20), generator=torch.Generator().manual_seed(15)), 2, 13, temperature=0)
 
 
 def _observe_data(ns) -> list[tuple]:
@@ -596,12 +607,18 @@ def _observe_data(ns) -> list[tuple]:
         return [loader.next_batch() for _ in range(n)]
 
     # state_dict and reset are optional, so what is observed is whether a loader that has them keeps their promise
-    def resumed(n: int, **ranks) -> bool:  # a fresh loader given another's state reads what the other reads next
+    def resumed(n: int, snapshot: bool = False, **ranks) -> bool:  # a fresh loader given another's state reads what
+        # the other reads next
         first, second = ns.DataLoader(tokens, 2, 3, **ranks), ns.DataLoader(tokens, 2, 3, **ranks)
         batches(first, n)
         if not (hasattr(first, "state_dict") and hasattr(first, "load_state_dict")):
             return True
-        second.load_state_dict(first.state_dict())
+        state = first.state_dict()
+        if snapshot:  # the state is what the loader was when it was taken, not a view of what it is later
+            batches(first, 2)
+            second.load_state_dict(state)
+            return _equal(batches(second, 2), batches(ns.DataLoader(tokens, 2, 3, **ranks), n + 2)[n:])
+        second.load_state_dict(state)
         return _equal(batches(second, 2), batches(first, 2))
 
     def rewound(**ranks) -> bool:  # after a reset, batch 0 again
@@ -620,6 +637,9 @@ def _observe_data(ns) -> list[tuple]:
         _call(resumed, 3),
         _call(resumed, 2, rank=1, world_size=3),
         _call(rewound, rank=1, world_size=2),
+        _call(resumed, 3, snapshot=True),
+        _call(lambda: batches(ns.DataLoader(np.array(tokens, dtype=np.uint16) + 65000, 1, 5), 2)),
+        _call(lambda: batches(ns.DataLoader(tokens, 2, 3, rank=2, world_size=3), 3)),
     ]
 
 
@@ -653,6 +673,23 @@ def _observe_training(ns) -> Iterator[tuple]:
     yield _call(_step, ns, batches, 0.5, 1e9)
     yield _call(_step, ns, batches, 0.5, 0.3)
     yield _call(_checkpoint_round_trip, ns)
+    yield _call(_groups, ns, 0.0371, 2e-3)  # a weight decay that is not the usual 0.1: the given one is used
+    yield _call(_decay_of, ns, torch.nn.LayerNorm(4).double())  # 1-D weights not named "bias" are not decayed
+    yield _call(_two_steps, ns, batches)  # the second step's update holds no gradient of the first
+
+
+def _decay_of(ns, model: torch.nn.Module) -> list:
+    opt = ns.configure_optimizers(model, 0.1, 1e-3)
+    return sorted((tuple(p.shape), g["weight_decay"]) for g in opt.param_groups for p in g["params"])
+
+
+def _two_steps(ns, batches: list) -> list:
+    model = _Tiny()
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    with torch.enable_grad():
+        for _ in range(2):
+            ns.train_step(model, opt, batches, 1e9)
+    return [p.detach() for p in model.parameters()]
 
 
 # the settings of an optimizer's group that change its arithmetic (not how it is run: fused, foreach, capturable)
@@ -725,6 +762,7 @@ def _checkpoint_round_trip(ns, step: int = 12, batches: int = 2) -> list:
     for _ in range(batches):
         loader.next_batch()
     torch.manual_seed(7)
+    torch.rand(3)  # mid-stream: a checkpoint that keeps the seed, not the state, restarts the stream
     with tempfile.TemporaryDirectory() as tmp:
         try:
             ns.save_checkpoint(Path(tmp) / "ckpt.pt", model, opt, loader, step)  # a PathLike, as the contract allows
@@ -773,6 +811,32 @@ def _observe_tokenizer(ns) -> Iterator[tuple]:
     yield _call(lambda: list(plain[1].encode_iter(["ab " * 20, "cd " * 20]))) if plain[0] == "ok" else plain
     yield from _observe_specials(ns)
     yield from _observe_reloaded(ns, tok, probe)
+    yield from _observe_fresh(ns)
+
+
+def _observe_fresh(ns) -> list[tuple]:
+    """A tokenizer before training (its 256 bytes, no merges), one that encodes, then trains (a cache of pieces
+    from before must go), one trained with its own pattern, bytes ranked otherwise than by their value, and
+    streams cut inside a contraction and inside a pre-token longer than any hold-back."""
+    permuted = {**{bytes([b]): (b + 33) % 256 for b in range(256)}, b"ab": 256}
+    long = _substring_ranks(" pneumonoultramicroscopic")
+    return [
+        _call(lambda: (dict(ns.Tokenizer().vocab), dict(ns.Tokenizer().merges),
+                       ns.Tokenizer().encode("\U0001f642\x00"))),
+        _call(lambda: _encoded_then_trained(ns)),
+        _call(lambda: sorted(ns.Tokenizer(pattern=r"[^\n]+|\n").train("ab ab ab\nab ab", 259, special_tokens=())
+                             .merges.items())),
+        _call(lambda: (lambda t: (t.encode_ordinary("ab! \u00e9"), dict(t.vocab)))(ns.Tokenizer.from_ranks(permuted))),
+        _call(lambda: list(ns.Tokenizer.from_ranks(_ranks(b"ll", b"'ll")).encode_iter(["x " * 10 + "we'l", "l see"]))),
+        _call(lambda: list(ns.Tokenizer.from_ranks(long).encode_iter(["a " * 30 + "pneumonoultramicro",
+                                                                        "scopic end"]))),
+    ]  # fmt: skip
+
+
+def _encoded_then_trained(ns) -> tuple:
+    tok = ns.Tokenizer()
+    before = tok.encode_ordinary("aaab ab")
+    return before, tok.train("aaabdaaabac", 260, special_tokens=()).encode_ordinary("aaab ab")
 
 
 # Pre-token boundaries made visible: with every substring of up to four bytes of the text as a token (from_ranks),
@@ -826,6 +890,14 @@ def _observe_specials(ns) -> list[tuple]:
         _call(lambda: tok.encode("<|fim|><|pad|>x<|fim|>", allowed_special="all")),
         _call(lambda: _raises_value_error(lambda: tok.encode("x<|pad|>y", disallowed_special={"<|pad|>"}))),
         _call(lambda: tok.encode("x <|fim", disallowed_special={"<|pad|>"})),  # ... and none in the text: no error
+        # a special neither allowed nor disallowed is text; an explicit allowed set; disallowed_special=(); a
+        # disallowed special at the very start; encode_ordinary over a special; an id of -1
+        _call(lambda: tok.encode("x<|endoftext|>y <|fim|>", disallowed_special={"<|pad|>"})),
+        _call(lambda: tok.encode("a<|endoftext|>b<|pad|>", allowed_special={"<|endoftext|>"}, disallowed_special=())),
+        _call(lambda: _raises_value_error(tok.encode, "<|endoftext|> first")),
+        _call(lambda: tok.encode_ordinary("x<|endoftext|>y")),
+        _call(lambda: _raises_value_error(tok.decode, [72, -1])),
+        _call(lambda: list(tok.encode_iter([_PIECES + " <|endoftext", "|> z"], allowed_special="all"))),  # cut late
         _call(lambda: tok.decode(list(b"ok \xe6\x9d"))),  # an incomplete character at the very end
         _call(lambda: ns.Tokenizer.from_ranks(tok.mergeable_ranks, special_tokens=dict(tok.special_tokens))
               .encode(text, allowed_special="all")),
@@ -839,6 +911,17 @@ def _observe_specials(ns) -> list[tuple]:
             out.append(_call(lambda: (custom[1].save(f"{tmp}/t.json"), ns.Tokenizer.load(f"{tmp}/t.json"))[1]
                              .encode(_PIECES + "<|pad|>", allowed_special="all")))  # fmt: skip
     return [*out, custom if custom[0] == "raised" else ("ok", None)]
+
+
+def _raises(fn: Callable, arg, errors: tuple[type[BaseException], ...]) -> bool:
+    """Whether ``fn(arg)`` raises one of ``errors`` (its message is yours to word)."""
+    try:
+        fn(arg)
+    except errors:
+        return True
+    except Exception:
+        return False
+    return False
 
 
 def _raises_value_error(fn: Callable, *args) -> bool:
@@ -865,8 +948,10 @@ def _observe_reloaded(ns, tok, probe: str) -> list[tuple]:
     # 'abc' can be cut 'a' + 'bc' or 'ab' + 'c', both of lower rank; BPE merged 'ab' first, so its pair is (ab, c)
     ranks = _ranks(b"ab", b"bc", b"abc")
     two_cuts = _call(lambda: sorted(ns.Tokenizer.from_ranks(ranks).merges.items()))
-    if loaded[0] == "ok":
-        loaded = _call(lambda: loaded[1].encode_ordinary(probe))
+    if loaded[0] == "ok":  # what it encodes, and the merges, vocabulary and specials it came back with
+        back = loaded[1]
+        loaded = _call(lambda: (back.encode_ordinary(probe), list(back.merges.items()), dict(back.vocab),
+                                dict(back.special_tokens)))  # fmt: skip
     return [rebuilt, two_cuts, loaded]
 
 

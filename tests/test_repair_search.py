@@ -266,8 +266,9 @@ def test_of_one_places_repairs_the_one_that_writes_gpt2s_line_is_said() -> None:
 def test_a_repair_that_steps_around_a_cache_is_refused() -> None:
     """An edit that stops the code reading or filling its cache makes cached code behave as uncached code,
     whatever the cache's slip: it is no fix (v21: a list shared with the tokenizer's cache and then extended was
-    "consistent with" three such edits, the judge: wrong). Fewer cache names, the store deleted, or the ``if``
-    that tests a value read from a cache dropped are refused; an edit that keeps the cache is not."""
+    "consistent with" three such edits, the judge: wrong). A cache name replaced by another, the store deleted, or
+    the ``if`` that tests a value read from a cache dropped are refused; an edit that keeps the cache, or drops a
+    cache argument a call should not take, is not."""
     source = "def f(self, piece):\n    ids = self._cache.get(piece)\n    if ids is None:\n        ids = g(piece)\n"
 
     def edit(old: str, new: str) -> Edit:
@@ -279,6 +280,8 @@ def test_a_repair_that_steps_around_a_cache_is_refused() -> None:
     assert probes_repair._bypasses_a_cache(edit("if ids is None:", "(its body without the if)"), source)
     assert not probes_repair._bypasses_a_cache(edit("if out is None:", "(its body without the if)"), source)
     assert not probes_repair._bypasses_a_cache(edit("cache[0]", "cache[i]"), source)
+    # v14: the MLP handed the attention's cache; dropping that argument is the fix, not a bypass
+    assert not probes_repair._bypasses_a_cache(edit("self.mlp(self.ln_2(x), cache)", "self.mlp(self.ln_2(x))"), source)
 
 
 def test_a_dropped_filter_ranks_before_an_idle_one() -> None:
