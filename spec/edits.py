@@ -385,8 +385,9 @@ def _string_key(node: ast.AST) -> str | None:
 
 
 def _walk(fn: ast.FunctionDef) -> Iterator[tuple[ast.AST, ast.AST, str, int | None]]:
-    """Every expression node under the function's body (not inside a nested function, class or lambda) and its
-    parameters' defaults, with where each hangs, in source order."""
+    """Every expression node under the function's body (not inside a nested function or class: each is edited as
+    its own function) and its parameters' defaults, with where each hangs, in source order. A lambda's body is
+    walked (v20: `min(pairs, key=lambda p: ranks.get(p, inf))`, the twin of a lookup outside it)."""
     stack: list[tuple[ast.AST, ast.AST, str, int | None]] = []
     for field in ("defaults", "kw_defaults"):
         stack += [(d, fn.args, field, i) for i, d in enumerate(getattr(fn.args, field)) if d is not None]
@@ -398,7 +399,7 @@ def _walk(fn: ast.FunctionDef) -> Iterator[tuple[ast.AST, ast.AST, str, int | No
         if isinstance(node, ast.expr):
             order.append((node, parent, field, index))
         for f, value in ast.iter_fields(node):
-            if isinstance(node, ast.FunctionDef | ast.ClassDef | ast.Lambda):
+            if isinstance(node, ast.FunctionDef | ast.ClassDef) or (isinstance(node, ast.Lambda) and f == "args"):
                 continue
             if isinstance(value, list):
                 stack[0:0] = [(v, node, f, j) for j, v in enumerate(value) if isinstance(v, ast.AST)]
@@ -813,6 +814,10 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
         yield args[-1]
     if name == "get" and len(args) == 2:  # a missing key ranked first: ranks.get(pair, 0) for float("inf")
         yield ast.Call(node.func, [args[0], ast.parse('float("inf")', mode="eval").body], kws)
+    if name == "get" and args and isinstance(args[0], ast.Name):  # a pair looked up where its joined parts were meant
+        pair = args[0]  # (v20: BPE ranks keyed by bytes, looked up by the tuple (left, right): nothing ever merges)
+        left, right = (ast.Subscript(pair, ast.Constant(i), ast.Load()) for i in (0, 1))
+        yield ast.Call(node.func, [ast.BinOp(left, ast.Add(), right), *args[1:]], kws)
     items = args[0] if len(args) == 1 and isinstance(args[0], ast.Call) else None
     if fname == "sorted" and not kws and items and isinstance(items.func, ast.Attribute) and items.func.attr == "items":
         # a mapping's items sorted by key where by value was meant (v21: merges recovered in bytes order, not rank)

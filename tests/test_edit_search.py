@@ -267,8 +267,9 @@ def test_operators_added_after_v21_reach_their_slips() -> None:
     reduces over a dim, a list kept from a call and then extended (copied), a clamp's bound on the wrong side, a
     slice one place off at both ends or shifted the other way, a name where the file's operation of it was meant
     (inside a nested function, which had no edit at all), a mapping's items sorted by key where by value was meant,
-    and a statement moved into or out of the ``if`` next to it. Bug caught: each of these was a v21 bug with no
-    verdict, or a verdict without its place."""
+    a statement moved into or out of the ``if`` next to it, and (inside a lambda, whose body had no edit) a pair
+    looked up where its joined parts were meant (v20's BPE ranks). Bug caught: each of these was a v20 or v21 bug
+    with no verdict, or a verdict without its place."""
     source = (
         "class M:\n"
         "    def forward(self, x, q, v, p, tokens, n, d):\n"
@@ -277,6 +278,7 @@ def test_operators_added_after_v21_reach_their_slips() -> None:
         "        out = self.f(p)\n        out.extend(self.f(x))\n"
         "        c = s.clamp(min=1.0)\n        w = tokens[1 : n + 1]\n        m = sorted(d.items())\n"
         "        t = tokens[1:]\n        set_rng(p)\n        if n and d:\n            set_cuda(p)\n            g(p)\n"
+        "        b = min(d, key=lambda pair: d.get(pair, n))\n"
         "        return out\n"
         "def get_lr(step, lo, hi):\n"
         "    def multiplier(s):\n        if s > 3:\n            return lo\n        return lo / hi\n"
@@ -294,6 +296,7 @@ def test_operators_added_after_v21_reach_their_slips() -> None:
         ("tokens[1:]", "tokens[:-1]"),  # the window shifted the other way (inputs sliced as the targets are)
         ("set_rng(p)", "(inside the if below)"),  # put under a condition, and taken out from under one
         ("set_cuda(p)", "(before the if above it)"),
+        ("d.get(pair, n)", "d.get(pair[0] + pair[1], n)"),  # inside a lambda: a pair where its joined parts were meant
     ]:
         assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
     # a view already followed by its method, and the operation itself, are left as they are
