@@ -520,6 +520,9 @@ def _alternatives(
         yield ast.Call(ast.Name("int", ast.Load()), [node], [])  # JSON's keys are strings: {s: int(i) for i, s ...}
     if isinstance(node, ast.UnaryOp):
         yield node.operand
+    if isinstance(node, ast.IfExp):  # a condition that should not be there: `ln_f(x) if targets is None else x`
+        yield node.body
+        yield node.orelse
     if isinstance(node, ast.SetComp):  # a set where a list was meant: its order is the hash's, not the code's
         yield ast.ListComp(node.elt, node.generators)
     if isinstance(node, ast.GeneratorExp) and isinstance(parent, ast.Assign):  # a generator kept in a name is

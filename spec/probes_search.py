@@ -21,6 +21,7 @@ import difflib
 import functools
 import inspect
 import math
+import re
 import signal
 import sys
 import threading
@@ -179,8 +180,9 @@ def _unless_elsewhere(f: Finding, found: list[Edit], yours: str | None) -> Findi
     if f.kind != REPRODUCED:
         return f
     spellings = [e.new for e in found if e.tag == f.tag]
-    if any(s.startswith("(") or s.startswith("def ") for s in spellings):
-        return f  # a statement deleted or moved, a signature: no text of its own to look for
+    if any(re.fullmatch(r"\([a-z][\w ,]*\)", s) or s.startswith("def ") for s in spellings):
+        return f  # a statement deleted or moved, a signature: no text of its own to look for (v22: an expression
+        # that starts with a parenthesis, `(logits / temperature).masked_fill`, was taken for one and kept its fix)
     # the edited statement where there is one: a bare `ValueError` is in any file (v17: an `except` line the
     # participant does not have was given as the fix)
     texts = [e.statement or e.new for e in found if e.tag == f.tag]

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import ast
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from gpt2spec.known_bugs.mutant import REFERENCE
-from gpt2spec.registry import Implementation, ImplRef, import_impl, written_source
+from gpt2spec.registry import Implementation, ImplRef, import_impl, squeezed, written_source
 from gpt2spec.verdicts import CONSISTENT, REPRODUCED, Finding
 from spec import probes_repair, probes_search
 from spec.edits import Edit, edits
@@ -278,7 +279,7 @@ def test_operators_added_after_v21_reach_their_slips() -> None:
         "        out = self.f(p)\n        out.extend(self.f(x))\n"
         "        c = s.clamp(min=1.0)\n        w = tokens[1 : n + 1]\n        m = sorted(d.items())\n"
         "        t = tokens[1:]\n        set_rng(p)\n        if n and d:\n            set_cuda(p)\n            g(p)\n"
-        "        b = min(d, key=lambda pair: d.get(pair, n))\n"
+        "        b = min(d, key=lambda pair: d.get(pair, n))\n        h = self.f(x) if n is None else x\n"
         "        return out\n"
         "def get_lr(step, lo, hi):\n"
         "    def multiplier(s):\n        if s > 3:\n            return lo\n        return lo / hi\n"
@@ -297,8 +298,23 @@ def test_operators_added_after_v21_reach_their_slips() -> None:
         ("set_rng(p)", "(inside the if below)"),  # put under a condition, and taken out from under one
         ("set_cuda(p)", "(before the if above it)"),
         ("d.get(pair, n)", "d.get(pair[0] + pair[1], n)"),  # inside a lambda: a pair where its joined parts were meant
+        ("self.f(x) if n is None else x", "self.f(x)"),  # a condition that should not be there (v22: ln_f skipped)
     ]:
         assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
     # a view already followed by its method, and the operation itself, are left as they are
     assert ("q.view(2, 3, 4, 5)", "q.view(2, 3, 4, 5).transpose(1, 2)") not in found
     assert ("lo / hi", "lo / hi / hi") not in found
+
+
+def test_an_edited_expression_in_parentheses_your_code_lacks_gives_no_fix() -> None:
+    """A reproduction by an edit of GPT-2's code whose edited text your code does not have is only consistent,
+    without a fix; an edit that starts with a parenthesis is such a text, not a statement moved or deleted. Bug
+    caught: v22's greedy path taken below temperature 1 was reproduced by `(logits / temperature).masked_fill` at
+    another line, and the fix told was GPT-2's line, which the participant already had."""
+    edit = Edit("gpt.py", 122, "GPT.generate", "logits.masked_fill", "(logits / temperature).masked_fill", None)
+    found = Finding(edit.tag, "reproduced", "GPT-2's code has `logits.masked_fill` there", kind=REPRODUCED)
+    yours = squeezed("logits = logits.masked_fill(logits < kth, float('-inf'))")
+    told = probes_search._unless_elsewhere(found, [edit], yours)
+    assert told.kind == CONSISTENT and not told.fix, told
+    moved = Edit("gpt.py", 122, "GPT.generate", "x = f(x)", "(after the loop below)", None)
+    assert probes_search._unless_elsewhere(replace(found, tag=moved.tag), [moved], yours).kind == REPRODUCED

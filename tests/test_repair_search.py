@@ -291,3 +291,14 @@ def test_a_dropped_filter_ranks_before_an_idle_one() -> None:
     dropped = Edit("t.py", 3, "f", old, "[p for p in regex.split(pattern, text)]", None)
     idle = Edit("t.py", 3, "f", old, "[p for p in regex.split(pattern, text) if text]", None)
     assert max([idle, dropped], key=probes_repair._likeliest) is dropped
+
+
+def test_a_repair_that_breaks_what_generate_did_right_is_refused(tmp_path: Path) -> None:
+    """A repair of a part of the model must leave generate as right as yours was (probes_repair._harmless_to).
+    Bug caught: v22's final LayerNorm skipped when targets are given was "repaired" as skipped when a cache is
+    given, right on the model's calls, wrong for the cached generation that was right, and told as the fix (the
+    blind judge: a wrong fix). The condition dropped is the fix."""
+    held = HELDOUT["ho22-forward-ln-f-skipped-when-loss"]
+    found = probes_repair.repair(_impl("harmless", held.bug.materialize(tmp_path)), "gpt")
+    assert len(found) == 1 and found[0].fix, found
+    assert "cache is None" not in found[0].fix and "`self.transformer.ln_f(x)` where" in found[0].fix, found[0].fix
