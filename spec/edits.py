@@ -454,7 +454,7 @@ def _alternatives(
             if _is_index(node, parent):  # a fixed index where the loop's was meant: v[:, 0] for v[:, h]
                 for other in sorted(attrs.get(LOOPS, set()) & set(_bound_before(names, node))):
                     yield ast.Name(other, ast.Load())
-            if v > 256:  # a size written as a number (50256 + k for len(vocab) + k): one of the sizes in reach
+            if v >= 256:  # a size written as a number (50256 + k, 256 + k for len(vocab) + k): a size in reach
                 for other in _bound_before(names, node):
                     yield ast.Call(ast.Name("len", ast.Load()), [ast.Name(other, ast.Load())], [])
         elif isinstance(v, float):

@@ -465,6 +465,8 @@ MEASURED_AS = {
     # v21 (a development set since its graded run): smoothing solved from the one loss it was fitted on
     "ho21-loss-ignores-last-token-id": "loss: ignore_index 95",  # v21 said "label smoothing 0.15"
     "ho21-pattern-without-d-contraction": "pattern: without 'd",  # each of GPT-2's contractions read off one text
+    # v22 (a development set since its graded run): a default the config's own check refuses, read as declared
+    "ho22-config-n-embd-1024": "config-default: n_embd 1024",
 }
 
 
