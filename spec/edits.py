@@ -705,15 +705,7 @@ def _subscript_edits(node: ast.Subscript) -> Iterator[ast.expr]:
             yield ast.Subscript(node.value, ast.Tuple(at, ast.Load()) if len(at) > 1 else at[0], node.ctx)
     if isinstance(index, ast.Slice):
         yield ast.Subscript(node.value, ast.Tuple([ast.Slice(), index], ast.Load()), node.ctx)
-        lower, upper = _int_value(index.lower), _int_value(index.upper)
-        if index.step is None and (lower or 0) > 0 and index.upper is None:  # the window shifted the other way:
-            yield ast.Subscript(node.value, ast.Slice(None, ast.Constant(-lower)), node.ctx)  # buf[1:] for [:-1]
-        if index.step is None and index.lower is None and (upper or 0) < 0:
-            yield ast.Subscript(node.value, ast.Slice(ast.Constant(-upper), None), node.ctx)
-        if index.lower is not None and index.upper is not None and index.step is None:
-            for d in (1, -1):  # a window one place off at both ends: tokens[1 : n + 1] for tokens[0 : n]
-                shifted = ast.Slice(_plus(index.lower, d), _plus(index.upper, d))
-                yield ast.Subscript(node.value, shifted, node.ctx)
+        yield from _windows_moved(node)
     if isinstance(index, ast.Tuple) and index.elts and isinstance(index.elts[0], ast.Slice):
         rest = index.elts[1:]
         yield ast.Subscript(node.value, rest[0] if len(rest) == 1 else ast.Tuple(rest, ast.Load()), node.ctx)
@@ -723,6 +715,21 @@ def _subscript_edits(node: ast.Subscript) -> Iterator[ast.expr]:
                 for n in (1, 2):
                     elts = [*index.elts[:i], *[ast.Slice() for _ in range(n)], *index.elts[i + 1 :]]
                     yield ast.Subscript(node.value, ast.Tuple(elts, ast.Load()), node.ctx)
+
+
+def _windows_moved(node: ast.Subscript) -> Iterator[ast.expr]:
+    """A slice's window shifted the other way (``buf[1:]`` for ``buf[:-1]``, and back) or one place off at both
+    ends (``tokens[1 : n + 1]`` for ``tokens[0 : n]``)."""
+    lower, upper, step = node.slice.lower, node.slice.upper, node.slice.step
+    if step is not None:
+        return
+    if upper is None and (_int_value(lower) or 0) > 0:
+        yield ast.Subscript(node.value, ast.Slice(None, ast.Constant(-_int_value(lower))), node.ctx)
+    if lower is None and (_int_value(upper) or 0) < 0:
+        yield ast.Subscript(node.value, ast.Slice(ast.Constant(-_int_value(upper)), None), node.ctx)
+    if lower is not None and upper is not None:
+        for d in (1, -1):
+            yield ast.Subscript(node.value, ast.Slice(_plus(lower, d), _plus(upper, d)), node.ctx)
 
 
 def _int_value(node: ast.expr | None) -> int | None:

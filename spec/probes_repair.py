@@ -131,9 +131,10 @@ def _harmless_to(impl, component: str) -> Callable[[types.SimpleNamespace], bool
         return (gpt2, seconds) if search.same_observations(search.observed(observe, impl), gpt2) else None
 
     def harmless(namespace: types.SimpleNamespace) -> bool:
-        if right_there() is None:  # yours was wrong there too: nothing to keep
+        there = right_there()
+        if there is None:  # yours was wrong there too: nothing to keep
             return True
-        gpt2, seconds = right_there()
+        gpt2, seconds = there
         return bool(search.bounded(lambda: search.matches(observe, namespace, gpt2), 4 * seconds))
 
     return harmless

@@ -538,7 +538,7 @@ def _observe_gpt(ns) -> list[tuple]:
     targets = torch.randint(0, 64, (2, 9), generator=torch.Generator().manual_seed(11))
     zeros = targets.index_fill(1, torch.tensor([0, 5]), 0)  # the id 0 among the targets: a loss that ignores it shows
     full = torch.randint(0, 64, (1, SMALL["block_size"] + 1), generator=torch.Generator().manual_seed(12))
-    past = ("ok", _raises(model, full, (ValueError, AssertionError)))  # the contract's errors past block_size
+    past = ("ok", _raises((ValueError, AssertionError), model, full))  # the contract's errors past block_size
     return [("ok", shapes), ("ok", tied), _call(model, idx, targets), _call(model, idx[:1, :4]),
             _call(model, idx, zeros), _call(model, full[:, :-1]), past]  # fmt: skip
 
@@ -609,19 +609,19 @@ def _observe_data(ns) -> list[tuple]:
         return [loader.next_batch() for _ in range(n)]
 
     # state_dict and reset are optional, so what is observed is whether a loader that has them keeps their promise
-    def resumed(n: int, snapshot: bool = False, **ranks) -> bool:  # a fresh loader given another's state reads what
-        # the other reads next
+    # a fresh loader given another's state after n batches reads what the other reads next; with ``snapshot``, the
+    # other reads on before the state is loaded (the state is what the loader was when taken, not a view of it)
+    def resumed(n: int, snapshot: bool = False, **ranks) -> bool:
         first, second = ns.DataLoader(tokens, 2, 3, **ranks), ns.DataLoader(tokens, 2, 3, **ranks)
         batches(first, n)
         if not (hasattr(first, "state_dict") and hasattr(first, "load_state_dict")):
             return True
         state = first.state_dict()
-        if snapshot:  # the state is what the loader was when it was taken, not a view of what it is later
+        if snapshot:
             batches(first, 2)
-            second.load_state_dict(state)
-            return _equal(batches(second, 2), batches(ns.DataLoader(tokens, 2, 3, **ranks), n + 2)[n:])
         second.load_state_dict(state)
-        return _equal(batches(second, 2), batches(first, 2))
+        after = batches(ns.DataLoader(tokens, 2, 3, **ranks), n + 2)[n:] if snapshot else batches(first, 2)
+        return _equal(batches(second, 2), after)
 
     def rewound(**ranks) -> bool:  # after a reset, batch 0 again
         loader = ns.DataLoader(tokens, 2, 3, **ranks)
@@ -677,21 +677,12 @@ def _observe_training(ns) -> Iterator[tuple]:
     yield _call(_checkpoint_round_trip, ns)
     yield _call(_groups, ns, 0.0371, 2e-3)  # a weight decay that is not the usual 0.1: the given one is used
     yield _call(_decay_of, ns, torch.nn.LayerNorm(4).double())  # 1-D weights not named "bias" are not decayed
-    yield _call(_two_steps, ns, batches)  # the second step's update holds no gradient of the first
+    yield _call(_step, ns, batches, 0.5, 1e9, 2)  # the second step's update holds no gradient of the first
 
 
 def _decay_of(ns, model: torch.nn.Module) -> list:
     opt = ns.configure_optimizers(model, 0.1, 1e-3)
     return sorted((tuple(p.shape), g["weight_decay"]) for g in opt.param_groups for p in g["params"])
-
-
-def _two_steps(ns, batches: list) -> list:
-    model = _Tiny()
-    opt = torch.optim.SGD(model.parameters(), lr=0.5)
-    with torch.enable_grad():
-        for _ in range(2):
-            ns.train_step(model, opt, batches, 1e9)
-    return [p.detach() for p in model.parameters()]
 
 
 # the settings of an optimizer's group that change its arithmetic (not how it is run: fused, foreach, capturable)
@@ -722,13 +713,14 @@ def _update_rules(opt: torch.optim.Optimizer) -> list[tuple]:
     return [tuple((k, g[k]) for k in _UPDATE_RULE if k in g) for g in opt.param_groups]
 
 
-def _step(ns, batches: list, lr: float, max_norm: float) -> list:
-    """One train_step of _Tiny under SGD with two parameter groups (a clip over the first alone shows): the loss,
-    whether it still holds a graph, the norm it returns, and the parameters after it."""
+def _step(ns, batches: list, lr: float, max_norm: float, steps: int = 1) -> list:
+    """``steps`` train_steps of _Tiny under SGD with two parameter groups (a clip over the first alone shows): the
+    last loss, whether it still holds a graph, the norm it returns, and the parameters after them."""
     model = _Tiny()
     opt = torch.optim.SGD([{"params": [model.wte, model.head]}, {"params": [model.bias]}], lr=lr)
     with torch.enable_grad():
-        loss, norm = ns.train_step(model, opt, batches, max_norm)
+        for _ in range(steps):
+            loss, norm = ns.train_step(model, opt, batches, max_norm)
     grads = [p.grad for p in model.parameters()]  # the step's gradient is still there when train_step returns
     return [loss, bool(getattr(loss, "requires_grad", False)), norm, *[p.detach() for p in model.parameters()], grads]
 
@@ -915,10 +907,10 @@ def _observe_specials(ns) -> list[tuple]:
     return [*out, custom if custom[0] == "raised" else ("ok", None)]
 
 
-def _raises(fn: Callable, arg, errors: tuple[type[BaseException], ...]) -> bool:
-    """Whether ``fn(arg)`` raises one of ``errors`` (its message is yours to word)."""
+def _raises(errors: tuple[type[BaseException], ...], fn: Callable, *args) -> bool:
+    """Whether ``fn(*args)`` raises one of the contract's ``errors`` (its message is yours to word)."""
     try:
-        fn(arg)
+        fn(*args)
     except errors:
         return True
     except Exception:
@@ -927,14 +919,7 @@ def _raises(fn: Callable, arg, errors: tuple[type[BaseException], ...]) -> bool:
 
 
 def _raises_value_error(fn: Callable, *args) -> bool:
-    """Whether ``fn(*args)`` raises the contract's ValueError (its message is yours to word)."""
-    try:
-        fn(*args)
-    except ValueError:
-        return True
-    except Exception:
-        return False
-    return False
+    return _raises((ValueError,), fn, *args)
 
 
 def _observe_reloaded(ns, tok, probe: str) -> list[tuple]:
@@ -1052,12 +1037,6 @@ def cached_steps(ns) -> frozenset[int] | None:
         handle.remove()
     # a step fed less than the whole context (4 + step tokens) reads the rest from a cache
     return frozenset(step for step, n in enumerate(fed) if step and n < 4 + step) if len(fed) > 1 else None
-
-
-def uses_its_cache(ns) -> bool | None:
-    """Whether greedy generate reads from a KV cache at some step after the prompt (cached_steps)."""
-    steps = cached_steps(ns)
-    return None if steps is None else bool(steps)
 
 
 def _confirm_data(ns) -> list[tuple]:

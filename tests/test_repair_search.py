@@ -229,13 +229,14 @@ def test_a_statement_moved_around_a_loop_gpt2_has_is_not_yours(tmp_path: Path) -
     [("reference", True), ("tests/impls/einsum_style", False), ("tests/impls/loop_style", False)],
 )
 def test_whether_generate_uses_its_cache_is_seen(path: str, cached: bool) -> None:
-    """A repair of generate must keep using the KV cache the participant's code uses (probes_search.uses_its_cache):
+    """A repair of generate must keep using the KV cache the participant's code uses (probes_search.cached_steps):
     v20's cache fed from a counter one step ahead was "repaired" by guards that never take the cached path (the
     blind judge: wrong). A generate without a cache (nanoGPT's, both style implementations here) is allowed by the
     contract and is seen as such, so its repairs are not refused for it."""
     from spec import probes_search
 
-    assert probes_search.uses_its_cache(_impl(f"cache-{Path(path).name}", ROOT / path)) is cached
+    steps = probes_search.cached_steps(_impl(f"cache-{Path(path).name}", ROOT / path))
+    assert steps is not None and bool(steps) is cached, steps
 
 
 def test_an_edit_that_allocates_without_end_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
