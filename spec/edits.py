@@ -95,6 +95,7 @@ FOLLOWED = ".then"  # after a method's name (``view.then``): the calls the file 
 OPERANDS = "<op>"  # after a name (``min_lr<op>``): the operations of two plain terms the file writes it in
 REDUCED = "<dim>"  # the arguments the file gives a reduction somewhere (``f(dim=-1, keepdim=True)``)
 EXTENDED = "<+>"  # the names the file extends, appends or inserts into (a list: kept apart from the one it came from)
+APPLIED = "<.m>"  # the methods the file calls on a plain name with constant arguments (``_.encode('utf-8')``)
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ def edits(file: str, source: str, functions: tuple[str, ...], twins: bool = Fals
                     for new in _alternatives(node, parent, names, attrs, first)
                 ),
                 _statement_edits(file, tree, qualname, fn),
+                _unread_edits(file, tree, parents, qualname, fn, attrs),
                 _twin_edits(file, tree, parents, qualname, fn, names, attrs, first) if twins else (),
             )
         for edit in every:
@@ -321,6 +323,51 @@ def _local_names(fn: ast.FunctionDef) -> dict[str, int]:
     return names
 
 
+def _unread_edits(
+    file: str, tree: ast.Module, parents: dict, qualname: str, fn: ast.FunctionDef, attrs: dict
+) -> Iterator[Edit]:
+    """A name the function binds and never reads is where a slip left it out: ``pos`` computed and then
+    ``wpe.weight[:T]`` read in its place (v22), ``{i: b"" for s, i in ...}`` with ``s`` unused (v22), a
+    ``generator`` parameter never handed to the call that draws. Within the name's reach (a comprehension's
+    element for its target, the rest of the function for a local), each call given it as a keyword of its own
+    name, each subscript's index and each constant replaced by it, or by it through a method the file calls on
+    plain names (``s.encode('utf-8')``)."""
+    read = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+    reach: dict[str, tuple[set[int], bool]] = {}  # name -> the ids of the nodes it can reach, a comprehension's?
+    for node in ast.walk(fn):
+        if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
+            parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+            inside = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            for gen in node.generators:
+                for n in ast.walk(gen.target):
+                    if isinstance(n, ast.Name) and n.id not in inside and not n.id.startswith("_"):
+                        reach[n.id] = ({id(m) for part in parts for m in ast.walk(part)}, True)
+    for name, line in _local_names(fn).items():
+        if name in read or name in reach or name.startswith("_") or (name not in params and line == fn.lineno):
+            continue
+        after = {id(m) for m in ast.walk(fn) if getattr(m, "lineno", 0) > line or name in params}
+        reach[name] = (after, False)
+    templates = sorted(attrs.get(APPLIED, set()))
+    for name, (ids, in_comprehension) in reach.items():
+        u = ast.Name(name, ast.Load())
+        for node, parent, field, index in _walk(fn):
+            if id(node) not in ids:
+                continue
+            at = (parent, field, index)
+            if isinstance(node, ast.Call) and name in params and name not in {k.arg for k in node.keywords}:
+                given = ast.Call(node.func, node.args, [*node.keywords, ast.keyword(name, u)])
+                yield _apply(file, tree, parents, qualname, node, at, given)
+            if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+                yield _apply(file, tree, parents, qualname, node, at, ast.Subscript(node.value, u, ast.Load()))
+            if isinstance(node, ast.Constant) and not isinstance(parent, ast.Expr):
+                yield _apply(file, tree, parents, qualname, node, at, u)
+                for template in templates if in_comprehension else ():
+                    through = ast.parse(template, mode="eval").body
+                    through.func.value = u
+                    yield _apply(file, tree, parents, qualname, node, at, through)
+
+
 def _first_parameter(fn: ast.FunctionDef) -> str | None:
     """The function's input: its first parameter after self (a module's ``x``, which a slip detaches)."""
     params = [a.arg for a in fn.args.args if a.arg not in ("self", "cls")]
@@ -359,6 +406,11 @@ def _attributes(tree: ast.Module) -> dict[str, set[str]]:
             seen.setdefault(REDUCED, set()).add(
                 ast.unparse(ast.Call(ast.Name("f", ast.Load()), node.args, node.keywords))
             )
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and node.args + node.keywords:
+            if all(isinstance(a, ast.Constant) for a in [*node.args, *(k.value for k in node.keywords)]):
+                method = ast.Attribute(ast.Name("_", ast.Load()), func.attr, ast.Load())
+                applied = ast.Call(method, node.args, node.keywords)
+                seen.setdefault(APPLIED, set()).add(ast.unparse(applied))
         if isinstance(func, ast.Attribute) and func.attr in ("extend", "append", "insert"):
             if isinstance(func.value, ast.Name):
                 seen.setdefault(EXTENDED, set()).add(func.value.id)
@@ -568,6 +620,11 @@ def _alternatives(
                 yield ast.Call(node.func, [ast.Name(other, ast.Load())], node.keywords)
         yield from _modules_swapped(node)
         func = node.func
+        if _name_of(func) == "roll":  # a window rolled where it was meant shifted: buf[:-1].roll(-1) wraps around
+            receiver = [func.value] if isinstance(func, ast.Attribute) else []
+            for rolled in [*receiver, *node.args[:1]]:
+                if isinstance(rolled, ast.Subscript) and isinstance(rolled.slice, ast.Slice):
+                    yield from _windows_moved(rolled)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in names:
             if node.args or node.keywords:  # a method of a local skipped: k.transpose(-2, -1) -> k (not torch.f(x))
                 yield func.value
@@ -730,6 +787,11 @@ def _windows_moved(node: ast.Subscript) -> Iterator[ast.expr]:
     if lower is not None and upper is not None:
         for d in (1, -1):
             yield ast.Subscript(node.value, ast.Slice(_plus(lower, d), _plus(upper, d)), node.ctx)
+
+
+def _name_of(func: ast.expr) -> str:
+    """The name a call calls: ``roll`` for ``x.roll`` and ``torch.roll``."""
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
 
 
 def _int_value(node: ast.expr | None) -> int | None:

@@ -18,7 +18,10 @@ What fits none of these is said as a fact without a fix (how far the draws are f
 
 from __future__ import annotations
 
+import functools
 import math
+import sys
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -37,16 +40,10 @@ SAMPLER = "generate's own sampler (it never calls torch.multinomial)"
 def hand_sampled(impl) -> list[Finding]:
     """Findings about a generate that samples without torch.multinomial (none when its draws follow the
     contract, or when it cannot be run on a batch)."""
-    hf = hf_lm(TINY, seed=81, dtype=torch.float64)
-    with torch.no_grad():
-        hf.transformer.wte.weight.mul_(SHARPEN)
-    ours = load_into(impl.GPT(impl.GPTConfig(**TINY)).double().eval(), hf, what="GPT")
-    prompt = torch.randint(0, TINY["vocab_size"], (1, 6), generator=torch.Generator().manual_seed(89))
-    try:
-        with torch.no_grad():
-            logits = ours(prompt)[0][0, -1].detach()
-    except Exception:
+    loaded = _loaded(impl)
+    if loaded is None:
         return []
+    ours, prompt, logits = loaded
     at_one = _drawn(ours, prompt, temperature=1.0)
     if at_one is None:
         return []
@@ -57,6 +54,89 @@ def hand_sampled(impl) -> list[Finding]:
     if at_two is not None and _tv(at_two, F.softmax(logits / 2, -1)) > TV_BOUND:
         return _temperature(ours, prompt, logits, at_two)
     return _top_k(ours, prompt, logits)
+
+
+# the settings a sampler is counted at when a repair of generate is judged by its draws, and the rows of the cheap
+# first count (its bound scaled by sqrt(N_ROWS / rows): sampling noise shrinks as 1 / sqrt(rows))
+DRAWN_AT = ({"temperature": 1.0}, {"temperature": 2.0}, {"temperature": 1.0, "top_k": 5}, {"temperature": 0.5})
+SCREEN_ROWS = 4_000
+
+
+def draws_follow_the_contract(impl, rows: int = N_ROWS) -> bool:
+    """Whether ``impl``'s generate draws as the contract says at each of DRAWN_AT (``rows`` copies of one prompt
+    each, within TV_BOUND of softmax(logits / temperature) over the top_k): what a repair of a sampler written
+    otherwise than GPT-2's must do, where GPT-2's very tokens cannot be asked of it."""
+    loaded = _loaded(impl)
+    if loaded is None:
+        return False
+    ours, prompt, logits = loaded
+    bound = TV_BOUND * math.sqrt(N_ROWS / rows)
+    for kwargs in DRAWN_AT:
+        drawn = _drawn(ours, prompt, rows, **kwargs)
+        if drawn is None or _tv(drawn, _wanted(logits, **kwargs)) > bound:
+            return False
+    return True
+
+
+def sampling_lines(impl) -> set[tuple[str, int]]:
+    """The (file name, line) of ``impl``'s own code that generate runs when it samples (temperature 1) and not when
+    it is greedy (temperature 0): where a slip can change the draws and leave the argmax's tokens alone."""
+    loaded = _loaded(impl)
+    if loaded is None:
+        return set()
+    ours, prompt, _ = loaded
+    root = str(Path(impl.module.__path__[0]).resolve()) if hasattr(impl, "module") else None
+    ran: dict[float, set[tuple[str, int]]] = {}
+    for temperature in (1.0, 0.0):
+        lines: set[tuple[str, int]] = set()
+
+        def trace(frame, event, arg, lines=lines):
+            if root is None or not frame.f_code.co_filename.startswith(root):
+                return None
+            lines.add((Path(frame.f_code.co_filename).name, frame.f_lineno))
+            return trace
+
+        sys.settrace(trace)
+        try:
+            with torch.no_grad():
+                ours.generate(
+                    prompt.repeat(4, 1), 2, temperature=temperature, generator=torch.Generator().manual_seed(3)
+                )
+        except Exception:
+            pass
+        finally:
+            sys.settrace(None)
+        ran[temperature] = lines
+    return ran[1.0] - ran[0.0]
+
+
+def _wanted(logits: torch.Tensor, temperature: float, top_k: int | None = None) -> torch.Tensor:
+    """softmax(logits / temperature) over the top_k largest logits (all of them without top_k)."""
+    kept = torch.full_like(logits, float("-inf"))
+    top = torch.topk(logits, top_k or logits.numel()).indices
+    kept[top] = logits[top] / temperature
+    return F.softmax(kept, -1)
+
+
+@functools.cache
+def _sharpened() -> torch.nn.Module:
+    """The HF model the draws are counted on, its embedding scaled by SHARPEN (built once)."""
+    hf = hf_lm(TINY, seed=81, dtype=torch.float64)
+    with torch.no_grad():
+        hf.transformer.wte.weight.mul_(SHARPEN)
+    return hf
+
+
+def _loaded(impl) -> tuple[torch.nn.Module, torch.Tensor, torch.Tensor] | None:
+    """``impl``'s GPT with the sharpened weights, the prompt, and its forward's last logits (None if it raises)."""
+    prompt = torch.randint(0, TINY["vocab_size"], (1, 6), generator=torch.Generator().manual_seed(89))
+    try:
+        ours = load_into(impl.GPT(impl.GPTConfig(**TINY)).double().eval(), _sharpened(), what="GPT")
+        with torch.no_grad():
+            logits = ours(prompt)[0][0, -1].detach()
+    except Exception:
+        return None
+    return ours, prompt, logits
 
 
 def _wrong_at_one(ours, prompt: torch.Tensor, logits: torch.Tensor, drawn: torch.Tensor) -> list[Finding]:
@@ -171,10 +251,10 @@ def _likely(draws: torch.Tensor, p: torch.Tensor, floor: torch.Tensor | None = N
     return abs(got - mean) <= 3 * math.sqrt(max(var, 1e-12) / float(draws.sum()))
 
 
-def _drawn(ours, prompt: torch.Tensor, **kwargs) -> torch.Tensor | None:
-    """The frequencies of the tokens drawn for N_ROWS copies of the prompt in one batch (None if generate raises
-    or returns something else than (N_ROWS, T + 1) tokens)."""
-    idx = prompt.repeat(N_ROWS, 1)
+def _drawn(ours, prompt: torch.Tensor, rows: int = N_ROWS, **kwargs) -> torch.Tensor | None:
+    """The frequencies of the tokens drawn for ``rows`` copies of the prompt in one batch (None if generate raises
+    or returns something else than (rows, T + 1) tokens)."""
+    idx = prompt.repeat(rows, 1)
     with torch.random.fork_rng(devices=[]):  # a sampler on the global RNG: seeded, and the test's RNG untouched
         torch.manual_seed(90)
         try:

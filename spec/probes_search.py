@@ -567,14 +567,22 @@ def _observe_pretrained(ns, seeds: tuple[int, ...] = (14, 15)) -> Iterator[tuple
         yield _call(model, torch.randint(0, 96, (2, 7), generator=torch.Generator().manual_seed(seed)))
 
 
-def _observe_generate(ns) -> Iterator[tuple]:
+def _greedy(kwargs: dict) -> bool:
+    """A call whose tokens are the argmax's, whatever the sampler: temperature 0, or top_k 1."""
+    return kwargs.get("temperature") == 0 or kwargs.get("top_k") == 1
+
+
+def _observe_generate(ns, greedy_only: bool = False) -> Iterator[tuple]:
     """The contract's arguments only (use_kv_cache is the reference's own), yielded one call at a time: greedy
-    first (the cheapest, and where most mistakes show), one call through two layers last."""
+    first (the cheapest, and where most mistakes show), one call through two layers last. ``greedy_only``: the
+    calls whose tokens no sampler decides."""
     model = _loaded(ns.GPT(ns.GPTConfig(**ONE_LAYER)), _state_of("generate", 7))
     idx = torch.randint(0, 64, (2, 4), generator=torch.Generator().manual_seed(12))
     long = torch.randint(0, 64, (1, 14), generator=torch.Generator().manual_seed(13))
 
     def gen(prompt, n, seed, **kwargs):
+        if greedy_only and not _greedy(kwargs):
+            return None
         return _call(model.generate, prompt, n, generator=torch.Generator().manual_seed(seed), **kwargs)
 
     yield gen(idx, 4, 1, temperature=0)
@@ -993,12 +1001,14 @@ def _confirm_gpt(ns) -> list[tuple]:
     return [_call(model, idx, idx.roll(-1, 1)), _call(model, idx[:, :1])]
 
 
-def _confirm_generate(ns) -> list[tuple]:
+def _confirm_generate(ns, greedy_only: bool = False) -> list[tuple]:
     model = _loaded(ns.GPT(ns.GPTConfig(**ONE_LAYER)), _state_of("generate", 17))
     one = torch.randint(0, 64, (1, 3), generator=torch.Generator().manual_seed(22))
     three = torch.randint(0, 64, (3, 15), generator=torch.Generator().manual_seed(23))
 
     def gen(prompt, n, seed, **kwargs):
+        if greedy_only and not _greedy(kwargs):
+            return None
         return _call(model.generate, prompt, n, generator=torch.Generator().manual_seed(seed), **kwargs)
 
     # the cache switched off and on by name where generate has the switch, past block_size (v19: a guard flipped
@@ -1090,6 +1100,11 @@ CONFIRMERS: dict[str, Callable] = {
     "pretrained": lambda ns: _observe_pretrained(ns, (24, 25)),
     "tokenizer": _confirm_tokenizer,
 }
+
+# generate's calls whose tokens no sampler decides (temperature 0, top_k 1): a sampler written otherwise than
+# torch.multinomial on the generator draws other tokens than GPT-2's even when right (spec/probes_sampling.py)
+GREEDY = {"generate": functools.partial(_observe_generate, greedy_only=True)}
+GREEDY_CONFIRMERS = {"generate": functools.partial(_confirm_generate, greedy_only=True)}
 
 # what spec/probes_repair.py shares: the same calls, comparisons and endless-loop stop
 observed, same_observations, bounded, matches = _observed, _same, _bounded, _matches

@@ -320,3 +320,36 @@ def test_an_edited_expression_in_parentheses_your_code_lacks_gives_no_fix() -> N
     assert told.kind == CONSISTENT and not told.fix, told
     moved = Edit("gpt.py", 122, "GPT.generate", "x = f(x)", "(after the loop below)", None)
     assert probes_search._unless_elsewhere(replace(found, tag=moved.tag), [moved], yours).kind == REPRODUCED
+
+
+def test_operators_added_after_v22_reach_their_slips() -> None:
+    """Single edits v22's silent one-place slips needed (a development set since its graded run), each generic: a
+    name the function computes and never reads put where it was meant (a subscript's index: `wpe.weight[pos]`), a
+    comprehension's unread target put in place of a constant, plainly or through a method the file calls on names
+    (`s.encode('utf-8')` for `b""`), an unread parameter handed to a call as its own keyword (`generator=`), and a
+    window rolled where it was meant shifted (`buf[:-1].roll(-1)` wraps round: `buf[1:]`). Bug caught: each was a
+    v22 bug with no verdict."""
+    source = (
+        "class M:\n"
+        "    def forward(self, idx, d, buf, generator=None):\n"
+        "        pos = torch.arange(0, idx.size(1))\n"
+        "        x = self.wpe.weight[:idx.size(1)]\n"
+        "        dec = {i: b'' for s, i in d.items()}\n"
+        "        t = piece.encode('utf-8')\n"
+        "        y = buf[:-1].roll(-1)\n"
+        "        z = torch.roll(buf[:-1], -1)\n"
+        "        return torch.multinomial(x, 1)\n"
+    )  # fmt: skip
+    found = {(e.old, e.new) for e in edits("m.py", source, ("M.forward",))}
+    for pair in [
+        ("self.wpe.weight[:idx.size(1)]", "self.wpe.weight[pos]"),
+        ("{i: b'' for s, i in d.items()}", "{i: s.encode('utf-8') for s, i in d.items()}"),
+        ("{i: b'' for s, i in d.items()}", "{i: s for s, i in d.items()}"),
+        ("torch.multinomial(x, 1)", "torch.multinomial(x, 1, generator=generator)"),
+        ("buf[:-1].roll(-1)", "buf[1:]"),
+        ("torch.roll(buf[:-1], -1)", "buf[1:]"),
+    ]:
+        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    # a name that is read is no unread name; a local is handed to calls only by the expressions after it
+    assert not any(new.endswith("generator=idx)") or "[buf]" in new for _, new in found)
+    assert ("torch.arange(0, idx.size(1))", "torch.arange(0, idx.size(1), pos=pos)") not in found

@@ -107,6 +107,11 @@ REPAIRED = {
     "ho21-wrap-skips-first-token": "data",  # tokens[1 : n + 1]: one place off at both ends
     "ho21-hand-clip-clamp-min": "training/train_step",  # clamp(min=1.0) for clamp(max=1.0)
     "ho21-lr-multiplier-end-not-divided": "training/get_lr",  # return min_lr in a nested multiplier: / max_lr
+    # v22 (a development set since its graded run): a name computed and never read, a window rolled
+    "ho22-positions-from-wte-rows": "generate",  # wpe.weight[:T] with `pos` unread: wpe.weight[pos]
+    "ho22-targets-rolled-inputs": "data",  # buf[:-1].roll(-1): the window shifted, buf[1:]
+    # a sampler that cannot draw GPT-2's very tokens, repaired by its counted draws (GPT.generate alone: 40 s)
+    "ho22-gumbel-max-sampling-sign": "generate/generate",  # argmax(logits + log(-log u)): the noise's sign
 }
 
 
@@ -303,3 +308,22 @@ def test_a_repair_that_breaks_what_generate_did_right_is_refused(tmp_path: Path)
     found = probes_repair.repair(_impl("harmless", held.bug.materialize(tmp_path)), "gpt")
     assert len(found) == 1 and found[0].fix, found
     assert "cache is None" not in found[0].fix and "`self.transformer.ln_f(x)` where" in found[0].fix, found[0].fix
+
+
+def test_a_sampler_is_repaired_only_where_it_samples_and_only_by_its_draws(tmp_path: Path) -> None:
+    """A repair judged by counted draws edits only the lines generate runs when it samples and not when it is
+    greedy, and a draw that follows another distribution fails the count. Bug caught: counting the draws of every
+    edit of generate took 13 minutes a bug; a count's bound too loose would accept a sampler still wrong."""
+    from spec import probes_sampling
+
+    held = HELDOUT["ho22-gumbel-max-sampling-sign"]
+    package = held.bug.materialize(tmp_path)
+    impl = _impl("sampling-lines", package)
+    lines = probes_sampling.sampling_lines(impl)
+    source = (package / held.bug.file).read_text().splitlines()
+    assert lines and all(name == "gpt.py" for name, _ in lines), lines
+    sampled = {source[n - 1].strip() for _, n in lines}
+    assert any("torch.log(-torch.log(u))" in text for text in sampled), sampled
+    assert not any(text.startswith("idx_next = logits.argmax") for text in sampled), sampled  # the greedy branch
+    assert not probes_sampling.draws_follow_the_contract(impl, probes_sampling.SCREEN_ROWS)
+    assert probes_sampling.draws_follow_the_contract(_impl("sampling-reference", ROOT / "reference"))
