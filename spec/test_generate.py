@@ -291,6 +291,33 @@ def test_temperature_applies_without_top_k(impl):
 
 
 @needs("gpt")
+def test_temperature_applies_with_top_k(impl):
+    """Clause: with top_k=k the next token is drawn from softmax(logits / temperature) over the k largest: the
+    temperature still applies. At temperature 0.01 with top_k=5 the argmax is all but certain on the 64 prompts
+    of test_temperature_applies_without_top_k (its top two logits at least 1.2 apart: any other token below
+    50 * e^-120).
+    Catches: a top-k branch that samples its k kept logits without the division by the temperature (v23 author:
+    softmax of the top-k values as they came out of the model). The top-k tests count which tokens are drawn,
+    and the temperature's tests run without top_k, so nothing else sees it.
+    Measured (the bug, this seed): 20 of the 64 draws are not the argmax."""
+    ours, hf = make_pair(impl, sharpen=3.0)
+    idx = prompt(B=64, T=5, seed=13)
+    temperature = 0.01
+    with torch.no_grad():
+        argmax = hf(idx).logits[:, -1].argmax(-1)
+    got = ours.generate(
+        idx, max_new_tokens=1, temperature=temperature, top_k=5, generator=torch.Generator().manual_seed(4)
+    )
+    wrong = (got[:, -1] != argmax).nonzero().flatten().tolist()
+    assert not wrong, (
+        f"generate(temperature={temperature}, top_k=5): {len(wrong)} of 64 prompts drew a token other than the "
+        f"argmax (rows {wrong[:8]}: drew {got[wrong[:8], -1].tolist()}, argmax {argmax[wrong[:8]].tolist()}). "
+        "The temperature is not applied when top_k is given: divide the logits by the temperature, then keep the "
+        "k largest of the divided logits and sample from their softmax"
+    )
+
+
+@needs("gpt")
 def test_temperature_below_one_still_samples(impl):
     """Clause: only temperature == 0 means greedy; any temperature above 0 samples from softmax(logits /
     temperature). At temperature 0.5, on these 64 prompts of the unsharpened model, all 64 draws being the argmax

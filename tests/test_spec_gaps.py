@@ -162,6 +162,13 @@ GAPS = [
                (), "generate", "v21 author: top-k's k-th largest taken before the division by the temperature"),
         "spec/test_generate.py", "test_top_k_keeps_the_same_k_at_any_temperature", "test_top_k_keeps_exactly_k",
     ),
+    (
+        Mutant("gap-temperature-ignored-with-top-k", "gpt.py",
+               'logits = logits.masked_fill(logits < kth, float("-inf"))',
+               'logits = (logits * temperature).masked_fill(logits < kth, float("-inf"))',
+               (), "generate", "v23 author: the top-k branch samples its logits without the temperature"),
+        "spec/test_generate.py", "test_temperature_applies_with_top_k", "test_temperature_applies_without_top_k",
+    ),
 ]  # fmt: skip
 
 
