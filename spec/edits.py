@@ -626,7 +626,9 @@ def _alternatives(
                 if isinstance(rolled, ast.Subscript) and isinstance(rolled.slice, ast.Slice):
                     yield from _windows_moved(rolled)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in names:
-            if node.args or node.keywords:  # a method of a local skipped: k.transpose(-2, -1) -> k (not torch.f(x))
+            # a method of a local skipped: k.transpose(-2, -1) -> k (not torch.f(x)); one without arguments too
+            # (v23: the loss computed on `logits.detach()`, whose backward raises)
+            if node.args or node.keywords or func.attr in _CUTS:
                 yield func.value
         if node.keywords and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             for other in sorted(attrs.get(func.value.id + METHODS, set()) - {func.attr}):  # a sibling method, plainly
@@ -820,6 +822,7 @@ def _is_text(node: ast.AST) -> bool:
     return (isinstance(node, ast.Constant) and isinstance(node.value, str)) or isinstance(node, ast.JoinedStr)
 
 
+_CUTS = ("detach", "clone", "cpu", "float", "double", "half", "contiguous", "item", "tolist", "numpy")  # no-arg
 _MASKING = ("masked_fill", "masked_fill_", "where")  # calls whose first argument must be a boolean mask
 _MODULE_FLAGS = (("LayerNorm", "elementwise_affine", False), ("Linear", "bias", False))  # options left at default
 _FACTORIES = ("zeros", "ones", "empty", "full", "randn", "rand", "arange")  # new tensors, float32 unless told

@@ -1811,7 +1811,11 @@ def _clipping(impl) -> list[Finding]:
             again = math.nan
         if abs(again - step_norm) <= 1e-6 * step_norm:
             return [found]
-        return [unconfirmed(found, "max_norm 0.1 (the step's norm changed with max_norm)")]
+        # not a fixed norm: say only what was measured (v23's judge read "whatever max_norm is" next to "changed
+        # with max_norm" as false)
+        words = (f"the clipped step has norm {fitted:g} where max_norm was {max_norm} (the gradient's norm before "
+                 f"clipping: {norm:.3g})")  # fmt: skip
+        return [unconfirmed(replace(found, text=words), "max_norm 0.1 (the step's norm changed with max_norm)")]
     if abs(step_norm - max_norm) <= 1e-6 * max_norm and abs(returned - max_norm) <= 1e-6 * max_norm:
         words = f"train_step returns the gradient norm after clipping ({returned:g} = max_norm), not before it"
         return [Finding("train-step: norm after clipping", words, fix, evidence=evidence)]
@@ -2047,12 +2051,20 @@ def _low_precision(component: str) -> Callable[[object], list[Finding]]:
     return lambda impl: structure.precision(impl, component)  # before the fits: rounding confuses every fit
 
 
+def _shapes(within: str) -> Callable[[object], list[Finding]]:
+    # first: a parameter of another shape than HF's cannot take its weights, so no fit below can run (v23: an MLP
+    # 2 * n_embd wide said nothing)
+    return lambda impl: structure.param_shapes(impl, within)
+
+
 PROBES: dict[str, Callable] = {
-    "attention": _first(_in_place("attention"), _random_in_eval("attention"), _low_precision("attention"), _attention),
+    "attention": _first(
+        _shapes(".attn."), _in_place("attention"), _random_in_eval("attention"), _low_precision("attention"), _attention
+    ),
     "layernorm": _first(_in_place("layernorm"), _low_precision("layernorm"), _layernorm, fits.layernorm_init),
-    "mlp": _first(_in_place("mlp"), _random_in_eval("mlp"), _low_precision("mlp"), _mlp),
+    "mlp": _first(_shapes(".mlp."), _in_place("mlp"), _random_in_eval("mlp"), _low_precision("mlp"), _mlp),
     "gpt": _first(_random_in_eval("gpt"), _low_precision("gpt"), _gpt),
-    "block": _first(_in_place("block"), _random_in_eval("block"), _low_precision("block"), _block),
+    "block": _first(_shapes(".h."), _in_place("block"), _random_in_eval("block"), _low_precision("block"), _block),
     "config": structure.config_defaults,
     "generate": _measured_first(_generate, structure.generate_contract),
     "data": _data,

@@ -181,8 +181,16 @@ def _unless_elsewhere(f: Finding, found: list[Edit], yours: str | None) -> Findi
         return f
     spellings = [e.new for e in found if e.tag == f.tag]
     if any(re.fullmatch(r"\([a-z][\w ,]*\)", s) or s.startswith("def ") for s in spellings):
-        return f  # a statement deleted or moved, a signature: no text of its own to look for (v22: an expression
-        # that starts with a parenthesis, `(logits / temperature).masked_fill`, was taken for one and kept its fix)
+        # a statement deleted or moved, a signature: no text of its own to look for (v22: an expression that starts
+        # with a parenthesis, `(logits / temperature).masked_fill`, was taken for one and kept its fix). The fix
+        # writes GPT-2's statement back: yours only if your code has the attributes it sets and reads (v23: a loader
+        # counting in `self.pos` behaved as `self.batches = 0` deleted, and the fix wrote back a field it lacks)
+        attributes = set(re.findall(r"self\.\w+", " ".join(e.was for e in found if e.tag == f.tag)))
+        if yours is None or all(a in yours for a in attributes):
+            return f
+        missing = sorted(a for a in attributes if a not in yours)
+        words = f"{f.text}; but your code has no `{missing[0]}`, so your mistake is written another way near there"
+        return Finding(f.tag, words, kind=CONSISTENT, evidence=f.evidence)
     # the edited statement where there is one: a bare `ValueError` is in any file (v17: an `except` line the
     # participant does not have was given as the fix)
     texts = [e.statement or e.new for e in found if e.tag == f.tag]
@@ -540,7 +548,16 @@ def _observe_gpt(ns) -> list[tuple]:
     full = torch.randint(0, 64, (1, SMALL["block_size"] + 1), generator=torch.Generator().manual_seed(12))
     past = ("ok", _raises((ValueError, AssertionError), model, full))  # the contract's errors past block_size
     return [("ok", shapes), ("ok", tied), _call(model, idx, targets), _call(model, idx[:1, :4]),
-            _call(model, idx, zeros), _call(model, full[:, :-1]), past]  # fmt: skip
+            _call(model, idx, zeros), _call(model, full[:, :-1]), past,
+            _call(_loss_gradients, model, idx, targets)]  # fmt: skip
+
+
+def _loss_gradients(model, idx: torch.Tensor, targets: torch.Tensor) -> list:
+    """The gradients the loss gives the embedding and the first block's MLP (v23: a loss on detached logits has the
+    right value and no gradient: backward raises)."""
+    model.zero_grad(set_to_none=True)
+    model(idx, targets)[1].backward()
+    return [p.grad for n, p in sorted(model.named_parameters()) if n.endswith(("wte.weight", "0.mlp.c_fc.weight"))]
 
 
 @functools.cache

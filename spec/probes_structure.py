@@ -171,13 +171,15 @@ def _dims(config) -> dict[int, str]:
     """Sizes named by the config field they come from (TINY's sizes are all distinct)."""
     C = config.n_embd
     named = {getattr(config, "padded_vocab_size", config.vocab_size): "padded_vocab_size"}
+    named |= {k * C: f"{k}*n_embd" for k in (8, 6, 5, 3, 2)}  # a hidden width written 2 * n_embd (v23)
     named |= {config.block_size: "block_size", config.vocab_size: "vocab_size", C: "n_embd", 3 * C: "3*n_embd"}
     return named | {4 * C: "4*n_embd"}
 
 
-def param_shapes(impl) -> list[Finding]:
+def param_shapes(impl, within: str = "") -> list[Finding]:
     """Each parameter's shape against the contract's (HF GPT-2's, renamed): a table sized by the wrong config
-    field is named by that field, e.g. wpe with vocab_size rows."""
+    field is named by that field, e.g. wpe with vocab_size rows. ``within``: only the parameters whose name has
+    it (``.mlp.``: the MLP's, for a failure of the MLP's own tests)."""
     config = impl.GPTConfig(**TINY)
     model = impl.GPT(config)
     want = to_contract_names(hf_lm(TINY, seed=0).state_dict())
@@ -191,11 +193,11 @@ def param_shapes(impl) -> list[Finding]:
     if getattr(config, "padded_vocab_size", config.vocab_size) != config.vocab_size:  # padded unasked
         return [_padding(impl)]
     for name, tensor in want.items():
-        if name not in have or tuple(have[name].shape) == tuple(tensor.shape):
+        if within not in name or name not in have or tuple(have[name].shape) == tuple(tensor.shape):
             continue
         got, shape = tuple(have[name].shape), tuple(tensor.shape)
         short = name.removeprefix("transformer.").removesuffix(".weight")
-        short = short.split(".", 1)[1] if short.startswith("h.") else short
+        short = short.split(".", 2)[2] if short.startswith("h.") else short  # h.0.mlp.c_fc: mlp.c_fc
         rows = [dims.get(n, str(n)) for n in got]
         if len(got) == len(shape) and got[1:] == shape[1:]:
             tag = f"{short}: {rows[0]} rows"

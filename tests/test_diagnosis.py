@@ -376,6 +376,18 @@ def test_a_fit_a_second_probe_does_not_confirm_carries_no_fix(name: str, tmp_pat
     assert all(f.kind == verdicts.OBSERVED and not f.fix for f in found), found
     text = verdicts.section(verdicts.Notes(findings=found))
     assert verdicts.verdict(text) == ([], False) and "not confirmed by" in text, text
+    assert "whatever" not in text, text  # v23's judge: a fit the second probe refuted claims nothing "whatever"
+
+
+def test_a_part_of_another_shape_is_named_by_its_shape(tmp_path: Path) -> None:
+    """A failure of a component's tests where its parameters have another shape than GPT-2's is named by that
+    shape, in the config's sizes, with the contract's shape as the fix. Bug caught: v23's MLP 2 * n_embd wide
+    (a development set since its graded run) said nothing: HF's weights cannot load into it, so no fit ran."""
+    held = HELDOUT["ho23-mlp-hidden-2x"]
+    ref = ImplRef("shape-ho23-mlp-hidden-2x", held.bug.materialize(tmp_path))
+    found = probes.probe(Implementation(ref, import_impl(ref)), "mlp")
+    assert [f.tag for f in found] == ["mlp.c_fc: 2*n_embd rows"], found
+    assert "(256, 64)" in found[0].fix and "4*n_embd" in found[0].text, found
 
 
 def test_beside_a_verdict_a_refuted_fit_is_not_shown() -> None:

@@ -322,6 +322,20 @@ def test_an_edited_expression_in_parentheses_your_code_lacks_gives_no_fix() -> N
     assert probes_search._unless_elsewhere(replace(found, tag=moved.tag), [moved], yours).kind == REPRODUCED
 
 
+def test_a_deleted_statement_your_code_has_no_attribute_for_gives_no_fix() -> None:
+    """A reproduction by a statement of GPT-2's code deleted writes that statement back as the fix only when your
+    code has the attributes it sets and reads. Bug caught: v23's loader, rewritten around a token offset
+    `self.pos`, reset to 0 and lost its rank's offset; it behaved as `self.batches = 0` deleted, and the fix told
+    wrote back a field the participant's loader does not have."""
+    deleted = Edit("data.py", 60, "DataLoader.reset", "self.batches = 0", "(deleted)", None, was="self.batches = 0")
+    found = Finding(deleted.tag, "reproduced", "GPT-2's code has `self.batches = 0` there", kind=REPRODUCED)
+    theirs = squeezed("def reset(self):\n    self.pos = 0\n")
+    told = probes_search._unless_elsewhere(found, [deleted], theirs)
+    assert told.kind == CONSISTENT and not told.fix and "self.batches" in told.text, told
+    yours = squeezed("def reset(self):\n    pass\ndef next_batch(self):\n    self.batches += 1\n")
+    assert probes_search._unless_elsewhere(found, [deleted], yours).kind == REPRODUCED
+
+
 def test_operators_added_after_v22_reach_their_slips() -> None:
     """Single edits v22's silent one-place slips needed (a development set since its graded run), each generic: a
     name the function computes and never reads put where it was meant (a subscript's index: `wpe.weight[pos]`), a
