@@ -156,6 +156,9 @@ def _draws_right(impl, component: str, yours: list, gpt2: list, seconds: float) 
     if greedy is None or search.same_observations(yours, gpt2):
         return lambda edit, namespace: False
     lines = functools.cache(lambda: sampling.sampling_lines(impl))
+    # a sampler whose own draws follow the contract differs from GPT-2's only by drawing other tokens: nothing to
+    # repair (every idle edit of it would count right too: a correct nanoGPT-style generate took 15 minutes)
+    yours_right = functools.cache(lambda: sampling.draws_follow_the_contract(impl))
     gpt2_greedy = search.reference_observations(greedy)[0]
     confirm = search.GREEDY_CONFIRMERS[component]
     confirm_gpt2 = search.reference_observations(confirm)[0]
@@ -163,6 +166,7 @@ def _draws_right(impl, component: str, yours: list, gpt2: list, seconds: float) 
     def right(edit: Edit, namespace: types.SimpleNamespace) -> bool:
         return bool(
             (Path(edit.file).name, edit.line) in lines()
+            and not yours_right()
             and search.bounded(lambda: search.matches(greedy, namespace, gpt2_greedy), seconds)
             and search.bounded(lambda: search.matches(confirm, namespace, confirm_gpt2), 4 * seconds)
             and search.bounded(
