@@ -96,6 +96,10 @@ OPERANDS = "<op>"  # after a name (``min_lr<op>``): the operations of two plain 
 REDUCED = "<dim>"  # the arguments the file gives a reduction somewhere (``f(dim=-1, keepdim=True)``)
 EXTENDED = "<+>"  # the names the file extends, appends or inserts into (a list: kept apart from the one it came from)
 APPLIED = "<.m>"  # the methods the file calls on a plain name with constant arguments (``_.encode('utf-8')``)
+WINDOWS = "<window>"  # the file's slices whose bounds read a loop's name (``w[lo : lo + half]``: one chunk's window)
+REDUCERS = "<reduce>"  # the reductions the file calls on a tensor, with their arguments (``_.norm(2)``)
+RESCALED = "<*=>"  # the factors an accumulator is rescaled by before it adds (``l = l * alpha + p.sum(-1)``)
+SIZES = "<sizes>"  # the names the file binds to a tensor's sizes (``B, T, C = x.size()``, ``n = x.shape[0]``)
 
 
 @dataclass(frozen=True)
@@ -171,12 +175,37 @@ def _twin_edits(
             if isinstance(node, ast.Call) else ()
         )  # fmt: skip
         paths = _paths(node)
-        for new in itertools.chain(_alternatives(node, parent, names, attrs, first), renamed):
+        for new in itertools.chain(
+            _alternatives(node, parent, names, attrs, first), renamed, _operand_alternatives(node, names, attrs, first)
+        ):
             if not any(id(sub) in paths for sub in ast.walk(new)):
                 continue  # nothing of the old expression in the new one: no change to carry over
             carried = [_carried(new, paths, other) for other in nodes]
             if None not in carried:
                 yield _apply_all(file, tree, parents, qualname, group, carried)
+
+
+def _operand_alternatives(node: ast.expr, names: dict, attrs: dict, first) -> Iterator[ast.expr]:
+    """``node`` with one of its own operands (an argument, a keyword's value, a side of an operation, an index) as a
+    slip makes it, the rest of ``node`` kept as it is: carried to each twin, the slip made alike inside both
+    (v23: ``k.new_zeros(1, nh, L, hd)`` and ``v.new_zeros(1, nh, L, hd)``, a cache for one row)."""
+    for field, value in ast.iter_fields(node):
+        slots = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+        for index, child in slots:
+            operand = child.value if isinstance(child, ast.keyword) else child
+            if not isinstance(operand, ast.expr) or field == "func":
+                continue
+            for other in _alternatives(operand, node, names, attrs, first):
+                copy_ = copy.copy(node)  # shallow: the unchanged parts stay the originals, carried to each twin
+                if isinstance(child, ast.keyword):
+                    changed: ast.AST = ast.keyword(child.arg, other)
+                else:
+                    changed = other
+                if index is None:
+                    setattr(copy_, field, changed)
+                else:
+                    setattr(copy_, field, [*value[:index], changed, *value[index + 1 :]])
+                yield copy_
 
 
 def _skeleton(node: ast.expr) -> tuple:
@@ -264,7 +293,12 @@ def _apply_all(file: str, tree: ast.Module, parents: dict, qualname: str, group:
         for n, parent, field, index in group:
             _set(parent, field, index, n)
     inside = {id(n) for n in ast.walk(ctx)}
-    others = ", ".join(f"`{ast.unparse(n)}`" for n, *_ in group[1:] if id(n) not in inside)
+    line = getattr(node, "lineno", 0)
+    others = ", ".join(
+        (f"line {n.lineno}'s " if getattr(n, "lineno", line) != line else "") + f"`{ast.unparse(n)}`"
+        for n, *_ in group[1:]
+        if id(n) not in inside
+    )
     if others:  # the twins the quoted expression does not show
         new_text = f"{new_text}` and the same for {others}".rstrip("`")
     return Edit(file, getattr(node, "lineno", 0), qualname, old_text, new_text, code, statement, was)
@@ -402,6 +436,9 @@ def _attributes(tree: ast.Module) -> dict[str, set[str]]:
             for o in (node.left, node.right):
                 if isinstance(o, ast.Name):
                     seen.setdefault(o.id + OPERANDS, set()).add(ast.unparse(node))
+        if isinstance(func, ast.Attribute) and func.attr in (*_REDUCTIONS, "max", "min"):
+            method = ast.Attribute(ast.Name("_", ast.Load()), func.attr, ast.Load())
+            seen.setdefault(REDUCERS, set()).add(ast.unparse(ast.Call(method, node.args, node.keywords)))
         if isinstance(func, ast.Attribute) and func.attr in _REDUCTIONS and (node.args or node.keywords):
             seen.setdefault(REDUCED, set()).add(
                 ast.unparse(ast.Call(ast.Name("f", ast.Load()), node.args, node.keywords))
@@ -414,11 +451,51 @@ def _attributes(tree: ast.Module) -> dict[str, set[str]]:
         if isinstance(func, ast.Attribute) and func.attr in ("extend", "append", "insert"):
             if isinstance(func.value, ast.Name):
                 seen.setdefault(EXTENDED, set()).add(func.value.id)
+        if (factor := _rescaling(node)) is not None:
+            seen.setdefault(RESCALED, set()).add(ast.unparse(factor))
+        if isinstance(node, ast.Assign) and _is_size(node.value):
+            seen.setdefault(SIZES, set()).update(
+                n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)
+            )
         if isinstance(node, ast.arguments):
             for d in (*node.defaults, *node.kw_defaults):
                 if d is not None:
                     seen.setdefault(DEFAULTS + _parameter_of(d, node), set()).add(ast.unparse(d))
+    loops = seen.get(LOOPS, set())
+    seen[WINDOWS] = {ast.unparse(n) for n in ast.walk(tree) if isinstance(n, ast.Slice) and _names_in(n) & loops}
     return seen
+
+
+def _accumulated(node: ast.AST) -> str | None:
+    """``a`` for ``a = a + x`` or ``a = a * f + x``: an accumulator's name."""
+    if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+        return None
+    value, name = node.value, node.targets[0].id
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+        left = value.left.left if isinstance(value.left, ast.BinOp) and isinstance(value.left.op, ast.Mult) else None
+        if ast.unparse(left or value.left) == name:
+            return name
+    return None
+
+
+def _rescaling(node: ast.AST) -> ast.expr | None:
+    """``f`` for an accumulator rescaled before it adds, ``a = a * f + x``."""
+    if _accumulated(node) is None or not isinstance(node.value.left, ast.BinOp):
+        return None
+    return node.value.left.right
+
+
+def _names_in(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _is_size(value: ast.expr) -> bool:
+    """``x.size()``, ``x.shape``, ``x.size(0)``, ``x.shape[0]``: a tensor's sizes."""
+    if isinstance(value, ast.Subscript):
+        value = value.value
+    if isinstance(value, ast.Call):
+        value = value.func
+    return isinstance(value, ast.Attribute) and value.attr in ("size", "shape")
 
 
 def _parameter_of(default: ast.expr, args: ast.arguments) -> str:
@@ -506,6 +583,9 @@ def _alternatives(
             if _is_index(node, parent):  # a fixed index where the loop's was meant: v[:, 0] for v[:, h]
                 for other in sorted(attrs.get(LOOPS, set()) & set(_bound_before(names, node))):
                     yield ast.Name(other, ast.Load())
+            if v == 1 and _shapes_a_tensor(parent, node):  # one row where the batch's were meant: new_zeros(1, nh, ..)
+                for other in sorted(attrs.get(SIZES, set()) & set(_bound_before(names, node))):
+                    yield ast.Name(other, ast.Load())
             if v >= 256:  # a size written as a number (50256 + k, 256 + k for len(vocab) + k): a size in reach
                 for other in _bound_before(names, node):
                     yield ast.Call(ast.Name("len", ast.Load()), [ast.Name(other, ast.Load())], [])
@@ -528,6 +608,8 @@ def _alternatives(
                     yield ast.Name(other, ast.Load())
         for other in CONFUSABLE.get(node.id, ()):
             yield ast.Name(other, ast.Load())
+        if node.id in attrs.get(SIZES, ()) and _shapes_a_tensor(parent, node):  # a size written as one: (1, nh, ..)
+            yield ast.Constant(1)
         # the name where the file's operation of it was meant: `return min_lr` for `min_lr / max_lr` (a multiplier)
         here = ast.unparse(parent) if isinstance(parent, ast.BinOp) else None
         for other in sorted(attrs.get(node.id + OPERANDS, set()) - {here}):
@@ -554,6 +636,11 @@ def _alternatives(
             yield ast.Subscript(node.value, ast.Constant(other), ast.Load())
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and _is_text(node.right) > _is_text(node.left):
         yield ast.BinOp(ast.Call(ast.Name("str", ast.Load()), [node.left], []), node.op, node.right)  # path + ".tmp"
+    if isinstance(node, ast.BinOp) and isinstance(parent, ast.Assign) and _rescaling(parent) is None:
+        if _accumulated(parent) is not None:  # an accumulator not rescaled where its sibling is (an online softmax's
+            for factor in sorted(attrs.get(RESCALED, set())):  # output next to its denominator, v23)
+                rescaled = ast.BinOp(node.left, ast.Mult(), ast.parse(factor, mode="eval").body)
+                yield ast.BinOp(rescaled, ast.Add(), node.right)
     if isinstance(node, ast.BinOp):
         for op in _ARITH.get(type(node.op), ()):
             yield ast.BinOp(node.left, op(), node.right)
@@ -568,6 +655,10 @@ def _alternatives(
         yield from _regrouped(node)
     if isinstance(node, ast.Subscript):
         yield from _subscript_edits(node)
+    if isinstance(node, ast.Slice) and not _names_in(node) & attrs.get(LOOPS, set()):
+        # a chunk's window where the loop's was meant: w_pr[:, :half] next to w_fc[lo : lo + half] (v23)
+        for window in sorted(attrs.get(WINDOWS, set()) - {ast.unparse(node)}):
+            yield ast.parse(f"_[{window}]", mode="eval").body.slice
     if isinstance(parent, ast.DictComp) and isinstance(node, ast.Name) and node is not parent.generators[0].iter:
         yield ast.Call(ast.Name("int", ast.Load()), [node], [])  # JSON's keys are strings: {s: int(i) for i, s ...}
     if isinstance(node, ast.UnaryOp):
@@ -651,6 +742,11 @@ def _as_elsewhere(node: ast.Call, parent: ast.AST, attrs: dict[str, set[str]]) -
             chained = ast.parse(then, mode="eval").body
             chained.func.value = node
             yield chained
+    if func.attr in (*_REDUCTIONS, "max", "min"):  # one reduction for another the file makes: .max() for .norm(2)
+        for other in sorted(attrs.get(REDUCERS, set())):
+            call = ast.parse(other, mode="eval").body
+            if call.func.attr != func.attr:
+                yield ast.Call(ast.Attribute(func.value, call.func.attr, ast.Load()), call.args, call.keywords)
     if func.attr in _REDUCTIONS and not node.args and not node.keywords:
         for given in sorted(attrs.get(REDUCED, set())):
             call = ast.parse(given, mode="eval").body
@@ -658,6 +754,14 @@ def _as_elsewhere(node: ast.Call, parent: ast.AST, attrs: dict[str, set[str]]) -
     assigned = isinstance(parent, ast.Assign) and parent.value is node and len(parent.targets) == 1
     if assigned and isinstance(parent.targets[0], ast.Name) and parent.targets[0].id in attrs.get(EXTENDED, set()):
         yield ast.Call(ast.Name("list", ast.Load()), [node], [])
+
+
+_SHAPING = frozenset("zeros ones empty randn rand new_zeros new_ones new_empty view reshape expand".split())
+
+
+def _shapes_a_tensor(parent: ast.AST, node: ast.AST) -> bool:
+    """``node`` is one of the sizes a call makes or views a tensor with (``k.new_zeros(B, nh, L, hd)``)."""
+    return isinstance(parent, ast.Call) and node in parent.args and _name_of(parent.func) in _SHAPING
 
 
 def _is_index(node: ast.AST, parent: ast.AST) -> bool:
@@ -1038,11 +1142,16 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
                 first = ast.unparse(body[i + 1]).splitlines()[0]
                 yield replace(_restructured(file, tree, qualname, body[i + 1], body, moved, first,
                                             "(inside the loop above)"), loop=_header(stmt))  # fmt: skip
-            if isinstance(stmt, ast.For | ast.While) and len(stmt.body) > 1:
-                last = ast.unparse(stmt.body[-1]).splitlines()[0]
-                moved = [*body[:i], _with_body(stmt, stmt.body[:-1]), stmt.body[-1], *body[i + 1 :]]
+            # any statement of a loop's body that belongs after the loop (v23: the gradients divided by n inside
+            # the micro-batches' loop, before the loss's own line: each earlier micro-batch divided again)
+            for j in reversed(range(len(stmt.body) if isinstance(stmt, ast.For | ast.While) else 0)):
+                if len(stmt.body) < 2:
+                    break
+                part = stmt.body[j]
+                text = ast.unparse(part).splitlines()[0]
+                moved = [*body[:i], _with_body(stmt, [*stmt.body[:j], *stmt.body[j + 1 :]]), part, *body[i + 1 :]]
                 yield replace(
-                    _restructured(file, tree, qualname, stmt.body[-1], body, moved, last, "(after the loop)"),
+                    _restructured(file, tree, qualname, part, body, moved, text, "(after the loop)"),
                     loop=_header(stmt),
                 )
     yield from _rewritten_statements(file, tree, qualname, fn)

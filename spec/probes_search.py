@@ -43,6 +43,7 @@ from .variants import same
 
 MAX_EDITS = 5000  # per component: the work is bounded by a count, so a loaded machine gives the same answer
 MAX_SHOWN = 3  # more places than this where an edit reproduces yours tell nothing
+MAX_NARROWED = 12  # up to this many places are narrowed by your code's text (_where_yours_has_it) before that
 EDIT_SECONDS = 2.0  # CPU seconds: an edited copy still running after this is an endless loop the edit made
 # ... or after this many times the reference's own CPU time on the same calls, if sooner (not under MIN_SECONDS):
 # an edit of a tokenizer that trains in 3 ms is stopped at 0.25 s, not 2 s (half the search was nine endless loops)
@@ -117,10 +118,12 @@ def search(impl, component: str) -> list[Finding]:
             continue
         if _bounded(lambda ns=namespace: _matches(observe, ns, yours), seconds):
             found.append(edit)
-            if len({(e.file, e.line) for e in found}) > MAX_SHOWN:
+            if len({(e.file, e.line) for e in found}) > MAX_NARROWED:
                 return []
     written = written_source(getattr(getattr(impl, "ref", None), "path", None))  # your files' text, read once
     found, among = _where_yours_has_it(found, written)
+    if len(by_place(found)) > MAX_SHOWN:
+        return []
     # a crash alone is only consistent with an edit; a crash and the edited text in your code name the place
     findings = _findings(component, found, raises_only=not among and all(o[0] == "raised" for o in yours))
     if among:
@@ -146,7 +149,7 @@ def _where_yours_has_it(found: list[Edit], yours: str | None) -> tuple[list[Edit
     `_encode_piece(buf)`). ``yours``: your files as registry.written_source gives them. Returns the edits kept
     and, when narrowed among places, how many there were."""
     places = by_place(found)
-    if not 1 <= len(places) <= MAX_SHOWN or yours is None:
+    if not 1 <= len(places) <= MAX_NARROWED or yours is None:
         return found, 0
 
     def distinctive(e: Edit, texts: tuple[str, ...]) -> bool:  # more often in your files than in GPT-2's files
@@ -158,12 +161,20 @@ def _where_yours_has_it(found: list[Edit], yours: str | None) -> tuple[list[Edit
         return spelled or found, 0
 
     # the whole edited statement first: `LayerNorm(config.block_size)` is an expression of two places (ln_1, ln_2)
-    # but `self.ln_2 = LayerNorm(config.block_size)` is one's statement
-    for spelled in (lambda e: (e.statement,), lambda e: (e.statement, e.new)):
+    # but `self.ln_2 = LayerNorm(config.block_size)` is one's statement; a statement of several lines by its edited
+    # line (v23: `"loader": loader,` in the checkpoint's dict; eight places raise as a DataLoader saved whole does)
+    for spelled in (lambda e: (e.statement, _edited_line(e)), lambda e: (e.statement, _edited_line(e), e.new)):
         hit = [place for place, edits_there in places.items() if any(distinctive(e, spelled(e)) for e in edits_there)]
         if len(hit) == 1:
             return [e for e in places[hit[0]] if distinctive(e, spelled(e))], len(places)
     return found, 0
+
+
+def _edited_line(e: Edit) -> str | None:
+    """GPT-2's source line of the edit with the edit made in it, where its old text is written there as the edit
+    quotes it (None otherwise)."""
+    line = _source(e.file).splitlines()[e.line - 1]
+    return line.replace(e.old, e.new) if line.count(e.old) == 1 else None
 
 
 @functools.cache

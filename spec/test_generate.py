@@ -318,6 +318,40 @@ def test_temperature_applies_with_top_k(impl):
 
 
 @needs("gpt")
+def test_low_temperature_sampling_is_finite_in_float32(impl):
+    """Clause: next tokens are drawn from softmax(logits / temperature), computed without overflow: in float32,
+    exp overflows past 88, and logits / 0.01 passes it whenever a logit exceeds 0.88. The model of
+    test_temperature_applies_without_top_k, in float32, at temperature 0.01 (no top_k): every draw is the argmax.
+    Catches: sampling weights written as exp(logits / temperature) and handed to multinomial (which normalises
+    them): right in distribution, but inf / nan at a low temperature (v24 author). The other temperature tests
+    run in float64, where exp overflows only past 709.
+    Measured (the bug): multinomial raises on inf probabilities."""
+    ours, hf = make_pair(impl, sharpen=3.0)
+    idx = prompt(B=64, T=5, seed=13)
+    temperature = 0.01
+    with torch.no_grad():
+        logits = hf(idx).logits[:, -1]
+    assert logits.max().item() / temperature > 88, "test premise: no logit passes float32's exp range"  # oracle side
+    argmax = logits.argmax(-1)
+    try:
+        got = ours.float().generate(
+            idx, max_new_tokens=1, temperature=temperature, generator=torch.Generator().manual_seed(4)
+        )
+    except RuntimeError as err:
+        pytest.fail(
+            f"generate(temperature={temperature}) in float32 raised {type(err).__name__}: {err}. The sampling "
+            "weights overflow: exp(logits / temperature) is inf past 88 in float32. Take softmax(logits / "
+            "temperature) (it subtracts the maximum first) and sample from that"
+        )
+    wrong = (got[:, -1] != argmax).nonzero().flatten().tolist()
+    assert not wrong, (
+        f"generate(temperature={temperature}) in float32: {len(wrong)} of 64 prompts drew a token other than the "
+        f"argmax (rows {wrong[:8]}). Sampling weights that overflow (exp(logits / temperature) past 88) turn inf "
+        "or nan: take softmax(logits / temperature), which subtracts the maximum first"
+    )
+
+
+@needs("gpt")
 def test_temperature_below_one_still_samples(impl):
     """Clause: only temperature == 0 means greedy; any temperature above 0 samples from softmax(logits /
     temperature). At temperature 0.5, on these 64 prompts of the unsharpened model, all 64 draws being the argmax

@@ -169,6 +169,13 @@ GAPS = [
                (), "generate", "v23 author: the top-k branch samples its logits without the temperature"),
         "spec/test_generate.py", "test_temperature_applies_with_top_k", "test_temperature_applies_without_top_k",
     ),
+    (
+        Mutant("gap-sampling-weights-exp-without-softmax", "gpt.py", "probs = F.softmax(logits, dim=-1)",
+               "probs = torch.exp(logits)",
+               (), "generate", "v24 author: exp(logits / T) handed to multinomial: inf at a low temperature"),
+        "spec/test_generate.py", "test_low_temperature_sampling_is_finite_in_float32",
+        "test_temperature_applies_without_top_k",
+    ),
 ]  # fmt: skip
 
 
