@@ -161,20 +161,12 @@ def _where_yours_has_it(found: list[Edit], yours: str | None) -> tuple[list[Edit
         return spelled or found, 0
 
     # the whole edited statement first: `LayerNorm(config.block_size)` is an expression of two places (ln_1, ln_2)
-    # but `self.ln_2 = LayerNorm(config.block_size)` is one's statement; a statement of several lines by its edited
-    # line (v23: `"loader": loader,` in the checkpoint's dict; eight places raise as a DataLoader saved whole does)
-    for spelled in (lambda e: (e.statement, _edited_line(e)), lambda e: (e.statement, _edited_line(e), e.new)):
+    # but `self.ln_2 = LayerNorm(config.block_size)` is one's statement
+    for spelled in (lambda e: (e.statement,), lambda e: (e.statement, e.new)):
         hit = [place for place, edits_there in places.items() if any(distinctive(e, spelled(e)) for e in edits_there)]
         if len(hit) == 1:
             return [e for e in places[hit[0]] if distinctive(e, spelled(e))], len(places)
     return found, 0
-
-
-def _edited_line(e: Edit) -> str | None:
-    """GPT-2's source line of the edit with the edit made in it, where its old text is written there as the edit
-    quotes it (None otherwise)."""
-    line = _source(e.file).splitlines()[e.line - 1]
-    return line.replace(e.old, e.new) if line.count(e.old) == 1 else None
 
 
 @functools.cache

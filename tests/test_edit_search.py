@@ -218,24 +218,20 @@ def test_of_two_places_that_behave_alike_yours_is_the_one_your_code_spells(tmp_p
     assert probes_search._where_yours_has_it([unpacked, mask], written_source(package)) == ([unpacked, mask], 0)
 
 
-def test_a_statement_of_several_lines_is_told_by_its_edited_line(tmp_path: Path) -> None:
-    """A statement written over several lines (the checkpoint's dict) never appears in your code as ast.unparse
-    quotes it; its edited line does. Of more places than are shown (eight edits raise as a DataLoader saved whole
-    does), the one whose edited line your code has is the slip. Bug caught: v23's `"loader": loader,` had no
-    verdict: eight places were too many, and the dict's text matched nowhere."""
+def test_more_places_than_are_shown_are_narrowed_by_your_text(tmp_path: Path) -> None:
+    """Of more places than are shown (eight edits raise as a DataLoader saved whole in the checkpoint does), the
+    one whose edited statement your code has is the slip. Bug caught: v23's `"loader": loader,` had no verdict:
+    the search gave up at the fourth place, before your code's text was read."""
     reference = (REFERENCE / "training.py").read_text()
-    lines = reference.splitlines()
-    saved = next(i for i, t in enumerate(lines, 1) if '"loader": loader.state_dict(),' in t)
-    loaded = next(i for i, t in enumerate(lines, 1) if 'loader.load_state_dict(state["loader"])' in t)
-    whole = Edit("training.py", saved, "save_checkpoint", "loader.state_dict()", "loader", None,
-                 "state = {'model': raw.state_dict(), 'loader': loader, 'step': step}")  # fmt: skip
-    others = [Edit("training.py", loaded + d, "load_checkpoint", "state", "loader", None, "x = loader['k']")
-              for d in range(-3, 2)]  # fmt: skip
+    every = list(edits("training.py", reference, ("save_checkpoint", "load_checkpoint")))
+    whole = next(e for e in every if (e.old, e.new) == ("loader.state_dict()", "loader"))
+    others = [e for e in every if e.new.startswith("loader[") and e.function == "load_checkpoint"]
     package = tmp_path / "yours"
     package.mkdir()
     (package / "training.py").write_text(reference.replace('"loader": loader.state_dict(),', '"loader": loader,'))
-    assert len(probes_search.by_place([whole, *others])) > probes_search.MAX_SHOWN
-    assert probes_search._where_yours_has_it([whole, *others], written_source(package)) == ([whole], 6)
+    places = len(probes_search.by_place([whole, *others]))
+    assert probes_search.MAX_SHOWN < places <= probes_search.MAX_NARROWED, places
+    assert probes_search._where_yours_has_it([whole, *others], written_source(package)) == ([whole], places)
 
 
 def test_a_dropped_result_is_assigned_back_by_one_edit() -> None:
