@@ -153,6 +153,25 @@ def edits(file: str, source: str, functions: tuple[str, ...], twins: bool = Fals
                 yield edit
 
 
+_REMOVALS = {"deleted": ("deleting", "delete"), "dropped": ("dropping", "drop")}
+
+
+def change_words(old: str, new: str) -> tuple[str, str, str]:
+    """An edit in words, three ways: what doing it is (``writing `a` as `b```, ``deleting `s```, ``moving `s` after
+    the loop``), what it leaves (```a` written `b```, ```s` deleted``), and the instruction that makes it (```b` where
+    you have `a```, ``delete `s```). A statement's move or deletion is said as one, never as a rewrite into its
+    parenthesis (v24's judge could not apply "writing `for ...` as `(after the next statement)`")."""
+    if not (new.startswith("(") and new.endswith(")")):
+        return f"writing `{old}` as `{new}`", f"`{old}` written `{new}`", f"`{new}` where you have `{old}`"
+    what = new[1:-1]
+    if what in _REMOVALS:
+        doing, verb = _REMOVALS[what]
+        return f"{doing} `{old}`", f"`{old}` {what}", f"{verb} `{old}`"
+    if what.startswith("its body without "):
+        return f"replacing `{old}` by {what}", f"`{old}` replaced by {what}", f"replace `{old}` by {what}"
+    return f"moving `{old}` {what}", f"`{old}` moved {what}", f"move `{old}` {what}"
+
+
 def _twin_edits(
     file: str, tree: ast.Module, parents: dict, qualname: str, fn: ast.FunctionDef, names: dict, attrs: dict, first
 ) -> Iterator[Edit]:
@@ -1093,7 +1112,8 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
                                 old, "(deleted)")  # fmt: skip
             if i + 1 < len(body):
                 swapped = [*body[:i], body[i + 1], stmt, *body[i + 2 :]]
-                yield _restructured(file, tree, qualname, stmt, body, swapped, old, "(after the next statement)")
+                after = ast.unparse(body[i + 1]).splitlines()[0]
+                yield _restructured(file, tree, qualname, stmt, body, swapped, old, f"(after `{after}`)")
             if isinstance(stmt, ast.With):
                 yield _restructured(file, tree, qualname, stmt, body, [*body[:i], *stmt.body, *body[i + 1 :]],
                                     old, "(its body without the with)")  # fmt: skip

@@ -33,7 +33,7 @@ from gpt2spec.verdicts import CONSISTENT, REPRODUCED, Finding
 
 from . import probes_sampling as sampling
 from . import probes_search as search
-from .edits import CONSTANTS, Edit, _functions, edits
+from .edits import CONSTANTS, Edit, _functions, change_words, edits
 
 MAX_EDITS = 6000  # per component; the tokenizer has ~5200 with the twins' own operands (its pattern's edits come last)
 # component -> the contract names whose source is edited, most direct first (their files' other functions follow)
@@ -406,14 +406,15 @@ def _findings(component: str, found: list[Edit], counted: bool = False) -> list[
             f"({sampling.N_ROWS:,} counted draws at each of {len(sampling.DRAWN_AT)} settings)"
             if counted else "behave exactly as GPT-2's on every call of the edit search"
         )  # fmt: skip
+        change, _, instruction = change_words(e.old, e.new)
         words = (
-            f"writing `{e.old}` as `{e.new}` at {e.file} line {e.line} (in {e.function}) makes your {component} "
-            f"{behaves}; no change elsewhere does"
+            f"{change} at {e.file} line {e.line} (in {e.function}) makes your {component} {behaves}; no change "
+            "elsewhere does"
         )
-        fix = f"at {e.file} line {e.line}: `{e.new}` where you have `{e.old}`"
+        fix = f"at {e.file} line {e.line}: {instruction}"
         return [Finding(e.tag, words, fix, kind=REPRODUCED, evidence="your code, edited once, run on every input")]
     return [
-        Finding(e.tag, f"`{e.old}` written `{e.new}` at {e.file} line {e.line} ({e.function}) behaves as GPT-2's",
+        Finding(e.tag, f"{change_words(e.old, e.new)[0]} at {e.file} line {e.line} ({e.function}) behaves as GPT-2's",
                 kind=CONSISTENT, evidence=f"one of {len(places)} places where a single change of yours does")
         for e, *_ in places.values()
     ]  # fmt: skip

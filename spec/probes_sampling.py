@@ -147,10 +147,19 @@ def _wrong_at_one(ours, prompt: torch.Tensor, logits: torch.Tensor, drawn: torch
         words = (
             f"{SAMPLER}: one prompt drawn alone (a batch of one row, {N_ALONE} calls) follows softmax(logits), "
             f"but {N_ROWS:,} copies of it in one batch draw from another distribution (total variation "
-            f"{_tv(drawn, want):.2f}; {_most(drawn, want)}): each row's draw depends on the other rows. A "
-            "normalisation, cumulative sum or mask is taken over the batch, not over each row's vocabulary"
+            f"{_tv(drawn, want):.2f}; {_most(drawn, want)}): each row's draw depends on the other rows. "
+            + (  # every row the same token: one random number for the batch is the likelier (v24: torch.rand(1, 1))
+                "Every row drew the same token: the rows share one random draw (a uniform or noise made for one "
+                "row and broadcast), or a normalisation, cumulative sum or mask is taken over the batch"
+                if drawn.max().item() >= 0.99
+                else "A normalisation, cumulative sum or mask is taken over the batch, not over each row's "
+                "vocabulary, or the rows share random draws"
+            )
         )
-        fix = "reduce over each row's vocabulary only (dim=-1, keepdim=True), never over the batch dim"
+        fix = (
+            "give each row its own random draws (a batch dim of B, not 1) and reduce over each row's vocabulary "
+            "only (dim=-1, keepdim=True), never over the batch dim"
+        )
         return [Finding("sampling: rows depend on the batch", words, fix, evidence="counted draws, alone and batched")]
     tau = _fitted_temperature(drawn, logits)
     if tau is not None and abs(tau - 1.0) > 0.05:

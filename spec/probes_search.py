@@ -38,7 +38,7 @@ from gpt2spec.known_bugs.mutant import REFERENCE
 from gpt2spec.registry import squeezed, unparsed, written_source
 from gpt2spec.verdicts import CONSISTENT, REPRODUCED, Finding
 
-from .edits import CONSTANTS, Edit, edits
+from .edits import CONSTANTS, Edit, change_words, edits
 from .variants import same
 
 MAX_EDITS = 5000  # per component: the work is bounded by a count, so a loaded machine gives the same answer
@@ -995,18 +995,18 @@ def _findings(component: str, found: list[Edit], raises_only: bool = False) -> l
         e = max(found, key=lambda f: difflib.SequenceMatcher(a=f.old, b=f.new).ratio())
         line = _source(e.file).splitlines()[e.line - 1].strip()
         if raises_only:
-            words = (f"your {component} raises the error GPT-2's code raises with `{e.old}` written `{e.new}` (in "
+            words = (f"your {component} raises the error GPT-2's code raises with {change_words(e.old, e.new)[1]} (in "
                      f"{e.function}); other mistakes near there may raise it too")  # fmt: skip
             return [Finding(e.tag, words, f"compare with GPT-2's line there: `{line}`", kind=CONSISTENT,
                             evidence="the same exception on every call of the edit search")]  # fmt: skip
         others = [f for f in found if f is not e]
         also = f" ({len(others)} other spellings of the same edit there too)" if others else ""
-        words = (f"your {component} behaves exactly as GPT-2's code would with `{e.old}` written `{e.new}`{also} "
+        words = (f"your {component} behaves exactly as GPT-2's code would with {change_words(e.old, e.new)[1]}{also} "
                  f"(in {e.function}); no edit elsewhere does")  # fmt: skip
         return [Finding(e.tag, words, f"GPT-2's code has `{e.old}` there: `{line}`", kind=REPRODUCED,
                         evidence="reproduced on every input of the edit search")]  # fmt: skip
     return [
-        Finding(e.tag, f"`{e.old}` written `{e.new}` ({e.function}) behaves as yours",
+        Finding(e.tag, f"{change_words(e.old, e.new)[1]} ({e.function}) behaves as yours",
                 kind=CONSISTENT, evidence=f"one of {len(places)} places where a single edit reproduces yours")
         for e, *_ in places.values()
     ]  # fmt: skip
