@@ -15,7 +15,7 @@ from gpt2spec.known_bugs.mutant import REFERENCE
 from gpt2spec.registry import Implementation, ImplRef, import_impl, squeezed, written_source
 from gpt2spec.verdicts import CONSISTENT, REPRODUCED, Finding
 from spec import probes_repair, probes_search
-from spec.edits import Edit, edits
+from spec.edits import Edit, change_words, edits
 from tools.diagnosis import HELDOUT, accepted, changed_lines
 
 from .mutation import ROOT
@@ -428,3 +428,19 @@ def test_operators_added_after_v23_reach_their_slips() -> None:
     # and in GPT-2's direction: a batch's size written as one row
     reference = "class M:\n    def f(self, k):\n        B, T = k.shape\n        return k.new_zeros(B, T)\n"
     assert ("k.new_zeros(B, T)", "k.new_zeros(1, T)") in {(e.old, e.new) for e in edits("m.py", reference, ("M.f",))}
+
+
+def test_a_statement_moved_or_deleted_is_said_as_one() -> None:
+    """An edit that moves or deletes a statement is worded as that move (and the fix as its instruction), naming the
+    statement a swap puts it after; an edit of an expression as a rewrite. Bug caught: v24's judge could not apply
+    "writing `for piece in ...` as `(after the next statement)`", a wrong fix by its words alone."""
+    source = "def f(xs):\n    total = 0\n    for x in xs:\n        total += x\n    return total\n"
+    swap = next(e for e in edits("f.py", source, ("f",)) if e.old == "total = 0" and e.new.startswith("(after"))
+    assert swap.new == "(after `for x in xs:`)", swap
+    assert change_words(swap.old, swap.new) == (
+        "moving `total = 0` after `for x in xs:`", "`total = 0` moved after `for x in xs:`",
+        "move `total = 0` after `for x in xs:`",
+    )  # fmt: skip
+    assert change_words("total = 0", "(deleted)")[2] == "delete `total = 0`"
+    assert change_words("if a:", "(its body without the if)")[0] == "replacing `if a:` by its body without the if"
+    assert change_words("x + 1", "x")[2] == "`x` where you have `x + 1`"
