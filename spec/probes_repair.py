@@ -352,6 +352,8 @@ def _likeliest(e: Edit) -> tuple[bool, bool, bool, bool, int, float]:
     rest = re.sub(r"'[^']*'|\"[^\"]*\"", "", e.old.replace(e.new, "", 1)).strip()
     removed = e.new in e.old and rest[:1] in tuple("+-*/@") and re.search(r"\w", rest) is not None
     removed = removed or _deleted(e).startswith(" if ")  # a comprehension's filter dropped (v21: `if p`)
+    removed = removed or e.new == "(deleted)"  # a statement that should not be there (v24: a second `i += 1` in
+    # a merge's loop was "fixed" as `i = 1`, a rescan from the start that nobody writes)
     odd = re.search(r"[-+] -\d", e.new) is not None  # `n_head - -1`: nobody writes a double sign
     # the statement as edited is one GPT-2's code has (v20: `logits / max(temperature, 1.0)` was "fixed" as
     # `max(temperature, -1.0)`, a clamp switched off, where `logits / temperature` is GPT-2's own line)

@@ -827,8 +827,15 @@ def _observe_tokenizer(ns) -> Iterator[tuple]:
     yield _call(lambda: _raises_value_error(tok.decode, [len(tok.vocab)]))  # ... and the first id past it
     plain = _call(lambda: ns.Tokenizer().train("aaabdaaabac", 256 + 4, special_tokens=()))
     yield _call(lambda: sorted(plain[1].merges.items())) if plain[0] == "ok" else plain
+    # a pair that follows itself ("abab", "aaaa"): a merge takes every occurrence, left to right (v24: a slice-assign
+    # _merge that stepped past the token after each merge left "abab" half merged; nothing above repeats a pair)
+    yield _call(lambda: sorted(ns.Tokenizer().train("abababab abab aaaa " * 5, 256 + 6, special_tokens=())
+                               .merges.items()))  # fmt: skip
     # streaming: a text short enough to be all tail, a long one cut in chunks, a tokenizer without specials
     yield _call(lambda: list(tok.encode_iter(["a <|endoftext|>", " b"], allowed_special="all")))
+    # a special cut eleven characters in, after a long text: the hold-back must cover the longest special (v24: it
+    # held 9 characters, the count of specials plus 8)
+    yield _call(lambda: list(tok.encode_iter(["word " * 10 + "<|endoftext", "|> c"], allowed_special="all")))
     yield _call(lambda: list(tok.encode_iter([probe, "<|endoftext|>", probe * 3], allowed_special="all")))
     yield _call(lambda: list(plain[1].encode_iter(["ab " * 20, "cd " * 20]))) if plain[0] == "ok" else plain
     yield from _observe_specials(ns)
@@ -864,7 +871,8 @@ def _encoded_then_trained(ns) -> tuple:
 # Pre-token boundaries made visible: with every substring of up to four bytes of the text as a token (from_ranks),
 # BPE merges across any boundary the pattern does not draw, so the ids show each pre-token's extent (a trained
 # tokenizer with 40 merges encoded ' 42' as the same ids whether or not the space joined the digits)
-_PIECES = "I'D it's we'LL 42 a1b_c 12345 x  \n\nword\tTab!!... ?!a naïve東京 \u00a0z end  "
+# (v24: "$100" for a symbols class that takes digits, "\r\n" for a pre-tokenizer that normalises line ends)
+_PIECES = "I'D it's we'LL 42 a1b_c 12345 x  \n\nword\tTab!!... ?!a naïve東京 \u00a0z end  $100 +5\r\nb\r\n"
 
 
 def _ranks(*tokens: bytes) -> dict[bytes, int]:

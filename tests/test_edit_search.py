@@ -444,3 +444,23 @@ def test_a_statement_moved_or_deleted_is_said_as_one() -> None:
     assert change_words("total = 0", "(deleted)")[2] == "delete `total = 0`"
     assert change_words("if a:", "(its body without the if)")[0] == "replacing `if a:` by its body without the if"
     assert change_words("x + 1", "x")[2] == "`x` where you have `x + 1`"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ho24-merge-slice-assign-skips-next",  # a pair that follows itself: "abab" half merged
+        "ho24-pieces-normalise-crlf",  # "\r\n" read as "\n" before the split
+        "ho24-stream-hold-by-special-count",  # a special cut eleven characters in, after a long text
+        "ho24-pattern-symbols-take-digits",  # "$100" one pre-token
+    ],
+)
+def test_the_tokenizer_observer_sees_what_the_spec_grades(name: str, tmp_path: Path) -> None:
+    """Each failure a spec test grades shows in the tokenizer observer's calls, so the searches have something to
+    match. Bug caught: four v24 tokenizer bugs (failing a spec test each) behaved exactly as GPT-2's on every
+    observed call, and so got no verdict at all: no observation repeated a pair, held a CRLF or a symbol before
+    digits, or cut a special past the ninth character."""
+    impl = _impl(f"seen-{name}", HELDOUT[name].bug.materialize(tmp_path))
+    observe = probes_search.OBSERVERS["tokenizer"]
+    gpt2 = probes_search.reference_observations(observe)[0]
+    assert not probes_search.same_observations(probes_search.observed(observe, impl), gpt2), name
