@@ -473,9 +473,7 @@ def _attributes(tree: ast.Module) -> dict[str, set[str]]:
         if (factor := _rescaling(node)) is not None:
             seen.setdefault(RESCALED, set()).add(ast.unparse(factor))
         if isinstance(node, ast.Assign) and _is_size(node.value):
-            seen.setdefault(SIZES, set()).update(
-                n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)
-            )
+            seen.setdefault(SIZES, set()).update(*map(_names_in, node.targets))
         if isinstance(node, ast.arguments):
             for d in (*node.defaults, *node.kw_defaults):
                 if d is not None:
@@ -1164,9 +1162,8 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
                                             "(inside the loop above)"), loop=_header(stmt))  # fmt: skip
             # any statement of a loop's body that belongs after the loop (v23: the gradients divided by n inside
             # the micro-batches' loop, before the loss's own line: each earlier micro-batch divided again)
-            for j in reversed(range(len(stmt.body) if isinstance(stmt, ast.For | ast.While) else 0)):
-                if len(stmt.body) < 2:
-                    break
+            movable = len(stmt.body) if isinstance(stmt, ast.For | ast.While) and len(stmt.body) > 1 else 0
+            for j in reversed(range(movable)):
                 part = stmt.body[j]
                 text = ast.unparse(part).splitlines()[0]
                 moved = [*body[:i], _with_body(stmt, [*stmt.body[:j], *stmt.body[j + 1 :]]), part, *body[i + 1 :]]
