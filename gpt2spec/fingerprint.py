@@ -168,8 +168,9 @@ class Fingerprinter:
         # No family fits: the single edit of GPT-2's code that behaves as yours; failing that, of yours that fixes it.
         # An edit of a line yours does not have is only "consistent with" (spec/probes_search.py), so a rewrite
         # goes on to the repair of its own code, whose one place then is the verdict.
+        parts = tuple(p for c in components for p in probes_repair.differing_parts(impl, c))
         for single_edits in (probes_search.search, probes_repair.repair):
-            for component in components:
+            for component in (*parts, *components):
                 for finding in single_edits(impl, component):
                     verdicts.record_into(notes, finding)
             if any(f.kind == REPRODUCED for f in notes.findings):

@@ -144,6 +144,7 @@ def edits(file: str, source: str, functions: tuple[str, ...], twins: bool = Fals
                 ),
                 _statement_edits(file, tree, qualname, fn),
                 _unread_edits(file, tree, parents, qualname, fn, attrs),
+                _dead_store_edits(file, tree, parents, qualname, fn),
                 _twin_edits(file, tree, parents, qualname, fn, names, attrs, first) if twins else (),
             )
         for edit in every:
@@ -167,6 +168,9 @@ def change_words(old: str, new: str) -> tuple[str, str, str]:
     if what in _REMOVALS:
         doing, verb = _REMOVALS[what]
         return f"{doing} `{old}`", f"`{old}` {what}", f"{verb} `{old}`"
+    if what.startswith("followed by "):
+        added = what.removeprefix("followed by ")
+        return f"adding {added} after `{old}`", f"{added} added after `{old}`", f"add {added} after `{old}`"
     if what.startswith("its body without "):
         return f"replacing `{old}` by {what}", f"`{old}` replaced by {what}", f"replace `{old}` by {what}"
     return f"moving `{old}` {what}", f"`{old}` moved {what}", f"move `{old}` {what}"
@@ -421,6 +425,20 @@ def _unread_edits(
                     yield _apply(file, tree, parents, qualname, node, at, through)
 
 
+def _dead_store_edits(file: str, tree: ast.Module, parents: dict, qualname: str, fn: ast.FunctionDef) -> Iterator[Edit]:
+    """A result bound to a new name that nothing reads, where the name the code goes on reading was meant to be
+    rebound (v24: ``filtered = torch.where(...)`` for top-k, then ``scaled.softmax()``: the filter thrown away)."""
+    read = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    names = _local_names(fn)
+    for node, parent, field, index in _walk(fn):
+        if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id not in read):
+            continue
+        if not (isinstance(parent, ast.Assign) and parent.targets == [node]) or node.id.startswith("_"):
+            continue
+        for other in sorted(n for n in read & set(names) if names[n] < node.lineno):
+            yield _apply(file, tree, parents, qualname, node, (parent, field, index), ast.Name(other, ast.Store()))
+
+
 def _first_parameter(fn: ast.FunctionDef) -> str | None:
     """The function's input: its first parameter after self (a module's ``x``, which a slip detaches)."""
     params = [a.arg for a in fn.args.args if a.arg not in ("self", "cls")]
@@ -658,6 +676,21 @@ def _alternatives(
             for factor in sorted(attrs.get(RESCALED, set())):  # output next to its denominator, v23)
                 rescaled = ast.BinOp(node.left, ast.Mult(), ast.parse(factor, mode="eval").body)
                 yield ast.BinOp(rescaled, ast.Add(), node.right)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult) and not _in_product(parent):
+        # a factor of two lost or doubled (v24: a cosine ramp `(max_lr - min_lr) * (1 - cos)` without its 0.5)
+        yield ast.BinOp(node, ast.Div(), ast.Constant(2))
+        yield ast.BinOp(node, ast.Mult(), ast.Constant(2))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):  # nn.Linear stores W as (out, in): x @ W.T
+        for side in ("left", "right"):
+            operand = getattr(node, side)
+            if isinstance(operand, ast.Attribute | ast.Name) and _name_of(operand) not in ("T", "mT"):
+                transposed = ast.Attribute(operand, "T", ast.Load())
+                yield ast.BinOp(transposed if side == "left" else node.left, node.op,
+                                transposed if side == "right" else node.right)  # fmt: skip
+    if isinstance(parent, ast.Assign | ast.Return) and node is parent.value and _signed_quantity(node):
+        yield ast.UnaryOp(ast.USub(), node)  # a sign left off: the log-likelihood's mean where its negative was meant
+    if isinstance(node, ast.Tuple) and isinstance(parent, ast.keyword) and parent.arg in ("dim", "axis"):
+        yield from node.elts  # a reduction over several dims where one was meant: var over (T, C), not C (v24)
     if isinstance(node, ast.BinOp):
         for op in _ARITH.get(type(node.op), ()):
             yield ast.BinOp(node.left, op(), node.right)
@@ -978,6 +1011,10 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
             if list(dims) != ints:
                 yield ast.Call(node.func, [ast.Constant(d) for d in dims], kws)
     name = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    fills = {"masked_fill": (1,), "masked_fill_": (1,), "where": (1, 2)}.get(name, ()) if len(args) >= 2 else ()
+    for i in (i for i in fills if i < len(args) and "inf" not in ast.unparse(args[i])):
+        # a masked entry filled with a finite value (the row's minimum, 0) where -inf was meant (v24: top-k's)
+        yield ast.Call(node.func, [*args[:i], ast.parse('float("-inf")', mode="eval").body, *args[i + 1 :]], kws)
     if name in _MASKING and args and not isinstance(args[0], ast.Compare | ast.UnaryOp):  # a 0/1 mask made boolean
         yield ast.Call(node.func, [ast.Call(ast.Attribute(args[0], "bool", ast.Load()), [], []), *args[1:]], kws)
     fname = name or (node.func.id if isinstance(node.func, ast.Name) else "")
@@ -1038,6 +1075,19 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
         yield node.func.value
     if isinstance(node.func, ast.Attribute) and not args and not kws:
         yield node.func  # a method named but not called: loader.state_dict() -> loader.state_dict
+
+
+def _in_product(parent: ast.AST) -> bool:
+    """The node is a factor of a larger product or quotient (its factor of two is the outermost product's)."""
+    return isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Mult | ast.Div)
+
+
+def _signed_quantity(node: ast.AST) -> bool:
+    """A value whose sign a slip leaves off: a reduction's (``logp.gather(...).mean()``) or a loss's."""
+    if not isinstance(node, ast.Call):
+        return False
+    name = _name_of(node.func)
+    return name in _REDUCTIONS or "loss" in name or "entropy" in name
 
 
 def _off_by_one_site(node: ast.AST, parent: ast.AST) -> bool:
@@ -1101,6 +1151,12 @@ def _statement_edits(file: str, tree: ast.Module, qualname: str, fn: ast.Functio
             chain = {t.id for t in node.targets if isinstance(t, ast.Name)}
             for name in chain:
                 together.setdefault(name, set()).update(chain - {name})
+    returned = _forgotten_return(fn)
+    if returned is not None:  # a result computed and never returned (v24: a trainer's `return self` left off)
+        last = fn.body[-1]
+        ended = [*fn.body, ast.copy_location(ast.Return(returned), last)]
+        yield _restructured(file, tree, qualname, last, fn.body, ended, ast.unparse(last).splitlines()[0],
+                            f"(followed by `return {ast.unparse(returned)}`)")  # fmt: skip
     for body in _bodies(fn):
         for i, stmt in enumerate(body):
             if i == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
@@ -1377,6 +1433,25 @@ def _with_body(stmt: ast.stmt, body: list[ast.stmt]) -> ast.stmt:
     new = copy.copy(stmt)
     new.body = body
     return new
+
+
+def _forgotten_return(fn: ast.FunctionDef) -> ast.expr | None:
+    """What a function that returns nothing (no ``return`` of a value, no ``yield``, not ``__init__``) may have
+    been meant to return: ``self`` for a method, else the last name its body binds."""
+    own, stack = [], list(fn.body)  # its own nodes: a nested function's returns are its own (v24: train's `entry`)
+    while stack:
+        node = stack.pop()
+        own.append(node)
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            stack.extend(ast.iter_child_nodes(node))
+    if fn.name.startswith("__") or any(isinstance(n, ast.Yield | ast.YieldFrom) for n in own):
+        return None
+    if any(isinstance(n, ast.Return) and n.value is not None for n in own) or isinstance(fn.body[-1], ast.Return):
+        return None
+    if fn.args.args and fn.args.args[0].arg == "self":
+        return ast.Name("self", ast.Load())
+    bound = [t.id for s in fn.body if isinstance(s, ast.Assign) for t in s.targets if isinstance(t, ast.Name)]
+    return ast.Name(bound[-1], ast.Load()) if bound else None
 
 
 def _restructured(

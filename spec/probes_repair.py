@@ -51,6 +51,22 @@ OWNERS: dict[str, tuple[str, ...]] = {
 }
 
 
+# a component's parts, each with tests of its own that a slip can pass: a block whose MLP is frozen fails the block's
+# gradient test first (the MLP's tests check its forward); the part that behaves otherwise is repaired first (v24)
+PARTS: dict[str, tuple[str, ...]] = {"block": ("attention", "layernorm", "mlp")}
+
+
+def differing_parts(impl, component: str) -> tuple[str, ...]:
+    """The parts of ``component`` whose code behaves otherwise than GPT-2's on the edit search's calls."""
+    return tuple(
+        part
+        for part in PARTS.get(component, ())
+        if not search.same_observations(
+            search.observed(search.OBSERVERS[part], impl), search.reference_observations(search.OBSERVERS[part])[0]
+        )
+    )
+
+
 # what each of the training observer's calls (probes_search._observe_training) runs: the function to edit when
 # only that call differs from GPT-2's
 _TRAINING_CALLS = (("get_lr",), ("configure_optimizers",), ("train_step",), ("train_step",),
@@ -256,7 +272,8 @@ def _reroutes(edit: Edit, defined: set[str]) -> bool:
     def own(text: str) -> set[str]:
         return {w for w in re.findall(r"(?:(?<=self\.)|(?<![.\w]))\w+", text) if w in defined}
 
-    return own(edit.old) != own(edit.new)
+    added = edit.new.startswith("(followed by ")  # a statement added after yours keeps yours
+    return own(edit.old) != own(edit.old + edit.new if added else edit.new)
 
 
 _CACHE = re.compile(r"\w*cache\w*", re.IGNORECASE)
@@ -352,6 +369,9 @@ def _likeliest(e: Edit) -> tuple[bool, bool, bool, bool, int, float]:
     rest = re.sub(r"'[^']*'|\"[^\"]*\"", "", e.old.replace(e.new, "", 1)).strip()
     removed = e.new in e.old and rest[:1] in tuple("+-*/@") and re.search(r"\w", rest) is not None
     removed = removed or _deleted(e).startswith(" if ")  # a comprehension's filter dropped (v21: `if p`)
+    # a method call that should not be there (v24: `x.transpose(0, 1).reshape(...)` was "fixed" as `transpose(-2, 1)`,
+    # a no-op on a 3-D tensor that never says the transpose is the slip); an in-place one dropped only idles
+    removed = removed or (re.fullmatch(r"\.\w*[^_\W]\(.*\)", _deleted(e)) is not None and not _idles(e))
     removed = removed or e.new == "(deleted)"  # a statement that should not be there (v24: a second `i += 1` in
     # a merge's loop was "fixed" as `i = 1`, a rescan from the start that nobody writes)
     odd = re.search(r"[-+] -\d", e.new) is not None  # `n_head - -1`: nobody writes a double sign
@@ -418,5 +438,5 @@ def _findings(component: str, found: list[Edit], counted: bool = False) -> list[
     return [
         Finding(e.tag, f"{change_words(e.old, e.new)[0]} at {e.file} line {e.line} ({e.function}) behaves as GPT-2's",
                 kind=CONSISTENT, evidence=f"one of {len(places)} places where a single change of yours does")
-        for e, *_ in places.values()
+        for e in (max(there, key=_likeliest) for there in places.values())  # each place's likeliest spelling
     ]  # fmt: skip

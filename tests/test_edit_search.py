@@ -430,6 +430,50 @@ def test_operators_added_after_v23_reach_their_slips() -> None:
     assert ("k.new_zeros(B, T)", "k.new_zeros(1, T)") in {(e.old, e.new) for e in edits("m.py", reference, ("M.f",))}
 
 
+def test_operators_added_after_v24_reach_their_slips() -> None:
+    """Edits v24's silent bugs needed (a development set since its graded run), each generic: a factor of two lost
+    from a product (a cosine ramp without its 0.5), a weight used untransposed in a matmul (`y @ W` where nn.Linear
+    computes `y @ W.T`), a sign left off a reduction (the log-likelihood's mean as the loss), a reduction over
+    several dims where one was meant (a variance pooled over time), a masked entry filled with a finite value (the
+    row's minimum) where -inf was meant, a result bound to a name nothing reads (top-k's filter thrown away), a
+    method that returns nothing where `return self` was meant (train). Bug caught: each was a v24 bug with no
+    verdict."""
+    source = (
+        "class M:\n"
+        "    def forward(self, x, lo, hi, t):\n"
+        "        y = x @ self.w\n"
+        "        r = hi - (hi - lo) * (1 - torch.cos(t))\n"
+        "        var = (x - x.mean(-1, keepdim=True)).pow(2).mean(dim=(-2, -1), keepdim=True)\n"
+        "        kth = x.topk(2).values[..., -1:]\n"
+        "        cut = torch.where(x < kth, x.min(dim=-1, keepdim=True).values, x)\n"
+        "        nll = x.log_softmax(-1).gather(-1, t).mean()\n"
+        "        return y, r, var, x.softmax(-1), nll\n"
+        "    def train(self, text):\n"
+        "        self.merges = {}\n"
+    )  # fmt: skip
+    found = {(e.old, e.new) for e in edits("m.py", source, ("M.forward", "M.train"))}
+    for pair in [
+        ("(hi - lo) * (1 - torch.cos(t))", "(hi - lo) * (1 - torch.cos(t)) / 2"),
+        ("x @ self.w", "x @ self.w.T"),
+        ("x.log_softmax(-1).gather(-1, t).mean()", "-x.log_softmax(-1).gather(-1, t).mean()"),
+        ("(-2, -1)", "-1"),
+        (
+            "torch.where(x < kth, x.min(dim=-1, keepdim=True).values, x)",
+            "torch.where(x < kth, float('-inf'), x)",
+        ),
+        ("cut", "x"),  # the filtered result rebound to the name the softmax reads
+        ("self.merges = {}", "(followed by `return self`)"),
+    ]:
+        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    assert change_words("s = 1", "(followed by `return self`)")[2] == "add `return self` after `s = 1`"
+    # a function that returns (here or in every branch) or a generator is never given a return
+    kept = "def f(x):\n    def g():\n        return 1\n    y = g()\n    return y\n"
+    assert not any("followed by" in e.new for e in edits("f.py", kept, ("f",)))
+    # a nested function's return is its own: the function around it still returns nothing (v24's train)
+    nested = "def f(x):\n    def g():\n        return 1\n    z = g()\n"
+    assert "(followed by `return z`)" in {e.new for e in edits("f.py", nested, ("f",))}
+
+
 def test_a_statement_moved_or_deleted_is_said_as_one() -> None:
     """An edit that moves or deletes a statement is worded as that move (and the fix as its instruction), naming the
     statement a swap puts it after; an edit of an expression as a rewrite. Bug caught: v24's judge could not apply

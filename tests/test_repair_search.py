@@ -118,6 +118,9 @@ REPAIRED = {
     "ho23-mlp-chunked-proj-first-half-twice": "mlp",  # w_pr[:, :half] where the loop's window lo : lo + half is
     "ho23-grads-divided-inside-micro-loop": "training/train_step",  # the division after the micro-batches' loop
     "ho23-hand-clip-norm-of-largest-tensor": "training/train_step",  # .max() of the norms for their .norm(2)
+    # v24 after its graded run (the costlier ones are checked by their operators in tests/test_edit_search.py)
+    "ho24-cosine-without-half-factor": "training/get_lr",  # `... * (1 - cos)`: the factor of one half lost
+    "ho24-ln-var-pooled-over-time": "layernorm",  # mean over dim=(-2, -1): the features' dim alone
 }
 
 
@@ -185,6 +188,19 @@ class TestCorrectCode:
         impl = _impl(f"unrepaired-{Path(path).name}", ROOT / path)
         for component in probes_repair.OWNERS:
             assert probes_repair.repair(impl, component) == [], component
+
+
+def test_a_block_failure_repairs_the_part_that_differs(tmp_path: Path) -> None:
+    """A part's slip that only the block's tests see (the MLP's tests check its forward, the block's the gradients)
+    is repaired in the part: the block's failure names the parts whose code behaves otherwise than GPT-2's, and
+    none for correct code. Bug caught: v24's frozen c_fc failed the block's gradient test and got no verdict,
+    the repair editing block.py alone."""
+    held = HELDOUT["ho24-c-fc-frozen"]
+    impl = _impl("frozen-part", held.bug.materialize(tmp_path))
+    assert probes_repair.differing_parts(impl, "block") == ("mlp",)
+    assert probes_repair.differing_parts(_impl("parts-reference", ROOT / "reference"), "block") == ()
+    found = probes_repair.repair(impl, "mlp")
+    assert len(found) == 1 and found[0].tag in accepted(held), found
 
 
 def test_a_repair_never_steps_around_the_code_with_the_mistake(tmp_path: Path) -> None:
