@@ -39,4 +39,4 @@ step "the suite's own tests: registry, plugin, mutants, independent implementati
 # One thread per interpreter: two workers of two threads each on two cores spin-wait for each other (a spec run
 # took 75 s with 2 threads, 50 s with 1). loadscope: a module's tests share one worker, so a module's one grading
 # (tests/submissions.py once_per_session) never blocks the other worker; test_mutants has a class per section.
-OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m pytest tests -q -n 2 --dist loadscope --no-loadscope-reorder --durations=30
+OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m pytest tests -q -n 2 --dist loadscope --no-loadscope-reorder --durations=60

@@ -35,7 +35,7 @@ _CONFUSABLE = [
     ("view", "reshape"), ("transpose", "permute"), ("lstrip", "rstrip"), ("encode", "decode"),
     ("bool", "int"), ("long", "int"), ("zero_grad", "step"), ("detach", "clone"), ("T", "mT"),
     ("grad", "requires_grad"), ("max", "amax"), ("min", "amin"), ("initial_seed", "get_rng_state"),
-    ("numel", "dim"), ("start", "end"), ("data", "grad"),
+    ("numel", "dim"), ("start", "end"), ("data", "grad"), ("tan", "tanh"),
 ]  # fmt: skip
 CONFUSABLE: dict[str, tuple[str, ...]] = {}
 for _a, _b in _CONFUSABLE:
@@ -99,6 +99,7 @@ APPLIED = "<.m>"  # the methods the file calls on a plain name with constant arg
 WINDOWS = "<window>"  # the file's slices whose bounds read a loop's name (``w[lo : lo + half]``: one chunk's window)
 REDUCERS = "<reduce>"  # the reductions the file calls on a tensor, with their arguments (``_.norm(2)``)
 RESCALED = "<*=>"  # the factors an accumulator is rescaled by before it adds (``l = l * alpha + p.sum(-1)``)
+NAMED_STRINGS = "<str>"  # the module-level names bound to a string (``ENDOFTEXT = "<|endoftext|>"``)
 SIZES = "<sizes>"  # the names the file binds to a tensor's sizes (``B, T, C = x.size()``, ``n = x.shape[0]``)
 
 
@@ -162,7 +163,7 @@ def change_words(old: str, new: str) -> tuple[str, str, str]:
     the loop``), what it leaves (```a` written `b```, ```s` deleted``), and the instruction that makes it (```b` where
     you have `a```, ``delete `s```). A statement's move or deletion is said as one, never as a rewrite into its
     parenthesis (v24's judge could not apply "writing `for ...` as `(after the next statement)`")."""
-    if not (new.startswith("(") and new.endswith(")")):
+    if not _is_a_move(new):
         return f"writing `{old}` as `{new}`", f"`{old}` written `{new}`", f"`{new}` where you have `{old}`"
     what = new[1:-1]
     if what in _REMOVALS:
@@ -174,6 +175,18 @@ def change_words(old: str, new: str) -> tuple[str, str, str]:
     if what.startswith("its body without "):
         return f"replacing `{old}` by {what}", f"`{old}` replaced by {what}", f"replace `{old}` by {what}"
     return f"moving `{old}` {what}", f"`{old}` moved {what}", f"move `{old}` {what}"
+
+
+def _is_a_move(new: str) -> bool:
+    """``new`` says what becomes of a statement ("(deleted)", "(after `t`)"), not code: `(loss / n).backward()` is
+    code (v25's fix was worded "moving `loss.backward()` loss / n).backward(")."""
+    if new[1:-1] in _REMOVALS:
+        return True
+    try:
+        ast.parse(new)
+    except SyntaxError:
+        return new.startswith("(") and new.endswith(")")
+    return False
 
 
 def _twin_edits(
@@ -450,6 +463,13 @@ def _attributes(tree: ast.Module) -> dict[str, set[str]]:
     attribute names read or written on it: the names a slip can swap; under CALLED, the names it calls without
     arguments."""
     seen: dict[str, set[str]] = {CALLED: set()}
+    seen[NAMED_STRINGS] = {  # ENDOFTEXT = "<|endoftext|>": a module's named strings
+        t.id
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, (ast.Name, ast.Attribute)):
             seen.setdefault(ast.unparse(node.value), set()).add(node.attr)
@@ -607,6 +627,9 @@ def _alternatives(
         for other in dict.fromkeys([*siblings, *own]):
             if other != ast.unparse(node):
                 yield ast.parse(other, mode="eval").body
+        if isinstance(node, ast.Tuple | ast.List) and not node.elts:  # none where the module's string was meant
+            for named in sorted(attrs.get(NAMED_STRINGS, set())):  # (v25: train's specials defaulting to ())
+                yield type(node)([ast.Name(named, ast.Load())], ast.Load())
     if isinstance(node, ast.Constant):
         v = node.value
         if isinstance(v, bool):
@@ -747,6 +770,10 @@ def _alternatives(
         for i in range(len(node.elts) - 1):
             elts = [*node.elts[:i], node.elts[i + 1], node.elts[i], *node.elts[i + 2 :]]
             yield type(node)(elts, node.ctx)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "backward":
+        for other in _bound_before(names, node):  # each micro-batch's loss back-propagated whole, not divided by n
+            divided = ast.BinOp(node.func.value, ast.Div(), ast.Name(other, ast.Load()))
+            yield ast.Call(ast.Attribute(divided, "backward", ast.Load()), node.args, node.keywords)
     if isinstance(node, ast.Call):
         yield from _call_edits(node)
         yield from _slices_alike(node)
@@ -1011,6 +1038,12 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
             if list(dims) != ints:
                 yield ast.Call(node.func, [ast.Constant(d) for d in dims], kws)
     name = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    given = [k.arg for k in kws]
+    if name in (*_REDUCTIONS, "max", "min") and (args or "dim" in given):
+        if "keepdim" not in given:  # a reduction's dim dropped, so it broadcasts along another (v25: logsumexp's)
+            yield ast.Call(node.func, args, [*kws, ast.keyword("keepdim", ast.Constant(True))])
+    if name in _MASKING and args and not (isinstance(args[0], ast.UnaryOp) and isinstance(args[0].op, ast.Invert)):
+        yield ast.Call(node.func, [ast.UnaryOp(ast.Invert(), args[0]), *args[1:]], kws)  # the kept entries masked
     fills = {"masked_fill": (1,), "masked_fill_": (1,), "where": (1, 2)}.get(name, ()) if len(args) >= 2 else ()
     for i in (i for i in fills if i < len(args) and "inf" not in ast.unparse(args[i])):
         # a masked entry filled with a finite value (the row's minimum, 0) where -inf was meant (v24: top-k's)
@@ -1039,7 +1072,6 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
                        [ast.Constant(-2), ast.Constant(-1)], [])  # fmt: skip
     if name == "expand":  # a buffer written into: expand's views share one position's memory
         yield ast.Call(ast.Attribute(node, "clone", ast.Load()), [], [])
-    given = [k.arg for k in kws]
     for module, flag, value in _MODULE_FLAGS:  # nn.LayerNorm's own affine where the module has its own
         if name == module and flag not in given:
             yield ast.Call(node.func, args, [*kws, ast.keyword(flag, ast.Constant(value))])
@@ -1090,6 +1122,9 @@ def _signed_quantity(node: ast.AST) -> bool:
     return name in _REDUCTIONS or "loss" in name or "entropy" in name
 
 
+_CLAMPS_AND_RANGE = ("range", "max", "min")
+
+
 def _off_by_one_site(node: ast.AST, parent: ast.AST) -> bool:
     """Expressions where an off-by-one is written: slice bounds, an index, range()'s arguments, a compared value
     (constants have their own edits)."""
@@ -1099,7 +1134,8 @@ def _off_by_one_site(node: ast.AST, parent: ast.AST) -> bool:
         return True
     if isinstance(parent, ast.Subscript) and node is parent.slice:
         return True
-    return isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "range"
+    # range()'s arguments, and a clamp's (v25: `max(step, 1)` for the warmup's `step + 1`)
+    return isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id in _CLAMPS_AND_RANGE
 
 
 def _context(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> ast.AST:

@@ -92,6 +92,7 @@ HELDOUT_CI = (
     "ho8-ln-f-after-every-block",  # the first-divergence walk: between two blocks (spec/diagnose.py)
     "ho9-last-block-skipped",  # the first-divergence walk: blocks that never ran before ln_f
     "ho11-block-residual-added-twice",  # the first-divergence walk: the residual added around each block
+    "ho25-einsum-gelu-tan-for-tanh",  # a measurement without a fix ("no known GELU"), led by the repair's line
 )
 HELDOUT = ALL_BY_NAME  # the development sets
 # Held-out bugs probed directly (no pytest run): one per probe family; the v2 ones are the families added when

@@ -474,6 +474,36 @@ def test_operators_added_after_v24_reach_their_slips() -> None:
     assert "(followed by `return z`)" in {e.new for e in edits("f.py", nested, ("f",))}
 
 
+def test_operators_added_after_v25_reach_their_slips() -> None:
+    """Edits v25's silent bugs needed (a development set since its graded run), each generic: a reduction without
+    keepdim (a logsumexp that broadcasts along the keys), a clamp's argument off by one (`max(step, 1)` for the
+    warmup's `step + 1`), a mask given to masked_fill inverted (the visible keys masked), `tan` typed for `tanh`,
+    a loss back-propagated undivided (each micro-batch's whole), an empty default where the module's named string
+    was meant (train's specials). Bug caught: each was a v25 bug with no verdict or no fix."""
+    source = (
+        'END = "<|endoftext|>"\n'
+        "class M:\n"
+        "    def forward(self, s, visible, step, n, specials=()):\n"
+        "        p = (s - torch.logsumexp(s, dim=-1)).exp()\n"
+        "        s = s.masked_fill(visible, float('-inf'))\n"
+        "        g = torch.tan(s)\n"
+        "        lr = 6e-4 * max(step, 1) / 10\n"
+        "        loss = s.sum()\n"
+        "        loss.backward()\n"
+        "        return p, s, g, lr\n"
+    )  # fmt: skip
+    found = {(e.old, e.new) for e in edits("m.py", source, ("M.forward",))}
+    for pair in [
+        ("torch.logsumexp(s, dim=-1)", "torch.logsumexp(s, dim=-1, keepdim=True)"),
+        ("max(step, 1)", "max(step + 1, 1)"),
+        ("s.masked_fill(visible, float('-inf'))", "s.masked_fill(~visible, float('-inf'))"),
+        ("torch.tan(s)", "torch.tanh(s)"),
+        ("loss.backward()", "(loss / n).backward()"),
+        ("self, s, visible, step, n, specials=()", "self, s, visible, step, n, specials=(END,)"),
+    ]:
+        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+
+
 def test_a_statement_moved_or_deleted_is_said_as_one() -> None:
     """An edit that moves or deletes a statement is worded as that move (and the fix as its instruction), naming the
     statement a swap puts it after; an edit of an expression as a rewrite. Bug caught: v24's judge could not apply
@@ -488,6 +518,10 @@ def test_a_statement_moved_or_deleted_is_said_as_one() -> None:
     assert change_words("total = 0", "(deleted)")[2] == "delete `total = 0`"
     assert change_words("if a:", "(its body without the if)")[0] == "replacing `if a:` by its body without the if"
     assert change_words("x + 1", "x")[2] == "`x` where you have `x + 1`"
+    # code in parentheses is code (v25: a loss divided before its backward was worded as a move)
+    assert change_words("loss.backward()", "(loss / n).backward()")[2] == (
+        "`(loss / n).backward()` where you have `loss.backward()`"
+    )
 
 
 @pytest.mark.parametrize(

@@ -121,6 +121,8 @@ REPAIRED = {
     # v24 after its graded run (the costlier ones are checked by their operators in tests/test_edit_search.py)
     "ho24-cosine-without-half-factor": "training/get_lr",  # `... * (1 - cos)`: the factor of one half lost
     "ho24-ln-var-pooled-over-time": "layernorm",  # mean over dim=(-2, -1): the features' dim alone
+    # v25 after its graded run
+    "ho25-warmup-step-clamped-at-1": "training/get_lr",  # max(step, 1): the clamp's argument off by one
 }
 
 
