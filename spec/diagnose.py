@@ -181,7 +181,7 @@ def _hints(name, our_module, hf_module, x_ours, y_ours, y_hf, hf, captured, idx)
     if x_ours is not None and part in ("ln_1", "ln_2", "ln_f", "attn", "mlp"):
         if _diff(y_ours, _hf_call(part, hf_module, x_ours))[0]:
             block = (_block_hints(name, hf, captured, wiring=False) or _between_blocks(name, hf, captured)
-                     or _skipped_blocks(name, hf, captured, x_ours))  # fmt: skip
+                     or _skipped_blocks(name, hf, captured, x_ours, idx))  # fmt: skip
             if block:
                 return block
             text = f"{part} itself computes what HF's does on your input: its *input* differs (the wiring around it)"
@@ -280,19 +280,28 @@ def _between_blocks(name: str, hf: nn.Module, captured: dict[str, tuple]) -> lis
     return [f"{text} (expected: {loop})"]
 
 
-def _skipped_blocks(name: str, hf: nn.Module, captured: dict[str, tuple], x: torch.Tensor) -> list[str]:
+def _skipped_blocks(
+    name: str, hf: nn.Module, captured: dict[str, tuple], x: torch.Tensor, idx: torch.Tensor
+) -> list[str]:
     """ln_f reads the output of a block that is not the last, and the blocks after it never ran: the loop in
-    GPT.forward leaves blocks out (a slice such as h[:-1], a range one short)."""
+    GPT.forward leaves blocks out (a slice such as h[:-1], a range one short); or no block ran, and ln_f reads the
+    embeddings themselves (v25: blocks zipped with `cache or []`, empty without a cache)."""
     n = len(hf.transformer.h)
     ran = [i for i in range(n) if (c := captured.get(f"h.{i} (block output)")) and c[1] is not None]
     missing = [i for i in range(n) if i not in ran]
+    fix = "for block in self.transformer.h: x = block(x): every block, in order, then ln_f"
+    if name == "ln_f" and not ran and n:  # no hook saw a block: ln_f's input *is* the embeddings (measured)
+        t = hf.transformer
+        embedded = t.wte(idx) + t.wpe(torch.arange(idx.size(1), device=idx.device))
+        if _diff(x, embedded.to(x.dtype))[0]:
+            text = f"none of the {n} blocks runs: ln_f reads the embeddings wte(idx) + wpe(pos) themselves"
+            return _measured(f"blocks: none of {n} run", text, fix, "the blocks that ran (none) and ln_f's input")
     if name != "ln_f" or not ran or not missing or not _diff(x, captured[f"h.{ran[-1]} (block output)"][1])[0]:
         return []
     last = missing == [n - 1]
     tag = "blocks: last block skipped" if last else f"blocks: {len(missing)} of {n} never run"
     text = "the last block never runs" if last else f"blocks {', '.join(map(str, missing))} never run"
     text += f": ln_f reads block {ran[-1]}'s output"
-    fix = "for block in self.transformer.h: x = block(x): every block, in order, then ln_f"
     return _measured(tag, text, fix, "the blocks that ran, measured")
 
 

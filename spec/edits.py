@@ -943,6 +943,17 @@ def _subscript_edits(node: ast.Subscript) -> Iterator[ast.expr]:
         if isinstance(e, ast.Slice) and e.lower is not None and e.upper is None and e.step is None:
             at = [*elts[:i], e.lower, *elts[i + 1 :]]
             yield ast.Subscript(node.value, ast.Tuple(at, ast.Load()) if len(at) > 1 else at[0], node.ctx)
+    for i, e in enumerate(elts):  # the last n where the first n were meant, and back (v25: a causal table's rows
+        if not isinstance(e, ast.Slice) or e.step is not None:  # sliced `[-T:, :T]`, its bottom rows)
+            continue
+        if e.upper is None and isinstance(e.lower, ast.UnaryOp) and isinstance(e.lower.op, ast.USub):
+            other = ast.Slice(None, e.lower.operand)
+        elif e.lower is None and e.upper is not None and not isinstance(e.upper, ast.UnaryOp | ast.Constant):
+            other = ast.Slice(ast.UnaryOp(ast.USub(), e.upper), None)
+        else:
+            continue
+        at = [*elts[:i], other, *elts[i + 1 :]]
+        yield ast.Subscript(node.value, ast.Tuple(at, ast.Load()) if len(at) > 1 else at[0], node.ctx)
     if isinstance(index, ast.Slice):
         yield ast.Subscript(node.value, ast.Tuple([ast.Slice(), index], ast.Load()), node.ctx)
         yield from _windows_moved(node)

@@ -34,6 +34,17 @@ EXTRA = [  # same mechanism as the mutants, for bugs the diagnosis knows but no 
         "MLP called functionally, exact GELU",
     ),
 ]
+EXTRA.append(  # no block runs (v25: blocks zipped with `cache or []`): ln_f reads the embeddings, not "the wiring"
+    Mutant(
+        "no-block-runs",
+        "gpt.py",
+        "for i, block in enumerate(self.transformer.h):",
+        "for i, block in enumerate(self.transformer.h[:0]):",
+        ("-",),
+        "gpt",
+        "no block runs",
+    )
+)
 EXPECTED = {  # mutant -> (first diverging component, the verdict's tag)
     "no-causal-mask": ("h.0.attn", "no-causal-mask"),
     "attention-scale-by-C": ("h.0.attn", "attention-scale-by-C"),
@@ -54,6 +65,8 @@ EXPECTED = {  # mutant -> (first diverging component, the verdict's tag)
     "functional-mlp-exact-gelu": ("h.0 (block output)", "exact-gelu"),
     # only "NaN at T=0" and a generic hint before
     "mask-hides-diagonal": ("h.0.attn", "mask-hides-diagonal"),
+    # told "ln_f's input differs: the wiring around it", with the pre-LN fix, before (v25)
+    "no-block-runs": ("ln_f", f"blocks: none of {TINY['n_layer']} run"),
 }
 
 

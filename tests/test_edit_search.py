@@ -478,6 +478,7 @@ def test_operators_added_after_v25_reach_their_slips() -> None:
     """Edits v25's silent bugs needed (a development set since its graded run), each generic: a reduction without
     keepdim (a logsumexp that broadcasts along the keys), a clamp's argument off by one (`max(step, 1)` for the
     warmup's `step + 1`), a mask given to masked_fill inverted (the visible keys masked), `tan` typed for `tanh`,
+    the last n rows sliced where the first n were meant (a causal table's bottom rows) and back,
     a loss back-propagated undivided (each micro-batch's whole), an empty default where the module's named string
     was meant (train's specials). Bug caught: each was a v25 bug with no verdict or no fix."""
     source = (
@@ -490,7 +491,8 @@ def test_operators_added_after_v25_reach_their_slips() -> None:
         "        lr = 6e-4 * max(step, 1) / 10\n"
         "        loss = s.sum()\n"
         "        loss.backward()\n"
-        "        return p, s, g, lr\n"
+        "        m = self.table[-n:, :n] + s[:, :n]\n"
+        "        return p, s, g, lr, m\n"
     )  # fmt: skip
     found = {(e.old, e.new) for e in edits("m.py", source, ("M.forward",))}
     for pair in [
@@ -500,6 +502,8 @@ def test_operators_added_after_v25_reach_their_slips() -> None:
         ("torch.tan(s)", "torch.tanh(s)"),
         ("loss.backward()", "(loss / n).backward()"),
         ("self, s, visible, step, n, specials=()", "self, s, visible, step, n, specials=(END,)"),
+        ("self.table[-n:, :n]", "self.table[:n, :n]"),  # the last rows where the first were meant
+        ("self.table[-n:, :n] + s[:, :n]", "self.table[-n:, :n] + s[:, -n:]"),  # and back: a crop's first columns
     ]:
         assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
 
