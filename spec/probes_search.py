@@ -670,6 +670,8 @@ def _observe_data(ns) -> list[tuple]:
         _call(resumed, 3, snapshot=True),
         _call(lambda: batches(ns.DataLoader(np.array(tokens, dtype=np.uint16) + 65000, 1, 5), 2)),
         _call(lambda: batches(ns.DataLoader(tokens, 2, 3, rank=2, world_size=3), 3)),
+        # ids handed in as int32 come out int64 (v25: `.int()` "repaired" by dropping it, int32 in staying int32)
+        _call(lambda: batches(ns.DataLoader(torch.tensor(tokens, dtype=torch.int32), 2, 3), 2)),
     ]
 
 

@@ -123,6 +123,7 @@ REPAIRED = {
     "ho24-ln-var-pooled-over-time": "layernorm",  # mean over dim=(-2, -1): the features' dim alone
     # v25 after its graded run
     "ho25-warmup-step-clamped-at-1": "training/get_lr",  # max(step, 1): the clamp's argument off by one
+    "ho25-as-tokens-tensor-narrowed-to-int32": "data",  # .int() as .long(), not dropped: int32 ids handed in
 }
 
 
