@@ -535,13 +535,14 @@ def test_a_statement_moved_or_deleted_is_said_as_one() -> None:
         "ho24-pieces-normalise-crlf",  # "\r\n" read as "\n" before the split
         "ho24-stream-hold-by-special-count",  # a special cut eleven characters in, after a long text
         "ho24-pattern-symbols-take-digits",  # "$100" one pre-token
+        "ho25-split-special-drops-empty-tail-and-last-part",  # one character after the last special
     ],
 )
 def test_the_tokenizer_observer_sees_what_the_spec_grades(name: str, tmp_path: Path) -> None:
     """Each failure a spec test grades shows in the tokenizer observer's calls, so the searches have something to
     match. Bug caught: four v24 tokenizer bugs (failing a spec test each) behaved exactly as GPT-2's on every
     observed call, and so got no verdict at all: no observation repeated a pair, held a CRLF or a symbol before
-    digits, or cut a special past the ninth character."""
+    digits, or cut a special past the ninth character; nor (v25) ended one character after a special."""
     impl = _impl(f"seen-{name}", HELDOUT[name].bug.materialize(tmp_path))
     observe = probes_search.OBSERVERS["tokenizer"]
     gpt2 = probes_search.reference_observations(observe)[0]
