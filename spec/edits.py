@@ -145,7 +145,7 @@ def edits(file: str, source: str, functions: tuple[str, ...], twins: bool = Fals
                 ),
                 _statement_edits(file, tree, qualname, fn),
                 _unread_edits(file, tree, parents, qualname, fn, attrs),
-                _dead_store_edits(file, tree, parents, qualname, fn),
+                _dead_store_edits(file, tree, parents, qualname, fn, names),
                 _twin_edits(file, tree, parents, qualname, fn, names, attrs, first) if twins else (),
             )
         for edit in every:
@@ -438,11 +438,13 @@ def _unread_edits(
                     yield _apply(file, tree, parents, qualname, node, at, through)
 
 
-def _dead_store_edits(file: str, tree: ast.Module, parents: dict, qualname: str, fn: ast.FunctionDef) -> Iterator[Edit]:
+def _dead_store_edits(
+    file: str, tree: ast.Module, parents: dict, qualname: str, fn: ast.FunctionDef, names: dict[str, int]
+) -> Iterator[Edit]:
     """A result bound to a new name that nothing reads, where the name the code goes on reading was meant to be
-    rebound (v24: ``filtered = torch.where(...)`` for top-k, then ``scaled.softmax()``: the filter thrown away)."""
+    rebound (v24: ``filtered = torch.where(...)`` for top-k, then ``scaled.softmax()``: the filter thrown away).
+    ``names``: the function's own (``_local_names``), as edits() computed them."""
     read = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    names = _local_names(fn)
     for node, parent, field, index in _walk(fn):
         if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id not in read):
             continue
