@@ -19239,6 +19239,872 @@ HELDOUT_V25: list[HeldOut] = [
 V25_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V25}
 
 
+# ==================================================================== HELDOUT_V26
+# HEADER_PLACEHOLDER
+
+_V26_ATTEND = (
+    "        return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1.0 / math.sqrt(k.size(-1)))\n"
+)
+_V26_ATTEND_CACHED = (
+    "        T, S = q.size(-2), k.size(-2)\n"
+    "        mask = torch.ones(T, S, dtype=torch.bool, device=q.device).tril(diagonal=S - T)\n"
+    "        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=1.0 / math.sqrt(q.size(-1)))\n"
+)
+_V26_LN_FWD = (
+    "        mean = x.mean(dim=-1, keepdim=True)\n"
+    "        var = (x - mean).pow(2).mean(dim=-1, keepdim=True)  # biased: / C\n"
+    "        x_hat = (x - mean) * torch.rsqrt(var + self.eps)  # eps inside the sqrt\n"
+    "        return x_hat * self.weight + self.bias\n"
+)
+_V26_MLP_FWD = '        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))\n'
+_V26_BLOCK_FWD = (
+    "        x = x + self.attn(self.ln_1(x), cache)\n        x = x + self.mlp(self.ln_2(x))\n        return x\n"
+)
+_V26_LOSS = "            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))\n"
+_V26_POS = (
+    "        pos = torch.arange(start, start + T, device=idx.device)\n"
+    "        x = self.transformer.wte(idx) + self.transformer.wpe(pos)  # (B,T,C) + (T,C) broadcast\n"
+)
+_V26_SAMPLE = (
+    "            if temperature == 0:\n"
+    "                idx_next = logits.argmax(dim=-1, keepdim=True)\n"
+    "            else:\n"
+    "                logits = logits / temperature\n"
+    "                if top_k is not None:\n"
+    "                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]\n"
+    '                    logits = logits.masked_fill(logits < kth, float("-inf"))\n'
+    "                probs = F.softmax(logits, dim=-1)\n"
+    "                idx_next = torch.multinomial(probs, num_samples=1, generator=generator)\n"
+)
+_V26_MERGE = (
+    "    out, i, n = [], 0, len(ids)\n"
+    "    a, b = pair\n"
+    "    while i < n:\n"
+    "        if i < n - 1 and ids[i] == a and ids[i + 1] == b:\n"
+    "            out.append(new_id)\n"
+    "            i += 2\n"
+    "        else:\n"
+    "            out.append(ids[i])\n"
+    "            i += 1\n"
+    "    return out\n"
+)
+_V26_AS_TOKENS = (
+    "    if isinstance(tokens, torch.Tensor):\n"
+    "        t = tokens.detach().cpu()\n"
+    "        if t.dtype in (torch.uint16, torch.uint32):  # few torch ops support these; widen bit-exactly\n"
+    "            t = torch.from_numpy(t.numpy().astype(np.int64))\n"
+    "        return t.to(torch.int64).flatten()\n"
+    "    return torch.from_numpy(np.asarray(tokens).astype(np.int64).reshape(-1))\n"
+)
+_V26_NEXT_BATCH = (
+    "        B, T = self.B, self.T\n"
+    "        start = (self.batches * self.world_size + self.rank) * B * T\n"
+    "        # B*T + 1 tokens: the extra one is the target of the last position.\n"
+    "        positions = (start + torch.arange(B * T + 1)) % len(self.tokens)\n"
+    "        buf = self.tokens[positions]\n"
+    "        x = buf[:-1].view(B, T)  # inputs\n"
+    "        y = buf[1:].view(B, T)  # targets: the next token of each input\n"
+    "        self.batches += 1\n"
+    "        return x, y\n"
+)
+_V26_GET_LR = (
+    "    if step < warmup_steps:\n"
+    "        return max_lr * (step + 1) / warmup_steps\n"
+    "    if step >= max_steps:\n"
+    "        return min_lr\n"
+    "    decay_ratio = (step - warmup_steps) / (max_steps - warmup_steps)  # 0 -> 1\n"
+    "    coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))  # 1 -> 0\n"
+    "    return min_lr + coeff * (max_lr - min_lr)\n"
+)
+_V26_MICRO_LOOP = (
+    "    n = len(batches)\n"
+    "    loss_accum = torch.zeros(())  # moved to the loss's device and dtype by the first addition\n"
+    "    for i, (x, y) in enumerate(batches):\n"
+    "        if isinstance(model, DDP):\n"
+    "            # All-reduce the gradient once, after the last micro-batch, not after every one.\n"
+    "            model.require_backward_grad_sync = i == n - 1\n"
+    "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else contextlib.nullcontext("
+    ")\n"
+    "        with amp:\n"
+    "            _, loss = model(x, y)\n"
+    "        # backward() adds into .grad: dividing by n makes the sum a mean over the micro-batches,\n"
+    "        # the same gradient as one batch n times larger.\n"
+    "        loss = loss / n\n"
+    "        loss_accum = loss.detach() + loss_accum.to(loss.device, loss.dtype)\n"
+    "        loss.backward()\n"
+)
+_V26_CLIP_STEP = "    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n    optimizer.step()\n"
+
+_V26_AMP = (
+    "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else contextlib.nullcontext("
+    ")\n"
+)
+
+_v26 = partial(_in_set, 26)
+
+
+def _v26_qk_scaled(factor: str) -> str:
+    return (
+        "        hd = q.size(-1)\n"
+        f"        q = q * hd ** {factor}  # the 1/sqrt(hd) split between the queries and the keys\n"
+        f"        k = k * hd ** {factor}\n"
+        "        T = q.size(-2)\n"
+        "        att = q @ k.transpose(-2, -1)\n"
+        "        future = torch.ones(T, T, dtype=torch.bool, device=q.device).triu(1)\n"
+        '        att = att.masked_fill(future, float("-inf"))\n'
+        "        return att.softmax(dim=-1) @ v\n"
+    )
+
+
+def _v26_additive_mask(triu: str) -> str:
+    return (
+        "        T = q.size(-2)\n"
+        f'        bias = torch.full((T, T), float("-inf"), device=q.device).{triu}  # -inf above the diagonal\n'
+        "        att = torch.matmul(q, k.transpose(-2, -1)) / math.sqrt(q.size(-1)) + bias\n"
+        "        return torch.matmul(torch.softmax(att, dim=-1), v)\n"
+    )
+
+
+def _v26_bmm(view: str) -> str:
+    return (
+        "        B, nh, T, hd = q.shape\n"
+        "        qf, kf, vf = (t.reshape(B * nh, T, hd) for t in (q, k, v))\n"
+        "        scores = torch.bmm(qf, kf.transpose(1, 2)) / math.sqrt(hd)\n"
+        "        causal = torch.ones(T, T, dtype=torch.bool, device=q.device).tril()\n"
+        '        scores = scores.masked_fill(~causal, float("-inf"))\n'
+        "        out = torch.bmm(torch.softmax(scores, dim=-1), vf)  # (B*nh, T, hd)\n"
+        f"        return {view}\n"
+    )
+
+
+def _v26_query_loop(size: str) -> str:
+    return (
+        "        T = q.size(-2)\n"
+        "        outs = []\n"
+        "        for t in range(T):  # query t attends to keys 0..t\n"
+        "            keys, values = k[:, :, : t + 1], v[:, :, : t + 1]\n"
+        f"            s = (q[:, :, t : t + 1] @ keys.transpose(-2, -1)) / math.sqrt(keys.size({size}))\n"
+        "            outs.append(torch.softmax(s, dim=-1) @ values)\n"
+        "        return torch.cat(outs, dim=2)\n"
+    )
+
+
+def _v26_welford(m2: str) -> str:
+    return (
+        "        C = x.size(-1)\n"
+        "        mean = torch.zeros_like(x[..., :1])\n"
+        "        m2 = torch.zeros_like(x[..., :1])\n"
+        "        for i in range(C):  # Welford: one pass, numerically stable\n"
+        "            xi = x[..., i : i + 1]\n"
+        "            delta = xi - mean\n"
+        "            mean = mean + delta / (i + 1)\n"
+        f"            m2 = m2 + {m2}\n"
+        "        var = m2 / C\n"
+        "        return (x - mean) / torch.sqrt(var + self.eps) * self.weight + self.bias\n"
+    )
+
+
+def _v26_normalize(eps: str) -> str:
+    return (
+        "        centred = x - x.mean(dim=-1, keepdim=True)\n"
+        "        C = x.size(-1)\n"
+        "        # unit L2 norm, times sqrt(C): unit variance\n"
+        f"        x_hat = {eps}\n"
+        "        return x_hat * self.weight + self.bias\n"
+    )
+
+
+def _v26_inplace_gelu(first: str) -> str:
+    return (
+        "        h = self.c_fc(x)\n"
+        "        # tanh GELU in place, to spare the intermediate tensors\n"
+        f"        inner = {first}.mul_(0.044715).add_(h).mul_(0.7978845608028654).tanh_()\n"
+        "        return self.c_proj(inner.add_(1.0).mul_(0.5).mul_(h))\n"
+    )
+
+
+def _v26_gelu_ctx(ctx: str) -> str:
+    return (
+        "        hidden = self.c_fc(x)\n"
+        f"        with {ctx}:  # the activation has no parameters of its own\n"
+        '            act = F.gelu(hidden, approximate="tanh")\n'
+        "        return self.c_proj(act)\n"
+    )
+
+
+def _v26_functional_mlp(fc_bias: str) -> str:
+    return (
+        "        fc, proj = self.c_fc, self.c_proj\n"
+        f"        h = F.linear(x, fc.weight{fc_bias})\n"
+        '        h = F.gelu(h, approximate="tanh")\n'
+        "        return F.linear(h, proj.weight, proj.bias)\n"
+    )
+
+
+def _v26_block_tuple(second: str) -> str:
+    return f"{second}        x = x + self.mlp(h)\n        return x\n"
+
+
+def _v26_loss_lse(norm: str) -> str:
+    return (
+        "            flat = logits.view(-1, logits.size(-1))\n"
+        "            tgt = targets.reshape(-1)\n"
+        f"            norm = {norm}\n"
+        "            picked = flat.gather(1, tgt.unsqueeze(1)).squeeze(1)\n"
+        "            loss = (norm - picked).mean()  # -log softmax at the target\n"
+    )
+
+
+def _v26_loss_onehot(classes: str) -> str:
+    return (
+        "            logp = F.log_softmax(logits, dim=-1)\n"
+        f"            onehot = F.one_hot(targets, {classes}).to(logp.dtype)\n"
+        "            loss = -(onehot * logp).sum(dim=-1).mean()\n"
+    )
+
+
+def _v26_sample_rng(rng: str) -> str:
+    return (
+        "            if temperature == 0:\n"
+        "                idx_next = logits.argmax(dim=-1, keepdim=True)\n"
+        "            else:\n"
+        "                scaled = logits / temperature\n"
+        "                if top_k is not None:\n"
+        "                    cutoff = scaled.topk(min(top_k, scaled.size(-1)), dim=-1).values[:, -1:]\n"
+        '                    scaled = torch.where(scaled < cutoff, torch.full_like(scaled, float("-inf")), scaled)\n'
+        "                probs = scaled.softmax(dim=-1)\n"
+        "                rng = generator\n"
+        "                if generator is not None:\n"
+        f"                    rng = {rng}\n"
+        "                idx_next = torch.multinomial(probs, num_samples=1, generator=rng)\n"
+    )
+
+
+def _v26_cached_einsum(offset: str) -> str:
+    return (
+        "        T, S = q.size(-2), k.size(-2)\n"
+        '        scores = torch.einsum("bhtd,bhsd->bhts", q, k) / math.sqrt(q.size(-1))\n'
+        f"        q_pos = torch.arange(T, device=q.device) + {offset}  # absolute position of each new query\n"
+        "        k_pos = torch.arange(S, device=q.device)\n"
+        "        visible = k_pos[None, :] <= q_pos[:, None]\n"
+        '        scores = scores.masked_fill(~visible, float("-inf"))\n'
+        '        return torch.einsum("bhts,bhsd->bhtd", scores.softmax(dim=-1), v)\n'
+    )
+
+
+def _v26_wpe_slice(end: str) -> str:
+    return (
+        "        tok_emb = self.transformer.wte(idx)  # (B, T, C)\n"
+        f"        pos_emb = self.transformer.wpe.weight[start:{end}]  # rows of the positions in use\n"
+        "        x = tok_emb + pos_emb\n"
+    )
+
+
+def _v26_merge_index(unmatched: str) -> str:
+    return (
+        "    a, b = pair\n"
+        "    out: list[int] = []\n"
+        "    i = 0\n"
+        "    while True:\n"
+        "        try:\n"
+        "            j = ids.index(a, i)  # next occurrence of the left id\n"
+        "        except ValueError:\n"
+        "            out.extend(ids[i:])\n"
+        "            return out\n"
+        "        if j + 1 < len(ids) and ids[j + 1] == b:\n"
+        "            out.extend(ids[i:j])\n"
+        "            out.append(new_id)\n"
+        "            i = j + 2\n"
+        "        else:\n"
+        f"{unmatched}"
+    )
+
+
+def _v26_frombuffer(arr: str) -> str:
+    return (
+        "    if isinstance(tokens, torch.Tensor):\n"
+        "        return tokens.detach().cpu().to(torch.int64).flatten()\n"
+        f"    arr = {arr}\n"
+        "    return torch.from_numpy(arr.astype(np.int64).reshape(-1))\n"
+    )
+
+
+def _v26_grid(first: str) -> str:
+    return (
+        "        B, T = self.B, self.T\n"
+        "        n = self.tokens.numel()\n"
+        f"        first = {first}\n"
+        "        offsets = first + T * torch.arange(B).unsqueeze(1) + torch.arange(T + 1).unsqueeze(0)\n"
+        "        window = self.tokens[offsets % n]  # (B, T + 1): consecutive rows overlap by one token\n"
+        "        self.batches += 1\n"
+        "        return window[:, :T], window[:, 1:]\n"
+    )
+
+
+def _v26_row_stack(dim: str) -> str:
+    return (
+        "        B, T = self.B, self.T\n"
+        "        n = len(self.tokens)\n"
+        "        base = (self.batches * self.world_size + self.rank) * B * T\n"
+        "        rows = []\n"
+        "        for b in range(B):\n"
+        "            pos = (base + b * T + torch.arange(T + 1)) % n\n"
+        "            rows.append(self.tokens[pos])\n"
+        f"        chunk = torch.stack(rows{dim})\n"
+        "        self.batches += 1\n"
+        "        return chunk[:, :-1], chunk[:, 1:]\n"
+    )
+
+
+def _v26_get_lr(warm: str) -> str:
+    return (
+        "    if step < warmup_steps:  # linear ramp\n"
+        f"        return {warm}\n"
+        "    if step >= max_steps:  # past the schedule: the floor\n"
+        "        return min_lr\n"
+        "    progress = (step - warmup_steps) / (max_steps - warmup_steps)\n"
+        "    cosine = math.cos(math.pi * progress)\n"
+        "    return min_lr + (max_lr - min_lr) * 0.5 * (1.0 + cosine)\n"
+    )
+
+
+def _v26_token_weighted(total: str) -> str:
+    return (
+        f"    total = {total}\n"
+        "    loss_accum = torch.zeros(())\n"
+        "    for i, (x, y) in enumerate(batches):\n"
+        "        if isinstance(model, DDP):\n"
+        "            model.require_backward_grad_sync = i == len(batches) - 1\n"
+        "        ctx = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else contextlib.null"
+        "context()\n"
+        "        with ctx:\n"
+        "            _, loss = model(x, y)\n"
+        "        # weight each micro-batch by its share of the tokens: the mean over every token\n"
+        "        loss = loss * (y.numel() / total)\n"
+        "        loss_accum = loss_accum.to(loss.device, loss.dtype) + loss.detach()\n"
+        "        loss.backward()\n"
+    )
+
+
+HELDOUT_V26: list[HeldOut] = [
+    # --------------------------------------------------- attention
+    HeldOut(
+        _v26(
+            "q-and-k-each-scaled-by-inverse-sqrt",
+            "attention.py",
+            _V26_ATTEND,
+            _v26_qk_scaled("-0.5"),
+            "attention",
+            "hand attention that splits the 1/sqrt(head_dim) between the queries and the keys but gives each the "
+            "full factor hd ** -0.5 (instead of hd ** -0.25): the scores are divided by head_dim, not its square "
+            "root, so the softmax is too flat",
+        ),
+        ("attention scale: 1/head_dim (q and k each scaled by 1/sqrt(head_dim))",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "additive-mask-triu-keeps-diagonal",
+            "attention.py",
+            _V26_ATTEND,
+            _v26_additive_mask("triu()"),
+            "attention",
+            "an additive -inf mask built with torch.full(-inf).triu() without diagonal=1: the diagonal is masked "
+            "too, so no query sees itself and the first query sees nothing (its row is all -inf: NaN)",
+        ),
+        ("causal mask: diagonal masked too (triu without diagonal=1)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "bmm-heads-unflattened-head-major",
+            "attention.py",
+            _V26_ATTEND,
+            _v26_bmm("out.view(nh, B, T, hd).transpose(0, 1)"),
+            "attention",
+            "attention over (B*nh, T, hd) with torch.bmm; the flattened batch was made batch-major (B, nh) but is "
+            "unflattened as (nh, B): for B > 1 the outputs of one sequence's heads are handed to other sequences",
+        ),
+        ("heads: batch and head dims swapped when unflattening",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "query-loop-scaled-by-visible-key-count",
+            "attention.py",
+            _V26_ATTEND,
+            _v26_query_loop("-2"),
+            "attention",
+            "attention written as a loop over the queries, each against its prefix of keys; the scale is "
+            "1/sqrt(keys.size(-2)), the number of visible keys (t + 1), instead of 1/sqrt(keys.size(-1)), head_dim",
+        ),
+        ("attention scale: 1/sqrt(number of visible keys)",),
+        "rewrite",
+    ),
+    # --------------------------------------------------- layernorm
+    HeldOut(
+        _v26(
+            "ln-welford-m2-with-new-mean-twice",
+            "layernorm.py",
+            _V26_LN_FWD,
+            _v26_welford("(xi - mean) * (xi - mean)"),
+            "layernorm",
+            "LayerNorm with a one-pass Welford loop over the features; the M2 update uses the *updated* mean in "
+            "both factors ((x - mean_new)^2 instead of delta * (x - mean_new)), so the variance is underestimated "
+            "and the output is too large",
+        ),
+        ("layernorm variance: wrong (Welford update with the new mean twice)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "ln-via-normalize-eps-on-the-norm",
+            "layernorm.py",
+            _V26_LN_FWD,
+            _v26_normalize("torch.nn.functional.normalize(centred, dim=-1) * C**0.5"),
+            "layernorm",
+            "LayerNorm through F.normalize (unit L2 norm) times sqrt(C): right for ordinary vectors, but eps is "
+            "F.normalize's 1e-12 clamp on the norm instead of 1e-5 added to the variance, so a nearly constant "
+            "vector is blown up to unit variance",
+        ),
+        ("layernorm eps: missing (1e-12 clamp on the norm)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "ln-eps-relative-to-variance",
+            "layernorm.py",
+            "        x_hat = (x - mean) * torch.rsqrt(var + self.eps)  # eps inside the sqrt\n",
+            "        x_hat = (x - mean) * torch.rsqrt(var * (1 + self.eps))  # eps inside the sqrt\n",
+            "layernorm",
+            "eps is applied relative to the variance (var * (1 + eps)) instead of added (var + eps): a constant or "
+            "nearly constant vector divides by ~0",
+        ),
+        ("layernorm eps: multiplied into the variance",),
+    ),
+    # --------------------------------------------------- mlp
+    HeldOut(
+        _v26(
+            "gelu-in-place-pow-clobbers-input",
+            "mlp.py",
+            _V26_MLP_FWD,
+            _v26_inplace_gelu("h.pow_(3)"),
+            "mlp",
+            "the tanh GELU written with in-place ops to save memory; h.pow_(3) cubes the pre-activation h itself, "
+            "so the later + h and * h use h^3: the activation is computed on the wrong values",
+        ),
+        ("gelu: in-place op overwrites the pre-activation",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "gelu-under-no-grad",
+            "mlp.py",
+            _V26_MLP_FWD,
+            _v26_gelu_ctx("torch.no_grad()"),
+            "mlp",
+            "the GELU is run under torch.no_grad() ('it has no parameters'): the forward is right, but no gradient "
+            "flows back through the activation, so c_fc and everything before the MLP get none from this branch",
+        ),
+        ("mlp: activation without gradient (no_grad)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "functional-mlp-drops-c-fc-bias",
+            "mlp.py",
+            _V26_MLP_FWD,
+            _v26_functional_mlp(""),
+            "mlp",
+            "the MLP written with F.linear on the modules' tensors; the first F.linear is given c_fc.weight but not "
+            "c_fc.bias, so the hidden layer has no bias (the parameter exists but is never used)",
+        ),
+        ("mlp: c_fc bias unused",),
+        "rewrite",
+    ),
+    # --------------------------------------------------- block
+    HeldOut(
+        _v26(
+            "block-tuple-assignment-ln-2-of-input",
+            "block.py",
+            _V26_BLOCK_FWD,
+            _v26_block_tuple("        x, h = x + self.attn(self.ln_1(x), cache), self.ln_2(x)\n"),
+            "block",
+            "the block's two steps packed into a tuple assignment: the right side is evaluated first, so ln_2 "
+            "normalises the block's input, not the stream after the attention branch; the MLP never sees the "
+            "attention output",
+        ),
+        ("mlp input: ln_2 of the block input (before attention)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "block-mlp-reads-detached-stream",
+            "block.py",
+            "        x = x + self.mlp(self.ln_2(x))\n",
+            "        x = x + self.mlp(self.ln_2(x.detach()))\n",
+            "block",
+            "the MLP branch reads a detached copy of the stream: the forward is right, but the gradient of the MLP "
+            "branch never reaches the attention branch, the earlier blocks or the embeddings",
+        ),
+        ("mlp branch: input detached",),
+    ),
+    # --------------------------------------------------- gpt
+    HeldOut(
+        _v26(
+            "too-long-input-cropped-silently",
+            "gpt.py",
+            "        if start + T > self.config.block_size:\n"
+            '            raise ValueError(f"sequence length {start + T} exceeds block_size'
+            ' {self.config.block_size}")\n',
+            "        if start + T > self.config.block_size:  # keep the most recent block_size tokens\n"
+            "            idx = idx[:, start + T - self.config.block_size :]\n"
+            "            T = idx.size(1)\n",
+            "gpt",
+            "forward crops an input longer than block_size to its last block_size tokens instead of raising "
+            "ValueError: the caller silently gets fewer logits than tokens",
+        ),
+        ("length check: crops instead of raising",),
+    ),
+    HeldOut(
+        _v26(
+            "wpe-one-row-extra",
+            "gpt.py",
+            "                wpe=nn.Embedding(config.block_size, config.n_embd),  # learned positions\n",
+            "                wpe=nn.Embedding(config.block_size + 1, config.n_embd),  # learned positions\n",
+            "gpt",
+            "the position table has block_size + 1 rows ('positions 0..block_size'): one row too many, so the "
+            "parameter count and the state dict's wpe shape differ from GPT-2's",
+        ),
+        ("wpe: block_size + 1 rows",),
+    ),
+    # --------------------------------------------------- loss
+    HeldOut(
+        _v26(
+            "loss-max-for-logsumexp",
+            "gpt.py",
+            _V26_LOSS,
+            _v26_loss_lse("flat.max(dim=-1).values"),
+            "loss",
+            "cross-entropy written out as normaliser - logit of the target; the normaliser is the max logit "
+            "instead of the logsumexp, so the loss is a margin (0 when the target is the argmax), not -log p",
+        ),
+        ("loss: max logit instead of logsumexp",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "loss-one-hot-default-classes",
+            "gpt.py",
+            _V26_LOSS,
+            _v26_loss_onehot("-1"),
+            "loss",
+            "cross-entropy through one-hot targets; F.one_hot without num_classes makes max(target)+1 columns, not "
+            "vocab_size: the product with the (B, T, V) log-probs fails to broadcast (or scores the wrong columns)",
+        ),
+        ("loss: one-hot without num_classes",),
+        "rewrite",
+    ),
+    # --------------------------------------------------- config
+    HeldOut(
+        _v26(
+            "vocab-size-50000",
+            "config.py",
+            "    vocab_size: int = 50257  # 50,000 BPE merges + 256 byte tokens + <|endoftext|>\n",
+            "    vocab_size: int = 50000  # 50,000 BPE merges\n",
+            "config",
+            "the default vocab_size is 50000 (the number of merges) instead of 50257 (merges + 256 bytes + "
+            "<|endoftext|>): the embedding and head are too small for GPT-2's ids",
+        ),
+        ("config vocab_size: 50000",),
+    ),
+    HeldOut(
+        _v26(
+            "vocab-pad-multiple-default-64",
+            "config.py",
+            "    vocab_pad_multiple: int = 1\n",
+            "    vocab_pad_multiple: int = 64\n",
+            "config",
+            "vocab padding to a multiple of 64 is left on by default: the embedding table has 50304 rows, so the "
+            "default model has 47 x n_embd parameters more than GPT-2 and its state dict's shapes differ",
+        ),
+        ("config: vocab padded to 64 by default",),
+    ),
+    # --------------------------------------------------- generate
+    HeldOut(
+        _v26(
+            "sampled-token-prepended",
+            "gpt.py",
+            "            idx = torch.cat((idx, idx_next), dim=1)\n",
+            "            idx = torch.cat((idx_next, idx), dim=1)\n",
+            "generate",
+            "each sampled token is concatenated in front of the sequence instead of appended: the prompt drifts "
+            "right, the model conditions on the new token at position 0, and the returned order is reversed",
+        ),
+        ("generate: new token prepended",),
+    ),
+    HeldOut(
+        _v26(
+            "top-k-unsorted-last-column",
+            "gpt.py",
+            "                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]\n",
+            "                    kth = torch.topk(logits, min(top_k, logits.size(-1)), sorted=False).values[:, [-1]]\n",
+            "generate",
+            "top-k's threshold is the last column of torch.topk(..., sorted=False): unsorted, that column is any "
+            "of the k largest, not the k-th, so fewer than k tokens may survive the filter",
+        ),
+        ("top-k threshold: from unsorted topk",),
+    ),
+    HeldOut(
+        _v26(
+            "generator-recreated-from-seed-every-step",
+            "gpt.py",
+            _V26_SAMPLE,
+            _v26_sample_rng("torch.Generator(device=probs.device).manual_seed(generator.initial_seed())"),
+            "generate",
+            "a sampler that, to leave the caller's generator untouched, makes a fresh generator from its initial "
+            "seed at every step: each step draws the same uniform number, so the samples are correlated (a "
+            "repeated token in flat distributions) and the caller's generator never advances",
+        ),
+        ("sampling rng: generator re-seeded every step",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "cached-query-positions-offset-by-s",
+            "attention.py",
+            _V26_ATTEND_CACHED,
+            _v26_cached_einsum("S"),
+            "generate",
+            "cached attention in einsum with the mask built from absolute positions; the new queries are placed at "
+            "S + i instead of S - T + i, so every query sees every key: while the prompt is fed (S == T) the "
+            "prompt's positions see the future and the cached keys/values of deeper layers are wrong",
+        ),
+        ("kv-cache mask: query positions offset by S, no masking",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "kv-cache-length-max-for-min",
+            "gpt.py",
+            "        cache_len = min(self.config.block_size, idx.size(1) + max_new_tokens)\n",
+            "        cache_len = max(self.config.block_size, idx.size(1) + max_new_tokens)\n",
+            "generate",
+            "the KV cache is sized with max instead of min: once the sequence passes block_size the cached path "
+            "is still taken (no crop), and the forward raises for positions past the table",
+        ),
+        ("kv-cache: sized past block_size",),
+    ),
+    HeldOut(
+        _v26(
+            "wpe-sliced-to-t-not-start-plus-t",
+            "gpt.py",
+            _V26_POS,
+            _v26_wpe_slice("T"),
+            "generate",
+            "positions taken as a slice of wpe's table, weight[start:T] instead of weight[start:start + T]: right "
+            "without a cache (start = 0), but once the cache holds tokens the slice is empty and broadcasts the "
+            "new tokens to nothing",
+        ),
+        ("positions with cache: slice end T instead of start + T",),
+        "rewrite",
+    ),
+    # --------------------------------------------------- tokenizer
+    HeldOut(
+        _v26(
+            "pattern-lookahead-lowercase-s",
+            "tokenizer.py",
+            r'GPT2_PATTERN = r"""'
+            + r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+            + '"""\n',
+            r'GPT2_PATTERN = r"""'
+            + r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\s)|\s+"""
+            + '"""\n',
+            "tokenizer",
+            "the whitespace alternative's lookahead is (?!\\s) instead of (?!\\S): a run of spaces before a word "
+            "is taken whole, so the word loses its leading space (' world' becomes '  ' + 'world' after two "
+            "spaces) and the pieces differ from GPT-2's",
+        ),
+        ("pre-tokenizer pattern: lookahead (?!\\s) for (?!\\S)",),
+    ),
+    HeldOut(
+        _v26(
+            "special-ids-from-requested-vocab-size",
+            "tokenizer.py",
+            "        self._init(self.pattern, ranks, {s: len(vocab) + k for k, s in enumerate(specials)}, merges)\n",
+            "        self._init(self.pattern, ranks, {s: vocab_size - len(specials) + k for k, s in "
+            "enumerate(specials)}, "
+            "merges)\n",
+            "tokenizer",
+            "the special tokens' ids are computed from the requested vocab_size instead of the vocabulary actually "
+            "built: when training stops early (every pre-token is one token) the ids leave a gap after the merges",
+        ),
+        ("special ids: from the requested vocab_size",),
+    ),
+    HeldOut(
+        _v26(
+            "train-ignores-custom-pattern",
+            "tokenizer.py",
+            "        counts = Counter(piece for part in _split_out(text, specials) for piece in self._pieces(part))\n",
+            "        counts = Counter(piece for part in _split_out(text, specials) for piece in "
+            "regex.findall(GPT2_PATTERN,"
+            " part))\n",
+            "tokenizer",
+            "training pre-tokenizes with the module's GPT2_PATTERN instead of the tokenizer's own pattern: a "
+            "tokenizer built with another pattern learns merges across its own piece boundaries (or misses some)",
+        ),
+        ("training pre-tokenizer: hardcoded GPT-2 pattern",),
+    ),
+    HeldOut(
+        _v26(
+            "train-rejects-zero-merges",
+            "tokenizer.py",
+            "        if n_merges < 0:\n",
+            "        if n_merges <= 0:\n",
+            "tokenizer",
+            "the vocab_size check rejects n_merges == 0: asking for exactly 256 + len(specials) tokens (no merges) "
+            "raises ValueError instead of returning the byte tokenizer with the specials",
+        ),
+        ("train vocab check: zero merges rejected",),
+    ),
+    HeldOut(
+        _v26(
+            "merge-index-scan-drops-unmatched-left-id",
+            "tokenizer.py",
+            _V26_MERGE,
+            _v26_merge_index("            out.extend(ids[i:j])\n            i = j + 1\n"),
+            "tokenizer",
+            "the pair replacement written with list.index to jump to the next left id; when that id is not "
+            "followed by the right one, the branch copies ids[i:j] but not ids[j] itself: every unmatched "
+            "occurrence of the left id is dropped, so training's words lose tokens",
+        ),
+        ("merge: unmatched left id dropped",),
+        "rewrite",
+    ),
+    # --------------------------------------------------- data
+    HeldOut(
+        _v26(
+            "tokens-read-with-frombuffer-uint16",
+            "data.py",
+            _V26_AS_TOKENS,
+            _v26_frombuffer("np.frombuffer(np.ascontiguousarray(tokens), dtype=np.uint16)"),
+            "data",
+            "as_token_tensor reads every non-tensor input's buffer as uint16 (as nanoGPT's memmap of train.bin "
+            "does): right for uint16 arrays, but a list or an int32/int64 array is reinterpreted byte by byte, "
+            "giving 2-4 times as many, wrong ids",
+        ),
+        ("tokens: buffer reinterpreted as uint16",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "load-state-adds-to-counter",
+            "data.py",
+            '        self.batches = int(state["batches"])\n',
+            '        self.batches += int(state["batches"])\n',
+            "data",
+            "load_state_dict adds the saved counter to the loader's own instead of replacing it: right on a fresh "
+            "loader, but a loader that has already read batches resumes past the saved position",
+        ),
+        ("loader state: added, not restored",),
+    ),
+    HeldOut(
+        _v26(
+            "grid-start-rank-added-before-stride",
+            "data.py",
+            _V26_NEXT_BATCH,
+            _v26_grid("(self.batches + self.rank) * self.world_size * B * T"),
+            "data",
+            "next_batch with a (B, T + 1) index grid; the start is (batches + rank) * world_size * B*T instead of "
+            "(batches * world_size + rank) * B*T: with one process it is right, but ranks read overlapping "
+            "batches (rank r's batch i is rank 0's batch i + r) and skip others",
+        ),
+        ("loader start: (batches + rank) * world_size",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "row-loop-stacked-along-dim-1",
+            "data.py",
+            _V26_NEXT_BATCH,
+            _v26_row_stack(", dim=1"),
+            "data",
+            "next_batch gathering each row's T + 1 tokens in a loop; the rows are stacked along dim 1, so the "
+            "chunk is (T + 1, B), and the slices cut the batch dimension instead of the time one",
+        ),
+        ("loader rows: stacked along dim 1",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "tensor-tokens-squeezed-not-flattened",
+            "data.py",
+            "        return t.to(torch.int64).flatten()\n",
+            "        return t.to(torch.int64).squeeze()\n",
+            "data",
+            "a tensor of tokens is squeezed instead of flattened: a (1, N) tensor works, but a 2-D (M, N) stays "
+            "2-D (its len is M rows) and a 1-element tensor becomes 0-dim",
+        ),
+        ("tokens: squeezed, not flattened",),
+    ),
+    # --------------------------------------------------- training
+    HeldOut(
+        _v26(
+            "optimizer-step-before-clip",
+            "training.py",
+            _V26_CLIP_STEP,
+            "    optimizer.step()\n    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n",
+            "training",
+            "the optimizer steps before the gradient is clipped: the reported norm is right, but the update uses "
+            "the unclipped gradient, so clipping has no effect",
+        ),
+        ("clipping: after the optimizer step",),
+    ),
+    HeldOut(
+        _v26(
+            "autocast-device-hardcoded-cuda",
+            "training.py",
+            _V26_AMP,
+            '        amp = torch.autocast("cuda", dtype=autocast_dtype) if autocast_dtype else contextlib.null'
+            "context()\n",
+            "training",
+            "autocast is opened for device 'cuda' whatever the batch's device: on CPU the forward is not autocast "
+            "at all, so autocast_dtype is silently ignored there",
+        ),
+        ("autocast: device hardcoded to cuda",),
+    ),
+    HeldOut(
+        _v26(
+            "warmup-from-zero-to-max-at-w-minus-1",
+            "training.py",
+            _V26_GET_LR,
+            _v26_get_lr("max_lr * step / max(1, warmup_steps - 1)"),
+            "training",
+            "the schedule in another style; the warmup ramps from 0 at step 0 to max_lr at step W - 1 (step / "
+            "(W - 1)) instead of (step + 1) / W: step 0 does not train and every warmup lr is off",
+        ),
+        ("warmup: from 0, max at step W-1",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "micro-batches-weighted-by-rows",
+            "training.py",
+            _V26_MICRO_LOOP,
+            _v26_token_weighted("sum(x.size(0) for x, _ in batches)"),
+            "training",
+            "micro-batches weighted by their share of the tokens, y.numel() / total, but the total counts rows "
+            "(x.size(0)) instead of tokens: every loss is multiplied by T, so the gradient and the reported loss "
+            "are T times too large",
+        ),
+        ("accumulation: loss scaled by T (weights over rows)",),
+        "rewrite",
+    ),
+]
+
+V26_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V26}
+
+
 # Every set in the order written: version -> (name prefix, entries). The last is the held-out set that counts
 # (graded once); the ones before it have been tuned on since and are development sets.
 SETS: dict[str, tuple[str, list[HeldOut]]] = {
@@ -19267,5 +20133,6 @@ SETS: dict[str, tuple[str, list[HeldOut]]] = {
     "v23": ("ho23-", HELDOUT_V23),
     "v24": ("ho24-", HELDOUT_V24),
     "v25": ("ho25-", HELDOUT_V25),
+    "v26": ("ho26-", HELDOUT_V26),
 }
 ALL_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for _, entries in SETS.values() for h in entries}
