@@ -19586,6 +19586,44 @@ def _v26_token_weighted(total: str) -> str:
     )
 
 
+def _v26_tril_scores(how: str) -> str:
+    return (
+        "        T = q.size(-2)\n"
+        "        att = (q @ k.transpose(-2, -1)) / math.sqrt(k.size(-1))\n"
+        f"        att = {how}  # causal: nothing above the diagonal\n"
+        "        return F.softmax(att, dim=-1) @ v\n"
+    )
+
+
+def _v26_block_add(second: str) -> str:
+    return (
+        "        h = self.attn(self.ln_1(x), cache)\n"
+        f"        {second}\n"
+        "        h = self.mlp(self.ln_2(x))\n"
+        "        x = x + h\n"
+        "        return x\n"
+    )
+
+
+def _v26_loss_channels(scores: str) -> str:
+    return (
+        "            # cross_entropy takes (N, classes, d1): put the vocabulary on dim 1\n"
+        f"            loss = F.cross_entropy({scores}, targets)\n"
+    )
+
+
+def _v26_hand_clip(total: str) -> str:
+    return (
+        "    grads = [p.grad for p in model.parameters() if p.grad is not None]\n"
+        "    norms = torch.stack([g.detach().norm(2) for g in grads])\n"
+        f"    norm = {total}\n"
+        "    coef = torch.clamp(max_norm / (norm + 1e-6), max=1.0)\n"
+        "    for g in grads:\n"
+        "        g.mul_(coef)\n"
+        "    optimizer.step()\n"
+    )
+
+
 HELDOUT_V26: list[HeldOut] = [
     # --------------------------------------------------- attention
     HeldOut(
@@ -19818,31 +19856,7 @@ HELDOUT_V26: list[HeldOut] = [
         ),
         ("config vocab_size: 50000",),
     ),
-    HeldOut(
-        _v26(
-            "vocab-pad-multiple-default-64",
-            "config.py",
-            "    vocab_pad_multiple: int = 1\n",
-            "    vocab_pad_multiple: int = 64\n",
-            "config",
-            "vocab padding to a multiple of 64 is left on by default: the embedding table has 50304 rows, so the "
-            "default model has 47 x n_embd parameters more than GPT-2 and its state dict's shapes differ",
-        ),
-        ("config: vocab padded to 64 by default",),
-    ),
     # --------------------------------------------------- generate
-    HeldOut(
-        _v26(
-            "sampled-token-prepended",
-            "gpt.py",
-            "            idx = torch.cat((idx, idx_next), dim=1)\n",
-            "            idx = torch.cat((idx_next, idx), dim=1)\n",
-            "generate",
-            "each sampled token is concatenated in front of the sequence instead of appended: the prompt drifts "
-            "right, the model conditions on the new token at position 0, and the returned order is reversed",
-        ),
-        ("generate: new token prepended",),
-    ),
     HeldOut(
         _v26(
             "top-k-unsorted-last-column",
@@ -19926,20 +19940,6 @@ HELDOUT_V26: list[HeldOut] = [
             "spaces) and the pieces differ from GPT-2's",
         ),
         ("pre-tokenizer pattern: lookahead (?!\\s) for (?!\\S)",),
-    ),
-    HeldOut(
-        _v26(
-            "special-ids-from-requested-vocab-size",
-            "tokenizer.py",
-            "        self._init(self.pattern, ranks, {s: len(vocab) + k for k, s in enumerate(specials)}, merges)\n",
-            "        self._init(self.pattern, ranks, {s: vocab_size - len(specials) + k for k, s in "
-            "enumerate(specials)}, "
-            "merges)\n",
-            "tokenizer",
-            "the special tokens' ids are computed from the requested vocab_size instead of the vocabulary actually "
-            "built: when training stops early (every pre-token is one token) the ids leave a gap after the merges",
-        ),
-        ("special ids: from the requested vocab_size",),
     ),
     HeldOut(
         _v26(
@@ -20050,18 +20050,6 @@ HELDOUT_V26: list[HeldOut] = [
     # --------------------------------------------------- training
     HeldOut(
         _v26(
-            "optimizer-step-before-clip",
-            "training.py",
-            _V26_CLIP_STEP,
-            "    optimizer.step()\n    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n",
-            "training",
-            "the optimizer steps before the gradient is clipped: the reported norm is right, but the update uses "
-            "the unclipped gradient, so clipping has no effect",
-        ),
-        ("clipping: after the optimizer step",),
-    ),
-    HeldOut(
-        _v26(
             "autocast-device-hardcoded-cuda",
             "training.py",
             _V26_AMP,
@@ -20098,6 +20086,72 @@ HELDOUT_V26: list[HeldOut] = [
             "are T times too large",
         ),
         ("accumulation: loss scaled by T (weights over rows)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "scores-tril-zeroed",
+            "attention.py",
+            _V26_ATTEND,
+            _v26_tril_scores("torch.tril(att)"),
+            "attention",
+            "the causal mask applied with torch.tril on the scores: the future scores become 0, not -inf, so after "
+            "the softmax every future key still gets weight exp(0) and the future leaks in",
+        ),
+        ("causal mask: future scores zeroed by tril, not -inf",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "block-residual-torch-add-out-x",
+            "block.py",
+            _V26_BLOCK_FWD,
+            _v26_block_add("torch.add(x, h, out=x)  # no extra buffer for the residual"),
+            "block",
+            "the attention residual written with torch.add(x, h, out=x): the block's input tensor is overwritten in "
+            "place (the caller's tensor changes, and autograd rejects it when x needs a gradient)",
+        ),
+        ("residual: added in place into the input",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "loss-on-probabilities-channels-first",
+            "gpt.py",
+            _V26_LOSS,
+            _v26_loss_channels("logits.transpose(1, 2).softmax(dim=1)"),
+            "loss",
+            "cross_entropy on (B, V, T) scores with the vocabulary on dim 1, but given softmax probabilities "
+            "instead of logits: cross_entropy applies its own log-softmax, so the loss is squashed near log(V)",
+        ),
+        ("loss: softmax applied before cross_entropy",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "bpe-right-neighbour-skipped-at-end",
+            "tokenizer.py",
+            "        if i < len(pair_ranks):\n",
+            "        if i < len(pair_ranks) - 1:\n",
+            "tokenizer",
+            "after a merge, the pair to the right of the merged token is re-ranked only if it is not the last "
+            "pair: merging the second-to-last pair leaves the last pair's stale rank, so a later merge joins the "
+            "wrong parts (or misses one)",
+        ),
+        ("bpe: right neighbour not re-ranked at the end",),
+    ),
+    HeldOut(
+        _v26(
+            "hand-clip-sqrt-of-summed-norms",
+            "training.py",
+            _V26_CLIP_STEP,
+            _v26_hand_clip("norms.sum().sqrt()"),
+            "training",
+            "clipping by hand; the total norm is the square root of the SUM of the per-tensor norms instead of "
+            "the root of the sum of their squares: the reported norm is wrong and the clip threshold is applied "
+            "to the wrong quantity",
+        ),
+        ("grad norm: sqrt of summed per-tensor norms",),
         "rewrite",
     ),
 ]
