@@ -19419,7 +19419,7 @@ def _v26_inplace_gelu(first: str) -> str:
         "        h = self.c_fc(x)\n"
         "        # tanh GELU in place, to spare the intermediate tensors\n"
         f"        inner = {first}.mul_(0.044715).add_(h).mul_(0.7978845608028654).tanh_()\n"
-        "        return self.c_proj(inner.add_(1.0).mul_(0.5).mul_(h))\n"
+        "        return self.c_proj(0.5 * h * (1.0 + inner))\n"
     )
 
 
@@ -20126,19 +20126,6 @@ HELDOUT_V26: list[HeldOut] = [
         ),
         ("loss: softmax applied before cross_entropy",),
         "rewrite",
-    ),
-    HeldOut(
-        _v26(
-            "bpe-right-neighbour-skipped-at-end",
-            "tokenizer.py",
-            "        if i < len(pair_ranks):\n",
-            "        if i < len(pair_ranks) - 1:\n",
-            "tokenizer",
-            "after a merge, the pair to the right of the merged token is re-ranked only if it is not the last "
-            "pair: merging the second-to-last pair leaves the last pair's stale rank, so a later merge joins the "
-            "wrong parts (or misses one)",
-        ),
-        ("bpe: right neighbour not re-ranked at the end",),
     ),
     HeldOut(
         _v26(
