@@ -20141,6 +20141,72 @@ HELDOUT_V26: list[HeldOut] = [
         ("grad norm: sqrt of summed per-tensor norms",),
         "rewrite",
     ),
+    HeldOut(
+        _v26(
+            "merge-index-scan-skips-token-after-unmatched",
+            "tokenizer.py",
+            _V26_MERGE,
+            _v26_merge_index("            out.extend(ids[i : j + 1])\n            i = j + 2\n"),
+            "tokenizer",
+            "the pair replacement written with list.index; when the left id is not followed by the right one, the"
+            " scan resumes at j + 2 instead of j + 1: the token after every unmatched left id is dropped",
+        ),
+        ("merge: token after an unmatched left id skipped",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "grid-start-strided-by-t-plus-1",
+            "data.py",
+            _V26_NEXT_BATCH,
+            _v26_grid("(self.batches * self.world_size + self.rank) * B * (T + 1)"),
+            "data",
+            "next_batch with a (B, T + 1) index grid; the batch start is strided by B*(T + 1) (the window length)"
+            " instead of B*T: consecutive batches skip B tokens between them",
+        ),
+        ("loader stride: B*(T+1) per batch",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "cached-query-positions-one-behind",
+            "attention.py",
+            _V26_ATTEND_CACHED,
+            _v26_cached_einsum("(S - T - 1)"),
+            "generate",
+            "cached attention in einsum with the mask built from absolute positions; the new queries are placed "
+            "at S - T - 1 + i, one position early: no query sees its own key, and the first prompt position sees "
+            "nothing (NaN)",
+        ),
+        ("kv-cache mask: query positions one behind",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "loss-logsumexp-over-rows",
+            "gpt.py",
+            _V26_LOSS,
+            _v26_loss_lse("torch.logsumexp(flat, dim=0)"),
+            "loss",
+            "cross-entropy written out as logsumexp - target logit; the logsumexp is taken over dim 0 (the rows) "
+            "instead of the vocabulary: the normaliser is per token id, not per position",
+        ),
+        ("loss: logsumexp over the batch rows",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v26(
+            "hand-clip-max-tensor-norm",
+            "training.py",
+            _V26_CLIP_STEP,
+            _v26_hand_clip("norms.max()"),
+            "training",
+            "clipping by hand; the total norm is the largest per-tensor norm instead of the norm over all "
+            "gradients: it is reported too small and the clip triggers too late",
+        ),
+        ("grad norm: largest per-tensor norm",),
+        "rewrite",
+    ),
 ]
 
 V26_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V26}
