@@ -19240,7 +19240,43 @@ V25_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V25}
 
 
 # ==================================================================== HELDOUT_V26
-# HEADER_PLACEHOLDER
+# A twenty-sixth held-out set, written and committed on its own by a helper that never read the probes, the
+# verdicts, the fingerprint, the edit/repair/observe code, the variants, the diagnosis tool or any diagnosis
+# output (pytest ran with --tb=no throughout). Written from what engineers get wrong writing GPT-2, a byte-level BPE
+# tokenizer, a data loader and a training loop from scratch (nanoGPT / minbpe style); the names of the earlier sets
+# were skimmed to pick other mistakes, and HELDOUT_V25 served as the format example. Most entries are
+# written="rewrite" (q and k each pre-scaled, an additive -inf mask from torch.full().triu(), a bmm attention over
+# (B*nh, T, hd), a per-query loop, torch.tril on the scores, a Welford LayerNorm, LayerNorm via F.normalize, an
+# in-place tanh GELU, a GELU under no_grad, a functional F.linear MLP, a tuple-assignment block, a torch.add(out=)
+# residual, the loss as normaliser - target logit, cross_entropy channels-first, cached attention in einsum with
+# absolute positions, positions sliced from wpe's table, a list.index pair merge, as_token_tensor via frombuffer,
+# a (B, T+1) index-grid loader, a row-loop loader, the lr schedule in named steps, token-weighted micro-batches, a
+# hand clip; exactly one mistake inside); the rest are edits at one place. ``accept`` names the family and
+# parameter in plain words.
+#
+# Validity run (each bug's section spec files, ``-m "not slow" -x --no-fingerprint --tb=no``, one subprocess per
+# bug, two at a time): 50 written, 15 dropped, 35 kept: attention 5 (0 edits, 5 rewrites), layernorm 3 (1, 2),
+# mlp 3 (0, 3), block 3 (1, 2), gpt 2 (2, 0), loss 3 (0, 3), config 1 (1, 0), generate 4 (1, 3), tokenizer 3
+# (1, 2), data 4 (0, 4), training 4 (0, 4); 7 edits, 28 rewrites. Every kept rewrite was also graded with its
+# mistake fixed (the same rewrite, corrected): every non-slow test of its section passes (one was repaired first:
+# the in-place GELU also ended in add_/mul_ on tanh_'s output, which autograd rejects even when fixed; its last
+# line is now out of place).
+# Dropped: seven duplicates that test_held_out_set_is_new found: five make a known bug's edit (the LM head with a
+# bias; vocab padding to 64 left on by default; the sampled token prepended; the special ids from the requested
+# vocab_size; the optimizer stepping before the clip), two an earlier set's (the BPE right neighbour not re-ranked
+# at the end = ho25-bpe-pair-ranks-not-updated-after-merge; the streaming lookahead 1 = ho20-stream-lookahead-one);
+# one that is no bug here: top-k's threshold from torch.topk(..., sorted=False) (on this CPU backend topk returns
+# its values sorted anyway, so the last column is the k-th); and seven that no non-slow test caught, possible spec
+# gaps: (1) a sampler that makes a fresh torch.Generator from generator.initial_seed() at every step (every step
+# draws the same uniform and the caller's generator never advances: no generate test checks that successive draws
+# are independent or that the generator is consumed); (2) cross-entropy through F.one_hot(targets) without
+# num_classes (only fails when the targets miss the last vocabulary id: the loss tests' targets evidently reach
+# it); (3) training pre-tokenizing with the module's GPT2_PATTERN instead of the tokenizer's own pattern (no
+# training test uses a custom pattern); (4) train rejecting n_merges == 0 (no test asks for exactly 256 +
+# len(specials) tokens); (5) DataLoader.load_state_dict adding the saved counter to its own (the tests load into a
+# fresh loader only); (6) as_token_tensor squeezing a tensor instead of flattening it (no test passes a 2-D tensor
+# or a one-element one); (7) train_step's autocast opened for "cuda" whatever the device (on CPU autocast_dtype is
+# silently ignored; no non-slow training test sees the difference).
 
 _V26_ATTEND = (
     "        return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1.0 / math.sqrt(k.size(-1)))\n"
@@ -19264,17 +19300,6 @@ _V26_LOSS = "            loss = F.cross_entropy(logits.view(-1, logits.size(-1))
 _V26_POS = (
     "        pos = torch.arange(start, start + T, device=idx.device)\n"
     "        x = self.transformer.wte(idx) + self.transformer.wpe(pos)  # (B,T,C) + (T,C) broadcast\n"
-)
-_V26_SAMPLE = (
-    "            if temperature == 0:\n"
-    "                idx_next = logits.argmax(dim=-1, keepdim=True)\n"
-    "            else:\n"
-    "                logits = logits / temperature\n"
-    "                if top_k is not None:\n"
-    "                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]\n"
-    '                    logits = logits.masked_fill(logits < kth, float("-inf"))\n'
-    "                probs = F.softmax(logits, dim=-1)\n"
-    "                idx_next = torch.multinomial(probs, num_samples=1, generator=generator)\n"
 )
 _V26_MERGE = (
     "    out, i, n = [], 0, len(ids)\n"
@@ -19335,10 +19360,6 @@ _V26_MICRO_LOOP = (
 )
 _V26_CLIP_STEP = "    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n    optimizer.step()\n"
 
-_V26_AMP = (
-    "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else contextlib.nullcontext("
-    ")\n"
-)
 
 _v26 = partial(_in_set, 26)
 
@@ -19452,31 +19473,6 @@ def _v26_loss_lse(norm: str) -> str:
         f"            norm = {norm}\n"
         "            picked = flat.gather(1, tgt.unsqueeze(1)).squeeze(1)\n"
         "            loss = (norm - picked).mean()  # -log softmax at the target\n"
-    )
-
-
-def _v26_loss_onehot(classes: str) -> str:
-    return (
-        "            logp = F.log_softmax(logits, dim=-1)\n"
-        f"            onehot = F.one_hot(targets, {classes}).to(logp.dtype)\n"
-        "            loss = -(onehot * logp).sum(dim=-1).mean()\n"
-    )
-
-
-def _v26_sample_rng(rng: str) -> str:
-    return (
-        "            if temperature == 0:\n"
-        "                idx_next = logits.argmax(dim=-1, keepdim=True)\n"
-        "            else:\n"
-        "                scaled = logits / temperature\n"
-        "                if top_k is not None:\n"
-        "                    cutoff = scaled.topk(min(top_k, scaled.size(-1)), dim=-1).values[:, -1:]\n"
-        '                    scaled = torch.where(scaled < cutoff, torch.full_like(scaled, float("-inf")), scaled)\n'
-        "                probs = scaled.softmax(dim=-1)\n"
-        "                rng = generator\n"
-        "                if generator is not None:\n"
-        f"                    rng = {rng}\n"
-        "                idx_next = torch.multinomial(probs, num_samples=1, generator=rng)\n"
     )
 
 
@@ -19830,19 +19826,6 @@ HELDOUT_V26: list[HeldOut] = [
         ("loss: max logit instead of logsumexp",),
         "rewrite",
     ),
-    HeldOut(
-        _v26(
-            "loss-one-hot-default-classes",
-            "gpt.py",
-            _V26_LOSS,
-            _v26_loss_onehot("-1"),
-            "loss",
-            "cross-entropy through one-hot targets; F.one_hot without num_classes makes max(target)+1 columns, not "
-            "vocab_size: the product with the (B, T, V) log-probs fails to broadcast (or scores the wrong columns)",
-        ),
-        ("loss: one-hot without num_classes",),
-        "rewrite",
-    ),
     # --------------------------------------------------- config
     HeldOut(
         _v26(
@@ -19857,32 +19840,6 @@ HELDOUT_V26: list[HeldOut] = [
         ("config vocab_size: 50000",),
     ),
     # --------------------------------------------------- generate
-    HeldOut(
-        _v26(
-            "top-k-unsorted-last-column",
-            "gpt.py",
-            "                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]\n",
-            "                    kth = torch.topk(logits, min(top_k, logits.size(-1)), sorted=False).values[:, [-1]]\n",
-            "generate",
-            "top-k's threshold is the last column of torch.topk(..., sorted=False): unsorted, that column is any "
-            "of the k largest, not the k-th, so fewer than k tokens may survive the filter",
-        ),
-        ("top-k threshold: from unsorted topk",),
-    ),
-    HeldOut(
-        _v26(
-            "generator-recreated-from-seed-every-step",
-            "gpt.py",
-            _V26_SAMPLE,
-            _v26_sample_rng("torch.Generator(device=probs.device).manual_seed(generator.initial_seed())"),
-            "generate",
-            "a sampler that, to leave the caller's generator untouched, makes a fresh generator from its initial "
-            "seed at every step: each step draws the same uniform number, so the samples are correlated (a "
-            "repeated token in flat distributions) and the caller's generator never advances",
-        ),
-        ("sampling rng: generator re-seeded every step",),
-        "rewrite",
-    ),
     HeldOut(
         _v26(
             "cached-query-positions-offset-by-s",
@@ -19943,32 +19900,6 @@ HELDOUT_V26: list[HeldOut] = [
     ),
     HeldOut(
         _v26(
-            "train-ignores-custom-pattern",
-            "tokenizer.py",
-            "        counts = Counter(piece for part in _split_out(text, specials) for piece in self._pieces(part))\n",
-            "        counts = Counter(piece for part in _split_out(text, specials) for piece in "
-            "regex.findall(GPT2_PATTERN,"
-            " part))\n",
-            "tokenizer",
-            "training pre-tokenizes with the module's GPT2_PATTERN instead of the tokenizer's own pattern: a "
-            "tokenizer built with another pattern learns merges across its own piece boundaries (or misses some)",
-        ),
-        ("training pre-tokenizer: hardcoded GPT-2 pattern",),
-    ),
-    HeldOut(
-        _v26(
-            "train-rejects-zero-merges",
-            "tokenizer.py",
-            "        if n_merges < 0:\n",
-            "        if n_merges <= 0:\n",
-            "tokenizer",
-            "the vocab_size check rejects n_merges == 0: asking for exactly 256 + len(specials) tokens (no merges) "
-            "raises ValueError instead of returning the byte tokenizer with the specials",
-        ),
-        ("train vocab check: zero merges rejected",),
-    ),
-    HeldOut(
-        _v26(
             "merge-index-scan-drops-unmatched-left-id",
             "tokenizer.py",
             _V26_MERGE,
@@ -19998,18 +19929,6 @@ HELDOUT_V26: list[HeldOut] = [
     ),
     HeldOut(
         _v26(
-            "load-state-adds-to-counter",
-            "data.py",
-            '        self.batches = int(state["batches"])\n',
-            '        self.batches += int(state["batches"])\n',
-            "data",
-            "load_state_dict adds the saved counter to the loader's own instead of replacing it: right on a fresh "
-            "loader, but a loader that has already read batches resumes past the saved position",
-        ),
-        ("loader state: added, not restored",),
-    ),
-    HeldOut(
-        _v26(
             "grid-start-rank-added-before-stride",
             "data.py",
             _V26_NEXT_BATCH,
@@ -20035,32 +19954,7 @@ HELDOUT_V26: list[HeldOut] = [
         ("loader rows: stacked along dim 1",),
         "rewrite",
     ),
-    HeldOut(
-        _v26(
-            "tensor-tokens-squeezed-not-flattened",
-            "data.py",
-            "        return t.to(torch.int64).flatten()\n",
-            "        return t.to(torch.int64).squeeze()\n",
-            "data",
-            "a tensor of tokens is squeezed instead of flattened: a (1, N) tensor works, but a 2-D (M, N) stays "
-            "2-D (its len is M rows) and a 1-element tensor becomes 0-dim",
-        ),
-        ("tokens: squeezed, not flattened",),
-    ),
     # --------------------------------------------------- training
-    HeldOut(
-        _v26(
-            "autocast-device-hardcoded-cuda",
-            "training.py",
-            _V26_AMP,
-            '        amp = torch.autocast("cuda", dtype=autocast_dtype) if autocast_dtype else contextlib.null'
-            "context()\n",
-            "training",
-            "autocast is opened for device 'cuda' whatever the batch's device: on CPU the forward is not autocast "
-            "at all, so autocast_dtype is silently ignored there",
-        ),
-        ("autocast: device hardcoded to cuda",),
-    ),
     HeldOut(
         _v26(
             "warmup-from-zero-to-max-at-w-minus-1",
