@@ -20106,6 +20106,845 @@ HELDOUT_V26: list[HeldOut] = [
 V26_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V26}
 
 
+# ==================================================================== HELDOUT_V27
+# HEADER_PLACEHOLDER
+
+_V27_ATTEND = (
+    "        return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1.0 / math.sqrt(k.size(-1)))\n"
+)
+_V27_LN_FWD = (
+    "        mean = x.mean(dim=-1, keepdim=True)\n"
+    "        var = (x - mean).pow(2).mean(dim=-1, keepdim=True)  # biased: / C\n"
+    "        x_hat = (x - mean) * torch.rsqrt(var + self.eps)  # eps inside the sqrt\n"
+    "        return x_hat * self.weight + self.bias\n"
+)
+_V27_MLP_FWD = '        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))\n'
+_V27_LOSS = "            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))\n"
+_V27_INIT = (
+    "        if isinstance(module, (nn.Linear, nn.Embedding)):\n"
+    "            nn.init.normal_(module.weight, mean=0.0, std=0.02)\n"
+    "        if isinstance(module, nn.Linear) and module.bias is not None:\n"
+    "            nn.init.zeros_(module.bias)\n"
+)
+_V27_SAMPLE = (
+    "            if temperature == 0:\n"
+    "                idx_next = logits.argmax(dim=-1, keepdim=True)\n"
+    "            else:\n"
+    "                logits = logits / temperature\n"
+    "                if top_k is not None:\n"
+    "                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]\n"
+    '                    logits = logits.masked_fill(logits < kth, float("-inf"))\n'
+    "                probs = F.softmax(logits, dim=-1)\n"
+    "                idx_next = torch.multinomial(probs, num_samples=1, generator=generator)\n"
+)
+_V27_MERGE = (
+    "    out, i, n = [], 0, len(ids)\n"
+    "    a, b = pair\n"
+    "    while i < n:\n"
+    "        if i < n - 1 and ids[i] == a and ids[i + 1] == b:\n"
+    "            out.append(new_id)\n"
+    "            i += 2\n"
+    "        else:\n"
+    "            out.append(ids[i])\n"
+    "            i += 1\n"
+    "    return out\n"
+)
+_V27_BPE = (
+    '    inf = float("inf")\n'
+    "    limit = inf if max_rank is None else max_rank\n"
+    "    parts = [_BYTES[b] for b in token]\n"
+    "    get = ranks.get\n"
+    "    # pair_ranks[i]: the rank of parts[i] + parts[i + 1]; a merge changes only its two neighbours.\n"
+    "    pair_ranks = [get(a + b, inf) for a, b in itertools.pairwise(parts)]\n"
+    "    while pair_ranks:\n"
+    "        # Rank order is training order: the pair merged earliest in training merges first.\n"
+    "        rank = min(pair_ranks)\n"
+    "        if rank >= limit:\n"
+    "            break\n"
+    "        i = pair_ranks.index(rank)  # the leftmost, if the same pair occurs twice\n"
+    "        parts[i : i + 2] = [parts[i] + parts[i + 1]]\n"
+    "        del pair_ranks[i]\n"
+    "        if i > 0:\n"
+    "            pair_ranks[i - 1] = get(parts[i - 1] + parts[i], inf)\n"
+    "        if i < len(pair_ranks):\n"
+    "            pair_ranks[i] = get(parts[i] + parts[i + 1], inf)\n"
+    "    return parts\n"
+)
+_V27_LOADER_STATE = (
+    "    def state_dict(self) -> dict[str, int]:\n"
+    '        return {"batches": self.batches}\n'
+    "\n"
+    "    def load_state_dict(self, state: dict[str, int]) -> None:\n"
+    '        self.batches = int(state["batches"])\n'
+)
+_V27_NEXT_BATCH = (
+    "        B, T = self.B, self.T\n"
+    "        start = (self.batches * self.world_size + self.rank) * B * T\n"
+    "        # B*T + 1 tokens: the extra one is the target of the last position.\n"
+    "        positions = (start + torch.arange(B * T + 1)) % len(self.tokens)\n"
+    "        buf = self.tokens[positions]\n"
+    "        x = buf[:-1].view(B, T)  # inputs\n"
+    "        y = buf[1:].view(B, T)  # targets: the next token of each input\n"
+    "        self.batches += 1\n"
+    "        return x, y\n"
+)
+_V27_CLIP_STEP = "    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n    optimizer.step()\n"
+_V27_MICRO_LOOP = (
+    "    n = len(batches)\n"
+    "    loss_accum = torch.zeros(())  # moved to the loss's device and dtype by the first addition\n"
+    "    for i, (x, y) in enumerate(batches):\n"
+    "        if isinstance(model, DDP):\n"
+    "            # All-reduce the gradient once, after the last micro-batch, not after every one.\n"
+    "            model.require_backward_grad_sync = i == n - 1\n"
+    "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else contextlib.nullcontext("
+    ")\n"
+    "        with amp:\n"
+    "            _, loss = model(x, y)\n"
+    "        # backward() adds into .grad: dividing by n makes the sum a mean over the micro-batches,\n"
+    "        # the same gradient as one batch n times larger.\n"
+    "        loss = loss / n\n"
+    "        loss_accum = loss.detach() + loss_accum.to(loss.device, loss.dtype)\n"
+    "        loss.backward()\n"
+)
+_V27_GROUPS = (
+    "    groups = [\n"
+    '        {"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},\n'
+    '        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},\n'
+    "    ]\n"
+    "    if fused is None:\n"
+    "        fused = bool(params) and all(p.is_cuda for p in params)\n"
+    "    return torch.optim.AdamW(groups, lr=learning_rate, betas=betas, eps=eps, fused=fused)\n"
+)
+
+
+_v27 = partial(_in_set, 27)
+
+
+def _v27_float_mask(mask: str) -> str:
+    return (
+        "        T = q.size(-2)\n"
+        "        allowed = torch.ones(T, T, device=q.device).tril()  # 1 where the key is not in the future\n"
+        f"        return F.scaled_dot_product_attention(q, k, v, attn_mask={mask}, scale=1.0 / math.sqrt(k.size(-1)))\n"
+    )
+
+
+def _v27_stable_softmax(denominator: str) -> str:
+    return (
+        "        T = q.size(-2)\n"
+        "        scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))\n"
+        "        causal = torch.ones(T, T, dtype=torch.bool, device=q.device).tril()\n"
+        '        scores = scores.masked_fill(~causal, float("-inf"))\n'
+        "        peak = scores.amax(dim=-1, keepdim=True)  # subtract the row max: exp cannot overflow\n"
+        f"        weights = torch.exp(scores - peak) / {denominator}\n"
+        "        return weights @ v\n"
+    )
+
+
+def _v27_scores_cast(qk: str) -> str:
+    return (
+        "        T = q.size(-2)\n"
+        "        # the T x T score matrix is the big one: compute it in half the bytes\n"
+        f"        att = ({qk}).to(q.dtype) / math.sqrt(k.size(-1))\n"
+        "        future = torch.ones(T, T, dtype=torch.bool, device=q.device).triu(1)\n"
+        '        att = att.masked_fill(future, float("-inf"))\n'
+        "        return torch.softmax(att, dim=-1) @ v\n"
+    )
+
+
+def _v27_ln_cast(dtype: str) -> str:
+    return (
+        f"        h = x.to({dtype})  # statistics in a narrower dtype: half the memory traffic\n"
+        "        mu = h.mean(dim=-1, keepdim=True)\n"
+        "        sigma2 = (h - mu).square().mean(dim=-1, keepdim=True)\n"
+        "        out = (h - mu) / torch.sqrt(sigma2 + self.eps)\n"
+        "        return out.to(x.dtype) * self.weight + self.bias\n"
+    )
+
+
+def _v27_ln_centred(centre: str) -> str:
+    return (
+        "        mu = x.mean(dim=-1, keepdim=True)\n"
+        "        var = ((x - mu) ** 2).mean(dim=-1, keepdim=True)\n"
+        f"        centred = x - {centre}\n"
+        "        return self.weight * centred / (var + self.eps).sqrt() + self.bias\n"
+    )
+
+
+def _v27_gelu_cubic(cubic: str) -> str:
+    return (
+        "        h = self.c_fc(x)\n"
+        f"        inner = (2.0 / torch.pi) ** 0.5 * (h + {cubic})\n"
+        "        return self.c_proj(0.5 * h * (1.0 + torch.tanh(inner)))\n"
+    )
+
+
+def _v27_matmul_mlp(w2: str) -> str:
+    return (
+        "        W1, b1 = self.c_fc.weight, self.c_fc.bias  # (4C, C), (4C,)\n"
+        "        W2, b2 = self.c_proj.weight, self.c_proj.bias  # (C, 4C), (C,)\n"
+        '        h = F.gelu(x @ W1.t() + b1, approximate="tanh")\n'
+        f"        return h @ {w2} + b2\n"
+    )
+
+
+def _v27_init(weight_init: str) -> str:
+    return (
+        "        if isinstance(module, nn.Linear):\n"
+        f"            {weight_init}\n"
+        "            if module.bias is not None:\n"
+        "                nn.init.zeros_(module.bias)\n"
+        "        elif isinstance(module, nn.Embedding):\n"
+        f"            {weight_init}\n"
+    )
+
+
+def _v27_loss_onehot(reduce: str) -> str:
+    return (
+        "            V = logits.size(-1)\n"
+        "            logp = F.log_softmax(logits.view(-1, V), dim=-1)\n"
+        "            onehot = F.one_hot(targets.reshape(-1), V).to(logp.dtype)\n"
+        f"            loss = {reduce}\n"
+    )
+
+
+def _v27_loss_pick(pick: str) -> str:
+    return (
+        "            flat = logits.view(-1, logits.size(-1))\n"
+        "            tgt = targets.reshape(-1)\n"
+        "            lse = torch.logsumexp(flat, dim=-1)\n"
+        f"            target_logit = {pick}\n"
+        "            loss = (lse - target_logit).mean()\n"
+    )
+
+
+def _v27_inverse_cdf(scale: str) -> str:
+    return (
+        "            if temperature == 0:\n"
+        "                idx_next = logits.argmax(dim=-1, keepdim=True)\n"
+        "            else:\n"
+        "                logits = logits / temperature\n"
+        "                if top_k is not None:\n"
+        "                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]\n"
+        '                    logits = logits.masked_fill(logits < kth, float("-inf"))\n'
+        "                probs = F.softmax(logits, dim=-1)\n"
+        "                cdf = probs.cumsum(dim=-1)\n"
+        "                u = torch.rand(probs.size(0), 1, generator=generator, device=probs.device)  # one per row\n"
+        f"                u = u * {scale}  # the cdf may end a rounding error below 1\n"
+        "                idx_next = (cdf < u).sum(dim=-1, keepdim=True).clamp(max=probs.size(-1) - 1)\n"
+    )
+
+
+def _v27_gumbel(shape: str) -> str:
+    return (
+        "            if temperature == 0:\n"
+        "                idx_next = logits.argmax(dim=-1, keepdim=True)\n"
+        "            else:\n"
+        "                logits = logits / temperature\n"
+        "                if top_k is not None:\n"
+        "                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]\n"
+        '                    logits = logits.masked_fill(logits < kth, float("-inf"))\n'
+        "                # Gumbel-max: argmax(logits + Gumbel noise) is a sample from softmax(logits)\n"
+        f"                u = torch.rand({shape}, generator=generator, device=logits.device)\n"
+        "                gumbel = -torch.log(-torch.log(u.clamp_min(1e-20)))\n"
+        "                idx_next = (logits + gumbel).argmax(dim=-1, keepdim=True)\n"
+    )
+
+
+def _v27_topk_branch(top_probs: str, top_gen: str) -> str:
+    return (
+        "            if temperature == 0:\n"
+        "                idx_next = logits.argmax(dim=-1, keepdim=True)\n"
+        "            else:\n"
+        "                logits = logits / temperature\n"
+        "                if top_k is not None:  # sample among the k best only, then map back to token ids\n"
+        "                    top_vals, top_idx = torch.topk(logits, min(top_k, logits.size(-1)), dim=-1)\n"
+        f"                    choice = torch.multinomial(F.softmax({top_probs}, dim=-1), 1{top_gen})\n"
+        "                    idx_next = top_idx.gather(-1, choice)\n"
+        "                else:\n"
+        "                    idx_next = torch.multinomial(F.softmax(logits, dim=-1), 1, generator=generator)\n"
+    )
+
+
+def _v27_merge_text(pattern: str) -> str:
+    return (
+        '    # merge on the ids\' text form: "12 34 56" with the pair (34, 56) -> "12 <new_id>"\n'
+        '    text = " ".join(map(str, ids))\n'
+        "    a, b = pair\n"
+        f"    text = regex.sub({pattern}, str(new_id), text)\n"
+        "    return [int(t) for t in text.split()]\n"
+    )
+
+
+def _v27_bpe_scan(scan: str) -> str:
+    return (
+        '    limit = float("inf") if max_rank is None else max_rank\n'
+        "    parts = [bytes([b]) for b in token]\n"
+        "    while len(parts) > 1:\n"
+        f"        known = {scan}\n"
+        "        if not known:\n"
+        "            break\n"
+        "        rank = min(known)  # the pair merged earliest in training\n"
+        "        if rank >= limit:\n"
+        "            break\n"
+        "        i = known.index(rank)\n"
+        "        parts[i : i + 2] = [parts[i] + parts[i + 1]]\n"
+        "    return parts\n"
+    )
+
+
+def _v27_loader_state(restore: str) -> str:
+    return (
+        "    def state_dict(self) -> dict[str, int]:\n"
+        '        return {"batches": self.batches, "rank": self.rank, "world_size": self.world_size}\n'
+        "\n"
+        "    def load_state_dict(self, state: dict[str, int]) -> None:\n"
+        '        self.batches = int(state["batches"])\n'
+        f"        {restore}\n"
+    )
+
+
+def _v27_rank_stride(start: str) -> str:
+    return (
+        "        B, T = self.B, self.T\n"
+        "        per_rank = B * T  # tokens one rank reads per batch\n"
+        "        per_step = per_rank * self.world_size  # tokens all the ranks read per batch\n"
+        f"        start = {start}\n"
+        "        idx = torch.arange(start, start + per_rank + 1) % self.tokens.numel()\n"
+        "        window = self.tokens[idx]\n"
+        "        self.batches += 1\n"
+        "        return window[:-1].view(B, T), window[1:].view(B, T)\n"
+    )
+
+
+def _v27_hand_clip(square: str) -> str:
+    return (
+        "    grads = [p.grad for p in model.parameters() if p.grad is not None]\n"
+        f"    norm = torch.sqrt(sum({square} for g in grads))  # the global L2 norm over every gradient\n"
+        "    scale = (max_norm / (norm + 1e-6)).clamp(max=1.0)\n"
+        "    for g in grads:\n"
+        "        g.mul_(scale)\n"
+        "    optimizer.step()\n"
+    )
+
+
+def _v27_micro_scale(scale: str) -> str:
+    return (
+        "    n_micro = len(batches)\n"
+        f"    share = {scale}  # each micro-batch's share of the mean\n"
+        "    loss_accum = torch.zeros(())\n"
+        "    for i, (x, y) in enumerate(batches):\n"
+        "        if isinstance(model, DDP):\n"
+        "            model.require_backward_grad_sync = i == n_micro - 1\n"
+        "        ctx = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else contextlib.null"
+        "context()\n"
+        "        with ctx:\n"
+        "            _, loss = model(x, y)\n"
+        "        loss = loss * share\n"
+        "        loss_accum = loss_accum.to(loss.device, loss.dtype) + loss.detach()\n"
+        "        loss.backward()\n"
+    )
+
+
+def _v27_adamw_call(decay: str) -> str:
+    return (
+        "    matrices = [p for p in params if p.ndim >= 2]\n"
+        "    vectors = [p for p in params if p.ndim < 2]\n"
+        "    if fused is None:\n"
+        "        fused = bool(params) and all(p.is_cuda for p in params)\n"
+        "    return torch.optim.AdamW(\n"
+        '        [{"params": matrices}, {"params": vectors, "weight_decay": 0.0}],\n'
+        "        lr=learning_rate,\n"
+        "        betas=betas,\n"
+        "        eps=eps,\n"
+        f"        fused=fused,\n{decay}"
+        "    )\n"
+    )
+
+
+HELDOUT_V27: list[HeldOut] = [
+    # --------------------------------------------------- attention
+    HeldOut(
+        _v27(
+            "sdpa-float-tril-mask-added",
+            "attention.py",
+            _V27_ATTEND,
+            _v27_float_mask("allowed"),
+            "attention",
+            "SDPA given the causal mask as a float tensor of ones below the diagonal (torch.ones(T, T).tril()) "
+            "instead of a boolean one: SDPA adds a float mask to the scores, so the past gets +1 and the future +0 "
+            "and nothing is masked: every position sees the future",
+        ),
+        ("causal mask: none (a float 0/1 mask is added to the scores)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "hand-softmax-max-subtracted-from-numerator-only",
+            "attention.py",
+            _V27_ATTEND,
+            _v27_stable_softmax("torch.exp(scores).sum(dim=-1, keepdim=True)"),
+            "attention",
+            "a hand softmax that subtracts the row max for stability in the numerator, exp(s - max), but not in "
+            "the denominator, sum(exp(s)): every row of weights is scaled by exp(-max) and no longer sums to 1",
+        ),
+        ("softmax: max subtracted in the numerator only (rows scaled by exp(-max))",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "scores-computed-in-bfloat16",
+            "attention.py",
+            _V27_ATTEND,
+            _v27_scores_cast("q.bfloat16() @ k.bfloat16().transpose(-2, -1)"),
+            "attention",
+            "hand attention that computes the q k^T score matrix in bfloat16 'to save memory' and casts it back: "
+            "bfloat16 keeps about 3 significant digits, so the scores (and the attention output) are off by ~1e-2",
+        ),
+        ("attention precision: scores in bfloat16",),
+        "rewrite",
+    ),
+    # --------------------------------------------------- layernorm
+    HeldOut(
+        _v27(
+            "ln-statistics-in-bfloat16",
+            "layernorm.py",
+            _V27_LN_FWD,
+            _v27_ln_cast("torch.bfloat16"),
+            "layernorm",
+            "LayerNorm that casts its input to bfloat16 to compute the mean, variance and normalised value, "
+            "casting back only at the end: the output carries bfloat16 rounding (~1e-2 relative)",
+        ),
+        ("layernorm precision: computed in bfloat16",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "ln-numerator-centred-on-global-mean",
+            "layernorm.py",
+            _V27_LN_FWD,
+            _v27_ln_centred("x.mean()"),
+            "layernorm",
+            "LayerNorm whose variance is right (per row) but whose numerator subtracts x.mean() with no dim: the "
+            "mean of the whole tensor, not of each feature vector, so the rows are not centred",
+        ),
+        ("layernorm centring: global mean in the numerator",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "ln-eps-times-width",
+            "layernorm.py",
+            "        x_hat = (x - mean) * torch.rsqrt(var + self.eps)  # eps inside the sqrt\n",
+            "        x_hat = (x - mean) * torch.rsqrt(var + self.eps * x.size(-1))  # eps inside the sqrt\n",
+            "layernorm",
+            "eps is scaled by the width C (var + eps * C), as if eps were meant for the summed squares: the "
+            "effective eps is C times too large",
+        ),
+        ("layernorm eps: multiplied by C",),
+    ),
+    # --------------------------------------------------- mlp
+    HeldOut(
+        _v27(
+            "gelu-cubic-coefficient-cubed",
+            "mlp.py",
+            _V27_MLP_FWD,
+            _v27_gelu_cubic("torch.pow(0.044715 * h, 3)"),
+            "mlp",
+            "the tanh GELU by hand with the cubic term written torch.pow(0.044715 * h, 3): the coefficient is "
+            "cubed along with h (0.044715^3 ~ 9e-5), so the cubic correction all but vanishes",
+        ),
+        ("gelu: cubic coefficient cubed (0.044715^3)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "c-proj-weight-viewed-not-transposed",
+            "mlp.py",
+            _V27_MLP_FWD,
+            _v27_matmul_mlp("W2.view(W2.size(1), W2.size(0))"),
+            "mlp",
+            "the MLP as explicit matmuls; c_proj's (C, 4C) weight is brought to (4C, C) with .view instead of .t(): "
+            "the shapes fit but the entries are scrambled, so the output projection is a different matrix",
+        ),
+        ("mlp: c_proj weight reshaped instead of transposed",),
+        "rewrite",
+    ),
+    # --------------------------------------------------- gpt
+    HeldOut(
+        _v27(
+            "wte-padding-idx-0",
+            "gpt.py",
+            "wte=nn.Embedding(config.padded_vocab_size, config.n_embd),",
+            "wte=nn.Embedding(config.padded_vocab_size, config.n_embd, padding_idx=0),",
+            "gpt",
+            "the token embedding is built with padding_idx=0 (copied from a tutorial): the lookup of token 0 gets no "
+            "gradient, so row 0 of wte is only trained through the tied head and token 0's input embedding is frozen",
+        ),
+        ("embedding: padding_idx=0 (token 0 gets no gradient from the lookup)",),
+    ),
+    HeldOut(
+        _v27(
+            "hf-buffer-filter-skips-every-bias",
+            "gpt.py",
+            '_HF_BUFFER_SUFFIXES = (".attn.bias", ".attn.masked_bias")',
+            '_HF_BUFFER_SUFFIXES = (".bias", ".masked_bias")',
+            "gpt",
+            "the filter for HF's causal-mask buffers matches any key ending in .bias: every real bias (c_attn, c_proj, "
+            "c_fc, the LayerNorms) is skipped when loading, so the loaded model keeps its initial zero biases",
+        ),
+        ("from_hf: every bias skipped as a buffer",),
+    ),
+    HeldOut(
+        _v27(
+            "pad-rows-zeroed-from-last-real-row",
+            "gpt.py",
+            "self.transformer.wte.weight[config.vocab_size :].zero_()",
+            "self.transformer.wte.weight[config.vocab_size - 1 :].zero_()",
+            "gpt",
+            "the padding rows are zeroed from vocab_size - 1: the last real token's embedding (and, tied, its output "
+            "row) starts at zero even when there is no padding",
+        ),
+        ("init: last token's embedding row zeroed",),
+    ),
+    HeldOut(
+        _v27(
+            "init-uniform-plus-minus-0-02",
+            "gpt.py",
+            _V27_INIT,
+            _v27_init("nn.init.uniform_(module.weight, -0.02, 0.02)"),
+            "gpt",
+            "the init written per module type draws the weights from U(-0.02, 0.02) instead of N(0, 0.02): the std is "
+            "0.02 / sqrt(3) ~ 0.0115, not 0.02",
+        ),
+        ("init: uniform(-0.02, 0.02) (std 0.0115)",),
+        "rewrite",
+    ),
+    # --------------------------------------------------- loss
+    HeldOut(
+        _v27(
+            "loss-one-hot-mean-over-vocabulary",
+            "gpt.py",
+            _V27_LOSS,
+            _v27_loss_onehot("-(onehot * logp).mean()"),
+            "loss",
+            "cross-entropy by hand as -(one_hot * log_softmax).mean(): the mean runs over the vocabulary axis too, "
+            "so the loss is divided by vocab_size",
+        ),
+        ("loss: divided by vocab_size (mean over the one-hot axis)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "loss-target-logit-picked-by-column",
+            "gpt.py",
+            _V27_LOSS,
+            _v27_loss_pick("flat[:, tgt]"),
+            "loss",
+            "cross-entropy as logsumexp - target logit, the target logit taken with flat[:, tgt]: that is an (N, N) "
+            "matrix (every row's logits at every target), which broadcasts against the (N,) logsumexp, so the loss "
+            "averages every row against every target",
+        ),
+        ("loss: target logits indexed by column (N x N broadcast)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "loss-last-position-only",
+            "gpt.py",
+            _V27_LOSS,
+            "            loss = F.cross_entropy(logits[:, -1, :], targets[:, -1])\n",
+            "loss",
+            "the loss is computed on the last position only (logits[:, -1] against targets[:, -1], as at inference) "
+            "instead of on every position of the sequence",
+        ),
+        ("loss: last position only",),
+    ),
+    # --------------------------------------------------- config
+    HeldOut(
+        _v27(
+            "n-head-64",
+            "config.py",
+            "    n_head: int = 12\n",
+            "    n_head: int = 64\n",
+            "config",
+            "the default n_head is 64, GPT-2's head size, instead of 12 heads: 768 / 64 still divides, so the model "
+            "builds with 64 heads of size 12",
+        ),
+        ("config n_head: 64 (head size taken for the head count)",),
+    ),
+    HeldOut(
+        _v27(
+            "block-size-768",
+            "config.py",
+            "    block_size: int = 1024  # longest sequence the position table covers\n",
+            "    block_size: int = 768  # longest sequence the position table covers\n",
+            "config",
+            "the default block_size is 768 (the width) instead of 1024: the position table is too short and "
+            "sequences of 769-1024 tokens are refused",
+        ),
+        ("config block_size: 768",),
+    ),
+    # --------------------------------------------------- generate
+    HeldOut(
+        _v27(
+            "inverse-cdf-uniform-scaled-by-batch-total",
+            "gpt.py",
+            _V27_SAMPLE,
+            _v27_inverse_cdf("probs.sum()"),
+            "generate",
+            "inverse-CDF sampling whose uniform draw is rescaled by probs.sum() to absorb rounding: that sums over "
+            "the whole batch (B, not 1), so with B > 1 the draws exceed the cdf and pile onto the last token",
+        ),
+        ("sampling: uniform scaled by the batch's total probability",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "gumbel-noise-shared-across-rows",
+            "gpt.py",
+            _V27_SAMPLE,
+            _v27_gumbel("logits.size(-1)"),
+            "generate",
+            "Gumbel-max sampling with noise drawn of shape (vocab,) instead of logits.shape: one noise vector "
+            "broadcasts over every row, so the rows of a batch are not sampled independently (equal rows give equal "
+            "tokens)",
+        ),
+        ("sampling: one noise vector shared by every row",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "temperature-applied-again-in-top-k",
+            "gpt.py",
+            _V27_SAMPLE,
+            _v27_topk_branch("top_vals / temperature", ", generator=generator"),
+            "generate",
+            "top-k sampling written as topk then multinomial over the k values; the logits were already divided by "
+            "the temperature, and the top-k branch divides its values again: with top_k the temperature is squared",
+        ),
+        ("temperature: squared when top_k is set",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "generator-dropped-in-top-k-branch",
+            "gpt.py",
+            _V27_SAMPLE,
+            _v27_topk_branch("top_vals", ""),
+            "generate",
+            "top-k sampling written as its own branch (topk, multinomial over the k values, gather); that branch's "
+            "multinomial is not given the generator, so with top_k the caller's generator is ignored and the "
+            "global RNG is used",
+        ),
+        ("generator: ignored when top_k is set",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "block-drops-the-kv-cache",
+            "block.py",
+            "        x = x + self.attn(self.ln_1(x), cache)\n",
+            "        x = x + self.attn(self.ln_1(x))\n",
+            "generate",
+            "the block calls its attention without the cache it was given: in cached generation each step's new "
+            "token attends only to itself (and the cache is never filled), so cached decoding differs from "
+            "recomputing the whole context",
+        ),
+        ("kv cache: not passed to attention (the block drops it)",),
+    ),
+    # --------------------------------------------------- tokenizer
+    HeldOut(
+        _v27(
+            "pattern-letters-take-any-whitespace",
+            "tokenizer.py",
+            r" ?\p{L}+",
+            r"\s?\p{L}+",
+            "tokenizer",
+            "the letters alternative of the GPT-2 pattern is written \\s?\\p{L}+ instead of ' ?\\p{L}+': a newline or "
+            "tab before a word joins the word's pre-token, so text with newlines splits (and encodes) differently "
+            "from GPT-2",
+        ),
+        ("pattern: letters take any whitespace prefix (\\s? for ' ?')",),
+    ),
+    HeldOut(
+        _v27(
+            "train-specials-deleted-text-joined",
+            "tokenizer.py",
+            "    return Tokenizer._special_regex(specials).split(text)\n",
+            '    return [Tokenizer._special_regex(specials).sub("", text)]\n',
+            "tokenizer",
+            "training removes the special tokens from the text with sub('') instead of splitting at them: the text "
+            "on both sides is glued together, so pre-tokens (and merges) form across the removed special",
+        ),
+        ("training: specials deleted, text joined across them",),
+    ),
+    HeldOut(
+        _v27(
+            "merge-on-text-without-boundaries",
+            "tokenizer.py",
+            _V27_MERGE,
+            _v27_merge_text('f"{a} {b}"'),
+            "tokenizer",
+            "the pair merge done on the ids written as text ('12 34 56'), replacing 'a b' by the new id with "
+            "regex.sub and no token boundaries: the pair (1, 2) also matches inside '11 2' or '1 23', so ids "
+            "that merely end or start with those digits are merged",
+        ),
+        ("merge: pair matched inside other ids (text replace without boundaries)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "bpe-index-into-filtered-ranks",
+            "tokenizer.py",
+            _V27_BPE,
+            _v27_bpe_scan("[ranks[a + b] for a, b in itertools.pairwise(parts) if a + b in ranks]"),
+            "tokenizer",
+            "BPE encode that lists the ranks of only the pairs in the vocabulary and takes the position of the "
+            "lowest rank in that filtered list: once an unknown pair precedes it, the index points at the wrong "
+            "pair, so the wrong adjacent parts are merged",
+        ),
+        ("bpe: merge position taken from a filtered list",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "train-skips-whitespace-pieces",
+            "tokenizer.py",
+            "counts = Counter(piece for part in _split_out(text, specials) for piece in self._pieces(part))",
+            "counts = Counter(\n"
+            "            piece for part in _split_out(text, specials) for piece in self._pieces(part)"
+            " if piece.strip()\n"
+            "        )",
+            "tokenizer",
+            "training counts only pre-tokens that are not all whitespace (if piece.strip()): runs of spaces and "
+            "newlines are never counted, so the merges that join whitespace are never learned",
+        ),
+        ("training: whitespace-only pre-tokens skipped",),
+    ),
+    # --------------------------------------------------- data
+    HeldOut(
+        _v27(
+            "loader-state-restores-the-rank",
+            "data.py",
+            _V27_LOADER_STATE,
+            _v27_loader_state('self.rank, self.world_size = int(state["rank"]), int(state["world_size"])'),
+            "data",
+            "the loader's state_dict also saves rank and world_size, and load_state_dict restores them: when every "
+            "rank resumes from the one checkpoint (rank 0's), every rank becomes rank 0 and they all read the same "
+            "batches",
+        ),
+        ("loader state: the saved rank is restored",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "load-state-folds-counter-into-one-epoch",
+            "data.py",
+            '        self.batches = int(state["batches"])\n',
+            '        self.batches = int(state["batches"]) % max(1, len(self.tokens) // (self.B * self.T'
+            " * self.world_size))\n",
+            "data",
+            "load_state_dict reduces the batch counter modulo the number of whole global batches in the data: the "
+            "stream wraps without dropping the tail, so after an epoch the resumed loader reads other positions",
+        ),
+        ("loader state: counter reduced modulo whole batches per epoch",),
+    ),
+    HeldOut(
+        _v27(
+            "rank-stride-multiplied-by-world-size-twice",
+            "data.py",
+            _V27_NEXT_BATCH,
+            _v27_rank_stride("self.batches * per_step * self.world_size + self.rank * per_rank"),
+            "data",
+            "next_batch with named strides: per_step already includes world_size, and the batch counter is "
+            "multiplied by per_step * world_size, so with W > 1 ranks each step skips (W - 1) * W * B * T tokens",
+        ),
+        ("loader stride: world_size applied twice",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "loader-requires-one-full-row",
+            "data.py",
+            "        if len(self.tokens) < 2:\n",
+            "        if len(self.tokens) < T + 1:\n",
+            "data",
+            "the loader refuses token arrays shorter than T + 1 (one full row) although the stream wraps: any array "
+            "of 2 or more tokens can make batches",
+        ),
+        ("loader: rejects data shorter than T + 1",),
+    ),
+    # --------------------------------------------------- training
+    HeldOut(
+        _v27(
+            "hand-clip-mean-of-squares",
+            "training.py",
+            _V27_CLIP_STEP,
+            _v27_hand_clip("g.detach().pow(2).mean()"),
+            "training",
+            "a hand gradient clip whose global norm sums each gradient's mean square instead of its sum of squares: "
+            "the norm is far too small, so the reported norm is wrong and clipping hardly ever happens",
+        ),
+        ("grad norm: mean of squares per tensor instead of sum",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "autocast-enabled-flag-inverted",
+            "training.py",
+            "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else contextlib.null"
+            "context()\n",
+            "        amp = torch.autocast(x.device.type, dtype=autocast_dtype, enabled=autocast_dtype is None)\n",
+            "training",
+            "autocast is switched on with enabled=autocast_dtype is None, the inverse of what was meant: without an "
+            "autocast dtype the forward runs under the device's default autocast (bfloat16 on CPU), with one it runs "
+            "in full precision",
+        ),
+        ("autocast: enabled flag inverted",),
+    ),
+    HeldOut(
+        _v27(
+            "micro-batch-share-floor-divided",
+            "training.py",
+            _V27_MICRO_LOOP,
+            _v27_micro_scale("1 // n_micro"),
+            "training",
+            "gradient accumulation scales each micro-batch's loss by 1 // n_micro (floor division): 0 with two or "
+            "more micro-batches, so the gradient and the reported loss are zero",
+        ),
+        ("accumulation: loss scaled by 1 // n (zero)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "adamw-weight-decay-left-at-default",
+            "training.py",
+            _V27_GROUPS,
+            _v27_adamw_call(""),
+            "training",
+            "AdamW built with the matrix group carrying no weight_decay and none passed to AdamW: the matrices are "
+            "decayed with AdamW's default 0.01, whatever weight_decay was asked for",
+        ),
+        ("weight decay: AdamW default 0.01",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "checkpoint-rng-state-not-called",
+            "training.py",
+            '"torch": torch.get_rng_state(),',
+            '"torch": torch.get_rng_state,',
+            "training",
+            "the checkpoint stores torch.get_rng_state (the function) instead of torch.get_rng_state() (the state): "
+            "the file pickles a reference to the function and loading cannot restore the RNG",
+        ),
+        ("checkpoint: rng state function saved, not called",),
+    ),
+]
+
+V27_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V27}
+
+
 # Every set in the order written: version -> (name prefix, entries). The last is the held-out set that counts
 # (graded once); the ones before it have been tuned on since and are development sets.
 SETS: dict[str, tuple[str, list[HeldOut]]] = {
@@ -20135,5 +20974,6 @@ SETS: dict[str, tuple[str, list[HeldOut]]] = {
     "v24": ("ho24-", HELDOUT_V24),
     "v25": ("ho25-", HELDOUT_V25),
     "v26": ("ho26-", HELDOUT_V26),
+    "v27": ("ho27-", HELDOUT_V27),
 }
 ALL_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for _, entries in SETS.values() for h in entries}
