@@ -20112,6 +20112,14 @@ V26_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V26}
 _V27_ATTEND = (
     "        return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1.0 / math.sqrt(k.size(-1)))\n"
 )
+_V27_ATTEND_CACHED = (
+    "        T, S = q.size(-2), k.size(-2)\n"
+    "        mask = torch.ones(T, S, dtype=torch.bool, device=q.device).tril(diagonal=S - T)\n"
+    "        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=1.0 / math.sqrt(q.size(-1)))\n"
+)
+_V27_BLOCK_FWD = (
+    "        x = x + self.attn(self.ln_1(x), cache)\n        x = x + self.mlp(self.ln_2(x))\n        return x\n"
+)
 _V27_LN_FWD = (
     "        mean = x.mean(dim=-1, keepdim=True)\n"
     "        var = (x - mean).pow(2).mean(dim=-1, keepdim=True)  # biased: / C\n"
@@ -20461,6 +20469,35 @@ def _v27_adamw_call(decay: str) -> str:
     )
 
 
+def _v27_cached_positions(visible: str) -> str:
+    return (
+        "        T, S = q.size(-2), k.size(-2)\n"
+        "        att = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))\n"
+        "        q_pos = torch.arange(S - T, S, device=q.device)  # the new queries sit at the end\n"
+        "        k_pos = torch.arange(S, device=q.device)\n"
+        f'        att = att.masked_fill({visible}, float("-inf"))\n'
+        "        return att.softmax(dim=-1) @ v\n"
+    )
+
+
+def _v27_block_cast(cast: str) -> str:
+    return (
+        "        a = self.attn(self.ln_1(x), cache)\n"
+        f"        x = x + a.to({cast})  # the branch output, in the stream's dtype\n"
+        "        m = self.mlp(self.ln_2(x))\n"
+        "        return x + m\n"
+    )
+
+
+def _v27_gelu_coef(power: str) -> str:
+    return (
+        "        h = self.c_fc(x)\n"
+        f"        c = (2.0 / torch.pi) ** {power}  # sqrt(2 / pi)\n"
+        "        gelu = 0.5 * h * (1.0 + torch.tanh(c * (h + 0.044715 * h**3)))\n"
+        "        return self.c_proj(gelu)\n"
+    )
+
+
 HELDOUT_V27: list[HeldOut] = [
     # --------------------------------------------------- attention
     HeldOut(
@@ -20501,6 +20538,21 @@ HELDOUT_V27: list[HeldOut] = [
             "bfloat16 keeps about 3 significant digits, so the scores (and the attention output) are off by ~1e-2",
         ),
         ("attention precision: scores in bfloat16",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "cached-mask-positions-broadcast-flat",
+            "attention.py",
+            _V27_ATTEND_CACHED,
+            _v27_cached_positions("k_pos > q_pos"),
+            "generate",
+            "cached attention by hand with key and query positions; the mask compares k_pos > q_pos without making "
+            "q_pos a column (q_pos[:, None]): with S == T (the prompt pass) it compares key i with query i only, "
+            "which is never true, so the prompt is processed with no causal mask and the cached keys of later "
+            "layers have seen the future",
+        ),
+        ("cached causal mask: positions compared elementwise (no mask in the prompt pass)",),
         "rewrite",
     ),
     # --------------------------------------------------- layernorm
@@ -20567,6 +20619,34 @@ HELDOUT_V27: list[HeldOut] = [
             "the shapes fit but the entries are scrambled, so the output projection is a different matrix",
         ),
         ("mlp: c_proj weight reshaped instead of transposed",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "gelu-sqrt-2-over-pi-exponent-sign",
+            "mlp.py",
+            _V27_MLP_FWD,
+            _v27_gelu_coef("-0.5"),
+            "mlp",
+            "the tanh GELU by hand with its constant written (2 / pi) ** -0.5 instead of ** 0.5: the factor inside "
+            "the tanh is sqrt(pi / 2) ~ 1.2533 instead of sqrt(2 / pi) ~ 0.7979",
+        ),
+        ("gelu: sqrt(pi/2) for sqrt(2/pi) inside the tanh",),
+        "rewrite",
+    ),
+    # --------------------------------------------------- block
+    HeldOut(
+        _v27(
+            "attention-branch-rounded-through-bfloat16",
+            "block.py",
+            _V27_BLOCK_FWD,
+            _v27_block_cast("torch.bfloat16"),
+            "block",
+            "the block casts the attention branch's output to bfloat16 before adding it to the residual stream "
+            "(left over from a mixed-precision experiment): the sum is float32 again but the attention "
+            "contribution carries bfloat16 rounding (~1e-2 relative)",
+        ),
+        ("block precision: attention branch rounded to bfloat16",),
         "rewrite",
     ),
     # --------------------------------------------------- gpt
@@ -20820,6 +20900,19 @@ HELDOUT_V27: list[HeldOut] = [
             "newlines are never counted, so the merges that join whitespace are never learned",
         ),
         ("training: whitespace-only pre-tokens skipped",),
+    ),
+    HeldOut(
+        _v27(
+            "stream-hold-max-not-sum",
+            "tokenizer.py",
+            "hold = _LOOKAHEAD + max((len(s) for s in self.special_tokens), default=0)",
+            "hold = max(_LOOKAHEAD, *(len(s) for s in self.special_tokens))",
+            "tokenizer",
+            "streaming encode holds back max(lookahead, longest special) characters instead of their sum: a "
+            "partial special token at the end of the buffer can use up the whole hold, leaving no lookahead for the "
+            "pre-token before it, which is then emitted cut short",
+        ),
+        ("streaming: hold is max(lookahead, longest special), not the sum",),
     ),
     # --------------------------------------------------- data
     HeldOut(
