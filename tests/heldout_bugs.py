@@ -20832,6 +20832,19 @@ HELDOUT_V27: list[HeldOut] = [
         ),
         ("kv cache: not passed to attention (the block drops it)",),
     ),
+    HeldOut(
+        _v27(
+            "probabilities-floored-at-1e-6",
+            "gpt.py",
+            "                probs = F.softmax(logits, dim=-1)\n",
+            "                probs = F.softmax(logits, dim=-1).clamp(min=1e-6)  # multinomial never sees a 0\n",
+            "generate",
+            "the sampling probabilities are clamped to at least 1e-6 'so multinomial never sees a zero': the tokens "
+            "top_k filtered out (probability 0) get 1e-6 each again, which over a large vocabulary is a real share "
+            "of the mass, so tokens outside the top k are sampled",
+        ),
+        ("top-k: filtered tokens floored at 1e-06 probability",),
+    ),
     # --------------------------------------------------- tokenizer
     HeldOut(
         _v27(
@@ -21020,6 +21033,18 @@ HELDOUT_V27: list[HeldOut] = [
         ),
         ("weight decay: AdamW default 0.01",),
         "rewrite",
+    ),
+    HeldOut(
+        _v27(
+            "warmup-ramp-over-max-steps",
+            "training.py",
+            "        return max_lr * (step + 1) / warmup_steps\n",
+            "        return max_lr * (step + 1) / max_steps\n",
+            "training",
+            "the warmup ramp divides by max_steps instead of warmup_steps: the lr climbs far too slowly and reaches "
+            "only max_lr * warmup_steps / max_steps at the end of warmup, then jumps to max_lr",
+        ),
+        ("lr warmup: ramp divided by max_steps",),
     ),
     HeldOut(
         _v27(
