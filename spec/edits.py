@@ -35,7 +35,7 @@ _CONFUSABLE = [
     ("view", "reshape"), ("transpose", "permute"), ("lstrip", "rstrip"), ("encode", "decode"),
     ("bool", "int"), ("long", "int"), ("zero_grad", "step"), ("detach", "clone"), ("T", "mT"),
     ("grad", "requires_grad"), ("max", "amax"), ("min", "amin"), ("initial_seed", "get_rng_state"),
-    ("numel", "dim"), ("start", "end"), ("data", "grad"), ("tan", "tanh"),
+    ("numel", "dim"), ("start", "end"), ("data", "grad"), ("tan", "tanh"), ("amax", "logsumexp"),
 ]  # fmt: skip
 CONFUSABLE: dict[str, tuple[str, ...]] = {}
 for _a, _b in _CONFUSABLE:
@@ -146,6 +146,7 @@ def edits(file: str, source: str, functions: tuple[str, ...], twins: bool = Fals
                 _statement_edits(file, tree, qualname, fn),
                 _unread_edits(file, tree, parents, qualname, fn, attrs),
                 _dead_store_edits(file, tree, parents, qualname, fn, names),
+                _stale_value_edits(file, tree, parents, qualname, fn),
                 _twin_edits(file, tree, parents, qualname, fn, names, attrs, first) if twins else (),
             )
         for edit in every:
@@ -454,6 +455,28 @@ def _dead_store_edits(
             yield _apply(file, tree, parents, qualname, node, (parent, field, index), ast.Name(other, ast.Store()))
 
 
+def _stale_value_edits(
+    file: str, tree: ast.Module, parents: dict, qualname: str, fn: ast.FunctionDef
+) -> Iterator[Edit]:
+    """An expression computed again after one of its names was rebound, where the name that kept its earlier
+    value was meant (v26: Welford's ``delta = x - mean``, then ``mean = ...``, then ``(x - mean) * (x - mean)``
+    where ``delta * (x - mean)`` was meant): each later copy of ``delta``'s expression replaced by ``delta``."""
+    rebound: dict[str, list[int]] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            rebound.setdefault(node.id, []).append(node.lineno)
+    kept: dict[str, list[tuple[str, int]]] = {}  # an expression's text -> the names bound to it, and where
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            if isinstance(node.value, ast.BinOp | ast.Call | ast.Subscript):
+                kept.setdefault(ast.unparse(node.value), []).append((node.targets[0].id, node.lineno))
+    for node, parent, field, index in _walk(fn):
+        for name, line in kept.get(ast.unparse(node), []) if isinstance(node, ast.expr) else []:
+            moved = any(line < at <= node.lineno for n in _names_in(node) for at in rebound.get(n, []))
+            if node.lineno > line and moved:
+                yield _apply(file, tree, parents, qualname, node, (parent, field, index), ast.Name(name, ast.Load()))
+
+
 def _first_parameter(fn: ast.FunctionDef) -> str | None:
     """The function's input: its first parameter after self (a module's ``x``, which a slip detaches)."""
     params = [a.arg for a in fn.args.args if a.arg not in ("self", "cls")]
@@ -688,6 +711,11 @@ def _alternatives(
                 yield ast.Attribute(node.value, other, ast.Load())
         for other in CONFUSABLE.get(node.attr, ()):
             yield ast.Attribute(node.value, other, ast.Load())
+        if node.attr.endswith("_") and node.attr[:-1] in _OUT_OF_PLACE and isinstance(parent, ast.Call):
+            # in place where a new tensor was meant: `h.pow_(3)` cubes h itself, which the GELU reads again (v26)
+            yield ast.Attribute(node.value, node.attr[:-1], ast.Load())
+        if node.attr == "values":  # the hard maximum where the smooth one was meant: x.max(-1).values (v26)
+            yield from _smooth_maximum(node.value)
         if node.attr in attrs.get(CALLED, ()) and not (isinstance(parent, ast.Call) and parent.func is node):
             yield ast.Call(node, [], [])  # a method named where the file calls it elsewhere: called
     key = _string_key(node) if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) else None
@@ -956,6 +984,11 @@ def _subscript_edits(node: ast.Subscript) -> Iterator[ast.expr]:
             continue
         at = [*elts[:i], other, *elts[i + 1 :]]
         yield ast.Subscript(node.value, ast.Tuple(at, ast.Load()) if len(at) > 1 else at[0], node.ctx)
+    for i, e in enumerate(elts):  # a length given as the end: wpe.weight[start:T] for [start : start + T] (v26)
+        if isinstance(e, ast.Slice) and e.step is None and e.upper is not None and e.lower is not None:
+            if _int_value(e.lower) is None and not isinstance(e.upper, ast.BinOp):
+                at = [*elts[:i], ast.Slice(e.lower, ast.BinOp(e.lower, ast.Add(), e.upper)), *elts[i + 1 :]]
+                yield ast.Subscript(node.value, ast.Tuple(at, ast.Load()) if len(at) > 1 else at[0], node.ctx)
     if isinstance(index, ast.Slice):
         yield ast.Subscript(node.value, ast.Tuple([ast.Slice(), index], ast.Load()), node.ctx)
         yield from _windows_moved(node)
@@ -1102,6 +1135,9 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
         yield ast.Call(node.func, args, [ast.keyword("key", ast.parse("lambda kv: kv[1]", mode="eval").body)])
     if name == "size" and args:  # a size where one was meant: num_samples=probs.size(0) for 1
         yield ast.Constant(1)
+        yield ast.Call(ast.Attribute(node.func.value, "numel", ast.Load()), [], [])  # rows counted for elements
+    if name == "numel" and not args:  # elements counted where rows were meant, and back (v26: tokens / rows)
+        yield ast.Call(ast.Attribute(node.func.value, "size", ast.Load()), [ast.Constant(0)], [])
     if name == "pop" and not args and isinstance(node.func.value, ast.Name):  # a heap popped as a list: its last
         yield ast.parse(f"heapq.heappop({node.func.value.id})", mode="eval").body
     if name == "log" and len(args) == 1:  # Gumbel noise is -log(-log(u)); -log(u) is exponential noise
@@ -1120,6 +1156,53 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
         yield node.func.value
     if isinstance(node.func, ast.Attribute) and not args and not kws:
         yield node.func  # a method named but not called: loader.state_dict() -> loader.state_dict
+    if name in ("transpose", "swapaxes", "swapdims"):
+        yield from _viewed_in_order(node)
+    if _name_of(node.func) == "sqrt":
+        yield from _root_of_squares(node)
+
+
+def _smooth_maximum(node: ast.expr) -> Iterator[ast.expr]:
+    """``x.max(dim=-1)`` (or ``torch.max(x, -1)``), whose ``.values`` are read, as ``x.logsumexp(dim=-1)``: a
+    cross-entropy's normaliser is the log of the summed exponentials, not the largest logit (v26)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("max", "amax"):
+        yield ast.Call(ast.Attribute(node.func.value, "logsumexp", ast.Load()), node.args, node.keywords)
+
+
+def _viewed_in_order(node: ast.Call) -> Iterator[ast.expr]:
+    """``t.view(nh, B, T, hd).transpose(0, 1)`` as ``t.view(B, nh, T, hd)``: a flattened axis unflattened in the
+    other order and transposed "back" mixes its two parts (v26: a bmm over (B * nh, T, hd) made batch-major,
+    unflattened head-major); the view that keeps them apart takes the sizes in the order they were flattened."""
+    inner, dims = node.func.value, [_int_value(a) for a in node.args]
+    if not (isinstance(inner, ast.Call) and _name_of(inner.func) in ("view", "reshape") and len(dims) == 2):
+        return
+    sizes = inner.args
+    if None in dims or len(sizes) < 2 or any(isinstance(a, ast.Starred | ast.Tuple) for a in sizes):
+        return
+    i, j = (d % len(sizes) for d in dims)
+    swapped = list(sizes)
+    swapped[i], swapped[j] = sizes[j], sizes[i]
+    yield ast.Call(inner.func, swapped, inner.keywords)
+
+
+def _root_of_squares(node: ast.Call) -> Iterator[ast.expr]:
+    """``norms.sum().sqrt()`` (or ``torch.sqrt(torch.sum(norms))``) as the root of the summed squares: a total norm
+    is sqrt(sum of squared norms), not the root of their sum (v26: a clip by hand)."""
+    method = isinstance(node.func, ast.Attribute) and not node.args
+    total = node.func.value if method else node.args[0] if len(node.args) == 1 else None
+    if not (isinstance(total, ast.Call) and _name_of(total.func) == "sum"):
+        return
+    squared = lambda t: ast.Call(ast.Attribute(t, "pow", ast.Load()), [ast.Constant(2)], [])  # noqa: E731
+    if isinstance(total.func, ast.Attribute) and ast.unparse(total.func.value) != "torch":  # x.sum(): x squared
+        summed = ast.Call(ast.Attribute(squared(total.func.value), "sum", ast.Load()), total.args, total.keywords)
+    elif total.args:  # torch.sum(x) or sum(x): its argument squared
+        summed = ast.Call(total.func, [squared(total.args[0]), *total.args[1:]], total.keywords)
+    else:
+        return
+    if method:
+        yield ast.Call(ast.Attribute(summed, node.func.attr, ast.Load()), [], node.keywords)
+    else:
+        yield ast.Call(node.func, [summed], node.keywords)
 
 
 def _in_product(parent: ast.AST) -> bool:

@@ -158,14 +158,16 @@ def test_reset_rewinds_to_the_first_batch(impl):
 
 def test_state_dict_resumes_the_position(impl):
     """Clause: the loader's position survives a checkpoint; a loader that has state_dict() and load_state_dict()
-    (optional, as the reference's) resumes with them: a fresh loader given another's state_dict() reads the
+    (optional, as the reference's) resumes with them: a loader given another's state_dict() reads the
     batch it would itself read next. The state does not depend on the rank: in a DDP run rank 0 writes the
     checkpoint and every rank resumes from it, each on its own slice.
     Catches: load_state_dict reading another key than state_dict writes (``state.get("batch", 0)`` when the
     state is {"batches": 3}): a resumed run silently re-reads the data from the start; a state that carries the
     rank (a token offset, or the rank itself, v18 author): every rank resumes on rank 0's slice; state_dict()
     returning the loader's live attributes (``vars(self)``, v19 author) instead of a snapshot: the source loader reads
-    on before the state is loaded (as a run does after it saves a checkpoint), and the state moves with it. (The
+    on before the state is loaded (as a run does after it saves a checkpoint), and the state moves with it;
+    load_state_dict adding the saved count to the loader's own (``self.batches += ...``, v26 author): the loader
+    given the state has read a batch first. (The
     resume of a whole run is test_training.py's; this checks the loader alone, in the data section.)"""
     tokens = arange_tokens(1000)
     B, T, world_size = 2, 8, 2
@@ -179,14 +181,22 @@ def test_state_dict_resumes_the_position(impl):
     for _ in range(2):  # the run goes on after saving its checkpoint
         loader.next_batch()
     resumed = impl.DataLoader(tokens, B, T, rank=1, world_size=world_size)
+    resumed.next_batch()  # a loader that has read before: the state replaces its position, it adds nothing to it
     resumed.load_state_dict(state)
     x, y = resumed.next_batch()
     want_x, want_y = expected_batch(tokens, B, T, 3, rank=1, world_size=world_size)
     live_x, _ = expected_batch(tokens, B, T, 5, rank=1, world_size=world_size)
     same = isinstance(x, torch.Tensor) and x.shape == want_x.shape and (x.long() == want_x).all()
     live = isinstance(x, torch.Tensor) and x.shape == live_x.shape and (x.long() == live_x).all()
+    added_x, _ = expected_batch(tokens, B, T, 4, rank=1, world_size=world_size)
+    added = isinstance(x, torch.Tensor) and x.shape == added_x.shape and (x.long() == added_x).all()
+    assert same or not added, (
+        "a loader (rank 1 of 2) that had read 1 batch, given rank 0's state_dict() taken after 3 batches, resumed "
+        f"at batch 4 = 1 + 3, not 3: load_state_dict adds the saved count ({shown}) to the loader's own. Set it: "
+        'self.batches = state["batches"], not +='
+    )
     assert same or not live, (
-        "a fresh loader (rank 1 of 2) given rank 0's state_dict(), taken after 3 batches, resumed at batch 5: "
+        "a loader (rank 1 of 2) given rank 0's state_dict(), taken after 3 batches, resumed at batch 5: "
         "where rank 0 had got to when the state was loaded (2 batches later), not where it was when the state was "
         f"taken ({shown}). state_dict() returns a live view of the loader (vars(self), self.__dict__, or a dict "
         'the loader keeps updating): return a new dict, a snapshot ({"batches": self.batches})'
@@ -197,8 +207,8 @@ def test_state_dict_resumes_the_position(impl):
         "batches, not token offsets, so that one state fits every rank), and state_dict() must return a snapshot"
     )
     what = (
-        "of a fresh loader (rank 1 of 2) after load_state_dict() of rank 0's state_dict(), taken after 3 batches "
-        "(rank 0 then read 2 more)"
+        "of a loader (rank 1 of 2) that had read 1 batch, after load_state_dict() of rank 0's state_dict(), taken "
+        "after 3 batches (rank 0 then read 2 more)"
     )
     assert_equal(x, want_x, what=f"x {what}", hint=hint)
     assert_equal(y, want_y, what=f"y {what}", hint=hint)

@@ -439,6 +439,27 @@ def test_seeded_generator_is_reproducible(impl):
     )
 
 
+def test_the_generator_moves_on_with_every_draw(impl):
+    """Clause: the new tokens are drawn with the generator given (torch.multinomial(..., generator=generator)),
+    which moves on with every draw: two calls with one Generator, not re-seeded between them, draw different
+    tokens, as two draws of torch.multinomial do.
+    Catches: a sampler that makes a fresh torch.Generator from ``generator.initial_seed()`` (or re-seeds the one
+    given) at every step: every step draws the same uniform, so the steps are not independent, and the caller's
+    generator never moves (v26 author). Seeded reproducibility alone (test_seeded_generator_is_reproducible)
+    cannot tell: such a sampler is reproducible."""
+    ours, _ = make_pair(impl)
+    idx = prompt(B=2, T=4, seed=6)
+    generator = torch.Generator().manual_seed(seeded(7))
+    first = ours.generate(idx, 20, generator=generator)
+    second = ours.generate(idx, 20, generator=generator)
+    assert not torch.equal(first, second), (
+        "two calls of generate with one torch.Generator (not re-seeded between them) drew the same 20 tokens for "
+        "both prompts: your sampler draws from a generator that does not move on, a fresh "
+        "torch.Generator().manual_seed(generator.initial_seed()) or a re-seeded one. Hand the caller's generator "
+        "itself to torch.multinomial(probs, 1, generator=generator): every draw advances it"
+    )
+
+
 def greedy_by_recomputation(hf, idx: torch.Tensor, n: int) -> torch.Tensor:
     """What greedy generate means, with no cache at all: every step runs HF's full forward over the last
     block_size tokens and appends the argmax of the last position."""

@@ -170,6 +170,29 @@ def test_init_statistics(impl):
         assert abs(mean) <= 0.1 * want, f"{name}: mean {mean:.2e}, expected ~0"
 
 
+@needs("block")
+def test_loss_whichever_ids_the_targets_hold(impl):
+    """Clause: the loss is the mean cross-entropy of the logits against the targets, whichever ids the targets
+    hold: here none reaches the upper half of the vocabulary (test_parity_with_hf always holds 0 and V-1).
+    Catches: a cross-entropy through ``F.one_hot(targets)`` without ``num_classes=V``, which sizes the one-hot
+    rows by the largest target (v26 author): right whenever V-1 is among the targets, a shape error otherwise."""
+    ours, hf = make_gpt(impl, "tiny", torch.float64)
+    V = TINY["vocab_size"]
+    idx, _ = batch(V, seed=3)
+    targets = torch.randint(0, V // 2, idx.shape, generator=torch.Generator().manual_seed(seeded(4)))
+    with torch.no_grad():
+        _, loss = ours(idx, targets)
+        expected = F.cross_entropy(hf(idx).logits.flatten(0, 1), targets.flatten())
+    assert_close(
+        loss,
+        expected,
+        atol=TOLERANCE[torch.float64][0],
+        what=f"loss on targets below {V // 2} (vocab_size {V})",
+        hint="the loss's classes are the vocabulary's V ids, not the largest target + 1: use "
+        "F.cross_entropy(logits.view(-1, V), targets.view(-1)), or F.one_hot(targets, num_classes=V)",
+    )
+
+
 @pytest.mark.parametrize("B,T", [(1, 1), (3, 7), (2, 32)], ids=["single-token", "short", "full-block"])
 def test_shapes_with_and_without_targets(impl, B, T):
     """Clause: forward(idx[B,T]) -> (logits[B,T,V], None); with targets -> (logits, scalar loss).

@@ -310,6 +310,35 @@ def test_save_load_keeps_a_custom_pattern(impl, tmp_path: Path):
     assert_ids_equal(back.encode(sample), tok.encode(sample), what="encode after load (custom pattern)")
 
 
+def test_training_splits_by_the_tokenizers_own_pattern(impl):
+    """Clause: train pre-tokenizes with the pattern the tokenizer was built with (Tokenizer(pattern=...)), not
+    GPT-2's. With one pre-token per line, "ab,ab,ab," learns ab, then "ab," (a merge across the pre-tokens GPT-2's
+    pattern cuts "ab" and "," into); with GPT-2's pattern no second merge exists (every piece is then one token).
+    Catches: training that splits with the module's GPT2_PATTERN whatever the tokenizer's pattern (v26 author):
+    the default tokenizer cannot tell, and test_save_load_keeps_a_custom_pattern compares the trained tokenizer
+    with itself."""
+    tok = impl.Tokenizer(pattern=LINE_PATTERN).train("ab,ab,ab,", 258, special_tokens=())
+    merges = dict(tok.merges)
+    assert merges == {(97, 98): 256, (256, 44): 257}, (
+        f"Tokenizer(pattern={LINE_PATTERN!r}).train('ab,ab,ab,', 258) learned {merges}, expected ab then 'ab,' "
+        "{(97, 98): 256, (256, 44): 257}: "
+        + ("only 'ab', what GPT-2's pattern allows (it cuts 'ab' from ','): " if merges == {(97, 98): 256} else "")
+        + "split the training text with the tokenizer's own pattern (self.pattern), not GPT2_PATTERN"
+    )
+
+
+def test_no_merges_when_the_vocabulary_is_bytes_and_specials(impl):
+    """Clause: train(text, 256 + len(specials), specials) learns no merge: the 256 byte tokens, then the
+    specials; the tokenizer still encodes and decodes.
+    Catches: train raising when the number of merges asked for is 0 (a check written ``n_merges <= 0``, v26
+    author), or learning one merge anyway."""
+    tok = impl.Tokenizer().train("ab ab ab", 256 + len(SPECIALS), special_tokens=SPECIALS)
+    assert dict(tok.merges) == {}, f"train('ab ab ab', {256 + len(SPECIALS)}) learned {dict(tok.merges)}"
+    want = {s: 256 + k for k, s in enumerate(SPECIALS)}
+    assert dict(tok.special_tokens) == want, f"special_tokens {dict(tok.special_tokens)} != {want}"
+    assert tok.decode(tok.encode("ab ab")) == "ab ab", "encode/decode of 'ab ab' with no merges learned"
+
+
 def test_training_stops_when_every_pre_token_is_one_token(impl):
     """Clause: train learns fewer merges than vocab_size asks for only when every pre-token has become one
     token; then len(vocab) == 256 + len(merges) + len(specials) and the specials take the ids right after

@@ -508,6 +508,46 @@ def test_operators_added_after_v25_reach_their_slips() -> None:
         assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
 
 
+def test_operators_added_after_v26_reach_their_slips() -> None:
+    """Edits v26's silent and half-named bugs needed (a development set since its graded run), each generic: a
+    flattened axis unflattened in the other order and transposed "back" (`view(nh, B, ..).transpose(0, 1)` for
+    `view(B, nh, ..)`), an expression computed again after one of its names was rebound where the name that kept
+    its value was meant (Welford's `delta`), the hard maximum for the smooth one (`max(..).values` for
+    `logsumexp`), a length given as a slice's end (`w[start:T]` for `w[start:start + T]`), the root of a sum where
+    the root of the summed squares was meant, an in-place method where a new tensor was meant (`h.pow_(3)`), and
+    rows counted for elements and back (`x.size(0)`, `y.numel()`). Bug caught: each was a v26 bug with no verdict,
+    or a verdict without the right fix."""
+    source = (
+        "class M:\n"
+        "    def forward(self, out, x, w, norms, h, start, B, nh, T, hd):\n"
+        "        y = out.view(nh, B, T, hd).transpose(0, 1)\n"
+        "        mean = x[..., :1]\n"
+        "        delta = x - mean\n"
+        "        mean = mean + delta / 2\n"
+        "        m2 = (x - mean) * (x - mean)\n"
+        "        z = x.max(dim=-1).values\n"
+        "        p = w.weight[start:T]\n"
+        "        n = norms.sum().sqrt()\n"
+        "        g = h.pow_(3).mul_(0.5)\n"
+        "        r = x.size(0) / y.numel()\n"
+        "        return y, m2, z, p, n, g, r\n"
+    )  # fmt: skip
+    found = {(e.old, e.new) for e in edits("m.py", source, ("M.forward",))}
+    for pair in [
+        ("out.view(nh, B, T, hd).transpose(0, 1)", "out.view(B, nh, T, hd)"),
+        ("(x - mean) * (x - mean)", "delta * (x - mean)"),
+        ("x.max(dim=-1).values", "x.logsumexp(dim=-1)"),
+        ("w.weight[start:T]", "w.weight[start:start + T]"),
+        ("norms.sum().sqrt()", "norms.pow(2).sum().sqrt()"),
+        ("h.pow_(3).mul_", "h.pow(3).mul_"),
+        ("x.size(0) / y.numel()", "x.numel() / y.numel()"),
+        ("x.size(0) / y.numel()", "x.size(0) / y.size(0)"),
+    ]:
+        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    unmoved = "def f(x):\n    d = x - 1\n    y = x - 1\n    return d, y\n"  # nothing rebound: no stale value
+    assert ("x - 1", "d") not in {(e.old, e.new) for e in edits("f.py", unmoved, ("f",))}
+
+
 def test_a_statement_moved_or_deleted_is_said_as_one() -> None:
     """An edit that moves or deletes a statement is worded as that move (and the fix as its instruction), naming the
     statement a swap puts it after; an edit of an expression as a rewrite. Bug caught: v24's judge could not apply

@@ -124,6 +124,9 @@ REPAIRED = {
     # v25 after its graded run
     "ho25-warmup-step-clamped-at-1": "training/get_lr",  # max(step, 1): the clamp's argument off by one
     "ho25-as-tokens-tensor-narrowed-to-int32": "data",  # .int() as .long(), not dropped: int32 ids handed in
+    # v26, after its graded run: a value recomputed after its name moved on, an in-place op on a tensor read again
+    "ho26-ln-welford-m2-with-new-mean-twice": "layernorm",  # (x - mean) * (x - mean) for delta * (x - mean)
+    "ho26-gelu-in-place-pow-clobbers-input": "mlp",  # h.pow_(3) cubes the h the GELU reads again: h.pow(3)
 }
 
 

@@ -13,6 +13,7 @@ from gpt2spec.known_bugs.mutant import Mutant
 from .mutation import function_name, grade, impl_of
 
 _SAMPLE = "torch.multinomial(probs, num_samples=1, generator=generator)"
+_CROSS_ENTROPY = "loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))"
 _PATTERN_END = r'|\s+(?!\S)|\s+"""'  # the end of GPT2_PATTERN's line in reference/tokenizer.py
 _KV_MASK = "tril(diagonal=S - T)"
 _SDPA_CAUSAL = "return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1.0 / math.sqrt(k.size(-1)))"
@@ -175,6 +176,39 @@ GAPS = [
                (), "generate", "v24 author: exp(logits / T) handed to multinomial: inf at a low temperature"),
         "spec/test_generate.py", "test_low_temperature_sampling_is_finite_in_float32",
         "test_temperature_applies_without_top_k",
+    ),
+    (
+        Mutant("gap-generator-reseeded-every-step", "gpt.py", _SAMPLE,
+               _SAMPLE.replace("generator=generator)", "generator=generator if generator is None else "
+                               "torch.Generator().manual_seed(generator.initial_seed()))"),
+               (), "generate", "v26 author: a fresh generator from initial_seed() at each draw"),
+        "spec/test_generate.py", "test_the_generator_moves_on_with_every_draw", "test_seeded_generator_is_reproducible",
+    ),
+    (
+        Mutant("gap-loss-one-hot-without-num-classes", "gpt.py", _CROSS_ENTROPY,
+               "loss = -(F.one_hot(targets.reshape(-1)) * F.log_softmax(logits.view(-1, logits.size(-1)), dim=-1))"
+               ".sum(-1).mean()",
+               (), "loss", "v26 author: one_hot(targets) sized by the largest target: right when V-1 is a target"),
+        "spec/test_gpt.py", "test_loss_whichever_ids_the_targets_hold", "test_shapes_with_and_without_targets",
+    ),
+    (
+        Mutant("gap-training-splits-by-gpt2-pattern", "tokenizer.py", "for piece in self._pieces(part))",
+               "for piece in regex.findall(GPT2_PATTERN, part))",
+               (), "tokenizer", "v26 author: train pre-tokenizes with GPT2_PATTERN, not the tokenizer's own pattern"),
+        "spec/test_tokenizer_training.py", "test_training_splits_by_the_tokenizers_own_pattern",
+        "test_save_load_keeps_a_custom_pattern",
+    ),
+    (
+        Mutant("gap-train-refuses-zero-merges", "tokenizer.py", "if n_merges < 0:", "if n_merges <= 0:",
+               (), "tokenizer", "v26 author: train raises when the vocabulary leaves no merge to learn"),
+        "spec/test_tokenizer_training.py", "test_no_merges_when_the_vocabulary_is_bytes_and_specials",
+        "test_training_stops_when_every_pre_token_is_one_token",
+    ),
+    (
+        Mutant("gap-loader-state-added", "data.py", 'self.batches = int(state["batches"])',
+               'self.batches += int(state["batches"])',
+               (), "data", "v26 author: load_state_dict adds the saved count to the loader's own"),
+        "spec/test_data.py", "test_state_dict_resumes_the_position", "test_reset_rewinds_to_the_first_batch",
     ),
 ]  # fmt: skip
 
