@@ -461,17 +461,19 @@ def _stale_value_edits(
     """An expression computed again after one of its names was rebound, where the name that kept its earlier
     value was meant (v26: Welford's ``delta = x - mean``, then ``mean = ...``, then ``(x - mean) * (x - mean)``
     where ``delta * (x - mean)`` was meant): each later copy of ``delta``'s expression replaced by ``delta``."""
+    kinds = ast.BinOp | ast.Call | ast.Subscript  # what a name keeps a value of (not a bare name or a constant)
     rebound: dict[str, list[int]] = {}
+    kept: dict[str, list[tuple[str, int]]] = {}  # an expression's text -> the names bound to it, and where
     for node in ast.walk(fn):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             rebound.setdefault(node.id, []).append(node.lineno)
-    kept: dict[str, list[tuple[str, int]]] = {}  # an expression's text -> the names bound to it, and where
-    for node in ast.walk(fn):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            if isinstance(node.value, ast.BinOp | ast.Call | ast.Subscript):
+            if isinstance(node.value, kinds):
                 kept.setdefault(ast.unparse(node.value), []).append((node.targets[0].id, node.lineno))
+    if not kept:
+        return
     for node, parent, field, index in _walk(fn):
-        for name, line in kept.get(ast.unparse(node), []) if isinstance(node, ast.expr) else []:
+        for name, line in kept.get(ast.unparse(node), []) if isinstance(node, kinds) else []:
             moved = any(line < at <= node.lineno for n in _names_in(node) for at in rebound.get(n, []))
             if node.lineno > line and moved:
                 yield _apply(file, tree, parents, qualname, node, (parent, field, index), ast.Name(name, ast.Load()))
@@ -971,8 +973,7 @@ def _subscript_edits(node: ast.Subscript) -> Iterator[ast.expr]:
     elts = index.elts if isinstance(index, ast.Tuple) else [index]
     for i, e in enumerate(elts):  # a slice from one position where the position was meant: x[:, -1:] for x[:, -1]
         if isinstance(e, ast.Slice) and e.lower is not None and e.upper is None and e.step is None:
-            at = [*elts[:i], e.lower, *elts[i + 1 :]]
-            yield ast.Subscript(node.value, ast.Tuple(at, ast.Load()) if len(at) > 1 else at[0], node.ctx)
+            yield _with_element(node, elts, i, e.lower)
     for i, e in enumerate(elts):  # the last n where the first n were meant, and back (v25: a causal table's rows
         if not isinstance(e, ast.Slice) or e.step is not None:  # sliced `[-T:, :T]`, its bottom rows)
             continue
@@ -982,13 +983,11 @@ def _subscript_edits(node: ast.Subscript) -> Iterator[ast.expr]:
             other = ast.Slice(ast.UnaryOp(ast.USub(), e.upper), None)
         else:
             continue
-        at = [*elts[:i], other, *elts[i + 1 :]]
-        yield ast.Subscript(node.value, ast.Tuple(at, ast.Load()) if len(at) > 1 else at[0], node.ctx)
+        yield _with_element(node, elts, i, other)
     for i, e in enumerate(elts):  # a length given as the end: wpe.weight[start:T] for [start : start + T] (v26)
         if isinstance(e, ast.Slice) and e.step is None and e.upper is not None and e.lower is not None:
             if _int_value(e.lower) is None and not isinstance(e.upper, ast.BinOp):
-                at = [*elts[:i], ast.Slice(e.lower, ast.BinOp(e.lower, ast.Add(), e.upper)), *elts[i + 1 :]]
-                yield ast.Subscript(node.value, ast.Tuple(at, ast.Load()) if len(at) > 1 else at[0], node.ctx)
+                yield _with_element(node, elts, i, ast.Slice(e.lower, ast.BinOp(e.lower, ast.Add(), e.upper)))
     if isinstance(index, ast.Slice):
         yield ast.Subscript(node.value, ast.Tuple([ast.Slice(), index], ast.Load()), node.ctx)
         yield from _windows_moved(node)
@@ -1001,6 +1000,12 @@ def _subscript_edits(node: ast.Subscript) -> Iterator[ast.expr]:
                 for n in (1, 2):
                     elts = [*index.elts[:i], *[ast.Slice() for _ in range(n)], *index.elts[i + 1 :]]
                     yield ast.Subscript(node.value, ast.Tuple(elts, ast.Load()), node.ctx)
+
+
+def _with_element(node: ast.Subscript, elts: list[ast.expr], i: int, new: ast.expr) -> ast.Subscript:
+    """``node`` with the i-th element of its index (``elts``: the tuple's elements, or the index alone) replaced."""
+    at = [*elts[:i], new, *elts[i + 1 :]]
+    return ast.Subscript(node.value, ast.Tuple(at, ast.Load()) if len(at) > 1 else at[0], node.ctx)
 
 
 def _windows_moved(node: ast.Subscript) -> Iterator[ast.expr]:

@@ -185,11 +185,12 @@ def test_state_dict_resumes_the_position(impl):
     resumed.load_state_dict(state)
     x, y = resumed.next_batch()
     want_x, want_y = expected_batch(tokens, B, T, 3, rank=1, world_size=world_size)
-    live_x, _ = expected_batch(tokens, B, T, 5, rank=1, world_size=world_size)
-    same = isinstance(x, torch.Tensor) and x.shape == want_x.shape and (x.long() == want_x).all()
-    live = isinstance(x, torch.Tensor) and x.shape == live_x.shape and (x.long() == live_x).all()
-    added_x, _ = expected_batch(tokens, B, T, 4, rank=1, world_size=world_size)
-    added = isinstance(x, torch.Tensor) and x.shape == added_x.shape and (x.long() == added_x).all()
+
+    def read_batch(i: int) -> bool:  # whether the resumed loader read rank 1's batch i
+        batch_x, _ = expected_batch(tokens, B, T, i, rank=1, world_size=world_size)
+        return isinstance(x, torch.Tensor) and x.shape == batch_x.shape and bool((x.long() == batch_x).all())
+
+    same, added, live = read_batch(3), read_batch(4), read_batch(5)  # the saved batch, 1 + 3, the source's 5
     assert same or not added, (
         "a loader (rank 1 of 2) that had read 1 batch, given rank 0's state_dict() taken after 3 batches, resumed "
         f"at batch 4 = 1 + 3, not 3: load_state_dict adds the saved count ({shown}) to the loader's own. Set it: "
