@@ -167,14 +167,17 @@ def test_state_dict_resumes_the_position(impl):
     returning the loader's live attributes (``vars(self)``, v19 author) instead of a snapshot: the source loader reads
     on before the state is loaded (as a run does after it saves a checkpoint), and the state moves with it;
     load_state_dict adding the saved count to the loader's own (``self.batches += ...``, v26 author): the loader
-    given the state has read a batch first. (The
+    given the state has read a batch first; load_state_dict reducing the count modulo the whole batches in one
+    epoch (v27 author): the stream wraps without dropping its tail, so batch 33 of 1000 tokens read 32 at a time
+    is not batch 2 (the state is taken after 33 batches, past the first epoch). (The
     resume of a whole run is test_training.py's; this checks the loader alone, in the data section.)"""
     tokens = arange_tokens(1000)
     B, T, world_size = 2, 8, 2
     loader = impl.DataLoader(tokens, B, T, rank=0, world_size=world_size)
     if not all(callable(getattr(loader, m, None)) for m in ("state_dict", "load_state_dict")):
         pytest.skip("this DataLoader has no state_dict() / load_state_dict(): optional in the contract")
-    for _ in range(3):
+    saved = 33  # past one epoch: 1000 tokens hold 31 whole global batches of 2 x 8 x 2
+    for _ in range(saved):
         loader.next_batch()
     state = loader.state_dict()
     shown = repr(state)[:200]  # before the loader reads on: a snapshot must not change afterwards
@@ -184,23 +187,32 @@ def test_state_dict_resumes_the_position(impl):
     resumed.next_batch()  # a loader that has read before: the state replaces its position, it adds nothing to it
     resumed.load_state_dict(state)
     x, y = resumed.next_batch()
-    want_x, want_y = expected_batch(tokens, B, T, 3, rank=1, world_size=world_size)
+    want_x, want_y = expected_batch(tokens, B, T, saved, rank=1, world_size=world_size)
 
     def read_batch(i: int) -> bool:  # whether the resumed loader read rank 1's batch i
         batch_x, _ = expected_batch(tokens, B, T, i, rank=1, world_size=world_size)
         return isinstance(x, torch.Tensor) and x.shape == batch_x.shape and bool((x.long() == batch_x).all())
 
-    same, added, live = read_batch(3), read_batch(4), read_batch(5)  # the saved batch, 1 + 3, the source's 5
+    # the saved batch, 1 + saved, the source's saved + 2, and the saved count modulo one epoch's 31 batches
+    same, added, live, folded = read_batch(saved), read_batch(saved + 1), read_batch(saved + 2), read_batch(2)
     assert same or not added, (
-        "a loader (rank 1 of 2) that had read 1 batch, given rank 0's state_dict() taken after 3 batches, resumed "
-        f"at batch 4 = 1 + 3, not 3: load_state_dict adds the saved count ({shown}) to the loader's own. Set it: "
-        'self.batches = state["batches"], not +='
+        f"a loader (rank 1 of 2) that had read 1 batch, given rank 0's state_dict() taken after {saved} batches, "
+        f"resumed at batch {saved + 1} = 1 + {saved}, not {saved}: load_state_dict adds the saved count ({shown}) "
+        'to the loader\'s own. Set it: self.batches = state["batches"], not +='
     )
     assert same or not live, (
-        "a loader (rank 1 of 2) given rank 0's state_dict(), taken after 3 batches, resumed at batch 5: "
+        f"a loader (rank 1 of 2) given rank 0's state_dict(), taken after {saved} batches, resumed at batch "
+        f"{saved + 2}: "
         "where rank 0 had got to when the state was loaded (2 batches later), not where it was when the state was "
         f"taken ({shown}). state_dict() returns a live view of the loader (vars(self), self.__dict__, or a dict "
         'the loader keeps updating): return a new dict, a snapshot ({"batches": self.batches})'
+    )
+    assert same or not folded, (
+        f"a loader (rank 1 of 2) given rank 0's state_dict(), taken after {saved} batches, resumed at batch 2 = "
+        f"{saved} modulo the 31 whole batches in the data: load_state_dict folds the count into one epoch. The "
+        "stream wraps without dropping its tail (rank 1's batch 33 starts at token 1072 mod 1000 = 72, its batch 2 "
+        "at 80): "
+        'keep the count as saved, self.batches = state["batches"]'
     )
     hint = (
         f"load_state_dict(state) must restore what state_dict() saved ({shown} here): read the "
@@ -209,7 +221,7 @@ def test_state_dict_resumes_the_position(impl):
     )
     what = (
         "of a loader (rank 1 of 2) that had read 1 batch, after load_state_dict() of rank 0's state_dict(), taken "
-        "after 3 batches (rank 0 then read 2 more)"
+        f"after {saved} batches (rank 0 then read 2 more)"
     )
     assert_equal(x, want_x, what=f"x {what}", hint=hint)
     assert_equal(y, want_y, what=f"y {what}", hint=hint)

@@ -170,6 +170,24 @@ def test_init_statistics(impl):
         assert abs(mean) <= 0.1 * want, f"{name}: mean {mean:.2e}, expected ~0"
 
 
+def test_every_token_has_an_embedding_at_init(impl):
+    """Clause: at init every token of the vocabulary, the last one included, has its own N(0, 0.02) row in wte
+    (and so in the tied lm_head): no real token's row starts at zero.
+    Catches: the vocabulary-padding rows zeroed from vocab_size - 1 instead of vocab_size (v27 author): the last
+    real token's embedding and output row start at zero, which test_init_statistics cannot see (one row of 512
+    moves the std by 0.1%). A row of 256 draws of N(0, 0.02) is all zero with probability 0."""
+    shape = dict(block_size=64, vocab_size=512, n_layer=2, n_head=4, n_embd=256)
+    torch.manual_seed(0)
+    model = impl.GPT(impl.GPTConfig(**shape))
+    wte = model.transformer.wte.weight.detach()[: shape["vocab_size"]]
+    zero = (wte.abs().amax(dim=-1) == 0).nonzero().flatten().tolist()
+    assert not zero, (
+        f"after GPT(GPTConfig(vocab_size=512)), the wte rows of tokens {zero[:8]} are all zero: those tokens start "
+        "with no embedding (and, tied, no output row). Only the padding rows past vocab_size (if you pad) may be "
+        "zeroed: weight[config.vocab_size:], not weight[config.vocab_size - 1:]"
+    )
+
+
 @needs("block")
 def test_loss_whichever_ids_the_targets_hold(impl):
     """Clause: the loss is the mean cross-entropy of the logits against the targets, whichever ids the targets

@@ -165,6 +165,46 @@ def test_special_tokens_never_merged(impl):
         assert tok.encode(s, allowed_special="all") == [tok.special_tokens[s]], f"{s} must encode to one id"
 
 
+def test_text_is_split_at_each_special(impl):
+    """Clause: training splits the text at each special token: the text before a special and the text after it
+    are separate, never one pre-token. f"ab{EOT}" * 50 holds one merge, "ab" (every piece is "ab").
+    Catches: the specials deleted from the text (``regex.sub('', text)``, v27 author) instead of split at: "ab"
+    and "ab" are glued into "abab..." and merges form across the removed special. test_special_tokens_never_merged
+    looks for special-token bytes in the learned tokens, which deleting them also keeps out."""
+    text = f"ab{EOT}" * 50
+    merges = dict(trained(impl, text, vocab_size=256 + 3 + 1, specials=(EOT,)).merges)
+    assert merges == {(97, 98): 256}, (
+        f"train({text[:24]!r} * 50, vocab_size=260, special_tokens=[{EOT!r}]) learned {merges}, expected the one "
+        "merge 'ab' {(97, 98): 256}: every piece of text between two specials is 'ab'. A merge across a special "
+        "means the text on both sides was joined: split the text at the specials (a regex of the escaped specials "
+        "and .split), do not delete them"
+    )
+
+
+def test_a_merge_replaces_the_pair_and_nothing_else(impl):
+    """Clause: a merge replaces each occurrence of the pair of ids (a, b), two whole ids side by side, and nothing
+    else. "ABåB AB " * 20 is the pre-tokens "ABåB", " ABåB" x 19, " AB" x 20 and " ": "AB" (65, 66) is the most
+    frequent pair (40), then " " + "AB" (39); 'å' is the bytes 195 165.
+    Catches: the pair merged on the ids written as text ("65 66 195 165 66") with a string replace (v27 author):
+    "65 66" also matches the end of "165 66" ('å' then 'B'), which becomes the id 1256.
+    test_training_matches_reference's corpus has no id whose digits end another pair."""
+    text = "ABåB AB " * 20
+    try:
+        merges = dict(trained(impl, text, vocab_size=258, specials=()).merges)
+    except (IndexError, KeyError, ValueError) as exc:
+        raise AssertionError(
+            f"train({text[:8]!r} * 20, vocab_size=258) raised {type(exc).__name__}: {exc}. The first merge, "
+            "(65, 66) = 'AB', made an id that does not exist: in 'ABåB' ('å' is bytes 195 165) your merge also "
+            "replaced the '65 66' at the end of '165 66'. Compare whole ids (ids[i] == a and ids[i + 1] == b), "
+            "not their text"
+        ) from exc
+    assert merges == {(65, 66): 256, (32, 256): 257}, (
+        f"train({text[:8]!r} * 20, vocab_size=258) learned {merges}, expected 'AB' then ' AB', "
+        "{(65, 66): 256, (32, 256): 257}. If your merge works on the ids as text, '65 66' also matches inside "
+        "'165 66' ('å' then 'B'): compare whole ids, not their digits"
+    )
+
+
 # Contractions, letters and digits outside ASCII: where a pattern other than GPT-2's splits differently.
 # GPT-2's pattern is case-sensitive: in "DON'T" the "'" and the "T" are two pre-tokens, never "'T".
 PATTERN_TEXT = (

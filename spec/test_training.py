@@ -256,6 +256,29 @@ def test_train_step_returns_0dim_tensors(impl):
         )
 
 
+def test_train_step_runs_in_the_models_dtype_by_default(impl):
+    """Clause: without ``autocast_dtype`` (the default, None) train_step runs the forward pass in the model's own
+    dtype: a float32 model's loss is its float32 forward loss; autocast is opt-in.
+    Catches: autocast opened with the flag inverted (``enabled=autocast_dtype is None``, v27 author): with no
+    dtype asked for, the forward runs under the device's default autocast (bfloat16 on CPU). Every other
+    training test runs in float64, which autocast leaves alone.
+    Measured: the float32 losses agree to 0 (the same ops); under CPU bfloat16 autocast they are ~1e-2 apart."""
+    model = tiny_gpt(impl, dtype=torch.float32)
+    x, y = tokens_of(64, seed=1).view(4, 16), tokens_of(64, seed=2).view(4, 16)
+    with torch.no_grad():
+        _, want = impl.run(copy.deepcopy, model)(x, y)
+    loss, _ = impl.train_step(model, impl.run(torch.optim.SGD, model.parameters(), lr=0.0), [(x, y)], 1e6)
+    assert_scalar(
+        loss,
+        want.item(),
+        atol=1e-5,
+        what="train_step's loss of a float32 model, autocast_dtype left at None",
+        hint="the forward ran in another precision: open torch.autocast only when autocast_dtype is given "
+        "(autocast(device, dtype=autocast_dtype) if autocast_dtype else contextlib.nullcontext()), never with "
+        "enabled=autocast_dtype is None",
+    )
+
+
 @pytest.mark.parametrize("micro_steps", [2, 4])
 def test_accumulation_equals_one_big_batch(impl, micro_steps):
     """Clause: k micro-batches of B/k rows give the gradient, loss and grad norm of one batch of B rows (the

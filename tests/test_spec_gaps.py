@@ -21,6 +21,41 @@ _MASKED_BY_1E4 = (  # attend written out, the future filled with -1e4 instead of
     "att = (q @ k.transpose(-2, -1)) / math.sqrt(k.size(-1))\n        future = torch.ones(q.size(-2), k.size(-2), "
     "dtype=torch.bool).triu(1)\n        return att.masked_fill(future, -1e4).softmax(dim=-1) @ v"
 )
+_TOP_K_FILTER = (  # reference/gpt.py's top-k filter, the softmax and the draw
+    "                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]\n"
+    '                    logits = logits.masked_fill(logits < kth, float("-inf"))\n'
+    "                probs = F.softmax(logits, dim=-1)\n"
+    "                idx_next = torch.multinomial(probs, num_samples=1, generator=generator)\n"
+)
+
+
+def _top_k_branch(kept: str, draw: str) -> str:
+    """Top-k as a branch of its own (topk, a draw among the k values, gather), as v27's author wrote it."""
+    return (
+        "                    top_vals, top_idx = torch.topk(logits, min(top_k, logits.size(-1)), dim=-1)\n"
+        f"                    choice = torch.multinomial(F.softmax({kept}, dim=-1), 1{draw})\n"
+        "                    idx_next = top_idx.gather(-1, choice)\n"
+        "                else:\n"
+        "                    idx_next = torch.multinomial(F.softmax(logits, dim=-1), 1, generator=generator)\n"
+    )
+
+
+_MERGE_LOOP = (  # reference/tokenizer.py's _merge, after its first line
+    "    a, b = pair\n"
+    "    while i < n:\n"
+    "        if i < n - 1 and ids[i] == a and ids[i + 1] == b:\n"
+    "            out.append(new_id)\n"
+    "            i += 2\n"
+    "        else:\n"
+    "            out.append(ids[i])\n"
+    "            i += 1\n"
+    "    return out\n"
+)
+_MERGE_AS_TEXT = (  # the pair replaced in the ids' text, no boundaries
+    "    a, b = pair\n"
+    '    return [int(t) for t in regex.sub(f"{a} {b}", str(new_id), " ".join(map(str, ids))).split()]\n'
+)
+_AUTOCAST = "torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else contextlib.nullcontext()"
 # (mutant, the spec file, the test that closes the gap, a neighbour test that must still pass); a test is named by
 # its function, or by its function and a parametrization id ("test_x[id]") when the neighbour is another case of it
 GAPS = [
@@ -209,6 +244,50 @@ GAPS = [
                'self.batches += int(state["batches"])',
                (), "data", "v26 author: load_state_dict adds the saved count to the loader's own"),
         "spec/test_data.py", "test_state_dict_resumes_the_position", "test_reset_rewinds_to_the_first_batch",
+    ),
+    (
+        Mutant("gap-pad-rows-zeroed-from-the-last-token", "gpt.py", "weight[config.vocab_size :].zero_()",
+               "weight[config.vocab_size - 1 :].zero_()",
+               (), "gpt", "v27 author: the padding rows zeroed from vocab_size - 1, the last token's row too"),
+        "spec/test_gpt.py", "test_every_token_has_an_embedding_at_init", "test_init_statistics",
+    ),
+    (
+        Mutant("gap-temperature-again-in-top-k", "gpt.py", _TOP_K_FILTER,
+               _top_k_branch("top_vals / temperature", ", generator=generator"),
+               (), "generate", "v27 author: the top-k branch divides its k values by the temperature again"),
+        "spec/test_generate.py", "test_top_k_draws_follow_the_temperature", "test_top_k_keeps_exactly_k",
+    ),
+    (
+        Mutant("gap-top-k-draw-without-generator", "gpt.py", _TOP_K_FILTER, _top_k_branch("top_vals", ""),
+               (), "generate", "v27 author: the top-k branch's multinomial is not given the generator"),
+        "spec/test_generate.py", "test_seeded_generator_is_reproducible[top-k]",
+        "test_seeded_generator_is_reproducible[no-top-k]",
+    ),
+    (
+        Mutant("gap-train-specials-deleted", "tokenizer.py",
+               "    return Tokenizer._special_regex(specials).split(text)\n",
+               '    return [Tokenizer._special_regex(specials).sub("", text)]\n',
+               (), "tokenizer", "v27 author: training deletes the specials, joining the text on both sides"),
+        "spec/test_tokenizer_training.py", "test_text_is_split_at_each_special", "test_special_tokens_never_merged",
+    ),
+    (
+        Mutant("gap-merge-on-the-ids-text", "tokenizer.py", _MERGE_LOOP, _MERGE_AS_TEXT,
+               (), "tokenizer", "v27 author: the pair merged by a text replace on the ids' digits"),
+        "spec/test_tokenizer_training.py", "test_a_merge_replaces_the_pair_and_nothing_else",
+        "test_training_matches_reference",
+    ),
+    (
+        Mutant("gap-loader-state-folded-into-an-epoch", "data.py", 'self.batches = int(state["batches"])',
+               'self.batches = int(state["batches"]) % max(1, len(self.tokens) // (self.B * self.T * self.world_size))',
+               (), "data", "v27 author: load_state_dict reduces the count modulo the whole batches of one epoch"),
+        "spec/test_data.py", "test_state_dict_resumes_the_position", "test_reset_rewinds_to_the_first_batch",
+    ),
+    (
+        Mutant("gap-autocast-flag-inverted", "training.py", _AUTOCAST,
+               "torch.autocast(x.device.type, dtype=autocast_dtype, enabled=autocast_dtype is None)",
+               (), "training", "v27 author: autocast enabled when no autocast dtype is given"),
+        "spec/test_training.py", "test_train_step_runs_in_the_models_dtype_by_default",
+        "test_train_step_returns_0dim_tensors",
     ),
 ]  # fmt: skip
 
