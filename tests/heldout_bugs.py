@@ -20176,18 +20176,6 @@ _V27_SAMPLE = (
     "                probs = F.softmax(logits, dim=-1)\n"
     "                idx_next = torch.multinomial(probs, num_samples=1, generator=generator)\n"
 )
-_V27_MERGE = (
-    "    out, i, n = [], 0, len(ids)\n"
-    "    a, b = pair\n"
-    "    while i < n:\n"
-    "        if i < n - 1 and ids[i] == a and ids[i + 1] == b:\n"
-    "            out.append(new_id)\n"
-    "            i += 2\n"
-    "        else:\n"
-    "            out.append(ids[i])\n"
-    "            i += 1\n"
-    "    return out\n"
-)
 _V27_BPE = (
     '    inf = float("inf")\n'
     "    limit = inf if max_rank is None else max_rank\n"
@@ -20386,31 +20374,6 @@ def _v27_gumbel(shape: str) -> str:
         f"                u = torch.rand({shape}, generator=generator, device=logits.device)\n"
         "                gumbel = -torch.log(-torch.log(u.clamp_min(1e-20)))\n"
         "                idx_next = (logits + gumbel).argmax(dim=-1, keepdim=True)\n"
-    )
-
-
-def _v27_topk_branch(top_probs: str, top_gen: str) -> str:
-    return (
-        "            if temperature == 0:\n"
-        "                idx_next = logits.argmax(dim=-1, keepdim=True)\n"
-        "            else:\n"
-        "                logits = logits / temperature\n"
-        "                if top_k is not None:  # sample among the k best only, then map back to token ids\n"
-        "                    top_vals, top_idx = torch.topk(logits, min(top_k, logits.size(-1)), dim=-1)\n"
-        f"                    choice = torch.multinomial(F.softmax({top_probs}, dim=-1), 1{top_gen})\n"
-        "                    idx_next = top_idx.gather(-1, choice)\n"
-        "                else:\n"
-        "                    idx_next = torch.multinomial(F.softmax(logits, dim=-1), 1, generator=generator)\n"
-    )
-
-
-def _v27_merge_text(pattern: str) -> str:
-    return (
-        '    # merge on the ids\' text form: "12 34 56" with the pair (34, 56) -> "12 <new_id>"\n'
-        '    text = " ".join(map(str, ids))\n'
-        "    a, b = pair\n"
-        f"    text = regex.sub({pattern}, str(new_id), text)\n"
-        "    return [int(t) for t in text.split()]\n"
     )
 
 
