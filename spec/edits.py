@@ -796,6 +796,17 @@ def _alternatives(
             and isinstance(left.slice, ast.Slice)
         ):  # a list slice compared with a tuple is never equal: ids[i:i + 2] == pair
             yield ast.Compare(ast.Call(ast.Name("tuple", ast.Load()), [left], []), node.ops, node.comparators)
+        right = node.comparators[0]
+        if (
+            isinstance(node.ops[0], ast.Lt | ast.Gt | ast.LtE | ast.GtE)
+            and isinstance(left, ast.Name)
+            and isinstance(right, ast.Name)
+        ):  # two position vectors compared elementwise where every pair was meant (v27: k_pos > q_pos for a mask)
+            column = ast.parse("_[:, None]", mode="eval").body
+            for i in (0, 1):
+                sides = [left, right]
+                sides[i] = ast.Subscript(sides[i], column.slice, ast.Load())
+                yield ast.Compare(sides[0], node.ops, [sides[1]])
     if isinstance(node, ast.List) and len(node.elts) == 1 and isinstance(parent, ast.Call):  # bytes([i]) -> bytes(i)
         yield node.elts[0]
     if isinstance(node, ast.Tuple | ast.List) and len(node.elts) > 1:  # two neighbours swapped: B, C, T = ...
@@ -1117,7 +1128,8 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
         # chr(i).encode() is UTF-8: two bytes for i >= 128 where the byte i was meant
         byte = ast.List(node.func.value.args[:1], ast.Load())
         yield ast.Call(ast.Name("bytes", ast.Load()), [byte], [])
-    if name in ("reshape", "view") and len(args) >= 3:  # a reshape standing for a transpose: (B, hd, T) for k.mT
+    # a reshape standing for a transpose: (B, hd, T) for k.mT; a (C, 4C) weight viewed as (4C, C) for .t() (v27)
+    if name in ("reshape", "view") and len(args) >= 2:
         swapped = [*args[:-2], args[-1], args[-2]]
         yield ast.Call(ast.Attribute(ast.Call(node.func, swapped, kws), "transpose", ast.Load()),
                        [ast.Constant(-2), ast.Constant(-1)], [])  # fmt: skip

@@ -682,6 +682,12 @@ def _mlp(impl) -> list[Finding]:
     fitted = activation.fit(h, act)
     if fitted:
         return [*found, fitted]
+    # an activation is one function applied to each channel alike: with identity projections, permuting the input's
+    # channels permutes the output's. When it does not, the projections mix the channels (v27: c_proj's weight
+    # reshaped with .view instead of transposed) and no activation was measured: the search of the code goes on
+    perm = torch.randperm(C, generator=_gen(33))
+    if not same(ours(h[..., perm]), act[..., perm]):
+        return found
     h2 = torch.zeros(1, 4, C, dtype=torch.float64)
     h2[0, :, 0] = torch.tensor([-1.0, 0.5, 1.0, 2.0], dtype=torch.float64)
     a = ours(h2)[0, :, 0].tolist()
@@ -1110,6 +1116,15 @@ def _generate(impl) -> list[Finding]:
             elif torch.allclose(probs, F.softmax(logits.masked_fill(logits < kth, 0.0), -1), rtol=1e-6):
                 words = "top-k sets the dropped logits to 0, not -inf: they keep exp(0) weight and can be sampled"
                 found.append(Finding("top-k: masked with 0", words, fix, evidence="the sampled distribution fitted"))
+            elif kept == logits.numel() and _floored(probs[logits < kth], probs[logits >= kth]):
+                floor = float(probs[logits < kth].max())
+                words = (
+                    f"top_k={k} leaves each of the other {int((logits < kth).sum())} tokens a probability of "
+                    f"{floor:.3g} (a floor: clamp(min={floor:.3g}) or + {floor:.3g} after the softmax?), so "
+                    "tokens outside the k largest are drawn"
+                )
+                fix = "no floor on the probabilities: the tokens top-k masks keep probability 0"
+                found.append(Finding(f"top-k: floored at {floor:.3g}", words, fix, evidence="the sampled distribution"))
             elif kept in known:
                 found.append(_known_or(known[kept], f"top-k: keeps {kept}", f"keeps {kept}", fix))
             elif threshold := _top_k_threshold(logits[None], probs[None], k):
@@ -1134,6 +1149,15 @@ def _generate(impl) -> list[Finding]:
         found.append(Finding("generate: always greedy", words, fix, evidence="measured"))
     found += _crop(ours)
     return found or _returned(ours)
+
+
+def _floored(dropped: torch.Tensor, kept: torch.Tensor) -> bool:
+    """The tokens top-k drops all hold one small probability, far below the least of the kept ones (v27: the
+    probabilities clamped to at least 1e-6 so that multinomial never sees a zero)."""
+    if not dropped.numel():
+        return False
+    floor = dropped.max()
+    return bool(torch.allclose(dropped, floor.expand_as(dropped), rtol=1e-6) and floor < 1e-2 * kept.min())
 
 
 def _top_k_unmapped(ours, idx: torch.Tensor, logits: torch.Tensor, k: int) -> list[Finding]:
@@ -1768,6 +1792,14 @@ def _train_step(impl) -> list[Finding]:
             return [_known_or("no-optimizer-step", "train-step: no step", "the weights do not change", fix)]
         # step() is called and moves nothing: the gradient it sees is zero (v16: zero_grad just before the step was
         # told "never called optimizer.step()")
+        if float(loss) == 0 and float(losses[0]) != 0:  # a loss scaled to zero before backward (v27: 1 // n)
+            words = (
+                "optimizer.step() is called but the weights do not change, and the returned loss is 0: each "
+                "micro-batch's loss is multiplied by 0 before backward (an integer share such as 1 // n?), so "
+                "its gradient is zero"
+            )
+            fix = "loss = loss / n (a float division) before backward, for each of the n micro-batches"
+            return [Finding("train-step: loss scaled to zero", words, fix, evidence=evidence)]
         words = "optimizer.step() is called but the weights do not change: the gradients are zeroed (or never set) "
         words += "between the backward passes and the step"
         fix = "zero_grad() before the micro-batch loop; backward, then clip, then optimizer.step(), nothing between"

@@ -185,6 +185,16 @@ def _std_by_kind(model: torch.nn.Module) -> dict[str, float]:
     return {k: sum(v) / len(v) for k, v in stds.items()}
 
 
+def _law(model: torch.nn.Module, s: float) -> str:
+    """N(0, s), or U(-a, a) when the largest matrix's extreme is within 2 stds of 0: 16k normal draws reach about 4
+    stds, uniform ones stop at sqrt(3) (v27: an init by hand drew from U(-0.02, 0.02), std 0.0115)."""
+    big = max((p.detach().double() for p in model.parameters() if p.dim() == 2), key=torch.numel)
+    a = big.abs().max().item()
+    if big.numel() >= 4096 and a < 2 * big.std().item():
+        return f"U(-{a:.2g}, {a:.2g}) (a uniform law, std {s:.2g})"
+    return f"N(0, {s:.2g})"
+
+
 def init_by_tensor(model: torch.nn.Module, wider: torch.nn.Module, L: int, L2: int, fix: str, evidence: str
                    ) -> list[Finding]:  # fmt: skip
     """The init's std per weight kind, fitted as one std s for every weight GPT-2 draws from N(0, 0.02) (the
@@ -200,7 +210,7 @@ def init_by_tensor(model: torch.nn.Module, wider: torch.nn.Module, L: int, L2: i
 
     s = std[min(plain)] if plain else 0.0
     if plain and not near(s, 0.02) and all(near(std[k], s) and near(again.get(k, 0.0), s) for k in plain):
-        words = f"every weight GPT-2 draws from N(0, 0.02) ({', '.join(sorted(plain))}) is drawn from N(0, {s:.2g})"
+        words = f"every weight GPT-2 draws from N(0, 0.02) ({', '.join(sorted(plain))}) is drawn from {_law(model, s)}"
         return [Finding(f"init: std {s:.2g}", words, fix, evidence=evidence)]
     moved = sorted(k for k in plain if near(std[k], scaled) and near(again.get(k, 0.0), 0.02 / (2 * L2) ** 0.5))
     if moved and all(near(std[k], 0.02) for k in plain - set(moved)):
@@ -258,4 +268,25 @@ def loss_fits(flat: torch.Tensor, targets: torch.Tensor, loss: torch.Tensor, T: 
         if torch.allclose(loss, part.mean(), rtol=1e-9, atol=1e-12):
             words = f"the loss leaves out every sequence's {name.split()[0]} position; each position has a target"
             return [Finding(f"loss: {name}", words, fix, evidence=evidence)]
+    for name, part in (("last", per[:, -1]), ("first", per[:, 0])):  # one position only (v27: the last, at inference)
+        if torch.allclose(loss, part.mean(), rtol=1e-9, atol=1e-12):
+            words = f"the loss is the cross-entropy of each sequence's {name} position only; every position counts"
+            return [Finding(f"loss: {name} position only", words, fix, evidence=evidence)]
+    V, B = flat.size(-1), per.size(0)
+    for size, value in (("vocab_size V", V), ("T", T), ("B", B)):  # the mean divided once more by a size
+        if value > 1 and torch.allclose(loss, per.mean() / value, rtol=1e-9, atol=1e-12):
+            words = f"the loss is the mean cross-entropy divided by {size} = {value}" + (
+                ": a mean over the vocabulary axis too (mean of one_hot * log_softmax, where that axis sums)"
+                if value == V
+                else ""
+            )
+            return [Finding(f"loss: divided by {size.split()[-1]}", words, fix, evidence=evidence)]
+    lse = torch.logsumexp(flat, -1)
+    if torch.allclose(loss, (lse[:, None] - flat[:, targets]).mean(), rtol=1e-9, atol=1e-12):  # v27
+        words = (
+            "the target logits are taken as logits[:, targets], an N x N matrix (every row's logits at every "
+            "row's target), which broadcasts against the N logsumexps: each row is scored against every target"
+        )
+        fix = "the target logit of each row: logits[torch.arange(N), targets] (or logits.gather(-1, targets[:, None]))"
+        return [Finding("loss: target logits indexed by column", words, fix, evidence=evidence)]
     return []

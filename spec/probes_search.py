@@ -618,6 +618,9 @@ def _observe_generate(ns, greedy_only: bool = False) -> Iterator[tuple]:
     # keys (v16: one layer's last position, the only one sampled from, was right)
     deep = _loaded(ns.GPT(ns.GPTConfig(**SMALL)), _state_of("gpt", 7))
     yield _call(deep.generate, idx, 3, temperature=0)
+    # ... and one prompt alone: a batch of one is where numel() and size(1) agree (v27: a cache guard written with
+    # idx.numel() "repaired" a prompt pass without its causal mask by never using the cache for the batch of two)
+    yield _call(deep.generate, idx[:1], 3, temperature=0)
     # 128 rows, hot enough that every token is drawn: each row its own k-th largest logit, and no top-k by default
     rows = torch.randint(0, 64, (16, 4), generator=torch.Generator().manual_seed(14)).repeat(8, 1)
     yield gen(rows, 1, 11, temperature=50.0, top_k=1)
@@ -651,6 +654,15 @@ def _observe_data(ns) -> list[tuple]:
         after = batches(ns.DataLoader(tokens, 2, 3, **ranks), n + 2)[n:] if snapshot else batches(first, 2)
         return _equal(batches(second, 2), after)
 
+    def across(n: int) -> bool:  # rank 0's state resumes rank 1 on its own slice: a run's checkpoint is rank 0's
+        first = ns.DataLoader(tokens, 2, 3, rank=0, world_size=2)
+        batches(first, n)
+        if not (hasattr(first, "state_dict") and hasattr(first, "load_state_dict")):
+            return True
+        second = ns.DataLoader(tokens, 2, 3, rank=1, world_size=2)
+        second.load_state_dict(first.state_dict())
+        return _equal(batches(second, 2), batches(ns.DataLoader(tokens, 2, 3, rank=1, world_size=2), n + 2)[n:])
+
     def rewound(**ranks) -> bool:  # after a reset, batch 0 again
         loader = ns.DataLoader(tokens, 2, 3, **ranks)
         start = batches(loader, 2)
@@ -672,6 +684,10 @@ def _observe_data(ns) -> list[tuple]:
         _call(lambda: batches(ns.DataLoader(tokens, 2, 3, rank=2, world_size=3), 3)),
         # ids handed in as int32 come out int64 (v25: `.int()` "repaired" by dropping it, int32 in staying int32)
         _call(lambda: batches(ns.DataLoader(torch.tensor(tokens, dtype=torch.int32), 2, 3), 2)),
+        # v27: a state that carries the rank puts every resumed rank on rank 0's slice; two tokens, shorter than one
+        # row of 3, still make batches (a check `len(tokens) < T` "repaired" one written `< T + 1`)
+        _call(across, 3),
+        _call(lambda: batches(ns.DataLoader(tokens[:2], 1, 3), 2)),
     ]
 
 
@@ -866,6 +882,10 @@ def _observe_fresh(ns) -> list[tuple]:
         # a pair's left id twice, then its right ("aab"): the second a starts the merge (v26: a training merge scan
         # that resumed two past an unmatched a was "repaired" by keeping the skipped id, which then starts no merge)
         _call(lambda: sorted(ns.Tokenizer().train("aab aab aab ab ab", 256 + 3, special_tokens=()).merges.items())),
+        # runs of newlines and spaces, pre-tokens of whitespace alone: their merges are learned too (v27: training
+        # that counted only the pieces with a non-space character never merged "\n\n")
+        _call(lambda: sorted(ns.Tokenizer().train("a\n\n\nb\n\n\nc    d    e\n\n", 256 + 4, special_tokens=())
+                             .merges.items())),
         _call(lambda: list(ns.Tokenizer.from_ranks(long).encode_iter(["a " * 30 + "pneumonoultramicro",
                                                                         "scopic end"]))),
     ]  # fmt: skip
