@@ -20971,7 +20971,9 @@ _V28_APPEND = (
     "        self.length = end\n"
     "        return self.k[:, :, :end], self.v[:, :, :end]\n"
 )
-_V28_LN_PARAMS = "        self.weight = nn.Parameter(torch.ones(ndim))\n        self.bias = nn.Parameter(torch.zeros(ndim))\n"
+_V28_LN_PARAMS = (
+    "        self.weight = nn.Parameter(torch.ones(ndim))\n        self.bias = nn.Parameter(torch.zeros(ndim))\n"
+)
 _V28_MLP_FWD = '        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))\n'
 _V28_BLOCK_FWD = (
     "        x = x + self.attn(self.ln_1(x), cache)\n        x = x + self.mlp(self.ln_2(x))\n        return x\n"
@@ -21192,7 +21194,8 @@ def _v28_online(rescaled: str) -> str:
 def _v28_cat_cache(keys: str) -> str:
     return (
         "        if self.length + k.size(2) > self.max_len:\n"
-        '            raise ValueError(f"KV cache holds {self.max_len} positions, {self.length + k.size(2)} requested")\n'
+        '            raise ValueError(f"KV cache holds {self.max_len} positions, "'
+        '{self.length + k.size(2)} requested")\n'
         "        if self.k is None or self.v is None:\n"
         "            self.k, self.v = k, v\n"
         "        else:  # grow along time by concatenation\n"
@@ -21261,7 +21264,8 @@ def _v28_init_ln(gain: str) -> str:
 def _v28_embed(expand: str) -> str:
     return (
         "        B = idx.size(0)\n"
-        f"        pos = torch.arange(start, start + T, device=idx.device).{expand}(B)  # a row of positions per sequence\n"
+        f"        pos = torch.arange(start, start + T, device=idx.device).{expand}(B)"
+        "  # a row of positions per sequence\n"
         "        tok_emb = self.transformer.wte(idx)\n"
         "        pos_emb = self.transformer.wpe(pos).view(B, T, -1)\n"
         "        x = tok_emb + pos_emb\n"
@@ -21397,7 +21401,8 @@ def _v28_accum(total: str) -> str:
         "    for i, (x, y) in enumerate(batches):\n"
         "        if isinstance(model, DDP):\n"
         "            model.require_backward_grad_sync = i == n - 1\n"
-        "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else contextlib.nullcontext()\n"
+        "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else contextlib.null"
+        "context()\n"
         "        with amp:\n"
         "            _, loss = model(x, y)\n"
         "        loss = loss / n\n"
@@ -21432,7 +21437,7 @@ HELDOUT_V28: list[HeldOut] = [
             "einsum-scores-soft-capped-at-30",
             "attention.py",
             _V28_ATTEND,
-            _v28_softcap("        scores = 30.0 * torch.tanh(scores / 30.0)  # soft-cap the logits (as Gemma 2 does)\n"),
+            _v28_softcap("        scores = 30.0 * torch.tanh(scores / 30.0)  # soft-cap the logits (Gemma 2)\n"),
             "attention",
             "einsum attention that soft-caps the scaled scores with 30 * tanh(scores / 30) before the mask and "
             "softmax, a trick borrowed from another model: GPT-2 has no cap, so every score is shrunk a little "
