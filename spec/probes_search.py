@@ -684,10 +684,13 @@ def _observe_data(ns) -> list[tuple]:
         _call(lambda: batches(ns.DataLoader(tokens, 2, 3, rank=2, world_size=3), 3)),
         # ids handed in as int32 come out int64 (v25: `.int()` "repaired" by dropping it, int32 in staying int32)
         _call(lambda: batches(ns.DataLoader(torch.tensor(tokens, dtype=torch.int32), 2, 3), 2)),
-        # v27: a state that carries the rank puts every resumed rank on rank 0's slice; two tokens, shorter than one
-        # row of 3, still make batches (a check `len(tokens) < T` "repaired" one written `< T + 1`)
+        # v27: a state that carries the rank puts every resumed rank on rank 0's slice
         _call(across, 3),
-        _call(lambda: batches(ns.DataLoader(tokens[:2], 1, 3), 2)),
+        # two tokens, shorter than one row, still make batches, and one token makes none (the contract's ValueError):
+        # sizes none of which plus or minus one is 2 (v27: `len(tokens) < T + 1` was "repaired" as `< T`, `< T - 1`,
+        # `< B + 1` and `< world_size + 1` as the sizes here were 3, then 1)
+        _call(lambda: batches(ns.DataLoader(tokens[:2], 2, 5, rank=0, world_size=2), 2)),
+        _call(lambda: ns.DataLoader(tokens[:1], 2, 5, rank=0, world_size=2)),
     ]
 
 
