@@ -1113,6 +1113,13 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
     if name in _MASKING and args and not isinstance(args[0], ast.Compare | ast.UnaryOp):  # a 0/1 mask made boolean
         yield ast.Call(node.func, [ast.Call(ast.Attribute(args[0], "bool", ast.Load()), [], []), *args[1:]], kws)
     fname = name or (node.func.id if isinstance(node.func, ast.Name) else "")
+    if fname == "max" and isinstance(node.func, ast.Name) and len(args) == 2 and not kws:
+        # the larger of two where their sum was meant (v27: a stream's hold-back as max(lookahead, longest special),
+        # which a partial special can use up whole); a starred rest is summed as its own maximum, 0 when empty
+        first, rest = args
+        if isinstance(rest, ast.Starred):
+            rest = ast.Call(node.func, [rest.value], [ast.keyword("default", ast.Constant(0))])
+        yield ast.BinOp(first, ast.Add(), rest)
     if fname in ("arange", "range") and len(args) == 2:  # a length given as the end: arange(s, n) for (s, s + n)
         yield ast.Call(node.func, [args[0], ast.BinOp(args[0], ast.Add(), args[1])], kws)
     if name == "cat" and len(args) == 1 and isinstance(args[0], ast.Name):  # tensors of several shapes: flattened

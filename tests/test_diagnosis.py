@@ -862,12 +862,21 @@ def test_a_familys_fix_is_placed_at_your_line(tmp_path: Path) -> None:
         (lambda f, t, o: torch.nn.functional.nll_loss(f, t), "nll_loss on logits"),
         (lambda f, t, o: torch.nn.functional.nll_loss(f.softmax(-1), t), "nll_loss on probabilities"),
         (lambda f, t, o: torch.nn.functional.mse_loss(f.softmax(-1), o), "squared error on probabilities"),
+        # v27: a hand loss that reads only the last position, one that means over the one-hot axis too, and one
+        # whose target logits are logits[:, targets] (every row's logsumexp against every row's target)
+        (
+            lambda f, t, o: torch.nn.functional.cross_entropy(f.view(2, 8, -1)[:, -1], t.view(2, 8)[:, -1]),
+            "last position only",
+        ),
+        (lambda f, t, o: -(o * f.log_softmax(-1)).mean(), "divided by V"),
+        (lambda f, t, o: (f.logsumexp(-1) - f[:, t]).mean(), "target logits indexed by column"),
     ],
-    ids=["bce", "nll-logits", "nll-probs", "mse"],
+    ids=["bce", "nll-logits", "nll-probs", "mse", "last-position", "one-hot-mean", "column-indexed"],
 )
 def test_another_objective_is_named_by_the_loss_fit(objective, tag: str) -> None:
     """The loss probe tells which other objective your loss computes from your own logits (v16: a sigmoid BCE
-    against one-hot targets got no verdict); plain cross-entropy is none of them."""
+    against one-hot targets got no verdict; v27: three hand losses), or which part of it; plain cross-entropy is none
+    of them."""
     from spec import probes_fits
 
     flat = torch.randn(16, 11, generator=torch.Generator().manual_seed(3), dtype=torch.float64)

@@ -587,3 +587,27 @@ def test_the_tokenizer_observer_sees_what_the_spec_grades(name: str, tmp_path: P
     observe = probes_search.OBSERVERS["tokenizer"]
     gpt2 = probes_search.reference_observations(observe)[0]
     assert not probes_search.same_observations(probes_search.observed(observe, impl), gpt2), name
+
+
+def test_operators_added_after_v27_reach_their_slips() -> None:
+    """Edits v27's wrong and silent bugs needed (a development set since its graded run), each generic: a 2-d view
+    or reshape standing for a transpose (a (C, 4C) weight viewed as (4C, C) for `.t()`), and two position vectors
+    compared elementwise where every pair was meant (`k_pos > q_pos` for `k_pos > q_pos[:, None]`), and the larger
+    of two where their sum was meant (a stream's hold-back). Bug caught: the first was a v27 bug called "gelu:
+    other", the second one whose cache guard was "repaired" instead, the third one with no verdict."""
+    source = (
+        "class M:\n"
+        "    def forward(self, h, W2, k_pos, q_pos, specials):\n"
+        "        y = h @ W2.view(W2.size(1), W2.size(0))\n"
+        "        future = k_pos > q_pos\n"
+        "        hold = max(LOOKAHEAD, *(len(s) for s in specials))\n"
+        "        return y, future, hold\n"
+    )  # fmt: skip
+    found = {(e.old, e.new) for e in edits("m.py", source, ("M.forward",))}
+    for pair in [
+        ("W2.view(W2.size(1), W2.size(0))", "W2.view(W2.size(0), W2.size(1)).transpose(-2, -1)"),
+        ("k_pos > q_pos", "k_pos > q_pos[:, None]"),
+        ("k_pos > q_pos", "k_pos[:, None] > q_pos"),
+        ("max(LOOKAHEAD, *(len(s) for s in specials))", "LOOKAHEAD + max((len(s) for s in specials), default=0)"),
+    ]:
+        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
