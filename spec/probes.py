@@ -1116,8 +1116,7 @@ def _generate(impl) -> list[Finding]:
             elif torch.allclose(probs, F.softmax(logits.masked_fill(logits < kth, 0.0), -1), rtol=1e-6):
                 words = "top-k sets the dropped logits to 0, not -inf: they keep exp(0) weight and can be sampled"
                 found.append(Finding("top-k: masked with 0", words, fix, evidence="the sampled distribution fitted"))
-            elif kept == logits.numel() and _floored(probs[logits < kth], probs[logits >= kth]):
-                floor = float(probs[logits < kth].max())
+            elif kept == logits.numel() and (floor := _floor(probs, logits < kth)) is not None:
                 words = (
                     f"top_k={k} leaves each of the other {int((logits < kth).sum())} tokens a probability of "
                     f"{floor:.3g} (a floor: clamp(min={floor:.3g}) or + {floor:.3g} after the softmax?), so "
@@ -1151,13 +1150,17 @@ def _generate(impl) -> list[Finding]:
     return found or _returned(ours)
 
 
-def _floored(dropped: torch.Tensor, kept: torch.Tensor) -> bool:
-    """The tokens top-k drops all hold one small probability, far below the least of the kept ones (v27: the
-    probabilities clamped to at least 1e-6 so that multinomial never sees a zero)."""
-    if not dropped.numel():
-        return False
-    floor = dropped.max()
-    return bool(torch.allclose(dropped, floor.expand_as(dropped), rtol=1e-6) and floor < 1e-2 * kept.min())
+def _floor(probs: torch.Tensor, dropped: torch.Tensor) -> float | None:
+    """The one small probability every token top-k drops (the mask ``dropped``) holds, far below the least of the
+    kept ones; None when they do not (v27: the probabilities clamped to at least 1e-6 so that multinomial never sees
+    a zero)."""
+    if not dropped.any():
+        return None
+    low = probs[dropped]
+    floor = low.max()
+    if torch.allclose(low, floor.expand_as(low), rtol=1e-6) and floor < 1e-2 * probs[~dropped].min():
+        return float(floor)
+    return None
 
 
 def _top_k_unmapped(ours, idx: torch.Tensor, logits: torch.Tensor, k: int) -> list[Finding]:

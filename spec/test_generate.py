@@ -52,6 +52,20 @@ def hf_greedy(hf, idx: torch.Tensor, n: int) -> torch.Tensor:
     return out
 
 
+def top_k_draws(ours, hf, idx: torch.Tensor, k: int, seed: int, temperature: float | None = None):
+    """One new token drawn for each row of ``idx`` (one prompt repeated) with top_k=k, at ``temperature`` (None:
+    generate's default): the count of each token drawn, the target (softmax of the prompt's logits / temperature,
+    renormalised over the k largest) and the ids of those k."""
+    with torch.no_grad():
+        logits = hf(idx[:1]).logits[0, -1] / (temperature or 1.0)
+    top = torch.topk(logits, k).indices
+    target = torch.zeros_like(logits)
+    target[top] = F.softmax(logits[top], dim=-1)
+    given = {} if temperature is None else {"temperature": temperature}
+    out = ours.generate(idx, max_new_tokens=1, top_k=k, generator=torch.Generator().manual_seed(seed), **given)
+    return torch.bincount(out[:, -1], minlength=TINY["vocab_size"]).double(), target, top
+
+
 @needs("gpt")
 def test_greedy_matches_hf(impl):
     """Clause: greedy decoding (top_k=1, or temperature=0 where top_k=1 does not match: see assert_greedy)
@@ -156,13 +170,7 @@ def test_top_k_keeps_exactly_k(impl):
     ours, hf = make_pair(impl, sharpen=3.0)
     k, n = 5, 40_000
     idx = prompt(B=1, T=6, seed=3).repeat(n, 1)
-    with torch.no_grad():
-        logits = hf(idx[:1]).logits[0, -1]
-    top = torch.topk(logits, k).indices
-    target = torch.zeros_like(logits)
-    target[top] = F.softmax(logits[top], dim=-1)
-    out = ours.generate(idx, max_new_tokens=1, top_k=k, generator=torch.Generator().manual_seed(1))
-    counts = torch.bincount(out[:, -1], minlength=TINY["vocab_size"]).double()
+    counts, target, top = top_k_draws(ours, hf, idx, k, seed=1)
     support = set(counts.nonzero().flatten().tolist())
     allowed = set(top.tolist())
     assert support <= allowed, (
@@ -246,16 +254,10 @@ def test_top_k_draws_follow_the_temperature(impl):
     is 0.04. With 5 kept tokens and 20,000 draws the expected distance of a correct sampler is below 0.007."""
     ours, hf = make_pair(impl, sharpen=3.0)
     k, n, temperature = 5, 20_000, 2.0
-    idx = prompt(B=1, T=6, seed=3).repeat(n, 1)
-    with torch.no_grad():
-        logits = hf(idx[:1]).logits[0, -1] / temperature
-    top = torch.topk(logits, k).indices
-    target = torch.zeros_like(logits)
-    target[top] = F.softmax(logits[top], dim=-1)
-    out = ours.generate(
-        idx, max_new_tokens=1, temperature=temperature, top_k=k, generator=torch.Generator().manual_seed(8)
+    counts, target, top = top_k_draws(
+        ours, hf, prompt(B=1, T=6, seed=3).repeat(n, 1), k, seed=8, temperature=temperature
     )
-    freq = torch.bincount(out[:, -1], minlength=TINY["vocab_size"]).double() / n
+    freq = counts / n
     tv = 0.5 * (freq - target).abs().sum().item()
     shown = ", ".join(f"{i}: {freq[i].item():.3f} (want {target[i].item():.3f})" for i in top.tolist())
     assert tv <= 0.04, (
