@@ -480,6 +480,34 @@ def test_seeded_generator_is_reproducible(impl, top_k):
     )
 
 
+def test_without_a_generator_the_global_seed_decides(impl):
+    """Clause: with ``generator=None`` the tokens are drawn from torch's global RNG, as torch.multinomial(...,
+    generator=None) draws them: torch.manual_seed(s) before generate makes the draws reproducible, and another
+    global seed draws other tokens.
+    Catches: a default Generator made inside generate with a constant seed when none is given (v28 author): every
+    call without a generator draws the same text whatever the caller seeded, and a sampling script that seeds the
+    global RNG for each sample prints one sample again and again."""
+    ours, _ = make_pair(impl)
+    idx = prompt(B=2, T=4, seed=8)
+
+    def sample(global_seed: int) -> torch.Tensor:
+        torch.manual_seed(seeded(global_seed))
+        return ours.generate(idx, 20)
+
+    assert_equal(
+        sample(100),
+        sample(100),
+        what="two runs without a generator after the same torch.manual_seed",
+        hint="with generator=None, draw with torch.multinomial(probs, 1, generator=None): the global RNG",
+    )
+    assert not torch.equal(sample(100), sample(200)), (
+        "two calls of generate without a generator, after torch.manual_seed with two different seeds, drew the same "
+        "20 tokens for both prompts: your generate ignores the global RNG when no generator is given (a Generator "
+        "made inside generate with a fixed seed?). Pass the caller's generator through as it is, None included: "
+        "torch.multinomial(probs, 1, generator=generator)"
+    )
+
+
 def test_the_generator_moves_on_with_every_draw(impl):
     """Clause: the new tokens are drawn with the generator given (torch.multinomial(..., generator=generator)),
     which moves on with every draw: two calls with one Generator, not re-seeded between them, draw different

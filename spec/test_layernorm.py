@@ -47,11 +47,19 @@ def assert_matches_torch(ln, x: torch.Tensor, *, what: str, atol: float = 1e-10,
 
 @pytest.mark.scaffold  # the template provides these parameters: 0 points
 def test_parameters(impl):
-    """Clause: LayerNorm(ndim) has exactly ``weight`` (init ones) and ``bias`` (init zeros), shape (ndim,).
-    Catches: a missing bias, scalar parameters, names HF state dicts cannot fill (gamma/beta)."""
+    """Clause: LayerNorm(ndim) has exactly ``weight`` (init ones) and ``bias`` (init zeros), shape (ndim,), in
+    torch's default dtype (float32; a model's dtype is the caller's ``.to()``).
+    Catches: a missing bias, scalar parameters, names HF state dicts cannot fill (gamma/beta); parameters created
+    in bfloat16 (v28 author): every test that casts the model hides it, but in training the AdamW updates of the
+    gains (about 1e-3) are below bfloat16's step at 1.0 (2**-7), so the LayerNorm never learns."""
     ln = impl.LayerNorm(12)
     params = {k: tuple(v.shape) for k, v in ln.named_parameters()}
     assert params == {"weight": (12,), "bias": (12,)}, f"parameters {params} != {{'weight': (12,), 'bias': (12,)}}"
+    dtypes = {k: v.dtype for k, v in ln.named_parameters() if v.dtype != torch.get_default_dtype()}
+    assert not dtypes, (
+        f"LayerNorm parameters {dtypes} are not in torch's default dtype {torch.get_default_dtype()}: create them "
+        "without a dtype (nn.Parameter(torch.ones(ndim))); whoever wants bfloat16 casts the model with .to()"
+    )
     assert_equal(ln.weight.detach(), torch.ones(12), what="LayerNorm weight at init", hint="weight starts at ones")
     assert_equal(ln.bias.detach(), torch.zeros(12), what="LayerNorm bias at init", hint="bias starts at zeros")
 

@@ -107,3 +107,21 @@ def test_streaming_two_chunks_cut_anywhere(impl, case):
         chunks = [text[:i], text[i:]]
         got = list(tok.encode_iter(iter(chunks), allowed_special="all"))
         assert_ids_equal(got, want, what=f"encode_iter({chunks!r})", vocab=dict(tok.vocab), hint=hint)
+
+
+def test_streaming_raises_on_a_disallowed_special_cut_across_chunks(impl):
+    """Clause: encode_iter yields exactly what encode of the joined text gives, errors included: by default a
+    special token in the text raises ValueError, also when the chunks cut it in two ("<|endof" + "text|>") and
+    plenty of text follows it.
+    Catches: the disallowed-special check run on each new chunk instead of the buffer (v28 author): neither half
+    holds the token, so it is encoded as plain text, and a prompt that smuggles "<|endoftext|>" across a chunk
+    boundary passes the check that encode would have made."""
+    tok = loaded(impl)
+    before, after = "the loader reads its tokens " * 4 + EOT[:7], EOT[7:] + " and wraps around" * 8
+    with pytest.raises(ValueError):
+        list(tok.encode_iter(iter([before, after])))
+        pytest.fail(
+            f"encode_iter([..{before[-20:]!r}, {after[:20]!r}..]) did not raise ValueError, where encode of the "
+            "joined text does: check the buffer you scan (the text held back plus the new chunk) for disallowed "
+            "special tokens, not the new chunk alone"
+        )
