@@ -343,7 +343,8 @@ def _apply_all(file: str, tree: ast.Module, parents: dict, qualname: str, group:
 
 def _constant_edits(file: str, tree: ast.Module, parents: dict) -> Iterator[Edit]:
     """A module-level string (a pattern): one character dropped (a typo: 'l for 'll), in a regex of
-    alternatives one alternative dropped, or a Unicode class written as its ASCII look-alike (\\d for \\p{N})."""
+    alternatives one alternative dropped, a Unicode class written as its ASCII look-alike (\\d for \\p{N}), or a
+    quantifier for its sibling (* for +)."""
     for stmt in tree.body:
         if not (
             isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
@@ -358,6 +359,8 @@ def _constant_edits(file: str, tree: ast.Module, parents: dict) -> Iterator[Edit
             while at >= 0:
                 variants.append(text[:at] + b + text[at + len(a) :])
                 at = text.find(a, at + 1)
+        # a quantifier for its sibling: * for + (v28: ' ?\p{L}*' matches a lone space before punctuation), + for *
+        variants += [text[:i] + {"*": "+", "+": "*"}[c] + text[i + 1 :] for i, c in enumerate(text) if c in "*+"]
         for new in dict.fromkeys(v for v in variants if v != text):
             edit = _apply(file, tree, parents, CONSTANTS, stmt.value, (stmt, "value", None), ast.Constant(new))
             yield replace(edit, old=f"{name} = {text!r}", new=f"{name} = {new!r}")
@@ -949,6 +952,10 @@ def _regrouped(node: ast.BinOp) -> Iterator[ast.expr]:
         yield first
     if isinstance(right, ast.BinOp):
         yield ast.BinOp(ast.BinOp(left, node.op, right.left), right.op, right.right)
+    # a factor taken out of a call as if the call were linear (v28: GELU's 1/2 outside c_proj, whose bias it halves)
+    if isinstance(node.op, ast.Mult) and isinstance(left, ast.Constant) and isinstance(right, ast.Call):
+        if len(right.args) == 1 and not right.keywords:
+            yield ast.Call(right.func, [ast.BinOp(left, node.op, right.args[0])], [])
 
 
 def _into_exponent(expr: ast.expr, op: ast.operator, operand: ast.expr) -> ast.expr | None:
@@ -1068,6 +1075,9 @@ def _is_text(node: ast.AST) -> bool:
 _CUTS = ("detach", "clone", "cpu", "float", "double", "half", "contiguous", "item", "tolist", "numpy")  # no-arg
 _MASKING = ("masked_fill", "masked_fill_", "where")  # calls whose first argument must be a boolean mask
 _MODULE_FLAGS = (("LayerNorm", "elementwise_affine", False), ("Linear", "bias", False))  # options left at default
+# calls that autocomplete or a half-remembered API put for one another: the piecewise-linear twin of a smooth function,
+# the interleaved repeat of a tiled one (v28: positions 0, 0, 1, 1, ... for a batch of two, where 0, 1, ..., 0, 1, ...)
+_SIBLINGS = {"hardtanh": "tanh", "hardsigmoid": "sigmoid", "repeat_interleave": "repeat", "repeat": "repeat_interleave"}
 _FACTORIES = ("zeros", "ones", "empty", "full", "randn", "rand", "arange")  # new tensors, float32 unless told
 
 
@@ -1140,13 +1150,17 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
         swapped = [*args[:-2], args[-1], args[-2]]
         yield ast.Call(ast.Attribute(ast.Call(node.func, swapped, kws), "transpose", ast.Load()),
                        [ast.Constant(-2), ast.Constant(-1)], [])  # fmt: skip
+    if name in _SIBLINGS:  # a function for its look-alike (_SIBLINGS)
+        yield ast.Call(ast.Attribute(node.func.value, _SIBLINGS[name], ast.Load()), args, kws)
     if name == "expand":  # a buffer written into: expand's views share one position's memory
         yield ast.Call(ast.Attribute(node, "clone", ast.Load()), [], [])
     for module, flag, value in _MODULE_FLAGS:  # nn.LayerNorm's own affine where the module has its own
         if name == module and flag not in given:
             yield ast.Call(node.func, args, [*kws, ast.keyword(flag, ast.Constant(value))])
-    if len(args) > 1 and fname in ("getattr", "get"):  # the default where a fresh value was meant
-        yield args[-1]
+    if len(args) > 1 and fname in ("getattr", "get", "setdefault"):  # the default where a fresh value was meant
+        yield args[-1]  # (v28: a loss total kept in train_step.__dict__.setdefault(...), never reset between steps)
+    if fname in ("max", "min") and isinstance(node.func, ast.Name) and len(args) == 2 and not kws:
+        yield args[1]  # a clamp where none was meant (v28: the warmup's ramp clamped up to min_lr); args[0] below
     if name == "get" and len(args) == 2:  # a missing key ranked first: ranks.get(pair, 0) for float("inf")
         yield ast.Call(node.func, [args[0], ast.parse('float("inf")', mode="eval").body], kws)
     if name == "get" and args and isinstance(args[0], ast.Name):  # a pair looked up where its joined parts were meant

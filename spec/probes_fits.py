@@ -156,10 +156,14 @@ def init_layernorms(model: torch.nn.Module) -> list[Finding]:
         return [Finding(f"init: layernorm {kind} zeroed", words, fix, evidence="a fresh model's LayerNorm parameters")]
     drawn = f"mean {p.mean().item():.2g}, std {p.std().item():.2g}" if p.numel() > 1 else f"{p.item():.3g}"
     words = (f"{len(off)} LayerNorm {kind} are not GPT-2's ones (weight) and zeros (bias) in a fresh "
-             f"model (e.g. {name}: {drawn}): the init meant for Linear and Embedding weights "
-             "reaches the LayerNorms too")  # fmt: skip
-    fix = ("draw N(0, 0.02) only for nn.Linear and nn.Embedding weights (isinstance), never for a module merely "
-           "having a .weight: LayerNorm keeps weight ones, bias zeros")  # fmt: skip
+             f"model (e.g. {name}: {drawn})")  # fmt: skip
+    if name.endswith("weight") and abs(p.mean().item()) < 0.5:  # drawn around 0, as the Linear weights are
+        words += ": the init meant for Linear and Embedding weights reaches the LayerNorms too"
+        fix = ("draw N(0, 0.02) only for nn.Linear and nn.Embedding weights (isinstance), never for a module "
+               "merely having a .weight: LayerNorm keeps weight ones, bias zeros")  # fmt: skip
+    else:  # drawn around their own centre (v28: gains from N(1, 0.02), by an init of their own)
+        words += ": they are drawn where GPT-2 sets them to exactly ones and zeros"
+        fix = "LayerNorm's weight starts at exactly ones and its bias at zeros: do not draw them at init"
     return [Finding(f"init: layernorm {kind} drawn", words, fix, evidence="a fresh model's LayerNorm parameters")]
 
 

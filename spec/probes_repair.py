@@ -38,6 +38,7 @@ from .edits import CONSTANTS, Edit, _functions, change_words, edits
 MAX_EDITS = 6000  # per component; the tokenizer has ~5200 with the twins' own operands (its pattern's edits come last)
 # component -> the contract names whose source is edited, most direct first (their files' other functions follow)
 OWNERS: dict[str, tuple[str, ...]] = {
+    "config": ("GPTConfig",),
     "attention": ("CausalSelfAttention",),
     "layernorm": ("LayerNorm",),
     "mlp": ("MLP",),
@@ -71,7 +72,7 @@ def differing_parts(impl, component: str) -> tuple[str, ...]:
 # only that call differs from GPT-2's
 _TRAINING_CALLS = (("get_lr",), ("configure_optimizers",), ("train_step",), ("train_step",),
                    ("save_checkpoint", "load_checkpoint"), ("configure_optimizers",), ("configure_optimizers",),
-                   ("train_step",))  # fmt: skip
+                   ("train_step",), ("train_step",))  # fmt: skip
 
 
 def training_part(impl) -> str:
@@ -267,10 +268,11 @@ def _candidates(package, root: Path, component: str, only: tuple[str, ...] = ())
 def _reroutes(edit: Edit, defined: set[str]) -> bool:
     """The edit calls another of the file's own functions than the code did (``self.attend`` for
     ``self.attend_cached``): it steps around the code with the mistake instead of fixing it. A method of another
-    object that shares a name with one of the file's (``chr(i).encode()``, a string's) is no call of the file's."""
+    object that shares a name with one of the file's (``chr(i).encode()``, a string's) is no call of the file's, and
+    nor is a function read as an object (v28: a loss total kept in ``train_step.__dict__``, dropped)."""
 
     def own(text: str) -> set[str]:
-        return {w for w in re.findall(r"(?:(?<=self\.)|(?<![.\w]))\w+", text) if w in defined}
+        return {w for w in re.findall(r"(?:(?<=self\.)|(?<![.\w]))\w+(?![\w.])", text) if w in defined}
 
     added = edit.new.startswith("(followed by ")  # a statement added after yours keeps yours
     return own(edit.old) != own(edit.old + edit.new if added else edit.new)
@@ -374,6 +376,9 @@ def _likeliest(e: Edit) -> tuple[bool, bool, bool, bool, int, float]:
     removed = removed or (re.fullmatch(r"\.\w*[^_\W]\(.*\)", _deleted(e)) is not None and not _idles(e))
     removed = removed or e.new == "(deleted)"  # a statement that should not be there (v24: a second `i += 1` in
     # a merge's loop was "fixed" as `i = 1`, a rescan from the start that nobody writes)
+    # a clamp that should not be there, dropped (v28: a warmup clamped up to min_lr was "fixed" as `min_lr - 1`)
+    clamp = re.fullmatch(r"(?:max|min)\((.*)\)", e.old)
+    removed = removed or (clamp is not None and e.new in clamp.group(1) and not e.new.startswith(("max(", "min(")))
     odd = re.search(r"[-+] -\d", e.new) is not None  # `n_head - -1`: nobody writes a double sign
     # the statement as edited is one GPT-2's code has (v20: `logits / max(temperature, 1.0)` was "fixed" as
     # `max(temperature, -1.0)`, a clamp switched off, where `logits / temperature` is GPT-2's own line)

@@ -51,6 +51,7 @@ TIMES_REFERENCE, MIN_SECONDS = 50, 0.25
 
 # component -> (file, functions) whose edits are tried, most direct first
 SEARCHED: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "config": (("config.py", ("GPTConfig.__post_init__", "GPTConfig.padded_vocab_size")),),
     "attention": (("attention.py", ("CausalSelfAttention.__init__", "CausalSelfAttention.forward",
                                     "CausalSelfAttention.attend")),),
     "layernorm": (("layernorm.py", ("LayerNorm.__init__", "LayerNorm.forward")),),
@@ -711,8 +712,10 @@ def _observe_training(ns) -> Iterator[tuple]:
     # mean, which a T of 3 with 3 micro-batches could not tell from GPT-2's)
     batches = [(torch.randint(0, 8, (2, 5), generator=g), torch.randint(0, 8, (2, 5), generator=g)) for _ in range(3)]
 
-    def lrs():  # min_lr not a tenth of the peak, as a schedule that computes its own floor assumes
-        return [ns.get_lr(s, 6e-4, 1e-5, 3, 10) for s in range(13)]
+    def lrs():  # min_lr not a tenth of the peak, as a schedule that computes its own floor assumes; and a warmup
+        # whose first steps are below min_lr (v28: a ramp clamped up to the floor is GPT-2's while it starts above)
+        return [[ns.get_lr(s, 6e-4, 1e-5, 3, 10) for s in range(13)],
+                [ns.get_lr(s, 6e-4, 6e-5, 20, 40) for s in (0, 1, 5, 19, 20, 30, 40, 41)]]  # fmt: skip
 
     yield _call(lrs)
     yield _call(_groups, ns, 0.1, 2e-3)
@@ -722,6 +725,9 @@ def _observe_training(ns) -> Iterator[tuple]:
     yield _call(_groups, ns, 0.0371, 2e-3)  # a weight decay that is not the usual 0.1: the given one is used
     yield _call(_decay_of, ns, torch.nn.LayerNorm(4).double())  # 1-D weights not named "bias" are not decayed
     yield _call(_step, ns, batches, 0.5, 1e9, 2)  # the second step's update holds no gradient of the first
+    # in float32, two steps: a loss total kept across steps shows (v28: a buffer on the function, which the fp64
+    # calls above never touched, `.to(loss.dtype)` handing them a fresh copy)
+    yield _call(_step, ns, batches, 0.5, 1e9, 2, torch.float32)
 
 
 def _decay_of(ns, model: torch.nn.Module) -> list:
@@ -757,10 +763,10 @@ def _update_rules(opt: torch.optim.Optimizer) -> list[tuple]:
     return [tuple((k, g[k]) for k in _UPDATE_RULE if k in g) for g in opt.param_groups]
 
 
-def _step(ns, batches: list, lr: float, max_norm: float, steps: int = 1) -> list:
+def _step(ns, batches: list, lr: float, max_norm: float, steps: int = 1, dtype: torch.dtype = torch.float64) -> list:
     """``steps`` train_steps of _Tiny under SGD with two parameter groups (a clip over the first alone shows): the
     last loss, whether it still holds a graph, the norm it returns, and the parameters after them."""
-    model = _Tiny()
+    model = _Tiny().to(dtype)
     opt = torch.optim.SGD([{"params": [model.wte, model.head]}, {"params": [model.bias]}], lr=lr)
     with torch.enable_grad():
         for _ in range(steps):
@@ -1003,7 +1009,31 @@ def _observe_reloaded(ns, tok, probe: str) -> list[tuple]:
     return [rebuilt, two_cuts, loaded]
 
 
+def _observe_config(sizes: tuple[tuple[int, int, int], ...]) -> Callable:
+    """GPTConfig built as the spec builds it: the defaults, keyword configs whose width the heads divide or not
+    (n_embd, n_head) and vocabularies padded to a multiple (vocab_size, multiple, and 0, which no multiple is):
+    the fields and padded_vocab_size, or the exception's type only (a check's message is yours, not GPT-2's)."""
+
+    def observe(ns) -> list[tuple]:
+        out = [_config(ns), _config(ns, **SMALL)]
+        for n_embd, n_head, vocab in sizes:
+            out.append(_config(ns, **{**SMALL, "n_embd": n_embd, "n_head": n_head}))
+            out += [_config(ns, **{**SMALL, "vocab_size": vocab, "vocab_pad_multiple": m}) for m in (1, 2, 64, 0)]
+        return out
+
+    return observe
+
+
+def _config(ns, **given) -> tuple:
+    try:
+        config = ns.GPTConfig(**given)
+        return ("ok", {k: getattr(config, k, "<no such field>") for k in (*SMALL, "padded_vocab_size")})
+    except Exception as err:
+        return ("raised", type(err).__name__)
+
+
 OBSERVERS: dict[str, Callable] = {
+    "config": _observe_config(((30, 4, 50257), (48, 4, 64))),
     "layernorm": _observe_layernorm(),
     **{kind: _observe_module(kind) for kind in _BUILD},
     "gpt": _observe_gpt,
@@ -1142,6 +1172,7 @@ def _confirm_tokenizer(ns) -> list[tuple]:
 
 
 CONFIRMERS: dict[str, Callable] = {
+    "config": _observe_config(((36, 6, 65), (40, 3, 50304))),
     "layernorm": _observe_layernorm(24, 21, (3, -1.3, (10.0, 1e-3, 1e-5)), lambda rows: rows[:1, :1]),
     # wider than the search's modules, 3 heads of 32: a repair right only while 4 * n_embd <= 256 (v18: a hidden
     # width rounded up to a multiple of 256, "repaired" by another rounding) is no fix

@@ -362,9 +362,11 @@ def config_defaults(impl) -> list[Finding]:
     unless asked for)."""
     try:
         config = impl.GPTConfig()
-        given = {k: getattr(config, k, None) for k in GPT2_SMALL}
+        given = {k: getattr(config, k) for k in GPT2_SMALL if hasattr(config, k)}
     except Exception:  # a default its own check refuses (v22: n_embd 1024, which 12 heads do not divide)
         given = _declared_defaults(impl.GPTConfig)
+    if missing := [k for k in GPT2_SMALL if k not in given]:
+        return [_missing_fields(impl, missing)]
     wrong = {k: given.get(k) for k, v in GPT2_SMALL.items() if given.get(k) != v}
     if not wrong:
         tiny = impl.GPTConfig(**TINY)
@@ -384,6 +386,22 @@ def config_defaults(impl) -> list[Finding]:
     fix = "; ".join(f"{k}: int = {GPT2_SMALL[k]}" for k in wrong) + " (GPTConfig's defaults)"
     tag = "config-default: " + ", ".join(f"{k} {got!r}" for k, got in wrong.items())
     return [Finding(tag, words, fix, evidence="GPTConfig()")]
+
+
+def _missing_fields(impl, missing: list[str]) -> Finding:
+    """Fields of the contract GPTConfig does not have, each with the field it has instead when one is a near
+    spelling (v28: ``n_layers``; the spec builds ``GPTConfig(n_layer=...)`` and reads ``config.n_layer``)."""
+    import difflib
+
+    has = sorted(_declared_defaults(impl.GPTConfig) or vars(impl.GPTConfig).get("__annotations__", {}))
+    said, fixes = [], []
+    for k in missing:
+        near = difflib.get_close_matches(k, [h for h in has if h not in GPT2_SMALL], n=1, cutoff=0.8)
+        said.append(f"{k} (it has {near[0]})" if near else k)
+        fixes.append(f"rename {near[0]} to {k}" if near else f"{k}: int = {GPT2_SMALL[k]}")
+    words = f"GPTConfig has no field {', '.join(said)}: the spec builds GPTConfig({missing[0]}=...) and reads it"
+    tag = "config-field: " + ", ".join(f"no {k}" for k in missing)
+    return Finding(tag, words, "; ".join(fixes) + " (GPTConfig's fields)", evidence="GPTConfig()")
 
 
 def _declared_defaults(cls) -> dict:

@@ -480,6 +480,8 @@ MEASURED_AS = {
     "ho21-pattern-without-d-contraction": "pattern: without 'd",  # each of GPT-2's contractions read off one text
     # v22 (a development set since its graded run): a default the config's own check refuses, read as declared
     "ho22-config-n-embd-1024": "config-default: n_embd 1024",
+    # v28 (a development set since its graded run): a field misnamed, told as missing (v28 said "n_layer = None")
+    "ho28-field-named-n-layers": "config-field: no n_layer",
 }
 
 

@@ -15,7 +15,7 @@ from gpt2spec.known_bugs.mutant import REFERENCE
 from gpt2spec.registry import Implementation, ImplRef, import_impl, squeezed, written_source
 from gpt2spec.verdicts import CONSISTENT, REPRODUCED, Finding
 from spec import probes_repair, probes_search
-from spec.edits import Edit, change_words, edits
+from spec.edits import CONSTANTS, Edit, change_words, edits
 from tools.diagnosis import HELDOUT, accepted, changed_lines
 
 from .mutation import ROOT
@@ -50,6 +50,9 @@ NAMED_BY_AN_EDIT = (
     "ho16-stream-tail-encoded-ordinary",  # the tail's encode as encode_ordinary: the spelling yours has, of two
     "ho9-reset-to-batch-1",  # self.batches = 1 in reset: reset observed (of four spellings, the one yours has)
     "ho13-pattern-punctuation-one-char",  # the + after the symbols class lost: pre-tokens seen through substring ranks
+    # v28 (a development set since its graded run): GPTConfig's checks searched (they fail at construction)
+    "ho28-divisibility-check-floor-division",  # n_embd // n_head != 0: every config refused
+    "ho28-pad-multiple-check-rejects-1",  # vocab_pad_multiple <= 1: the default refused
 )
 # the component searched where it is not the bug's section
 SEARCHED_AS = {"ho16-from-pretrained-n-head-from-n-layer": "pretrained"}
@@ -587,6 +590,34 @@ def test_the_tokenizer_observer_sees_what_the_spec_grades(name: str, tmp_path: P
     observe = probes_search.OBSERVERS["tokenizer"]
     gpt2 = probes_search.reference_observations(observe)[0]
     assert not probes_search.same_observations(probes_search.observed(observe, impl), gpt2), name
+
+
+def test_operators_added_after_v28_reach_their_slips() -> None:
+    """Edits v28's silent, half and wrong bugs needed (a development set since its graded run), each generic: a
+    factor taken out of a call as if it were linear (GELU's 1/2 outside c_proj), a function for its look-alike
+    (``F.hardtanh`` for tanh, ``repeat_interleave`` for ``repeat``), a value kept across calls in a ``setdefault``
+    where a fresh one was meant (a loss total on the function), and a clamp where none was meant (``max(min_lr,
+    ramp)``), and a quantifier for its sibling in a pattern. Bug caught: the GELU's half, the clamp and the pattern
+    got no verdict, hardtanh only "gelu: other", the positions a repair that set B to 1, the total a wrong one."""
+    source = (
+        "def f(self, u, t, loss, step, n, pos):\n"
+        "    y = 0.5 * self.c_proj(u * (1.0 + F.hardtanh(t)))\n"
+        "    total = f.__dict__.setdefault('total', torch.zeros(()))\n"
+        "    lr = max(MIN_LR, MAX_LR * (step + 1) / n)\n"
+        "    return y, total, lr, pos.repeat_interleave(n)\n"
+    )  # fmt: skip
+    found = {(e.old, e.new) for e in edits("m.py", source, ("f",))}
+    for pair in [
+        ("0.5 * self.c_proj(u * (1.0 + F.hardtanh(t)))", "self.c_proj(0.5 * (u * (1.0 + F.hardtanh(t))))"),
+        ("F.hardtanh(t)", "F.tanh(t)"),
+        ("f.__dict__.setdefault('total', torch.zeros(()))", "torch.zeros(())"),
+        ("max(MIN_LR, MAX_LR * (step + 1) / n)", "MAX_LR * (step + 1) / n"),
+        ("pos.repeat_interleave(n)", "pos.repeat(n)"),
+    ]:
+        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    pattern, meant = r" ?\p{L}*| ?\p{N}+", r" ?\p{L}+| ?\p{N}+"
+    found = {e.new for e in edits("m.py", f"PATTERN = {pattern!r}\n", (CONSTANTS,))}
+    assert f"PATTERN = {meant!r}" in found, sorted(found)
 
 
 def test_operators_added_after_v27_reach_their_slips() -> None:

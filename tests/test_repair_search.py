@@ -127,6 +127,10 @@ REPAIRED = {
     # v26, after its graded run: a value recomputed after its name moved on, an in-place op on a tensor read again
     "ho26-ln-welford-m2-with-new-mean-twice": "layernorm",  # (x - mean) * (x - mean) for delta * (x - mean)
     "ho26-gelu-in-place-pow-clobbers-input": "mlp",  # h.pow_(3) cubes the h the GELU reads again: h.pow(3)
+    # v28, after its graded run: a clamp that should not be there, a factor taken out of a call as if it were linear
+    "ho28-warmup-clamped-up-to-min-lr": "training/get_lr",  # max(min_lr, ramp): dropped, not made `min_lr - 1`
+    "ho28-gelu-half-taken-outside-c-proj": "mlp",  # 0.5 * c_proj(h): the half moved back into the call
+    "ho28-gelu-hardtanh-for-tanh": "mlp",  # F.hardtanh for tanh: the piecewise-linear look-alike
 }
 
 
