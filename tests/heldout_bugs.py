@@ -22539,18 +22539,6 @@ HELDOUT_V29: list[HeldOut] = [
     ),
     HeldOut(
         _v29(
-            "decode-errors-ignore",
-            "tokenizer.py",
-            '        return self.decode_bytes(ids).decode("utf-8", errors="replace")\n',
-            '        return self.decode_bytes(ids).decode("utf-8", errors="ignore")\n',
-            "tokenizer",
-            "decode drops invalid UTF-8 bytes (errors='ignore') instead of replacing them with U+FFFD: a slice "
-            "that cuts a character silently loses it",
-        ),
-        ("decode errors: ignore instead of replace",),
-    ),
-    HeldOut(
-        _v29(
             "minbpe-encode-latest-merge-first",
             "tokenizer.py",
             _V29_ENCODE_PIECE,
@@ -22631,6 +22619,18 @@ HELDOUT_V29: list[HeldOut] = [
             "autocast, so every step's loss and gradients are rounded to bfloat16",
         ),
         ("train_step autocast: bfloat16 by default",),
+    ),
+    HeldOut(
+        _v29(
+            "clip-threshold-times-micro-batches",
+            "training.py",
+            _V29_CLIP,
+            "    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm * n)  # n micro-batches' gradients\n",
+            "training",
+            "the clipping threshold is multiplied by the number of micro-batches, as if the accumulated gradient "
+            "were a sum: it is a mean, so with accumulation the gradient is clipped n times too late",
+        ),
+        ("gradient clipping: threshold times micro-batches",),
     ),
     HeldOut(
         _v29(
