@@ -21905,7 +21905,37 @@ V28_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V28}
 
 
 # ==================================================================== HELDOUT_V29
-# HEADER_PLACEHOLDER
+# A twenty-ninth held-out set, written and committed on its own by a helper that never read the probes, the
+# verdicts, the fingerprint, the edit/repair/observe code, the variants, the diagnosis tool or any diagnosis
+# output (pytest ran with --tb=no throughout). Written from what engineers get wrong writing GPT-2, a byte-level BPE
+# tokenizer, a data loader and a training loop from scratch (nanoGPT / minbpe style, and habits borrowed from newer
+# models or other libraries); the names of the earlier sets and of the known bugs were skimmed to pick other
+# mistakes, and HELDOUT_V28 served as the format example. Most entries are written="rewrite" (einsum attention with
+# QK-norm, values sliced out of c_attn by hand, a registered causal table, nucleus and repetition-penalty sampling,
+# LayerNorm in named steps, a hand tanh GELU, the MLP in float32 and on flattened rows through addmm, parallel and
+# float32-stream blocks, one-hot token embeddings, the loss without position 0 and as logsumexp minus the target,
+# a __post_init__ that derives the width, minbpe-style encode, encode_ordinary with normalisation, specials removed
+# by str.replace, offsets cached across batches, a hand gradient clip, the checkpoint's model state filtered; exactly
+# one mistake inside); the rest are edits at one place. ``accept`` names the family and parameter in plain words.
+#
+# Validity run (each bug's section spec files, ``-m "not slow" -x --no-fingerprint --tb=no``, one subprocess per
+# bug, two at a time): 35 written (22 rewrites, 13 edits), 4 dropped, 31 kept: attention 4 (1 edit, 3 rewrites),
+# generate 2 (0, 2), layernorm 2 (1, 1), mlp 3 (0, 3), block 2 (0, 2), gpt 5 (4, 1), loss 2 (0, 2), config 2 (1, 1),
+# tokenizer 4 (1, 3), data 1 (0, 1), training 4 (2, 2); 10 edits, 21 rewrites. Every rewrite was also graded with
+# its mistake fixed (the same rewrite, corrected): every non-slow test of its section passes. One rewrite was
+# repaired before that held: the hand GELU first used math in mlp.py, which does not import it (it now uses
+# torch.pi). Fewer than the 32 asked for are kept: the session ran out of time for replacements.
+# Dropped: one duplicate (test_held_out_set_is_new): decode with errors="ignore" is ho-decode-ignore. Two that behave
+# identically here (no bug on this machine): top-k with ``torch.topk(..., sorted=False).values[:, [-1]]`` (CPU topk
+# returned the values sorted anyway at these sizes, so the threshold is still the k-th largest); the KV cache's
+# ``self.length = end`` moved inside the allocation branch (the length stays at the prompt, but GPT.forward then
+# feeds every token the cache has not counted, at the right positions, so each step rewrites the missing slots and
+# the tokens are the same, only slower). Dismissed before writing as no bug here: sizing the caches to the prompt
+# alone (generate falls back to recomputation as soon as the sequence outgrows them). One no non-slow test caught,
+# a possible spec gap:
+# (1) generate, gpt.py: ``probs = F.softmax(logits, dim=-1)`` -> ``probs = F.softmax(logits.half(), dim=-1)`` (the
+#     sampling softmax in float16: the non-slow generate tests all passed, low temperature included; no test
+#     compares the drawn frequencies closely enough, or uses logits large enough to overflow float16, to see it).
 
 _V29_ATTEND = (
     "        return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1.0 / math.sqrt(k.size(-1)))\n"
@@ -21966,12 +21996,8 @@ _V29_ENCODE_ORDINARY = (
     "            ids.extend(piece_ids if piece_ids is not None else self._encode_piece(piece))\n"
     "        return ids\n"
 )
-_V29_ENCODE_PIECE = (
-    "            ids = [self._ranks[p] for p in _bpe(piece.encode(\"utf-8\"), self._ranks)]\n"
-)
-_V29_NEXT_BATCH = (
-    "        positions = (start + torch.arange(B * T + 1)) % len(self.tokens)\n"
-)
+_V29_ENCODE_PIECE = '            ids = [self._ranks[p] for p in _bpe(piece.encode("utf-8"), self._ranks)]\n'
+_V29_NEXT_BATCH = "        positions = (start + torch.arange(B * T + 1)) % len(self.tokens)\n"
 _V29_CLIP = "    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n"
 _V29_CKPT_MODEL = '        "model": raw.state_dict(),\n'
 
@@ -22161,7 +22187,7 @@ def _v29_head_width(n_embd: str) -> str:
 
 def _v29_minbpe(pick: str) -> str:
     return (
-        "            ids = [self._ranks[bytes([b])] for b in piece.encode(\"utf-8\")]\n"
+        '            ids = [self._ranks[bytes([b])] for b in piece.encode("utf-8")]\n'
         "            merges = self.merges\n"
         "            while len(ids) >= 2:\n"
         "                pairs = set(zip(ids, ids[1:]))\n"
@@ -22222,7 +22248,8 @@ HELDOUT_V29: list[HeldOut] = [
             _V29_ATTEND,
             "        T = q.size(-2)\n"
             "        keep = torch.ones(T, T, dtype=torch.bool, device=q.device).tril(diagonal=1)\n"
-            "        return F.scaled_dot_product_attention(q, k, v, attn_mask=keep, scale=1.0 / math.sqrt(k.size(-1)))\n",
+            "        return F.scaled_dot_product_attention("
+            "q, k, v, attn_mask=keep, scale=1.0 / math.sqrt(k.size(-1)))\n",
             "attention",
             "the causal mask is built by hand as tril(diagonal=1): each position may also attend to the next one, "
             "so every output except the last depends on a future token",
@@ -22298,48 +22325,6 @@ HELDOUT_V29: list[HeldOut] = [
         ("sampling: repetition penalty 1.3 by default",),
         "rewrite",
     ),
-    HeldOut(
-        _v29(
-            "top-k-unsorted-threshold",
-            "gpt.py",
-            "                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]\n",
-            "                    kth = torch.topk(logits, min(top_k, logits.size(-1)), sorted=False).values[:, [-1]]\n",
-            "generate",
-            "top-k asks topk for sorted=False and still takes the last value as the threshold: the last of an "
-            "unsorted top k is not the k-th largest, so fewer than k tokens (sometimes one) stay",
-        ),
-        ("top-k threshold: last of an unsorted topk",),
-    ),
-    HeldOut(
-        _v29(
-            "kv-cache-length-set-only-on-allocation",
-            "attention.py",
-            "            self.v = v.new_zeros(B, nh, self.max_len, hd)\n"
-            "        self.k[:, :, start:end] = k\n"
-            "        self.v[:, :, start:end] = v\n"
-            "        self.length = end\n",
-            "            self.v = v.new_zeros(B, nh, self.max_len, hd)\n"
-            "            self.length = end\n"
-            "        self.k[:, :, start:end] = k\n"
-            "        self.v[:, :, start:end] = v\n",
-            "generate",
-            "the KV cache's length is advanced inside the allocation branch, so only on the first append: every "
-            "later token is written to the same slot after the prompt and the earlier generated keys are lost",
-        ),
-        ("kv cache: length advanced only on the first append",),
-    ),
-    HeldOut(
-        _v29(
-            "sampling-softmax-in-float16",
-            "gpt.py",
-            "                probs = F.softmax(logits, dim=-1)\n",
-            "                probs = F.softmax(logits.half(), dim=-1)  # halves the memory of the vocabulary row\n",
-            "generate",
-            "the sampling softmax runs in float16: logits divided by a small temperature overflow to inf (NaN "
-            "probabilities), and the probabilities lose precision",
-        ),
-        ("sampling: softmax in float16",),
-    ),
     # ---------------------------------------------------------------- layernorm
     HeldOut(
         _v29(
@@ -22354,13 +22339,26 @@ HELDOUT_V29: list[HeldOut] = [
         ("layernorm variance: of the uncentred input",),
         "rewrite",
     ),
+    HeldOut(
+        _v29(
+            "ln-centred-on-the-median",
+            "layernorm.py",
+            "        mean = x.mean(dim=-1, keepdim=True)\n",
+            "        mean = x.median(dim=-1, keepdim=True).values  # robust to outlier features\n",
+            "layernorm",
+            "the features are centred on their median instead of their mean: the output no longer has zero mean, "
+            "and the variance is taken around the median, so it differs from LayerNorm whenever the features are "
+            "skewed",
+        ),
+        ("layernorm centring: median instead of mean",),
+    ),
     # ---------------------------------------------------------------- mlp
     HeldOut(
         _v29(
             "gelu-by-hand-2-over-pi-without-sqrt",
             "mlp.py",
             _V29_MLP_FWD,
-            _v29_gelu("2.0 / math.pi  # sqrt(2/pi)"),
+            _v29_gelu("2.0 / torch.pi  # sqrt(2/pi)"),
             "mlp",
             "the tanh GELU written out uses 2/pi where sqrt(2/pi) belongs: the tanh argument is about 0.8 times "
             "too small and the activation is off everywhere except 0",
@@ -22471,6 +22469,18 @@ HELDOUT_V29: list[HeldOut] = [
         ),
         ("ln_f eps: 1e-6",),
     ),
+    HeldOut(
+        _v29(
+            "positions-one-based",
+            "gpt.py",
+            "        pos = torch.arange(start, start + T, device=idx.device)\n",
+            "        pos = torch.arange(start + 1, start + T + 1, device=idx.device)  # positions 1 .. T\n",
+            "gpt",
+            "the position ids count from 1: every token gets the next position's embedding, and a sequence of "
+            "block_size tokens indexes one row past the position table",
+        ),
+        ("position ids: one-based",),
+    ),
     # ---------------------------------------------------------------- loss
     HeldOut(
         _v29(
@@ -22542,7 +22552,7 @@ HELDOUT_V29: list[HeldOut] = [
             "minbpe-encode-latest-merge-first",
             "tokenizer.py",
             _V29_ENCODE_PIECE,
-            _v29_minbpe('max(pairs, key=lambda p: merges.get(p, -1))  # the merge to apply'),
+            _v29_minbpe("max(pairs, key=lambda p: merges.get(p, -1))  # the merge to apply"),
             "tokenizer",
             "the minbpe-style encode picks the pair with the highest merge rank (max with a -1 default) instead "
             "of the lowest: merges learned late are applied before earlier ones, so the ids differ from tiktoken",
@@ -22612,7 +22622,8 @@ HELDOUT_V29: list[HeldOut] = [
         _v29(
             "autocast-bfloat16-by-default",
             "training.py",
-            "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else contextlib.nullcontext()\n",
+            "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) "
+            "if autocast_dtype else contextlib.nullcontext()\n",
             "        amp = torch.autocast(x.device.type, dtype=autocast_dtype or torch.bfloat16)\n",
             "training",
             "the forward always runs under autocast, in bfloat16 when no dtype is given: the default is no "
@@ -22625,7 +22636,8 @@ HELDOUT_V29: list[HeldOut] = [
             "clip-threshold-times-micro-batches",
             "training.py",
             _V29_CLIP,
-            "    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm * n)  # n micro-batches' gradients\n",
+            "    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm * n)"
+            "  # n micro-batches' gradients\n",
             "training",
             "the clipping threshold is multiplied by the number of micro-batches, as if the accumulated gradient "
             "were a sum: it is a mean, so with accumulation the gradient is clipped n times too late",
