@@ -21904,6 +21904,764 @@ HELDOUT_V28: list[HeldOut] = [
 V28_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V28}
 
 
+# ==================================================================== HELDOUT_V29
+# A twenty-ninth held-out set, written and committed on its own by a helper that never read the probes, the
+# verdicts, the fingerprint, the edit/repair/observe code, the variants, the diagnosis tool or any diagnosis
+# output (pytest ran with --tb=no throughout). Written from what engineers get wrong writing GPT-2, a byte-level BPE
+# tokenizer, a data loader and a training loop from scratch (nanoGPT / minbpe style, and habits borrowed from newer
+# models or other libraries); the names of the earlier sets and of the known bugs were skimmed to pick other
+# mistakes, and HELDOUT_V28 served as the format example. Most entries are written="rewrite" (einsum attention with
+# QK-norm, values sliced out of c_attn by hand, a registered causal table, nucleus and repetition-penalty sampling,
+# LayerNorm in named steps, a hand tanh GELU, the MLP in float32 and on flattened rows through addmm, parallel and
+# float32-stream blocks, one-hot token embeddings, the loss without position 0 and as logsumexp minus the target,
+# a __post_init__ that derives the width, minbpe-style encode, encode_ordinary with normalisation, specials removed
+# by str.replace, offsets cached across batches, a hand gradient clip, the checkpoint's model state filtered; exactly
+# one mistake inside); the rest are edits at one place. ``accept`` names the family and parameter in plain words.
+#
+# Validity run (each bug's section spec files, ``-m "not slow" -x --no-fingerprint --tb=no``, one subprocess per
+# bug, two at a time): 35 written (22 rewrites, 13 edits), 4 dropped, 31 kept: attention 4 (1 edit, 3 rewrites),
+# generate 2 (0, 2), layernorm 2 (1, 1), mlp 3 (0, 3), block 2 (0, 2), gpt 5 (4, 1), loss 2 (0, 2), config 2 (1, 1),
+# tokenizer 4 (1, 3), data 1 (0, 1), training 4 (2, 2); 10 edits, 21 rewrites. Every rewrite was also graded with
+# its mistake fixed (the same rewrite, corrected): every non-slow test of its section passes. One rewrite was
+# repaired before that held: the hand GELU first used math in mlp.py, which does not import it (it now uses
+# torch.pi). Fewer than the 32 asked for are kept: the session ran out of time for replacements.
+# Dropped: one duplicate (test_held_out_set_is_new): decode with errors="ignore" is ho-decode-ignore. Two that behave
+# identically here (no bug on this machine): top-k with ``torch.topk(..., sorted=False).values[:, [-1]]`` (CPU topk
+# returned the values sorted anyway at these sizes, so the threshold is still the k-th largest); the KV cache's
+# ``self.length = end`` moved inside the allocation branch (the length stays at the prompt, but GPT.forward then
+# feeds every token the cache has not counted, at the right positions, so each step rewrites the missing slots and
+# the tokens are the same, only slower). Dismissed before writing as no bug here: sizing the caches to the prompt
+# alone (generate falls back to recomputation as soon as the sequence outgrows them). One no non-slow test caught,
+# a possible spec gap:
+# (1) generate, gpt.py: ``probs = F.softmax(logits, dim=-1)`` -> ``probs = F.softmax(logits.half(), dim=-1)`` (the
+#     sampling softmax in float16: the non-slow generate tests all passed, low temperature included; no test
+#     compares the drawn frequencies closely enough, or uses logits large enough to overflow float16, to see it).
+
+_V29_ATTEND = (
+    "        return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1.0 / math.sqrt(k.size(-1)))\n"
+)
+_V29_ATTN_FWD = (
+    "        B, T, C = x.shape\n"
+    "        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)\n"
+    "        # (B, T, C) -> (B, n_head, T, head_dim): heads become a batch dimension.\n"
+    "        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))\n"
+)
+_V29_ATTN_INIT_FWD = (
+    "        self.c_proj = nn.Linear(config.n_embd, config.n_embd)\n"
+    "\n"
+    "    def forward(self, x: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:\n"
+    "        B, T, C = x.shape\n"
+    "        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)\n"
+    "        # (B, T, C) -> (B, n_head, T, head_dim): heads become a batch dimension.\n"
+    "        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))\n"
+    "        if cache is None:\n"
+    "            y = self.attend(q, k, v)\n"
+)
+_V29_SAMPLE = (
+    "            logits = logits[:, -1, :]\n"
+    "            if temperature == 0:\n"
+    "                idx_next = logits.argmax(dim=-1, keepdim=True)\n"
+    "            else:\n"
+    "                logits = logits / temperature\n"
+    "                if top_k is not None:\n"
+    "                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]\n"
+    '                    logits = logits.masked_fill(logits < kth, float("-inf"))\n'
+    "                probs = F.softmax(logits, dim=-1)\n"
+    "                idx_next = torch.multinomial(probs, num_samples=1, generator=generator)\n"
+)
+_V29_LN_FWD = (
+    "        mean = x.mean(dim=-1, keepdim=True)\n"
+    "        var = (x - mean).pow(2).mean(dim=-1, keepdim=True)  # biased: / C\n"
+    "        x_hat = (x - mean) * torch.rsqrt(var + self.eps)  # eps inside the sqrt\n"
+    "        return x_hat * self.weight + self.bias\n"
+)
+_V29_MLP_FWD = '        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))\n'
+_V29_BLOCK_FWD = (
+    "        x = x + self.attn(self.ln_1(x), cache)\n        x = x + self.mlp(self.ln_2(x))\n        return x\n"
+)
+_V29_EMBED = "        x = self.transformer.wte(idx) + self.transformer.wpe(pos)  # (B,T,C) + (T,C) broadcast\n"
+_V29_LOSS = "            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))\n"
+_V29_POST_INIT = (
+    "        if self.n_embd % self.n_head != 0:\n"
+    '            raise ValueError(f"n_embd={self.n_embd} is not divisible by n_head={self.n_head}")\n'
+)
+_V29_SPLIT_OUT = (
+    "    if not specials:\n        return [text]\n    return Tokenizer._special_regex(specials).split(text)\n"
+)
+_V29_ENCODE_ORDINARY = (
+    "        ids: list[int] = []\n"
+    "        cache = self._cache  # looked up inline: this loop is most of encode's time\n"
+    "        for piece in self._pieces(text):\n"
+    "            piece_ids = cache.get(piece)\n"
+    "            ids.extend(piece_ids if piece_ids is not None else self._encode_piece(piece))\n"
+    "        return ids\n"
+)
+_V29_ENCODE_PIECE = '            ids = [self._ranks[p] for p in _bpe(piece.encode("utf-8"), self._ranks)]\n'
+_V29_NEXT_BATCH = "        positions = (start + torch.arange(B * T + 1)) % len(self.tokens)\n"
+_V29_CLIP = "    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n"
+_V29_CKPT_MODEL = '        "model": raw.state_dict(),\n'
+
+
+def _v29_attend(scores_extra: str) -> str:
+    """Einsum attention in another engineer's words; ``scores_extra`` is what is done to q and k first."""
+    return (
+        "        hd = q.size(-1)\n"
+        f"{scores_extra}"
+        '        scores = torch.einsum("bhqd,bhkd->bhqk", q, k) / math.sqrt(hd)\n'
+        "        T = q.size(-2)\n"
+        "        future = torch.ones(T, T, dtype=torch.bool, device=q.device).triu(diagonal=1)\n"
+        '        scores = scores.masked_fill(future, float("-inf"))\n'
+        '        return torch.einsum("bhqk,bhkd->bhqd", scores.softmax(dim=-1), v)\n'
+    )
+
+
+def _v29_values(v_src: str) -> str:
+    return (
+        "        B, T, C = x.shape\n"
+        "        hd = C // self.n_head\n"
+        "        qkv = self.c_attn(x)\n"
+        "        q = qkv[..., :C]\n"
+        "        k = qkv[..., C : 2 * C]\n"
+        f"        v = {v_src}\n"
+        "        q, k, v = (t.reshape(B, T, self.n_head, hd).permute(0, 2, 1, 3) for t in (q, k, v))\n"
+    )
+
+
+def _v29_mask_buffer(size: str) -> str:
+    return (
+        "        self.c_proj = nn.Linear(config.n_embd, config.n_embd)\n"
+        "        # lower-triangular table, sliced to the sequence length in forward (not saved in the state dict)\n"
+        "        self.register_buffer(\n"
+        f'            "causal", torch.tril(torch.ones({size}, {size}, dtype=torch.bool)), persistent=False\n'
+        "        )\n"
+        "\n"
+        "    def forward(self, x: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:\n"
+        "        B, T, C = x.shape\n"
+        "        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)\n"
+        "        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))\n"
+        "        if cache is None:\n"
+        "            att = (q @ k.transpose(-2, -1)) / math.sqrt(k.size(-1))\n"
+        '            att = att.masked_fill(~self.causal[:T, :T], float("-inf"))\n'
+        "            y = att.softmax(dim=-1) @ v\n"
+    )
+
+
+def _v29_nucleus(top_p: str) -> str:
+    return (
+        "            logits = logits[:, -1, :]\n"
+        "            if temperature == 0:\n"
+        "                idx_next = logits.argmax(dim=-1, keepdim=True)\n"
+        "            else:\n"
+        "                scaled = logits / temperature\n"
+        "                if top_k is not None:\n"
+        "                    kth = torch.topk(scaled, min(top_k, scaled.size(-1))).values[:, -1:]\n"
+        '                    scaled = scaled.masked_fill(scaled < kth, float("-inf"))\n'
+        "                # nucleus filter: keep the smallest set of tokens whose probability reaches top_p\n"
+        f"                top_p = {top_p}\n"
+        "                sorted_logits, order = scaled.sort(dim=-1, descending=True)\n"
+        "                cum = sorted_logits.softmax(dim=-1).cumsum(dim=-1)\n"
+        "                drop_sorted = cum - sorted_logits.softmax(dim=-1) >= top_p\n"
+        "                drop = drop_sorted.scatter(-1, order, drop_sorted)\n"
+        '                scaled = scaled.masked_fill(drop, float("-inf"))\n'
+        "                probs = scaled.softmax(dim=-1)\n"
+        "                idx_next = torch.multinomial(probs, num_samples=1, generator=generator)\n"
+    )
+
+
+def _v29_penalty(penalty: str) -> str:
+    return (
+        "            logits = logits[:, -1, :]\n"
+        "            # repetition penalty (CTRL): make the tokens already in the sequence less likely\n"
+        f"            penalty = {penalty}\n"
+        "            seen = torch.zeros_like(logits, dtype=torch.bool).scatter_(1, idx, True)\n"
+        "            penalised = torch.where(logits > 0, logits / penalty, logits * penalty)\n"
+        "            logits = torch.where(seen, penalised, logits)\n"
+        "            if temperature == 0:\n"
+        "                idx_next = logits.argmax(dim=-1, keepdim=True)\n"
+        "            else:\n"
+        "                logits = logits / temperature\n"
+        "                if top_k is not None:\n"
+        "                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]\n"
+        '                    logits = logits.masked_fill(logits < kth, float("-inf"))\n'
+        "                probs = F.softmax(logits, dim=-1)\n"
+        "                idx_next = torch.multinomial(probs, num_samples=1, generator=generator)\n"
+    )
+
+
+def _v29_ln_uncentred(var_src: str) -> str:
+    return (
+        "        C = x.size(-1)\n"
+        "        mu = x.sum(dim=-1, keepdim=True) / C\n"
+        "        centred = x - mu\n"
+        f"        sigma2 = {var_src}.sum(dim=-1, keepdim=True) / C\n"
+        "        normed = centred / torch.sqrt(sigma2 + self.eps)\n"
+        "        return self.weight * normed + self.bias\n"
+    )
+
+
+def _v29_gelu(coef: str) -> str:
+    return (
+        "        h = self.c_fc(x)\n"
+        f"        c = {coef}\n"
+        "        h = 0.5 * h * (1.0 + torch.tanh(c * (h + 0.044715 * h * h * h)))\n"
+        "        return self.c_proj(h)\n"
+    )
+
+
+def _v29_mlp_dtype(up: str) -> str:
+    return (
+        "        # the activation in float32: stable when the model runs in half precision\n"
+        f"        h = self.c_fc(x){up}\n"
+        '        h = F.gelu(h, approximate="tanh")\n'
+        "        return self.c_proj(h.to(x.dtype))\n"
+    )
+
+
+def _v29_mlp_rows(restore: str) -> str:
+    return (
+        "        B, T, C = x.shape\n"
+        "        rows = x.reshape(B * T, C)  # one row per position\n"
+        "        hidden = torch.addmm(self.c_fc.bias, rows, self.c_fc.weight.t())\n"
+        '        hidden = F.gelu(hidden, approximate="tanh")\n'
+        "        out = torch.addmm(self.c_proj.bias, hidden, self.c_proj.weight.t())\n"
+        f"        return {restore}\n"
+    )
+
+
+def _v29_parallel(mlp_in: str) -> str:
+    return (
+        "        a = self.attn(self.ln_1(x), cache)\n"
+        f"        m = self.mlp(self.ln_2({mlp_in}))\n"
+        "        return x + a + m\n"
+    )
+
+
+def _v29_fp32_stream(wide: str) -> str:
+    return (
+        "        # keep the residual stream at least float32, run the branches in the parameters' dtype\n"
+        "        dtype = self.ln_1.weight.dtype\n"
+        f"        wide = {wide}\n"
+        "        stream = x.to(wide)\n"
+        "        stream = stream + self.attn(self.ln_1(stream.to(dtype)), cache).to(wide)\n"
+        "        stream = stream + self.mlp(self.ln_2(stream.to(dtype))).to(wide)\n"
+        "        return stream.to(x.dtype)\n"
+    )
+
+
+def _v29_onehot(cast: str) -> str:
+    return (
+        "        wte = self.transformer.wte.weight\n"
+        "        one_hot = F.one_hot(idx, num_classes=wte.size(0))\n"
+        f"        tok = one_hot{cast} @ wte  # (B, T, V) @ (V, C)\n"
+        "        x = tok + self.transformer.wpe(pos)\n"
+    )
+
+
+def _v29_loss_skip(first: str) -> str:
+    return (
+        "            V = logits.size(-1)\n"
+        "            # every position predicts its target; the first has no context, so it is left out\n"
+        f"            scored = logits[:, {first}:, :].reshape(-1, V)\n"
+        f"            wanted = targets[:, {first}:].reshape(-1)\n"
+        "            loss = F.cross_entropy(scored, wanted)\n"
+    )
+
+
+def _v29_loss_lse(cast: str) -> str:
+    return (
+        f"            flat = logits.reshape(-1, logits.size(-1)){cast}\n"
+        "            lse = torch.logsumexp(flat, dim=-1)\n"
+        "            picked = flat.gather(1, targets.reshape(-1, 1)).squeeze(1)\n"
+        "            loss = (lse - picked).mean()\n"
+    )
+
+
+def _v29_head_width(n_embd: str) -> str:
+    return (
+        "        # every GPT-2 head is 64 wide: keep n_embd consistent with the head count\n"
+        f"        self.n_embd = {n_embd}\n"
+        "        if self.n_embd % self.n_head != 0:\n"
+        '            raise ValueError(f"n_embd={self.n_embd} is not divisible by n_head={self.n_head}")\n'
+    )
+
+
+def _v29_minbpe(pick: str) -> str:
+    return (
+        '            ids = [self._ranks[bytes([b])] for b in piece.encode("utf-8")]\n'
+        "            merges = self.merges\n"
+        "            while len(ids) >= 2:\n"
+        "                pairs = set(zip(ids, ids[1:]))\n"
+        f"                pair = {pick}\n"
+        "                if pair not in merges:\n"
+        "                    break\n"
+        "                ids = _merge(ids, pair, merges[pair])\n"
+    )
+
+
+def _v29_nfc(text: str) -> str:
+    return (
+        "        out: list[int] = []\n"
+        f"        text = {text}\n"
+        "        for piece in self._pieces(text):\n"
+        "            cached = self._cache.get(piece)\n"
+        "            out.extend(cached if cached is not None else self._encode_piece(piece))\n"
+        "        return out\n"
+    )
+
+
+def _v29_split_out(body: str) -> str:
+    return f"    if not specials:\n        return [text]\n{body}"
+
+
+def _v29_offsets(add: str) -> str:
+    return (
+        '        offsets = self.__dict__.get("_offsets")\n'
+        "        if offsets is None or offsets.numel() != B * T + 1:\n"
+        "            offsets = self._offsets = torch.arange(B * T + 1)  # made once, reused every batch\n"
+        f"        positions = {add} % len(self.tokens)\n"
+    )
+
+
+def _v29_clip(cond: str) -> str:
+    return (
+        "    grads = [p.grad for p in model.parameters() if p.grad is not None]\n"
+        f"    norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads{cond}]))\n"
+        "    coef = torch.clamp(max_norm / (norm + 1e-6), max=1.0)\n"
+        "    for g in grads:\n"
+        "        g.mul_(coef)\n"
+    )
+
+
+def _v29_ckpt(filt: str) -> str:
+    return f'        "model": {{k: v for k, v in raw.state_dict().items(){filt}}},\n'
+
+
+_v29 = partial(_in_set, 29)
+
+
+HELDOUT_V29: list[HeldOut] = [
+    # ---------------------------------------------------------------- attention
+    HeldOut(
+        _v29(
+            "causal-tril-diagonal-one",
+            "attention.py",
+            _V29_ATTEND,
+            "        T = q.size(-2)\n"
+            "        keep = torch.ones(T, T, dtype=torch.bool, device=q.device).tril(diagonal=1)\n"
+            "        return F.scaled_dot_product_attention("
+            "q, k, v, attn_mask=keep, scale=1.0 / math.sqrt(k.size(-1)))\n",
+            "attention",
+            "the causal mask is built by hand as tril(diagonal=1): each position may also attend to the next one, "
+            "so every output except the last depends on a future token",
+        ),
+        ("causal mask: tril diagonal=1, one future token visible",),
+    ),
+    HeldOut(
+        _v29(
+            "einsum-qk-l2-normalised",
+            "attention.py",
+            _V29_ATTEND,
+            _v29_attend(
+                "        q = F.normalize(q, dim=-1)  # QK-norm: unit-length queries and keys\n"
+                "        k = F.normalize(k, dim=-1)\n"
+            ),
+            "attention",
+            "queries and keys are L2-normalised before the scores (QK-norm, borrowed from newer models): the "
+            "scores become cosines divided by sqrt(head_dim), nearly flat, and the outputs no longer match GPT-2",
+        ),
+        ("attention: queries and keys L2-normalised",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v29(
+            "values-from-the-input",
+            "attention.py",
+            _V29_ATTN_FWD,
+            _v29_values("x  # values: the input itself"),
+            "attention",
+            "the values are the block's input x itself (as in the first self-attention sketch) instead of the "
+            "value third of c_attn: the value projection's weights and bias are ignored",
+        ),
+        ("attention values: the input instead of the v projection",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v29(
+            "mask-buffer-sized-by-n-embd",
+            "attention.py",
+            _V29_ATTN_INIT_FWD,
+            _v29_mask_buffer("config.n_embd"),
+            "attention",
+            "the causal table is registered as a (n_embd, n_embd) buffer instead of (block_size, block_size): "
+            "sequences longer than n_embd slice a table that is too small and the mask does not cover them",
+        ),
+        ("causal mask buffer: sized by n_embd, not block_size",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- generate
+    HeldOut(
+        _v29(
+            "nucleus-top-p-always-on",
+            "gpt.py",
+            _V29_SAMPLE,
+            _v29_nucleus("0.9  # HF's usual default"),
+            "generate",
+            "a nucleus (top-p) filter with p=0.9 is applied to every sampled step though generate has no top_p "
+            "argument: the least likely tenth of the probability mass can never be drawn",
+        ),
+        ("sampling: nucleus top-p 0.9 always applied",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v29(
+            "repetition-penalty-1-3",
+            "gpt.py",
+            _V29_SAMPLE,
+            _v29_penalty("1.3"),
+            "generate",
+            "a CTRL-style repetition penalty of 1.3 is applied to every token already in the sequence, greedy "
+            "included: the continuations differ from plain GPT-2 sampling and greedy decoding",
+        ),
+        ("sampling: repetition penalty 1.3 by default",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- layernorm
+    HeldOut(
+        _v29(
+            "ln-variance-of-uncentred-input",
+            "layernorm.py",
+            _V29_LN_FWD,
+            _v29_ln_uncentred("x.pow(2)"),
+            "layernorm",
+            "the variance is the mean of the squares of the raw input, not of the centred input: it is "
+            "E[x^2] instead of E[(x-mean)^2], too large whenever the mean is not zero",
+        ),
+        ("layernorm variance: of the uncentred input",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v29(
+            "ln-centred-on-the-median",
+            "layernorm.py",
+            "        mean = x.mean(dim=-1, keepdim=True)\n",
+            "        mean = x.median(dim=-1, keepdim=True).values  # robust to outlier features\n",
+            "layernorm",
+            "the features are centred on their median instead of their mean: the output no longer has zero mean, "
+            "and the variance is taken around the median, so it differs from LayerNorm whenever the features are "
+            "skewed",
+        ),
+        ("layernorm centring: median instead of mean",),
+    ),
+    # ---------------------------------------------------------------- mlp
+    HeldOut(
+        _v29(
+            "gelu-by-hand-2-over-pi-without-sqrt",
+            "mlp.py",
+            _V29_MLP_FWD,
+            _v29_gelu("2.0 / torch.pi  # sqrt(2/pi)"),
+            "mlp",
+            "the tanh GELU written out uses 2/pi where sqrt(2/pi) belongs: the tanh argument is about 0.8 times "
+            "too small and the activation is off everywhere except 0",
+        ),
+        ("gelu tanh constant: 2/pi without the square root",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v29(
+            "mlp-hidden-in-float32",
+            "mlp.py",
+            _V29_MLP_FWD,
+            _v29_mlp_dtype(".float()"),
+            "mlp",
+            "the hidden activation is cast to float32 and back to the input's dtype: in a float64 model the "
+            "hidden layer loses its precision (the outputs are rounded to float32)",
+        ),
+        ("mlp dtype: hidden layer rounded through float32",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v29(
+            "mlp-rows-restored-time-major",
+            "mlp.py",
+            _V29_MLP_FWD,
+            _v29_mlp_rows("out.view(T, B, C).transpose(0, 1)"),
+            "mlp",
+            "the MLP runs on the (B*T, C) rows but restores them as view(T, B, C).transpose(0, 1): the rows were "
+            "batch-major, so the outputs land at the wrong (batch, position) whenever B > 1",
+        ),
+        ("mlp rows: restored time-major",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- block
+    HeldOut(
+        _v29(
+            "block-parallel-branches",
+            "block.py",
+            _V29_BLOCK_FWD,
+            _v29_parallel("x"),
+            "block",
+            "attention and MLP run in parallel on the same input (GPT-J / PaLM style): the MLP reads ln_2 of the "
+            "block's input, not of the stream after the attention branch",
+        ),
+        ("block: parallel attention and mlp branches",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v29(
+            "block-residual-stream-float32",
+            "block.py",
+            _V29_BLOCK_FWD,
+            _v29_fp32_stream("torch.float32"),
+            "block",
+            "the residual stream is kept in float32 (meant: at least float32) and cast back at the end: a float64 "
+            "block rounds its stream to float32 at every branch, so its output is only float32-accurate",
+        ),
+        ("block dtype: residual stream forced to float32",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- gpt
+    HeldOut(
+        _v29(
+            "token-embeddings-scaled-by-sqrt-n-embd",
+            "gpt.py",
+            _V29_EMBED,
+            "        x = self.transformer.wte(idx) * math.sqrt(self.config.n_embd) + self.transformer.wpe(pos)\n",
+            "gpt",
+            "the token embeddings are multiplied by sqrt(n_embd) as in the original Transformer paper: GPT-2 does "
+            "not scale them, so the token signal swamps the positions and the logits differ",
+        ),
+        ("embeddings: tokens scaled by sqrt(n_embd)",),
+    ),
+    HeldOut(
+        _v29(
+            "logits-cast-to-float32",
+            "gpt.py",
+            "        logits = self.lm_head(self.transformer.ln_f(x))\n",
+            "        logits = self.lm_head(self.transformer.ln_f(x)).float()  # a stable loss\n",
+            "gpt",
+            "the logits are cast to float32 for a stable loss: a float64 model returns float32 logits, rounded, "
+            "and its loss too",
+        ),
+        ("logits dtype: cast to float32",),
+    ),
+    HeldOut(
+        _v29(
+            "token-embeddings-by-float-one-hot",
+            "gpt.py",
+            _V29_EMBED,
+            _v29_onehot(".float()"),
+            "gpt",
+            "the token embeddings are a one-hot matmul with the one-hot made .float(): in a float64 model the "
+            "float32 one-hot cannot multiply the float64 table and the forward pass raises",
+        ),
+        ("token embeddings: float32 one-hot against the table",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v29(
+            "ln-f-eps-1e-6",
+            "gpt.py",
+            "                ln_f=LayerNorm(config.n_embd),\n",
+            "                ln_f=LayerNorm(config.n_embd, eps=1e-6),\n",
+            "gpt",
+            "the final LayerNorm is built with eps=1e-6 (a common default elsewhere) instead of GPT-2's 1e-5: the "
+            "last normalisation, and so every logit, differs slightly from GPT-2's",
+        ),
+        ("ln_f eps: 1e-6",),
+    ),
+    HeldOut(
+        _v29(
+            "positions-one-based",
+            "gpt.py",
+            "        pos = torch.arange(start, start + T, device=idx.device)\n",
+            "        pos = torch.arange(start + 1, start + T + 1, device=idx.device)  # positions 1 .. T\n",
+            "gpt",
+            "the position ids count from 1: every token gets the next position's embedding, and a sequence of "
+            "block_size tokens indexes one row past the position table",
+        ),
+        ("position ids: one-based",),
+    ),
+    # ---------------------------------------------------------------- loss
+    HeldOut(
+        _v29(
+            "loss-skips-first-position",
+            "gpt.py",
+            _V29_LOSS,
+            _v29_loss_skip("1"),
+            "loss",
+            "the loss leaves out position 0 (its prediction was thought to have no context): the mean is over "
+            "T-1 positions per row, and the first token's prediction is never trained",
+        ),
+        ("loss: first position left out",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v29(
+            "loss-logsumexp-in-float32",
+            "gpt.py",
+            _V29_LOSS,
+            _v29_loss_lse(".float()"),
+            "loss",
+            "the cross-entropy is written as logsumexp minus the target logit on logits cast to float32: a "
+            "float64 model's loss is rounded to float32 and comes back as float32",
+        ),
+        ("loss dtype: computed in float32",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- config
+    HeldOut(
+        _v29(
+            "block-size-field-unannotated",
+            "config.py",
+            "    block_size: int = 1024  # longest sequence the position table covers\n",
+            "    block_size = 1024  # longest sequence the position table covers\n",
+            "config",
+            "block_size is written without its type annotation, so the dataclass does not make it a field: "
+            "GPTConfig(block_size=...) raises TypeError and every model has 1024 positions",
+        ),
+        ("config: block_size not a dataclass field",),
+    ),
+    HeldOut(
+        _v29(
+            "post-init-n-embd-from-64-wide-heads",
+            "config.py",
+            _V29_POST_INIT,
+            _v29_head_width("self.n_head * 64"),
+            "config",
+            "__post_init__ resets n_embd to n_head * 64, assuming GPT-2's 64-wide heads: any config with "
+            "another head size gets a different width than it asked for",
+        ),
+        ("config: n_embd overwritten as 64 per head",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- tokenizer
+    HeldOut(
+        _v29(
+            "pattern-punctuation-takes-newlines",
+            "tokenizer.py",
+            r"""| ?[^\s\p{L}\p{N}]+|""",
+            r"""| ?[^\s\p{L}\p{N}]+[\r\n]*|""",
+            "tokenizer",
+            "the punctuation alternative of the GPT-2 pattern takes the newlines after it ([\\r\\n]*, as "
+            "cl100k's pattern does): '.\\n' is one pre-token, so the splits and ids differ from GPT-2's",
+        ),
+        ("pre-tokenizer pattern: punctuation takes trailing newlines",),
+    ),
+    HeldOut(
+        _v29(
+            "minbpe-encode-latest-merge-first",
+            "tokenizer.py",
+            _V29_ENCODE_PIECE,
+            _v29_minbpe("max(pairs, key=lambda p: merges.get(p, -1))  # the merge to apply"),
+            "tokenizer",
+            "the minbpe-style encode picks the pair with the highest merge rank (max with a -1 default) instead "
+            "of the lowest: merges learned late are applied before earlier ones, so the ids differ from tiktoken",
+        ),
+        ("bpe encode: highest rank merged first",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v29(
+            "encode-nfc-normalised",
+            "tokenizer.py",
+            _V29_ENCODE_ORDINARY,
+            _v29_nfc('__import__("unicodedata").normalize("NFC", text)  # one spelling per character'),
+            "tokenizer",
+            "encode_ordinary normalises the text to NFC first: decomposed characters are re-composed, so "
+            "decode(encode(text)) is no longer the text and the ids differ from GPT-2's byte-level ones",
+        ),
+        ("encode: text NFC-normalised",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v29(
+            "specials-deleted-before-training",
+            "tokenizer.py",
+            _V29_SPLIT_OUT,
+            _v29_split_out(
+                "    for special in specials:\n"
+                '        text = text.replace(special, "")  # drop them: they never take part in a merge\n'
+                "    return [text]\n"
+            ),
+            "tokenizer",
+            "training removes the special tokens from the text instead of cutting it there: the text on either "
+            "side is joined, so pre-tokens (and pair counts) form across where a special token stood",
+        ),
+        ("training specials: deleted, text joined across them",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- data
+    HeldOut(
+        _v29(
+            "cached-offsets-shifted-in-place",
+            "data.py",
+            _V29_NEXT_BATCH,
+            _v29_offsets("offsets.add_(start)"),
+            "data",
+            "the position offsets are a tensor made once and shifted with an in-place add_(start): the shifts "
+            "accumulate from batch to batch, so from the third batch on the loader reads the wrong slice",
+        ),
+        ("loader positions: cached offsets shifted in place",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- training
+    HeldOut(
+        _v29(
+            "hand-clip-norm-of-matrices-only",
+            "training.py",
+            _V29_CLIP,
+            _v29_clip(" if g.dim() >= 2"),
+            "training",
+            "the total gradient norm for clipping is taken over the matrices only (dim >= 2), not every gradient: "
+            "the norm is too small, clipping starts late, and the reported norm is not clip_grad_norm_'s",
+        ),
+        ("gradient clipping: norm over matrices only",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v29(
+            "autocast-bfloat16-by-default",
+            "training.py",
+            "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) "
+            "if autocast_dtype else contextlib.nullcontext()\n",
+            "        amp = torch.autocast(x.device.type, dtype=autocast_dtype or torch.bfloat16)\n",
+            "training",
+            "the forward always runs under autocast, in bfloat16 when no dtype is given: the default is no "
+            "autocast, so every step's loss and gradients are rounded to bfloat16",
+        ),
+        ("train_step autocast: bfloat16 by default",),
+    ),
+    HeldOut(
+        _v29(
+            "clip-threshold-times-micro-batches",
+            "training.py",
+            _V29_CLIP,
+            "    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm * n)"
+            "  # n micro-batches' gradients\n",
+            "training",
+            "the clipping threshold is multiplied by the number of micro-batches, as if the accumulated gradient "
+            "were a sum: it is a mean, so with accumulation the gradient is clipped n times too late",
+        ),
+        ("gradient clipping: threshold times micro-batches",),
+    ),
+    HeldOut(
+        _v29(
+            "checkpoint-drops-tied-head",
+            "training.py",
+            _V29_CKPT_MODEL,
+            _v29_ckpt(' if k != "lm_head.weight"'),
+            "training",
+            "the checkpoint leaves lm_head.weight out because it is tied to wte: the strict load_state_dict on "
+            "resume then fails for a missing key",
+        ),
+        ("checkpoint: tied lm_head weight left out",),
+        "rewrite",
+    ),
+]
+
+V29_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V29}
+
+
 # Every set in the order written: version -> (name prefix, entries). The last is the held-out set that counts
 # (graded once); the ones before it have been tuned on since and are development sets.
 SETS: dict[str, tuple[str, list[HeldOut]]] = {
@@ -21935,5 +22693,6 @@ SETS: dict[str, tuple[str, list[HeldOut]]] = {
     "v26": ("ho26-", HELDOUT_V26),
     "v27": ("ho27-", HELDOUT_V27),
     "v28": ("ho28-", HELDOUT_V28),
+    "v29": ("ho29-", HELDOUT_V29),
 }
 ALL_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for _, entries in SETS.values() for h in entries}
