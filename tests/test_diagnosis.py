@@ -482,6 +482,9 @@ MEASURED_AS = {
     "ho22-config-n-embd-1024": "config-default: n_embd 1024",
     # v28 (a development set since its graded run): a field misnamed, told as missing (v28 said "n_layer = None")
     "ho28-field-named-n-layers": "config-field: no n_layer",
+    # v29 (a development set since its graded run): the IndexError of positions past wpe is no length check (v29 said
+    # "length-check: rejects block_size", with a fix of a check that was right); the positions' offset is measured
+    "ho29-positions-one-based": "positions: offset 1",
 }
 
 
