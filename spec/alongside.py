@@ -17,6 +17,12 @@ def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
         group["lr"] = lr
 
 
+def loss_under_autocast(model: nn.Module, x: torch.Tensor, y: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """``model(x, y)``'s loss with the forward pass under ``torch.autocast(x's device, dtype)``, without a graph."""
+    with torch.no_grad(), torch.autocast(x.device.type, dtype=dtype):
+        return model(x, y)[1]
+
+
 def capture(model: nn.Module, components: list[tuple[str, nn.Module]], idx: torch.Tensor) -> dict[str, tuple]:
     """Run ``model(idx)`` with hooks; return each component's (input, output) the first time it runs. The
     component named "embeddings" is read as its module's input (the first block's), the others as outputs."""

@@ -728,6 +728,9 @@ def _observe_training(ns) -> Iterator[tuple]:
     # in float32, two steps: a loss total kept across steps shows (v28: a buffer on the function, which the fp64
     # calls above never touched, `.to(loss.dtype)` handing them a fresh copy)
     yield _call(_step, ns, batches, 0.5, 1e9, 2, torch.float32)
+    # autocast asked for: _Tiny's matmul runs in bfloat16 (v29: autocast on by default was "repaired" by deleting
+    # the `with`, which no call above could refute: none asked for autocast)
+    yield _call(_step, ns, batches, 0.5, 1e9, 1, torch.float32, autocast_dtype=torch.bfloat16)
 
 
 def _decay_of(ns, model: torch.nn.Module) -> list:
@@ -763,14 +766,17 @@ def _update_rules(opt: torch.optim.Optimizer) -> list[tuple]:
     return [tuple((k, g[k]) for k in _UPDATE_RULE if k in g) for g in opt.param_groups]
 
 
-def _step(ns, batches: list, lr: float, max_norm: float, steps: int = 1, dtype: torch.dtype = torch.float64) -> list:
+def _step(
+    ns, batches: list, lr: float, max_norm: float, steps: int = 1, dtype: torch.dtype = torch.float64, **autocast
+) -> list:
     """``steps`` train_steps of _Tiny under SGD with two parameter groups (a clip over the first alone shows): the
-    last loss, whether it still holds a graph, the norm it returns, and the parameters after them."""
+    last loss, whether it still holds a graph, the norm it returns, and the parameters after them. ``autocast``:
+    train_step's ``autocast_dtype``, passed only when given."""
     model = _Tiny().to(dtype)
     opt = torch.optim.SGD([{"params": [model.wte, model.head]}, {"params": [model.bias]}], lr=lr)
     with torch.enable_grad():
         for _ in range(steps):
-            loss, norm = ns.train_step(model, opt, batches, max_norm)
+            loss, norm = ns.train_step(model, opt, batches, max_norm, **autocast)
     grads = [p.grad for p in model.parameters()]  # the step's gradient is still there when train_step returns
     return [loss, bool(getattr(loss, "requires_grad", False)), norm, *[p.detach() for p in model.parameters()], grads]
 

@@ -24,7 +24,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from .alongside import set_lr
+from .alongside import loss_under_autocast, set_lr
 from .assertions import assert_close
 from .ddp_worker import STOPPED, TIMED_OUT, run_ranks
 from .hints import needs
@@ -276,6 +276,29 @@ def test_train_step_runs_in_the_models_dtype_by_default(impl):
         hint="the forward ran in another precision: open torch.autocast only when autocast_dtype is given "
         "(autocast(device, dtype=autocast_dtype) if autocast_dtype else contextlib.nullcontext()), never with "
         "enabled=autocast_dtype is None",
+    )
+
+
+def test_train_step_autocasts_when_asked(impl):
+    """Clause: ``autocast_dtype=torch.bfloat16`` runs train_step's forward passes under
+    ``torch.autocast(device, dtype=torch.bfloat16)``: the loss it returns is the model's loss under that autocast.
+    Catches: ``autocast_dtype`` accepted and ignored (the ``with`` left out, or a context opened and never
+    entered): every other training test leaves it at None, so a loop that never autocasts passed them all, and
+    the GPU recipe's bf16 speed-up silently never happens.
+    Measured: the loss under CPU bf16 autocast equals train_step's to 0 (the same ops); the float32 loss is
+    1.1e-4 from it, 100x the bound."""
+    model = tiny_gpt(impl, dtype=torch.float32)
+    x, y = tokens_of(64, seed=1).view(4, 16), tokens_of(64, seed=2).view(4, 16)
+    want = impl.run(loss_under_autocast, impl.run(copy.deepcopy, model), x, y, torch.bfloat16)
+    opt = impl.run(torch.optim.SGD, model.parameters(), lr=0.0)
+    loss, _ = impl.train_step(model, opt, [(x, y)], 1e6, autocast_dtype=torch.bfloat16)
+    assert_scalar(
+        loss,
+        float(want),
+        atol=1e-6,
+        what="train_step's loss of a float32 model with autocast_dtype=torch.bfloat16",
+        hint="the forward did not run under autocast: with autocast_dtype given, run each micro-batch's forward "
+        "inside `with torch.autocast(x.device.type, dtype=autocast_dtype):`",
     )
 
 

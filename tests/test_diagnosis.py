@@ -425,6 +425,8 @@ PREMISES = {
     "ho13-positions-floor-divided": ("loader: rows not windows of the stream",),  # x all 0s: not "y-not-shifted"
     # the counts are not respected at all: not a tie-break (the replayed merges: the first is not the most frequent)
     "ho13-heap-never-heapified": ("tokenizer-training: first merge not the most frequent",),
+    # v29: a fresh loader that drifts (its cached offsets shifted in place) was told "loader-resume: batch 2 for 3"
+    "ho29-cached-offsets-shifted-in-place": (),
 }
 
 

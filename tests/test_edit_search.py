@@ -642,3 +642,15 @@ def test_operators_added_after_v27_reach_their_slips() -> None:
         ("max(LOOKAHEAD, *(len(s) for s in specials))", "LOOKAHEAD + max((len(s) for s in specials), default=0)"),
     ]:
         assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+
+
+def test_autocast_on_by_default_is_not_repaired_by_never_autocasting(tmp_path: Path) -> None:
+    """A train_step asked for autocast is observed, so no repair turns autocast off altogether. Bug caught: v29's
+    `autocast_dtype or torch.bfloat16` (autocast on by default) was repaired by deleting `with amp:`, which matched
+    every call of the edit search, none of which asked for autocast; the fix broke bf16 training. Now the search
+    places it at GPT-2's line without a fix (one edit of yours cannot restore the condition)."""
+    held = HELDOUT["ho29-autocast-bfloat16-by-default"]
+    impl = _impl("autocast-by-default", held.bug.materialize(tmp_path))
+    assert probes_repair.repair(impl, "training/train_step") == []
+    found = probes_search.search(impl, "training")
+    assert found and found[0].tag in accepted(held) and not found[0].fix, found
