@@ -7,6 +7,8 @@ pytest, the oracles or the answer key: the participant's code must not find them
 
 from __future__ import annotations
 
+import inspect
+
 import torch
 from torch import nn
 
@@ -15,6 +17,14 @@ def set_lr(optimizer: torch.optim.Optimizer, lr: float) -> None:
     """Set every group's learning rate, as the contract's training loop does before each step."""
     for group in optimizer.param_groups:
         group["lr"] = lr
+
+
+def takes_keyword(fn: object, name: str) -> bool:
+    """Whether ``fn`` has a parameter called ``name`` (a ``**kwargs`` that swallows it does not count)."""
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # no signature to read: a builtin, or not callable
+        return False
 
 
 def loss_under_autocast(model: nn.Module, x: torch.Tensor, y: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:

@@ -38,6 +38,7 @@ from gpt2spec.known_bugs.mutant import REFERENCE
 from gpt2spec.registry import squeezed, unparsed, written_source
 from gpt2spec.verdicts import CONSISTENT, REPRODUCED, Finding
 
+from .alongside import takes_keyword
 from .edits import CONSTANTS, Edit, change_words, edits
 from .variants import same
 
@@ -730,7 +731,16 @@ def _observe_training(ns) -> Iterator[tuple]:
     yield _call(_step, ns, batches, 0.5, 1e9, 2, torch.float32)
     # autocast asked for: _Tiny's matmul runs in bfloat16 (v29: autocast on by default was "repaired" by deleting
     # the `with`, which no call above could refute: none asked for autocast)
-    yield _call(_step, ns, batches, 0.5, 1e9, 1, torch.float32, autocast_dtype=torch.bfloat16)
+    yield _call(_autocast_step, ns, batches)
+
+
+def _autocast_step(ns, batches: list) -> list:
+    """One float32 step under bfloat16 autocast: asked for with ``autocast_dtype`` where train_step takes it (optional
+    in the contract), else opened around it, as the capstone's driver does for a train_step without one."""
+    if takes_keyword(ns.train_step, "autocast_dtype"):
+        return _step(ns, batches, 0.5, 1e9, 1, torch.float32, autocast_dtype=torch.bfloat16)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        return _step(ns, batches, 0.5, 1e9, 1, torch.float32)
 
 
 def _decay_of(ns, model: torch.nn.Module) -> list:

@@ -292,12 +292,6 @@ GAPS = [
         "test_train_step_returns_0dim_tensors",
     ),
     (
-        Mutant("gap-autocast-dtype-ignored", "training.py", _AUTOCAST, "contextlib.nullcontext()",
-               (), "training", "v29 diagnosis: autocast_dtype accepted and never used; no test asked for it"),
-        "spec/test_training.py", "test_train_step_autocasts_when_asked",
-        "test_train_step_runs_in_the_models_dtype_by_default",
-    ),
-    (
         Mutant("gap-default-generator-of-a-fixed-seed", "gpt.py", _CACHE_LINE,
                _CACHE_LINE + "\n        if generator is None:\n"
                "            generator = torch.Generator(device=idx.device).manual_seed(1337)",

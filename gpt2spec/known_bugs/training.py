@@ -2,6 +2,9 @@
 
 from .mutant import Mutant
 
+# reference/training.py's autocast: opened only when a dtype is asked for
+_AUTOCAST = "torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else contextlib.nullcontext()"
+
 MUTANTS = [
     # ------------------------------------------------------------ week 5: DataLoader
     Mutant(
@@ -266,5 +269,25 @@ MUTANTS += [
         section="training",
         why="computed and clipped the gradient but never called optimizer.step(): the weights never change",
         clauses=("W6-step",),
+    ),
+    Mutant(
+        name="autocast-dtype-ignored",
+        file="training.py",
+        old=_AUTOCAST,
+        new="contextlib.nullcontext()",
+        catches=("test_train_step_autocasts_when_asked",),
+        section="training",
+        why="took autocast_dtype and never used it: asked for bf16, the forward still runs in float32",
+        clauses=("W6-autocast",),
+    ),
+    Mutant(
+        name="autocast-always-bf16",
+        file="training.py",
+        old=_AUTOCAST,
+        new="torch.autocast(x.device.type, dtype=torch.bfloat16)",
+        catches=("test_train_step_runs_in_the_models_dtype_by_default",),
+        section="training",
+        why="opened bf16 autocast on every step, asked or not: a float32 model's loss is computed in bfloat16",
+        clauses=("W6-dtype",),
     ),
 ]
