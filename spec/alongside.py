@@ -77,10 +77,12 @@ LOW_PRECISION = (torch.float16, torch.bfloat16)
 
 def low_precision(module: nn.Module, *inputs: torch.Tensor) -> tuple[str, str, str, int, str] | None:
     """Run ``module(*inputs)`` (float32 or float64, no autocast around it) and return the first operation whose
-    floating result is float16 or bfloat16, as (operation, dtype, file, line, source line) at the innermost line
-    of the module's own package that issued it; when that line casts nothing itself, the nearest line above it
-    (in its function or a caller's) that enters an autocast region. None when every operation keeps the
-    precision it was given. (Autocast's own flag reads False inside a dispatch mode, so the source says it.)"""
+    floating result is float16 or bfloat16, or (a float64 call) float32 made from a float64 operand, as
+    (operation, dtype, file, line, source line) at the innermost line of the module's own package that issued
+    it; when that line casts nothing itself, the nearest line above it (in its function or a caller's) that
+    enters an autocast region. None when every operation keeps the precision it was given. (Autocast's own flag
+    reads False inside a dispatch mode, so the source says it.) A float32 tensor made from nothing (a mask
+    built with torch.ones) is no cast: only float64 narrowed to float32 counts."""
     import inspect
     import linecache
     import sys
@@ -119,17 +121,34 @@ def low_precision(module: nn.Module, *inputs: torch.Tensor) -> tuple[str, str, s
                     return line_of(frame, n)
         return here
 
+    wide = any(p.dtype == torch.float64 for p in module.parameters())
+    made: list[tuple[str, str, str, int, str]] = []  # float32 cast from integers in a float64 module (one-hot rows)
+
     class Recorder(TorchDispatchMode):
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):
             out = func(*args, **(kwargs or {}))
+            given = [t for t in tree_leaves((args, kwargs)) if isinstance(t, torch.Tensor)]
+            made_32 = any(isinstance(t, torch.Tensor) and t.dtype == torch.float32 for t in tree_leaves(out))
             if not first:
+                narrowed = any(t.dtype == torch.float64 for t in given)
                 low = next((t.dtype for t in tree_leaves(out) if isinstance(t, torch.Tensor)
-                            and t.dtype in LOW_PRECISION), None)  # fmt: skip
+                            and t.dtype in LOW_PRECISION), torch.float32 if narrowed and made_32 else None)  # fmt: skip
                 at = place() if low is not None else None
                 if at is not None:
                     first.append((str(func.overloadpacket.__name__), str(low).removeprefix("torch."), *at))
+            if wide and not made and made_32 and given and not any(t.is_floating_point() for t in given):
+                at = place()
+                if at is not None:
+                    made.append((str(func.overloadpacket.__name__), "float32", *at))
             return out
 
-    with torch.no_grad(), Recorder():
-        module(*inputs)
+    try:
+        with torch.no_grad(), Recorder():
+            module(*inputs)
+    except RuntimeError as err:  # float32 met float64 further on: the cast that made it is the place
+        if first:
+            return first[0]
+        if made and ("dtype" in str(err) or "scalar type" in str(err)):
+            return made[0]
+        raise
     return first[0] if first else None

@@ -197,11 +197,16 @@ def _twin_edits(
     a layer-scale gain on both branches of a block (``x + self.g1 * self.attn(..)``, ``x + self.g2 * self.mlp(..)``),
     ``windows[:-1], windows[1:]`` both slicing rows. A single edit repairs none of them; the same edit at every
     twin does. Twins: calls, operations and subscripts of one function with the same skeleton (``_skeleton``),
-    none inside another; each edit of the first that keeps some of it (``q.float()`` -> ``q``) is carried over."""
+    none inside another, and an attribute given twice to one call (a square's two sides); each edit of the first
+    that keeps some of it (``q.float()`` -> ``q``) is carried over."""
     groups: dict[tuple, list] = {}
     for entry in _walk(fn):
-        if isinstance(entry[0], ast.Call | ast.BinOp | ast.Subscript):
-            groups.setdefault(_skeleton(entry[0]), []).append(entry)
+        node, parent = entry[0], entry[1]
+        if isinstance(node, ast.Call | ast.BinOp | ast.Subscript):
+            groups.setdefault(_skeleton(node), []).append(entry)
+        elif isinstance(node, ast.Attribute) and isinstance(parent, ast.Call) and _repeated_argument(node, parent):
+            # one size given twice, a square (v29: a causal mask `ones(config.n_embd, config.n_embd)`)
+            groups.setdefault(("square", id(parent), ast.dump(node)), []).append(entry)
     for group in groups.values():
         nodes = [entry[0] for entry in group]
         if len(nodes) < 2 or any(n is not m and n in ast.walk(m) for n in nodes for m in nodes):
@@ -220,6 +225,11 @@ def _twin_edits(
             carried = [_carried(new, paths, other) for other in nodes]
             if None not in carried:
                 yield _apply_all(file, tree, parents, qualname, group, carried)
+
+
+def _repeated_argument(node: ast.expr, call: ast.Call) -> bool:
+    """Whether ``node`` is one of two or more arguments of ``call`` written alike."""
+    return node in call.args and sum(ast.dump(a) == ast.dump(node) for a in call.args) > 1
 
 
 def _operand_alternatives(node: ast.expr, names: dict, attrs: dict, first) -> Iterator[ast.expr]:
@@ -721,6 +731,7 @@ def _alternatives(
             yield ast.Attribute(node.value, node.attr[:-1], ast.Load())
         if node.attr == "values":  # the hard maximum where the smooth one was meant: x.max(-1).values (v26)
             yield from _smooth_maximum(node.value)
+            yield from _mean_for_order_statistic(node.value)
         if node.attr in attrs.get(CALLED, ()) and not (isinstance(parent, ast.Call) and parent.func is node):
             yield ast.Call(node, [], [])  # a method named where the file calls it elsewhere: called
     key = _string_key(node) if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) else None
@@ -1205,6 +1216,13 @@ def _smooth_maximum(node: ast.expr) -> Iterator[ast.expr]:
     cross-entropy's normaliser is the log of the summed exponentials, not the largest logit (v26)."""
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("max", "amax"):
         yield ast.Call(ast.Attribute(node.func.value, "logsumexp", ast.Load()), node.args, node.keywords)
+
+
+def _mean_for_order_statistic(node: ast.expr) -> Iterator[ast.expr]:
+    """``x.median(dim=-1)`` (or ``torch.median(x, -1)``, ``mode``), whose ``.values`` are read, as ``x.mean(dim=-1)``:
+    a robust centre where the average was meant (v29: LayerNorm centred on the median)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("median", "mode"):
+        yield ast.Call(ast.Attribute(node.func.value, "mean", ast.Load()), node.args, node.keywords)
 
 
 def _viewed_in_order(node: ast.Call) -> Iterator[ast.expr]:

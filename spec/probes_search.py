@@ -533,6 +533,10 @@ def _observe_module(
             out.append(_call(hot.float(), 8 * _x(seed + 3, *shapes[1]).float()))
         if kind == "attention":  # a whole block_size of positions (a mask buffer shorter than block_size shows)
             out.append(_call(module, _x(seed + 4, 1, sizes["block_size"], shapes[0][-1])))
+            # and a block_size past n_embd (v29: a mask buffer sized by n_embd was whole at block_size 16, n_embd 32)
+            longer = 3 * sizes["n_embd"] // 2
+            wide = _loaded(_BUILD[kind](ns, ns.GPTConfig(**{**sizes, "block_size": longer})), state)
+            out.append(_call(wide, _x(seed + 5, 1, longer, shapes[0][-1])))
         if kind in ("block", "mlp"):  # float32 in, float32 arithmetic (not a lower precision chosen inside)
             out.append(_call(module.float(), _x(seed + 3, *shapes[1]).float()))
         return out

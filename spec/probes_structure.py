@@ -110,36 +110,46 @@ def writes_input(impl, component: str) -> list[Finding]:
 
 
 def precision(impl, component: str) -> list[Finding]:
-    """One float32 call, every operation's result dtype recorded (spec/alongside.py, where the module lives): an
-    operation that yields float16 or bfloat16 inside the module (``.half()``, ``dtype=torch.float16``, an
-    autocast region of its own) rounds to about 3 significant digits whatever precision the caller chose. The
-    line is the participant's own, so this is measured, not guessed; it runs before the fits, which would
-    otherwise fit that rounding as some parameter."""
+    """A float32 call, then a float64 one, every operation's result dtype recorded (spec/alongside.py, where the
+    module lives): an operation that yields float16 or bfloat16 inside the module (``.half()``,
+    ``dtype=torch.float16``, an autocast region of its own) rounds to about 3 significant digits whatever
+    precision the caller chose; one that narrows float64 to float32 (``x.float()``), to about 7. The line is the
+    participant's own, so this is measured, not guessed; it runs before the fits, which would otherwise fit that
+    rounding as some parameter."""
     state = torch.get_rng_state()
     try:
         module, _ = _module(impl, component)
-        module = module.float()
-        if component == "gpt":
-            inputs = (torch.randint(0, TINY["vocab_size"], (2, 8), generator=_gen(95)),)
-        else:
-            inputs = (torch.randn(2, 8, SMALL["n_embd"], generator=_gen(95)),)
-        hit = beside(module, low_precision, module, *inputs)
+        hit = None
+        for dtype in (torch.float32, torch.float64):  # then float64: a float32 kept inside it (v29's residual stream)
+            module = module.to(dtype)
+            if component == "gpt":
+                inputs = (torch.randint(0, TINY["vocab_size"], (2, 8), generator=_gen(95)),)
+            else:
+                inputs = (torch.randn(2, 8, SMALL["n_embd"], generator=_gen(95), dtype=dtype),)
+            try:
+                hit = hit or beside(module, low_precision, module, *inputs)
+            except Exception:  # a float64 call that fails otherwise: another test's business
+                if dtype == torch.float32:
+                    raise
     finally:
         torch.set_rng_state(state)
     if hit is None:
         return []
     op, dtype, file, line, source = hit
+    given = "float64" if dtype == "float32" else "float32"
     place = f"{Path(file).name} line {line}"
     name = {"gpt": "GPT", "layernorm": "LayerNorm"}.get(component, component)
+    digits = "7" if dtype == "float32" else "3"
     words = (
-        f"your {name} computes in {dtype} when it is given float32 ({op} at {place}: "
-        f"`{source}`): {dtype} keeps about 3 significant digits, so every output is rounded"
+        f"your {name} computes in {dtype} when it is given {given} ({op} at {place}: "
+        f"`{source}`): {dtype} keeps about {digits} significant digits, so every output is rounded"
     )
     fix = (
-        "compute in the dtype you are given: no .half(), .bfloat16(), dtype=torch.float16 or torch.autocast "
-        "inside the module (the caller chooses the precision)"
+        "compute in the dtype you are given: no .float(), .half(), .bfloat16(), dtype=torch.float16 or "
+        "torch.autocast inside the module (the caller chooses the precision)"
     )
-    return [Finding(f"precision: {dtype}", words, fix, evidence="each operation's result dtype, one float32 call")]
+    evidence = "each operation's result dtype, a float32 and a float64 call"
+    return [Finding(f"precision: {dtype}", words, fix, evidence=evidence)]
 
 
 def _find(module: torch.nn.Module, part: str) -> torch.nn.Module | None:

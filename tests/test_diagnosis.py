@@ -536,6 +536,10 @@ def test_a_probe_measures_what_the_code_does(name: str, tmp_path: Path) -> None:
     [
         ("ho13-block-under-bf16-autocast", False, "block.py line 25"),  # the line that enters autocast
         ("ho13-ln-variance-in-half", True, "layernorm.py line 22"),  # the cast itself, found in the sandboxed worker
+        # v29: float64 narrowed to float32 (the residual stream kept "at least" float32), and float32 one-hot rows
+        # made from integers that a float64 table then refuses: the cast's line, both times
+        ("ho29-block-residual-stream-float32", True, "block.py line 28"),
+        ("ho29-token-embeddings-by-float-one-hot", False, "gpt.py line 75"),
     ],
 )
 def test_low_precision_is_placed_at_the_participants_line(name: str, isolate: bool, place: str, tmp_path: Path) -> None:

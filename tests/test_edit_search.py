@@ -592,6 +592,24 @@ def test_the_tokenizer_observer_sees_what_the_spec_grades(name: str, tmp_path: P
     assert not probes_search.same_observations(probes_search.observed(observe, impl), gpt2), name
 
 
+def test_operators_added_after_v29_reach_their_slips() -> None:
+    """Edits v29's silent bugs needed (a development set since its graded run), each generic: a robust centre
+    where the mean was meant (``x.median(-1).values`` for ``x.mean(-1)``), and one size given twice to a call
+    replaced at both places (a square causal mask ``ones(config.n_embd, config.n_embd)`` for block_size). Bug
+    caught: LayerNorm centred on the median and a mask buffer sized by n_embd got no verdict; a median swapped for
+    a mean alone kept ``.values`` and raised, and one side of the square alone was a rectangle."""
+    source = (
+        "def f(self, x, config):\n"
+        "    mean = x.median(dim=-1, keepdim=True).values\n"
+        "    mask = torch.tril(torch.ones(config.n_embd, config.n_embd))\n"
+        "    return mean, mask\n"
+    )
+    found = {(e.old, e.new) for e in edits("m.py", source, ("f",), twins=True)}
+    assert ("x.median(dim=-1, keepdim=True).values", "x.mean(dim=-1, keepdim=True)") in found, sorted(found)
+    square = [e for e in found if e[0] == "config.n_embd" and e[1].startswith("config.block_size")]
+    assert any("the same" in new for _, new in square), sorted(square)
+
+
 def test_operators_added_after_v28_reach_their_slips() -> None:
     """Edits v28's silent, half and wrong bugs needed (a development set since its graded run), each generic: a
     factor taken out of a call as if it were linear (GELU's 1/2 outside c_proj), a function for its look-alike
@@ -654,3 +672,13 @@ def test_autocast_on_by_default_is_not_repaired_by_never_autocasting(tmp_path: P
     assert probes_repair.repair(impl, "training/train_step") == []
     found = probes_search.search(impl, "training")
     assert found and found[0].tag in accepted(held) and not found[0].fix, found
+
+
+def test_a_mask_sized_by_n_embd_is_observed(tmp_path: Path) -> None:
+    """The attention observer runs a block_size past n_embd. Bug caught: v29's causal buffer built
+    ``ones(config.n_embd, config.n_embd)`` behaved as GPT-2's on every call of the search (block_size 16, n_embd
+    32), so there was nothing to repair and no verdict."""
+    held = HELDOUT["ho29-mask-buffer-sized-by-n-embd"]
+    observe = probes_search.OBSERVERS["attention"]
+    yours = probes_search.observed(observe, _impl("mask-by-n-embd", held.bug.materialize(tmp_path)))
+    assert not probes_search.same_observations(yours, probes_search.reference_observations(observe)[0])

@@ -131,6 +131,8 @@ REPAIRED = {
     "ho28-warmup-clamped-up-to-min-lr": "training/get_lr",  # max(min_lr, ramp): dropped, not made `min_lr - 1`
     "ho28-gelu-half-taken-outside-c-proj": "mlp",  # 0.5 * c_proj(h): the half moved back into the call
     "ho28-gelu-hardtanh-for-tanh": "mlp",  # F.hardtanh for tanh: the piecewise-linear look-alike
+    # v29 (a development set since its graded run)
+    "ho29-ln-centred-on-the-median": "layernorm",  # x.median(-1).values: the mean, and no .values to read
 }
 
 
