@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import copy
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -351,6 +352,9 @@ def _apply_all(file: str, tree: ast.Module, parents: dict, qualname: str, group:
     return Edit(file, getattr(node, "lineno", 0), qualname, old_text, new_text, code, statement, was)
 
 
+_OPTIONAL_ATOM = re.compile(r"(?:\[(?:\\.|[^\]])*\]|\\p\{\w+\}|\\.|[^()|\\])[*?]")
+
+
 def _constant_edits(file: str, tree: ast.Module, parents: dict) -> Iterator[Edit]:
     """A module-level string (a pattern): one character dropped (a typo: 'l for 'll), in a regex of
     alternatives one alternative dropped, a Unicode class written as its ASCII look-alike (\\d for \\p{N}), or a
@@ -371,6 +375,9 @@ def _constant_edits(file: str, tree: ast.Module, parents: dict) -> Iterator[Edit
                 at = text.find(a, at + 1)
         # a quantifier for its sibling: * for + (v28: ' ?\p{L}*' matches a lone space before punctuation), + for *
         variants += [text[:i] + {"*": "+", "+": "*"}[c] + text[i + 1 :] for i, c in enumerate(text) if c in "*+"]
+        # an optional part added: a class, escape or character with * or ? after it, dropped whole (v29:
+        # punctuation that takes the newlines after it, `[^\s\p{L}\p{N}]+[\r\n]*`)
+        variants += [text[: m.start()] + text[m.end() :] for m in _OPTIONAL_ATOM.finditer(text)]
         for new in dict.fromkeys(v for v in variants if v != text):
             edit = _apply(file, tree, parents, CONSTANTS, stmt.value, (stmt, "value", None), ast.Constant(new))
             yield replace(edit, old=f"{name} = {text!r}", new=f"{name} = {new!r}")

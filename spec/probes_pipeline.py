@@ -19,14 +19,34 @@ from gpt2spec.verdicts import OBSERVED, Finding, unconfirmed
 
 def tokenizer(impl) -> list[Finding]:
     found: list[Finding] = []
-    parts = (_encode_stateful, _decode_per_token, _decode_separator, _merge_keeps_tail, _merge_first_only,
-             _distinct_pairs, _stream_tail, _stream_boundary, _pattern, _specials, _specials_ids)  # fmt: skip
+    parts = (_encode_stateful, _normalised, _decode_per_token, _decode_separator, _merge_keeps_tail,
+             _merge_first_only, _distinct_pairs, _stream_tail, _stream_boundary, _pattern, _specials, _specials_ids,
+             _specials_deleted_in_training)  # fmt: skip
     for part in parts:
         try:
             found += part(impl)
         except Exception:  # a part that cannot run says nothing
             continue
     return found
+
+
+def _normalised(impl) -> list[Finding]:
+    """Text comes back as it went in: a round trip that returns each text in one Unicode normal form (a combining
+    accent composed, a ligature spelled out) normalises before encoding (v29: NFC, "one spelling per character")."""
+    import unicodedata
+
+    tok = impl.Tokenizer()
+    texts = ("cafe\u0301", "\ufb01ne", "caf\u00e9")  # e + combining acute; the fi ligature; a precomposed e acute
+    back = [tok.decode(tok.encode_ordinary(t)) for t in texts]
+    if back == list(texts):
+        return []
+    for form in ("NFC", "NFKC", "NFD", "NFKD"):
+        if back == [unicodedata.normalize(form, t) for t in texts]:
+            words = (f"encode {form}-normalises the text first: {texts[0]!a} comes back as {back[0]!a}, so "
+                     "decode(encode(text)) is not the text; byte-level BPE encodes the bytes it is given")  # fmt: skip
+            fix = f"drop unicodedata.normalize({form!r}, text): encode the text as given"
+            return [Finding(f"encode: text {form}-normalised", words, fix, evidence="round trips of three texts")]
+    return []
 
 
 def _decode_per_token(impl) -> list[Finding]:
@@ -298,6 +318,21 @@ def _specials(impl) -> list[Finding]:
         fix = "specials = list(dict.fromkeys(special_tokens)): keep the order given"
         return [Finding("specials: ids in sorted order", words, fix, evidence="train with specials ('<|z|>', '<|a|>')")]
     return []
+
+
+def _specials_deleted_in_training(impl) -> list[Finding]:
+    """Training splits the text at each special token: nothing merges across one. Trained on 'xy<|s|>zw' ten times
+    with room for eight merges, a token holding 'yz' can only come from text joined where the special was (v29:
+    ``text.replace(special, "")`` before training)."""
+    tok = impl.Tokenizer().train(" ".join(["xy<|s|>zw"] * 10), 256 + 8, special_tokens=("<|s|>",))
+    pieces = [tok.decode([i]) for i in tok.encode_ordinary("xyzw")]
+    if not any("yz" in p for p in pieces):
+        return []
+    words = (f"training deletes the special tokens and joins the text around them: trained on 'xy<|s|>zw', it "
+             f"learns a merge across the special ('xyzw' encodes as {pieces})")  # fmt: skip
+    fix = "split the training text at each special token (regex.split on the escaped specials) and train on the parts"
+    return [Finding("training specials: deleted, text joined", words, fix,
+                    evidence="trained on 'xy<|s|>zw' x10 with room for 8 merges")]  # fmt: skip
 
 
 def _specials_ids(impl) -> list[Finding]:

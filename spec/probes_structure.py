@@ -379,6 +379,8 @@ def config_defaults(impl) -> list[Finding]:
         given = _declared_defaults(impl.GPTConfig)
     if missing := [k for k in GPT2_SMALL if k not in given]:
         return [_missing_fields(impl, missing)]
+    if refused := [k for k in GPT2_SMALL if _refused_keyword(impl, k, given[k])]:
+        return [_unsettable_fields(refused, given)]
     wrong = {k: given.get(k) for k, v in GPT2_SMALL.items() if given.get(k) != v}
     if not wrong:
         tiny = impl.GPTConfig(**TINY)
@@ -414,6 +416,29 @@ def _missing_fields(impl, missing: list[str]) -> Finding:
     words = f"GPTConfig has no field {', '.join(said)}: the spec builds GPTConfig({missing[0]}=...) and reads it"
     tag = "config-field: " + ", ".join(f"no {k}" for k in missing)
     return Finding(tag, words, "; ".join(fixes) + " (GPTConfig's fields)", evidence="GPTConfig()")
+
+
+def _refused_keyword(impl, field: str, value: object) -> bool:
+    """Whether ``GPTConfig(field=value)``, its own default handed back, raises a TypeError that names the field:
+    a name the instances have but the constructor does not take."""
+    try:
+        impl.GPTConfig(**{field: value})
+    except TypeError as err:
+        return field in str(err)
+    except Exception:  # a check of its own: not about the keyword
+        return False
+    return False
+
+
+def _unsettable_fields(refused: list[str], given: dict) -> Finding:
+    """Fields GPTConfig() has but GPTConfig(field=...) refuses (v29: ``block_size = 1024`` without an annotation,
+    a class attribute the dataclass does not make a field of)."""
+    names = ", ".join(refused)
+    words = (f"GPTConfig() has {names} ({', '.join(f'{k} = {given[k]!r}' for k in refused)}), but "
+             f"GPTConfig({refused[0]}=...) raises TypeError: a class attribute, not a field (a dataclass makes a "
+             "field only of a name with a type annotation), so no config can set it")  # fmt: skip
+    fix = "; ".join(f"annotate it: {k}: int = {given[k]!r}" for k in refused)
+    return Finding(f"config-field: {names} not a field", words, fix, evidence="GPTConfig(field=its own default)")
 
 
 def _declared_defaults(cls) -> dict:

@@ -487,6 +487,9 @@ MEASURED_AS = {
     # v29 (a development set since its graded run): the IndexError of positions past wpe is no length check (v29 said
     # "length-check: rejects block_size", with a fix of a check that was right); the positions' offset is measured
     "ho29-positions-one-based": "positions: offset 1",
+    "ho29-block-size-field-unannotated": "config-field: block_size not a field",  # a class attribute, no annotation
+    "ho29-encode-nfc-normalised": "encode: text NFC-normalised",  # a round trip that composes the accent
+    "ho29-specials-deleted-before-training": "training specials: deleted, text joined",  # a merge across the special
 }
 
 

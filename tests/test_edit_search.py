@@ -594,10 +594,11 @@ def test_the_tokenizer_observer_sees_what_the_spec_grades(name: str, tmp_path: P
 
 def test_operators_added_after_v29_reach_their_slips() -> None:
     """Edits v29's silent bugs needed (a development set since its graded run), each generic: a robust centre
-    where the mean was meant (``x.median(-1).values`` for ``x.mean(-1)``), and one size given twice to a call
-    replaced at both places (a square causal mask ``ones(config.n_embd, config.n_embd)`` for block_size). Bug
-    caught: LayerNorm centred on the median and a mask buffer sized by n_embd got no verdict; a median swapped for
-    a mean alone kept ``.values`` and raised, and one side of the square alone was a rectangle."""
+    where the mean was meant (``x.median(-1).values`` for ``x.mean(-1)``), one size given twice to a call
+    replaced at both places (a square causal mask ``ones(config.n_embd, config.n_embd)`` for block_size), and an
+    optional part of a pattern dropped whole (``[\r\n]*``). Bug caught: LayerNorm centred on the median, a mask
+    buffer sized by n_embd and punctuation that takes the newlines after it got no verdict; a median swapped for a
+    mean alone kept ``.values`` and raised, and one side of the square alone was a rectangle."""
     source = (
         "def f(self, x, config):\n"
         "    mean = x.median(dim=-1, keepdim=True).values\n"
@@ -608,6 +609,9 @@ def test_operators_added_after_v29_reach_their_slips() -> None:
     assert ("x.median(dim=-1, keepdim=True).values", "x.mean(dim=-1, keepdim=True)") in found, sorted(found)
     square = [e for e in found if e[0] == "config.n_embd" and e[1].startswith("config.block_size")]
     assert any("the same" in new for _, new in square), sorted(square)
+    pattern, meant = r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s+(?!\S)", r" ?[^\s\p{L}\p{N}]+|\s+(?!\S)"
+    found = {e.new for e in edits("m.py", f"PATTERN = {pattern!r}\n", (CONSTANTS,))}
+    assert f"PATTERN = {meant!r}" in found, sorted(found)
 
 
 def test_operators_added_after_v28_reach_their_slips() -> None:
