@@ -22663,7 +22663,41 @@ V29_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V29}
 
 
 # ==================================================================== HELDOUT_V30
-# HEADER_PLACEHOLDER
+# A thirtieth held-out set, written and committed on its own by a helper that never read the probes, the verdicts,
+# the fingerprint, the edit/repair/observe code, the variants, the diagnosis tool or any diagnosis output (pytest ran
+# with --tb=no throughout). Written from what engineers get wrong writing GPT-2, a byte-level BPE tokenizer, a data
+# loader and a training loop from scratch (nanoGPT / minbpe / build-nanogpt style, Python habits and habits borrowed
+# from newer models); the names of the earlier sets and of the known bugs were skimmed to pick other mistakes, and
+# HELDOUT_V29 served as the format example. Most entries are written="rewrite" (hand attention with the mask filled
+# by finfo.tiny or shaped per sequence, LayerNorm in named steps, a hand tanh GELU, the MLP width from a config
+# field, the MLP branch cast to bfloat16, the blocks kept in a plain list, the loss with the logits flattened in
+# place, by gather, or through nn.CrossEntropyLoss, a __post_init__ with an extra check, top-k by a floor or by
+# scatter, the generate loop's logits indexed by sequence length, the disallowed-special check by str.find, pair
+# counts by zip, the training text cut by str.split, the loader state in a dict, backward under a condition; exactly
+# one mistake inside); the rest are edits at one place (trailing commas, a missing comma, a capturing group, an
+# off-by-one range, a fixed default seed, a missing rename, an inverted autocast flag, the loader restored from itself).
+# ``accept`` names the family and parameter in plain words.
+#
+# Validity run (each bug's section spec files, ``-m "not slow" -x --no-fingerprint --tb=no``, one subprocess per
+# bug, two at a time): 40 written (24 rewrites, 16 edits), 6 dropped, 34 kept: attention 2 (0 edits, 2 rewrites),
+# layernorm 3 (2, 1), mlp 3 (1, 2), block 2 (1, 1), gpt 2 (1, 1), loss 3 (0, 3), config 2 (1, 1), generate 4 (1, 3),
+# tokenizer 7 (4, 3), data 2 (1, 1), training 4 (3, 1); 15 edits, 19 rewrites. Every kept rewrite was also graded
+# with its mistake fixed (the same rewrite, corrected): every non-slow test of its section passes.
+# Dropped: one duplicate (test_held_out_set_is_new): gpt.py's ``x = x + block(x, ...)`` makes the same source as
+# ho11-block-residual-added-twice. One that behaves identically here (no bug on this machine): the attention forward
+# rewritten in named steps with ``out.transpose(1, 2).view(B, T, C)`` and no .contiguous() (SDPA's CPU kernel returns
+# its output laid out as (B, T, n_head, hd), so the transpose is already contiguous and view succeeds). Four that no
+# non-slow test caught, possible spec gaps:
+# (1) attention, attention.py (rewrite): the causal mask built on the first call and kept on the module
+#     (``if getattr(self, "_future", None) is None: self._future = ones(T, T).triu(1)``), never rebuilt for another
+#     T: no attention/block/gpt test runs one attention module at two sequence lengths (generate would).
+# (2) config, config.py: ``assert (self.n_embd % self.n_head == 0, "...")``, an assert on a tuple, always true: no
+#     non-slow config/gpt test builds a config whose width the heads cannot tile and expects it to be refused.
+# (3) data, data.py: the rank check ``if not 0 <= rank < world_size`` -> ``if rank >= world_size`` (negative ranks
+#     accepted): no data test passes a negative rank.
+# (4) training, training.py (rewrite): configure_optimizers looping over named_parameters with ``break`` where
+#     ``continue`` skips a frozen parameter (every parameter after the first frozen one left out of the optimizer):
+#     no training test freezes a parameter before building the optimizer.
 
 _V30_ATTN_FWD = (
     "        B, T, C = x.shape\n"
@@ -23074,24 +23108,21 @@ def _v30_groups(skip: str) -> str:
     )
 
 
+def _v30_mask_shape(shape: str) -> str:
+    return (
+        "        B, nh, T, hd = q.shape\n"
+        f"        future = torch.ones({shape}, dtype=torch.bool, device=q.device).triu(1)\n"
+        "        att = (q @ k.transpose(-2, -1)) / math.sqrt(hd)\n"
+        '        att = att.masked_fill(future, float("-inf"))\n'
+        "        return att.softmax(-1) @ v\n"
+    )
+
+
 _v30 = partial(_in_set, 30)
 
 
 HELDOUT_V30: list[HeldOut] = [
     # ---------------------------------------------------------------- attention
-    HeldOut(
-        _v30(
-            "heads-merged-view-without-contiguous",
-            "attention.py",
-            _V30_ATTN_FWD,
-            _v30_merge_heads(""),
-            "attention",
-            "the heads are put back side by side with out.transpose(1, 2).view(B, T, C), without .contiguous(): the "
-            "transposed tensor is not contiguous, so view raises for any input with more than one head and position",
-        ),
-        ("heads merge: view of the transposed tensor without contiguous, raises",),
-        "rewrite",
-    ),
     HeldOut(
         _v30(
             "mask-filled-with-finfo-tiny",
@@ -23107,15 +23138,15 @@ HELDOUT_V30: list[HeldOut] = [
     ),
     HeldOut(
         _v30(
-            "mask-kept-from-first-call",
+            "mask-shaped-batch-t-t",
             "attention.py",
-            _V30_NO_CACHE,
-            _v30_kept_mask('getattr(self, "_future", None) is None'),
+            _V30_ATTEND,
+            _v30_mask_shape("B, T, T"),
             "attention",
-            "the causal mask is built on the first call and kept on the module, never rebuilt: a later call with "
-            "another sequence length masks with the first call's (T0, T0) table and fails to broadcast",
+            "the causal mask is made (B, T, T), one per sequence, but the scores are (B, n_head, T, T): the mask's "
+            "batch axis lines up with the heads, so masked_fill fails to broadcast unless B is 1 or n_head",
         ),
-        ("causal mask: cached from the first call's length",),
+        ("causal mask: shaped (B, T, T), broadcast against the heads",),
         "rewrite",
     ),
     # ---------------------------------------------------------------- layernorm
@@ -23290,19 +23321,6 @@ HELDOUT_V30: list[HeldOut] = [
         "rewrite",
     ),
     # ---------------------------------------------------------------- config
-    HeldOut(
-        _v30(
-            "divisibility-assert-on-a-tuple",
-            "config.py",
-            _V30_POST_INIT,
-            "        assert (self.n_embd % self.n_head == 0, "
-            'f"n_embd={self.n_embd} is not divisible by n_head={self.n_head}")\n',
-            "config",
-            "the divisibility check is an assert on a parenthesised (condition, message) tuple, which is always "
-            "true: a width the heads cannot tile is accepted and fails later inside a reshape",
-        ),
-        ("config check: assert on a tuple, never fails",),
-    ),
     HeldOut(
         _v30(
             "width-must-be-a-multiple-of-64",
@@ -23498,18 +23516,6 @@ HELDOUT_V30: list[HeldOut] = [
         ),
         ("loader init: tensor truth value, raises",),
     ),
-    HeldOut(
-        _v30(
-            "negative-rank-accepted",
-            "data.py",
-            "        if not 0 <= rank < world_size:\n",
-            "        if rank >= world_size:\n",
-            "data",
-            "the rank check only rejects ranks at or above world_size: a negative rank is accepted and reads "
-            "another rank's slice (rank -1 starts a batch before rank 0)",
-        ),
-        ("loader rank check: negative ranks accepted",),
-    ),
     # ---------------------------------------------------------------- training
     HeldOut(
         _v30(
@@ -23548,19 +23554,6 @@ HELDOUT_V30: list[HeldOut] = [
             "with one it runs in full precision",
         ),
         ("autocast: enabled flag inverted",),
-    ),
-    HeldOut(
-        _v30(
-            "optimizer-loop-breaks-at-frozen",
-            "training.py",
-            _V30_GROUPS,
-            _v30_groups("break"),
-            "training",
-            "the parameter loop uses break where continue was meant for a frozen parameter: every parameter after "
-            "the first frozen one is left out of the optimizer and never trained",
-        ),
-        ("optimizer groups: parameters after the first frozen one dropped",),
-        "rewrite",
     ),
     HeldOut(
         _v30(
