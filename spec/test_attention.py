@@ -107,6 +107,29 @@ def test_gradients_match_hf(impl):
         assert_close(p.grad, hf_grads[name], atol=1e-10, what=f"dL/d{name}")
 
 
+def test_one_module_serves_every_length(impl):
+    """Clause: one attention module answers any T <= block_size, call after call: each output equals HF's for its
+    own T, whatever lengths came before.
+    Catches: a causal mask built on the first call and kept on the module, never rebuilt for another length (v30
+    author): every other test builds a fresh module per length, while a model's forward and generation (without a
+    KV cache) call the same module at a new length every step."""
+    ours, hf = make_attention(impl, AttentionShape(2, 16, 2, 8), seed=11)
+    before: list[int] = []
+    for T in (5, 9, 3, 5):
+        x = x_of(AttentionShape(2, T, 2, 8), seed=12 + T)
+        after = f"after calls at T={before}" if before else "the module's first call"
+        hint = "build the causal mask for this call's T (or slice a block_size buffer to [:T, :T]); never keep one "
+        hint += "made for the first call's length"
+        with torch.no_grad():
+            try:
+                got = ours(x)
+            except Exception as err:
+                raise AssertionError(f"attention at T={T}, {after}, raised {err!r}\nHint: {hint}") from err
+            assert_close(got, run_hf_attention(hf, x), atol=1e-10, what=f"attention output at T={T}, {after}",
+                         dims=BTC, hint=hint)  # fmt: skip
+        before.append(T)
+
+
 @given(shape=attention_shapes, t=seeds, seed=seeds)
 def test_causality(impl, shape, t, seed):
     """Clause: output at position <= t depends only on inputs at positions <= t (Hypothesis picks t, shapes).

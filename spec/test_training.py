@@ -114,15 +114,7 @@ def test_weight_decay_on_matrices_only(impl):
     assert impl.run(isinstance, optimizer, torch.optim.AdamW), (
         f"expected torch.optim.AdamW, got {impl.run(type, optimizer).__name__}"
     )
-    names = {id(p): n for n, p in model.named_parameters()}
-    groups_of: dict[int, list[float]] = {}
-    for group in optimizer.param_groups:
-        for p in group["params"]:
-            groups_of.setdefault(id(p), []).append(group["weight_decay"])
-    twice = [names.get(i, "?") for i, g in groups_of.items() if len(g) > 1]
-    missing = [n for i, n in names.items() if i not in groups_of]
-    assert not twice, f"parameters in more than one group (stepped twice per step): {twice}"
-    assert not missing, f"parameters in no optimizer group (never trained): {missing}"
+    groups_of = _each_once(model, optimizer)
     wrong = [
         f"{n} (dim {p.dim()}): weight_decay {groups_of[id(p)][0]}"
         for n, p in model.named_parameters()
@@ -132,6 +124,31 @@ def test_weight_decay_on_matrices_only(impl):
         "weight decay must be 0.1 exactly for parameters with 2+ dims and 0.0 for the rest (biases, LayerNorm "
         "weights): " + "; ".join(wrong)
     )
+
+
+def _each_once(model, optimizer, trainable_only: bool = False) -> dict[int, list[float]]:
+    """Each parameter's id with the weight decay of every group it is in, after checking that every parameter
+    (with ``trainable_only``, every one that requires grad) is in exactly one group."""
+    names = {id(p): n for n, p in model.named_parameters() if p.requires_grad or not trainable_only}
+    groups_of: dict[int, list[float]] = {}
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            groups_of.setdefault(id(p), []).append(group["weight_decay"])
+    twice = [names.get(i, "?") for i, g in groups_of.items() if len(g) > 1]
+    missing = [n for i, n in names.items() if i not in groups_of]
+    assert not twice, f"parameters in more than one group (stepped twice per step): {twice}"
+    assert not missing, f"parameters in no optimizer group (never trained): {missing}"
+    return groups_of
+
+
+def test_every_trainable_parameter_is_grouped_when_one_is_frozen(impl):
+    """Clause: with a parameter frozen (requires_grad=False: fine-tuning with fixed position embeddings), every
+    parameter that trains is still in exactly one group (the frozen one may be left out, as nanoGPT does).
+    Catches: ``break`` where ``continue`` was meant when skipping a frozen parameter (v30 author): every parameter
+    after the first frozen one is left out of the optimizer and never trains; the other tests freeze nothing."""
+    model = impl.GPT(impl.GPTConfig(**TINY))
+    dict(model.named_parameters())["transformer.wpe.weight"].requires_grad_(False)
+    _each_once(model, impl.configure_optimizers(model, 0.1, 6e-4), trainable_only=True)
 
 
 def test_optimizer_hyperparameters(impl):

@@ -57,6 +57,7 @@ _MERGE_AS_TEXT = (  # the pair replaced in the ids' text, no boundaries
 )
 _CACHE_LINE = "cache = [KVCache(cache_len) for _ in self.transformer.h] if use_kv_cache else None"
 _LN_PARAMS = "self.weight = nn.Parameter(torch.ones(ndim))\n        self.bias = nn.Parameter(torch.zeros(ndim))"
+_PARAMS = "params = [p for p in model.parameters() if p.requires_grad]  # parameters() yields a tied weight once"
 _AUTOCAST = "torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else contextlib.nullcontext()"
 # (mutant, the spec file, the test that closes the gap, a neighbour test that must still pass); a test is named by
 # its function, or by its function and a parametrization id ("test_x[id]") when the neighbour is another case of it
@@ -312,6 +313,23 @@ GAPS = [
                (), "tokenizer", "v28 author: encode_iter looks for disallowed specials in the new chunk only"),
         "spec/test_tokenizer_streaming.py", "test_streaming_raises_on_a_disallowed_special_cut_across_chunks",
         "test_streaming_two_chunks_cut_anywhere",
+    ),
+    (
+        Mutant("gap-mask-kept-from-the-first-call", "attention.py", "            y = self.attend(q, k, v)\n",
+               "            if '_mask' not in self.__dict__:  # built once, on the first call\n"
+               "                self._mask = torch.ones(T, T, dtype=torch.bool).tril()\n"
+               "            y = F.scaled_dot_product_attention(q, k, v, attn_mask=self._mask, "
+               "scale=1.0 / math.sqrt(k.size(-1)))\n",
+               (), "attention", "v30 author: the causal mask built on the first call and kept for every length"),
+        "spec/test_attention.py", "test_one_module_serves_every_length", "test_parity_with_hf",
+    ),
+    (
+        Mutant("gap-frozen-parameter-breaks-the-loop", "training.py", _PARAMS,
+               "params = []\n    for p in model.parameters():\n        if not p.requires_grad:\n"
+               "            break\n        params.append(p)",
+               (), "training", "v30 author: break for continue: every parameter after a frozen one left out"),
+        "spec/test_training.py", "test_every_trainable_parameter_is_grouped_when_one_is_frozen",
+        "test_weight_decay_on_matrices_only",
     ),
 ]  # fmt: skip
 
