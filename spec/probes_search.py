@@ -739,12 +739,25 @@ def _observe_training(ns) -> Iterator[tuple]:
 
 
 def _autocast_step(ns, batches: list) -> list:
-    """One float32 step under bfloat16 autocast: asked for with ``autocast_dtype`` where train_step takes it (optional
-    in the contract), else opened around it, as the capstone's driver does for a train_step without one."""
-    if takes_keyword(ns.train_step, "autocast_dtype"):
-        return _step(ns, batches, 0.5, 1e9, 1, torch.float32, autocast_dtype=torch.bfloat16)
-    with torch.autocast("cpu", dtype=torch.bfloat16):
-        return _step(ns, batches, 0.5, 1e9, 1, torch.float32)
+    """Whether one float32 step under bfloat16 autocast reports the loss of the forward under autocast or the plain
+    float32 one (whichever is nearer): asked for with ``autocast_dtype`` where train_step takes it (optional in the
+    contract), else opened around it, as the capstone's driver does for a train_step without one. _Tiny's weights
+    are scaled up so that the two losses lie far apart. Which one, not the values: a correct step's gradients
+    differ by bf16's rounding wherever the loss is divided (before the backward, or the gradients after it), and
+    its loss by float32's where the micro-batches are joined (v17, v20, v23)."""
+    model = _Tiny().float()
+    with torch.no_grad():
+        model.wte.mul_(8.0)
+        model.head.mul_(8.0)
+        plain = sum(float(model(x, y)[1]) for x, y in batches) / len(batches)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            cast = sum(float(model(x, y)[1]) for x, y in batches) / len(batches)
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    asked = takes_keyword(ns.train_step, "autocast_dtype")
+    with torch.enable_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=not asked):
+        loss, _ = ns.train_step(model, opt, batches, 1e9, **({"autocast_dtype": torch.bfloat16} if asked else {}))
+    loss = float(loss)
+    return ["autocast" if abs(loss - cast) < abs(loss - plain) else "float32"]
 
 
 def _decay_of(ns, model: torch.nn.Module) -> list:
@@ -780,17 +793,14 @@ def _update_rules(opt: torch.optim.Optimizer) -> list[tuple]:
     return [tuple((k, g[k]) for k in _UPDATE_RULE if k in g) for g in opt.param_groups]
 
 
-def _step(
-    ns, batches: list, lr: float, max_norm: float, steps: int = 1, dtype: torch.dtype = torch.float64, **autocast
-) -> list:
+def _step(ns, batches: list, lr: float, max_norm: float, steps: int = 1, dtype: torch.dtype = torch.float64) -> list:
     """``steps`` train_steps of _Tiny under SGD with two parameter groups (a clip over the first alone shows): the
-    last loss, whether it still holds a graph, the norm it returns, and the parameters after them. ``autocast``:
-    train_step's ``autocast_dtype``, passed only when given."""
+    last loss, whether it still holds a graph, the norm it returns, and the parameters after them."""
     model = _Tiny().to(dtype)
     opt = torch.optim.SGD([{"params": [model.wte, model.head]}, {"params": [model.bias]}], lr=lr)
     with torch.enable_grad():
         for _ in range(steps):
-            loss, norm = ns.train_step(model, opt, batches, max_norm, **autocast)
+            loss, norm = ns.train_step(model, opt, batches, max_norm)
     grads = [p.grad for p in model.parameters()]  # the step's gradient is still there when train_step returns
     return [loss, bool(getattr(loss, "requires_grad", False)), norm, *[p.detach() for p in model.parameters()], grads]
 
