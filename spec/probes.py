@@ -2096,9 +2096,15 @@ PROBES: dict[str, Callable] = {
     "attention": _first(
         _shapes(".attn."), _in_place("attention"), _random_in_eval("attention"), _low_precision("attention"), _attention
     ),
-    "layernorm": _first(_in_place("layernorm"), _low_precision("layernorm"), _layernorm, fits.layernorm_init),
+    "layernorm": _first(
+        structure.layernorm_shapes,
+        _in_place("layernorm"),
+        _low_precision("layernorm"),
+        _layernorm,
+        fits.layernorm_init,
+    ),
     "mlp": _first(_shapes(".mlp."), _in_place("mlp"), _random_in_eval("mlp"), _low_precision("mlp"), _mlp),
-    "gpt": _first(_random_in_eval("gpt"), _low_precision("gpt"), _gpt),
+    "gpt": _first(structure.unregistered_blocks, _random_in_eval("gpt"), _low_precision("gpt"), _gpt),
     "block": _first(_shapes(".h."), _in_place("block"), _random_in_eval("block"), _low_precision("block"), _block),
     "config": structure.config_defaults,
     "generate": _measured_first(_generate, structure.generate_contract),

@@ -219,6 +219,38 @@ def param_shapes(impl, within: str = "") -> list[Finding]:
     return found[:1]
 
 
+def layernorm_shapes(impl) -> list[Finding]:
+    """LayerNorm(C)'s weight and bias are (C,): a gain shaped (1, 1, C) broadcasts on (B, T, C) inputs and turns a
+    2-D input 3-D, which a fit of the statistics' dims reads as statistics over a fixed dim (v30)."""
+    ln = impl.LayerNorm(16)
+    params = dict(ln.named_parameters())
+    wrong = {n: tuple(params[n].shape) for n in ("weight", "bias") if n in params and tuple(params[n].shape) != (16,)}
+    if not wrong:
+        return []
+    said = ", ".join(f"{n} {shape}" for n, shape in wrong.items())
+    words = (f"LayerNorm(16)'s {said}, not (16,): it broadcasts on (B, T, C) inputs, but makes a 2-D input 3-D and "
+             "cannot load GPT-2's (C,) weights")  # fmt: skip
+    fix = "nn.Parameter(torch.ones(ndim)) and nn.Parameter(torch.zeros(ndim)): one gain and one bias per feature"
+    return [Finding(f"param-shape: layernorm {said}", words, fix, evidence="LayerNorm(16)'s parameters")]
+
+
+def unregistered_blocks(impl) -> list[Finding]:
+    """The blocks are held where torch sees them (an nn.ModuleList): a plain list keeps their parameters out of
+    parameters(), state_dict(), .to() and .double(), so GPT-2's weights have nowhere to load (v30: every
+    transformer.h key refused, which a loader fit read as the loader's fault)."""
+    model = impl.GPT(impl.GPTConfig(**TINY))
+    if any(n.startswith("transformer.h.") for n, _ in model.named_parameters()):
+        return []
+    blocks = getattr(getattr(model, "transformer", None), "h", None)
+    if not isinstance(blocks, list | tuple) or not blocks or not all(isinstance(b, torch.nn.Module) for b in blocks):
+        return []
+    words = (f"transformer.h is a plain {type(blocks).__name__} of {len(blocks)} blocks: torch does not register "
+             "modules held in one, so no block's parameters are the model's (not in parameters(), state_dict(), "
+             ".to() or .double()), and GPT-2's transformer.h.* weights have nowhere to load")  # fmt: skip
+    fix = "self.transformer.h = nn.ModuleList([Block(config) for _ in range(config.n_layer)]) (or h=nn.ModuleList(...))"
+    return [Finding("blocks: a plain list, not registered", words, fix, evidence="the model's parameter names")]
+
+
 # How a round-up to a multiple m is written wrong, as functions of (vocab_size, m); the right one is the first.
 _ROUND_UPS: dict[str, Callable[[int, int], int]] = {
     "(v + m - 1) // m * m": lambda v, m: (v + m - 1) // m * m,

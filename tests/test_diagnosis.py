@@ -490,6 +490,10 @@ MEASURED_AS = {
     "ho29-block-size-field-unannotated": "config-field: block_size not a field",  # a class attribute, no annotation
     "ho29-encode-nfc-normalised": "encode: text NFC-normalised",  # a round trip that composes the accent
     "ho29-specials-deleted-before-training": "training specials: deleted, text joined",  # a merge across the special
+    # v30 (a development set since its graded run): two confident wrong verdicts from families whose premise the code
+    # did not share (v30 said "layernorm: a fixed dim" and "from-hf: refuses every Conv1D weight")
+    "ho30-ln-params-shaped-1-1-c": "param-shape: layernorm weight (1, 1, 16), bias (1, 1, 16)",  # broadcast gains
+    "ho30-blocks-in-a-plain-list": "blocks: a plain list, not registered",  # no transformer.h.* parameter at all
 }
 
 
