@@ -677,6 +677,11 @@ def _alternatives(
         if isinstance(node, ast.Tuple | ast.List) and not node.elts:  # none where the module's string was meant
             for named in sorted(attrs.get(NAMED_STRINGS, set())):  # (v25: train's specials defaulting to ())
                 yield type(node)([ast.Name(named, ast.Load())], ast.Load())
+    if isinstance(node, ast.Tuple) and len(node.elts) == 1 and isinstance(parent, ast.Assign):
+        yield node.elts[0]  # a trailing comma: `self.eps = eps,` stores a 1-tuple (v30)
+    if isinstance(node, ast.Attribute | ast.Name) and isinstance(parent, ast.Assign) and node is parent.value:
+        if _name_of(node)[:1].isupper():  # a class named where its instance was meant: `loss_fn = nn.CrossEntropyLoss`
+            yield ast.Call(node, [], [])  # (v30: then called with the logits and targets, as constructor arguments)
     if isinstance(node, ast.Constant):
         v = node.value
         if isinstance(v, bool):
@@ -1094,8 +1099,10 @@ _CUTS = ("detach", "clone", "cpu", "float", "double", "half", "contiguous", "ite
 _MASKING = ("masked_fill", "masked_fill_", "where")  # calls whose first argument must be a boolean mask
 _MODULE_FLAGS = (("LayerNorm", "elementwise_affine", False), ("Linear", "bias", False))  # options left at default
 # calls that autocomplete or a half-remembered API put for one another: the piecewise-linear twin of a smooth function,
-# the interleaved repeat of a tiled one (v28: positions 0, 0, 1, 1, ... for a batch of two, where 0, 1, ..., 0, 1, ...)
-_SIBLINGS = {"hardtanh": "tanh", "hardsigmoid": "sigmoid", "repeat_interleave": "repeat", "repeat": "repeat_interleave"}
+# the interleaved repeat of a tiled one (v28: positions 0, 0, 1, 1, ... for a batch of two, where 0, 1, ..., 0, 1, ...),
+# Llama's norm for GPT-2's (v30: a block's ln_2 written nn.RMSNorm)
+_SIBLINGS = {"hardtanh": "tanh", "hardsigmoid": "sigmoid", "repeat_interleave": "repeat", "repeat": "repeat_interleave",
+             "RMSNorm": "LayerNorm"}  # fmt: skip
 _FACTORIES = ("zeros", "ones", "empty", "full", "randn", "rand", "arange")  # new tensors, float32 unless told
 
 

@@ -592,6 +592,27 @@ def test_the_tokenizer_observer_sees_what_the_spec_grades(name: str, tmp_path: P
     assert not probes_search.same_observations(probes_search.observed(observe, impl), gpt2), name
 
 
+def test_operators_added_after_v30_reach_their_slips() -> None:
+    """Edits v30's silent bugs needed (a development set since its graded run), each generic: a trailing comma
+    that makes a 1-tuple (``self.eps = eps,``), a class named where its instance was meant (``criterion =
+    nn.CrossEntropyLoss``, then called with the logits as constructor arguments), and Llama's RMSNorm for GPT-2's
+    LayerNorm. Bug caught: all three got no verdict."""
+    source = (
+        "def f(self, eps, logits, targets):\n"
+        "    self.eps = eps,\n"
+        "    criterion = nn.CrossEntropyLoss\n"
+        "    self.ln_2 = nn.RMSNorm(8, eps=1e-05)\n"
+        "    return criterion(logits, targets)\n"
+    )
+    found = {(e.old, e.new) for e in edits("m.py", source, ("f",))}
+    for pair in [
+        ("(eps,)", "eps"),
+        ("nn.CrossEntropyLoss", "nn.CrossEntropyLoss()"),
+        ("nn.RMSNorm(8, eps=1e-05)", "nn.LayerNorm(8, eps=1e-05)"),
+    ]:
+        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+
+
 def test_operators_added_after_v29_reach_their_slips() -> None:
     """Edits v29's silent bugs needed (a development set since its graded run), each generic: a robust centre
     where the mean was meant (``x.median(-1).values`` for ``x.mean(-1)``), one size given twice to a call
