@@ -133,6 +133,9 @@ REPAIRED = {
     "ho28-gelu-hardtanh-for-tanh": "mlp",  # F.hardtanh for tanh: the piecewise-linear look-alike
     # v29 (a development set since its graded run)
     "ho29-ln-centred-on-the-median": "layernorm",  # x.median(-1).values: the mean, and no .values to read
+    # v30 (a development set since its graded run)
+    "ho30-ln-eps-trailing-comma": "layernorm",  # `self.eps = eps,`: a 1-tuple
+    "ho30-ln-2-rmsnorm": "block",  # nn.RMSNorm for LayerNorm: Llama's norm
 }
 
 
