@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import inspect
 import json
 import math
 import os
@@ -305,9 +306,10 @@ def run(args: argparse.Namespace, name: str, parts: Parts, tracker: Tracker, cfg
         return torch.autocast("cuda", dtype=amp_dtype) if amp_dtype else contextlib.nullcontext()
 
     # a train_step that takes autocast_dtype (the reference's; optional in the contract) is handed the dtype
-    from spec.alongside import takes_keyword  # torch only: the spec's own check of the same parameter
-
-    asks_dtype = takes_keyword(parts.train_step, "autocast_dtype")
+    try:
+        step_parameters = inspect.signature(parts.train_step).parameters
+    except (TypeError, ValueError):
+        step_parameters = {}
 
     log(f"[{name}] " + parts.banner())
     # data: split the text first (whole held-out works, or the last 10%), so every tokenizer sees the same bytes
@@ -432,7 +434,7 @@ def run(args: argparse.Namespace, name: str, parts: Parts, tracker: Tracker, cfg
         batches = [tuple(t.to(rt.device, non_blocking=True) for t in loader.next_batch()) for _ in range(grad_accum)]
         whose_step = parts.whose("train_step")
         tracker.at("train_step", f"{whose_step}; model: {parts.whose('model')}")
-        if asks_dtype:
+        if "autocast_dtype" in step_parameters:
             loss, norm = parts.train_step(model, optimizer, batches, cfg.max_norm, autocast_dtype=amp_dtype)
         else:  # autocast_dtype is optional in the contract: run a step without it under autocast
             with amp():
