@@ -1139,9 +1139,13 @@ def _generate(impl) -> list[Finding]:
             want = F.softmax(logits.masked_fill(probs == 0, float("-inf")), -1)
             if not torch.allclose(probs, want, rtol=1e-6) and torch.allclose(probs, probs.max() * (probs > 0)):
                 found.append(_known_or("top-k-uniform", "top-k: uniform", "uniform over the k", "softmax"))
+            else:  # right for one prompt: is it right for each row of a batch?
+                found += _top_k_over_the_batch(ours, k)
+                before = len(found)  # measured on the batch itself: no second confirmation to ask for
         if len(found) > before and not _top_k_confirmed(ours, k, kept):
             second = f"a batch of two prompts (each row must keep {kept} as one prompt did)"
             found[before:] = [unconfirmed(f, second) for f in found[before:]]
+    found += _global_rng_ignored(ours, idx)
     if _always_greedy(ours, idx):
         words = "generate takes the argmax at temperature 2 (it never samples): only temperature == 0 is greedy"
         fix = "if temperature == 0: argmax; else: softmax(logits / temperature) and torch.multinomial"
@@ -1225,6 +1229,65 @@ _TOP_K_THRESHOLDS = {
     "probabilities": ("top-k: threshold from probabilities", "top-k's threshold is the k-th largest probability, "
                       "compared with the logits: every logit above that probability is kept"),
 }  # fmt: skip
+
+
+# top-k thresholds taken over the whole batch instead of each row: (logits (rows, V), k) -> one shared threshold
+_TOP_K_OVER_BATCH: dict[str, Callable[[torch.Tensor, int], torch.Tensor]] = {
+    "the smallest k-th largest logit of all rows": lambda lg, k: torch.topk(lg, k, dim=-1).values[:, -1].min(),
+    "the largest k-th largest logit of all rows": lambda lg, k: torch.topk(lg, k, dim=-1).values[:, -1].max(),
+    "the k-th largest logit of the whole batch": lambda lg, k: torch.topk(lg.flatten(), k).values[-1],
+}
+
+
+def _top_k_over_the_batch(ours, k: int) -> list[Finding]:
+    """top_k that keeps the k largest for one prompt but not in each row of a batch of two: a threshold taken over
+    the batch (``topk(...).values.min()`` with no dim, topk of the flattened logits), fitted; what fits none is said
+    as the counts per row, without a fix (v30: the floor over the whole batch)."""
+    idx = torch.randint(0, TINY["vocab_size"], (2, 6), generator=_gen(88))
+    probs = _sampled_probs(ours, idx, rows=True, temperature=1.0, top_k=k)
+    if probs is None:
+        return []
+    kept = [int(n) for n in (probs > 0).sum(-1)]
+    if all(n == k for n in kept):
+        return []
+    try:
+        logits = ours(idx)[0][:, -1]
+    except Exception:  # a forward that cannot take a batch of two: nothing to fit
+        return []
+    evidence = "a batch of two prompts, top_k=5, against each row's own logits"
+    for name, threshold in _TOP_K_OVER_BATCH.items():
+        want = F.softmax(logits.masked_fill(logits < threshold(logits, k), float("-inf")), -1)
+        if torch.allclose(want, probs, rtol=1e-6, atol=1e-12):
+            words = (f"top-k's threshold is one number for the whole batch, {name}, not each row's own k-th largest: "
+                     f"with two prompts the rows keep {kept[0]} and {kept[1]} tokens for top_k={k}")  # fmt: skip
+            fix = "one threshold per row: torch.topk(logits, k, dim=-1).values[:, [-1]], compared row by row"
+            return [Finding("top-k: threshold over the batch", words, fix, evidence=evidence)]
+    words = (f"top_k={k} keeps {k} tokens for one prompt, but {kept[0]} and {kept[1]} in the rows of a batch of two: "
+             "each row must keep its own k largest logits")  # fmt: skip
+    return [Finding("top-k: not per row", words, kind=OBSERVED, evidence=evidence)]
+
+
+def _global_rng_ignored(ours, idx: torch.Tensor) -> list[Finding]:
+    """generate without a generator that draws the same tokens whatever torch.manual_seed said: a Generator of its
+    own with a constant seed (v30). The global RNG is restored afterwards, as the caller left it."""
+    draws = []
+    with torch.random.fork_rng(devices=[]):
+        for seed in (100, 200, 300):
+            torch.manual_seed(seed)
+            try:
+                draws.append(ours.generate(idx, 8, temperature=1.0))
+            except Exception:
+                return []
+        try:  # a generate that never samples draws its argmax every time: that is another finding
+            greedy = ours.generate(idx, 8, temperature=0.0)
+        except Exception:
+            return []
+    if any(not torch.equal(draws[0], d) for d in draws[1:]) or torch.equal(draws[0], greedy):
+        return []
+    words = ("without a generator, generate draws the same 8 tokens after torch.manual_seed(100), (200) and (300): "
+             "it ignores the global RNG (a torch.Generator of its own, seeded with a constant?)")  # fmt: skip
+    fix = "pass the caller's generator on as it is, None included: torch.multinomial(probs, 1, generator=generator)"
+    return [Finding("sampling: global RNG ignored", words, fix, evidence="three global seeds, temperature 1")]
 
 
 def _top_k_threshold(logits: torch.Tensor, probs: torch.Tensor, k: int) -> str | None:

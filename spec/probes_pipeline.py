@@ -21,7 +21,7 @@ def tokenizer(impl) -> list[Finding]:
     found: list[Finding] = []
     parts = (_encode_stateful, _normalised, _decode_per_token, _decode_separator, _merge_keeps_tail,
              _merge_first_only, _distinct_pairs, _stream_tail, _stream_boundary, _pattern, _specials, _specials_ids,
-             _specials_deleted_in_training)  # fmt: skip
+             _specials_deleted_in_training, _default_specials, _cut_only_at_endoftext)  # fmt: skip
     for part in parts:
         try:
             found += part(impl)
@@ -265,6 +265,8 @@ def _pattern(impl) -> list[Finding]:
     fix = f"GPT-2's pattern: {_GPT2}"
     if got == regex.findall(_GPT2, texts[0]):  # the one contraction these texts hold is kept: the others?
         return _contractions(pre_tokens, texts, fix)
+    if grouped := _capturing_group(impl, got, texts[0]):
+        return grouped
     for name, (pattern, differs) in _PATTERNS.items():
         if got == regex.findall(pattern, texts[0]):
             words = f"the pre-tokenisation pattern is GPT-2's with {differs}"
@@ -273,6 +275,25 @@ def _pattern(impl) -> list[Finding]:
                 return [found]
             return [unconfirmed(found, f"a second text, {texts[1]!r}")]
     return _contractions(pre_tokens, texts, fix)
+
+
+def _capturing_group(impl, got: list[str], text: str) -> list[Finding]:
+    """A pattern with one capturing group, split with regex.findall: findall returns the group's text, not the
+    whole match, so what lies outside the group (the space before a word, every alternative outside it) is lost.
+    Read off the tokenizer's own ``pattern`` (a contract property) and fitted: the pre-tokens are exactly the
+    non-empty groups (v30: the letters as ' ?(\\p{L}+)')."""
+    try:
+        pattern = impl.Tokenizer().pattern
+        groups = regex.compile(pattern).groups
+    except Exception:
+        return []
+    if groups != 1 or got != [p for p in regex.findall(pattern, text) if p]:
+        return []
+    words = (f"the pattern `{pattern}` has a capturing group: regex.findall returns the group's text, not the whole "
+             f"match, so {text[:24]!r} pre-tokenises as {got[:6]!r}: the spaces before words and every piece outside "
+             "the group are lost")  # fmt: skip
+    fix = "a non-capturing group (?:...) in the pattern (or m.group(0) of regex.finditer)"
+    return [Finding("pattern: capturing group", words, fix, evidence=f"pre-tokens of {text!r}, the pattern's groups")]
 
 
 _CONTRACTIONS = ("s", "t", "re", "ve", "m", "ll", "d")  # GPT-2's '(?:[sdmt]|ll|ve|re), one by one
@@ -335,6 +356,43 @@ def _specials_deleted_in_training(impl) -> list[Finding]:
                     evidence="trained on 'xy<|s|>zw' x10 with room for 8 merges")]  # fmt: skip
 
 
+_EOT = "<|endoftext|>"
+
+
+def _default_specials(impl) -> list[Finding]:
+    """train(text, vocab_size) without special_tokens reserves "<|endoftext|>" alone: a default written without
+    its comma, ("<|endoftext|>"), is a string, and iterating it makes each of its characters a special (v30)."""
+    tok = impl.Tokenizer().train("ab ab ab", 300)
+    specials = dict(tok.special_tokens)
+    if set(specials) != set(_EOT) or len(specials) == 1:
+        return []
+    words = (
+        f"train without special_tokens reserves {len(specials)} specials, one per character of {_EOT!r} "
+        f"({', '.join(map(repr, list(specials)[:4]))}, ...): its default is a string, not a one-element tuple"
+    )
+    fix = f"special_tokens: Iterable[str] = ({_EOT!r},): the comma makes it a tuple"
+    return [Finding("train: default specials a string", words, fix, evidence="train('ab ab ab', 300) with no specials")]
+
+
+def _cut_only_at_endoftext(impl) -> list[Finding]:
+    """Training cuts the text at every special it is given, not only at "<|endoftext|>": trained on
+    'xy<|s|>' x20 with the special "<|s|>", the only merge is 'xy' (v30: ``text.split(ENDOFTEXT)``, hard-coded),
+    while the same text with "<|endoftext|>" in its place is cut as it should be."""
+
+    def learned(special: str) -> list[str]:
+        tok = impl.Tokenizer().train(f"xy{special}" * 20, 256 + 4 + 1, special_tokens=(special,))
+        return [tok.decode([i]) for i in range(256, tok.vocab_size) if i not in tok.special_tokens.values()]
+
+    own, eot = learned("<|s|>"), learned(_EOT)
+    if not any(c in p for p in own for c in "<|>") or any(c in p for p in eot for c in "<|>"):
+        return []
+    words = (f"training cuts the text at {_EOT!r} but not at the other specials it is given: trained on 'xy<|s|>' "
+             f"x20 with the special '<|s|>', it learns {own}, merges of the special's own characters")  # fmt: skip
+    fix = "split the training text at every special in special_tokens (regex.split on the escaped specials), not one"
+    return [Finding("training specials: cut only at <|endoftext|>", words, fix,
+                    evidence="'xy<|s|>' x20 and 'xy<|endoftext|>' x20, each with its own special")]  # fmt: skip
+
+
 def _specials_ids(impl) -> list[Finding]:
     """Trained special tokens are numbered right after the merges: with room for no merge, ("<|z|>", "<|a|>") get
     256 and 257. Ids that start d past that are confirmed with room for one merge (then 257 + d)."""
@@ -379,6 +437,8 @@ def loader_resume(impl) -> list[Finding]:
         if not all(torch.equal(x, _contract_batch(i, r, world, B, T)) for r in runs for i, x in enumerate(runs[r])):
             return []
         own = runs[rank]
+        if live := _state_dict_live(impl.DataLoader(tokens, B, T, rank=rank, world_size=world)):
+            return live
         for _ in range(k):
             loader.next_batch()
         resumed = impl.DataLoader(tokens, B, T, rank=rank, world_size=world)
@@ -406,6 +466,25 @@ def loader_resume(impl) -> list[Finding]:
             return [Finding("loader-resume: the rank's offset lost", words, fix, evidence=evidence)]
         return []
     return []
+
+
+def _state_dict_live(loader) -> list[Finding]:
+    """state_dict() taken, then one more batch read: the state taken must not move with it. A loader that returns
+    its own state object (not a copy) hands out a dict that keeps counting, and a checkpoint saved before more
+    batches resumes past them (v30: ``return self._state``)."""
+    import copy
+
+    loader.next_batch()
+    saved = loader.state_dict()
+    then = copy.deepcopy(saved)
+    loader.next_batch()
+    if saved == then:
+        return []
+    words = (f"state_dict() returns the loader's own state, not a copy: taken as {then!r}, it reads {saved!r} after "
+             "one more batch, so a checkpoint taken earlier resumes past the batches read since")  # fmt: skip
+    fix = "state_dict() returns a snapshot, a new dict (copy.deepcopy of the state), not the object the loader updates"
+    evidence = "state_dict() compared before and after a batch"
+    return [Finding("loader: state_dict is live", words, fix, evidence=evidence)]
 
 
 def _contract_batch(i: int, rank: int, world: int, B: int, T: int) -> torch.Tensor:

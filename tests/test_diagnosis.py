@@ -494,6 +494,13 @@ MEASURED_AS = {
     # did not share (v30 said "layernorm: a fixed dim" and "from-hf: refuses every Conv1D weight")
     "ho30-ln-params-shaped-1-1-c": "param-shape: layernorm weight (1, 1, 16), bias (1, 1, 16)",  # broadcast gains
     "ho30-blocks-in-a-plain-list": "blocks: a plain list, not registered",  # no transformer.h.* parameter at all
+    # v30's silent ones, measured after its graded run
+    "ho30-top-k-floor-over-the-whole-batch": "top-k: threshold over the batch",  # right for one prompt, not for two
+    "ho30-default-generator-fixed-seed": "sampling: global RNG ignored",  # three global seeds, one draw
+    "ho30-pattern-letters-capturing-group": "pattern: capturing group",  # findall returns the group
+    "ho30-train-default-specials-a-string": "train: default specials a string",  # one special per character
+    "ho30-train-splits-only-on-endoftext": "training specials: cut only at <|endoftext|>",  # '<|s|>' merged
+    "ho30-loader-state-dict-returns-live-dict": "loader: state_dict is live",  # the state taken keeps counting
 }
 
 
