@@ -170,7 +170,8 @@ def change_words(old: str, new: str) -> tuple[str, str, str]:
     what = new[1:-1]
     if what in _REMOVALS:
         doing, verb = _REMOVALS[what]
-        return f"{doing} `{old}`", f"`{old}` {what}", f"{verb} `{old}`"
+        body = " and its body" if old.rstrip().endswith(":") else ""  # `if c:` deleted: the whole statement goes
+        return f"{doing} `{old}`{body}", f"`{old}`{body} {what}", f"{verb} `{old}`{body}"
     if what.startswith("followed by "):
         added = what.removeprefix("followed by ")
         return f"adding {added} after `{old}`", f"{added} added after `{old}`", f"add {added} after `{old}`"

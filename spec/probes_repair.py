@@ -420,12 +420,27 @@ def _idles(e: Edit) -> bool:
     return re.search(r"(transpose|swapaxes)\((-?\d+), \2\)", e.new) is not None
 
 
+def _one_guard(places: dict[tuple[str, int], list[Edit]]) -> dict[tuple[str, int], list[Edit]]:
+    """Two places that are one: an ``if`` deleted at line L, and the first statement of its body (line L + 1)
+    deleted, that is, left as ``pass``. Either switches the guard off; the guard deleted with its body is the one
+    fix (v30: ``if width % 64:`` and its ``raise`` were told as two places, and the judge read the second as leaving
+    an ``if`` with no body)."""
+    if len(places) != 2:
+        return places
+    (head, first), (body, second) = places.items()
+    guard = [e for e in first if e.new == "(deleted)" and e.old.startswith("if ") and e.old.endswith(":")]
+    inside = any(e.new == "(deleted)" for e in second)
+    if guard and inside and head[0] == body[0] and body[1] == head[1] + 1:
+        return {head: guard}
+    return places
+
+
 def _findings(component: str, found: list[Edit], counted: bool = False) -> list[Finding]:
     """One place: the fix, with the edit's spelling closest to yours; two or three places: consistent with any.
     ``counted``: the repairs were judged by their counted draws, not by GPT-2's very tokens."""
 
     found = [replace(e, file=f"your {e.file}") for e in found]  # its tag: a place in yours, not in GPT-2's file
-    places = search.by_place(found)
+    places = _one_guard(search.by_place(found))
     if len(places) == 1:
         e = max(found, key=_likeliest)
         behaves = (

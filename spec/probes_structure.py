@@ -209,14 +209,38 @@ def param_shapes(impl, within: str = "") -> list[Finding]:
         short = name.removeprefix("transformer.").removesuffix(".weight")
         short = short.split(".", 2)[2] if short.startswith("h.") else short  # h.0.mlp.c_fc: mlp.c_fc
         rows = [dims.get(n, str(n)) for n in got]
+        if got:  # which field it grows with, measured: TINY's 4*block_size is also 2*n_embd (v30)
+            rows[0] = _scaled_by(impl, name, got[0]) or rows[0]
         if len(got) == len(shape) and got[1:] == shape[1:]:
             tag = f"{short}: {rows[0]} rows"
             words = f"{name} has {got[0]} rows ({rows[0]}); the contract says {shape[0]} ({dims.get(shape[0])})"
         else:
             tag = f"param-shape: {short} ({', '.join(rows)})"
             words = f"{name} has shape {got}; the contract says {shape}"
-        found.append(Finding(tag, words, f"{name}: shape {shape} (spec/CONTRACT.md)", evidence="parameter shapes"))
+        fix = f"{name}: shape {shape}, {' x '.join(dims.get(n, str(n)) for n in shape)} (spec/CONTRACT.md)"
+        found.append(Finding(tag, words, fix, evidence="parameter shapes"))
     return found[:1]
+
+
+def _scaled_by(impl, name: str, rows: int) -> str | None:
+    """The config field a parameter's row count is proportional to, fitted over four models, each with one field
+    of TINY doubled: "256*n_head" when only the doubled n_head doubles it (v30: a hidden width of 4 * 64 * n_head,
+    GPT-2's head size typed in), "a constant" when no field moves it. None when it does not fit one field."""
+    moved = []
+    for field in ("n_embd", "n_head", "block_size", "vocab_size"):
+        try:
+            model = impl.GPT(impl.GPTConfig(**{**TINY, field: 2 * TINY[field]}))
+            n = dict(model.named_parameters(remove_duplicate=False))[name].shape[0]
+        except Exception:  # a config it refuses, or the parameter under another name: no fit
+            return None
+        if n != rows:
+            moved.append((field, n))
+    if not moved:
+        return f"{rows}, a constant: no config field changes it"
+    if len(moved) == 1 and moved[0][1] == 2 * rows and rows % TINY[moved[0][0]] == 0:
+        field = moved[0][0]
+        return f"{rows // TINY[field]}*{field}"
+    return None
 
 
 def layernorm_shapes(impl) -> list[Finding]:
