@@ -1178,6 +1178,12 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
                        [ast.Constant(-2), ast.Constant(-1)], [])  # fmt: skip
     if name in _SIBLINGS:  # a function for its look-alike (_SIBLINGS)
         yield ast.Call(ast.Attribute(node.func.value, _SIBLINGS[name], ast.Load()), args, kws)
+    if name in ("scatter", "scatter_") and isinstance(node.func, ast.Attribute) and len(args) == 3:
+        # values scattered back onto the tensor they came from, where a tensor of -inf was meant: top-k's kept
+        # values land on the logits themselves and nothing is filtered (v30)
+        base = ast.parse('torch.full_like(x_, float("-inf"))', mode="eval").body
+        base.args[0] = node.func.value
+        yield ast.Call(ast.Attribute(base, "scatter", ast.Load()), args, kws)
     if name == "expand":  # a buffer written into: expand's views share one position's memory
         yield ast.Call(ast.Attribute(node, "clone", ast.Load()), [], [])
     for module, flag, value in _MODULE_FLAGS:  # nn.LayerNorm's own affine where the module has its own

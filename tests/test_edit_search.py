@@ -596,12 +596,15 @@ def test_operators_added_after_v30_reach_their_slips() -> None:
     """Edits v30's silent bugs needed (a development set since its graded run), each generic: a trailing comma
     that makes a 1-tuple (``self.eps = eps,``), a class named where its instance was meant (``criterion =
     nn.CrossEntropyLoss``, then called with the logits as constructor arguments), and Llama's RMSNorm for GPT-2's
-    LayerNorm. Bug caught: all three got no verdict."""
+    LayerNorm, top-k's kept values scattered back onto the logits they came from (``logits.scatter_(-1, i, v)``)
+    where a tensor of -inf was meant. Bug caught: the first three got no verdict, the last one a family verdict
+    without its line."""
     source = (
-        "def f(self, eps, logits, targets):\n"
+        "def f(self, eps, logits, targets, i, v):\n"
         "    self.eps = eps,\n"
         "    criterion = nn.CrossEntropyLoss\n"
         "    self.ln_2 = nn.RMSNorm(8, eps=1e-05)\n"
+        "    logits = logits.scatter_(-1, i, v)\n"
         "    return criterion(logits, targets)\n"
     )
     found = {(e.old, e.new) for e in edits("m.py", source, ("f",))}
@@ -609,6 +612,7 @@ def test_operators_added_after_v30_reach_their_slips() -> None:
         ("(eps,)", "eps"),
         ("nn.CrossEntropyLoss", "nn.CrossEntropyLoss()"),
         ("nn.RMSNorm(8, eps=1e-05)", "nn.LayerNorm(8, eps=1e-05)"),
+        ("logits.scatter_(-1, i, v)", "torch.full_like(logits, float('-inf')).scatter(-1, i, v)"),
     ]:
         assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
 
