@@ -23763,9 +23763,9 @@ def _v31_gelu_const(const: str) -> str:
 def _v31_block_functional(ln2_args: str) -> str:
     return (
         "        C = x.size(-1)\n"
-        "        h = F.layer_norm(x, (C,), self.ln_1.weight, self.ln_1.bias, self.ln_1.eps)\n"
+        "        h = nn.functional.layer_norm(x, (C,), self.ln_1.weight, self.ln_1.bias, self.ln_1.eps)\n"
         "        x = x + self.attn(h, cache)\n"
-        f"        h = F.layer_norm(x, (C,), {ln2_args})\n"
+        f"        h = nn.functional.layer_norm(x, (C,), {ln2_args})\n"
         "        x = x + self.mlp(h)\n"
         "        return x\n"
     )
@@ -23816,7 +23816,7 @@ def _v31_lse(lse: str) -> str:
 
 def _v31_nll(reduce: str) -> str:
     return (
-        "            logp = F.log_softmax(logits.float(), dim=-1)\n"
+        "            logp = F.log_softmax(logits, dim=-1)\n"
         "            nll = -logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)  # (B, T)\n"
         f"            loss = {reduce}\n"
     )
@@ -24390,6 +24390,18 @@ HELDOUT_V31: list[HeldOut] = [
         ("tokenizer load: specials iterated without .items(), raises",),
         "rewrite",
     ),
+    HeldOut(
+        _v31(
+            "vocab-keyed-by-bytes",
+            "tokenizer.py",
+            "        return dict(sorted(self._decoder.items()))\n",
+            "        return {token: i for i, token in sorted(self._decoder.items())}\n",
+            "tokenizer",
+            "the vocab property is built inverted, bytes -> id instead of id -> bytes: vocab[id] raises KeyError "
+            "and iterating it yields token bytes, not ids",
+        ),
+        ("tokenizer vocab: keyed by bytes, not by id",),
+    ),
     # ---------------------------------------------------------------- data
     HeldOut(
         _v31(
@@ -24431,6 +24443,18 @@ HELDOUT_V31: list[HeldOut] = [
         ),
         ("loader resume: counter restored, cached positions not moved",),
         "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "resume-key-typo-defaults-to-0",
+            "data.py",
+            '        self.batches = int(state["batches"])\n',
+            '        self.batches = int(state.get("batch", 0))\n',
+            "data",
+            "load_state_dict reads the key 'batch' with a default of 0 (the saved key is 'batches'): the typo "
+            "never raises, every resumed loader silently starts again from the first batch",
+        ),
+        ("loader resume: key typo with default 0, restarts from batch 0",),
     ),
     # ---------------------------------------------------------------- training
     HeldOut(
@@ -24483,6 +24507,19 @@ HELDOUT_V31: list[HeldOut] = [
         ),
         ("checkpoint save: BytesIO read without seek(0), empty file",),
         "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "loss-accum-one-slot-per-micro-batch",
+            "training.py",
+            "    loss_accum = torch.zeros(())  # moved to the loss's device and dtype by the first addition\n",
+            "    loss_accum = torch.zeros(n)  # one slot per micro-batch\n",
+            "training",
+            "the reported-loss buffer is made torch.zeros(n), meant as one slot per micro-batch, but each loss is "
+            "added to the whole buffer: train_step returns a length-n vector (every entry the mean loss), not a "
+            "0-dim loss",
+        ),
+        ("reported loss: buffer of n slots, a vector returned",),
     ),
 ]
 V31_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V31}
