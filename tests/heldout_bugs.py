@@ -23573,7 +23573,45 @@ V30_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V30}
 
 
 # ==================================================================== HELDOUT_V31
-# HEADER_PLACEHOLDER
+# A thirty-first held-out set, written and committed on its own by a helper that never read the probes, the
+# verdicts, the fingerprint, the edit/repair/observe code, the variants, the diagnosis tool or any diagnosis output
+# (pytest ran with --tb=no throughout; only failing test ids were looked at). Written from what engineers get wrong
+# writing GPT-2, a byte-level BPE tokenizer, a data loader and a training loop from scratch; the names of the earlier
+# sets and of the known bugs were skimmed to pick other mistakes, and HELDOUT_V30 served as the format example. Most
+# entries are written="rewrite" (einsum attention with the mask filled by finfo.max, negated with '-', or the softmax
+# upcast to float64; the queries scaled in place; LayerNorm with the std clamped at eps or the affine through .data;
+# the MLP on flattened rows, a hand GELU with math.tau; the block's LayerNorms through nn.functional or with an eps
+# read from a missing HF field; a hand loss with the logsumexp missing its log or the sum divided by logits.numel();
+# the config with HF's field name; top-k with the threshold mixed between scaled and raw logits; the KV cache
+# returning its buffers from start; training text read line by line; merges recovered (right, left); load without
+# .items(); a loader fast path, a reset through __init__, positions cached in a tensor; clipping on the grads, a
+# checkpoint through BytesIO, the device from model.buffers(); exactly one mistake inside); the rest are edits at one
+# place (a stray [0], a 0.5 applied twice, pad rows zeroed from vocab_size - 1, the loss divided by B, a round-up
+# without - 1, a lost @property, blocks enumerated from 1, specials joined with '', a star for a plus, bytes(b),
+# vocab inverted, a key typo with a default, a cosine precedence slip, a loss buffer of n slots).
+# ``accept`` names the family and parameter in plain words.
+#
+# Validity run (each bug's section spec files, ``-m "not slow" -x --no-fingerprint --tb=no``, one subprocess per
+# bug, two at a time): 42 written (26 rewrites, 16 edits), 4 dropped, 38 kept: attention 4 (0 edits, 4 rewrites),
+# layernorm 3 (1, 2), mlp 3 (1, 2), block 2 (0, 2), gpt 1 (1, 0), loss 3 (1, 2), config 3 (2, 1), generate 3 (1, 2),
+# tokenizer 7 (4, 3), data 4 (1, 3), training 5 (2, 3); 14 edits, 24 rewrites. Every kept rewrite was also graded
+# with its mistake fixed (the same rewrite, corrected): every non-slow test of its section passes. (Two rewrites
+# first failed when fixed for slips of the helper's own, not the planted mistake: F.layer_norm in block.py, which
+# does not import F, and a log_softmax taken on logits.float(), which broke the fp64 parity test; both were repaired
+# and re-run: the fixed versions pass, the bugs are still caught.)
+# Dropped: none as duplicates (test_held_out_set_is_new passed for all 42). One that probably behaves identically
+# here: generate's top-k threshold taken as the last of torch.topk(..., sorted=False).values; on this CPU build the
+# unsorted values still ended with the k-th largest, so no test saw a difference (it may bite on other kernels).
+# Three that no non-slow test caught, possible spec gaps:
+# (1) gpt, gpt.py (rewrite): with vocab padding the padded logit columns set to -inf instead of sliced off (the
+#     model returns padded_vocab_size logits): no non-slow gpt test checks the logits' last dimension with
+#     vocab_pad_multiple > 1.
+# (2) gpt, gpt.py: wte built with nn.Embedding(config.vocab_size, ...) instead of padded_vocab_size, so padding is
+#     silently ignored (tying shrinks the LM head too): no non-slow gpt test checks the embedding's row count under
+#     padding.
+# (3) generate, block.py (rewrite): the block's branches run in a loop with the attention wrapped in a lambda that
+#     drops the KV cache (each cached token attends only to itself): no non-slow generate test compares cached with
+#     uncached generation on a multi-token prompt (or the check is marked slow).
 
 _V31_ATTEND = (
     "        return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1.0 / math.sqrt(k.size(-1)))\n"
@@ -23593,13 +23631,6 @@ _V31_BLOCK_INIT = (
 )
 _V31_BLOCK_FWD = (
     "        x = x + self.attn(self.ln_1(x), cache)\n        x = x + self.mlp(self.ln_2(x))\n        return x\n"
-)
-_V31_HEAD = (
-    "        logits = self.lm_head(self.transformer.ln_f(x))\n"
-    "        if self.config.padded_vocab_size != self.config.vocab_size:\n"
-    "            # fast path: vocab padding. The padded columns are not tokens: drop them here, so they can\n"
-    "            # never be sampled, scored by the loss or seen by a caller. Their gradient is therefore zero.\n"
-    "            logits = logits[..., : self.config.vocab_size].contiguous()\n"
 )
 _V31_LOSS = "            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))\n"
 _V31_BLOCKS_LOOP = (
@@ -23636,7 +23667,8 @@ _V31_MERGES_LOOP = (
     "                continue\n"
     "            parts = _bpe(token, self._ranks, max_rank=rank)\n"
     "            if len(parts) != 2:\n"
-    '                raise ValueError(f"rank {rank} ({token!r}) is not the merge of two lower-ranked tokens: {parts}")\n'
+    '                raise ValueError(f"rank {rank} ({token!r}) is not the merge of two lower-ranked tokens: '
+    '{parts}")\n'
     "            merges[(self._ranks[parts[0]], self._ranks[parts[1]])] = rank\n"
     "        return merges\n"
 )
@@ -23662,9 +23694,7 @@ _V31_RESET = "    def reset(self) -> None:\n        self.batches = 0\n"
 _V31_LOADER_TAIL = (
     "        self.batches = 0  # batches each rank has read so far: the loader's whole state\n"
     "\n"
-    "    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:\n"
-    + _V31_NEXT_BATCH
-    + "\n"
+    "    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:\n" + _V31_NEXT_BATCH + "\n"
     "    def reset(self) -> None:\n"
     "        self.batches = 0\n"
     "\n"
@@ -23778,28 +23808,6 @@ def _v31_block_eps(default: str) -> str:
         "        self.attn = CausalSelfAttention(config)\n"
         "        self.ln_2 = LayerNorm(config.n_embd, eps=eps)\n"
         "        self.mlp = MLP(config)\n"
-    )
-
-
-def _v31_block_loop(attn_call: str) -> str:
-    return (
-        "        branches = (\n"
-        f"            (self.ln_1, lambda h: {attn_call}),\n"
-        "            (self.ln_2, self.mlp),\n"
-        "        )\n"
-        "        for norm, branch in branches:\n"
-        "            x = x + branch(norm(x))\n"
-        "        return x\n"
-    )
-
-
-def _v31_head(drop: str) -> str:
-    return (
-        "        hidden = self.transformer.ln_f(x)\n"
-        "        logits = hidden @ self.lm_head.weight.t()\n"
-        "        V = self.config.vocab_size\n"
-        "        if logits.size(-1) > V:  # padded vocab rows are not tokens\n"
-        f"            {drop}\n"
     )
 
 
@@ -24132,31 +24140,6 @@ HELDOUT_V31: list[HeldOut] = [
     # ---------------------------------------------------------------- gpt
     HeldOut(
         _v31(
-            "padded-logits-masked-not-dropped",
-            "gpt.py",
-            _V31_HEAD,
-            _v31_head('logits[..., V:] = float("-inf")'),
-            "gpt",
-            "with vocab padding the padded logit columns are set to -inf instead of being sliced off: the model "
-            "returns padded_vocab_size logits per position, not vocab_size",
-        ),
-        ("vocab padding: padded logits masked to -inf, not dropped",),
-        "rewrite",
-    ),
-    HeldOut(
-        _v31(
-            "wte-sized-by-unpadded-vocab",
-            "gpt.py",
-            "                wte=nn.Embedding(config.padded_vocab_size, config.n_embd),  # token embeddings\n",
-            "                wte=nn.Embedding(config.vocab_size, config.n_embd),  # token embeddings\n",
-            "gpt",
-            "the token embedding is built with vocab_size rows, not padded_vocab_size: tying makes the LM head "
-            "the same (V, C) matrix, so vocab padding is silently ignored (no padded rows anywhere)",
-        ),
-        ("vocab padding: wte sized by vocab_size, padding ignored",),
-    ),
-    HeldOut(
-        _v31(
             "pad-rows-zeroed-from-last-token",
             "gpt.py",
             "            self.transformer.wte.weight[config.vocab_size :].zero_()",
@@ -24199,7 +24182,8 @@ HELDOUT_V31: list[HeldOut] = [
             "loss-divided-by-batch",
             "gpt.py",
             _V31_LOSS,
-            "            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1)) / targets.size(0)\n",
+            "            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1)) "
+            "/ targets.size(0)\n",
             "loss",
             "the mean cross-entropy is divided again by the batch size (targets.size(0)): the loss and its "
             "gradient shrink by 1/B",
@@ -24258,32 +24242,6 @@ HELDOUT_V31: list[HeldOut] = [
             "indexes past the list: generation with the cache raises IndexError (without a cache nothing changes)",
         ),
         ("kv cache: layer caches indexed from 1",),
-    ),
-    HeldOut(
-        _v31(
-            "block-loop-drops-cache",
-            "block.py",
-            _V31_BLOCK_FWD,
-            _v31_block_loop("self.attn(h)"),
-            "generate",
-            "the block runs its two branches in a loop with the attention wrapped in a lambda that forgets the "
-            "cache: with a KV cache each new token attends only to itself, so cached generation differs from "
-            "uncached",
-        ),
-        ("kv cache: dropped by the block, new tokens attend only to themselves",),
-        "rewrite",
-    ),
-    HeldOut(
-        _v31(
-            "top-k-unsorted-last-value",
-            "gpt.py",
-            "kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]",
-            "kth = torch.topk(logits, min(top_k, logits.size(-1)), sorted=False).values[:, [-1]]",
-            "generate",
-            "top-k takes the threshold as the last of torch.topk(..., sorted=False).values: unsorted, the last "
-            "value is not the k-th largest, so fewer than k tokens (often just a few) stay samplable",
-        ),
-        ("top-k threshold: last value of an unsorted topk",),
     ),
     HeldOut(
         _v31(
