@@ -23572,6 +23572,917 @@ HELDOUT_V30: list[HeldOut] = [
 V30_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V30}
 
 
+# ==================================================================== HELDOUT_V31
+# A thirty-first held-out set, written and committed on its own by a helper that never read the probes, the
+# verdicts, the fingerprint, the edit/repair/observe code, the variants, the diagnosis tool or any diagnosis output
+# (pytest ran with --tb=no throughout; only failing test ids were looked at). Written from what engineers get wrong
+# writing GPT-2, a byte-level BPE tokenizer, a data loader and a training loop from scratch; the names of the earlier
+# sets and of the known bugs were skimmed to pick other mistakes, and HELDOUT_V30 served as the format example. Most
+# entries are written="rewrite" (einsum attention with the mask filled by finfo.max, negated with '-', or the softmax
+# upcast to float64; the queries scaled in place; LayerNorm with the std clamped at eps or the affine through .data;
+# the MLP on flattened rows, a hand GELU with math.tau; the block's LayerNorms through nn.functional or with an eps
+# read from a missing HF field; a hand loss with the logsumexp missing its log or the sum divided by logits.numel();
+# the config with HF's field name; top-k with the threshold mixed between scaled and raw logits; the KV cache
+# returning its buffers from start; training text read line by line; merges recovered (right, left); load without
+# .items(); a loader fast path, a reset through __init__, positions cached in a tensor; clipping on the grads, a
+# checkpoint through BytesIO, the device from model.buffers(); exactly one mistake inside); the rest are edits at one
+# place (a stray [0], a 0.5 applied twice, pad rows zeroed from vocab_size - 1, the loss divided by B, a round-up
+# without - 1, a lost @property, blocks enumerated from 1, specials joined with '', a star for a plus, bytes(b),
+# vocab inverted, a key typo with a default, a cosine precedence slip, a loss buffer of n slots).
+# ``accept`` names the family and parameter in plain words.
+#
+# Validity run (each bug's section spec files, ``-m "not slow" -x --no-fingerprint --tb=no``, one subprocess per
+# bug, two at a time): 42 written (26 rewrites, 16 edits), 4 dropped, 38 kept: attention 4 (0 edits, 4 rewrites),
+# layernorm 3 (1, 2), mlp 3 (1, 2), block 2 (0, 2), gpt 1 (1, 0), loss 3 (1, 2), config 3 (2, 1), generate 3 (1, 2),
+# tokenizer 7 (4, 3), data 4 (1, 3), training 5 (2, 3); 14 edits, 24 rewrites. Every kept rewrite was also graded
+# with its mistake fixed (the same rewrite, corrected): every non-slow test of its section passes. (Two rewrites
+# first failed when fixed for slips of the helper's own, not the planted mistake: F.layer_norm in block.py, which
+# does not import F, and a log_softmax taken on logits.float(), which broke the fp64 parity test; both were repaired
+# and re-run: the fixed versions pass, the bugs are still caught.)
+# Dropped: none as duplicates (test_held_out_set_is_new passed for all 42). One that probably behaves identically
+# here: generate's top-k threshold taken as the last of torch.topk(..., sorted=False).values; on this CPU build the
+# unsorted values still ended with the k-th largest, so no test saw a difference (it may bite on other kernels).
+# Three that no non-slow test caught, possible spec gaps:
+# (1) gpt, gpt.py (rewrite): with vocab padding the padded logit columns set to -inf instead of sliced off (the
+#     model returns padded_vocab_size logits): no non-slow gpt test checks the logits' last dimension with
+#     vocab_pad_multiple > 1.
+# (2) gpt, gpt.py: wte built with nn.Embedding(config.vocab_size, ...) instead of padded_vocab_size, so padding is
+#     silently ignored (tying shrinks the LM head too): no non-slow gpt test checks the embedding's row count under
+#     padding.
+# (3) generate, block.py (rewrite): the block's branches run in a loop with the attention wrapped in a lambda that
+#     drops the KV cache (each cached token attends only to itself): no non-slow generate test compares cached with
+#     uncached generation on a multi-token prompt (or the check is marked slow).
+
+_V31_ATTEND = (
+    "        return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1.0 / math.sqrt(k.size(-1)))\n"
+)
+_V31_LN_FWD = (
+    "        mean = x.mean(dim=-1, keepdim=True)\n"
+    "        var = (x - mean).pow(2).mean(dim=-1, keepdim=True)  # biased: / C\n"
+    "        x_hat = (x - mean) * torch.rsqrt(var + self.eps)  # eps inside the sqrt\n"
+    "        return x_hat * self.weight + self.bias\n"
+)
+_V31_MLP_FWD = '        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))\n'
+_V31_BLOCK_INIT = (
+    "        self.ln_1 = LayerNorm(config.n_embd)\n"
+    "        self.attn = CausalSelfAttention(config)\n"
+    "        self.ln_2 = LayerNorm(config.n_embd)\n"
+    "        self.mlp = MLP(config)\n"
+)
+_V31_BLOCK_FWD = (
+    "        x = x + self.attn(self.ln_1(x), cache)\n        x = x + self.mlp(self.ln_2(x))\n        return x\n"
+)
+_V31_LOSS = "            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))\n"
+_V31_BLOCKS_LOOP = (
+    "        for i, block in enumerate(self.transformer.h):\n"
+    "            x = block(x, None if cache is None else cache[i])\n"
+)
+_V31_CONFIG_FIELDS = (
+    "    block_size: int = 1024  # longest sequence the position table covers\n"
+    "    vocab_size: int = 50257  # 50,000 BPE merges + 256 byte tokens + <|endoftext|>\n"
+    "    n_layer: int = 12\n"
+    "    n_head: int = 12\n"
+    "    n_embd: int = 768\n"
+)
+_V31_PADDED = "        return (self.vocab_size + m - 1) // m * m\n"
+_V31_SAMPLE = (
+    "            else:\n"
+    "                logits = logits / temperature\n"
+    "                if top_k is not None:\n"
+    "                    kth = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]\n"
+    '                    logits = logits.masked_fill(logits < kth, float("-inf"))\n'
+    "                probs = F.softmax(logits, dim=-1)\n"
+)
+_V31_KV_APPEND = (
+    "        self.k[:, :, start:end] = k\n"
+    "        self.v[:, :, start:end] = v\n"
+    "        self.length = end\n"
+    "        return self.k[:, :, :end], self.v[:, :, :end]\n"
+)
+_V31_COUNTS = "        counts = Counter(piece for part in _split_out(text, specials) for piece in self._pieces(part))\n"
+_V31_MERGES_LOOP = (
+    "        merges = {}\n"
+    "        for token, rank in sorted(self._ranks.items(), key=lambda kv: kv[1]):\n"
+    "            if len(token) == 1:\n"
+    "                continue\n"
+    "            parts = _bpe(token, self._ranks, max_rank=rank)\n"
+    "            if len(parts) != 2:\n"
+    '                raise ValueError(f"rank {rank} ({token!r}) is not the merge of two lower-ranked tokens: '
+    '{parts}")\n'
+    "            merges[(self._ranks[parts[0]], self._ranks[parts[1]])] = rank\n"
+    "        return merges\n"
+)
+_V31_LOAD = (
+    '        data = json.loads(Path(path).read_text(encoding="utf-8"))\n'
+    '        if data.get("format") != "gpt2spec-bpe/1":\n'
+    "            raise ValueError(f\"{path}: not a saved Tokenizer (format {data.get('format')!r})\")\n"
+    '        ranks = {base64.b64decode(b): i for b, i in data["mergeable_ranks"]}\n'
+    '        return cls.from_ranks(ranks, data["pattern"], data["special_tokens"])\n'
+)
+_V31_NEXT_BATCH = (
+    "        B, T = self.B, self.T\n"
+    "        start = (self.batches * self.world_size + self.rank) * B * T\n"
+    "        # B*T + 1 tokens: the extra one is the target of the last position.\n"
+    "        positions = (start + torch.arange(B * T + 1)) % len(self.tokens)\n"
+    "        buf = self.tokens[positions]\n"
+    "        x = buf[:-1].view(B, T)  # inputs\n"
+    "        y = buf[1:].view(B, T)  # targets: the next token of each input\n"
+    "        self.batches += 1\n"
+    "        return x, y\n"
+)
+_V31_RESET = "    def reset(self) -> None:\n        self.batches = 0\n"
+_V31_LOADER_TAIL = (
+    "        self.batches = 0  # batches each rank has read so far: the loader's whole state\n"
+    "\n"
+    "    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:\n" + _V31_NEXT_BATCH + "\n"
+    "    def reset(self) -> None:\n"
+    "        self.batches = 0\n"
+    "\n"
+    "    # A checkpoint stores this so a resumed run reads the batches it would have read.\n"
+    "    # It does not depend on the rank, so one file resumes every rank of a DDP run.\n"
+    "    def state_dict(self) -> dict[str, int]:\n"
+    '        return {"batches": self.batches}\n'
+    "\n"
+    "    def load_state_dict(self, state: dict[str, int]) -> None:\n"
+    '        self.batches = int(state["batches"])\n'
+)
+_V31_STEP_TAIL = (
+    "    # Clip before the step, so the update uses the clipped gradient.\n"
+    "    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n"
+    "    optimizer.step()\n"
+    "    return loss_accum, norm\n"
+)
+_V31_COSINE = "    coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))  # 1 -> 0\n"
+_V31_SAVE_TAIL = (
+    '    tmp = f"{os.fspath(path)}.tmp"\n'
+    "    torch.save(state, tmp)\n"
+    "    os.replace(tmp, path)  # atomic: a crash mid-save never leaves a truncated checkpoint\n"
+)
+_V31_LOAD_HEAD = (
+    "    device = next(model.parameters()).device\n"
+    "    state = torch.load(path, map_location=device, weights_only=False)\n"
+    "    raw = model.module if isinstance(model, DDP) else model\n"
+)
+
+
+def _v31_hand_attention(fill: str, upcast: str = "", negate: str = "~") -> str:
+    """Hand attention in another engineer's einsum style; ``fill`` fills the future scores."""
+    return (
+        "        T = q.size(-2)\n"
+        '        scores = torch.einsum("bhqd,bhkd->bhqk", q, k) / math.sqrt(q.size(-1))\n'
+        "        allowed = torch.ones(T, T, dtype=torch.bool, device=q.device).tril()\n"
+        f"        scores = scores.masked_fill({negate}allowed, {fill})\n"
+        f"        weights = torch.softmax(scores{upcast}, dim=-1)\n"
+        '        return torch.einsum("bhqk,bhkd->bhqd", weights, v)\n'
+    )
+
+
+def _v31_inplace_scale(scale_q: str) -> str:
+    return (
+        "        scale = 1.0 / math.sqrt(q.size(-1))\n"
+        f"        {scale_q}\n"
+        "        att = q @ k.transpose(-2, -1)\n"
+        "        T = q.size(-2)\n"
+        "        future = torch.triu(torch.ones(T, T, dtype=torch.bool, device=q.device), diagonal=1)\n"
+        '        att = att.masked_fill(future, float("-inf"))\n'
+        "        return att.softmax(dim=-1) @ v\n"
+    )
+
+
+def _v31_ln_clamped(denominator: str) -> str:
+    return (
+        "        mu = x.mean(-1, keepdim=True)\n"
+        "        xc = x - mu\n"
+        "        var = xc.square().mean(-1, keepdim=True)\n"
+        f"        std = {denominator}\n"
+        "        return xc / std * self.weight + self.bias\n"
+    )
+
+
+def _v31_ln_affine(weight: str, bias: str) -> str:
+    return (
+        "        mu = torch.mean(x, dim=-1, keepdim=True)\n"
+        "        var = torch.mean((x - mu) ** 2, dim=-1, keepdim=True)\n"
+        "        normed = (x - mu) / torch.sqrt(var + self.eps)\n"
+        f"        return torch.addcmul({bias}, normed, {weight})\n"
+    )
+
+
+def _v31_mlp_rows(restore: str) -> str:
+    return (
+        "        shape = x.shape\n"
+        "        rows = x.reshape(-1, shape[-1])  # (B*T, C): one row per position\n"
+        "        hidden = self.c_fc(rows)\n"
+        '        hidden = F.gelu(hidden, approximate="tanh")\n'
+        "        out = self.c_proj(hidden)\n"
+        f"        return {restore}\n"
+    )
+
+
+def _v31_gelu_const(const: str) -> str:
+    return (
+        "        import math\n"
+        "\n"
+        "        pre = self.c_fc(x)\n"
+        f"        c = math.sqrt({const})\n"
+        "        act = 0.5 * pre * (1.0 + torch.tanh(c * (pre + 0.044715 * pre**3)))\n"
+        "        return self.c_proj(act)\n"
+    )
+
+
+def _v31_block_functional(ln2_args: str) -> str:
+    return (
+        "        C = x.size(-1)\n"
+        "        h = nn.functional.layer_norm(x, (C,), self.ln_1.weight, self.ln_1.bias, self.ln_1.eps)\n"
+        "        x = x + self.attn(h, cache)\n"
+        f"        h = nn.functional.layer_norm(x, (C,), {ln2_args})\n"
+        "        x = x + self.mlp(h)\n"
+        "        return x\n"
+    )
+
+
+def _v31_block_eps(default: str) -> str:
+    return (
+        f'        eps = getattr(config, "layer_norm_epsilon", {default})  # the HF config field\n'
+        "        self.ln_1 = LayerNorm(config.n_embd, eps=eps)\n"
+        "        self.attn = CausalSelfAttention(config)\n"
+        "        self.ln_2 = LayerNorm(config.n_embd, eps=eps)\n"
+        "        self.mlp = MLP(config)\n"
+    )
+
+
+def _v31_lse(lse: str) -> str:
+    return (
+        "            flat = logits.reshape(-1, logits.size(-1))\n"
+        "            tgt = targets.reshape(-1)\n"
+        "            m = flat.max(dim=-1, keepdim=True).values\n"
+        f"            lse = (m + {lse}).squeeze(-1)\n"
+        "            picked = flat.gather(1, tgt.unsqueeze(1)).squeeze(1)\n"
+        "            loss = (lse - picked).mean()\n"
+    )
+
+
+def _v31_nll(reduce: str) -> str:
+    return (
+        "            logp = F.log_softmax(logits, dim=-1)\n"
+        "            nll = -logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)  # (B, T)\n"
+        f"            loss = {reduce}\n"
+    )
+
+
+def _v31_config(first: str) -> str:
+    return (
+        f"    {first}: int = 1024  # how many positions the model can see\n"
+        "    vocab_size: int = 50257  # 256 bytes + 50,000 merges + <|endoftext|>\n"
+        "    n_layer: int = 12  # transformer blocks\n"
+        "    n_head: int = 12  # attention heads per block\n"
+        "    n_embd: int = 768  # residual stream width\n"
+    )
+
+
+def _v31_topk_mix(filtered: str) -> str:
+    return (
+        "            else:\n"
+        "                scaled = logits / temperature\n"
+        "                if top_k is not None:\n"
+        "                    k = min(top_k, scaled.size(-1))\n"
+        "                    kth = scaled.topk(k, dim=-1).values[:, -1:]\n"
+        f'                    scaled = {filtered}.masked_fill({filtered} < kth, float("-inf"))\n'
+        "                probs = F.softmax(scaled, dim=-1)\n"
+    )
+
+
+def _v31_kv_return(keys: str) -> str:
+    return (
+        "        self.k[:, :, start:end] = k  # write the new positions into the preallocated buffers\n"
+        "        self.v[:, :, start:end] = v\n"
+        "        self.length = end\n"
+        f"        keys, values = self.k[:, :, {keys}], self.v[:, :, {keys}]\n"
+        "        return keys, values\n"
+    )
+
+
+def _v31_train_lines(source: str) -> str:
+    return (
+        "        counts: Counter[str] = Counter()\n"
+        "        for part in _split_out(text, specials):\n"
+        f"            for chunk in {source}:\n"
+        "                counts.update(self._pieces(chunk))\n"
+    )
+
+
+def _v31_merges_pairs(pair: str) -> str:
+    return (
+        "        merges: dict[tuple[int, int], int] = {}\n"
+        "        by_rank = sorted(self._ranks.items(), key=lambda item: item[1])\n"
+        "        for token, rank in by_rank:\n"
+        "            if len(token) < 2:\n"
+        "                continue  # a single byte is not a merge\n"
+        "            left, right = _bpe(token, self._ranks, max_rank=rank)  # exactly two halves\n"
+        f"            merges[{pair}] = rank\n"
+        "        return merges\n"
+    )
+
+
+def _v31_load(specials: str) -> str:
+    return (
+        '        with open(path, encoding="utf-8") as f:\n'
+        "            data = json.load(f)\n"
+        '        if data.get("format") != "gpt2spec-bpe/1":\n'
+        "            raise ValueError(f\"{path}: not a saved Tokenizer (format {data.get('format')!r})\")\n"
+        "        ranks = {}\n"
+        '        for encoded, rank in data["mergeable_ranks"]:\n'
+        "            ranks[base64.b64decode(encoded)] = int(rank)\n"
+        f"        specials = {specials}\n"
+        '        return cls.from_ranks(ranks, data["pattern"], specials)\n'
+    )
+
+
+def _v31_fast_path(bound: str) -> str:
+    return (
+        "        B, T = self.B, self.T\n"
+        "        n = len(self.tokens)\n"
+        "        s = ((self.batches * self.world_size + self.rank) * B * T) % n\n"
+        f"        if {bound} <= n:  # fast path: the window lies inside the array, a plain slice\n"
+        "            buf = self.tokens[s : s + B * T + 1]\n"
+        "        else:  # the window runs off the end: wrap around to the start\n"
+        "            buf = self.tokens[(s + torch.arange(B * T + 1)) % n]\n"
+        "        self.batches += 1\n"
+        "        return buf[:-1].view(B, T), buf[1:].view(B, T)\n"
+    )
+
+
+def _v31_reset(body: str) -> str:
+    return f"    def reset(self) -> None:\n        # back to the first batch, as if freshly built\n{body}"
+
+
+def _v31_offsets(load: str) -> str:
+    return (
+        "        self.batches = 0  # batches each rank has read so far\n"
+        "        # stream positions of the next batch; advanced in place after every batch\n"
+        "        self._offsets = rank * B * T + torch.arange(B * T + 1)\n"
+        "\n"
+        "    def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:\n"
+        "        B, T = self.B, self.T\n"
+        "        buf = self.tokens[self._offsets % len(self.tokens)]\n"
+        "        self._offsets += self.world_size * B * T\n"
+        "        self.batches += 1\n"
+        "        return buf[:-1].view(B, T), buf[1:].view(B, T)\n"
+        "\n"
+        "    def reset(self) -> None:\n"
+        "        self.batches = 0\n"
+        "        self._offsets = self.rank * self.B * self.T + torch.arange(self.B * self.T + 1)\n"
+        "\n"
+        "    def state_dict(self) -> dict[str, int]:\n"
+        '        return {"batches": self.batches}\n'
+        "\n"
+        "    def load_state_dict(self, state: dict[str, int]) -> None:\n"
+        f"{load}"
+    )
+
+
+def _v31_clip(params: str) -> str:
+    return (
+        "    # clip the total gradient norm before stepping\n"
+        "    params = [p for p in model.parameters() if p.grad is not None]\n"
+        f"    norm = torch.nn.utils.clip_grad_norm_({params}, max_norm=max_norm)\n"
+        "    optimizer.step()\n"
+        "    return loss_accum, norm\n"
+    )
+
+
+def _v31_save_bytes(rewind: str) -> str:
+    return (
+        "    import io\n"
+        "\n"
+        "    buffer = io.BytesIO()  # serialise in memory, then write the file in one go\n"
+        "    torch.save(state, buffer)\n"
+        f"{rewind}"
+        '    tmp = f"{os.fspath(path)}.tmp"\n'
+        '    with open(tmp, "wb") as f:\n'
+        "        f.write(buffer.read())\n"
+        "    os.replace(tmp, path)\n"
+    )
+
+
+def _v31_load_device(source: str) -> str:
+    return (
+        f"    device = next({source}).device  # load straight onto the model's device\n"
+        "    raw = model.module if isinstance(model, DDP) else model\n"
+        "    state = torch.load(path, map_location=device, weights_only=False)\n"
+    )
+
+
+_v31 = partial(_in_set, 31)
+
+
+HELDOUT_V31: list[HeldOut] = [
+    # ---------------------------------------------------------------- attention
+    HeldOut(
+        _v31(
+            "query-scaled-in-place",
+            "attention.py",
+            _V31_ATTEND,
+            _v31_inplace_scale("q.mul_(scale)"),
+            "attention",
+            "the hand attention scales the queries in place (q.mul_(scale)); q is a view of the split c_attn output, "
+            "so under autograd the in-place op on a multi-output view raises and no backward (or training) runs; "
+            "forwards without gradient give the right numbers",
+        ),
+        ("attention scale: queries scaled in place, autograd error",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "mask-filled-with-finfo-max",
+            "attention.py",
+            _V31_ATTEND,
+            _v31_hand_attention("torch.finfo(scores.dtype).max"),
+            "attention",
+            "the einsum attention fills the future scores with torch.finfo(dtype).max (the largest float) where "
+            "finfo.min was meant: every query puts all its weight on the future keys instead of hiding them",
+        ),
+        ("causal mask: filled with +finfo.max, attends to the future",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "softmax-upcast-to-float64",
+            "attention.py",
+            _V31_ATTEND,
+            _v31_hand_attention('float("-inf")', ".double()"),
+            "attention",
+            "the softmax is taken in float64 for stability (scores.double()) and the weights are never cast back: "
+            "the einsum with the float32 values raises a dtype mismatch in every forward",
+        ),
+        ("attention softmax: upcast to float64, never cast back, raises",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "mask-negated-with-minus",
+            "attention.py",
+            _V31_ATTEND,
+            _v31_hand_attention('float("-inf")', "", "-"),
+            "attention",
+            "the boolean 'allowed' mask is inverted with unary minus (-allowed) instead of ~allowed: torch refuses "
+            "to negate a bool tensor, so every forward raises",
+        ),
+        ("causal mask: bool mask negated with '-', raises",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- layernorm
+    HeldOut(
+        _v31(
+            "ln-std-clamped-at-eps",
+            "layernorm.py",
+            _V31_LN_FWD,
+            _v31_ln_clamped("var.sqrt().clamp_min(self.eps)"),
+            "layernorm",
+            "the standard deviation is clamped from below at eps (sqrt(var).clamp_min(eps)) instead of taking "
+            "sqrt(var + eps): a nearly constant row is divided by ~1e-5 rather than ~3e-3 and its tiny deviations "
+            "are blown up ~300x",
+        ),
+        ("layernorm eps: std clamped at eps, not added inside the sqrt",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "ln-mean-of-first-row",
+            "layernorm.py",
+            "        mean = x.mean(dim=-1, keepdim=True)\n",
+            "        mean = x.mean(dim=-1, keepdim=True)[0]\n",
+            "layernorm",
+            "a stray [0] after the row means keeps only the first sequence's (or first row's) means: every other "
+            "row is centred, and its variance taken, around another row's mean",
+        ),
+        ("layernorm mean: the first row's mean used for every row",),
+    ),
+    HeldOut(
+        _v31(
+            "ln-affine-through-data",
+            "layernorm.py",
+            _V31_LN_FWD,
+            _v31_ln_affine("self.weight.data", "self.bias.data"),
+            "layernorm",
+            "the gain and bias are applied through .data (torch.addcmul(bias.data, x_hat, weight.data)): the "
+            "forward values are right but the LayerNorm parameters get no gradient and never train",
+        ),
+        ("layernorm params: used through .data, no gradient",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- mlp
+    HeldOut(
+        _v31(
+            "mlp-rows-never-reshaped-back",
+            "mlp.py",
+            _V31_MLP_FWD,
+            _v31_mlp_rows("out"),
+            "mlp",
+            "the MLP flattens (B, T, C) to (B*T, C) rows and returns them without reshaping back: the output is 2-D, "
+            "so the residual add broadcasts or fails unless B is 1",
+        ),
+        ("mlp output: left flattened to (B*T, C)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "gelu-sqrt-2-over-tau",
+            "mlp.py",
+            _V31_MLP_FWD,
+            _v31_gelu_const("2.0 / math.tau"),
+            "mlp",
+            "the hand tanh GELU's constant is sqrt(2 / tau) = sqrt(1 / pi) instead of sqrt(2 / pi) (math.tau "
+            "typed for math.pi): the tanh's argument is ~29% too small and the activation differs from GPT-2's",
+        ),
+        ("gelu constant: sqrt(2/tau) = sqrt(1/pi)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "gelu-output-halved",
+            "mlp.py",
+            _V31_MLP_FWD,
+            '        return self.c_proj(0.5 * F.gelu(self.c_fc(x), approximate="tanh"))\n',
+            "mlp",
+            "the 0.5 of the GELU formula is applied again around F.gelu (which already contains it): the "
+            "activation is halved before c_proj",
+        ),
+        ("gelu: output halved (0.5 applied twice)",),
+    ),
+    # ---------------------------------------------------------------- block
+    HeldOut(
+        _v31(
+            "ln-2-functional-without-bias",
+            "block.py",
+            _V31_BLOCK_FWD,
+            _v31_block_functional("self.ln_2.weight, eps=self.ln_2.eps"),
+            "block",
+            "the block calls nn.functional.layer_norm with the modules' parameters and passes ln_2's weight but "
+            "not its bias: the MLP branch's LayerNorm has no shift, so a loaded or trained ln_2.bias is ignored",
+        ),
+        ("block ln_2: applied without its bias",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "ln-eps-from-missing-hf-field",
+            "block.py",
+            _V31_BLOCK_INIT,
+            _v31_block_eps("1e-6"),
+            "block",
+            "the block reads HF's config.layer_norm_epsilon with a fallback of 1e-6; GPTConfig has no such field, "
+            "so both block LayerNorms use eps 1e-6 instead of GPT-2's 1e-5",
+        ),
+        ("layernorm eps: 1e-06 in the blocks",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- gpt
+    HeldOut(
+        _v31(
+            "pad-rows-zeroed-from-last-token",
+            "gpt.py",
+            "            self.transformer.wte.weight[config.vocab_size :].zero_()",
+            "            self.transformer.wte.weight[config.vocab_size - 1 :].zero_()",
+            "gpt",
+            "the padded rows are zeroed from vocab_size - 1: the last real token's embedding (<|endoftext|> in "
+            "GPT-2) is zeroed too, so it starts with a zero embedding and a zero logit",
+        ),
+        ("init: last real token's embedding row zeroed",),
+    ),
+    # ---------------------------------------------------------------- loss
+    HeldOut(
+        _v31(
+            "logsumexp-without-log",
+            "gpt.py",
+            _V31_LOSS,
+            _v31_lse("(flat - m).exp().sum(dim=-1, keepdim=True)"),
+            "loss",
+            "the hand cross-entropy's log-sum-exp forgets the log: lse = max + sum(exp(logits - max)), so the loss "
+            "is max + Z - target logit instead of max + log Z - target logit",
+        ),
+        ("loss: logsumexp without the log",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "nll-sum-over-logits-numel",
+            "gpt.py",
+            _V31_LOSS,
+            _v31_nll("nll.sum() / logits.numel()"),
+            "loss",
+            "the summed negative log-likelihood is divided by logits.numel() (B*T*V) instead of the number of "
+            "positions (B*T): the loss is the mean cross-entropy divided by the vocabulary size",
+        ),
+        ("loss: mean divided by vocab size (sum / logits.numel())",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "loss-divided-by-batch",
+            "gpt.py",
+            _V31_LOSS,
+            "            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1)) "
+            "/ targets.size(0)\n",
+            "loss",
+            "the mean cross-entropy is divided again by the batch size (targets.size(0)): the loss and its "
+            "gradient shrink by 1/B",
+        ),
+        ("loss: mean divided again by batch size",),
+    ),
+    # ---------------------------------------------------------------- config
+    HeldOut(
+        _v31(
+            "padded-vocab-without-minus-one",
+            "config.py",
+            _V31_PADDED,
+            "        return (self.vocab_size + m) // m * m\n",
+            "config",
+            "the round-up drops the - 1: (vocab_size + m) // m * m adds a whole multiple when vocab_size is "
+            "already one, so with the default m = 1 padded_vocab_size is vocab_size + 1 and every model gets an "
+            "extra embedding row",
+        ),
+        ("padded vocab: round-up without the -1, one extra row at m=1",),
+    ),
+    HeldOut(
+        _v31(
+            "block-size-field-named-n-positions",
+            "config.py",
+            _V31_CONFIG_FIELDS,
+            _v31_config("n_positions"),
+            "config",
+            "the context-length field is named after HF's config (n_positions) instead of block_size: "
+            "GPTConfig(block_size=...) raises TypeError and config.block_size does not exist",
+        ),
+        ("config field: block_size named n_positions",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "padded-vocab-size-not-a-property",
+            "config.py",
+            "    @property\n    def padded_vocab_size(self) -> int:\n",
+            "    def padded_vocab_size(self) -> int:\n",
+            "config",
+            "padded_vocab_size lost its @property: config.padded_vocab_size is a bound method, so building the "
+            "embedding (nn.Embedding(config.padded_vocab_size, ...)) raises TypeError",
+        ),
+        ("config padded_vocab_size: a method, not a property",),
+    ),
+    # ---------------------------------------------------------------- generate
+    HeldOut(
+        _v31(
+            "layer-caches-enumerated-from-1",
+            "gpt.py",
+            _V31_BLOCKS_LOOP,
+            "        for i, block in enumerate(self.transformer.h, start=1):\n"
+            "            x = block(x, None if cache is None else cache[i])\n",
+            "generate",
+            "the blocks are enumerated from 1, so block i uses the KV cache of layer i + 1 and the last block "
+            "indexes past the list: generation with the cache raises IndexError (without a cache nothing changes)",
+        ),
+        ("kv cache: layer caches indexed from 1",),
+    ),
+    HeldOut(
+        _v31(
+            "top-k-threshold-applied-to-raw-logits",
+            "gpt.py",
+            _V31_SAMPLE,
+            _v31_topk_mix("logits"),
+            "generate",
+            "with top_k the k-th value is taken from the temperature-scaled logits but the mask is applied to the "
+            "raw logits and their result replaces the scaled ones: temperature is lost whenever top_k is given, "
+            "and the threshold is compared on the wrong scale (temperature != 1 keeps the wrong number of tokens)",
+        ),
+        ("top-k: threshold from scaled logits applied to raw logits, temperature lost",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "kv-cache-returns-from-start",
+            "attention.py",
+            _V31_KV_APPEND,
+            _v31_kv_return("start:"),
+            "generate",
+            "the KV cache returns its buffers from start (the first new position) to the end of the preallocated "
+            "buffer instead of up to end: the cached past is dropped and zero-filled future slots are attended",
+        ),
+        ("kv cache: returns buffers[start:], not [:end]",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- tokenizer
+    HeldOut(
+        _v31(
+            "specials-regex-joined-without-bar",
+            "tokenizer.py",
+            'return regex.compile("|".join(regex.escape(s) for s in alternatives) or r"(?!)")',
+            'return regex.compile("".join(regex.escape(s) for s in alternatives) or r"(?!)")',
+            "tokenizer",
+            "the special-token regex joins the escaped specials with '' instead of '|': with one special it still "
+            "works, with two or more it only matches them all back to back, so specials are neither split out "
+            "nor detected as disallowed",
+        ),
+        ("special-token regex: alternatives joined without '|'",),
+    ),
+    HeldOut(
+        _v31(
+            "pattern-punctuation-star",
+            "tokenizer.py",
+            _V30_PATTERN,
+            _V30_PATTERN.replace(r"[^\s\p{L}\p{N}]+", r"[^\s\p{L}\p{N}]*"),
+            "tokenizer",
+            "the punctuation alternative is ' ?[^\\s\\p{L}\\p{N}]*' (star for plus): it can match a lone space or "
+            "the empty string, so a space before a space run or a newline becomes its own pre-token and "
+            "whitespace splits differently from GPT-2",
+        ),
+        ("pre-token pattern: punctuation run with * instead of +",),
+    ),
+    HeldOut(
+        _v31(
+            "train-counts-lines-without-newlines",
+            "tokenizer.py",
+            _V31_COUNTS,
+            _v31_train_lines("part.splitlines()"),
+            "tokenizer",
+            "training pre-tokenises the text line by line with str.splitlines(), which drops the line breaks: "
+            "newlines never take part in a merge and pieces that span a line end are cut, so the merges differ",
+        ),
+        ("training text: split into lines, newlines dropped",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "from-ranks-checks-bytes-of-int",
+            "tokenizer.py",
+            "if bytes([b]) not in mergeable_ranks]",
+            "if bytes(b) not in mergeable_ranks]",
+            "tokenizer",
+            "from_ranks checks the single-byte tokens with bytes(b) (b zero bytes) instead of bytes([b]): b'' is "
+            "never a token, so every vocabulary is rejected as lacking single bytes and nothing loads",
+        ),
+        ("from_ranks byte check: bytes(b), every vocabulary rejected",),
+    ),
+    HeldOut(
+        _v31(
+            "merges-recovered-right-left",
+            "tokenizer.py",
+            _V31_MERGES_LOOP,
+            _v31_merges_pairs("self._ranks[right], self._ranks[left]"),
+            "tokenizer",
+            "the merges recovered from loaded ranks are keyed (right id, left id): every recovered merge has its "
+            "pair reversed, so a loaded tokenizer's merges disagree with the trained one's",
+        ),
+        ("recovered merges: pair keyed (right, left)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "load-specials-iterated-without-items",
+            "tokenizer.py",
+            _V31_LOAD,
+            _v31_load('{name: int(i) for name, i in data["special_tokens"]}'),
+            "tokenizer",
+            "load rebuilds the special tokens by iterating the JSON object without .items(): it unpacks each "
+            "special's name string, so loading a tokenizer with <|endoftext|> raises ValueError",
+        ),
+        ("tokenizer load: specials iterated without .items(), raises",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "vocab-keyed-by-bytes",
+            "tokenizer.py",
+            "        return dict(sorted(self._decoder.items()))\n",
+            "        return {token: i for i, token in sorted(self._decoder.items())}\n",
+            "tokenizer",
+            "the vocab property is built inverted, bytes -> id instead of id -> bytes: vocab[id] raises KeyError "
+            "and iterating it yields token bytes, not ids",
+        ),
+        ("tokenizer vocab: keyed by bytes, not by id",),
+    ),
+    # ---------------------------------------------------------------- data
+    HeldOut(
+        _v31(
+            "fast-path-slice-one-short",
+            "data.py",
+            _V31_NEXT_BATCH,
+            _v31_fast_path("s + B * T"),
+            "data",
+            "next_batch slices the array directly when the window fits, but checks s + B*T <= n instead of "
+            "s + B*T + 1 <= n: a window that ends exactly at the end of the array is sliced one token short and "
+            "the (B, T) view fails",
+        ),
+        ("loader fast path: bound off by one, window one token short",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "reset-reinit-without-rank",
+            "data.py",
+            _V31_RESET,
+            _v31_reset("        self.__init__(self.tokens, self.B, self.T)\n"),
+            "data",
+            "reset() re-runs __init__ with the tokens, B and T only: rank and world_size fall back to 0 and 1, so "
+            "after a reset every rank reads rank 0's single-process stream",
+        ),
+        ("loader reset: re-initialised without rank and world_size",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "resume-offsets-not-moved",
+            "data.py",
+            _V31_LOADER_TAIL,
+            _v31_offsets('        self.batches = int(state["batches"])\n'),
+            "data",
+            "the loader keeps its next positions in a tensor advanced in place after each batch; load_state_dict "
+            "restores the batch counter but not the positions, so a resumed loader reads from where the fresh "
+            "object was, not from the saved batch",
+        ),
+        ("loader resume: counter restored, cached positions not moved",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "resume-key-typo-defaults-to-0",
+            "data.py",
+            '        self.batches = int(state["batches"])\n',
+            '        self.batches = int(state.get("batch", 0))\n',
+            "data",
+            "load_state_dict reads the key 'batch' with a default of 0 (the saved key is 'batches'): the typo "
+            "never raises, every resumed loader silently starts again from the first batch",
+        ),
+        ("loader resume: key typo with default 0, restarts from batch 0",),
+    ),
+    # ---------------------------------------------------------------- training
+    HeldOut(
+        _v31(
+            "clip-called-on-the-gradients",
+            "training.py",
+            _V31_STEP_TAIL,
+            _v31_clip("[p.grad for p in params]"),
+            "training",
+            "clip_grad_norm_ is given the gradient tensors instead of the parameters: the gradients have no .grad "
+            "of their own, so nothing is clipped and the returned norm is 0",
+        ),
+        ("gradient clipping: called on the grads, no-op, norm 0",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "cosine-coefficient-precedence",
+            "training.py",
+            _V31_COSINE,
+            "    coeff = 1.0 + math.cos(math.pi * decay_ratio) / 2  # 1 -> 0\n",
+            "training",
+            "the cosine coefficient is written 1 + cos(pi r) / 2 (the halving binds to the cosine only): it runs "
+            "1.5 -> 0.5 instead of 1 -> 0, so the decay starts 50% above max_lr and ends halfway to min_lr",
+        ),
+        ("cosine schedule: coefficient 1 + cos/2 (precedence)",),
+    ),
+    HeldOut(
+        _v31(
+            "checkpoint-device-from-buffers",
+            "training.py",
+            _V31_LOAD_HEAD,
+            _v31_load_device("model.buffers()"),
+            "training",
+            "load_checkpoint takes the device from next(model.buffers()) (a habit from models with a mask buffer); "
+            "GPT has no buffers, so StopIteration is raised and no checkpoint loads",
+        ),
+        ("checkpoint load: device from next(model.buffers()), raises",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "checkpoint-bytesio-not-rewound",
+            "training.py",
+            _V31_SAVE_TAIL,
+            _v31_save_bytes(""),
+            "training",
+            "save_checkpoint serialises into an io.BytesIO and writes buffer.read() without seeking back to 0: "
+            "the read starts at the end, so the checkpoint file is empty and cannot be loaded",
+        ),
+        ("checkpoint save: BytesIO read without seek(0), empty file",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v31(
+            "loss-accum-one-slot-per-micro-batch",
+            "training.py",
+            "    loss_accum = torch.zeros(())  # moved to the loss's device and dtype by the first addition\n",
+            "    loss_accum = torch.zeros(n)  # one slot per micro-batch\n",
+            "training",
+            "the reported-loss buffer is made torch.zeros(n), meant as one slot per micro-batch, but each loss is "
+            "added to the whole buffer: train_step returns a length-n vector (every entry the mean loss), not a "
+            "0-dim loss",
+        ),
+        ("reported loss: buffer of n slots, a vector returned",),
+    ),
+]
+V31_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V31}
+
+
 # Every set in the order written: version -> (name prefix, entries). The last is the held-out set that counts
 # (graded once); the ones before it have been tuned on since and are development sets.
 SETS: dict[str, tuple[str, list[HeldOut]]] = {
@@ -23605,5 +24516,6 @@ SETS: dict[str, tuple[str, list[HeldOut]]] = {
     "v28": ("ho28-", HELDOUT_V28),
     "v29": ("ho29-", HELDOUT_V29),
     "v30": ("ho30-", HELDOUT_V30),
+    "v31": ("ho31-", HELDOUT_V31),
 }
 ALL_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for _, entries in SETS.values() for h in entries}
