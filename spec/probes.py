@@ -702,8 +702,8 @@ def _mlp(impl) -> list[Finding]:
 def _gpt(impl) -> list[Finding]:
     """The forward pass's embeddings and logits; when those are right, the loss; then the init; then loading HF's
     weights."""
-    for part in (structure.param_shapes, structure.shared_modules, structure.length_check, _gpt_forward, _loss,
-                 _init, structure.init_fit, loading.loading):  # fmt: skip
+    for part in (structure.param_shapes, structure.shared_modules, structure.length_check, _gpt_forward,
+                 _logits_shape_with_targets, _loss, _init, structure.init_fit, loading.loading):  # fmt: skip
         try:
             found = part(impl)
         except Exception:  # a part that cannot run says nothing; the next may
@@ -711,6 +711,24 @@ def _gpt(impl) -> list[Finding]:
         if found:
             return found
     return []
+
+
+def _logits_shape_with_targets(impl) -> list[Finding]:
+    """With targets, forward returns the same (B, T, V) logits as without: a loss computed on a flattened view
+    that is then returned in the logits' place (v30: ``logits = logits.view(B * T, V)``) changes the contract's
+    first output only when targets are given."""
+    torch.manual_seed(0)
+    model = impl.GPT(impl.GPTConfig(**TINY)).eval()
+    idx = torch.randint(0, TINY["vocab_size"], (2, 16), generator=_gen(44))
+    plain = model(idx)[0]
+    with_targets = model(idx, idx)[0]
+    want = (2, 16, TINY["vocab_size"])
+    if tuple(plain.shape) != want or tuple(with_targets.shape) == want:
+        return []
+    words = (f"with targets, forward returns logits of shape {tuple(with_targets.shape)}, not (B, T, V) = {want} as "
+             "it does without them: the view flattened for the loss is returned in the logits' place")  # fmt: skip
+    fix = "pass the flattened view to the loss (F.cross_entropy(logits.view(-1, V), targets.view(-1))); return logits"
+    return [Finding("logits: flattened with targets", words, fix, evidence="forward with and without targets")]
 
 
 def _loss(impl) -> list[Finding]:

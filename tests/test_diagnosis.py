@@ -503,6 +503,7 @@ MEASURED_AS = {
     "ho30-loader-state-dict-returns-live-dict": "loader: state_dict is live",  # the state taken keeps counting
     "ho30-mlp-hidden-256-per-head": "mlp.c_fc: 256*n_head rows",  # grows with n_head alone, over four configs
     "ho30-mlp-hidden-from-block-size": "mlp.c_fc: 4*block_size rows",  # TINY's 128 is also 2*n_embd: measured
+    "ho30-logits-returned-flattened-with-targets": "logits: flattened with targets",  # (B*T, V) only with targets
 }
 
 
