@@ -239,7 +239,7 @@ def _scaled_by(impl, name: str, rows: int) -> str | None:
         return f"{rows}, a constant: no config field changes it"
     if len(moved) == 1 and moved[0][1] == 2 * rows and rows % TINY[moved[0][0]] == 0:
         field = moved[0][0]
-        return f"{rows // TINY[field]}*{field}"
+        return field if rows == TINY[field] else f"{rows // TINY[field]}*{field}"  # "vocab_size", not "1*vocab_size"
     return None
 
 
