@@ -8,6 +8,7 @@ held-out bugs directly, and checks that every known bug can be reproduced at all
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
@@ -343,6 +344,22 @@ def test_a_held_out_subset_is_named_end_to_end() -> None:
     cmd = [sys.executable, "-m", "tools.diagnosis", "--jobs", "1", "--only", *HELDOUT_CI]
     run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     assert run.returncode == 0, f"a held-out bug is no longer named:\n{run.stdout}\n{run.stderr[-3000:]}"
+
+
+def test_a_bug_that_ends_its_worker_costs_only_its_own_row(tmp_path: Path) -> None:
+    """python -m tools.diagnosis grades every bug it is given, even when one bug's diagnosis kills its pool worker:
+    that bug gets a row that says the diagnosis did not finish, and the bug beside it is graded as ever. Bug caught:
+    v31's checkpoint written through a BytesIO never rewound ended the whole pass (OSError: Bad file descriptor in
+    pytest's capture teardown, then BrokenProcessPool) with bugs still to grade. Where its worker survives (another
+    machine), the test still asks for one row per bug."""
+    names = ["ho31-checkpoint-bytesio-not-rewound", "ho31-cosine-coefficient-precedence"]
+    log = tmp_path / "log.jsonl"
+    cmd = [sys.executable, "-m", "tools.diagnosis", "--jobs", "2", "--no-library", "--only", *names, "--log", str(log)]
+    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+    rows = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    assert sorted(r["bug"] for r in rows) == sorted(names), f"rows {rows}\n{run.stdout}\n{run.stderr[-3000:]}"
+    beside = next(r for r in rows if r["bug"] == names[1])
+    assert beside["named"] and beside["named"][0] == "edit: your training.py line 60", beside
 
 
 @pytest.mark.parametrize("name", HELDOUT_SUBSET)

@@ -275,15 +275,47 @@ def _grade(names: list[str], jobs: int, log: Path | None = None, run: str = "as 
     # One long-lived worker per job, so each imports torch and the spec once (3.11's max_tasks_per_child hangs).
     # Each worker (and the pytest it starts) under the grader's address-space limit: a bug whose loop grows a list
     # without end fails with MemoryError in its own diagnosis instead of taking the machine (and the run) down.
+    # A bug whose diagnosis kills its worker (v31: a checkpoint through a BytesIO never rewound ended the whole pass
+    # with OSError: Bad file descriptor, then BrokenProcessPool) gets a row that says so, and the pass goes on. A
+    # broken pool fails every bug it held, so after a failure the next `jobs` bugs run one per fresh pool: only the
+    # one that fails alone is told so.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_limit_memory, initargs=(MEMORY_MB,)) as pool:
-        for r in pool.map(_diagnose_one, names):
-            rows.append(r)
-            if log is not None:
-                with log.open("a") as f:
-                    load = os.getloadavg()[0]
-                    f.write(json.dumps({"run": run, "load": load, **dataclasses.asdict(r)}) + "\n")
+    left, alone = list(names), 0
+    while left:
+        batch = left[:1] if alone else list(left)
+        workers = 1 if alone else jobs
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_limit_memory, initargs=(MEMORY_MB,)) as pool:
+            futures = [pool.submit(_diagnose_one, name) for name in batch]
+            for name, future in zip(batch, futures, strict=True):
+                try:
+                    r = future.result()
+                except Exception as e:  # one bug's failure is its own row, never the end of the pass
+                    if not alone:  # the worker may be broken, and which bug broke it is not known yet
+                        alone = jobs  # so the next ones are graded one by one, each in a fresh pool
+                        break
+                    r = _failed(name, e)
+                left.remove(name)
+                alone = max(alone - 1, 0)
+                _append(rows, r, log, run)
     return rows
+
+
+def _failed(name: str, error: BaseException) -> Diagnosis:
+    """The row of a bug whose diagnosis did not finish: no verdict, the error said."""
+    held = HELDOUT.get(name)
+    section = held.bug.section if held else ""
+    accept = accepted(held) if held else ()
+    text = f"(the diagnosis tool failed on this bug: {type(error).__name__}: {error})"
+    print(f"    - {name:45} FAILED: {type(error).__name__}", flush=True)
+    return Diagnosis(name, section, "(the diagnosis did not finish)", (), False, 0.0, accept, text)
+
+
+def _append(rows: list[Diagnosis], r: Diagnosis, log: Path | None, run: str) -> None:
+    rows.append(r)
+    if log is not None:
+        with log.open("a") as f:
+            load = os.getloadavg()[0]
+            f.write(json.dumps({"run": run, "load": load, **dataclasses.asdict(r)}) + "\n")
 
 
 def _from_log(log: Path) -> dict[str, list[Diagnosis]]:
