@@ -134,6 +134,7 @@ class Fingerprinter:
     def explain(self, item: pytest.Function, exc: BaseException) -> str:
         notes = verdicts.take()
         try:
+            notes.raised = _crash_site(item.funcargs.get("impl"), exc)
             return self._explain(item, exc, notes)
         except Exception as err:  # a diagnosis must never hide the failure it explains
             return (
@@ -152,7 +153,7 @@ class Fingerprinter:
 
             verdicts.restore(notes)
             hints.prerequisite_note(impl, BUILDS_ON[stem])
-            notes = verdicts.take()
+            notes, notes.raised = verdicts.take(), notes.raised
         components = (notes.component,) if notes.component else PROBED.get(stem, ())  # a prerequisite's, or the test's
         for component in components:
             measured = probes.probe(impl, component)
@@ -387,6 +388,25 @@ def _beats_parts(scored: tuple, single: dict[str, float]) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     enumerate_bugs = not config.getoption("--no-fingerprint", default=False)
     config.pluginmanager.register(Fingerprinter(enumerate_bugs), "gpt2spec-fingerprint")
+
+
+def _crash_site(impl, exc: BaseException) -> tuple[str, str] | None:
+    """Where the participant's code raised ``exc`` (spec/raised.py), for a verdict when no bug fits."""
+    from spec.raised import Raised, crash_site
+
+    root = getattr(getattr(impl, "ref", None), "path", None)
+    if root is None or (isinstance(exc, AssertionError | pytest.fail.Exception) and not _raised_in(exc, root)):
+        return None
+    return crash_site(Raised.of(exc), Path(root))
+
+
+def _raised_in(exc: BaseException, root) -> bool:
+    """Whether the innermost frame of ``exc`` is the participant's (their own assert), not the spec's check."""
+    from spec.raised import Raised, participant_frame
+
+    raised = Raised.of(exc)
+    frame = participant_frame(raised, Path(root))
+    return frame is not None and bool(raised.frames) and frame == raised.frames[-1]
 
 
 def _section_for(impl, notes: verdicts.Notes, fingerprint: list[Finding] = (), guesses=(), budget: str = "") -> str:

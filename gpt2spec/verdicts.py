@@ -48,6 +48,7 @@ class Notes:
     component: str = ""  # the prerequisite component that fails, e.g. "attention"
     findings: list[Finding] = field(default_factory=list)
     observations: list[str] = field(default_factory=list)  # facts that name no bug: "first divergence: h.0.attn"
+    raised: tuple[str, str] | None = None  # (tag, words): where the participant's code raised, when it did
 
 
 _notes = Notes()
@@ -126,6 +127,8 @@ def section(notes: Notes, fingerprint: list[Finding] = (), guesses: list[Finding
         f = consistent[0]
         lines.append(f"  Verdict: consistent with [{f.tag}] {f.text}" + _ev(f))
         lines.append("  (other bugs may fail this test the same way)" + (f"; if so, the fix: {f.fix}" if f.fix else ""))
+    elif notes.raised:  # no bug fits, but the failure is an error your code raised: where, and what it means
+        lines.append(f"  Verdict: [{notes.raised[0]}] {notes.raised[1]}" + (f" ({budget})" if budget else ""))
     else:
         lines.append("  Verdict: no known bug reproduces this failure exactly" + (f" ({budget})" if budget else ""))
     rest = [f for f in found if f.tag not in {s.tag for s in shown} and f.kind in (MEASURED, OBSERVED)]

@@ -209,6 +209,8 @@ def _twin_edits(
         elif isinstance(node, ast.Attribute) and isinstance(parent, ast.Call) and _repeated_argument(node, parent):
             # one size given twice, a square (v29: a causal mask `ones(config.n_embd, config.n_embd)`)
             groups.setdefault(("square", id(parent), ast.dump(node)), []).append(entry)
+        elif isinstance(node, ast.Attribute) and node.attr == "data":  # each tensor read through .data, outside
+            groups.setdefault(("data",), []).append(entry)  # autograd (v31: `addcmul(b.data, x, w.data)`)
     for group in groups.values():
         nodes = [entry[0] for entry in group]
         if len(nodes) < 2 or any(n is not m and n in ast.walk(m) for n in nodes for m in nodes):
@@ -742,6 +744,8 @@ def _alternatives(
         if node.attr.endswith("_") and node.attr[:-1] in _OUT_OF_PLACE and isinstance(parent, ast.Call):
             # in place where a new tensor was meant: `h.pow_(3)` cubes h itself, which the GELU reads again (v26)
             yield ast.Attribute(node.value, node.attr[:-1], ast.Load())
+        if node.attr == "data" and not (isinstance(parent, ast.Call) and parent.func is node):
+            yield node.value  # `.data` reads a tensor outside autograd: no gradient reaches it (v31: LN's affine)
         if node.attr == "values":  # the hard maximum where the smooth one was meant: x.max(-1).values (v26)
             yield from _smooth_maximum(node.value)
             yield from _mean_for_order_statistic(node.value)
@@ -795,6 +799,10 @@ def _alternatives(
         yield ast.Call(ast.Name("int", ast.Load()), [node], [])  # JSON's keys are strings: {s: int(i) for i, s ...}
     if isinstance(node, ast.UnaryOp):
         yield node.operand
+        # one negation for another: `-mask` for `~mask` (a bool tensor refuses `-`), `not m` for `~m` on a tensor,
+        # `~flag` for `not flag` on a Python bool (~True is -2, which is true)
+        for op in {ast.USub: (ast.Invert,), ast.Not: (ast.Invert,), ast.Invert: (ast.Not,)}.get(type(node.op), ()):
+            yield ast.UnaryOp(op(), node.operand)
     if isinstance(node, ast.IfExp):  # a condition that should not be there: `ln_f(x) if targets is None else x`
         yield node.body
         yield node.orelse
@@ -1528,6 +1536,7 @@ def _rewritten_statements(file: str, tree: ast.Module, qualname: str, fn: ast.Fu
     setters = sorted(_setters(tree))
     transposes = sorted({tuple(ast.unparse(a) for a in node.args) for node in ast.walk(fn) if isinstance(node, ast.Call)
                          and isinstance(node.func, ast.Attribute) and node.func.attr == "transpose"})  # fmt: skip
+    stale = _stale_sources(fn)
     for body in _bodies(fn):
         dropped = [i for i, stmt in enumerate(body) if _dropped_result(stmt) is not None]
         if len(dropped) > 1:  # the same slip on each line (x.view(B, T); y.view(B, T)): every result kept
@@ -1538,7 +1547,7 @@ def _rewritten_statements(file: str, tree: ast.Module, qualname: str, fn: ast.Fu
                                 f"each of the {len(dropped)} dropped results assigned back")  # fmt: skip
         for i, stmt in enumerate(body):
             for new in [*_statement_alternatives(stmt, first, names), *_set_by_method(stmt, setters),
-                        *_transposed_back(stmt, transposes)]:  # fmt: skip
+                        *_transposed_back(stmt, transposes), *_updated_from_itself(stmt, stale)]:  # fmt: skip
                 new = ast.fix_missing_locations(ast.copy_location(new, stmt))
                 yield _restructured(file, tree, qualname, stmt, body, [*body[:i], new, *body[i + 1 :]],
                                     ast.unparse(stmt).splitlines()[0], ast.unparse(new))  # fmt: skip
@@ -1572,6 +1581,11 @@ def _statement_alternatives(stmt: ast.stmt, first: list[str], names: list[str]) 
     target = _dropped_result(stmt)
     if target is not None:  # the result kept: assigned back to the name it was computed from
         yield ast.Assign([ast.Name(target.id, ast.Store())], stmt.value)
+    if _in_place(stmt) and stmt.value.func.attr[:-1] in _OUT_OF_PLACE and isinstance(stmt.value.func.value, ast.Name):
+        # in place where autograd needs a new tensor (v31: `q.mul_(scale)` on a view of the split): out of place
+        call, name = stmt.value, stmt.value.func.value.id
+        method = ast.Attribute(ast.Name(name, ast.Load()), call.func.attr[:-1], ast.Load())
+        yield ast.Assign([ast.Name(name, ast.Store())], ast.Call(method, call.args, call.keywords))
     if isinstance(stmt, ast.Return) and stmt.value is not None:
         if first:
             yield ast.Return(ast.BinOp(ast.Name(first[0], ast.Load()), ast.Add(), stmt.value))
@@ -1590,6 +1604,42 @@ def _statement_alternatives(stmt: ast.stmt, first: list[str], names: list[str]) 
         if isinstance(stmt.value, ast.Constant):
             for name in names:
                 yield ast.AugAssign(stmt.target, stmt.op, ast.Name(name, ast.Load()))
+
+
+def _stale_sources(fn: ast.FunctionDef) -> dict[int, str]:
+    """For each assignment ``b = f(a)`` that updates a name ``b`` already bound from ``a`` (``b = g(a)``, ``a``
+    not rebound between), ``id`` of that assignment -> ``a``: the update that reads the source again where ``b``
+    itself was meant (v31: ``scaled = logits / t``, then ``scaled = logits.masked_fill(logits < kth, ...)``)."""
+    stores: list[tuple[int, str, set[str], ast.Assign]] = []  # (line, target, names read, assignment)
+    rebound: dict[str, list[int]] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            rebound.setdefault(node.id, []).append(node.lineno)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            stores.append((node.lineno, node.targets[0].id, _names_in(node.value), node))
+    stale: dict[int, str] = {}
+    for line, b, reads, assign in stores:
+        if b in reads:
+            continue
+        for a in sorted(reads):
+            earlier = [at for at, t, r, _ in stores if t == b and at < line and a in r]
+            if earlier and not any(max(earlier) < at < line for at in rebound.get(a, [])):
+                stale[id(assign)] = a
+    return stale
+
+
+def _updated_from_itself(stmt: ast.stmt, stale: dict[int, str]) -> Iterator[ast.stmt]:
+    """The update ``b = f(a)`` read from ``b`` itself: every ``a`` in its value written ``b``."""
+    source = stale.get(id(stmt))
+    if source is None:
+        return
+    target = stmt.targets[0].id
+
+    class Rename(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.Name:
+            return ast.Name(target, ast.Load()) if node.id == source and isinstance(node.ctx, ast.Load) else node
+
+    yield ast.Assign([ast.Name(target, ast.Store())], Rename().visit(copy.deepcopy(stmt.value)))
 
 
 def _transposed_back(stmt: ast.stmt, transposes: list[tuple[str, ...]]) -> Iterator[ast.stmt]:

@@ -42,6 +42,11 @@ class Raised:
 
     @classmethod
     def of(cls, exc: BaseException) -> Raised:
+        remote = getattr(exc, "remote_frames", None)  # raised in the implementation's process (--isolate)
+        if remote is not None:
+            message = str(exc).split("\n[raised in the implementation's process", 1)[0]
+            frames = tuple(Frame(f, int(n), fn, line.strip()) for f, n, fn, line in remote)
+            return cls(getattr(exc, "remote_type", type(exc).__name__), message, frames)
         frames, tb = [], exc.__traceback__
         while tb is not None:
             code = tb.tb_frame.f_code
@@ -182,6 +187,42 @@ def translate(test: str, raised: Raised, impl_root: Path | None = None) -> Trans
     if own:
         text += f"; this test checks [{own}]"
     return Translation(own, text, where)
+
+
+# What a well-known error means, when its own message does not say (torch's usually does: "use the `~` operator")
+_MEANINGS = (
+    ("StopIteration", "", "next() found its iterator empty: what it iterates yields nothing here"),
+    ("EOFError", "Ran out of input", "the file or buffer it loads is empty or read from its end (a buffer written, "
+     "then read without seek(0)?)"),
+    ("TypeError", "of type method", "a method is passed where its value belongs: a call's () or an @property left off"),
+    ("TypeError", "'method' object", "a method is used where its value belongs: a call's () or an @property left off"),
+    ("TypeError", "'NoneType' object", "a value here is None: a function without its return, or a default left None"),
+    ("RuntimeError", "modified inplace", "an in-place method (one ending in _) changes a view autograd tracks: write "
+     "it out of place (x = x * s, not x.mul_(s))"),
+    ("RuntimeError", "modified by an inplace operation", "a tensor autograd saved for the backward pass was changed in "
+     "place after: write that operation out of place"),
+)  # fmt: skip
+
+
+def crash_site(raised: Raised, impl_root: Path) -> tuple[str, str] | None:
+    """(tag, words) for an exception raised in the participant's code, or by a library it called there: the line
+    it was raised at, the error, and what the error means when it is a well-known one. None when no frame of the
+    participant's code is on the traceback (the spec's own check failed)."""
+    frame = participant_frame(raised, impl_root)
+    if frame is None:
+        return None
+    try:
+        file = Path(frame.filename).resolve().relative_to(Path(impl_root).resolve()).as_posix()
+    except ValueError:
+        file = Path(frame.filename).name
+    place = f"your {file} line {frame.lineno}"
+    message = raised.message.strip().splitlines()[0][:300] if raised.message.strip() else ""
+    error = f"{raised.type_name}: {message}" if message else raised.type_name
+    meaning = next((m for t, pattern, m in _MEANINGS if t == raised.type_name and pattern in message), "")
+    code = frame.line.split("  # ")[0].rstrip()  # the statement, without its comment
+    line = f" `{code}`" if code else ""
+    words = f"{place}{line} (in {frame.function}) raises {error}" + (f" ({meaning})" if meaning else "")
+    return f"raised: {place}", words
 
 
 def oom_text(message: str, where: str | None) -> str:

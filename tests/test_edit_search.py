@@ -617,6 +617,40 @@ def test_operators_added_after_v30_reach_their_slips() -> None:
         assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
 
 
+def test_operators_added_after_v31_reach_their_slips() -> None:
+    """Single edits v31's held-out bugs needed (a development set since its graded run), each generic: one negation
+    for another (``-mask`` for ``~mask``: torch refuses ``-`` on a bool tensor; ``not`` and ``~`` swapped), and an
+    in-place method whose statement autograd refuses written out of place and assigned back (``q.mul_(s)`` on a
+    view of a split), and `.data` dropped at every tensor read through it, outside autograd. Bug caught: each was
+    a v31 bug that got no verdict (a LayerNorm's affine through `.data` trains neither gain nor bias); and a name's
+    update read from the name it was first computed from (``scaled = logits.masked_fill(logits < kth)`` after
+    ``scaled = logits / t``: the temperature lost) read from the name itself."""
+    source = (
+        "def f(scores, allowed, q, s, flag):\n"
+        "    q.mul_(s)\n"
+        "    scores = scores.masked_fill(-allowed, 0)\n"
+        "    return scores if not flag else ~flag\n"
+        "def g(x, w, b):\n"
+        "    return torch.addcmul(b.data, x, w.data)\n"
+        "def h(logits, t, kth):\n"
+        "    scaled = logits / t\n"
+        "    if kth:\n"
+        "        scaled = logits.masked_fill(logits < kth, 0)\n"
+        "    return scaled\n"
+    )
+    found = {(e.old, e.new) for e in edits("m.py", source, ("f", "g", "h"), twins=True)}
+    for pair in [
+        ("torch.addcmul(b.data, x, w.data)", "torch.addcmul(b, x, w.data)"),
+        ("torch.addcmul(b.data, x, w.data)", "torch.addcmul(b, x, w)"),
+        ("scaled = logits.masked_fill(logits < kth, 0)", "scaled = scaled.masked_fill(scaled < kth, 0)"),
+        ("scores.masked_fill(-allowed, 0)", "scores.masked_fill(~allowed, 0)"),
+        ("q.mul_(s)", "q = q.mul(s)"),
+        ("scores if not flag else ~flag", "scores if ~flag else ~flag"),
+        ("scores if not flag else ~flag", "scores if not flag else not flag"),
+    ]:
+        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+
+
 def test_operators_added_after_v29_reach_their_slips() -> None:
     """Edits v29's silent bugs needed (a development set since its graded run), each generic: a robust centre
     where the mean was meant (``x.median(-1).values`` for ``x.mean(-1)``), one size given twice to a call

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from spec.raised import Frame, Raised, translate
+from gpt2spec import verdicts
+from spec.raised import Frame, Raised, crash_site, translate
 
 from .mutation import ROOT, function_name, impl_of, read_junit
 
@@ -112,3 +113,50 @@ def test_logits_of_the_last_position_only_are_named() -> None:
     r = raised("AssertionError", "logits shape (3, 1, 96) != (3, 7, 96)")
     t = translate("test_parity_with_hf", r, IMPL)
     assert t is not None and t.clause == "W3-forward" and t.text.startswith(LAST_POSITION)
+
+
+def test_an_error_raised_in_your_code_is_placed_at_your_line() -> None:
+    """Where no bug fits, the Diagnosis's verdict is the error the participant's code raised: their file and line,
+    the statement, and what a well-known error means (a bare StopIteration says nothing by itself). The spec's own
+    check raised in no frame of theirs, so it gets none. Bug caught: v31's StopIteration from
+    `next(model.buffers())`, an EOFError from a buffer never rewound and torch's "use the `~` operator" were each
+    told only "no known bug reproduces this failure exactly"."""
+    r = raised("StopIteration", "", (str(IMPL / "training.py"), 137, "load_checkpoint",
+                                     "device = next(model.buffers()).device  # the model's device"))  # fmt: skip
+    tag, words = crash_site(r, IMPL)
+    assert tag == "raised: your training.py line 137", tag
+    assert words.startswith("your training.py line 137 `device = next(model.buffers()).device` (in load_checkpoint)")
+    assert "raises StopIteration (next() found its iterator empty" in words, words
+    assert crash_site(raised("AssertionError", "output differs: max abs diff 0.1"), IMPL) is None
+    notes = verdicts.Notes(raised=(tag, words))
+    assert f"  Verdict: [{tag}] {words}" in verdicts.section(notes).splitlines()
+    consistent = verdicts.Finding("some-bug", "a known bug", kind=verdicts.CONSISTENT)  # a bug that fits comes first
+    assert verdicts.verdict(verdicts.section(notes, [consistent]))[0] == ["some-bug"]
+
+
+def test_an_error_from_the_implementations_process_keeps_its_frames() -> None:
+    """Under --isolate the participant's exception crosses a process boundary as data; it is translated from the
+    worker's frames and type name, not from the judge's. Bug caught: the judge's traceback has no frame of the
+    participant's code, so an isolated run would lose the line."""
+    from gpt2spec.remote.proxy import remote_exception
+
+    frame = [str(IMPL / "training.py"), 143, "load_checkpoint", "state = torch.load(f)"]
+    info = {"type": "EOFError", "bases": ["EOFError"], "message": "Ran out of input", "frames": [frame]}
+    exc = remote_exception(info)
+    r = Raised.of(exc)
+    assert (r.type_name, r.message) == ("EOFError", "Ran out of input"), r
+    tag, words = crash_site(r, IMPL)
+    assert tag == "raised: your training.py line 143" and "read without seek(0)" in words, words
+
+
+def test_a_crash_gets_its_line_as_the_verdict_end_to_end(tmp_path: Path) -> None:
+    """The participant's command on a bug that raises StopIteration: the failure's Diagnosis names their line."""
+    from .heldout_bugs import ALL_BY_NAME
+
+    package = ALL_BY_NAME["ho31-checkpoint-device-from-buffers"].bug.materialize(tmp_path)
+    test = "spec/test_training.py::test_resume_equals_uninterrupted"
+    cmd = [sys.executable, "-m", "pytest", test, f"--impl={package}", "-q", "-p", "no:randomly", "--no-fingerprint"]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False).stdout
+    body = verdicts.section_body(out) or []
+    assert body and body[0].startswith("  Verdict: [raised: your training.py line "), out[-3000:]
+    assert "next(model.buffers())" in body[0] and "StopIteration" in body[0], body[0]

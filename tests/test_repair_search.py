@@ -136,6 +136,11 @@ REPAIRED = {
     # v30 (a development set since its graded run)
     "ho30-ln-eps-trailing-comma": "layernorm",  # `self.eps = eps,`: a 1-tuple
     "ho30-ln-2-rmsnorm": "block",  # nn.RMSNorm for LayerNorm: Llama's norm
+    # v31 (a development set since its graded run): one negation for another, an in-place op autograd refuses
+    "ho31-mask-negated-with-minus": "attention",  # masked_fill(-allowed, ...): a bool tensor takes ~, not -
+    "ho31-query-scaled-in-place": "attention",  # q.mul_(scale) on a view of the split: q = q.mul(scale)
+    "ho31-top-k-threshold-applied-to-raw-logits": "generate",  # scaled = logits.masked_fill(logits < kth): from itself
+    "ho31-ln-affine-through-data": "layernorm",  # addcmul(b.data, x, w.data): .data dropped at both, gradients flow
 }
 
 
