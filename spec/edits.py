@@ -791,6 +791,7 @@ def _alternatives(
         yield from _regrouped(node)
     if isinstance(node, ast.Subscript):
         yield from _subscript_edits(node)
+        yield from _slice_turned(node, names)
     if isinstance(node, ast.Slice) and not _names_in(node) & attrs.get(LOOPS, set()):
         # a chunk's window where the loop's was meant: w_pr[:, :half] next to w_fc[lo : lo + half] (v23)
         for window in sorted(attrs.get(WINDOWS, set()) - {ast.unparse(node)}):
@@ -1050,6 +1051,16 @@ def _subscript_edits(node: ast.Subscript) -> Iterator[ast.expr]:
                 for n in (1, 2):
                     elts = [*index.elts[:i], *[ast.Slice() for _ in range(n)], *index.elts[i + 1 :]]
                     yield ast.Subscript(node.value, ast.Tuple(elts, ast.Load()), node.ctx)
+
+
+def _slice_turned(node: ast.Subscript, names: dict[str, int]) -> Iterator[ast.expr]:
+    """The rest from a position where all up to a position was meant: ``k[:, :, start:]`` for ``k[:, :, :end]``,
+    ``end`` any name bound before (v31: a KV cache that returns only the keys it has just written)."""
+    elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    for i, e in enumerate(elts):
+        if isinstance(e, ast.Slice) and isinstance(e.lower, ast.Name) and e.upper is None and e.step is None:
+            for name in _bound_before(names, node):
+                yield _with_element(node, elts, i, ast.Slice(None, ast.Name(name, ast.Load())))
 
 
 def _with_element(node: ast.Subscript, elts: list[ast.expr], i: int, new: ast.expr) -> ast.Subscript:

@@ -624,7 +624,8 @@ def test_operators_added_after_v31_reach_their_slips() -> None:
     view of a split), and `.data` dropped at every tensor read through it, outside autograd. Bug caught: each was
     a v31 bug that got no verdict (a LayerNorm's affine through `.data` trains neither gain nor bias); and a name's
     update read from the name it was first computed from (``scaled = logits.masked_fill(logits < kth)`` after
-    ``scaled = logits / t``: the temperature lost) read from the name itself."""
+    ``scaled = logits / t``: the temperature lost) read from the name itself, and a slice of the rest from a position
+    where all up to a position was meant (a KV cache returning only the keys just written)."""
     source = (
         "def f(scores, allowed, q, s, flag):\n"
         "    q.mul_(s)\n"
@@ -637,12 +638,15 @@ def test_operators_added_after_v31_reach_their_slips() -> None:
         "    if kth:\n"
         "        scaled = logits.masked_fill(logits < kth, 0)\n"
         "    return scaled\n"
+        "def c(k, start, end):\n"
+        "    return k[:, :, start:]\n"
     )
-    found = {(e.old, e.new) for e in edits("m.py", source, ("f", "g", "h"), twins=True)}
+    found = {(e.old, e.new) for e in edits("m.py", source, ("f", "g", "h", "c"), twins=True)}
     for pair in [
         ("torch.addcmul(b.data, x, w.data)", "torch.addcmul(b, x, w.data)"),
         ("torch.addcmul(b.data, x, w.data)", "torch.addcmul(b, x, w)"),
         ("scaled = logits.masked_fill(logits < kth, 0)", "scaled = scaled.masked_fill(scaled < kth, 0)"),
+        ("k[:, :, start:]", "k[:, :, :end]"),
         ("scores.masked_fill(-allowed, 0)", "scores.masked_fill(~allowed, 0)"),
         ("q.mul_(s)", "q = q.mul(s)"),
         ("scores if not flag else ~flag", "scores if ~flag else ~flag"),

@@ -140,6 +140,7 @@ REPAIRED = {
     "ho31-mask-negated-with-minus": "attention",  # masked_fill(-allowed, ...): a bool tensor takes ~, not -
     "ho31-query-scaled-in-place": "attention",  # q.mul_(scale) on a view of the split: q = q.mul(scale)
     "ho31-top-k-threshold-applied-to-raw-logits": "generate",  # scaled = logits.masked_fill(logits < kth): from itself
+    "ho31-kv-cache-returns-from-start": "generate",  # k[:, :, start:] for k[:, :, :end]: only the new keys
     "ho31-ln-affine-through-data": "layernorm",  # addcmul(b.data, x, w.data): .data dropped at both, gradients flow
 }
 
