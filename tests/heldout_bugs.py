@@ -24545,6 +24545,22 @@ _V32_SAMPLE = (
     "                probs = F.softmax(logits, dim=-1)\n"
     "                idx_next = torch.multinomial(probs, num_samples=1, generator=generator)\n"
 )
+_V32_MERGES = (
+    "        merges = {}\n"
+    "        for token, rank in sorted(self._ranks.items(), key=lambda kv: kv[1]):\n"
+    "            if len(token) == 1:\n"
+    "                continue\n"
+    "            parts = _bpe(token, self._ranks, max_rank=rank)\n"
+    "            if len(parts) != 2:\n"
+    '                raise ValueError(f"rank {rank} ({token!r}) is not the merge of two lower-ranked tokens: '
+    '{parts}")\n'
+    "            merges[(self._ranks[parts[0]], self._ranks[parts[1]])] = rank\n"
+    "        return merges\n"
+)
+_V32_BLOCK_FWD = (
+    "        x = x + self.attn(self.ln_1(x), cache)\n        x = x + self.mlp(self.ln_2(x))\n        return x\n"
+)
+_V32_MLP_FWD = '        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))\n'
 _V32_COUNTS = "        counts = Counter(piece for part in _split_out(text, specials) for piece in self._pieces(part))\n"
 _V32_ENCODE = (
     "        allowed = self._allowed(allowed_special, disallowed_special, text)\n"
@@ -24563,7 +24579,8 @@ _V32_MICRO_LOOP = (
     "        if isinstance(model, DDP):\n"
     "            # All-reduce the gradient once, after the last micro-batch, not after every one.\n"
     "            model.require_backward_grad_sync = i == n - 1\n"
-    "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else contextlib.nullcontext()\n"
+    "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if "
+    "autocast_dtype else contextlib.nullcontext()\n"
     "        with amp:\n"
     "            _, loss = model(x, y)\n"
     "        # backward() adds into .grad: dividing by n makes the sum a mean over the micro-batches,\n"
@@ -24696,7 +24713,8 @@ def _v32_post_init(raising: bool) -> str:
             '            raise ValueError("vocab_pad_multiple must be at least 1")\n'
         )
     return (
-        '        assert self.n_embd % self.n_head == 0, f"n_embd={self.n_embd} must be a multiple of n_head={self.n_head}"\n'
+        '        assert self.n_embd % self.n_head == 0, f"n_embd={self.n_embd} must be a '
+        'multiple of n_head={self.n_head}"\n'
         '        assert self.vocab_pad_multiple >= 1, "vocab_pad_multiple must be at least 1"\n'
     )
 
@@ -24762,7 +24780,8 @@ def _v32_micro_float(start: str, add: str) -> str:
         "    for i, (x, y) in enumerate(batches):\n"
         "        if isinstance(model, DDP):\n"
         "            model.require_backward_grad_sync = i == n - 1  # sync on the last micro-batch only\n"
-        "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else contextlib.nullcontext()\n"
+        "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if "
+        "autocast_dtype else contextlib.nullcontext()\n"
         "        with amp:\n"
         "            _, loss = model(x, y)\n"
         "        (loss / n).backward()\n"
@@ -24778,12 +24797,46 @@ def _v32_micro_losses(join: str) -> str:
         "    for i, (x, y) in enumerate(batches):\n"
         "        if isinstance(model, DDP):\n"
         "            model.require_backward_grad_sync = i == n - 1\n"
-        "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else contextlib.nullcontext()\n"
+        "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if "
+        "autocast_dtype else contextlib.nullcontext()\n"
         "        with amp:\n"
         "            _, loss = model(x, y)\n"
         "        (loss / n).backward()  # the gradients add up to the mean over the micro-batches\n"
         "        losses.append(loss.detach())\n"
         f"    loss_accum = torch.{join}(losses).mean()\n"
+    )
+
+
+def _v32_mlp_einsum(proj: str) -> str:
+    return (
+        '        h = torch.einsum("btc,hc->bth", x, self.c_fc.weight) + self.c_fc.bias  # weight is (4C, C)\n'
+        '        h = F.gelu(h, approximate="tanh")\n'
+        f'        return torch.einsum("{proj}", h, self.c_proj.weight) + self.c_proj.bias\n'
+    )
+
+
+def _v32_block_branches(order: str) -> str:
+    return (
+        "        branches = {\n"
+        '            "self_attn": (self.ln_1, lambda h: self.attn(h, cache)),\n'
+        '            "mlp": (self.ln_2, self.mlp),\n'
+        "        }\n"
+        f"        for name in {order}:\n"
+        "            norm, sublayer = branches[name]\n"
+        "            x = x + sublayer(norm(x))  # pre-LN residual branch\n"
+        "        return x\n"
+    )
+
+
+def _v32_merges_pairs(key: str) -> str:
+    return (
+        "        merges: dict[tuple[int, int], int] = {}\n"
+        "        for token, rank in sorted(self._ranks.items(), key=lambda kv: kv[1]):\n"
+        "            if len(token) == 1:\n"
+        "                continue  # the 256 byte tokens are not merges\n"
+        "            left, right = _bpe(token, self._ranks, max_rank=rank)\n"
+        f"            merges[{key}] = rank\n"
+        "        return merges\n"
     )
 
 
@@ -24913,6 +24966,19 @@ HELDOUT_V32: list[HeldOut] = [
         ("mlp module names: nn.Sequential instead of c_fc / c_proj",),
         "rewrite",
     ),
+    HeldOut(
+        _v32(
+            "mlp-einsum-c-proj-indices-swapped",
+            "mlp.py",
+            _V32_MLP_FWD,
+            _v32_mlp_einsum("bth,hc->btc"),
+            "mlp",
+            "the einsum MLP reads c_proj's weight as (4C, C) ('bth,hc->btc') though nn.Linear stores it (C, 4C): "
+            "the contraction does not fit and the forward raises (c_fc's einsum, 'btc,hc->bth', is right)",
+        ),
+        ("mlp projection: c_proj weight indexed transposed in einsum",),
+        "rewrite",
+    ),
     # ---------------------------------------------------------------- block
     HeldOut(
         _v32(
@@ -24926,6 +24992,19 @@ HELDOUT_V32: list[HeldOut] = [
             "the state dict does not line up",
         ),
         ("block module names: norm1/attention/norm2/ffn instead of ln_1/attn/ln_2/mlp",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v32(
+            "block-branches-in-sorted-order",
+            "block.py",
+            _V32_BLOCK_FWD,
+            _v32_block_branches("sorted(branches)"),
+            "block",
+            "the block keeps its two residual branches in a dict and runs them in sorted(branches) order for "
+            "determinism: 'mlp' sorts before 'self_attn', so the MLP runs before the attention",
+        ),
+        ("block order: mlp branch before attention (sorted names)",),
         "rewrite",
     ),
     # ---------------------------------------------------------------- gpt
@@ -25131,7 +25210,8 @@ HELDOUT_V32: list[HeldOut] = [
             "tokenizer.py",
             "        n_merges = vocab_size - 256 - len(specials)\n"
             "        if n_merges < 0:\n"
-            '            raise ValueError(f"vocab_size={vocab_size} < 256 byte tokens + {len(specials)} special tokens")\n',
+            '            raise ValueError(f"vocab_size={vocab_size} < 256 byte tokens + '
+            '{len(specials)} special tokens")\n',
             "        n_merges = max(0, vocab_size - 256 - len(specials))  # too small a vocabulary: no merges\n",
             "tokenizer",
             "a vocab_size below 256 + the special tokens is clamped to zero merges instead of raising: the trained "
@@ -25150,6 +25230,19 @@ HELDOUT_V32: list[HeldOut] = [
             "neither allowed nor disallowed (disallowed_special=()) becomes its special id instead of plain text",
         ),
         ("special tokens: every special encoded as special, not only the allowed",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v32(
+            "merges-keyed-by-bytes",
+            "tokenizer.py",
+            _V32_MERGES,
+            _v32_merges_pairs("(left, right)"),
+            "tokenizer",
+            "the merges recovered from loaded ranks are keyed by the halves' bytes (left, right) instead of their "
+            "ids (self._ranks[left], self._ranks[right]): a loaded tokenizer's merges are not (id, id) -> id",
+        ),
+        ("merges: keyed by bytes, not ids",),
         "rewrite",
     ),
     # ---------------------------------------------------------------- data
@@ -25262,6 +25355,18 @@ HELDOUT_V32: list[HeldOut] = [
             "shape (1,) instead of ()",
         ),
         ("reported loss: shape (1,), not 0-dim",),
+    ),
+    HeldOut(
+        _v32(
+            "warmup-quadratic",
+            "training.py",
+            "        return max_lr * (step + 1) / warmup_steps\n",
+            "        return max_lr * ((step + 1) / warmup_steps) ** 2\n",
+            "training",
+            "the warmup ramps quadratically (the fraction squared) instead of linearly: early warmup steps use far "
+            "smaller learning rates than GPT-2's linear warmup (it still reaches max_lr at the last warmup step)",
+        ),
+        ("warmup: quadratic ramp",),
     ),
 ]
 V32_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V32}
