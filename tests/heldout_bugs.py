@@ -24484,7 +24484,47 @@ V31_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V31}
 
 
 # ==================================================================== HELDOUT_V32
-# HEADER_PLACEHOLDER
+# A thirty-second held-out set, written and committed on its own by a helper that never read the probes, the
+# verdicts, the fingerprint, the edit/repair/observe code, the variants, the diagnosis tool or any diagnosis output
+# (pytest ran with --tb=no throughout; only failing test ids were looked at). Written from what engineers get wrong
+# writing GPT-2, a byte-level BPE tokenizer, a data loader and a training loop from scratch; the names of the earlier
+# sets and of the known bugs were grepped to pick other mistakes, and HELDOUT_V31 served as the format example. Most
+# kept entries are written="rewrite" (the head size taken from c_attn's 3C width; a uint8 mask handed to masked_fill;
+# heads merged with permute(0, 2, 3, 1); an additive -inf mask cut with tril(-1); a LayerNorm variance reduced without
+# keepdim; the MLP as an nn.Sequential, or in einsum with c_proj's weight indexed the wrong way round; a block with
+# another codebase's sub-module names, or with its branches in a dict run in sorted() order; positions made as float;
+# the loss with logits viewed (B, V, T), a log_softmax over time, or a sum over time; a sampler that calls
+# generator.seed(), or draws every row from row 0's distribution; training that deletes specials with str.replace; an
+# encode that cuts at every special; merges recovered keyed by bytes; a reported loss kept as a float, or 0-dim losses
+# joined with torch.cat; exactly one mistake inside); the rest are edits at one place (dropout while grad is enabled,
+# the exact GELU in eval, cached positions from max_len, m.end() + 1, a merge bound n - 2, a resume that adds, int32
+# batches, <= 2 tokens, the whole checkpoint to the loader, a trailing comma, torch.zeros(1), a quadratic warmup).
+# ``accept`` names the family and parameter in plain words.
+#
+# Validity run (each bug's section spec files, ``-m "not slow" -x --no-fingerprint --tb=no``, one subprocess per
+# bug, two at a time): 41 written (22 rewrites, 19 edits), 9 dropped, 32 kept: attention 5 (1 edit, 4 rewrites),
+# layernorm 1 (0, 1), mlp 3 (1, 2), block 2 (0, 2), gpt 1 (0, 1), loss 3 (0, 3), config 0, generate 3 (1, 2),
+# tokenizer 5 (2, 3), data 3 (3, 0), training 6 (4, 2); 12 edits, 20 rewrites. Every kept rewrite was also graded
+# with its mistake fixed (the same rewrite, corrected): every non-slow test of its section passes.
+# Dropped as a duplicate (test_held_out_set_is_new): one, a layernorm rewrite calling layer_norm with
+# normalized_shape=x.shape[1:], which is character for character ho10-ln-functional-shape-1-on.
+# Eight that no non-slow test of their section caught, possible spec gaps:
+# (1) layernorm: the forward adds a literal 1e-5 instead of self.eps (the constructor's eps is ignored): no non-slow
+#     layernorm/block test builds a LayerNorm with another eps and checks it is used.
+# (2) gpt: wte built with sparse=True (sparse embedding gradients, which AdamW refuses and the tied head's dense
+#     gradient does not add to): no non-slow gpt test runs a backward plus an optimizer step on the model (the
+#     training section may well catch it; it was only graded under gpt).
+# (3) config: padded_vocab_size as round(vocab_size / m) * m (rounds 50257 / 64 down to 50240): no non-slow
+#     config/gpt test checks padded_vocab_size for a vocab that rounds down.
+# (4) config: the __post_init__ checks written as assert (AssertionError, not ValueError; nothing under -O): no
+#     non-slow test asserts the exception type of a bad n_embd / n_head.
+# (5) config: @dataclass(frozen=True): no non-slow test sets a config field after construction.
+# (6) generate: temperature == 0 treated as greedy only when top_k is None (with top_k it divides by zero): no
+#     non-slow generate test runs temperature=0 together with top_k.
+# (7) tokenizer: train clamps a vocab_size below 256 + specials to zero merges instead of raising: no non-slow
+#     tokenizer test trains with too small a vocab_size.
+# (8) data: as_token_tensor no longer flattens lists / arrays (a 2-D array stays 2-D): no non-slow data test feeds a
+#     2-D array or nested list.
 
 _V32_SPLIT_HEADS = (
     "        B, T, C = x.shape\n"
@@ -24529,13 +24569,6 @@ _V32_EMBED = (
     "        x = self.transformer.wte(idx) + self.transformer.wpe(pos)  # (B,T,C) + (T,C) broadcast\n"
 )
 _V32_LOSS = "            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))\n"
-_V32_POST_INIT = (
-    "        # Fail at construction, not deep inside a reshape, when the heads cannot tile the width.\n"
-    "        if self.n_embd % self.n_head != 0:\n"
-    '            raise ValueError(f"n_embd={self.n_embd} is not divisible by n_head={self.n_head}")\n'
-    "        if self.vocab_pad_multiple < 1:\n"
-    '            raise ValueError(f"vocab_pad_multiple={self.vocab_pad_multiple} must be >= 1")\n'
-)
 _V32_SAMPLE = (
     "            else:\n"
     "                logits = logits / temperature\n"
@@ -24701,21 +24734,6 @@ def _v32_loss_per_token(reduce: str) -> str:
     return (
         '            per_token = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")  # (B, T)\n'
         f"            loss = per_token{reduce}\n"
-    )
-
-
-def _v32_post_init(raising: bool) -> str:
-    if raising:
-        return (
-            "        if self.n_embd % self.n_head:\n"
-            '            raise ValueError(f"n_embd={self.n_embd} must be a multiple of n_head={self.n_head}")\n'
-            "        if not self.vocab_pad_multiple >= 1:\n"
-            '            raise ValueError("vocab_pad_multiple must be at least 1")\n'
-        )
-    return (
-        '        assert self.n_embd % self.n_head == 0, f"n_embd={self.n_embd} must be a '
-        'multiple of n_head={self.n_head}"\n'
-        '        assert self.vocab_pad_multiple >= 1, "vocab_pad_multiple must be at least 1"\n'
     )
 
 
@@ -24929,19 +24947,6 @@ HELDOUT_V32: list[HeldOut] = [
     ),
     HeldOut(
         _v32(
-            "ln-eps-hardcoded-in-forward",
-            "layernorm.py",
-            "torch.rsqrt(var + self.eps)",
-            "torch.rsqrt(var + 1e-5)",
-            "layernorm",
-            "the forward adds a literal 1e-5 instead of self.eps: the eps argument of the constructor is stored and "
-            "ignored, so a LayerNorm built with another eps normalises with 1e-5",
-        ),
-        ("layernorm eps: constructor eps ignored, 1e-5 hard-coded",),
-    ),
-    # ---------------------------------------------------------------- mlp
-    HeldOut(
-        _v32(
             "gelu-exact-in-eval",
             "mlp.py",
             'approximate="tanh")',
@@ -25023,19 +25028,6 @@ HELDOUT_V32: list[HeldOut] = [
     ),
     HeldOut(
         _v32(
-            "wte-sparse-gradients",
-            "gpt.py",
-            "wte=nn.Embedding(config.padded_vocab_size, config.n_embd),",
-            "wte=nn.Embedding(config.padded_vocab_size, config.n_embd, sparse=True),",
-            "gpt",
-            "the token embedding is built with sparse=True (to save memory): its gradient is sparse, which the tied "
-            "LM head's dense gradient cannot be added to and AdamW refuses, so backward or the step fails",
-        ),
-        ("token embedding: sparse=True gradients",),
-    ),
-    # ---------------------------------------------------------------- loss
-    HeldOut(
-        _v32(
             "loss-logits-viewed-b-v-t",
             "gpt.py",
             _V32_LOSS,
@@ -25075,44 +25067,6 @@ HELDOUT_V32: list[HeldOut] = [
         "rewrite",
     ),
     # ---------------------------------------------------------------- config
-    HeldOut(
-        _v32(
-            "padded-vocab-rounded-to-nearest",
-            "config.py",
-            "        return (self.vocab_size + m - 1) // m * m\n",
-            "        return round(self.vocab_size / m) * m\n",
-            "config",
-            "the padded vocabulary rounds vocab_size / m to the nearest integer instead of up: 50257 with m=64 gives "
-            "50240, fewer rows than tokens, so the last tokens have no embedding",
-        ),
-        ("padded vocab: rounded to nearest, not up",),
-    ),
-    HeldOut(
-        _v32(
-            "config-checks-with-assert",
-            "config.py",
-            _V32_POST_INIT,
-            _v32_post_init(False),
-            "config",
-            "the config's checks are asserts: a width the heads cannot tile raises AssertionError instead of "
-            "ValueError (and nothing at all under python -O)",
-        ),
-        ("config validation: assert instead of ValueError",),
-        "rewrite",
-    ),
-    HeldOut(
-        _v32(
-            "config-frozen",
-            "config.py",
-            "@dataclass\nclass GPTConfig:",
-            "@dataclass(frozen=True)\nclass GPTConfig:",
-            "config",
-            "the config dataclass is frozen: any code that adjusts a field after construction (e.g. "
-            "config.vocab_size = ...) raises FrozenInstanceError",
-        ),
-        ("config: frozen dataclass",),
-    ),
-    # ---------------------------------------------------------------- generate
     HeldOut(
         _v32(
             "generator-seed-called",
@@ -25156,19 +25110,6 @@ HELDOUT_V32: list[HeldOut] = [
     ),
     HeldOut(
         _v32(
-            "greedy-only-without-top-k",
-            "gpt.py",
-            "            if temperature == 0:\n",
-            "            if temperature == 0 and top_k is None:\n",
-            "generate",
-            "temperature=0 is greedy only when top_k is None: with top_k set it divides the logits by zero and "
-            "samples from inf/nan probabilities (or raises) instead of taking the argmax",
-        ),
-        ("greedy: temperature 0 with top_k divides by zero",),
-    ),
-    # ---------------------------------------------------------------- tokenizer
-    HeldOut(
-        _v32(
             "char-after-special-dropped",
             "tokenizer.py",
             "            yield True, m.group()\n            start = m.end()\n",
@@ -25203,21 +25144,6 @@ HELDOUT_V32: list[HeldOut] = [
             "word lists and pair counts drift from the real ones and later merges come out wrong",
         ),
         ("training merge: the last pair of a word never merged",),
-    ),
-    HeldOut(
-        _v32(
-            "train-small-vocab-clamped",
-            "tokenizer.py",
-            "        n_merges = vocab_size - 256 - len(specials)\n"
-            "        if n_merges < 0:\n"
-            '            raise ValueError(f"vocab_size={vocab_size} < 256 byte tokens + '
-            '{len(specials)} special tokens")\n',
-            "        n_merges = max(0, vocab_size - 256 - len(specials))  # too small a vocabulary: no merges\n",
-            "tokenizer",
-            "a vocab_size below 256 + the special tokens is clamped to zero merges instead of raising: the trained "
-            "tokenizer silently has more tokens than asked for",
-        ),
-        ("train vocab size: too small clamped instead of raising",),
     ),
     HeldOut(
         _v32(
@@ -25257,18 +25183,6 @@ HELDOUT_V32: list[HeldOut] = [
             "that has already read batches skips ahead",
         ),
         ("loader resume: saved position added, not restored",),
-    ),
-    HeldOut(
-        _v32(
-            "numpy-tokens-not-flattened",
-            "data.py",
-            "    return torch.from_numpy(np.asarray(tokens).astype(np.int64).reshape(-1))\n",
-            "    return torch.from_numpy(np.asarray(tokens).astype(np.int64))\n",
-            "data",
-            "lists and arrays are converted without flattening: a 2-D array (or nested list) stays 2-D, so the loader "
-            "counts rows as tokens and indexes whole rows",
-        ),
-        ("loader tokens: not flattened to 1-D",),
     ),
     HeldOut(
         _v32(
