@@ -24945,6 +24945,7 @@ HELDOUT_V32: list[HeldOut] = [
         ("layernorm variance: reduced without keepdim, broadcast on channels",),
         "rewrite",
     ),
+    # ---------------------------------------------------------------- mlp
     HeldOut(
         _v32(
             "gelu-exact-in-eval",
@@ -25026,6 +25027,7 @@ HELDOUT_V32: list[HeldOut] = [
         ("position ids: float dtype, embedding raises",),
         "rewrite",
     ),
+    # ---------------------------------------------------------------- loss
     HeldOut(
         _v32(
             "loss-logits-viewed-b-v-t",
@@ -25066,7 +25068,7 @@ HELDOUT_V32: list[HeldOut] = [
         ("loss reduction: sum over time, mean over batch",),
         "rewrite",
     ),
-    # ---------------------------------------------------------------- config
+    # ---------------------------------------------------------------- generate
     HeldOut(
         _v32(
             "generator-seed-called",
@@ -25108,6 +25110,7 @@ HELDOUT_V32: list[HeldOut] = [
         ),
         ("kv cache positions: start at max_len, not length",),
     ),
+    # ---------------------------------------------------------------- tokenizer
     HeldOut(
         _v32(
             "char-after-special-dropped",
