@@ -105,6 +105,9 @@ def repair(impl, component: str) -> list[Finding]:
     # step yours does (v21: every layer handed layer 0's cache was "repaired" by a cache one step long, which reads
     # from it at the first step only and recomputes the rest)
     cached = search.cached_steps(impl) if component == "generate" else None
+    # v31: a generate that raises before its second step (layer caches indexed from 1) shows no cached steps, and
+    # was "repaired" by a cache length made negative, which never caches: where yours builds a cache, so must a repair
+    keeps_cache = component == "generate" and cached is None and _builds_a_cache(package)
     harmless = _harmless_to(impl, component)
     drawn_right = _draws_right(impl, component, seconds)
     found: list[Edit] = []
@@ -118,6 +121,7 @@ def repair(impl, component: str) -> list[Finding]:
         if (
             ((exact and _confirmed(namespace, confirm, seconds)) or (not exact and drawn_right(edit, namespace)))
             and (not cached or cached <= (search.cached_steps(namespace) or frozenset()))
+            and (not keeps_cache or search.cached_steps(namespace))
             and harmless(namespace)
         ):
             (found if exact else by_draws).append(edit)
@@ -279,6 +283,14 @@ def _reroutes(edit: Edit, defined: set[str]) -> bool:
 
 
 _CACHE = re.compile(r"\w*cache\w*", re.IGNORECASE)
+
+
+def _builds_a_cache(package) -> bool:
+    """Whether the participant's generate names a cache (its source, read: the behaviour cannot say when it raises)."""
+    try:
+        return bool(_CACHE.search(inspect.getsource(package.GPT.generate)))
+    except (AttributeError, OSError, TypeError):
+        return False
 
 
 def _bypasses_a_cache(edit: Edit, source: str) -> bool:

@@ -141,6 +141,9 @@ REPAIRED = {
     "ho31-query-scaled-in-place": "attention",  # q.mul_(scale) on a view of the split: q = q.mul(scale)
     "ho31-top-k-threshold-applied-to-raw-logits": "generate",  # scaled = logits.masked_fill(logits < kth): from itself
     "ho31-kv-cache-returns-from-start": "generate",  # k[:, :, start:] for k[:, :, :end]: only the new keys
+    # a generate that raises before its second step shows no cached steps: a cache length made negative, which never
+    # caches, "repaired" it (the v31 graded run's one wrong fix); where your generate builds a cache, so must a repair
+    "ho31-layer-caches-enumerated-from-1": "generate",  # enumerate(self.transformer.h, start=1): start dropped
     "ho31-ln-affine-through-data": "layernorm",  # addcmul(b.data, x, w.data): .data dropped at both, gradients flow
 }
 
