@@ -807,6 +807,13 @@ def _alternatives(
     if isinstance(node, ast.IfExp):  # a condition that should not be there: `ln_f(x) if targets is None else x`
         yield node.body
         yield node.orelse
+    if isinstance(node, ast.ListComp) and len(node.generators) == 1 and not node.generators[0].ifs:
+        loop = node.generators[0]  # each item's attribute where the items were meant: clip_grad_norm_ handed
+        if isinstance(node.elt, ast.Attribute) and _name_of(node.elt.value) == _name_of(loop.target) != "":
+            yield loop.iter  # `[p.grad for p in params]`, tensors without a .grad of their own (v31)
+    if (isinstance(node, ast.Call) and _name_of(node.func) in ("zeros", "ones", "empty") and len(node.args) == 1
+            and isinstance(node.args[0], ast.Name)):  # fmt: skip
+        yield ast.Call(node.func, [ast.Tuple([], ast.Load())], node.keywords)  # one slot per item, for a scalar (v31)
     if isinstance(node, ast.SetComp):  # a set where a list was meant: its order is the hash's, not the code's
         yield ast.ListComp(node.elt, node.generators)
     if isinstance(node, ast.GeneratorExp) and isinstance(parent, ast.Assign):  # a generator kept in a name is

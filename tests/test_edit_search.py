@@ -625,7 +625,9 @@ def test_operators_added_after_v31_reach_their_slips() -> None:
     a v31 bug that got no verdict (a LayerNorm's affine through `.data` trains neither gain nor bias); and a name's
     update read from the name it was first computed from (``scaled = logits.masked_fill(logits < kth)`` after
     ``scaled = logits / t``: the temperature lost) read from the name itself, and a slice of the rest from a position
-    where all up to a position was meant (a KV cache returning only the keys just written)."""
+    where all up to a position was meant (a KV cache returning only the keys just written), a scalar accumulator made
+    with one slot per item (``torch.zeros(n)``), and each item's attribute handed on where the items were meant
+    (``clip_grad_norm_([p.grad for p in params])``)."""
     source = (
         "def f(scores, allowed, q, s, flag):\n"
         "    q.mul_(s)\n"
@@ -640,13 +642,18 @@ def test_operators_added_after_v31_reach_their_slips() -> None:
         "    return scaled\n"
         "def c(k, start, end):\n"
         "    return k[:, :, start:]\n"
+        "def t(params, n):\n"
+        "    acc = torch.zeros(n)\n"
+        "    return clip([p.grad for p in params]), acc\n"
     )
-    found = {(e.old, e.new) for e in edits("m.py", source, ("f", "g", "h", "c"), twins=True)}
+    found = {(e.old, e.new) for e in edits("m.py", source, ("f", "g", "h", "c", "t"), twins=True)}
     for pair in [
         ("torch.addcmul(b.data, x, w.data)", "torch.addcmul(b, x, w.data)"),
         ("torch.addcmul(b.data, x, w.data)", "torch.addcmul(b, x, w)"),
         ("scaled = logits.masked_fill(logits < kth, 0)", "scaled = scaled.masked_fill(scaled < kth, 0)"),
         ("k[:, :, start:]", "k[:, :, :end]"),
+        ("torch.zeros(n)", "torch.zeros(())"),
+        ("[p.grad for p in params]", "params"),
         ("scores.masked_fill(-allowed, 0)", "scores.masked_fill(~allowed, 0)"),
         ("q.mul_(s)", "q = q.mul(s)"),
         ("scores if not flag else ~flag", "scores if ~flag else ~flag"),

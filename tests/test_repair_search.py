@@ -144,6 +144,8 @@ REPAIRED = {
     # a generate that raises before its second step shows no cached steps: a cache length made negative, which never
     # caches, "repaired" it (the v31 graded run's one wrong fix); where your generate builds a cache, so must a repair
     "ho31-layer-caches-enumerated-from-1": "generate",  # enumerate(self.transformer.h, start=1): start dropped
+    "ho31-clip-called-on-the-gradients": "training",  # clip_grad_norm_([p.grad for p in params]): the parameters
+    "ho31-loss-accum-one-slot-per-micro-batch": "training",  # torch.zeros(n) for a scalar accumulator: zeros(())
     "ho31-ln-affine-through-data": "layernorm",  # addcmul(b.data, x, w.data): .data dropped at both, gradients flow
 }
 
