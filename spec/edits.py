@@ -101,6 +101,7 @@ WINDOWS = "<window>"  # the file's slices whose bounds read a loop's name (``w[l
 REDUCERS = "<reduce>"  # the reductions the file calls on a tensor, with their arguments (``_.norm(2)``)
 RESCALED = "<*=>"  # the factors an accumulator is rescaled by before it adds (``l = l * alpha + p.sum(-1)``)
 NAMED_STRINGS = "<str>"  # the module-level names bound to a string (``ENDOFTEXT = "<|endoftext|>"``)
+WRITTEN_KEYS = "<{}>"  # the string keys the file's dict literals write (``{"batches": self.batches}``)
 SIZES = "<sizes>"  # the names the file binds to a tensor's sizes (``B, T, C = x.size()``, ``n = x.shape[0]``)
 
 
@@ -530,6 +531,10 @@ def _attributes(tree: ast.Module) -> dict[str, set[str]]:
             seen.setdefault(func.value.id + METHODS, set()).add(func.attr)
         if (key := _string_key(node)) is not None:
             seen.setdefault(ast.unparse(node.value) + KEYS, set()).add(key)
+        if isinstance(node, ast.Dict):  # the keys the file writes: a state_dict's, read back by load_state_dict
+            seen.setdefault(WRITTEN_KEYS, set()).update(
+                k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
+            )
         if isinstance(node, ast.For | ast.comprehension):
             seen.setdefault(LOOPS, set()).update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
@@ -713,6 +718,10 @@ def _alternatives(
                 yield from (ast.Constant(w) for w in group if v in group and w != v)
             if _is_einsum_spec(node, parent):
                 yield from (ast.Constant(w) for w in _einsum_slips(v))
+            looked_up = isinstance(parent, ast.Call) and _name_of(parent.func) in ("get", "pop")
+            looked_up = looked_up and parent.args[:1] == [node]
+            if looked_up or (isinstance(parent, ast.Subscript) and parent.slice is node):  # a key misspelt where it is
+                yield from (ast.Constant(w) for w in sorted(attrs.get(WRITTEN_KEYS, set()) - {v}))  # read back (v31)
         return
     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
         if node.id in names:

@@ -627,7 +627,8 @@ def test_operators_added_after_v31_reach_their_slips() -> None:
     ``scaled = logits / t``: the temperature lost) read from the name itself, and a slice of the rest from a position
     where all up to a position was meant (a KV cache returning only the keys just written), a scalar accumulator made
     with one slot per item (``torch.zeros(n)``), and each item's attribute handed on where the items were meant
-    (``clip_grad_norm_([p.grad for p in params])``)."""
+    (``clip_grad_norm_([p.grad for p in params])``), and a key read back misspelt (``state.get("batch", 0)`` where
+    the file's state_dict writes "batches")."""
     source = (
         "def f(scores, allowed, q, s, flag):\n"
         "    q.mul_(s)\n"
@@ -642,11 +643,15 @@ def test_operators_added_after_v31_reach_their_slips() -> None:
         "    return scaled\n"
         "def c(k, start, end):\n"
         "    return k[:, :, start:]\n"
+        "def state(n):\n"
+        "    return {'batches': n}\n"
+        "def load(state):\n"
+        "    return state.get('batch', 0)\n"
         "def t(params, n):\n"
         "    acc = torch.zeros(n)\n"
         "    return clip([p.grad for p in params]), acc\n"
     )
-    found = {(e.old, e.new) for e in edits("m.py", source, ("f", "g", "h", "c", "t"), twins=True)}
+    found = {(e.old, e.new) for e in edits("m.py", source, ("f", "g", "h", "c", "t", "load"), twins=True)}
     for pair in [
         ("torch.addcmul(b.data, x, w.data)", "torch.addcmul(b, x, w.data)"),
         ("torch.addcmul(b.data, x, w.data)", "torch.addcmul(b, x, w)"),
@@ -654,6 +659,7 @@ def test_operators_added_after_v31_reach_their_slips() -> None:
         ("k[:, :, start:]", "k[:, :, :end]"),
         ("torch.zeros(n)", "torch.zeros(())"),
         ("[p.grad for p in params]", "params"),
+        ("'batch'", "'batches'"),
         ("scores.masked_fill(-allowed, 0)", "scores.masked_fill(~allowed, 0)"),
         ("q.mul_(s)", "q = q.mul(s)"),
         ("scores if not flag else ~flag", "scores if ~flag else ~flag"),
