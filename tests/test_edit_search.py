@@ -659,7 +659,7 @@ def test_operators_added_after_v31_reach_their_slips() -> None:
         ("k[:, :, start:]", "k[:, :, :end]"),
         ("torch.zeros(n)", "torch.zeros(())"),
         ("[p.grad for p in params]", "params"),
-        ("'batch'", "'batches'"),
+        ("state.get('batch', 0)", "state.get('batches', 0)"),
         ("scores.masked_fill(-allowed, 0)", "scores.masked_fill(~allowed, 0)"),
         ("q.mul_(s)", "q = q.mul(s)"),
         ("scores if not flag else ~flag", "scores if ~flag else ~flag"),
