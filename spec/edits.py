@@ -823,6 +823,10 @@ def _alternatives(
     if (isinstance(node, ast.Call) and _name_of(node.func) in ("zeros", "ones", "empty") and len(node.args) == 1
             and isinstance(node.args[0], ast.Name)):  # fmt: skip
         yield ast.Call(node.func, [ast.Tuple([], ast.Load())], node.keywords)  # one slot per item, for a scalar (v31)
+    if isinstance(node, ast.Call) and _name_of(node.func) == "sum" and isinstance(node.func, ast.Attribute):
+        inner = node.func.value  # a log-sum-exp without its log: m + exp(x - m).sum() for m + log(exp(x - m).sum())
+        if isinstance(inner, ast.Call) and _name_of(inner.func) == "exp" and not isinstance(parent, ast.Attribute):
+            yield ast.Call(ast.Attribute(node, "log", ast.Load()), [], [])
     if isinstance(node, ast.SetComp):  # a set where a list was meant: its order is the hash's, not the code's
         yield ast.ListComp(node.elt, node.generators)
     if isinstance(node, ast.GeneratorExp) and isinstance(parent, ast.Assign):  # a generator kept in a name is

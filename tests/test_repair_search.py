@@ -147,6 +147,7 @@ REPAIRED = {
     "ho31-clip-called-on-the-gradients": "training",  # clip_grad_norm_([p.grad for p in params]): the parameters
     "ho31-loss-accum-one-slot-per-micro-batch": "training",  # torch.zeros(n) for a scalar accumulator: zeros(())
     "ho31-resume-key-typo-defaults-to-0": "data",  # state.get("batch", 0): the key state_dict writes, "batches"
+    "ho31-logsumexp-without-log": "gpt",  # m + (x - m).exp().sum(): the log of the sum left off
     "ho31-ln-affine-through-data": "layernorm",  # addcmul(b.data, x, w.data): .data dropped at both, gradients flow
 }
 
