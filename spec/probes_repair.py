@@ -392,6 +392,10 @@ def _likeliest(e: Edit) -> tuple[bool, bool, bool, bool, int, float]:
     clamp = re.fullmatch(r"(?:max|min)\((.*)\)", e.old)
     removed = removed or (clamp is not None and e.new in clamp.group(1) and not e.new.startswith(("max(", "min(")))
     odd = re.search(r"[-+] -\d", e.new) is not None  # `n_head - -1`: nobody writes a double sign
+    # nor a size to the power of another (v31: a fast path `s + B * T <= n` one short was "fixed" as `B ** T`, which
+    # only takes it less often, where `< n` is the fix)
+    power = r"\b[A-Za-z_]\w*\s*\*\*\s*[A-Za-z_]"
+    odd = odd or (re.search(power, e.new) is not None and re.search(power, e.old) is None)
     # the statement as edited is one GPT-2's code has (v20: `logits / max(temperature, 1.0)` was "fixed" as
     # `max(temperature, -1.0)`, a clamp switched off, where `logits / temperature` is GPT-2's own line)
     statement = squeezed(e.statement)

@@ -690,6 +690,9 @@ def _observe_data(ns) -> list[tuple]:
         # `< B + 1` and `< world_size + 1` as the sizes here were 3, then 1)
         _call(lambda: batches(ns.DataLoader(tokens[:2], 2, 5, rank=0, world_size=2), 2)),
         _call(lambda: ns.DataLoader(tokens[:1], 2, 5, rank=0, world_size=2)),
+        # a stream of exactly two batches: the second batch's window ends one past the end, where a slice taken
+        # "while it fits" must already wrap (v31: a fast path `if s + B*T <= n` one token short there)
+        _call(lambda: batches(ns.DataLoader(tokens[:12], 2, 3), 3)),
     ]
 
 

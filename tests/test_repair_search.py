@@ -148,6 +148,7 @@ REPAIRED = {
     "ho31-loss-accum-one-slot-per-micro-batch": "training",  # torch.zeros(n) for a scalar accumulator: zeros(())
     "ho31-resume-key-typo-defaults-to-0": "data",  # state.get("batch", 0): the key state_dict writes, "batches"
     "ho31-logsumexp-without-log": "gpt",  # m + (x - m).exp().sum(): the log of the sum left off
+    "ho31-fast-path-slice-one-short": "data",  # `if s + B * T <= n` takes a slice one token short: `< n`
     "ho31-ln-affine-through-data": "layernorm",  # addcmul(b.data, x, w.data): .data dropped at both, gradients flow
 }
 
@@ -300,6 +301,8 @@ def test_of_one_places_repairs_the_one_that_does_something_is_said() -> None:
     assert best("range(1, len(parts) - 1)", "range(-1, len(parts) - 1)", "range(0, len(parts) - 1)") == (
         "range(0, len(parts) - 1)"
     )
+    # v31: a fast path one token short "fixed" as `B ** T` (taken less often) where `< n` is the fix
+    assert best("s + B * T <= n", "s + B ** T <= n", "s + B * T < n") == "s + B * T < n"
 
 
 def test_a_statement_in_the_wrong_block_is_a_place_of_yours(tmp_path: Path) -> None:
