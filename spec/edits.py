@@ -827,6 +827,9 @@ def _alternatives(
         inner = node.func.value  # a log-sum-exp without its log: m + exp(x - m).sum() for m + log(exp(x - m).sum())
         if isinstance(inner, ast.Call) and _name_of(inner.func) == "exp" and not isinstance(parent, ast.Attribute):
             yield ast.Call(ast.Attribute(node, "log", ast.Load()), [], [])
+    if isinstance(parent, ast.comprehension | ast.For) and node is parent.iter and isinstance(parent.target, ast.Tuple):
+        if len(parent.target.elts) == 2 and not (isinstance(node, ast.Call) and _name_of(node.func) == "items"):
+            yield ast.Call(ast.Attribute(node, "items", ast.Load()), [], [])  # a dict's pairs, not its keys (v31)
     if isinstance(node, ast.SetComp):  # a set where a list was meant: its order is the hash's, not the code's
         yield ast.ListComp(node.elt, node.generators)
     if isinstance(node, ast.GeneratorExp) and isinstance(parent, ast.Assign):  # a generator kept in a name is

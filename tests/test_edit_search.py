@@ -628,7 +628,8 @@ def test_operators_added_after_v31_reach_their_slips() -> None:
     where all up to a position was meant (a KV cache returning only the keys just written), a scalar accumulator made
     with one slot per item (``torch.zeros(n)``), and each item's attribute handed on where the items were meant
     (``clip_grad_norm_([p.grad for p in params])``), and a key read back misspelt (``state.get("batch", 0)`` where
-    the file's state_dict writes "batches"), and a log-sum-exp without its log."""
+    the file's state_dict writes "batches"), a log-sum-exp without its log, and a dict's keys unpacked as pairs
+    (``for name, i in data["special_tokens"]`` without ``.items()``)."""
     source = (
         "def f(scores, allowed, q, s, flag):\n"
         "    q.mul_(s)\n"
@@ -649,11 +650,14 @@ def test_operators_added_after_v31_reach_their_slips() -> None:
         "    return state.get('batch', 0)\n"
         "def lse(x, m):\n"
         "    return m + (x - m).exp().sum(dim=-1)\n"
+        "def specials(data):\n"
+        "    return {name: int(i) for name, i in data['special_tokens']}\n"
         "def t(params, n):\n"
         "    acc = torch.zeros(n)\n"
         "    return clip([p.grad for p in params]), acc\n"
     )
-    found = {(e.old, e.new) for e in edits("m.py", source, ("f", "g", "h", "c", "t", "load", "lse"), twins=True)}
+    functions = ("f", "g", "h", "c", "t", "load", "lse", "specials")
+    found = {(e.old, e.new) for e in edits("m.py", source, functions, twins=True)}
     for pair in [
         ("torch.addcmul(b.data, x, w.data)", "torch.addcmul(b, x, w.data)"),
         ("torch.addcmul(b.data, x, w.data)", "torch.addcmul(b, x, w)"),
@@ -663,6 +667,7 @@ def test_operators_added_after_v31_reach_their_slips() -> None:
         ("[p.grad for p in params]", "params"),
         ("state.get('batch', 0)", "state.get('batches', 0)"),
         ("(x - m).exp().sum(dim=-1)", "(x - m).exp().sum(dim=-1).log()"),
+        ("data['special_tokens']", "data['special_tokens'].items()"),
         ("scores.masked_fill(-allowed, 0)", "scores.masked_fill(~allowed, 0)"),
         ("q.mul_(s)", "q = q.mul(s)"),
         ("scores if not flag else ~flag", "scores if ~flag else ~flag"),

@@ -149,6 +149,7 @@ REPAIRED = {
     "ho31-resume-key-typo-defaults-to-0": "data",  # state.get("batch", 0): the key state_dict writes, "batches"
     "ho31-logsumexp-without-log": "gpt",  # m + (x - m).exp().sum(): the log of the sum left off
     "ho31-fast-path-slice-one-short": "data",  # `if s + B * T <= n` takes a slice one token short: `< n`
+    "ho31-load-specials-iterated-without-items": "tokenizer/load",  # for name, i in data["special_tokens"]: .items()
     "ho31-ln-affine-through-data": "layernorm",  # addcmul(b.data, x, w.data): .data dropped at both, gradients flow
 }
 
