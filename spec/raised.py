@@ -201,6 +201,29 @@ _MEANINGS = (
      "it out of place (x = x * s, not x.mul_(s))"),
     ("RuntimeError", "modified by an inplace operation", "a tensor autograd saved for the backward pass was changed in "
      "place after: write that operation out of place"),
+    ("RuntimeError", "cannot be multiplied", "a matmul or Linear got an input whose last size is not its in_features: "
+     "a view, transpose or split of the input is off"),
+    ("RuntimeError", "must match the size of tensor", "two tensors' sizes do not broadcast: one is viewed, sliced or "
+     "reduced along another axis than the other"),
+    ("RuntimeError", "is invalid for input of size", "a view or reshape to sizes whose product is not the tensor's "
+     "number of elements"),
+    ("RuntimeError", "view size is not compatible", "a view of a tensor a transpose made non-contiguous: .contiguous() "
+     "first, or reshape"),
+    ("RuntimeError", "does not require grad and does not have a grad_fn", "backward on a value cut from the graph "
+     "(torch.no_grad, .detach(), .data, .item() or a tensor rebuilt from numbers)"),
+    ("RuntimeError", "grad can be implicitly created only for scalar outputs", "backward on a value with more than one "
+     "element: the loss must be a 0-dim tensor"),
+    ("RuntimeError", "backward through the graph a second time", "one graph used by two backward calls: a tensor "
+     "carried over from an earlier step"),
+    ("RuntimeError", "Boolean value of Tensor with more than one value", "a tensor used as a Python bool (if, and, or, "
+     "not) where it has several values"),
+    ("RuntimeError", "expected scalar type", "tensors of two dtypes meet in one operation"),
+    ("RuntimeError", "same dtype", "tensors of two dtypes meet in one operation"),
+    ("RuntimeError", "cannot be converted to Scalar", ".item() or float() on a tensor with several values"),
+    ("RuntimeError", "Expected all tensors to be on the same device", "a tensor made on another device than the "
+     "model's (torch.zeros, arange or a buffer without device=)"),
+    ("ValueError", "only one element tensors can be converted", ".item() or float() on a tensor with several values"),
+    ("TypeError", "unhashable type", "a list or tensor used as a dict key or set member: a tuple or int is hashable"),
 )  # fmt: skip
 
 

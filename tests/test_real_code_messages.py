@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from gpt2spec import verdicts
 from spec.raised import Frame, Raised, crash_site, translate
@@ -160,3 +161,33 @@ def test_a_crash_gets_its_line_as_the_verdict_end_to_end(tmp_path: Path) -> None
     body = verdicts.section_body(out) or []
     assert body and body[0].startswith("  Verdict: [raised: your training.py line "), out[-3000:]
     assert "next(model.buffers())" in body[0] and "StopIteration" in body[0], body[0]
+
+
+@pytest.mark.parametrize(
+    ("make", "meaning"),
+    [
+        (lambda: torch.ones(2, 3) @ torch.ones(2, 3), "not its in_features"),
+        (lambda: torch.ones(2, 3) + torch.ones(3, 2), "do not broadcast"),
+        (lambda: torch.ones(6).view(4, 2), "whose product is not"),
+        (lambda: torch.ones(2, 3).t().view(6), "non-contiguous"),
+        (lambda: torch.ones(2, requires_grad=True).detach().sum().backward(), "cut from the graph"),
+        (lambda: torch.ones(2, requires_grad=True).mul(2).backward(), "must be a 0-dim tensor"),
+        (lambda: bool(torch.ones(2)), "used as a Python bool"),
+        (lambda: torch.ones(2).double() @ torch.ones(2), "two dtypes"),
+        (lambda: torch.ones(2).item(), "several values"),
+        (lambda: next(iter([])), "iterator empty"),
+    ],
+)
+def test_a_well_known_error_is_said_in_plain_words(make, meaning: str) -> None:
+    """The meanings are matched on torch's and Python's own messages, raised here by this torch: an upgrade that
+    rewords one fails here, not silently in a participant's Diagnosis. Bug caught: a pattern that no real message
+    contains (written from memory) would never fire."""
+    try:
+        make()
+    except Exception as exc:  # any error: the point is its message
+        raised = Raised.of(exc)
+    else:
+        pytest.fail("the call did not raise")
+    here = Path(__file__).resolve().parent  # this test's frames stand in for the participant's
+    found = crash_site(raised, here)
+    assert found is not None and meaning in found[1], found
