@@ -95,7 +95,7 @@ def test_the_cycle_check_finds_a_deferred_cycle(tmp_path: Path) -> None:
 
 # The tool's imports of spec/, each where it runs the spec: the plugin translates the errors a spec test raised,
 # the fingerprint runs the spec's probes on a failed test (and reads the spec's round-off per dtype when it scores a
-# reproduction), the grader's child seeds the spec's strategies
+# reproduction, and where the participant's code raised), the grader's child seeds the spec's strategies
 # before pytest starts (and, judging in-process, imports the oracles' HF GPT-2 before its integrity snapshot),
 # and gpu-check runs the benchmarks.
 RUNS_THE_SPEC = {
@@ -106,6 +106,7 @@ RUNS_THE_SPEC = {
         "spec.probes",
         "spec.probes_repair",
         "spec.probes_search",
+        "spec.raised",
         "spec.variants",
         "spec.variants.tolerance",
     },
