@@ -391,22 +391,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _crash_site(impl, exc: BaseException) -> tuple[str, str] | None:
-    """Where the participant's code raised ``exc`` (spec/raised.py), for a verdict when no bug fits."""
+    """Where the participant's code raised ``exc`` (spec/raised.py), for a verdict when no bug fits; an assertion
+    counts only as their own ``assert``, not the spec's check."""
     from spec.raised import Raised, crash_site
 
     root = getattr(getattr(impl, "ref", None), "path", None)
-    if root is None or (isinstance(exc, AssertionError | pytest.fail.Exception) and not _raised_in(exc, root)):
+    if root is None:
         return None
-    return crash_site(Raised.of(exc), Path(root))
-
-
-def _raised_in(exc: BaseException, root) -> bool:
-    """Whether the innermost frame of ``exc`` is the participant's (their own assert), not the spec's check."""
-    from spec.raised import Raised, participant_frame
-
-    raised = Raised.of(exc)
-    frame = participant_frame(raised, Path(root))
-    return frame is not None and bool(raised.frames) and frame == raised.frames[-1]
+    own_only = isinstance(exc, AssertionError | pytest.fail.Exception)
+    return crash_site(Raised.of(exc), Path(root), innermost=own_only)
 
 
 def _section_for(impl, notes: verdicts.Notes, fingerprint: list[Finding] = (), guesses=(), budget: str = "") -> str:

@@ -227,12 +227,13 @@ _MEANINGS = (
 )  # fmt: skip
 
 
-def crash_site(raised: Raised, impl_root: Path) -> tuple[str, str] | None:
+def crash_site(raised: Raised, impl_root: Path, innermost: bool = False) -> tuple[str, str] | None:
     """(tag, words) for an exception raised in the participant's code, or by a library it called there: the line
     it was raised at, the error, and what the error means when it is a well-known one. None when no frame of the
-    participant's code is on the traceback (the spec's own check failed)."""
+    participant's code is on the traceback (the spec's own check failed), or, with ``innermost``, when theirs is
+    not the frame that raised (an assertion: only their own ``assert`` is theirs)."""
     frame = participant_frame(raised, impl_root)
-    if frame is None:
+    if frame is None or (innermost and frame != raised.frames[-1]):
         return None
     try:
         file = Path(frame.filename).resolve().relative_to(Path(impl_root).resolve()).as_posix()
