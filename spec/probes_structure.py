@@ -314,40 +314,57 @@ def _padding(impl) -> Finding:
 
 def renamed(have: dict[str, torch.Tensor], want: dict[str, torch.Tensor], what: str = "") -> Finding | None:
     """Parameters the contract names that yours lack, each matched to one of yours that the contract lacks, of the
-    same shape and, where shapes alone do not decide, the same init (LayerNorm's ones and zeros): ``gamma`` holding
-    what GPT-2 calls ``weight``. The maths may be right; the names are what HF's state dict loads into."""
+    same shape and, where shapes alone do not decide, the same init (LayerNorm's ones and zeros), then the nearest
+    place (the same layer's, h.0's to h.0's) and the order written (norm1 before norm2 as ln_1 before ln_2):
+    ``gamma`` holding what GPT-2 calls ``weight``, an MLP's ``net.0`` (an nn.Sequential) what GPT-2 calls ``c_fc``
+    (v32). The maths may be right; the names are what HF's state dict loads into."""
     missing = [n for n in want if n not in have]
     extra = [n for n in have if n not in want]
     if not missing or len(missing) != len(extra):
         return None
-
-    def fits(ours: str, theirs: str) -> bool:
-        a, b = have[ours].detach(), want[theirs].detach()
-        return tuple(a.shape) == tuple(b.shape)
 
     def same_init(ours: str, theirs: str) -> bool:
         a, b = have[ours].detach().double(), want[theirs].detach().double()
         constant = bool((b == b.flatten()[0]).all())  # ones, zeros: an init that says which parameter it is
         return not constant or bool((a == b).all())
 
-    pairs = []
+    def shared(ours: str, theirs: str) -> int:  # leading path segments in common: h.0.mlp.net.0 with h.0.mlp.c_fc
+        a, b = ours.split("."), theirs.split(".")
+        return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+    pairs, free = [], list(extra)  # extra in the order written: the first unmatched option is the likeliest
     for theirs in missing:
-        options = [o for o in extra if fits(o, theirs)]
+        options = [o for o in free if tuple(have[o].shape) == tuple(want[theirs].shape)]
         if len(options) > 1:
             options = [o for o in options if same_init(o, theirs)]
-        if len(options) != 1:
+        if not options:
             return None
-        pairs.append((options[0], theirs))
-    if len({o for o, _ in pairs}) != len(pairs):
-        return None
-    shown = ", ".join(f"{o} (GPT-2: {t})" for o, t in pairs[:4]) + (", ..." if len(pairs) > 4 else "")
+        nearest = max(shared(o, theirs) for o in options)
+        pairs.append((next(o for o in options if shared(o, theirs) == nearest), theirs))
+        free.remove(pairs[-1][0])
+    renames = list(dict.fromkeys(_renamed_part(o, t) for o, t in pairs))  # per module: net.0 -> c_fc, once
+    shown = ", ".join(f"{o} where GPT-2 has {t}" for o, t in renames[:4]) + (", ..." if len(renames) > 4 else "")
     words = (
-        f"your {what or 'model'}'s parameters are named {shown}: same shapes, other names, so a GPT-2 state dict "
-        "(HF's ln_1.weight, attn.c_attn.weight, ...) has nowhere to load them; the contract's names are GPT-2's"
+        f"your {what or 'model'}'s parameters are named otherwise than GPT-2's: {shown} ({pairs[0][0]} holds what "
+        f"GPT-2 calls {pairs[0][1]}): same shapes, other names, so a GPT-2 state dict (HF's ln_1.weight, "
+        "attn.c_attn.weight, ...) has nowhere to load them; the contract's names are GPT-2's"
     )
-    fix = "rename " + ", ".join(f"{o.rsplit('.', 1)[-1]} -> {t.rsplit('.', 1)[-1]}" for o, t in pairs[:4])
-    short = ", ".join(sorted({f"{o.rsplit('.', 1)[-1]}->{t.rsplit('.', 1)[-1]}" for o, t in pairs}))
+    fix = "rename " + ", ".join(f"{o} -> {t}" for o, t in renames[:6])
+    if any(o.split(".")[-1].isdigit() for o, _ in renames):  # net.0: an nn.Sequential numbers its layers
+        fix += " (an nn.Sequential numbers its layers: give each its GPT-2 name as an attribute)"
+    short = ", ".join(sorted(f"{o}->{t}" for o, t in renames))
     return Finding(f"param-names: {short}", words, fix, evidence="parameter names and shapes against the contract's")
+
+
+def _renamed_part(ours: str, theirs: str) -> tuple[str, str]:
+    """The part of two dotted names that differs, the common head and tail cut: h.0.mlp.net.0.weight against
+    h.0.mlp.c_fc.weight is ("net.0", "c_fc"); h.0.ln_1.gamma against h.0.ln_1.weight is ("gamma", "weight")."""
+    a, b = ours.split("."), theirs.split(".")
+    while len(a) > 1 and len(b) > 1 and a[0] == b[0]:
+        a, b = a[1:], b[1:]
+    while len(a) > 1 and len(b) > 1 and a[-1] == b[-1]:
+        a, b = a[:-1], b[:-1]
+    return ".".join(a), ".".join(b)
 
 
 def shared_modules(impl) -> list[Finding]:

@@ -521,6 +521,10 @@ MEASURED_AS = {
     "ho30-mlp-hidden-256-per-head": "mlp.c_fc: 256*n_head rows",  # grows with n_head alone, over four configs
     "ho30-mlp-hidden-from-block-size": "mlp.c_fc: 4*block_size rows",  # TINY's 128 is also 2*n_embd: measured
     "ho30-logits-returned-flattened-with-targets": "logits: flattened with targets",  # (B*T, V) only with targets
+    # v32 (a development set since its graded run): the same maths under other names, silent before (several
+    # parameters of one shape and init: matched within the same layer, then in the order written)
+    "ho32-mlp-as-sequential": "param-names: net.0->c_fc, net.2->c_proj",
+    "ho32-block-submodules-renamed": "param-names: attention->attn, ffn->mlp, norm1->ln_1, norm2->ln_2",
 }
 
 
