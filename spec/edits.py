@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import itertools
 import re
 from collections.abc import Iterator
@@ -103,6 +104,8 @@ RESCALED = "<*=>"  # the factors an accumulator is rescaled by before it adds (`
 NAMED_STRINGS = "<str>"  # the module-level names bound to a string (``ENDOFTEXT = "<|endoftext|>"``)
 WRITTEN_KEYS = "<{}>"  # the string keys the file's dict literals write (``{"batches": self.batches}``)
 SIZES = "<sizes>"  # the names the file binds to a tensor's sizes (``B, T, C = x.size()``, ``n = x.shape[0]``)
+LOOKUPS = "<lookup>"  # the attributes the file subscripts with a name (``self._ranks[p]``): mappings to an id
+FIELDS = "<field>"  # before an attribute's name: the others its class sets (``<field>max_len``: KVCache's length)
 
 
 @dataclass(frozen=True)
@@ -125,11 +128,17 @@ class Edit:
         return f"edit: {self.file} line {self.line}"
 
 
-def edits(file: str, source: str, functions: tuple[str, ...], twins: bool = False) -> Iterator[Edit]:
+def edits(
+    file: str, source: str, functions: tuple[str, ...], twins: bool = False, peers: tuple[str, ...] = ()
+) -> Iterator[Edit]:
     """Every single edit of the named functions (``Class.method`` or ``function``) of ``source``, in source order;
-    with ``twins``, after each function's own, each change made at every place of it written alike."""
+    with ``twins``, after each function's own, each change made at every place of it written alike. ``peers``: the
+    package's other files, whose classes' attributes are read (gpt.py reads attention.py's KVCache's ``length``)."""
     tree = ast.parse(source)
     attrs, parents = _attributes(tree), _parents(tree)  # of the whole file, once
+    for text in (source, *peers):
+        for field, others in _class_fields(text).items():
+            attrs.setdefault(FIELDS + field, set()).update(others)
     seen: set[tuple[int, str, str]] = set()
     searched = [(q, fn) for q, fn in _functions(tree) if q in functions]
     if CONSTANTS in functions:
@@ -531,6 +540,9 @@ def _attributes(tree: ast.Module) -> dict[str, set[str]]:
             seen.setdefault(func.value.id + METHODS, set()).add(func.attr)
         if (key := _string_key(node)) is not None:
             seen.setdefault(ast.unparse(node.value) + KEYS, set()).add(key)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute):
+            if isinstance(node.slice, ast.Name):  # self._ranks[p]: a mapping the file looks ids up in
+                seen.setdefault(LOOKUPS, set()).add(ast.unparse(node.value))
         if isinstance(node, ast.Dict):  # the keys the file writes: a state_dict's, read back by load_state_dict
             seen.setdefault(WRITTEN_KEYS, set()).update(
                 k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
@@ -574,6 +586,29 @@ def _attributes(tree: ast.Module) -> dict[str, set[str]]:
     loops = seen.get(LOOPS, set())
     seen[WINDOWS] = {ast.unparse(n) for n in ast.walk(tree) if isinstance(n, ast.Slice) and _names_in(n) & loops}
     return seen
+
+
+@functools.cache
+def _class_fields(source: str) -> dict[str, frozenset[str]]:
+    """For each attribute a class of ``source`` sets on ``self`` (``self.max_len = max_len``), the other attributes
+    that class sets: what a slip reading one of its objects from outside can swap (``cache.max_len`` for
+    ``cache.length``). A class of more than 12 attributes is left out: its swaps would crowd the search."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    out: dict[str, set[str]] = {}
+    for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+        fields = {
+            t.attr
+            for n in ast.walk(cls)
+            for t in (n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, ast.AnnAssign) else [])
+            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
+        }
+        if len(fields) <= 12:
+            for f in fields:
+                out.setdefault(f, set()).update(fields - {f})
+    return {f: frozenset(o) for f, o in out.items()}
 
 
 def _accumulated(node: ast.AST) -> str | None:
@@ -685,8 +720,8 @@ def _alternatives(
         if isinstance(node, ast.Tuple | ast.List) and not node.elts:  # none where the module's string was meant
             for named in sorted(attrs.get(NAMED_STRINGS, set())):  # (v25: train's specials defaulting to ())
                 yield type(node)([ast.Name(named, ast.Load())], ast.Load())
-    if isinstance(node, ast.Tuple) and len(node.elts) == 1 and isinstance(parent, ast.Assign):
-        yield node.elts[0]  # a trailing comma: `self.eps = eps,` stores a 1-tuple (v30)
+    if isinstance(node, ast.Tuple) and len(node.elts) == 1 and isinstance(parent, ast.Assign | ast.Return):
+        yield node.elts[0]  # a trailing comma: `self.eps = eps,` stores a 1-tuple (v30), `return lr,` returns one (v32)
     if isinstance(node, ast.Attribute | ast.Name) and isinstance(parent, ast.Assign) and node is parent.value:
         if _name_of(node)[:1].isupper():  # a class named where its instance was meant: `loss_fn = nn.CrossEntropyLoss`
             yield ast.Call(node, [], [])  # (v30: then called with the logits and targets, as constructor arguments)
@@ -745,6 +780,8 @@ def _alternatives(
         siblings = attrs.get(base, set()) if base in ("self",) or "." in base else set()
         if base == "config" or base.endswith(".config"):
             siblings = siblings | set(CONFIG_SIZES) if node.attr in CONFIG_SIZES else siblings
+        if not base.startswith("self"):  # another object's attribute: its class's others (cache[0].length, v32)
+            siblings = siblings | attrs.get(FIELDS + node.attr, set())
         for other in sorted(siblings - {node.attr}):
             if not other.startswith("__"):  # self.__dict__ for self._cache reaches around the object: no repair
                 yield ast.Attribute(node.value, other, ast.Load())
@@ -868,6 +905,11 @@ def _alternatives(
                 yield ast.Compare(sides[0], node.ops, [sides[1]])
     if isinstance(node, ast.List) and len(node.elts) == 1 and isinstance(parent, ast.Call):  # bytes([i]) -> bytes(i)
         yield node.elts[0]
+    pair = isinstance(node, ast.Tuple) and isinstance(node.ctx, ast.Load) and len(node.elts) > 1
+    if pair and all(isinstance(e, ast.Name) for e in node.elts):
+        for mapping in sorted(attrs.get(LOOKUPS, set())):  # values where their ids were meant: a merge keyed by the
+            looked_up = [ast.Subscript(ast.parse(mapping, mode="eval").body, e, ast.Load()) for e in node.elts]
+            yield ast.Tuple(looked_up, ast.Load())  # halves' bytes, not (ranks[left], ranks[right]) (v32)
     if isinstance(node, ast.Tuple | ast.List) and len(node.elts) > 1:  # two neighbours swapped: B, C, T = ...
         for i in range(len(node.elts) - 1):
             elts = [*node.elts[:i], node.elts[i + 1], node.elts[i], *node.elts[i + 2 :]]
@@ -888,6 +930,8 @@ def _alternatives(
         if scalar is not None and isinstance(node.func, ast.Attribute) and node.func.attr in _FACTORIES[:3]:
             for other in _bound_before(names, node):  # torch.zeros(1): one bias where one per feature was meant
                 yield ast.Call(node.func, [ast.Name(other, ast.Load())], node.keywords)
+            if scalar.value == 1:  # one element where a 0-dim tensor was meant: a total reported with shape (1,) (v32)
+                yield ast.Call(node.func, [ast.Tuple([], ast.Load())], node.keywords)
         yield from _modules_swapped(node)
         func = node.func
         if _name_of(func) == "roll":  # a window rolled where it was meant shifted: buf[:-1].roll(-1) wraps around
@@ -1248,6 +1292,8 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
     if name == "size" and args:  # a size where one was meant: num_samples=probs.size(0) for 1
         yield ast.Constant(1)
         yield ast.Call(ast.Attribute(node.func.value, "numel", ast.Load()), [], [])  # rows counted for elements
+    if name == "item" and not args and isinstance(node.func, ast.Attribute):  # a Python float where the tensor,
+        yield ast.Call(ast.Attribute(node.func.value, "detach", ast.Load()), [], [])  # cut from the graph, was meant
     if name == "numel" and not args:  # elements counted where rows were meant, and back (v26: tokens / rows)
         yield ast.Call(ast.Attribute(node.func.value, "size", ast.Load()), [ast.Constant(0)], [])
     if name == "pop" and not args and isinstance(node.func.value, ast.Name):  # a heap popped as a list: its last

@@ -128,7 +128,7 @@ def repair(impl, component: str) -> list[Finding]:
             if len({(e.file, e.line) for e in found}) > MAX_PLACES:
                 return []
     counted = not found and bool(by_draws)
-    found = _where_yours_departs(found or by_draws)
+    found = _where_yours_departs(_one_change_first(found or by_draws))
     if len({(e.file, e.line) for e in found}) > search.MAX_SHOWN:
         return []
     return _findings(component, found, counted)
@@ -221,6 +221,18 @@ def _where_yours_departs(found: list[Edit]) -> list[Edit]:
     return places[alone[0]] if len(alone) == 1 else found
 
 
+TWIN = "` and the same for "  # in an edit's new text: the change made at several places written alike (_twin_edits)
+
+
+def _one_change_first(found: list[Edit]) -> list[Edit]:
+    """Of repairs that change one place and repairs that make the same change at several, the ones of one place:
+    one slip is likelier than the same slip twice. v32: an einsum that reads c_proj's weight the wrong way round
+    was repaired at its own subscripts, and also by relabelling both einsums' batch and time, which transposes
+    twice; the second was told beside the first as an equal option."""
+    single = [e for e in found if TWIN not in e.new]
+    return single if single else found
+
+
 def _confirmed(namespace: types.SimpleNamespace, confirm: tuple, seconds: float) -> bool:
     """The repaired code also behaves as GPT-2's on a second set of calls it was not found on (other shapes,
     batch sizes, seeds, top_k 1 and past the vocabulary): a repair that matches on the first calls by accident
@@ -259,8 +271,9 @@ def _candidates(package, root: Path, component: str, only: tuple[str, ...] = ())
         if only:
             first, then = [q for q in every if set(q.split(".")) & set(only)], []  # nested: get_lr.multiplier
         defined = {q.split(".")[-1] for q in every}
+        peers = tuple(p.read_text() for p in sorted(path.parent.glob("*.py")) if p != path)  # their classes' fields
         for functions in (tuple(first), (*then, CONSTANTS)):
-            for edit in edits(path.name, source, functions, twins=True):
+            for edit in edits(path.name, source, functions, twins=True, peers=peers):
                 if edit.code is None or _reroutes(edit, defined) or _bypasses_a_cache(edit, source):
                     continue
                 n += 1

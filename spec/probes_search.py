@@ -221,7 +221,8 @@ def contract_names() -> list[str]:
 def _candidates(component: str) -> Iterator[Edit]:
     n = 0
     for file, functions in SEARCHED[component]:
-        for edit in edits(file, _source(file), functions):
+        peers = tuple(_source(p.name) for p in sorted(REFERENCE.glob("*.py")) if p.name != file)
+        for edit in edits(file, _source(file), functions, peers=peers):
             if edit.code is None:
                 continue
             n += 1
@@ -648,10 +649,12 @@ def _observe_data(ns) -> list[tuple]:
     # state_dict and reset are optional, so what is observed is whether a loader that has them keeps their promise
     # a fresh loader given another's state after n batches reads what the other reads next; with ``snapshot``, the
     # other reads on before the state is loaded (the state is what the loader was when taken, not a view of it);
-    # with ``into``, the fresh loader has other ranks and reads its own slice (a run's checkpoint is rank 0's)
-    def resumed(n: int, snapshot: bool = False, into: dict | None = None, **ranks) -> bool:
+    # with ``into``, the fresh loader has other ranks and reads its own slice (a run's checkpoint is rank 0's);
+    # with ``read``, the loader the state is loaded into has read that many batches of its own first
+    def resumed(n: int, snapshot: bool = False, into: dict | None = None, read: int = 0, **ranks) -> bool:
         first, second = ns.DataLoader(tokens, 2, 3, **ranks), ns.DataLoader(tokens, 2, 3, **(into or ranks))
         batches(first, n)
+        batches(second, read)
         if not (hasattr(first, "state_dict") and hasattr(first, "load_state_dict")):
             return True
         state = first.state_dict()
@@ -693,6 +696,8 @@ def _observe_data(ns) -> list[tuple]:
         # a stream of exactly two batches: the second batch's window ends one past the end, where a slice taken
         # "while it fits" must already wrap (v31: a fast path `if s + B*T <= n` one token short there)
         _call(lambda: batches(ns.DataLoader(tokens[:12], 2, 3), 3)),
+        # the state loaded into a loader that has read on its own replaces its position (v32: `+=` added the count)
+        _call(resumed, 3, read=2),
     ]
 
 

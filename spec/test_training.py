@@ -17,6 +17,7 @@ Determinism and resume are checked bit for bit.
 from __future__ import annotations
 
 import copy
+import numbers
 import time
 
 import pytest
@@ -185,7 +186,8 @@ def test_lr_at_key_steps(impl):
     is nonzero at step 0 and max_lr at the end of warmup; cosine decay after it, halfway between max_lr and
     min_lr at the midpoint; min_lr at and after max_steps.
     Catches: no warmup, warmup starting at lr 0 (step 0 wasted), decaying to 0 instead of min_lr, a linear
-    instead of cosine decay, the cosine over the wrong range, lr rising again after max_steps."""
+    instead of cosine decay, the cosine over the wrong range, lr rising again after max_steps, and a value that
+    is no number (``return lr,``: a 1-tuple, v32), named as such rather than raised from the spec's own float()."""
     max_lr, min_lr, warmup, max_steps = 6e-4, 6e-5, 10, 110
     key_steps = {
         0: max_lr / warmup,
@@ -200,7 +202,9 @@ def test_lr_at_key_steps(impl):
     wrong = []
     for step, want in key_steps.items():
         got = impl.get_lr(step, max_lr, min_lr, warmup, max_steps)
-        if abs(float(got) - want) > 1e-12:
+        if not isinstance(got, numbers.Real) and not (isinstance(got, torch.Tensor) and got.numel() == 1):
+            wrong.append(f"step {step}: returned {type(got).__name__} {got!r}, not a number (a trailing comma?)")
+        elif abs(float(got) - want) > 1e-12:
             wrong.append(f"step {step}: got {float(got):.6g}, expected {want:.6g}")
     assert not wrong, "learning-rate schedule is off at: " + "; ".join(wrong)
 

@@ -676,6 +676,36 @@ def test_operators_added_after_v31_reach_their_slips() -> None:
         assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
 
 
+def test_operators_added_after_v32_reach_their_slips() -> None:
+    """Single edits v32's silent bugs needed (a development set since its graded run), each generic: a trailing
+    comma on a return (``return lr,``: a 1-tuple), a one-element tensor where a 0-dim one was meant
+    (``torch.zeros(1)`` for a reported total), ``.item()`` where the detached tensor was meant (a logged loss
+    accumulated as a Python float), a pair of values where their ids were meant (``merges[(left, right)]`` keyed
+    by the halves' bytes, where the file looks them up in ``self._ranks``), and another object's attribute swapped
+    for one its class sets beside it, that class defined in another file of the package (``cache[0].max_len``
+    for ``cache[0].length``: KVCache is in attention.py, read from gpt.py). Bug caught: each was a v32 bug that
+    got no verdict."""
+    source = (
+        "def f(self, cache, loss, n, lr, left, right, merges):\n"
+        "    merges[(left, right)] = self._ranks[left]\n"
+        "    start = cache[0].max_len\n"
+        "    total = torch.zeros(1)\n"
+        "    total = total + loss.item() / n\n"
+        "    return lr,\n"
+    )
+    peer = "class KVCache:\n    def __init__(self, max_len):\n        self.max_len = max_len\n        self.length = 0\n"
+    found = {(e.old, e.new) for e in edits("m.py", source, ("f",), peers=(peer,))}
+    for pair in [
+        ("cache[0].max_len", "cache[0].length"),
+        ("torch.zeros(1)", "torch.zeros(())"),
+        ("loss.item() / n", "loss.detach() / n"),
+        ("(lr,)", "lr"),
+        ("(left, right)", "(self._ranks[left], self._ranks[right])"),
+    ]:
+        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    assert not any(e.new == "cache[0].length" for e in edits("m.py", source, ("f",))), "no peer: no KVCache"
+
+
 def test_operators_added_after_v29_reach_their_slips() -> None:
     """Edits v29's silent bugs needed (a development set since its graded run), each generic: a robust centre
     where the mean was meant (``x.median(-1).values`` for ``x.mean(-1)``), one size given twice to a call
