@@ -25357,7 +25357,10 @@ _V33_POSITIONS = (
     "        positions = (start + torch.arange(B * T + 1)) % len(self.tokens)\n"
     "        buf = self.tokens[positions]\n"
 )
-_V33_XY = "        x = buf[:-1].view(B, T)  # inputs\n        y = buf[1:].view(B, T)  # targets: the next token of each input\n"
+_V33_XY = (
+    "        x = buf[:-1].view(B, T)  # inputs\n"
+    "        y = buf[1:].view(B, T)  # targets: the next token of each input\n"
+)
 _V33_GET_LR = (
     "    if step < warmup_steps:\n"
     "        return max_lr * (step + 1) / warmup_steps\n"
@@ -25474,7 +25477,9 @@ def _v33_mlp_slices(dim: str) -> str:
         "        C = x.size(-1)\n"
         "        out = self.c_proj.bias.expand_as(x)\n"
         "        slices = zip(\n"
-        f"            self.c_fc.weight.split(C, dim=0), self.c_fc.bias.split(C), self.c_proj.weight.split(C, dim={dim})\n"
+        "            self.c_fc.weight.split(C, dim=0),\n"
+        "            self.c_fc.bias.split(C),\n"
+        f"            self.c_proj.weight.split(C, dim={dim}),\n"
         "        )\n"
         "        for w_in, b_in, w_out in slices:\n"
         '            h = F.gelu(F.linear(x, w_in, b_in), approximate="tanh")\n'
@@ -25608,6 +25613,54 @@ def _v33_warmup_factor(den: str) -> str:
 
 def _v33_amp(device: str) -> str:
     return f"        amp = torch.autocast({device}, dtype=autocast_dtype, enabled=autocast_dtype is not None)\n"
+
+
+_V33_CONFIG_FIELDS = (
+    "@dataclass\nclass GPTConfig:\n"
+    '    """Defaults are GPT-2 small (124M). Built by keyword: ``GPTConfig(n_layer=2, n_embd=64)``."""\n'
+    "\n"
+    "    block_size: int = 1024  # longest sequence the position table covers\n"
+    "    vocab_size: int = 50257  # 50,000 BPE merges + 256 byte tokens + <|endoftext|>\n"
+    "    n_layer: int = 12\n"
+    "    n_head: int = 12\n"
+    "    n_embd: int = 768\n"
+    "    # fast path: round the embedding table up to a multiple of this (64 -> 50304 rows at 124M), so the\n"
+    "    # LM-head matmul has GPU-friendly shapes. 1 = no padding (the contract). Not part of the contract.\n"
+    "    vocab_pad_multiple: int = 1\n"
+    "\n"
+)
+
+
+def _v33_config_defaults(merged: str) -> str:
+    return (
+        "_DEFAULTS = {  # GPT-2 small (124M)\n"
+        '    "block_size": 1024,\n'
+        '    "vocab_size": 50257,\n'
+        '    "n_layer": 12,\n'
+        '    "n_head": 12,\n'
+        '    "n_embd": 768,\n'
+        '    "vocab_pad_multiple": 1,  # fast path: round wte up to a multiple of this; 1 = no padding\n'
+        "}\n"
+        "\n"
+        "\n"
+        "class GPTConfig:\n"
+        '    """Built by keyword: ``GPTConfig(n_layer=2, n_embd=64)``; a field not given keeps its default."""\n'
+        "\n"
+        "    def __init__(self, **overrides: int) -> None:\n"
+        "        unknown = set(overrides) - set(_DEFAULTS)\n"
+        "        if unknown:\n"
+        '            raise TypeError(f"GPTConfig got unknown fields {sorted(unknown)}")\n'
+        f"        for name, value in ({merged}).items():\n"
+        "            setattr(self, name, value)\n"
+        "        self.__post_init__()\n"
+        "\n"
+        "    def __eq__(self, other: object) -> bool:\n"
+        "        return isinstance(other, GPTConfig) and vars(self) == vars(other)\n"
+        "\n"
+        "    def __repr__(self) -> str:\n"
+        '        return "GPTConfig(" + ", ".join(f"{k}={v}" for k, v in vars(self).items()) + ")"\n'
+        "\n"
+    )
 
 
 _v33 = partial(_in_set, 33)
@@ -25847,7 +25900,8 @@ HELDOUT_V33: list[HeldOut] = [
             _v33_soft_targets(""),
             "loss",
             "the targets are one-hot encoded as probability rows for cross_entropy but left int64 (F.one_hot's "
-            "dtype): cross_entropy takes same-shaped targets as probabilities only when they are floating, so it raises",
+            "dtype): cross_entropy takes same-shaped targets as probabilities only when they are floating, so it "
+            "raises",
         ),
         ("loss: one-hot probability targets left int64, raises",),
         "rewrite",
@@ -25915,6 +25969,33 @@ HELDOUT_V33: list[HeldOut] = [
             "compares equal to 12 but the head size C // 12.0 is a float and splitting the heads raises",
         ),
         ("config default: n_head a float (768 / 64)",),
+    ),
+    HeldOut(
+        _v33(
+            "config-overrides-merged-under-defaults",
+            "config.py",
+            _V33_CONFIG_FIELDS,
+            _v33_config_defaults("overrides | _DEFAULTS"),
+            "config",
+            "the hand-written config merges its keyword overrides as overrides | _DEFAULTS: in a dict union the right "
+            "operand wins, so every default overwrites what the caller passed and GPTConfig(n_layer=2, n_embd=64) is "
+            "GPT-2 small again",
+        ),
+        ("config: defaults override the keywords (dict union order)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v33(
+            "n-head-derived-from-width",
+            "config.py",
+            "    def __post_init__(self) -> None:\n",
+            "    def __post_init__(self) -> None:\n"
+            "        self.n_head = self.n_embd // 64  # GPT-2's heads are 64 wide\n",
+            "config",
+            "__post_init__ overwrites n_head with n_embd // 64 (GPT-2's heads are 64 wide): the n_head the caller "
+            "passed is ignored, so a small config (n_embd=64, n_head=4) gets one head, and any width below 64 none",
+        ),
+        ("config: n_head overwritten by n_embd // 64",),
     ),
     # ---------------------------------------------------------------- generate
     HeldOut(
