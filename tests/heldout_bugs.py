@@ -25290,7 +25290,49 @@ V32_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V32}
 
 
 # ==================================================================== HELDOUT_V33
-# HEADER_PLACEHOLDER
+# A thirty-third held-out set, written and committed on its own by a helper that never read the probes, the
+# verdicts, the fingerprint, the edit/repair/observe code, the variants, the diagnosis tool or any diagnosis output
+# (pytest ran with --tb=no throughout; only failing test ids were looked at). Written from what engineers get wrong
+# writing GPT-2, a byte-level BPE tokenizer, a data loader and a training loop from scratch; the names of the earlier
+# sets and of the known bugs were skimmed to pick other mistakes, and HELDOUT_V32 served as the format example. Most
+# kept entries are written="rewrite" (heads cut with split(n_head) instead of split(head_dim), or unflattened as
+# (head_dim, n_head); a causal mask compared elementwise without broadcasting; attention weights cast to half before
+# @ v; a LayerNorm std from a vector norm over sqrt(C - 1), or its affine viewed (1, 1, C); an MLP through F.linear
+# with c_fc's weight transposed, or in slices with c_proj's weight split by rows; HF-style named block steps that feed
+# the MLP the raw stream; positions as a cumsum over the batch; a tied head matmul without the transpose; one-hot
+# probability targets left int64, a chunked loss that skips its last chunk, nll_loss on int32 targets; a context
+# cropped once before the generation loop; a cached additive mask cut one diagonal short; Counter.update on a string;
+# a merge by regex over the ids as text; a rank offset added after the modulo; (x, y) pairs unfolded with step 2; a
+# schedule table without its floor entry; autocast opened on "cuda"; exactly one mistake inside); the rest are edits at
+# one place (c_proj in float64, scale_grad_by_freq, `if targets:`, n_head overwritten by n_embd // 64, n_layer - 1 KV
+# caches, a cache that stores only the last key, findall(overlapped=True), text.strip() before encoding, ranks saved
+# as a dict, bytes() over bytes pieces, uint64 tokens, world_size defaulting to 0, zip(*batches)).
+# ``accept`` names the family and parameter in plain words.
+#
+# Validity run (each bug's section spec files, ``-m "not slow" -x --no-fingerprint --tb=no``, one subprocess per
+# bug, two at a time): 43 written (25 rewrites, 18 edits), 8 dropped, 35 kept: attention 4 (0 edits, 4 rewrites),
+# layernorm 2 (0, 2), mlp 3 (1, 2), block 1 (0, 1), gpt 3 (1, 2), loss 4 (1, 3), config 1 (1, 0), generate 4 (2, 2),
+# tokenizer 6 (4, 2), data 4 (2, 2), training 3 (1, 2); 13 edits, 22 rewrites. Every kept rewrite was also graded
+# with its mistake fixed (the same rewrite, corrected): every non-slow test of its section passes. No duplicates
+# (test_held_out_set_is_new passed on all 43).
+# Dropped as no bug here (behave identically): two. (a) attention handing scaled_dot_product_attention an explicit
+# causal attn_mask together with is_causal=True: the PyTorch in use (2.13) accepts the pair and computes the same
+# thing. (b) layernorm applying its gain and bias in place (x_hat.mul_(weight).add_(bias)): autograd copes, the
+# gradients are right.
+# Dropped as the fixed rewrite failed: one, a config written as a plain class merging keyword overrides with
+# overrides | _DEFAULTS: the corrected class (_DEFAULTS | overrides) still fails test_defaults_are_gpt2_small (the
+# spec wants a dataclass), so the rewrite does not isolate one mistake.
+# Five that no non-slow test of their section caught, possible spec gaps:
+# (1) gpt: from_hf_state_dict skips unknown keys (continue) instead of raising KeyError: no non-slow gpt test loads
+#     a state dict with a foreign key.
+# (2) config: __post_init__ misspelt __post__init__, so validation never runs: no non-slow config/gpt test builds a
+#     config the heads do not divide, or with vocab_pad_multiple < 1 (v32's gaps (4) and (5) point the same way).
+# (3) config: the divisibility check against n_layer instead of n_head: every config the tests build has n_layer
+#     dividing n_embd and n_head dividing n_embd.
+# (4) config: the n_head default written 768 / 64 (a float 12.0): it compares equal to 12, and no non-slow test
+#     builds a model from the default config.
+# (5) training: get_lr computing the warmup factor (step + 1) / warmup_steps before the warmup test, so
+#     warmup_steps = 0 divides by zero: no non-slow training test calls get_lr with warmup_steps = 0.
 
 _V33_ATTN_FWD = (
     "        B, T, C = x.shape\n"
@@ -25370,7 +25412,6 @@ _V33_GET_LR = (
     "    coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))  # 1 -> 0\n"
     "    return min_lr + coeff * (max_lr - min_lr)\n"
 )
-_V33_WARMUP = "    if step < warmup_steps:\n        return max_lr * (step + 1) / warmup_steps\n"
 _V33_AMP = (
     "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if "
     "autocast_dtype else contextlib.nullcontext()\n"
@@ -25411,16 +25452,6 @@ def _v33_positional_mask(allowed: str) -> str:
         "        scores = (q @ k.transpose(-2, -1)) / math.sqrt(q.size(-1))\n"
         '        scores = scores.masked_fill(~allowed, float("-inf"))\n'
         "        return torch.softmax(scores, dim=-1) @ v\n"
-    )
-
-
-def _v33_sdpa_mask(flag: str) -> str:
-    return (
-        "        T = q.size(-2)\n"
-        "        causal = torch.ones(T, T, dtype=torch.bool, device=q.device).tril()  # True where a key is visible\n"
-        "        return F.scaled_dot_product_attention(\n"
-        f"            q, k, v, attn_mask=causal,{flag} scale=1.0 / math.sqrt(k.size(-1))\n"
-        "        )\n"
     )
 
 
@@ -25603,64 +25634,8 @@ def _v33_lr_table(floor: str) -> str:
     )
 
 
-def _v33_warmup_factor(den: str) -> str:
-    return (
-        f"    warm = min(1.0, (step + 1) / {den})  # the warmup factor, 1 once warmed up\n"
-        "    if step < warmup_steps:\n"
-        "        return max_lr * warm\n"
-    )
-
-
 def _v33_amp(device: str) -> str:
     return f"        amp = torch.autocast({device}, dtype=autocast_dtype, enabled=autocast_dtype is not None)\n"
-
-
-_V33_CONFIG_FIELDS = (
-    "@dataclass\nclass GPTConfig:\n"
-    '    """Defaults are GPT-2 small (124M). Built by keyword: ``GPTConfig(n_layer=2, n_embd=64)``."""\n'
-    "\n"
-    "    block_size: int = 1024  # longest sequence the position table covers\n"
-    "    vocab_size: int = 50257  # 50,000 BPE merges + 256 byte tokens + <|endoftext|>\n"
-    "    n_layer: int = 12\n"
-    "    n_head: int = 12\n"
-    "    n_embd: int = 768\n"
-    "    # fast path: round the embedding table up to a multiple of this (64 -> 50304 rows at 124M), so the\n"
-    "    # LM-head matmul has GPU-friendly shapes. 1 = no padding (the contract). Not part of the contract.\n"
-    "    vocab_pad_multiple: int = 1\n"
-    "\n"
-)
-
-
-def _v33_config_defaults(merged: str) -> str:
-    return (
-        "_DEFAULTS = {  # GPT-2 small (124M)\n"
-        '    "block_size": 1024,\n'
-        '    "vocab_size": 50257,\n'
-        '    "n_layer": 12,\n'
-        '    "n_head": 12,\n'
-        '    "n_embd": 768,\n'
-        '    "vocab_pad_multiple": 1,  # fast path: round wte up to a multiple of this; 1 = no padding\n'
-        "}\n"
-        "\n"
-        "\n"
-        "class GPTConfig:\n"
-        '    """Built by keyword: ``GPTConfig(n_layer=2, n_embd=64)``; a field not given keeps its default."""\n'
-        "\n"
-        "    def __init__(self, **overrides: int) -> None:\n"
-        "        unknown = set(overrides) - set(_DEFAULTS)\n"
-        "        if unknown:\n"
-        '            raise TypeError(f"GPTConfig got unknown fields {sorted(unknown)}")\n'
-        f"        for name, value in ({merged}).items():\n"
-        "            setattr(self, name, value)\n"
-        "        self.__post_init__()\n"
-        "\n"
-        "    def __eq__(self, other: object) -> bool:\n"
-        "        return isinstance(other, GPTConfig) and vars(self) == vars(other)\n"
-        "\n"
-        "    def __repr__(self) -> str:\n"
-        '        return "GPTConfig(" + ", ".join(f"{k}={v}" for k, v in vars(self).items()) + ")"\n'
-        "\n"
-    )
 
 
 _v33 = partial(_in_set, 33)
@@ -25712,19 +25687,6 @@ HELDOUT_V33: list[HeldOut] = [
     ),
     HeldOut(
         _v33(
-            "sdpa-mask-and-is-causal",
-            "attention.py",
-            _V33_ATTEND,
-            _v33_sdpa_mask(" is_causal=True,"),
-            "attention",
-            "scaled_dot_product_attention gets an explicit causal attn_mask and is_causal=True as well (belt and "
-            "braces): PyTorch refuses the pair, so every forward raises",
-        ),
-        ("sdpa: attn_mask and is_causal both, raises",),
-        "rewrite",
-    ),
-    HeldOut(
-        _v33(
             "attention-weights-cast-to-half",
             "attention.py",
             _V33_ATTEND,
@@ -25762,18 +25724,6 @@ HELDOUT_V33: list[HeldOut] = [
         ),
         ("layernorm affine: viewed (1, 1, C), wrong shape for non-3-D input",),
         "rewrite",
-    ),
-    HeldOut(
-        _v33(
-            "ln-affine-in-place",
-            "layernorm.py",
-            "        return x_hat * self.weight + self.bias\n",
-            "        return x_hat.mul_(self.weight).add_(self.bias)  # in place: no extra (B, T, C) temporaries\n",
-            "layernorm",
-            "the gain and bias are applied in place on x_hat (mul_, add_): autograd needs x_hat's old value for the "
-            "gain's gradient, so every backward through the LayerNorm raises",
-        ),
-        ("layernorm affine: in place, breaks backward",),
     ),
     # ---------------------------------------------------------------- mlp
     HeldOut(
@@ -25867,18 +25817,6 @@ HELDOUT_V33: list[HeldOut] = [
         ),
         ("token embedding: scale_grad_by_freq on",),
     ),
-    HeldOut(
-        _v33(
-            "from-hf-unknown-keys-skipped",
-            "gpt.py",
-            '                raise KeyError(f"unexpected key in HF state dict: {key!r}")\n',
-            "                continue  # not one of ours: ignore it\n",
-            "gpt",
-            "from_hf_state_dict silently skips keys it does not know instead of raising: a state dict with "
-            "misnamed or foreign weights loads 'successfully' and leaves those parameters at their random init",
-        ),
-        ("from_hf: unknown keys skipped silently",),
-    ),
     # ---------------------------------------------------------------- loss
     HeldOut(
         _v33(
@@ -25934,56 +25872,6 @@ HELDOUT_V33: list[HeldOut] = [
         "rewrite",
     ),
     # ---------------------------------------------------------------- config
-    HeldOut(
-        _v33(
-            "post-init-misnamed",
-            "config.py",
-            "    def __post_init__(self) -> None:\n",
-            "    def __post__init__(self) -> None:\n",
-            "config",
-            "the validation hook is named __post__init__ (a stray underscore), so the dataclass never calls it: a "
-            "width the heads do not divide, or a vocab_pad_multiple below 1, is accepted at construction",
-        ),
-        ("config validation: hook misnamed, never runs",),
-    ),
-    HeldOut(
-        _v33(
-            "divisibility-checked-against-n-layer",
-            "config.py",
-            "        if self.n_embd % self.n_head != 0:\n",
-            "        if self.n_embd % self.n_layer != 0:\n",
-            "config",
-            "the construction check tests n_embd against n_layer instead of n_head: a width the heads do not divide "
-            "is accepted, and a valid config whose layer count does not divide n_embd is rejected",
-        ),
-        ("config check: n_embd divisible by n_layer, not n_head",),
-    ),
-    HeldOut(
-        _v33(
-            "n-head-default-true-division",
-            "config.py",
-            "    n_head: int = 12\n",
-            "    n_head: int = 768 / 64  # 64-wide heads\n",
-            "config",
-            "the default n_head is computed with true division, 768 / 64 = 12.0, a float: the default config "
-            "compares equal to 12 but the head size C // 12.0 is a float and splitting the heads raises",
-        ),
-        ("config default: n_head a float (768 / 64)",),
-    ),
-    HeldOut(
-        _v33(
-            "config-overrides-merged-under-defaults",
-            "config.py",
-            _V33_CONFIG_FIELDS,
-            _v33_config_defaults("overrides | _DEFAULTS"),
-            "config",
-            "the hand-written config merges its keyword overrides as overrides | _DEFAULTS: in a dict union the right "
-            "operand wins, so every default overwrites what the caller passed and GPTConfig(n_layer=2, n_embd=64) is "
-            "GPT-2 small again",
-        ),
-        ("config: defaults override the keywords (dict union order)",),
-        "rewrite",
-    ),
     HeldOut(
         _v33(
             "n-head-derived-from-width",
@@ -26201,19 +26089,6 @@ HELDOUT_V33: list[HeldOut] = [
             "max_steps on the learning rate stays at the last cosine value, just above min_lr, instead of min_lr",
         ),
         ("lr table: one entry short, no min_lr floor",),
-        "rewrite",
-    ),
-    HeldOut(
-        _v33(
-            "warmup-factor-divides-by-zero",
-            "training.py",
-            _V33_WARMUP,
-            _v33_warmup_factor("warmup_steps"),
-            "training",
-            "the warmup factor (step + 1) / warmup_steps is computed before the warmup test, for every step: with "
-            "warmup_steps = 0 (no warmup) get_lr raises ZeroDivisionError",
-        ),
-        ("warmup: factor computed unconditionally, warmup_steps 0 divides by zero",),
         "rewrite",
     ),
     HeldOut(
