@@ -25289,6 +25289,825 @@ HELDOUT_V32: list[HeldOut] = [
 V32_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V32}
 
 
+# ==================================================================== HELDOUT_V33
+# A thirty-third held-out set, written and committed on its own by a helper that never read the probes, the
+# verdicts, the fingerprint, the edit/repair/observe code, the variants, the diagnosis tool or any diagnosis output
+# (pytest ran with --tb=no throughout; only failing test ids were looked at). Written from what engineers get wrong
+# writing GPT-2, a byte-level BPE tokenizer, a data loader and a training loop from scratch; the names of the earlier
+# sets and of the known bugs were skimmed to pick other mistakes, and HELDOUT_V32 served as the format example. Most
+# kept entries are written="rewrite" (heads cut with split(n_head) instead of split(head_dim), or unflattened as
+# (head_dim, n_head); a causal mask compared elementwise without broadcasting; attention weights cast to half before
+# @ v; a LayerNorm std from a vector norm over sqrt(C - 1), or its affine viewed (1, 1, C); an MLP through F.linear
+# with c_fc's weight transposed, or in slices with c_proj's weight split by rows; HF-style named block steps that feed
+# the MLP the raw stream; positions as a cumsum over the batch; a tied head matmul without the transpose; one-hot
+# probability targets left int64, a chunked loss that skips its last chunk, nll_loss on int32 targets; a context
+# cropped once before the generation loop; a cached additive mask cut one diagonal short; Counter.update on a string;
+# a merge by regex over the ids as text; a rank offset added after the modulo; (x, y) pairs unfolded with step 2; a
+# schedule table without its floor entry; autocast opened on "cuda"; exactly one mistake inside); the rest are edits at
+# one place (c_proj in float64, scale_grad_by_freq, `if targets:`, n_head overwritten by n_embd // 64, n_layer - 1 KV
+# caches, a cache that stores only the last key, findall(overlapped=True), text.strip() before encoding, ranks saved
+# as a dict, bytes() over bytes pieces, uint64 tokens, world_size defaulting to 0, zip(*batches)).
+# ``accept`` names the family and parameter in plain words.
+#
+# Validity run (each bug's section spec files, ``-m "not slow" -x --no-fingerprint --tb=no``, one subprocess per
+# bug, two at a time): 43 written (25 rewrites, 18 edits), 8 dropped, 35 kept: attention 4 (0 edits, 4 rewrites),
+# layernorm 2 (0, 2), mlp 3 (1, 2), block 1 (0, 1), gpt 3 (1, 2), loss 4 (1, 3), config 1 (1, 0), generate 4 (2, 2),
+# tokenizer 6 (4, 2), data 4 (2, 2), training 3 (1, 2); 13 edits, 22 rewrites. Every kept rewrite was also graded
+# with its mistake fixed (the same rewrite, corrected): every non-slow test of its section passes. No duplicates
+# (test_held_out_set_is_new passed on all 43).
+# Dropped as no bug here (behave identically): two. (a) attention handing scaled_dot_product_attention an explicit
+# causal attn_mask together with is_causal=True: the PyTorch in use (2.13) accepts the pair and computes the same
+# thing. (b) layernorm applying its gain and bias in place (x_hat.mul_(weight).add_(bias)): autograd copes, the
+# gradients are right.
+# Dropped as the fixed rewrite failed: one, a config written as a plain class merging keyword overrides with
+# overrides | _DEFAULTS: the corrected class (_DEFAULTS | overrides) still fails test_defaults_are_gpt2_small (the
+# spec wants a dataclass), so the rewrite does not isolate one mistake.
+# Five that no non-slow test of their section caught, possible spec gaps:
+# (1) gpt: from_hf_state_dict skips unknown keys (continue) instead of raising KeyError: no non-slow gpt test loads
+#     a state dict with a foreign key.
+# (2) config: __post_init__ misspelt __post__init__, so validation never runs: no non-slow config/gpt test builds a
+#     config the heads do not divide, or with vocab_pad_multiple < 1 (v32's gaps (4) and (5) point the same way).
+# (3) config: the divisibility check against n_layer instead of n_head: every config the tests build has n_layer
+#     dividing n_embd and n_head dividing n_embd.
+# (4) config: the n_head default written 768 / 64 (a float 12.0): it compares equal to 12, and no non-slow test
+#     builds a model from the default config.
+# (5) training: get_lr computing the warmup factor (step + 1) / warmup_steps before the warmup test, so
+#     warmup_steps = 0 divides by zero: no non-slow training test calls get_lr with warmup_steps = 0.
+
+_V33_ATTN_FWD = (
+    "        B, T, C = x.shape\n"
+    "        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)\n"
+    "        # (B, T, C) -> (B, n_head, T, head_dim): heads become a batch dimension.\n"
+    "        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))\n"
+    "        if cache is None:\n"
+    "            y = self.attend(q, k, v)\n"
+    "        else:  # fast path: KV cache (GPT.generate) \u2014 attend to the cached keys/values plus the new ones\n"
+    "            y = self.attend_cached(q, *cache.append(k, v))\n"
+    "        y = y.transpose(1, 2).contiguous().view(B, T, C)  # re-assemble the heads side by side\n"
+)
+_V33_ATTEND = (
+    "        return F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=1.0 / math.sqrt(k.size(-1)))\n"
+)
+_V33_ATTEND_CACHED = (
+    "        T, S = q.size(-2), k.size(-2)\n"
+    "        mask = torch.ones(T, S, dtype=torch.bool, device=q.device).tril(diagonal=S - T)\n"
+    "        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=1.0 / math.sqrt(q.size(-1)))\n"
+)
+_V33_LN_FWD = (
+    "        mean = x.mean(dim=-1, keepdim=True)\n"
+    "        var = (x - mean).pow(2).mean(dim=-1, keepdim=True)  # biased: / C\n"
+    "        x_hat = (x - mean) * torch.rsqrt(var + self.eps)  # eps inside the sqrt\n"
+    "        return x_hat * self.weight + self.bias\n"
+)
+_V33_MLP_FWD = '        return self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))\n'
+_V33_BLOCK_FWD = (
+    "        x = x + self.attn(self.ln_1(x), cache)\n        x = x + self.mlp(self.ln_2(x))\n        return x\n"
+)
+_V33_EMBED = (
+    "        pos = torch.arange(start, start + T, device=idx.device)\n"
+    "        x = self.transformer.wte(idx) + self.transformer.wpe(pos)  # (B,T,C) + (T,C) broadcast\n"
+)
+_V33_HEAD = "        logits = self.lm_head(self.transformer.ln_f(x))\n"
+_V33_LOSS = "            loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.reshape(-1))\n"
+_V33_GEN_LOOP = (
+    "        for _ in range(max_new_tokens):\n"
+    "            if cache is not None and idx.size(1) <= cache_len:\n"
+    "                logits, _ = self(idx[:, cache[0].length :], cache=cache)\n"
+    "            else:\n"
+    "                # The position table ends at block_size: condition on the most recent tokens only.\n"
+    "                # Cropping shifts every token's position, so cached keys are stale: recompute from here on.\n"
+    "                cache = None\n"
+    "                idx_cond = idx[:, -self.config.block_size :]\n"
+    "                logits, _ = self(idx_cond)\n"
+)
+_V33_COUNTS = "        counts = Counter(piece for part in _split_out(text, specials) for piece in self._pieces(part))\n"
+_V33_MERGE = (
+    "    out, i, n = [], 0, len(ids)\n"
+    "    a, b = pair\n"
+    "    while i < n:\n"
+    "        if i < n - 1 and ids[i] == a and ids[i + 1] == b:\n"
+    "            out.append(new_id)\n"
+    "            i += 2\n"
+    "        else:\n"
+    "            out.append(ids[i])\n"
+    "            i += 1\n"
+    "    return out\n"
+)
+_V33_POSITIONS = (
+    "        start = (self.batches * self.world_size + self.rank) * B * T\n"
+    "        # B*T + 1 tokens: the extra one is the target of the last position.\n"
+    "        positions = (start + torch.arange(B * T + 1)) % len(self.tokens)\n"
+    "        buf = self.tokens[positions]\n"
+)
+_V33_XY = (
+    "        x = buf[:-1].view(B, T)  # inputs\n"
+    "        y = buf[1:].view(B, T)  # targets: the next token of each input\n"
+)
+_V33_GET_LR = (
+    "    if step < warmup_steps:\n"
+    "        return max_lr * (step + 1) / warmup_steps\n"
+    "    if step >= max_steps:\n"
+    "        return min_lr\n"
+    "    decay_ratio = (step - warmup_steps) / (max_steps - warmup_steps)  # 0 -> 1\n"
+    "    coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))  # 1 -> 0\n"
+    "    return min_lr + coeff * (max_lr - min_lr)\n"
+)
+_V33_AMP = (
+    "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if "
+    "autocast_dtype else contextlib.nullcontext()\n"
+)
+
+
+def _v33_head_chunks(width: str) -> str:
+    return (
+        "        B, T, C = x.shape\n"
+        "        hd = C // self.n_head\n"
+        "        q, k, v = self.c_attn(x).chunk(3, dim=-1)\n"
+        "        # one (B, T, hd) slice per head, stacked on a new head dimension: (B, nh, T, hd)\n"
+        f"        q, k, v = (torch.stack(t.split({width}, dim=-1), dim=1) for t in (q, k, v))\n"
+        "        y = self.attend(q, k, v) if cache is None else self.attend_cached(q, *cache.append(k, v))\n"
+        "        y = torch.cat(y.unbind(dim=1), dim=-1)  # the heads side by side again: (B, T, C)\n"
+    )
+
+
+def _v33_head_unflatten(shape: str) -> str:
+    return (
+        "        B, T, C = x.shape\n"
+        "        qkv = self.c_attn(x)\n"
+        "        q, k, v = qkv[..., :C], qkv[..., C : 2 * C], qkv[..., 2 * C :]\n"
+        f"        q, k, v = (t.unflatten(-1, {shape}).transpose(1, 2) for t in (q, k, v))\n"
+        "        if cache is None:\n"
+        "            y = self.attend(q, k, v)\n"
+        "        else:\n"
+        "            y = self.attend_cached(q, *cache.append(k, v))\n"
+        "        y = y.transpose(1, 2).flatten(2)  # (B, T, C)\n"
+    )
+
+
+def _v33_positional_mask(allowed: str) -> str:
+    return (
+        "        T = q.size(-2)\n"
+        "        pos = torch.arange(T, device=q.device)\n"
+        f"        allowed = {allowed}  # key position <= query position\n"
+        "        scores = (q @ k.transpose(-2, -1)) / math.sqrt(q.size(-1))\n"
+        '        scores = scores.masked_fill(~allowed, float("-inf"))\n'
+        "        return torch.softmax(scores, dim=-1) @ v\n"
+    )
+
+
+def _v33_weights_cast(cast: str) -> str:
+    return (
+        "        T = q.size(-2)\n"
+        "        scores = torch.matmul(q, k.transpose(-2, -1)) * (1.0 / math.sqrt(q.size(-1)))\n"
+        "        future = torch.triu(torch.ones(T, T, dtype=torch.bool, device=q.device), diagonal=1)\n"
+        '        weights = torch.softmax(scores.masked_fill(future, float("-inf")), dim=-1)\n'
+        f"        return torch.matmul(weights{cast}, v)  # weights in [0, 1]: half precision is plenty\n"
+    )
+
+
+def _v33_cached_additive(diag: str) -> str:
+    return (
+        "        T, S = q.size(-2), k.size(-2)\n"
+        "        # additive mask: 0 where query i (position S - T + i) may look, -inf on the keys after it\n"
+        f'        bias = torch.full((T, S), float("-inf"), dtype=q.dtype, device=q.device).triu(diagonal={diag})\n'
+        "        scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1)) + bias\n"
+        "        return scores.softmax(dim=-1) @ v\n"
+    )
+
+
+def _v33_ln_norm(count: str) -> str:
+    return (
+        "        C = x.size(-1)\n"
+        "        centred = x - x.mean(dim=-1, keepdim=True)\n"
+        "        # the standard deviation is the root-mean-square of the centred values\n"
+        f"        std = torch.linalg.vector_norm(centred, dim=-1, keepdim=True) / ({count}) ** 0.5\n"
+        "        return centred / torch.sqrt(std * std + self.eps) * self.weight + self.bias\n"
+    )
+
+
+def _v33_ln_affine_view(view: str) -> str:
+    return (
+        "        mean = x.mean(dim=-1, keepdim=True)\n"
+        "        var = x.var(dim=-1, keepdim=True, unbiased=False)\n"
+        f"        gain, shift = self.weight{view}, self.bias{view}  # broadcast over the batch and time\n"
+        "        return (x - mean) / torch.sqrt(var + self.eps) * gain + shift\n"
+    )
+
+
+def _v33_mlp_linear(t: str) -> str:
+    return (
+        "        fc, proj = self.c_fc, self.c_proj\n"
+        f'        hidden = F.gelu(F.linear(x, fc.weight{t}, fc.bias), approximate="tanh")\n'
+        "        return F.linear(hidden, proj.weight, proj.bias)\n"
+    )
+
+
+def _v33_mlp_slices(dim: str) -> str:
+    return (
+        "        # the 4C hidden layer in n_embd-wide slices, to bound the activation memory\n"
+        "        C = x.size(-1)\n"
+        "        out = self.c_proj.bias.expand_as(x)\n"
+        "        slices = zip(\n"
+        "            self.c_fc.weight.split(C, dim=0),\n"
+        "            self.c_fc.bias.split(C),\n"
+        f"            self.c_proj.weight.split(C, dim={dim}),\n"
+        "        )\n"
+        "        for w_in, b_in, w_out in slices:\n"
+        '            h = F.gelu(F.linear(x, w_in, b_in), approximate="tanh")\n'
+        "            out = out + F.linear(h, w_out)\n"
+        "        return out\n"
+    )
+
+
+def _v33_block_steps(mlp_in: str) -> str:
+    return (
+        "        residual = x\n"
+        "        hidden = self.attn(self.ln_1(x), cache)\n"
+        "        x = residual + hidden\n"
+        "        residual = x\n"
+        "        hidden = self.ln_2(x)\n"
+        f"        hidden = self.mlp({mlp_in})\n"
+        "        return residual + hidden\n"
+    )
+
+
+def _v33_positions_cumsum(dim: str) -> str:
+    return (
+        "        steps = torch.ones_like(idx)\n"
+        f"        pos = start + torch.cumsum(steps, dim={dim}) - 1  # 0, 1, 2, ... along the sequence\n"
+        "        x = self.transformer.wte(idx) + self.transformer.wpe(pos)\n"
+    )
+
+
+def _v33_head_matmul(t: str) -> str:
+    return (
+        "        h = self.transformer.ln_f(x)\n"
+        f"        logits = h @ self.lm_head.weight{t}  # the tied head: a score against every token embedding\n"
+    )
+
+
+def _v33_soft_targets(cast: str) -> str:
+    return (
+        "            V = logits.size(-1)\n"
+        f"            soft = F.one_hot(targets.reshape(-1), num_classes=V){cast}  # a probability row per position\n"
+        "            loss = F.cross_entropy(logits.reshape(-1, V), soft)\n"
+    )
+
+
+def _v33_loss_chunks(stop: str) -> str:
+    return (
+        "            flat_logits = logits.reshape(-1, logits.size(-1))\n"
+        "            flat_targets = targets.reshape(-1)\n"
+        "            N, chunk = flat_targets.numel(), 128  # 128 positions at a time: bounded memory\n"
+        "            total = flat_logits.new_zeros(())\n"
+        f"            for s in range(0, {stop}, chunk):\n"
+        "                part = F.cross_entropy(flat_logits[s : s + chunk], flat_targets[s : s + chunk], "
+        'reduction="sum")\n'
+        "                total = total + part\n"
+        "            loss = total / N\n"
+    )
+
+
+def _v33_nll(cast: str) -> str:
+    return (
+        "            logp = F.log_softmax(logits, dim=-1).reshape(-1, logits.size(-1))\n"
+        f"            loss = F.nll_loss(logp, targets.reshape(-1){cast})\n"
+    )
+
+
+def _v33_gen_cond(cond: str) -> str:
+    return (
+        "        idx_cond = idx[:, -self.config.block_size :]  # the context the model may condition on\n"
+        "        for _ in range(max_new_tokens):\n"
+        "            if cache is not None and idx.size(1) <= cache_len:\n"
+        "                logits, _ = self(idx[:, cache[0].length :], cache=cache)\n"
+        "            else:\n"
+        "                cache = None  # cropping shifts the positions: the cached keys are stale from here on\n"
+        f"                logits, _ = self({cond})\n"
+    )
+
+
+def _v33_counts(arg: str) -> str:
+    return (
+        "        counts: Counter[str] = Counter()\n"
+        "        for part in _split_out(text, specials):  # specials never take part in a merge\n"
+        f"            counts.update({arg})\n"
+    )
+
+
+def _v33_merge_regex(pat: str) -> str:
+    return (
+        "    # on the ids written out as text: one substitution replaces every occurrence, left to right\n"
+        '    text = " ".join(map(str, ids))\n'
+        "    a, b = pair\n"
+        f"    merged = regex.sub({pat}, str(new_id), text)\n"
+        "    return [int(t) for t in merged.split()]\n"
+    )
+
+
+def _v33_rank_offset(positions: str) -> str:
+    return (
+        "        step = self.batches * self.world_size * B * T  # where this batch starts for rank 0\n"
+        "        offset = self.rank * B * T  # each rank reads the next B*T tokens\n"
+        f"        positions = {positions}\n"
+        "        buf = self.tokens[positions]\n"
+    )
+
+
+def _v33_pairs(step: str) -> str:
+    return (
+        f"        pairs = buf.unfold(0, 2, {step})  # (input, target) pairs: each token with the one after it\n"
+        "        x = pairs[:, 0].reshape(B, T)\n"
+        "        y = pairs[:, 1].reshape(B, T)\n"
+    )
+
+
+def _v33_lr_table(floor: str) -> str:
+    return (
+        "    # the whole schedule as a table indexed by step; past its end, its last entry\n"
+        "    table = [max_lr * (s + 1) / warmup_steps for s in range(warmup_steps)]\n"
+        "    for s in range(warmup_steps, max_steps):\n"
+        "        progress = (s - warmup_steps) / (max_steps - warmup_steps)\n"
+        "        table.append(min_lr + 0.5 * (1.0 + math.cos(math.pi * progress)) * (max_lr - min_lr))\n"
+        f"{floor}"
+        "    return table[min(step, len(table) - 1)]\n"
+    )
+
+
+def _v33_amp(device: str) -> str:
+    return f"        amp = torch.autocast({device}, dtype=autocast_dtype, enabled=autocast_dtype is not None)\n"
+
+
+_v33 = partial(_in_set, 33)
+
+
+HELDOUT_V33: list[HeldOut] = [
+    # ---------------------------------------------------------------- attention
+    HeldOut(
+        _v33(
+            "heads-split-in-n-head-wide-slices",
+            "attention.py",
+            _V33_ATTN_FWD,
+            _v33_head_chunks("self.n_head"),
+            "attention",
+            "the heads are cut with t.split(self.n_head, dim=-1), slices n_head wide, where slices head_dim wide "
+            "were meant: the model gets head_dim heads of n_head channels each instead of n_head heads of head_dim, "
+            "so every head attends over the wrong channels (and is scaled by 1/sqrt(n_head))",
+        ),
+        ("head split: slices n_head wide (head_dim heads of n_head channels)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v33(
+            "heads-unflattened-head-dim-first",
+            "attention.py",
+            _V33_ATTN_FWD,
+            _v33_head_unflatten("(-1, self.n_head)"),
+            "attention",
+            "q, k and v are unflattened into (-1, n_head) instead of (n_head, -1): channel c goes to head c % n_head, "
+            "so each head takes every n_head-th channel (strided) instead of a contiguous block of head_dim channels; "
+            "HF weights no longer line up with the heads",
+        ),
+        ("head split: unflatten (head_dim, n_head), heads take strided channels",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v33(
+            "causal-mask-compared-without-broadcast",
+            "attention.py",
+            _V33_ATTEND,
+            _v33_positional_mask("pos <= pos"),
+            "attention",
+            "the causal mask compares the position vector with itself elementwise (pos <= pos) instead of as a column "
+            "against a row (pos[None, :] <= pos[:, None]): it is a 1-D all-True vector, so nothing is masked and "
+            "every token attends to the future",
+        ),
+        ("causal mask: 1-D comparison, no mask at all",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v33(
+            "attention-weights-cast-to-half",
+            "attention.py",
+            _V33_ATTEND,
+            _v33_weights_cast(".half()"),
+            "attention",
+            "the attention weights are cast to float16 (.half()) before they multiply the float32 values, to save "
+            "memory: the matmul of a half and a float tensor raises (and would lose precision if it ran)",
+        ),
+        ("attention weights: cast to float16 before @ v",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- layernorm
+    HeldOut(
+        _v33(
+            "ln-std-from-norm-over-c-minus-1",
+            "layernorm.py",
+            _V33_LN_FWD,
+            _v33_ln_norm("C - 1"),
+            "layernorm",
+            "the standard deviation is taken as the L2 norm of the centred values over sqrt(C - 1): that is the "
+            "unbiased (Bessel-corrected) estimate, where GPT-2 normalises with the biased one (/ C)",
+        ),
+        ("layernorm variance: unbiased (C - 1), through a vector norm",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v33(
+            "ln-affine-viewed-three-d",
+            "layernorm.py",
+            _V33_LN_FWD,
+            _v33_ln_affine_view(".view(1, 1, -1)"),
+            "layernorm",
+            "the gain and bias are viewed as (1, 1, C) to broadcast over a (B, T, C) input: any input that is not "
+            "3-D (a (N, C) matrix, a 4-D tensor) comes out with its shape changed",
+        ),
+        ("layernorm affine: viewed (1, 1, C), wrong shape for non-3-D input",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- mlp
+    HeldOut(
+        _v33(
+            "mlp-f-linear-weight-transposed",
+            "mlp.py",
+            _V33_MLP_FWD,
+            _v33_mlp_linear(".t()"),
+            "mlp",
+            "c_fc's weight is transposed before F.linear, as if it were stored (in, out) like HF's Conv1D: F.linear "
+            "already transposes, so the shapes no longer match and every forward raises",
+        ),
+        ("mlp: c_fc weight transposed for F.linear",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v33(
+            "mlp-slices-c-proj-split-by-rows",
+            "mlp.py",
+            _V33_MLP_FWD,
+            _v33_mlp_slices("0"),
+            "mlp",
+            "the memory-saving MLP splits c_proj's weight (C, 4C) along dim 0 instead of dim 1: it yields one (C, 4C) "
+            "piece instead of four (C, C) ones, so the zip stops after one slice and F.linear raises on the shapes",
+        ),
+        ("mlp slices: c_proj weight split along the wrong dim",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v33(
+            "c-proj-built-float64",
+            "mlp.py",
+            "        self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd)\n",
+            "        self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, dtype=torch.float64)\n",
+            "mlp",
+            "c_proj is built in float64 while the rest of the model is float32: its matmul with the float32 hidden "
+            "activations raises",
+        ),
+        ("mlp: c_proj built float64",),
+    ),
+    # ---------------------------------------------------------------- block
+    HeldOut(
+        _v33(
+            "block-mlp-reads-raw-stream",
+            "block.py",
+            _V33_BLOCK_FWD,
+            _v33_block_steps("x"),
+            "block",
+            "in the HF-style named steps the MLP is fed x, the residual stream, instead of hidden = ln_2(x): ln_2 is "
+            "computed and thrown away, so the MLP branch runs on the un-normalised stream",
+        ),
+        ("block: mlp reads the stream, ln_2 output unused",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- gpt
+    HeldOut(
+        _v33(
+            "positions-cumsum-over-batch",
+            "gpt.py",
+            _V33_EMBED,
+            _v33_positions_cumsum("0"),
+            "gpt",
+            "the positions are a cumsum of ones along dim 0 (the batch) instead of dim 1 (time): row b gets position "
+            "b at every time step, so a single sequence sees position 0 everywhere",
+        ),
+        ("positions: cumsum over the batch dim",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v33(
+            "lm-head-matmul-untransposed",
+            "gpt.py",
+            _V33_HEAD,
+            _v33_head_matmul(""),
+            "gpt",
+            "the tied head multiplies the hidden states by lm_head.weight (V, C) without transposing it: (B, T, C) @ "
+            "(V, C) raises (the scores need the weight's transpose, or F.linear)",
+        ),
+        ("lm head: matmul with the weight untransposed",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v33(
+            "wte-scale-grad-by-freq",
+            "gpt.py",
+            "wte=nn.Embedding(config.padded_vocab_size, config.n_embd),",
+            "wte=nn.Embedding(config.padded_vocab_size, config.n_embd, scale_grad_by_freq=True),",
+            "gpt",
+            "the token embedding is built with scale_grad_by_freq=True: the lookup's gradient for a token is divided "
+            "by how often it occurs in the batch, so frequent tokens learn slower than GPT-2's plain gradient",
+        ),
+        ("token embedding: scale_grad_by_freq on",),
+    ),
+    # ---------------------------------------------------------------- loss
+    HeldOut(
+        _v33(
+            "targets-checked-by-truthiness",
+            "gpt.py",
+            "        if targets is not None:\n",
+            "        if targets:\n",
+            "loss",
+            "the loss branch tests `if targets:` instead of `if targets is not None:`: the truth value of a (B, T) "
+            "tensor is ambiguous, so every forward with targets raises",
+        ),
+        ("loss: targets tested by truthiness, raises",),
+    ),
+    HeldOut(
+        _v33(
+            "loss-soft-targets-left-int64",
+            "gpt.py",
+            _V33_LOSS,
+            _v33_soft_targets(""),
+            "loss",
+            "the targets are one-hot encoded as probability rows for cross_entropy but left int64 (F.one_hot's "
+            "dtype): cross_entropy takes same-shaped targets as probabilities only when they are floating, so it "
+            "raises",
+        ),
+        ("loss: one-hot probability targets left int64, raises",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v33(
+            "loss-chunks-last-dropped",
+            "gpt.py",
+            _V33_LOSS,
+            _v33_loss_chunks("N - chunk"),
+            "loss",
+            "the chunked loss loops over range(0, N - chunk, chunk): the last chunk (and, when N <= 128, every "
+            "position) is never scored, but the sum is still divided by N, so the loss is too small (0 for short "
+            "batches)",
+        ),
+        ("loss chunks: last chunk never scored",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v33(
+            "nll-targets-int32",
+            "gpt.py",
+            _V33_LOSS,
+            _v33_nll(".int()"),
+            "loss",
+            "the targets are narrowed to int32 before nll_loss, which only takes int64 (or uint8) class indices: "
+            "every forward with targets raises",
+        ),
+        ("loss: nll_loss targets as int32, raises",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- config
+    HeldOut(
+        _v33(
+            "n-head-derived-from-width",
+            "config.py",
+            "    def __post_init__(self) -> None:\n",
+            "    def __post_init__(self) -> None:\n"
+            "        self.n_head = self.n_embd // 64  # GPT-2's heads are 64 wide\n",
+            "config",
+            "__post_init__ overwrites n_head with n_embd // 64 (GPT-2's heads are 64 wide): the n_head the caller "
+            "passed is ignored, so a small config (n_embd=64, n_head=4) gets one head, and any width below 64 none",
+        ),
+        ("config: n_head overwritten by n_embd // 64",),
+    ),
+    # ---------------------------------------------------------------- generate
+    HeldOut(
+        _v33(
+            "kv-cache-list-one-short",
+            "gpt.py",
+            "        cache = [KVCache(cache_len) for _ in self.transformer.h] if use_kv_cache else None\n",
+            "        cache = [KVCache(cache_len) for _ in range(self.config.n_layer - 1)] if use_kv_cache else None\n",
+            "generate",
+            "generate makes n_layer - 1 KV caches instead of n_layer: the last block's cache[i] is out of range, so "
+            "cached generation raises",
+        ),
+        ("kv cache: one cache short (n_layer - 1)",),
+    ),
+    HeldOut(
+        _v33(
+            "context-cropped-once-before-the-loop",
+            "gpt.py",
+            _V33_GEN_LOOP,
+            _v33_gen_cond("idx_cond"),
+            "generate",
+            "the cropped context idx_cond is computed once, before the loop, and the uncached path feeds it every "
+            "step: the tokens generated so far are never seen, so without the cache every step samples from the "
+            "prompt's next-token distribution",
+        ),
+        ("context: cropped once before the loop, new tokens never fed",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v33(
+            "cached-additive-mask-hides-self",
+            "attention.py",
+            _V33_ATTEND_CACHED,
+            _v33_cached_additive("S - T"),
+            "generate",
+            "the cached attention's additive mask is cut with triu(diagonal=S - T) instead of S - T + 1: each new "
+            "query's own key is hidden too, so a single new token never sees itself and the prompt's first query "
+            "sees nothing (NaN)",
+        ),
+        ("cached mask: hides the query's own key",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v33(
+            "kv-cache-stores-last-key-only",
+            "attention.py",
+            "        self.k[:, :, start:end] = k\n",
+            "        self.k[:, :, start:end] = k[:, :, -1:]  # the newest key\n",
+            "generate",
+            "the KV cache writes only the last of the new keys, broadcast over every new slot: after a multi-token "
+            "prompt all the cached keys are the last prompt token's, so cached generation attends wrongly",
+        ),
+        ("kv cache: stores only the last new key (broadcast)",),
+    ),
+    # ---------------------------------------------------------------- tokenizer
+    HeldOut(
+        _v33(
+            "train-counter-update-on-string",
+            "tokenizer.py",
+            _V33_COUNTS,
+            _v33_counts("part"),
+            "tokenizer",
+            "the pre-token counts are updated with the text part itself (Counter.update on a string counts its "
+            "characters) instead of with its pre-tokens: training sees single characters only, so no merge across "
+            "characters is ever learnt",
+        ),
+        ("training counts: characters, not pre-tokens (Counter.update on a str)",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v33(
+            "merge-by-regex-on-id-text",
+            "tokenizer.py",
+            _V33_MERGE,
+            _v33_merge_regex('rf"{a} {b}"'),
+            "tokenizer",
+            "merge replaces the pair in the ids written out as text, with no digit boundaries around the pattern: "
+            "'1 2' also matches inside '11 23', so training merges pairs that are not there and corrupts the ids",
+        ),
+        ("merge: text substitution matches inside other ids",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v33(
+            "pieces-found-overlapped",
+            "tokenizer.py",
+            "        return self._compiled.findall(text)\n",
+            "        return self._compiled.findall(text, overlapped=True)\n",
+            "tokenizer",
+            "the pre-tokens are found with the regex module's overlapped=True: a match is tried at every position, "
+            "so the pieces overlap, text is counted and encoded several times, and decode(encode(t)) != t",
+        ),
+        ("pre-tokens: findall overlapped, text duplicated",),
+    ),
+    HeldOut(
+        _v33(
+            "encode-strips-the-text",
+            "tokenizer.py",
+            "        for piece in self._pieces(text):\n            piece_ids",
+            "        for piece in self._pieces(text.strip()):\n            piece_ids",
+            "tokenizer",
+            "encode_ordinary strips the text before splitting it: leading and trailing whitespace (newlines, "
+            "spaces) is never encoded, so round trips lose it",
+        ),
+        ("encode: text stripped, edge whitespace lost",),
+    ),
+    HeldOut(
+        _v33(
+            "save-ranks-as-a-dict",
+            "tokenizer.py",
+            '"mergeable_ranks": [[base64.b64encode(b).decode("ascii"), i] for b, i in self._ranks.items()],',
+            '"mergeable_ranks": {base64.b64encode(b).decode("ascii"): i for b, i in self._ranks.items()},',
+            "tokenizer",
+            "save writes the ranks as a JSON object (base64 -> rank) while load iterates them as [base64, rank] "
+            "pairs: iterating the object yields its keys, so loading a saved tokenizer raises",
+        ),
+        ("save/load: ranks saved as a dict, loaded as pairs",),
+    ),
+    HeldOut(
+        _v33(
+            "decode-bytes-of-generator",
+            "tokenizer.py",
+            '            return b"".join(self._decoder[i] for i in ids)\n',
+            "            return bytes(self._decoder[i] for i in ids)\n",
+            "tokenizer",
+            "decode_bytes builds bytes() from a generator of bytes objects instead of joining them: bytes() wants "
+            "ints, so decoding any non-empty id list raises TypeError",
+        ),
+        ("decode: bytes() of bytes pieces, raises",),
+    ),
+    # ---------------------------------------------------------------- data
+    HeldOut(
+        _v33(
+            "tokens-widened-to-uint64",
+            "data.py",
+            "    return torch.from_numpy(np.asarray(tokens).astype(np.int64).reshape(-1))\n",
+            "    return torch.from_numpy(np.asarray(tokens).astype(np.uint64).reshape(-1))\n",
+            "data",
+            "lists and arrays are widened to uint64 instead of int64: the batches come out as uint64 tensors, which "
+            "the embedding (and the contract's int64) do not take",
+        ),
+        ("token dtype: uint64, not int64",),
+    ),
+    HeldOut(
+        _v33(
+            "world-size-default-0",
+            "data.py",
+            "rank: int = 0, world_size: int = 1",
+            "rank: int = 0, world_size: int = 0",
+            "data",
+            "world_size defaults to 0 instead of 1: a loader built without DDP arguments fails its own rank check "
+            "(0 <= rank < 0), so DataLoader(tokens, B, T) raises",
+        ),
+        ("loader default: world_size 0",),
+    ),
+    HeldOut(
+        _v33(
+            "rank-offset-added-after-modulo",
+            "data.py",
+            _V33_POSITIONS,
+            _v33_rank_offset("(step + torch.arange(B * T + 1)) % len(self.tokens) + offset"),
+            "data",
+            "the rank's offset is added after the wrap-around modulo instead of before it: rank r > 0 reads past the "
+            "end of the tokens (IndexError) or misses the wrap, instead of the stream continuing from the start",
+        ),
+        ("rank offset: added after the modulo, not wrapped",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v33(
+            "xy-pairs-unfolded-step-2",
+            "data.py",
+            _V33_XY,
+            _v33_pairs("2"),
+            "data",
+            "the (input, target) pairs are cut with buf.unfold(0, 2, 2), non-overlapping pairs, instead of step 1: "
+            "only half as many pairs come out and every other transition is lost, so reshaping to (B, T) raises",
+        ),
+        ("x/y pairs: unfold with step 2",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- training
+    HeldOut(
+        _v33(
+            "micro-batches-unpacked-with-zip-star",
+            "training.py",
+            "    for i, (x, y) in enumerate(batches):\n",
+            "    for i, (x, y) in enumerate(zip(*batches)):\n",
+            "training",
+            "the micro-batch loop iterates zip(*batches), which transposes the list into (all x's, all y's): with two "
+            "micro-batches it trains x0 against x1 and y0 against y1, with any other count the unpacking raises",
+        ),
+        ("micro-batches: unpacked with zip(*batches)",),
+    ),
+    HeldOut(
+        _v33(
+            "lr-table-without-floor",
+            "training.py",
+            _V33_GET_LR,
+            _v33_lr_table(""),
+            "training",
+            "the schedule table runs over steps 0 .. max_steps - 1 and lacks the floor entry for max_steps: from "
+            "max_steps on the learning rate stays at the last cosine value, just above min_lr, instead of min_lr",
+        ),
+        ("lr table: one entry short, no min_lr floor",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v33(
+            "autocast-device-hardcoded-cuda",
+            "training.py",
+            _V33_AMP,
+            _v33_amp('"cuda"'),
+            "training",
+            'autocast is opened with device_type "cuda" whatever the batch\'s device: on a CPU run autocast is '
+            "disabled with a warning, so the requested bfloat16 forward runs in float32",
+        ),
+        ("autocast: device hardcoded to cuda",),
+        "rewrite",
+    ),
+]
+V33_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V33}
+
+
 # Every set in the order written: version -> (name prefix, entries). The last is the held-out set that counts
 # (graded once); the ones before it have been tuned on since and are development sets.
 SETS: dict[str, tuple[str, list[HeldOut]]] = {
@@ -25324,5 +26143,6 @@ SETS: dict[str, tuple[str, list[HeldOut]]] = {
     "v30": ("ho30-", HELDOUT_V30),
     "v31": ("ho31-", HELDOUT_V31),
     "v32": ("ho32-", HELDOUT_V32),
+    "v33": ("ho33-", HELDOUT_V33),
 }
 ALL_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for _, entries in SETS.values() for h in entries}
