@@ -78,6 +78,17 @@ MUTANTS = [
         clauses=("W6-get-lr",),
     ),
     Mutant(
+        name="lr-warmup-ratio-before-check",
+        file="training.py",
+        old="    if step < warmup_steps:\n        return max_lr * (step + 1) / warmup_steps\n",
+        new="    ramp = max_lr * (step + 1) / warmup_steps\n    if step < warmup_steps:\n        return ramp\n",
+        catches=("test_lr_schedule_everywhere",),
+        section="training",
+        why="computed the warmup ratio before testing step < warmup_steps: no warmup (warmup_steps=0) divides by zero",
+        fix="test `step < warmup_steps` first, and compute max_lr * (step + 1) / warmup_steps only inside it",
+        clauses=("W6-get-lr",),
+    ),
+    Mutant(
         name="lr-decays-to-zero",
         file="training.py",
         old="return min_lr + coeff * (max_lr - min_lr)",
