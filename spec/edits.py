@@ -771,6 +771,10 @@ def _alternatives(
         here = ast.unparse(parent) if isinstance(parent, ast.BinOp) else None
         for other in sorted(attrs.get(node.id + OPERANDS, set()) - {here}):
             yield ast.parse(other, mode="eval").body
+    if isinstance(node, ast.Name) and isinstance(parent, ast.Call) and node in parent.args:
+        read = attrs.get(node.id + KEYS, set())  # a mapping handed on whole where one of its entries was meant:
+        for key in sorted(read | attrs.get(WRITTEN_KEYS, set()) if read else ()):  # load_state_dict(state), for
+            yield ast.Subscript(node, ast.Constant(key), ast.Load())  # state["loader"], a key the file writes (v32)
     if isinstance(node, ast.Name) and node.id == first and isinstance(parent, ast.Call) and node in parent.args:
         yield ast.Call(ast.Attribute(node, "detach", ast.Load()), [], [])  # the input cut from the graph
     if isinstance(node, ast.Name) and isinstance(parent, ast.ExceptHandler) and node.id in _EXCEPTIONS:

@@ -683,8 +683,9 @@ def test_operators_added_after_v32_reach_their_slips() -> None:
     accumulated as a Python float), a pair of values where their ids were meant (``merges[(left, right)]`` keyed
     by the halves' bytes, where the file looks them up in ``self._ranks``), and another object's attribute swapped
     for one its class sets beside it, that class defined in another file of the package (``cache[0].max_len``
-    for ``cache[0].length``: KVCache is in attention.py, read from gpt.py). Bug caught: each was a v32 bug that
-    got no verdict."""
+    for ``cache[0].length``: KVCache is in attention.py, read from gpt.py), and a mapping handed on whole where one
+    of its entries was meant (``loader.load_state_dict(state)`` for ``state["loader"]``, a key the file writes).
+    Bug caught: each was a v32 bug that got no verdict, or the KeyError it raised in the callee."""
     source = (
         "def f(self, cache, loss, n, lr, left, right, merges):\n"
         "    merges[(left, right)] = self._ranks[left]\n"
@@ -703,6 +704,15 @@ def test_operators_added_after_v32_reach_their_slips() -> None:
         ("(left, right)", "(self._ranks[left], self._ranks[right])"),
     ]:
         assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    checkpoint = (
+        "def save(model, loader):\n"
+        "    return {'model': model.state_dict(), 'loader': loader.state_dict()}\n"
+        "def load(state, model, loader):\n"
+        "    model.load_state_dict(state['model'])\n"
+        "    loader.load_state_dict(state)\n"
+    )
+    found = {(e.old, e.new) for e in edits("m.py", checkpoint, ("load",))}
+    assert ("loader.load_state_dict(state)", "loader.load_state_dict(state['loader'])") in found, sorted(found)
     assert not any(e.new == "cache[0].length" for e in edits("m.py", source, ("f",))), "no peer: no KVCache"
 
 
