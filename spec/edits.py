@@ -794,6 +794,11 @@ def _alternatives(
         if node.attr.endswith("_") and node.attr[:-1] in _OUT_OF_PLACE and isinstance(parent, ast.Call):
             # in place where a new tensor was meant: `h.pow_(3)` cubes h itself, which the GELU reads again (v26)
             yield ast.Attribute(node.value, node.attr[:-1], ast.Load())
+        if base == "self" and isinstance(parent, ast.Call) and node in parent.args and names:
+            start = min(names.values())  # the parameters' line: a name bound after it the body computed
+            for other in _bound_before(names, node):  # the object's whole collection where the local value computed
+                if names[other] > start:  # from it was meant: _special_regex(self.special_tokens) for (allowed) (v32)
+                    yield ast.Name(other, ast.Load())
         if node.attr == "data" and not (isinstance(parent, ast.Call) and parent.func is node):
             yield node.value  # `.data` reads a tensor outside autograd: no gradient reaches it (v31: LN's affine)
         if node.attr == "values":  # the hard maximum where the smooth one was meant: x.max(-1).values (v26)

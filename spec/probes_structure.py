@@ -409,9 +409,15 @@ def init_fit(impl) -> list[Finding]:
 
 
 def length_check(impl) -> list[Finding]:
-    """forward accepts a sequence of exactly block_size tokens (and the contract rejects longer ones)."""
+    """forward accepts a sequence of exactly block_size tokens (and the contract rejects longer ones): told only
+    where a shorter one runs (v32: positions made float raise at every length, and "the length check is off by
+    one" was said beside the right fix, of a check that was right)."""
     model = impl.GPT(impl.GPTConfig(**TINY)).eval()
     T = TINY["block_size"]
+    try:
+        model(torch.zeros(1, T - 1, dtype=torch.long))
+    except Exception:  # nothing to do with the length: no premise for a check off by one
+        return []
     try:
         model(torch.zeros(1, T, dtype=torch.long))
     except IndexError:  # a lookup past a table, not a check (v29: positions counted from 1 reach row block_size)

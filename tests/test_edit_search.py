@@ -684,7 +684,9 @@ def test_operators_added_after_v32_reach_their_slips() -> None:
     by the halves' bytes, where the file looks them up in ``self._ranks``), and another object's attribute swapped
     for one its class sets beside it, that class defined in another file of the package (``cache[0].max_len``
     for ``cache[0].length``: KVCache is in attention.py, read from gpt.py), and a mapping handed on whole where one
-    of its entries was meant (``loader.load_state_dict(state)`` for ``state["loader"]``, a key the file writes).
+    of its entries was meant (``loader.load_state_dict(state)`` for ``state["loader"]``, a key the file writes),
+    and an object's whole collection handed on where the local value computed from it was meant
+    (``self._special_regex(self.special_tokens)`` for ``(allowed)``: every special cut, not the allowed ones).
     Bug caught: each was a v32 bug that got no verdict, or the KeyError it raised in the callee."""
     source = (
         "def f(self, cache, loss, n, lr, left, right, merges):\n"
@@ -713,6 +715,11 @@ def test_operators_added_after_v32_reach_their_slips() -> None:
     )
     found = {(e.old, e.new) for e in edits("m.py", checkpoint, ("load",))}
     assert ("loader.load_state_dict(state)", "loader.load_state_dict(state['loader'])") in found, sorted(found)
+    splitter = "def encode(self, text, allowed_special):\n    allowed = self._allowed(allowed_special)\n"
+    splitter += "    return self._special_regex(self.special_tokens).split(text)\n"
+    found = {(e.old, e.new) for e in edits("m.py", splitter, ("encode",))}
+    assert ("self.special_tokens", "allowed") in found, sorted(found)
+    assert ("self.special_tokens", "text") not in found, "a parameter is not computed from the object"
     assert not any(e.new == "cache[0].length" for e in edits("m.py", source, ("f",))), "no peer: no KVCache"
 
 

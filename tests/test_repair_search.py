@@ -157,7 +157,8 @@ REPAIRED = {
     "ho32-get-lr-returns-tuple": "training",  # return lr,: a 1-tuple (an edit of the reference, repaired too)
     "ho32-loss-accum-one-element": "training",  # torch.zeros(1): zeros(()) reports a 0-dim loss
     "ho32-cached-positions-start-at-capacity": "generate",  # cache[0].max_len: KVCache's length (attention.py)
-    "ho32-merges-keyed-by-bytes": "tokenizer/merges",  # merges[(left, right)]: (self._ranks[left], self._ranks[right])
+    "ho32-merges-keyed-by-bytes": "tokenizer/merges",  # merges[(left, right)]: (self._ranks[left], ...[right])
+    "ho32-encode-splits-on-every-special": "tokenizer/encode",  # _special_regex(self.special_tokens): (allowed)
     "ho32-resume-loader-from-whole-state": "training",  # load_state_dict(state): state["loader"] (raised in data.py)
     "ho32-load-state-added-to-position": "data",  # self.batches += state["batches"]: seen loaded into a used loader
 }
