@@ -94,15 +94,20 @@ def test_temperature_zero_is_greedy(impl):
     Catches: dividing the logits by temperature=0 (inf/NaN probabilities: nanoGPT's generate does this), a
     temperature=0 branch that samples anyway. Dividing vs multiplying by the temperature is the clause of
     test_samples_follow_softmax_over_temperature, and is not re-checked here; one new token per prompt keeps
-    a KV cache out of it (test_kv_cached_generation_equals_recomputation)."""
+    a KV cache out of it (test_kv_cached_generation_equals_recomputation). With top_k given too (the whole
+    vocabulary, so that a top-k filter of its own slip keeps every token), still the argmax: catches a
+    temperature=0 branch taken only without top_k, whose top-k path divides by zero (v32 author)."""
     ours, hf = make_pair(impl)
     idx = prompt(B=64, T=5, seed=1)  # one new token for 64 prompts: no KV cache involved, and a sampler that
-    assert_equal(  # ignores temperature=0 cannot match 64 argmaxes by chance
-        ours.generate(idx, 1, temperature=0.0),
-        hf_greedy(hf, idx, 1),
-        what="generate(temperature=0)",
-        hint="temperature == 0 must take the argmax of the last position's logits instead of dividing by zero",
-    )
+    want = hf_greedy(hf, idx, 1)  # ignores temperature=0 cannot match 64 argmaxes by chance
+    for top_k in (None, TINY["vocab_size"]):
+        assert_equal(
+            ours.generate(idx, 1, temperature=0.0, top_k=top_k),
+            want,
+            what=f"generate(temperature=0, top_k={top_k})",
+            hint="temperature == 0 must take the argmax of the last position's logits instead of dividing by zero"
+            + (", with top_k given as well (test temperature == 0 before the top-k filter)" if top_k else ""),
+        )
 
 
 @needs("gpt")

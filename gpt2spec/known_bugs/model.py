@@ -512,6 +512,17 @@ MUTANTS += [
     ),
     # ------------------------------------------------------------------ generate
     Mutant(
+        name="temperature-zero-greedy-only-without-top-k",
+        file="gpt.py",
+        old="            if temperature == 0:\n",
+        new="            if temperature == 0 and top_k is None:\n",
+        catches=("test_temperature_zero_is_greedy",),
+        section="generate",
+        why="took the argmax at temperature 0 only without top_k: with top_k the logits are divided by zero",
+        fix="test temperature == 0 first, whatever top_k is: the argmax needs no filter",
+        clauses=("W3-gen-greedy",),
+    ),
+    Mutant(
         name="temperature-multiplied",
         file="gpt.py",
         old="logits = logits / temperature",
