@@ -161,7 +161,22 @@ def assert_parity(tok, enc: tiktoken.Encoding, text: str, what: str, **special) 
     __tracebackhide__ = True
     got, want = tok.encode(text, **special), enc.encode(text, **special)
     if got != want:  # the vocab (for the message) only when needed: building it for cl100k takes a while
-        assert_ids_equal(got, want, what=what, vocab=vocab_of(tok), hint=MERGE_HINT)
+        assert_ids_equal(got, want, what=what, vocab=vocab_of(tok), hint=_parity_hint(tok, got, want, special))
+
+
+def _parity_hint(tok, got: list[int], want: list[int], special: dict) -> str:
+    """What the first difference points to: special-token ids where there should be none (or fewer), or the other
+    way round, before the merges (v32: an encode that cut at every special was told to merge by lowest rank)."""
+    ids = set(getattr(tok, "special_tokens", {}).values())
+    ours, theirs = sum(i in ids for i in got), sum(i in ids for i in want)
+    if ours > theirs:
+        return (f"your ids hold {ours} special-token ids where {theirs} are expected: with {special or 'the defaults'}"
+                " a special string that is not allowed is plain text (or raises, when disallowed); only the allowed"
+                " specials become ids")  # fmt: skip
+    if ours < theirs:
+        return (f"your ids hold {ours} special-token ids where {theirs} are expected: an allowed special string "
+                "becomes its one id, not its bytes merged as plain text")  # fmt: skip
+    return MERGE_HINT
 
 
 def first_merge_difference(text: str, got: dict[tuple[int, int], int], want: dict[tuple[int, int], int]) -> str:
