@@ -495,14 +495,11 @@ def _stale_value_edits(
     value was meant (v26: Welford's ``delta = x - mean``, then ``mean = ...``, then ``(x - mean) * (x - mean)``
     where ``delta * (x - mean)`` was meant): each later copy of ``delta``'s expression replaced by ``delta``."""
     kinds = ast.BinOp | ast.Call | ast.Subscript  # what a name keeps a value of (not a bare name or a constant)
-    rebound: dict[str, list[int]] = {}
+    rebound, assigns = _bindings(fn)
     kept: dict[str, list[tuple[str, int]]] = {}  # an expression's text -> the names bound to it, and where
-    for node in ast.walk(fn):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            rebound.setdefault(node.id, []).append(node.lineno)
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            if isinstance(node.value, kinds):
-                kept.setdefault(ast.unparse(node.value), []).append((node.targets[0].id, node.lineno))
+    for node in assigns:
+        if isinstance(node.value, kinds):
+            kept.setdefault(ast.unparse(node.value), []).append((node.targets[0].id, node.lineno))
     if not kept:
         return
     for node, parent, field, index in _walk(fn):
@@ -510,6 +507,18 @@ def _stale_value_edits(
             moved = any(line < at <= node.lineno for n in _names_in(node) for at in rebound.get(n, []))
             if node.lineno > line and moved:
                 yield _apply(file, tree, parents, qualname, node, (parent, field, index), ast.Name(name, ast.Load()))
+
+
+def _bindings(fn: ast.FunctionDef) -> tuple[dict[str, list[int]], list[ast.Assign]]:
+    """The lines each name is bound on, and the assignments to one plain name, in walk order."""
+    rebound: dict[str, list[int]] = {}
+    assigns: list[ast.Assign] = []
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            rebound.setdefault(node.id, []).append(node.lineno)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            assigns.append(node)
+    return rebound, assigns
 
 
 def _first_parameter(fn: ast.FunctionDef) -> str | None:
@@ -1699,13 +1708,8 @@ def _stale_sources(fn: ast.FunctionDef) -> dict[int, str]:
     """For each assignment ``b = f(a)`` that updates a name ``b`` already bound from ``a`` (``b = g(a)``, ``a``
     not rebound between), ``id`` of that assignment -> ``a``: the update that reads the source again where ``b``
     itself was meant (v31: ``scaled = logits / t``, then ``scaled = logits.masked_fill(logits < kth, ...)``)."""
-    stores: list[tuple[int, str, set[str], ast.Assign]] = []  # (line, target, names read, assignment)
-    rebound: dict[str, list[int]] = {}
-    for node in ast.walk(fn):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            rebound.setdefault(node.id, []).append(node.lineno)
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            stores.append((node.lineno, node.targets[0].id, _names_in(node.value), node))
+    rebound, assigns = _bindings(fn)  # stores: (line, target, names read, assignment)
+    stores = [(node.lineno, node.targets[0].id, _names_in(node.value), node) for node in assigns]
     stale: dict[int, str] = {}
     for line, b, reads, assign in stores:
         if b in reads:
