@@ -479,8 +479,8 @@ def _findings(component: str, found: list[Edit], counted: bool = False) -> list[
         )  # fmt: skip
         change, _, instruction = change_words(e.old, e.new)
         words = (
-            f"{change} at {e.file} line {e.line} (in {e.function}) makes your {component} {behaves}; no change "
-            "elsewhere does"
+            f"{change} at {e.file} line {e.line} (in {e.function}) makes your {component} {behaves}; no single "
+            "change elsewhere does"  # one change: the same change made at several places may (_one_change_first)
         )
         fix = f"at {e.file} line {e.line}: {instruction}"
         return [Finding(e.tag, words, fix, kind=REPRODUCED, evidence="your code, edited once, run on every input")]
