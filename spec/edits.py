@@ -105,6 +105,7 @@ NAMED_STRINGS = "<str>"  # the module-level names bound to a string (``ENDOFTEXT
 WRITTEN_KEYS = "<{}>"  # the string keys the file's dict literals write (``{"batches": self.batches}``)
 SIZES = "<sizes>"  # the names the file binds to a tensor's sizes (``B, T, C = x.size()``, ``n = x.shape[0]``)
 LOOKUPS = "<lookup>"  # the attributes the file subscripts with a name (``self._ranks[p]``): mappings to an id
+TWIN = "` and the same for "  # in an edit's new text: the same change made at the other places written alike
 FIELDS = "<field>"  # before an attribute's name: the others its class sets (``<field>max_len``: KVCache's length)
 
 
@@ -361,7 +362,7 @@ def _apply_all(file: str, tree: ast.Module, parents: dict, qualname: str, group:
         if id(n) not in inside
     )
     if others:  # the twins the quoted expression does not show
-        new_text = f"{new_text}` and the same for {others}".rstrip("`")
+        new_text = f"{new_text}{TWIN}{others}".rstrip("`")
     return Edit(file, getattr(node, "lineno", 0), qualname, old_text, new_text, code, statement, was)
 
 

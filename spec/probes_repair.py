@@ -33,7 +33,7 @@ from gpt2spec.verdicts import CONSISTENT, REPRODUCED, Finding
 
 from . import probes_sampling as sampling
 from . import probes_search as search
-from .edits import CONSTANTS, Edit, _functions, change_words, edits
+from .edits import CONSTANTS, TWIN, Edit, _functions, change_words, edits
 
 MAX_EDITS = 6000  # per component; the tokenizer has ~5200 with the twins' own operands (its pattern's edits come last)
 # component -> the contract names whose source is edited, most direct first (their files' other functions follow)
@@ -219,9 +219,6 @@ def _where_yours_departs(found: list[Edit]) -> list[Edit]:
 
     alone = [place for place, edits_there in places.items() if any(map(yours_alone, edits_there))]
     return places[alone[0]] if len(alone) == 1 else found
-
-
-TWIN = "` and the same for "  # in an edit's new text: the change made at several places written alike (_twin_edits)
 
 
 def _one_change_first(found: list[Edit]) -> list[Edit]:

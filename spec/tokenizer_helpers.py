@@ -167,7 +167,8 @@ def assert_parity(tok, enc: tiktoken.Encoding, text: str, what: str, **special) 
 def _parity_hint(tok, got: list[int], want: list[int], special: dict) -> str:
     """What the first difference points to: special-token ids where there should be none (or fewer), or the other
     way round, before the merges (v32: an encode that cut at every special was told to merge by lowest rank)."""
-    ids = set(getattr(tok, "special_tokens", {}).values())
+    specials = getattr(tok, "special_tokens", None)
+    ids = set(specials.values()) if isinstance(specials, dict) else set()  # the hint must not raise in its turn
     ours, theirs = sum(i in ids for i in got), sum(i in ids for i in want)
     if ours > theirs:
         return (f"your ids hold {ours} special-token ids where {theirs} are expected: with {special or 'the defaults'}"
