@@ -119,7 +119,7 @@ def precision(impl, component: str) -> list[Finding]:
     state = torch.get_rng_state()
     try:
         module, _ = _module(impl, component)
-        hit = None
+        hit, raised = None, ""
         for dtype in (torch.float32, torch.float64):  # then float64: a float32 kept inside it (v29's residual stream)
             module = module.to(dtype)
             if component == "gpt":
@@ -127,10 +127,13 @@ def precision(impl, component: str) -> list[Finding]:
             else:
                 inputs = (torch.randn(2, 8, SMALL["n_embd"], generator=_gen(95), dtype=dtype),)
             try:
-                hit = hit or beside(module, low_precision, module, *inputs)
+                hit = beside(module, low_precision, module, *inputs)
             except Exception:  # a float64 call that fails otherwise: another test's business
                 if dtype == torch.float32:
                     raise
+            if hit is not None:
+                raised = _raised_at(module, inputs)
+                break
     finally:
         torch.set_rng_state(state)
     if hit is None:
@@ -140,16 +143,31 @@ def precision(impl, component: str) -> list[Finding]:
     place = f"{Path(file).name} line {line}"
     name = {"gpt": "GPT", "layernorm": "LayerNorm"}.get(component, component)
     digits = "7" if dtype == "float32" else "3"
-    words = (
-        f"your {name} computes in {dtype} when it is given {given} ({op} at {place}: "
-        f"`{source}`): {dtype} keeps about {digits} significant digits, so every output is rounded"
+    # A cast whose result then meets the caller's dtype and raises rounds nothing: the call fails (v33's c_proj
+    # built in float64), so the words say that rather than "every output is rounded".
+    consequence = (
+        f", and the call then raises ({raised})"
+        if raised
+        else f": {dtype} keeps about {digits} significant digits, so every output is rounded"
     )
+    words = f"your {name} computes in {dtype} when it is given {given} ({op} at {place}: `{source}`){consequence}"
     fix = (
         "compute in the dtype you are given: no .float(), .half(), .bfloat16(), dtype=torch.float16 or "
         "torch.autocast inside the module (the caller chooses the precision)"
     )
     evidence = "each operation's result dtype, a float32 and a float64 call"
     return [Finding(f"precision: {dtype}", words, fix, evidence=evidence)]
+
+
+def _raised_at(module: torch.nn.Module, inputs: tuple) -> str:
+    """The call's error in one line ("TypeName: first line of the message"), or "" when it returns."""
+    try:
+        with torch.no_grad():
+            module(*inputs)
+    except Exception as err:  # the participant's code may raise anything
+        first = (str(err).strip().splitlines() or [""])[0][:160]
+        return f"{type(err).__name__}: {first}"
+    return ""
 
 
 def _find(module: torch.nn.Module, part: str) -> torch.nn.Module | None:

@@ -599,6 +599,18 @@ def test_low_precision_is_placed_at_the_participants_line(name: str, isolate: bo
     assert found and found[0].tag.startswith("precision: ") and place in found[0].text, found
 
 
+def test_a_half_cast_that_raises_is_not_said_to_round(tmp_path: Path) -> None:
+    """The precision probe's words follow what the cast does: attention weights cast to half and then multiplied
+    by float32 values raise, so the note says the call raises, not "every output is rounded". Bug caught (v33): a
+    false fact beside a right verdict, telling the participant their outputs are rounded when the call fails."""
+    from spec import probes_structure
+
+    ref = ImplRef("half-cast-raises", ALL_BY_NAME["ho33-attention-weights-cast-to-half"].bug.materialize(tmp_path))
+    found = probes_structure.precision(Implementation(ref, import_impl(ref)), "attention")
+    assert found and found[0].tag == "precision: float16", found
+    assert "raises" in found[0].text and "rounded" not in found[0].text, found[0].text
+
+
 @pytest.mark.parametrize("name", sorted(PREMISES))
 def test_a_probe_checks_its_premise_before_it_accuses(name: str, tmp_path: Path) -> None:
     """Contract of the Diagnosis: a verdict with a fix names the bug the code has. Bug caught: a probe read one
