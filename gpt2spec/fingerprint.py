@@ -465,12 +465,22 @@ def _place_the_fix(impl, component: str, notes: verdicts.Notes) -> None:
         if component == "training":
             return
     placed = [f for f in probes_repair.repair(impl, component) if f.kind == REPRODUCED]
-    named = [f for f in notes.findings if f.kind in (REPRODUCED, verdicts.MEASURED) and f.fix]
+    # what your code was measured doing leads; a known bug reproduced comes after it, since its words describe that
+    # bug's own code (v33: a std from a vector norm was told it "used x.var()", a strip before encoding that its
+    # decode "removes whitespace")
+    named = [f for kind in (verdicts.MEASURED, REPRODUCED) for f in notes.findings if f.kind == kind and f.fix]
     # a measurement without a fix (v25: a GELU "neither tanh nor a common variant", typed `torch.tan`) is led by the
     # one place whose edit fixes yours, when there is one
     named = named or [f for f in notes.findings if f.kind == verdicts.MEASURED]
     if len(placed) != 1 or not named:
         return
-    i = notes.findings.index(named[0])
-    words = f"{placed[0].text}. What the probes saw: {named[0].text}"
-    notes.findings[i] = replace(placed[0], text=words, evidence=placed[0].evidence)
+    lead = named[0]
+    # the known bugs that reproduce yours are the same behaviour the one edit fixes: named, not offered as options
+    alike = [f for f in notes.findings if f.kind == REPRODUCED and f.fix and f is not lead]
+    saw = lead.text if lead.kind == verdicts.MEASURED else f"it behaves as the known bug [{lead.tag}] ({lead.text})"
+    if lead.kind == verdicts.MEASURED and alike:
+        saw += "; it behaves as the known bug " + ", ".join(f"[{f.tag}]" for f in alike)
+    words = f"{placed[0].text}. What the probes saw: {saw}"
+    notes.findings[notes.findings.index(lead)] = replace(placed[0], text=words, evidence=placed[0].evidence)
+    if lead.kind == verdicts.MEASURED:
+        notes.findings[:] = [f for f in notes.findings if not any(f is a for a in alike)]

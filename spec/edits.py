@@ -508,6 +508,16 @@ def _stale_value_edits(
             moved = any(line < at <= node.lineno for n in _names_in(node) for at in rebound.get(n, []))
             if node.lineno > line and moved:
                 yield _apply(file, tree, parents, qualname, node, (parent, field, index), ast.Name(name, ast.Load()))
+    # and back: a name read where its expression, computed again, was meant, since a name the expression reads is
+    # bound anew later (v33: ``idx_cond = idx[:, -block_size:]`` once before the generation loop, every step fed
+    # the prompt's crop while ``idx`` grows inside the loop)
+    once = {a.targets[0].id: a for a in assigns if isinstance(a.value, kinds) and len(rebound[a.targets[0].id]) == 1}
+    for node, parent, field, index in _walk(fn):
+        bound = once.get(node.id) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) else None
+        if bound is not None and node.lineno > bound.lineno and any(
+            at > bound.lineno for n in _names_in(bound.value) for at in rebound.get(n, [])
+        ):
+            yield _apply(file, tree, parents, qualname, node, (parent, field, index), copy.deepcopy(bound.value))
 
 
 def _bindings(fn: ast.FunctionDef) -> tuple[dict[str, list[int]], list[ast.Assign]]:
@@ -767,6 +777,10 @@ def _alternatives(
             looked_up = looked_up and parent.args[:1] == [node]
             if looked_up or (isinstance(parent, ast.Subscript) and parent.slice is node):  # a key misspelt where it is
                 yield from (ast.Constant(w) for w in sorted(attrs.get(WRITTEN_KEYS, set()) - {v}))  # read back (v31)
+            if v in ("cuda", "cpu", "mps"):  # a device written down where a tensor's own was meant (v33: autocast
+                for other in _bound_before(names, node):  # opened on "cuda" whatever the batch's device)
+                    device = ast.Attribute(ast.Name(other, ast.Load()), "device", ast.Load())
+                    yield ast.Attribute(device, "type", ast.Load())
         return
     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
         if node.id in names:
@@ -1323,8 +1337,11 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
         yield ast.Call(node.func, [args[0], ast.UnaryOp(ast.USub(), args[1]), *args[2:]], kws)
     if args and isinstance(args[0], ast.Tuple | ast.List) and len(args[0].elts) > 1:  # cat((x, extra)) -> x
         yield args[0].elts[0]
-    if args:  # the call skipped: f(x) -> x
-        yield args[0]
+    if fname == "bytes" and len(args) == 1 and isinstance(args[0], ast.GeneratorExp | ast.ListComp):
+        # bytes() over pieces that are bytes themselves, where they were to be joined (v33: decode's bytes(gen))
+        yield ast.Call(ast.Attribute(ast.Constant(b""), "join", ast.Load()), args, [])
+    if args:  # the call skipped: f(x) -> x; zip(*batches) -> batches (v33: pairs unzipped where they were meant)
+        yield args[0].value if isinstance(args[0], ast.Starred) else args[0]
         if isinstance(args[0], ast.Call) and args[0].args:  # two skipped: nn.Parameter(torch.tensor(eps)) -> eps
             yield args[0].args[0]
     if isinstance(node.func, ast.Attribute) and not isinstance(node.func.value, ast.Name):

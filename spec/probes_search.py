@@ -467,6 +467,16 @@ def _loaded(module, state: dict[str, torch.Tensor]):
     return module
 
 
+def _as_built(ns, kind: str, sizes: dict, state: dict[str, torch.Tensor]):
+    """The module in the dtypes it gives its own parameters, eval mode, ``state`` copied in (copy_ converts)."""
+    module = _BUILD[kind](ns, ns.GPTConfig(**sizes)).eval()
+    params = dict(module.named_parameters(remove_duplicate=False))
+    with torch.no_grad():
+        for name, value in state.items():
+            params[name].copy_(value)
+    return module
+
+
 def _x(seed: int, *shape: int) -> torch.Tensor:
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
 
@@ -538,6 +548,9 @@ def _observe_module(
             longer = 3 * sizes["n_embd"] // 2
             wide = _loaded(_BUILD[kind](ns, ns.GPTConfig(**{**sizes, "block_size": longer})), state)
             out.append(_call(wide, _x(seed + 5, 1, longer, shapes[0][-1])))
+        # the module as it builds itself, called in float32: a parameter made in a dtype of its own (v33: c_proj
+        # built float64, which float32 activations then meet) shows here, where .double() and .float() hide it
+        out.append(_call(_as_built(ns, kind, sizes, state), _x(seed + 6, *shapes[1]).float()))
         if kind in ("block", "mlp"):  # float32 in, float32 arithmetic (not a lower precision chosen inside)
             out.append(_call(module.float(), _x(seed + 3, *shapes[1]).float()))
         return out

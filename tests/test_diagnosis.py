@@ -918,6 +918,27 @@ def test_a_familys_fix_is_placed_at_your_line(tmp_path: Path) -> None:
     assert "What the probes saw: " in notes.findings[0].text, notes.findings
 
 
+def test_a_placed_fix_reads_what_your_code_was_measured_doing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beside the one edit that fixes your code, "what the probes saw" is what your code was measured doing, and a
+    known bug that reproduces it is named by its tag, not offered as a second option. Bug caught (v33): a std from
+    a vector norm over sqrt(C - 1) was told it "used x.var()" (the known bug's own code), a false fact beside a
+    right verdict; kept as an option, the known bug would turn that verdict into "consistent with any of these"."""
+    from gpt2spec.fingerprint import _place_the_fix
+    from gpt2spec.verdicts import MEASURED, REPRODUCED, Finding, Notes
+    from spec import probes_repair
+
+    known = Finding("unbiased-variance", "used x.var(), which is unbiased", "use .var(unbiased=False)", REPRODUCED)
+    measured = Finding("layernorm-variance: unbiased", "the variance divides by C-1", "divide by C", MEASURED)
+    edit = Finding("edit: your layernorm.py line 24", "writing `C - 1` as `C`", "at line 24: `C`", REPRODUCED)
+    monkeypatch.setattr(probes_repair, "repair", lambda impl, component: [edit])
+    notes = Notes(findings=[known, measured])
+    _place_the_fix(None, "layernorm", notes)
+    assert [f.tag for f in notes.findings] == [edit.tag], notes.findings
+    text = notes.findings[0].text
+    assert "What the probes saw: the variance divides by C-1" in text and "x.var()" not in text, text
+    assert "[unbiased-variance]" in text, text
+
+
 @pytest.mark.parametrize(
     "objective,tag",
     [
