@@ -514,8 +514,10 @@ def _stale_value_edits(
     once = {a.targets[0].id: a for a in assigns if isinstance(a.value, kinds) and len(rebound[a.targets[0].id]) == 1}
     for node, parent, field, index in _walk(fn):
         bound = once.get(node.id) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) else None
-        if bound is not None and node.lineno > bound.lineno and any(
-            at > bound.lineno for n in _names_in(bound.value) for at in rebound.get(n, [])
+        if (
+            bound is not None
+            and node.lineno > bound.lineno
+            and any(at > bound.lineno for n in _names_in(bound.value) for at in rebound.get(n, []))
         ):
             yield _apply(file, tree, parents, qualname, node, (parent, field, index), copy.deepcopy(bound.value))
 
