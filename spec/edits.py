@@ -747,6 +747,11 @@ def _alternatives(
     if isinstance(node, ast.Attribute | ast.Name) and isinstance(parent, ast.Assign) and node is parent.value:
         if _name_of(node)[:1].isupper():  # a class named where its instance was meant: `loss_fn = nn.CrossEntropyLoss`
             yield ast.Call(node, [], [])  # (v30: then called with the logits and targets, as constructor arguments)
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("np", "torch"):
+        for group in _DTYPES:
+            yield from (
+                ast.Attribute(node.value, w, ast.Load()) for w in group if node.attr in group and w != node.attr
+            )
     if isinstance(node, ast.Constant):
         v = node.value
         if isinstance(v, bool):
@@ -1226,6 +1231,8 @@ _MODULE_FLAGS = (("LayerNorm", "elementwise_affine", False), ("Linear", "bias", 
 _SIBLINGS = {"hardtanh": "tanh", "hardsigmoid": "sigmoid", "repeat_interleave": "repeat", "repeat": "repeat_interleave",
              "RMSNorm": "LayerNorm"}  # fmt: skip
 _FACTORIES = ("zeros", "ones", "empty", "full", "randn", "rand", "arange")  # new tensors, float32 unless told
+# a dtype for another of its kind (v33: token ids widened with .astype(np.uint64), where int64 was meant)
+_DTYPES = (("int64", "int32", "uint16", "uint64", "uint8"), ("float32", "float64", "float16", "bfloat16"))
 
 
 def _call_edits(node: ast.Call) -> Iterator[ast.expr]:

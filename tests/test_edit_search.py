@@ -727,7 +727,11 @@ def test_operators_added_after_v33_reach_their_slips() -> None:
     """Single edits v33's raised verdicts needed (a development set since its graded run), each generic: a call
     over unpacked arguments skipped whole (``zip(*batches)`` for ``batches``: (x, y) pairs unzipped into two
     tuples), and ``bytes()`` over pieces that are bytes themselves, where they were to be joined
-    (``b"".join(...)``). Bug caught: each was a v33 bug told only where it raised, with no fix."""
+    (``b"".join(...)``); and for v33's half-named ones: a dtype for another of its kind (``np.uint64`` for
+    ``np.int64``), a device written down where a tensor's own was meant (``torch.autocast("cuda", ...)``), and a
+    name computed once before a loop where its expression, computed again, was meant (``idx_cond`` cropped before
+    the generation loop while ``idx`` grows in it). Bug caught: each was a v33 bug told only where it raised, with
+    no fix, or named without its line, or silent."""
     source = (
         "def f(self, batches, ids):\n"
         "    for i, (x, y) in enumerate(zip(*batches)):\n"
@@ -738,6 +742,22 @@ def test_operators_added_after_v33_reach_their_slips() -> None:
     assert ("zip(*batches)", "batches") in found, sorted(f for f in found if "zip" in f[0])
     joined = ("bytes((self.decoder[i] for i in ids))", "b''.join((self.decoder[i] for i in ids))")
     assert joined in found, sorted(f for f in found if "bytes" in f[0])
+    other = (
+        "def g(self, idx, x, n, dt):\n"
+        "    idx_cond = idx[:, -8:]\n"
+        "    amp = torch.autocast('cuda', dtype=dt)\n"
+        "    for _ in range(n):\n"
+        "        logits = self(idx_cond)\n"
+        "        idx = torch.cat((idx, logits), dim=1)\n"
+        "    return np.asarray(idx).astype(np.uint64)\n"
+    )
+    found = {(e.old, e.new) for e in edits("m.py", other, ("g",))}
+    for pair in [
+        ("self(idx_cond)", "self(idx[:, -8:])"),
+        ("torch.autocast('cuda', dtype=dt)", "torch.autocast(x.device.type, dtype=dt)"),
+        ("np.asarray(idx).astype(np.uint64)", "np.asarray(idx).astype(np.int64)"),
+    ]:
+        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
 
 
 def test_operators_added_after_v29_reach_their_slips() -> None:
