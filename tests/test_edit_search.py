@@ -58,6 +58,12 @@ NAMED_BY_AN_EDIT = (
 SEARCHED_AS = {"ho16-from-pretrained-n-head-from-n-layer": "pretrained"}
 
 
+def _reaches(found: set[tuple[str, str]], *pairs: tuple[str, str]) -> None:
+    """Each (old, new) pair is among the edits found; else the edits found at that ``old``, to see what came instead."""
+    for pair in pairs:
+        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+
+
 def _impl(name: str, path: Path) -> Implementation:
     ref = ImplRef(name, path)
     return Implementation(ref, import_impl(ref))
@@ -269,7 +275,8 @@ def test_operators_added_after_v16_reach_their_slips() -> None:
         "            x.backward()\n        xs.view(1)\n        return n\n"
     )  # fmt: skip
     found = {(e.old, e.new) for e in edits("m.py", source, ("M.__init__", "M.forward", "M.save", "M.step"))}
-    for pair in [
+    _reaches(
+        found,
         ("config.n_embd", "config.block_size"),
         ("hf['n_head']", "hf['n_layer']"),
         ("path + '.tmp'", "str(path) + '.tmp'"),
@@ -278,8 +285,7 @@ def test_operators_added_after_v16_reach_their_slips() -> None:
         ("y.view(2, 3)", "each of the 2 dropped results assigned back"),
         ("buf.decode('utf-8')", "buf.decode('latin-1')"),
         ("self.f(x)", "self.f(x.detach())"),
-    ]:
-        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    )
     assert not any(new.endswith(".detach())") for old, new in found if old.startswith("self.encode")), found
 
 
@@ -307,7 +313,8 @@ def test_operators_added_after_v21_reach_their_slips() -> None:
         "    return hi * multiplier(step)\n"
     )  # fmt: skip
     found = {(e.old, e.new) for e in edits("m.py", source, ("M.forward", "get_lr", "get_lr.multiplier"))}
-    for pair in [
+    _reaches(
+        found,
         ("v.view(2, 3, 4, 5)", "v.view(2, 3, 4, 5).transpose(1, 2)"),
         ("x - x.mean()", "x - x.mean(dim=-1, keepdim=True)"),
         ("self.f(p)", "list(self.f(p))"),
@@ -320,8 +327,7 @@ def test_operators_added_after_v21_reach_their_slips() -> None:
         ("set_cuda(p)", "(before the if above it)"),
         ("d.get(pair, n)", "d.get(pair[0] + pair[1], n)"),  # inside a lambda: a pair where its joined parts were meant
         ("self.f(x) if n is None else x", "self.f(x)"),  # a condition that should not be there (v22: ln_f skipped)
-    ]:
-        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    )
     # a view already followed by its method, and the operation itself, are left as they are
     assert ("q.view(2, 3, 4, 5)", "q.view(2, 3, 4, 5).transpose(1, 2)") not in found
     assert ("lo / hi", "lo / hi / hi") not in found
@@ -374,15 +380,15 @@ def test_operators_added_after_v22_reach_their_slips() -> None:
         "        return torch.multinomial(x, 1)\n"
     )  # fmt: skip
     found = {(e.old, e.new) for e in edits("m.py", source, ("M.forward",))}
-    for pair in [
+    _reaches(
+        found,
         ("self.wpe.weight[:idx.size(1)]", "self.wpe.weight[pos]"),
         ("{i: b'' for s, i in d.items()}", "{i: s.encode('utf-8') for s, i in d.items()}"),
         ("{i: b'' for s, i in d.items()}", "{i: s for s, i in d.items()}"),
         ("torch.multinomial(x, 1)", "torch.multinomial(x, 1, generator=generator)"),
         ("buf[:-1].roll(-1)", "buf[1:]"),
         ("torch.roll(buf[:-1], -1)", "buf[1:]"),
-    ]:
-        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    )
     # a name that is read is no unread name; a local is handed to calls only by the expressions after it
     assert not any(new.endswith("generator=idx)") or "[buf]" in new for _, new in found)
     assert ("torch.arange(0, idx.size(1))", "torch.arange(0, idx.size(1), pos=pos)") not in found
@@ -415,7 +421,8 @@ def test_operators_added_after_v23_reach_their_slips() -> None:
         "        return y, l, n\n"
     )  # fmt: skip
     found = {(e.old, e.new) for e in edits("m.py", source, ("M.forward",), twins=True)}
-    for pair in [
+    _reaches(
+        found,
         (
             "k.new_zeros(1, nh, T, hd)",
             "k.new_zeros(B, nh, T, hd)` and the same for line 5's `v.new_zeros(1, nh, T, hd)",
@@ -424,8 +431,7 @@ def test_operators_added_after_v23_reach_their_slips() -> None:
         ("for p in (kb, vb):", "(after the loop)"),
         ("torch.stack([g.norm(2) for g in (k, v)]).max()", "torch.stack([g.norm(2) for g in (k, v)]).norm(2)"),
         ("y + h @ b[:, :half]", "y * 0.5 + h @ b[:, :half]"),
-    ]:
-        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    )
     # a size is put only where a tensor is shaped, and only a name bound to a size (x is none)
     assert not {("k.new_zeros(1, nh, T, hd)", "k.new_zeros(x, nh, T, hd)"), ("h.sum(-1)", "h.sum(B)")} & found
     # and in GPT-2's direction: a batch's size written as one row
@@ -455,7 +461,8 @@ def test_operators_added_after_v24_reach_their_slips() -> None:
         "        self.merges = {}\n"
     )  # fmt: skip
     found = {(e.old, e.new) for e in edits("m.py", source, ("M.forward", "M.train"))}
-    for pair in [
+    _reaches(
+        found,
         ("(hi - lo) * (1 - torch.cos(t))", "(hi - lo) * (1 - torch.cos(t)) / 2"),
         ("x @ self.w", "x @ self.w.T"),
         ("x.log_softmax(-1).gather(-1, t).mean()", "-x.log_softmax(-1).gather(-1, t).mean()"),
@@ -466,8 +473,7 @@ def test_operators_added_after_v24_reach_their_slips() -> None:
         ),
         ("cut", "x"),  # the filtered result rebound to the name the softmax reads
         ("self.merges = {}", "(followed by `return self`)"),
-    ]:
-        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    )
     assert change_words("s = 1", "(followed by `return self`)")[2] == "add `return self` after `s = 1`"
     # a function that returns (here or in every branch) or a generator is never given a return
     kept = "def f(x):\n    def g():\n        return 1\n    y = g()\n    return y\n"
@@ -498,7 +504,8 @@ def test_operators_added_after_v25_reach_their_slips() -> None:
         "        return p, s, g, lr, m\n"
     )  # fmt: skip
     found = {(e.old, e.new) for e in edits("m.py", source, ("M.forward",))}
-    for pair in [
+    _reaches(
+        found,
         ("torch.logsumexp(s, dim=-1)", "torch.logsumexp(s, dim=-1, keepdim=True)"),
         ("max(step, 1)", "max(step + 1, 1)"),
         ("s.masked_fill(visible, float('-inf'))", "s.masked_fill(~visible, float('-inf'))"),
@@ -507,8 +514,7 @@ def test_operators_added_after_v25_reach_their_slips() -> None:
         ("self, s, visible, step, n, specials=()", "self, s, visible, step, n, specials=(END,)"),
         ("self.table[-n:, :n]", "self.table[:n, :n]"),  # the last rows where the first were meant
         ("self.table[-n:, :n] + s[:, :n]", "self.table[-n:, :n] + s[:, -n:]"),  # and back: a crop's first columns
-    ]:
-        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    )
 
 
 def test_operators_added_after_v26_reach_their_slips() -> None:
@@ -536,7 +542,8 @@ def test_operators_added_after_v26_reach_their_slips() -> None:
         "        return y, m2, z, p, n, g, r\n"
     )  # fmt: skip
     found = {(e.old, e.new) for e in edits("m.py", source, ("M.forward",))}
-    for pair in [
+    _reaches(
+        found,
         ("out.view(nh, B, T, hd).transpose(0, 1)", "out.view(B, nh, T, hd)"),
         ("(x - mean) * (x - mean)", "delta * (x - mean)"),
         ("x.max(dim=-1).values", "x.logsumexp(dim=-1)"),
@@ -545,8 +552,7 @@ def test_operators_added_after_v26_reach_their_slips() -> None:
         ("h.pow_(3).mul_", "h.pow(3).mul_"),
         ("x.size(0) / y.numel()", "x.numel() / y.numel()"),
         ("x.size(0) / y.numel()", "x.size(0) / y.size(0)"),
-    ]:
-        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    )
     unmoved = "def f(x):\n    d = x - 1\n    y = x - 1\n    return d, y\n"  # nothing rebound: no stale value
     assert ("x - 1", "d") not in {(e.old, e.new) for e in edits("f.py", unmoved, ("f",))}
 
@@ -608,13 +614,13 @@ def test_operators_added_after_v30_reach_their_slips() -> None:
         "    return criterion(logits, targets)\n"
     )
     found = {(e.old, e.new) for e in edits("m.py", source, ("f",))}
-    for pair in [
+    _reaches(
+        found,
         ("(eps,)", "eps"),
         ("nn.CrossEntropyLoss", "nn.CrossEntropyLoss()"),
         ("nn.RMSNorm(8, eps=1e-05)", "nn.LayerNorm(8, eps=1e-05)"),
         ("logits.scatter_(-1, i, v)", "torch.full_like(logits, float('-inf')).scatter(-1, i, v)"),
-    ]:
-        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    )
 
 
 def test_operators_added_after_v31_reach_their_slips() -> None:
@@ -658,7 +664,8 @@ def test_operators_added_after_v31_reach_their_slips() -> None:
     )
     functions = ("f", "g", "h", "c", "t", "load", "lse", "specials")
     found = {(e.old, e.new) for e in edits("m.py", source, functions, twins=True)}
-    for pair in [
+    _reaches(
+        found,
         ("torch.addcmul(b.data, x, w.data)", "torch.addcmul(b, x, w.data)"),
         ("torch.addcmul(b.data, x, w.data)", "torch.addcmul(b, x, w)"),
         ("scaled = logits.masked_fill(logits < kth, 0)", "scaled = scaled.masked_fill(scaled < kth, 0)"),
@@ -672,8 +679,7 @@ def test_operators_added_after_v31_reach_their_slips() -> None:
         ("q.mul_(s)", "q = q.mul(s)"),
         ("scores if not flag else ~flag", "scores if ~flag else ~flag"),
         ("scores if not flag else ~flag", "scores if not flag else not flag"),
-    ]:
-        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    )
 
 
 def test_operators_added_after_v32_reach_their_slips() -> None:
@@ -698,14 +704,14 @@ def test_operators_added_after_v32_reach_their_slips() -> None:
     )
     peer = "class KVCache:\n    def __init__(self, max_len):\n        self.max_len = max_len\n        self.length = 0\n"
     found = {(e.old, e.new) for e in edits("m.py", source, ("f",), peers=(peer,))}
-    for pair in [
+    _reaches(
+        found,
         ("cache[0].max_len", "cache[0].length"),
         ("torch.zeros(1)", "torch.zeros(())"),
         ("loss.item() / n", "loss.detach() / n"),
         ("(lr,)", "lr"),
         ("(left, right)", "(self._ranks[left], self._ranks[right])"),
-    ]:
-        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    )
     checkpoint = (
         "def save(model, loader):\n"
         "    return {'model': model.state_dict(), 'loader': loader.state_dict()}\n"
@@ -752,12 +758,12 @@ def test_operators_added_after_v33_reach_their_slips() -> None:
         "    return np.asarray(idx).astype(np.uint64)\n"
     )
     found = {(e.old, e.new) for e in edits("m.py", other, ("g",))}
-    for pair in [
+    _reaches(
+        found,
         ("self(idx_cond)", "self(idx[:, -8:])"),
         ("torch.autocast('cuda', dtype=dt)", "torch.autocast(x.device.type, dtype=dt)"),
         ("np.asarray(idx).astype(np.uint64)", "np.asarray(idx).astype(np.int64)"),
-    ]:
-        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    )
 
 
 def test_operators_added_after_v29_reach_their_slips() -> None:
@@ -797,14 +803,14 @@ def test_operators_added_after_v28_reach_their_slips() -> None:
         "    return y, total, lr, pos.repeat_interleave(n)\n"
     )  # fmt: skip
     found = {(e.old, e.new) for e in edits("m.py", source, ("f",))}
-    for pair in [
+    _reaches(
+        found,
         ("0.5 * self.c_proj(u * (1.0 + F.hardtanh(t)))", "self.c_proj(0.5 * (u * (1.0 + F.hardtanh(t))))"),
         ("F.hardtanh(t)", "F.tanh(t)"),
         ("f.__dict__.setdefault('total', torch.zeros(()))", "torch.zeros(())"),
         ("max(MIN_LR, MAX_LR * (step + 1) / n)", "MAX_LR * (step + 1) / n"),
         ("pos.repeat_interleave(n)", "pos.repeat(n)"),
-    ]:
-        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    )
     pattern, meant = r" ?\p{L}*| ?\p{N}+", r" ?\p{L}+| ?\p{N}+"
     found = {e.new for e in edits("m.py", f"PATTERN = {pattern!r}\n", (CONSTANTS,))}
     assert f"PATTERN = {meant!r}" in found, sorted(found)
@@ -825,13 +831,13 @@ def test_operators_added_after_v27_reach_their_slips() -> None:
         "        return y, future, hold\n"
     )  # fmt: skip
     found = {(e.old, e.new) for e in edits("m.py", source, ("M.forward",))}
-    for pair in [
+    _reaches(
+        found,
         ("W2.view(W2.size(1), W2.size(0))", "W2.view(W2.size(0), W2.size(1)).transpose(-2, -1)"),
         ("k_pos > q_pos", "k_pos > q_pos[:, None]"),
         ("k_pos > q_pos", "k_pos[:, None] > q_pos"),
         ("max(LOOKAHEAD, *(len(s) for s in specials))", "LOOKAHEAD + max((len(s) for s in specials), default=0)"),
-    ]:
-        assert pair in found, (pair, sorted(f for f in found if f[0] == pair[0]))
+    )
 
 
 def test_autocast_on_by_default_is_not_repaired_by_never_autocasting(tmp_path: Path) -> None:
