@@ -467,9 +467,9 @@ def _loaded(module, state: dict[str, torch.Tensor]):
     return module
 
 
-def _as_built(ns, kind: str, sizes: dict, state: dict[str, torch.Tensor]):
+def _as_built(module, state: dict[str, torch.Tensor]):
     """The module in the dtypes it gives its own parameters, eval mode, ``state`` copied in (copy_ converts)."""
-    module = _BUILD[kind](ns, ns.GPTConfig(**sizes)).eval()
+    module = module.eval()
     params = dict(module.named_parameters(remove_duplicate=False))
     with torch.no_grad():
         for name, value in state.items():
@@ -550,7 +550,7 @@ def _observe_module(
             out.append(_call(wide, _x(seed + 5, 1, longer, shapes[0][-1])))
         # the module as it builds itself, called in float32: a parameter made in a dtype of its own (v33: c_proj
         # built float64, which float32 activations then meet) shows here, where .double() and .float() hide it
-        out.append(_call(_as_built(ns, kind, sizes, state), _x(seed + 6, *shapes[1]).float()))
+        out.append(_call(_as_built(_BUILD[kind](ns, ns.GPTConfig(**sizes)), state), _x(seed + 6, *shapes[1]).float()))
         if kind in ("block", "mlp"):  # float32 in, float32 arithmetic (not a lower precision chosen inside)
             out.append(_call(module.float(), _x(seed + 3, *shapes[1]).float()))
         return out
@@ -570,9 +570,11 @@ def _observe_gpt(ns) -> list[tuple]:
     zeros = targets.index_fill(1, torch.tensor([0, 5]), 0)  # the id 0 among the targets: a loss that ignores it shows
     full = torch.randint(0, 64, (1, SMALL["block_size"] + 1), generator=torch.Generator().manual_seed(12))
     past = ("ok", _raises((ValueError, AssertionError), model, full))  # the contract's errors past block_size
+    torch.manual_seed(0)
+    built = _as_built(ns.GPT(config), _state_of("gpt", 7))  # in its own dtypes (a float64 table shows)
     return [("ok", shapes), ("ok", tied), _call(model, idx, targets), _call(model, idx[:1, :4]),
             _call(model, idx, zeros), _call(model, full[:, :-1]), past,
-            _call(_loss_gradients, model, idx, targets)]  # fmt: skip
+            _call(_loss_gradients, model, idx, targets), _call(built, idx, targets)]  # fmt: skip
 
 
 def _loss_gradients(model, idx: torch.Tensor, targets: torch.Tensor) -> list:
