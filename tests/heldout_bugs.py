@@ -26108,6 +26108,639 @@ HELDOUT_V33: list[HeldOut] = [
 V33_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V33}
 
 
+# ==================================================================== HELDOUT_V34
+# A thirty-fourth held-out set, written and committed on its own by a helper that never read the probes, the
+# verdicts, the fingerprint, the edit/repair/observe code, the variants, the hints, the diagnosis tool or any diagnosis
+# output (pytest ran with --tb=no and a junit report of which the failing test ids alone were read). Written from what
+# engineers get wrong writing GPT-2, a byte-level BPE tokenizer, a data loader and a training loop from scratch; the
+# names of the earlier sets and of the known bugs were skimmed to pick other mistakes, and HELDOUT_V33 served as the
+# format example. Most kept entries are written="rewrite" (scores against keys in chunks of 4 whose key positions come
+# from the chunk number instead of its offset; a hand softmax whose max is taken over the unmasked scores; c_attn split
+# into three F.linear calls with the q and k bias slices unpacked swapped; a flash-style online softmax whose running
+# max starts at 0; a LayerNorm that unpacks B, T, C = x.shape; a functional MLP projecting with c_fc's weight
+# transposed; a float64 GELU handed to c_proj uncast; tanh written as (e^2u - 1) / (e^2u + 1); a block that normalises
+# the attention input twice, or keeps its MLP branch as nn.Sequential(ln_2, mlp); take_along_dim without dim; kl_div
+# with reduction="mean"; cached attention through queries padded to the keys' length read back from the top rows; a
+# torch.cat KV cache whose values branch tests self.k; pre-token counts rebuilt per special-separated part; streaming
+# that checks the disallowed specials once, on empty text; a batch window clamped instead of wrapped; exactly one
+# mistake inside); the rest are edits at one place (from_hf_state_dict building GPTConfig(), Conv1D weights transposed
+# with t_() in the caller's dict, vocab_pad_multiple defaulting to 0, micro-batches moved to model.device, autocast
+# done by casting the model). ``accept`` names the family in plain words.
+#
+# Validity run (each bug's section spec files, ``-m "not slow" -x --no-fingerprint --tb=no``, one subprocess per
+# bug, two at a time): 36 written (24 rewrites, 12 edits), 14 dropped, 22 kept: attention 4 (0 edits, 4 rewrites),
+# layernorm 1 (0, 1), mlp 3 (0, 3), block 2 (0, 2), gpt 2 (2, 0), loss 2 (0, 2), config 1 (1, 0), generate 2 (0, 2),
+# tokenizer 2 (0, 2), data 1 (0, 1), training 2 (2, 0); 5 edits, 17 rewrites. Fewer than the 33 aimed at: the set
+# was cut short by time rather than run without its validity check. Every kept rewrite was also graded with its
+# mistake fixed (the same rewrite, corrected): every non-slow test of its section passes. No duplicates
+# (test_held_out_set_is_new passed on all 36). First failing test of each kept entry: test_attention
+# test_parity_with_hf (key chunks, q/k biases), test_finite_at_extremes (max before the mask, online max at 0);
+# test_layernorm test_biased_variance; test_mlp test_parity_with_hf (c_fc weight), test_shape (float64),
+# test_gelu_is_tanh_approximation (exp tanh); test_block test_parity_with_hf (both); test_gpt test_from_hf_state_dict
+# (both gpt edits), test_parity_with_hf (both losses); test_config test_defaults_are_gpt2_small; test_generate
+# test_kv_cached_generation_equals_recomputation (padded queries), test_greedy_matches_hf (KV cache values);
+# test_tokenizer_training test_each_merge_has_the_maximal_count; test_tokenizer_streaming
+# test_streaming_raises_on_a_disallowed_special_cut_across_chunks; test_data test_wraps_around_without_dropping_tokens;
+# test_training test_clipping_equals_clip_grad_norm (model.device), test_train_step_autocasts_when_asked.
+# Dropped as no bug here (behaves identically): one, top-k's threshold read as the last of torch.topk(...,
+# sorted=False).values: on the PyTorch in use the CPU kernel returns the k values sorted anyway (checked on 1,200 random
+# rows, k from 1 to 100), so the threshold is the k-th value.
+# Dropped as the fixed rewrite failed: one, decode_bytes through a list table = [decoder[i] for i in
+# range(vocab_size)] that rejects only ids >= vocab_size (negative ids index from the end): the corrected table still
+# fails test_parity_on_real_cl100k_vocabulary, since a vocabulary's ids need not be contiguous (cl100k's specials sit
+# past a gap), so the rewrite does not isolate one mistake.
+# Dropped as it hangs: one, the special-token splitter searching text[start:] and using the match's offsets as
+# positions in the whole text: with two allowed specials start falls back and the loop never ends, so the tokenizer
+# run never finished (killed after 8 minutes, no test reported). No spec test has a time limit.
+# Eleven that no non-slow test of their section caught, possible spec gaps:
+# (1) layernorm: the statistics in at least float32 and the output cast to the weight's dtype instead of the input's:
+#     no non-slow test feeds an input whose dtype differs from the parameters' and checks the output dtype.
+# (2) gpt: the residual-projection init with depth = len(self.transformer) (the ModuleDict's 4 entries): the init test
+#     builds n_layer = 4, the one depth where the two agree.
+# (3) loss: the target logits gathered then squeeze()d without a dim, wrong when B or T is 1: no non-slow loss test
+#     scores targets with a batch or a sequence of length 1.
+# (4) config: padded_vocab_size rounding vocab_size / m to the nearest instead of up (50240 rows for 50257 tokens at
+#     m = 64): no non-slow config/gpt test builds a padded vocabulary whose size rounds down.
+# (5) generate: temperature 0 as division by max(temperature, 1e-5) and sampling, no argmax branch: the greedy tests
+#     agree with argmax, and none checks that greedy decoding leaves the generator untouched.
+# (6) generate: generation stops once every row samples the last vocabulary id (<|endoftext|>): no non-slow test
+#     happened to sample it in every row.
+# (7) tokenizer: from_ranks adding <|endoftext|> (id len(ranks)) when no special tokens are given: no non-slow test
+#     checks a from_ranks tokenizer's vocab_size or special tokens.
+# (8) tokenizer: the letters alternative of the pattern widened to [\p{L}\p{M}]+: the random and curated parity texts
+#     hold no combining mark after a letter (or the pattern check does not run non-slow).
+# (9) tokenizer: save writing only the merged tokens and load restoring the bytes as rank = byte value: the non-slow
+#     save/load tests use trained tokenizers, whose byte ranks are the byte values.
+# (10) data: a tensor of tokens not flattened (a (1, N) tensor read as one row): no non-slow test hands the loader a
+#     multi-dimensional tensor.
+# (11) training: the no-decay group built from model.parameters() instead of the trainable ones, so frozen biases and
+#     gains reach the optimizer: the frozen-parameter test freezes a matrix, not a 1-D parameter (or does not check
+#     that frozen parameters stay out).
+
+_v34 = partial(_in_set, 34)
+
+_V34_ATTN_FWD = _V33_ATTN_FWD
+_V34_ATTEND = _V33_ATTEND
+_V34_ATTEND_CACHED = _V33_ATTEND_CACHED
+_V34_LN_FWD = _V33_LN_FWD
+_V34_MLP_FWD = _V33_MLP_FWD
+_V34_LOSS = _V33_LOSS
+_V34_COUNTS = _V33_COUNTS
+_V34_POSITIONS = _V33_POSITIONS
+_V34_BLOCK_FWD = _V33_BLOCK_FWD
+_V34_BLOCK_TAIL = (
+    "        self.ln_2 = LayerNorm(config.n_embd)\n"
+    "        self.mlp = MLP(config)\n"
+    "\n"
+    "    def forward(self, x: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:\n"
+    "        # Pre-LN: normalise the *input* of each branch and leave the residual stream\n"
+    "        # itself untouched, so gradients flow straight from the loss to the embeddings.\n"
+    "        x = x + self.attn(self.ln_1(x), cache)\n"
+    "        x = x + self.mlp(self.ln_2(x))\n"
+    "        return x\n"
+)
+_V34_KV_APPEND = (
+    "        start, end = self.length, self.length + k.size(2)\n"
+    "        if end > self.max_len:\n"
+    '            raise ValueError(f"KV cache holds {self.max_len} positions, {end} requested")\n'
+    "        if self.k is None or self.v is None:  # allocate lazily: k's dtype may be bf16 under autocast\n"
+    "            B, nh, _, hd = k.shape\n"
+    "            self.k = k.new_zeros(B, nh, self.max_len, hd)\n"
+    "            self.v = v.new_zeros(B, nh, self.max_len, hd)\n"
+    "        self.k[:, :, start:end] = k\n"
+    "        self.v[:, :, start:end] = v\n"
+    "        self.length = end\n"
+    "        return self.k[:, :, :end], self.v[:, :, :end]\n"
+)
+_V34_ENCODE_ITER = (
+    "        hold = _LOOKAHEAD + max((len(s) for s in self.special_tokens), default=0)\n"
+    '        buf = ""\n'
+    "        for chunk in chunks:\n"
+    "            buf += chunk\n"
+    "            if len(buf) <= 2 * hold:\n"
+    "                continue  # too little text to be worth a scan\n"
+    "            allowed = self._allowed(allowed_special, disallowed_special, buf)\n"
+    "            cut, ids = self._stable_prefix(buf, len(buf) - hold, allowed)\n"
+    "            yield from ids\n"
+    "            buf = buf[cut:]\n"
+)
+
+
+def _v34_key_chunks(offset: str) -> str:
+    return (
+        "        T = q.size(-2)\n"
+        "        scale = 1.0 / math.sqrt(q.size(-1))\n"
+        "        q_pos = torch.arange(T, device=q.device)[:, None]\n"
+        "        pieces = []\n"
+        "        # scores against 4 keys at a time; each chunk hides the keys after the query\n"
+        "        for n, s in enumerate(range(0, T, 4)):\n"
+        "            k_chunk = k[..., s : s + 4, :]\n"
+        f"            k_pos = {offset} + torch.arange(k_chunk.size(-2), device=q.device)[None, :]\n"
+        "            scores = (q @ k_chunk.transpose(-2, -1)) * scale\n"
+        '            pieces.append(scores.masked_fill(k_pos > q_pos, float("-inf")))\n'
+        "        weights = torch.cat(pieces, dim=-1).softmax(dim=-1)\n"
+        "        return weights @ v\n"
+    )
+
+
+def _v34_softmax_max(src: str) -> str:
+    return (
+        "        T = q.size(-2)\n"
+        '        scores = torch.einsum("bhqd,bhkd->bhqk", q, k) / math.sqrt(q.size(-1))\n'
+        "        keep = torch.tril(torch.ones(T, T, dtype=torch.bool, device=q.device))\n"
+        '        masked = scores.masked_fill(~keep, float("-inf"))\n'
+        f"        top = {src}.amax(dim=-1, keepdim=True)  # subtracted for stability\n"
+        "        e = torch.exp(masked - top)\n"
+        '        return torch.einsum("bhqk,bhkd->bhqd", e / e.sum(dim=-1, keepdim=True), v)\n'
+    )
+
+
+def _v34_qkv_linear(biases: str) -> str:
+    return (
+        "        B, T, C = x.shape\n"
+        "        w_q, w_k, w_v = self.c_attn.weight.split(C, dim=0)\n"
+        f"        {biases} = self.c_attn.bias.split(C)\n"
+        "        q, k, v = F.linear(x, w_q, b_q), F.linear(x, w_k, b_k), F.linear(x, w_v, b_v)\n"
+        "        hs = C // self.n_head\n"
+        "        q, k, v = (t.reshape(B, T, self.n_head, hs).permute(0, 2, 1, 3) for t in (q, k, v))\n"
+        "        if cache is None:\n"
+        "            y = self.attend(q, k, v)\n"
+        "        else:\n"
+        "            y = self.attend_cached(q, *cache.append(k, v))\n"
+        "        y = y.permute(0, 2, 1, 3).reshape(B, T, C)\n"
+    )
+
+
+def _v34_online(init: str) -> str:
+    return (
+        "        T = q.size(-2)\n"
+        "        scale = q.size(-1) ** -0.5\n"
+        f"        m = torch.full((*q.shape[:-1], 1), {init}, dtype=q.dtype, device=q.device)  # running max\n"
+        "        denom = torch.zeros_like(m)\n"
+        "        acc = torch.zeros_like(q)\n"
+        "        rows = torch.arange(T, device=q.device)[:, None]\n"
+        "        for s in range(0, T, 8):  # keys 8 at a time, flash-attention style\n"
+        "            kb, vb = k[..., s : s + 8, :], v[..., s : s + 8, :]\n"
+        "            cols = s + torch.arange(kb.size(-2), device=q.device)[None, :]\n"
+        '            sc = (q @ kb.transpose(-2, -1) * scale).masked_fill(cols > rows, float("-inf"))\n'
+        "            m_new = torch.maximum(m, sc.amax(dim=-1, keepdim=True))\n"
+        "            p = torch.exp(sc - m_new)\n"
+        "            corr = torch.exp(m - m_new)\n"
+        "            denom = denom * corr + p.sum(dim=-1, keepdim=True)\n"
+        "            acc = acc * corr + p @ vb\n"
+        "            m = m_new\n"
+        "        return acc / denom\n"
+    )
+
+
+def _v34_ln_rows(unpack: str, back: str) -> str:
+    return (
+        f"        {unpack} = x.shape\n"
+        "        flat = x.reshape(-1, C)  # one row per position\n"
+        "        mu = flat.mean(dim=1, keepdim=True)\n"
+        "        sigma2 = ((flat - mu) ** 2).mean(dim=1, keepdim=True)\n"
+        "        out = (flat - mu) / torch.sqrt(sigma2 + self.eps) * self.weight + self.bias\n"
+        f"        return out.reshape({back})\n"
+    )
+
+
+def _v34_mlp_functional(w: str) -> str:
+    return (
+        "        h = F.linear(x, self.c_fc.weight, self.c_fc.bias)\n"
+        '        h = F.gelu(h, approximate="tanh")\n'
+        f"        return F.linear(h, {w}, self.c_proj.bias)\n"
+    )
+
+
+def _v34_mlp_double(cast: str) -> str:
+    return (
+        "        # the activation in float64: the tanh approximation is sensitive to rounding\n"
+        "        h = self.c_fc(x).double()\n"
+        '        h = F.gelu(h, approximate="tanh")\n'
+        f"        return self.c_proj(h{cast})\n"
+    )
+
+
+def _v34_mlp_tanh_exp(tanh: str) -> str:
+    return (
+        "        u = self.c_fc(x)\n"
+        "        inner = (2.0 / torch.pi) ** 0.5 * (u + 0.044715 * u**3)\n"
+        "        e2 = torch.exp(2.0 * inner)\n"
+        f"        tanh = {tanh}  # tanh written out through exp\n"
+        "        return self.c_proj(0.5 * u * (1.0 + tanh))\n"
+    )
+
+
+def _v34_block_hidden(attn_in: str) -> str:
+    return (
+        "        hidden = self.ln_1(x)\n"
+        f"        attn_out = self.attn({attn_in}, cache)\n"
+        "        x = x + attn_out\n"
+        "        x = x + self.mlp(self.ln_2(x))\n"
+        "        return x\n"
+    )
+
+
+def _v34_block_branch(branch: str) -> str:
+    return (
+        "        self.ln_2 = LayerNorm(config.n_embd)\n"
+        "        self.mlp = MLP(config)\n"
+        f"        self.mlp_branch = {branch}  # the MLP branch: normalise, then the MLP\n"
+        "\n"
+        "    def forward(self, x: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:\n"
+        "        x = x + self.attn(self.ln_1(x), cache)\n"
+        "        h = x\n"
+        "        for step in self.mlp_branch:\n"
+        "            h = step(h)\n"
+        "        return x + h\n"
+    )
+
+
+def _v34_take_along(dim: str) -> str:
+    return (
+        "            logp = F.log_softmax(logits, dim=-1)\n"
+        f"            picked = torch.take_along_dim(logp, targets.unsqueeze(-1){dim})\n"
+        "            loss = -picked.mean()\n"
+    )
+
+
+def _v34_kl(reduction: str) -> str:
+    return (
+        "            V = logits.size(-1)\n"
+        "            logp = F.log_softmax(logits, dim=-1).reshape(-1, V)\n"
+        "            onehot = F.one_hot(targets.reshape(-1), V).to(logp.dtype)\n"
+        "            # KL(one-hot || p) is the cross-entropy: the one-hot's entropy is 0\n"
+        f'            loss = F.kl_div(logp, onehot, reduction="{reduction}")\n'
+    )
+
+
+def _v34_padded_queries(rows: str) -> str:
+    return (
+        "        T, S = q.size(-2), k.size(-2)\n"
+        "        # pad the queries up to the keys' length, so new query i sits at its own position S - T + i\n"
+        "        q_full = q.new_zeros(*q.shape[:-2], S, q.size(-1))\n"
+        "        q_full[..., S - T :, :] = q\n"
+        "        out = F.scaled_dot_product_attention(q_full, k, v, is_causal=True, scale=q.size(-1) ** -0.5)\n"
+        f"        return out[..., {rows}, :]\n"
+    )
+
+
+def _v34_kv_cat(v_test: str) -> str:
+    return (
+        "        if self.length + k.size(2) > self.max_len:\n"
+        '            raise ValueError(f"KV cache holds {self.max_len} positions, not {self.length + k.size(2)}")\n'
+        "        self.k = k if self.k is None else torch.cat((self.k, k), dim=2)\n"
+        f"        self.v = v if {v_test} is None else torch.cat((self.v, v), dim=2)\n"
+        "        self.length = self.k.size(2)\n"
+        "        return self.k, self.v\n"
+    )
+
+
+def _v34_counts_loop(stmt: str) -> str:
+    return (
+        "        counts: Counter = Counter()\n"
+        "        for part in _split_out(text, specials):  # the text between special tokens\n"
+        f"            {stmt}\n"
+    )
+
+
+def _v34_stream_once(check: str) -> str:
+    return (
+        "        hold = _LOOKAHEAD + max((len(s) for s in self.special_tokens), default=0)\n"
+        "        # which specials are allowed depends on the arguments only: work it out once, not per chunk\n"
+        '        allowed = self._allowed(allowed_special, disallowed_special, "")\n'
+        '        buf = ""\n'
+        "        for chunk in chunks:\n"
+        "            buf += chunk\n"
+        "            if len(buf) > 2 * hold:\n"
+        f"{check}"
+        "                cut, ids = self._stable_prefix(buf, len(buf) - hold, allowed)\n"
+        "                yield from ids\n"
+        "                buf = buf[cut:]\n"
+    )
+
+
+def _v34_wrap(index: str) -> str:
+    return (
+        "        n = len(self.tokens)\n"
+        "        start = (self.batches * self.world_size + self.rank) * B * T % n\n"
+        "        # B*T + 1 tokens: the extra one is the target of the last position.\n"
+        "        window = start + torch.arange(B * T + 1)\n"
+        f"        buf = self.tokens[{index}]\n"
+    )
+
+
+HELDOUT_V34: list[HeldOut] = [
+    # ---------------------------------------------------------------- attention
+    HeldOut(
+        _v34(
+            "key-chunk-positions-from-chunk-number",
+            "attention.py",
+            _V34_ATTEND,
+            _v34_key_chunks("n"),
+            "attention",
+            "the scores are computed against 4 keys at a time and each chunk's key positions are taken as the chunk "
+            "number n + arange(4) instead of the chunk's offset s + arange(4): from the second chunk on the mask "
+            "compares the wrong positions, so queries see keys after them",
+        ),
+        ("causal mask: key positions of a chunk from its number, not its offset",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v34(
+            "softmax-max-over-unmasked-scores",
+            "attention.py",
+            _V34_ATTEND,
+            _v34_softmax_max("scores"),
+            "attention",
+            "the softmax subtracts the row maximum of the scores before masking (the future keys included) instead "
+            "of the masked scores' maximum: when a future score dwarfs the visible ones every visible exp underflows "
+            "to 0 and the row is 0/0 (NaN)",
+        ),
+        ("softmax: max taken before the mask, visible weights underflow",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v34(
+            "q-and-k-biases-unpacked-swapped",
+            "attention.py",
+            _V34_ATTN_FWD,
+            _v34_qkv_linear("b_k, b_q, b_v"),
+            "attention",
+            "c_attn's weight and bias are split into q, k, v slices for three F.linear calls, but the bias slices are "
+            "unpacked as (b_k, b_q, b_v): the queries get the keys' bias and the keys the queries'",
+        ),
+        ("qkv: query and key biases swapped",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v34(
+            "online-softmax-max-starts-at-zero",
+            "attention.py",
+            _V34_ATTEND,
+            _v34_online("0.0"),
+            "attention",
+            "the flash-style online softmax starts its running maximum at 0 instead of -inf: the maximum never "
+            "drops below 0, so when every visible score is very negative the exps underflow, the denominator is 0 "
+            "and the output NaN",
+        ),
+        ("online softmax: running max initialised at 0, not -inf",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- layernorm
+    HeldOut(
+        _v34(
+            "ln-assumes-three-dim-input",
+            "layernorm.py",
+            _V34_LN_FWD,
+            _v34_ln_rows("B, T, C", "B, T, C"),
+            "layernorm",
+            "the LayerNorm unpacks B, T, C = x.shape and reshapes back to (B, T, C): it is right on (B, T, C) "
+            "activations but raises on any input that is not three-dimensional, e.g. a (N, C) batch of rows",
+        ),
+        ("layernorm: input assumed (B, T, C)",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- mlp
+    HeldOut(
+        _v34(
+            "c-proj-applied-with-c-fc-weight",
+            "mlp.py",
+            _V34_MLP_FWD,
+            _v34_mlp_functional("self.c_fc.weight.t()"),
+            "mlp",
+            "the functional MLP projects back with F.linear(h, self.c_fc.weight.t(), self.c_proj.bias): c_fc's "
+            "transposed weight has c_proj's shape, so it runs, but c_proj's own weight is never used",
+        ),
+        ("mlp: c_proj computed with c_fc's weight transposed",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v34(
+            "mlp-hidden-float64-not-cast-back",
+            "mlp.py",
+            _V34_MLP_FWD,
+            _v34_mlp_double(""),
+            "mlp",
+            "the hidden activation is upcast to float64 for the GELU and handed to c_proj without casting it back: "
+            "with float32 weights F.linear raises on the dtype mismatch",
+        ),
+        ("mlp: hidden left in float64, c_proj dtype mismatch",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v34(
+            "gelu-tanh-through-exp-overflows",
+            "mlp.py",
+            _V34_MLP_FWD,
+            _v34_mlp_tanh_exp("(e2 - 1.0) / (e2 + 1.0)"),
+            "mlp",
+            "the GELU's tanh is written out as (e^2u - 1) / (e^2u + 1): for large pre-activations e^2u overflows to "
+            "inf and the quotient is inf / inf = NaN instead of 1",
+        ),
+        ("gelu: tanh by exp quotient, NaN for large inputs",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- block
+    HeldOut(
+        _v34(
+            "attention-input-normalised-twice",
+            "block.py",
+            _V34_BLOCK_FWD,
+            _v34_block_hidden("self.ln_1(hidden)"),
+            "block",
+            "the block stores ln_1(x) in hidden and then calls the attention on self.ln_1(hidden): the attention "
+            "input goes through ln_1 twice, so its gain and bias are applied twice",
+        ),
+        ("block: ln_1 applied twice to the attention input",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v34(
+            "mlp-branch-registered-as-sequential",
+            "block.py",
+            _V34_BLOCK_TAIL,
+            _v34_block_branch("nn.Sequential(self.ln_2, self.mlp)"),
+            "block",
+            "the MLP branch is kept as nn.Sequential(self.ln_2, self.mlp), which registers ln_2 and the MLP a second "
+            "time under mlp_branch.0 / mlp_branch.1: the state dict carries every MLP and ln_2 tensor twice and no "
+            "longer matches GPT-2's names",
+        ),
+        ("block: submodules registered twice (nn.Sequential branch)",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- gpt
+    HeldOut(
+        _v34(
+            "from-hf-builds-default-config",
+            "gpt.py",
+            "        model = cls(config)\n",
+            "        model = cls(GPTConfig())\n",
+            "gpt",
+            "from_hf_state_dict builds the model from GPTConfig() instead of the config it was given: every state "
+            "dict that is not GPT-2 small's shape fails the shape check",
+        ),
+        ("from_hf: model built from the default config",),
+    ),
+    HeldOut(
+        _v34(
+            "from-hf-transposes-in-place",
+            "gpt.py",
+            "                tensor = tensor.t()\n",
+            "                tensor = tensor.t_()\n",
+            "gpt",
+            "the Conv1D weights are transposed with t_(), in place: the caller's state dict is changed too, so its "
+            "four Conv1D matrices come back transposed and a second load of the same dict loads them untransposed",
+        ),
+        ("from_hf: Conv1D weights transposed in place in the caller's dict",),
+    ),
+    # ---------------------------------------------------------------- loss
+    HeldOut(
+        _v34(
+            "loss-take-along-dim-without-dim",
+            "gpt.py",
+            _V34_LOSS,
+            _v34_take_along(""),
+            "loss",
+            "the target log-probabilities are picked with torch.take_along_dim(logp, targets.unsqueeze(-1)) without "
+            "dim=-1: with no dim it indexes the flattened tensor, so it picks logp.flatten()[target id] (row 0's "
+            "entries) instead of each position's target",
+        ),
+        ("loss: take_along_dim without dim indexes the flattened log-probs",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v34(
+            "loss-kl-div-reduction-mean",
+            "gpt.py",
+            _V34_LOSS,
+            _v34_kl("mean"),
+            "loss",
+            "the cross-entropy is computed as kl_div against the one-hot targets with reduction='mean', which "
+            "averages over every element (positions x vocabulary) instead of reduction='batchmean': the loss is "
+            "vocab_size times too small",
+        ),
+        ("loss: kl_div reduction mean, divided by the vocabulary size too",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- config
+    HeldOut(
+        _v34(
+            "vocab-pad-multiple-default-0",
+            "config.py",
+            "    vocab_pad_multiple: int = 1\n",
+            "    vocab_pad_multiple: int = 0  # 0: no padding\n",
+            "config",
+            "vocab_pad_multiple defaults to 0 (meant as 'no padding') instead of 1: the config's own check rejects "
+            "it, so GPTConfig() and every config built without it raise",
+        ),
+        ("config: vocab_pad_multiple default 0",),
+    ),
+    # ---------------------------------------------------------------- generate
+    HeldOut(
+        _v34(
+            "padded-queries-output-rows-from-top",
+            "attention.py",
+            _V34_ATTEND_CACHED,
+            _v34_padded_queries(":T"),
+            "generate",
+            "cached attention pads the T new queries to the S keys' length (at rows S - T ..) to reuse is_causal, "
+            "but reads the output back from the first T rows instead of the last T: the new tokens get the outputs "
+            "of zero queries at the first positions",
+        ),
+        ("cached attention: padded queries' output read from the top rows",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v34(
+            "kv-cache-values-test-keys-already-set",
+            "attention.py",
+            _V34_KV_APPEND,
+            _v34_kv_cat("self.k"),
+            "generate",
+            "the torch.cat KV cache decides whether the values are the first ones by testing self.k, which the line "
+            "before has just set: on the first append the values branch concatenates onto None and raises",
+        ),
+        ("kv cache: values' first-append test reads the keys",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- tokenizer
+    HeldOut(
+        _v34(
+            "train-counts-only-the-last-part",
+            "tokenizer.py",
+            _V34_COUNTS,
+            _v34_counts_loop("counts = Counter(self._pieces(part))"),
+            "tokenizer",
+            "the pre-token counts are rebuilt (counts = Counter(...)) for each part between special tokens instead "
+            "of updated: only the text after the last special token is counted, so training ignores the rest",
+        ),
+        ("training counts: only the last special-separated part",),
+        "rewrite",
+    ),
+    HeldOut(
+        _v34(
+            "stream-disallowed-checked-once",
+            "tokenizer.py",
+            _V34_ENCODE_ITER,
+            _v34_stream_once(""),
+            "tokenizer",
+            "encode_iter works out the allowed specials once, on empty text, before the loop, so the disallowed "
+            "check never sees a chunk: a disallowed special in text that is encoded before the final tail is "
+            "encoded as plain text instead of raising",
+        ),
+        ("streaming: disallowed specials never checked in the chunks",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- data
+    HeldOut(
+        _v34(
+            "window-clamped-instead-of-wrapped",
+            "data.py",
+            _V34_POSITIONS,
+            _v34_wrap("window.clamp(max=n - 1)"),
+            "data",
+            "the batch window past the end of the tokens is clamped to the last index instead of wrapped modulo "
+            "the length: at the end of the data the last token is repeated instead of the stream continuing from "
+            "the start",
+        ),
+        ("wrap: window clamped to the last token, not modulo",),
+        "rewrite",
+    ),
+    # ---------------------------------------------------------------- training
+    HeldOut(
+        _v34(
+            "batches-moved-to-model-device",
+            "training.py",
+            "            _, loss = model(x, y)\n",
+            "            _, loss = model(x.to(model.device), y.to(model.device))\n",
+            "training",
+            "the micro-batches are moved to model.device, an attribute of Hugging Face models that a plain "
+            "nn.Module does not have: every train_step raises AttributeError",
+        ),
+        ("train_step: model.device on a plain nn.Module",),
+    ),
+    HeldOut(
+        _v34(
+            "autocast-by-casting-the-model",
+            "training.py",
+            "        amp = torch.autocast(x.device.type, dtype=autocast_dtype) if autocast_dtype else "
+            "contextlib.nullcontext()\n"
+            "        with amp:\n"
+            "            _, loss = model(x, y)\n",
+            "        if autocast_dtype is not None:\n"
+            "            model.to(autocast_dtype)  # run the forward in the low-precision dtype\n"
+            "        _, loss = model(x, y)\n",
+            "training",
+            "autocast_dtype is applied by casting the model to it instead of opening torch.autocast: the weights "
+            "(and the optimizer's updates) stay in bfloat16 for good, so the master weights lose precision",
+        ),
+        ("mixed precision: model cast to the dtype instead of autocast",),
+    ),
+]
+V34_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V34}
+
+
 # Every set in the order written: version -> (name prefix, entries). The last is the held-out set that counts
 # (graded once); the ones before it have been tuned on since and are development sets.
 SETS: dict[str, tuple[str, list[HeldOut]]] = {
@@ -26144,5 +26777,6 @@ SETS: dict[str, tuple[str, list[HeldOut]]] = {
     "v31": ("ho31-", HELDOUT_V31),
     "v32": ("ho32-", HELDOUT_V32),
     "v33": ("ho33-", HELDOUT_V33),
+    "v34": ("ho34-", HELDOUT_V34),
 }
 ALL_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for _, entries in SETS.values() for h in entries}
