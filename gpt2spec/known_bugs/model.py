@@ -399,6 +399,17 @@ MUTANTS += [
         clauses=("W3-init",),
     ),
     Mutant(
+        name="residual-init-depth-from-module-count",
+        file="gpt.py",
+        old="std=0.02 / math.sqrt(2 * config.n_layer))",
+        new="std=0.02 / math.sqrt(2 * len(self.transformer)))",
+        catches=("test_init_statistics",),
+        section="gpt",
+        why="scaled the residual projections by the entries of self.transformer (wte, wpe, h, ln_f: 4), not n_layer",
+        fix="std=0.02 / math.sqrt(2 * config.n_layer): the depth is the number of blocks",
+        clauses=("W3-init",),
+    ),
+    Mutant(
         name="default-pytorch-init",
         file="gpt.py",
         old="        self.apply(self._init_weights)\n",
