@@ -742,6 +742,14 @@ def _alternatives(
         if isinstance(node, ast.Tuple | ast.List) and not node.elts:  # none where the module's string was meant
             for named in sorted(attrs.get(NAMED_STRINGS, set())):  # (v25: train's specials defaulting to ())
                 yield type(node)([ast.Name(named, ast.Load())], ast.Load())
+    if isinstance(node, ast.Tuple) and isinstance(node.ctx, ast.Store) and 2 <= len(node.elts) <= 4:
+        for i, j in itertools.combinations(range(len(node.elts)), 2):  # two names unpacked in the wrong order (v34:
+            elts = list(node.elts)  # `b_k, b_q, b_v = bias.split(C)`: each projection gets the other's bias)
+            elts[i], elts[j] = elts[j], elts[i]
+            yield ast.Tuple(elts, ast.Store())
+    if isinstance(node, ast.Call) and not node.args + node.keywords and _name_of(node.func)[:1].isupper():
+        for other in _bound_before(names, node):  # a default built where the one given was meant (v34: a model
+            yield ast.Name(other, ast.Load())  # made from GPTConfig(), not from the config handed in)
     if isinstance(node, ast.Tuple) and len(node.elts) == 1 and isinstance(parent, ast.Assign | ast.Return):
         yield node.elts[0]  # a trailing comma: `self.eps = eps,` stores a 1-tuple (v30), `return lr,` returns one (v32)
     if isinstance(node, ast.Attribute | ast.Name) and isinstance(parent, ast.Assign) and node is parent.value:
@@ -773,6 +781,8 @@ def _alternatives(
             for w in dict.fromkeys((-v, v * 10, v / 10, 0.0, 1.0)):
                 if w != v:
                     yield ast.Constant(w)
+            if v == 0.0:  # a running maximum started at 0 where -inf was meant (v34: an online softmax's)
+                yield ast.parse('float("-inf")', mode="eval").body
         elif isinstance(v, str):
             if v.isidentifier() and v.lower() != v:  # approximate="Tanh": options are lower case
                 yield ast.Constant(v.lower())
@@ -1342,6 +1352,14 @@ def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
         yield ast.parse(f"heapq.heappop({node.func.value.id})", mode="eval").body
     if name == "log" and len(args) == 1:  # Gumbel noise is -log(-log(u)); -log(u) is exponential noise
         yield ast.Call(node.func, [ast.UnaryOp(ast.USub(), ast.Call(node.func, args, kws))], kws)
+    if name == "take_along_dim" and len(args) == 2 and "dim" not in given:  # without dim both are flattened (v34)
+        yield ast.Call(node.func, args, [*kws, ast.keyword("dim", ast.Constant(-1))])
+    bound = {k.arg: k.value for k in kws}
+    upper = bound.get("max")
+    if name == "clamp" and not args and set(bound) == {"max"} and isinstance(upper, ast.BinOp):
+        if isinstance(upper.op, ast.Sub) and _int_value(upper.right) == 1 and isinstance(node.func, ast.Attribute):
+            # an index held at the last one where it was meant to wrap around (v34: a window past the end clamped)
+            yield ast.BinOp(node.func.value, ast.Mod(), upper.left)
     if name == "roll" and len(args) >= 2:  # roll shifts towards the end: the stream from `s` on is roll(x, -s)
         yield ast.Call(node.func, [args[0], ast.UnaryOp(ast.USub(), args[1]), *args[2:]], kws)
     if args and isinstance(args[0], ast.Tuple | ast.List) and len(args[0].elts) > 1:  # cat((x, extra)) -> x

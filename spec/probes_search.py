@@ -574,7 +574,33 @@ def _observe_gpt(ns) -> list[tuple]:
     built = _as_built(ns.GPT(config), _state_of("gpt", 7))  # in its own dtypes (a float64 table shows)
     return [("ok", shapes), ("ok", tied), _call(model, idx, targets), _call(model, idx[:1, :4]),
             _call(model, idx, zeros), _call(model, full[:, :-1]), past,
-            _call(_loss_gradients, model, idx, targets), _call(built, idx, targets)]  # fmt: skip
+            _call(_loss_gradients, model, idx, targets), _call(built, idx, targets), *_from_hf(ns)]  # fmt: skip
+
+
+@functools.cache
+def _hf_state() -> dict[str, torch.Tensor]:
+    """A tiny GPT2LMHeadModel's state dict (Conv1D weights, HF's names), once per process."""
+    from .oracles import TINY, hf_lm
+
+    return {k: v.detach().clone() for k, v in hf_lm(TINY, seed=31).state_dict().items()}
+
+
+def _from_hf(ns) -> list[tuple]:
+    """GPT.from_hf_state_dict on a tiny HF state dict: the parameters it loads, by name, and whether the caller's
+    dict is left as given (v34: ``tensor.t_()`` transposed the caller's Conv1D weights in place; a model built from
+    ``GPTConfig()`` instead of the config given raised on the first shape)."""
+    from .oracles import TINY
+
+    given = {k: v.clone() for k, v in _hf_state().items()}
+
+    def load() -> list:
+        return sorted(
+            (n, p.detach()) for n, p in ns.GPT.from_hf_state_dict(given, ns.GPTConfig(**TINY)).named_parameters()
+        )
+
+    loaded = _call(load)
+    kept = given.keys() == _hf_state().keys() and all(torch.equal(given[k], v) for k, v in _hf_state().items())
+    return [loaded, ("ok", kept)]
 
 
 def _loss_gradients(model, idx: torch.Tensor, targets: torch.Tensor) -> list:

@@ -729,6 +729,34 @@ def test_operators_added_after_v32_reach_their_slips() -> None:
     assert not any(e.new == "cache[0].length" for e in edits("m.py", source, ("f",))), "no peer: no KVCache"
 
 
+def test_operators_added_after_v34_reach_their_slips() -> None:
+    """Single edits v34's silent and half-named bugs needed (a development set since its graded run), each generic:
+    two names unpacked in the wrong order (``b_k, b_q, b_v = bias.split(C)``), a running maximum started at 0 where
+    -inf was meant (an online softmax), a default built where the value handed in was meant (``cls(GPTConfig())``
+    for ``cls(config)``), ``take_along_dim`` without its ``dim`` (both flattened), and an index clamped at the last
+    one where it was meant to wrap around (``window.clamp(max=n - 1)`` for ``window % n``). Bug caught: each was a
+    v34 bug that got no verdict, or only where it raised."""
+    source = (
+        "def f(self, x, C, config, logp, t, window, n):\n"
+        "    b_k, b_q, b_v = self.bias.split(C)\n"
+        "    m = torch.full((2, 1), 0.0)\n"
+        "    model = cls(GPTConfig())\n"
+        "    y = torch.take_along_dim(logp, t)\n"
+        "    return self.tokens[window.clamp(max=n - 1)]\n"
+    )
+    _reaches(
+        {(e.old, e.new) for e in edits("m.py", source, ("f",))},
+        ("(b_k, b_q, b_v)", "(b_q, b_k, b_v)"),
+        ("torch.full((2, 1), 0.0)", "torch.full((2, 1), float('-inf'))"),
+        ("cls(GPTConfig())", "cls(config)"),
+        (
+            "torch.take_along_dim(logp, t)",
+            "torch.take_along_dim(logp, t, dim=-1)",
+        ),
+        ("window.clamp(max=n - 1)", "window % n"),
+    )
+
+
 def test_operators_added_after_v33_reach_their_slips() -> None:
     """Single edits v33's raised verdicts needed (a development set since its graded run), each generic: a call
     over unpacked arguments skipped whole (``zip(*batches)`` for ``batches``: (x, y) pairs unzipped into two
