@@ -486,6 +486,10 @@ MEASURED_AS = {
     "ho20-mlp-hardswish-for-gelu": "gelu: hardswish",
     "ho20-mlp-fc-bias-after-gelu": "mlp: c_fc bias after the activation",  # gelu(x W1) + b1
     "ho20-ln-mean-dim-2-hardcoded": "layernorm: a fixed dim, not the last",  # right on 3-D inputs only
+    # v33, v34 (development sets since their graded runs): the shape assumed, not a dim: `B, T, C = x.shape` raises
+    # at other ranks, gains viewed (1, 1, C) broadcast a 2-D input to 3-D (both told "statistics over a fixed dim")
+    "ho34-ln-assumes-three-dim-input": "layernorm: assumes a 3-D input",
+    "ho33-ln-affine-viewed-three-d": "layernorm: assumes a 3-D input",
     "ho20-init-by-ndim-zeroes-ln-gains": "init: layernorm weights zeroed",  # every 1-D parameter zeroed (v20: "drawn")
     "ho20-piece-cache-keyed-by-stripped-piece": "encode: depends on earlier calls",  # 'ab' after ' ab'
     "ho20-query-loop-keys-exclude-self": "mask-hides-diagonal",  # keys [:t]: position 0 outputs zero, not NaN
