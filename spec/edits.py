@@ -147,6 +147,8 @@ def edits(
     for qualname, fn in searched:
         if fn is tree:
             every = _constant_edits(file, tree, parents)
+        elif isinstance(fn, ast.ClassDef):
+            every = _field_edits(file, tree, parents, qualname, fn, attrs)
         else:
             names, first = _local_names(fn), _first_parameter(fn) if fn.name == "forward" else None
             every = itertools.chain(  # lazily: a caller that stops early compiles no more edits than it reads
@@ -397,6 +399,22 @@ def _constant_edits(file: str, tree: ast.Module, parents: dict) -> Iterator[Edit
             yield replace(edit, old=f"{name} = {text!r}", new=f"{name} = {new!r}")
 
 
+def _field_edits(
+    file: str, tree: ast.Module, parents: dict, qualname: str, cls: ast.ClassDef, attrs: dict
+) -> Iterator[Edit]:
+    """A class's own fields: each default's expression edited as any other (``vocab_pad_multiple: int = 0``)."""
+    values = [item.value for item in cls.body if isinstance(item, ast.AnnAssign | ast.Assign) and item.value]
+    fields = ast.FunctionDef(cls.name, ast.arguments([], [], None, [], [], None, []), [ast.Expr(v) for v in values], [])
+    for node, parent, field, index in _walk(fields):
+        if not isinstance(parent, ast.Expr):  # a default's own nodes (the wrappers above hold the values)
+            yield from (_apply(file, tree, parents, qualname, node, (parent, field, index), new)
+                        for new in _alternatives(node, parent, {}, attrs, None))  # fmt: skip
+    for value in values:  # the defaults themselves, each in its own statement
+        statement = parents[value]
+        yield from (_apply(file, tree, parents, qualname, value, (statement, "value", None), new)
+                    for new in _alternatives(value, statement, {}, attrs, None))  # fmt: skip
+
+
 def _functions(tree: ast.Module) -> Iterator[tuple[str, ast.FunctionDef]]:
     """The module's functions and methods, each followed by the functions defined inside it (``get_lr.multiplier``:
     v21's schedule written as a nested multiplier had no edit at all)."""
@@ -404,6 +422,8 @@ def _functions(tree: ast.Module) -> Iterator[tuple[str, ast.FunctionDef]]:
         if isinstance(node, ast.FunctionDef):
             yield from _with_nested(node.name, node)
         elif isinstance(node, ast.ClassDef):
+            if any(isinstance(item, ast.AnnAssign | ast.Assign) and item.value is not None for item in node.body):
+                yield node.name, node  # its fields' defaults (v34: a dataclass default of 0 that its check refuses)
             for item in node.body:
                 if isinstance(item, ast.FunctionDef):
                     yield from _with_nested(f"{node.name}.{item.name}", item)

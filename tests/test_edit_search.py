@@ -734,7 +734,8 @@ def test_operators_added_after_v34_reach_their_slips() -> None:
     two names unpacked in the wrong order (``b_k, b_q, b_v = bias.split(C)``), a running maximum started at 0 where
     -inf was meant (an online softmax), a default built where the value handed in was meant (``cls(GPTConfig())``
     for ``cls(config)``), ``take_along_dim`` without its ``dim`` (both flattened), and an index clamped at the last
-    one where it was meant to wrap around (``window.clamp(max=n - 1)`` for ``window % n``). Bug caught: each was a
+    one where it was meant to wrap around (``window.clamp(max=n - 1)`` for ``window % n``), and a class field's
+    default (a dataclass's ``vocab_pad_multiple: int = 0``, which its own check refuses). Bug caught: each was a
     v34 bug that got no verdict, or only where it raised."""
     source = (
         "def f(self, x, C, config, logp, t, window, n):\n"
@@ -755,6 +756,9 @@ def test_operators_added_after_v34_reach_their_slips() -> None:
         ),
         ("window.clamp(max=n - 1)", "window % n"),
     )
+    config = "class GPTConfig:\n    vocab_pad_multiple: int = 0\n    def check(self):\n        return self\n"
+    found = {(e.old, e.new, e.function) for e in edits("config.py", config, ("GPTConfig",))}
+    assert ("0", "1", "GPTConfig") in found, sorted(found)  # a field's default (v34: 0, which its check refuses)
 
 
 def test_operators_added_after_v33_reach_their_slips() -> None:
