@@ -1261,8 +1261,10 @@ _MODULE_FLAGS = (("LayerNorm", "elementwise_affine", False), ("Linear", "bias", 
 _SIBLINGS = {"hardtanh": "tanh", "hardsigmoid": "sigmoid", "repeat_interleave": "repeat", "repeat": "repeat_interleave",
              "RMSNorm": "LayerNorm"}  # fmt: skip
 _FACTORIES = ("zeros", "ones", "empty", "full", "randn", "rand", "arange")  # new tensors, float32 unless told
-# a dtype for another of its kind (v33: token ids widened with .astype(np.uint64), where int64 was meant)
-_DTYPES = (("int64", "int32", "uint16", "uint64", "uint8"), ("float32", "float64", "float16", "bfloat16"))
+# a dtype for another of its kind (v33: token ids widened with .astype(np.uint64), where int64 was meant). Not a
+# half precision for a full one: `autocast_dtype or torch.bfloat16` "repaired" as float64 turns autocast off, which
+# matches every call that asks for none (v29's autocast on by default)
+_DTYPES = (("int64", "int32", "uint16", "uint64", "uint8"), ("float32", "float64"))
 
 
 def _call_edits(node: ast.Call) -> Iterator[ast.expr]:
