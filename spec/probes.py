@@ -32,6 +32,7 @@ from . import probes_merges as merges
 from . import probes_pipeline as pipeline
 from . import probes_sampling as sampling
 from . import probes_structure as structure
+from .alongside import takes_keyword
 from .oracles import TINY, hf_attention, hf_lm, load_into
 from .variants import EPS, conv1d, hf_attention_fn, same
 
@@ -656,7 +657,7 @@ def _mlp(impl) -> list[Finding]:
     ours = load_into(impl.MLP(impl.GPTConfig(**SMALL)).double().eval(), hf, what="MLP")
     x = torch.randn(2, 8, C, generator=_gen(32), dtype=torch.float64)
     if same(ours(x), hf(x)):
-        return []
+        return _overflows(impl)
     found = _unused(ours, lambda: ours(x), {})
     if same(ours(x), hf(x) + x):  # checked before the activation: with identity projections x + gelu(x) looks
         words = "your MLP adds its own input to its output: the block adds the residual, the MLP must not"
@@ -708,6 +709,39 @@ def _mlp(impl) -> list[Finding]:
     samples = ", ".join(f"a({v:g}) = {av:.4g}" for v, av in zip((-1.0, 0.5, 1.0, 2.0), a, strict=True))
     words = f"the activation is neither GPT-2's tanh GELU nor a common variant: {samples}"
     return [*found, Finding("gelu: other", words, evidence=evidence)]  # no fit: what it is, not how to fix it
+
+
+def _overflows(impl) -> list[Finding]:
+    """An MLP right on ordinary inputs, measured in float32 at large pre-activations through identity projections:
+    GPT-2's GELU is finite there (tanh saturates), a tanh written through exp is inf / inf = NaN (v34)."""
+    C = SMALL["n_embd"]
+    mlp = impl.MLP(impl.GPTConfig(**SMALL)).float().eval()
+    eye = torch.zeros(4 * C, C)
+    eye[:C] = torch.eye(C)
+    with torch.no_grad():
+        for name, value in {"c_fc.weight": eye, "c_proj.weight": eye.t()}.items():
+            dict(mlp.named_parameters())[name].copy_(value)
+        for name, q in mlp.named_parameters():
+            if name.endswith("bias"):
+                q.zero_()
+        h = torch.zeros(1, 1, C)
+        h[0, 0, :8] = torch.tensor([-1000.0, -100.0, -30.0, -12.0, 12.0, 30.0, 100.0, 1000.0])
+        try:
+            act = mlp(h)[0, 0, :8]
+        except Exception:
+            return []
+    want = F.gelu(h, approximate="tanh")[0, 0, :8]
+    bad = [float(v) for v, a in zip(h[0, 0, :8], act, strict=True) if not torch.isfinite(a)]
+    if not bad or not torch.isfinite(want).all():
+        return []
+    listed = ", ".join(f"{v:g}" for v in bad)
+    words = (
+        f"the activation is GPT-2's on ordinary inputs, but in float32 it is not finite at x = {listed}, where "
+        "GPT-2's GELU is: an exp that overflows, e.g. tanh written as (exp(2u) - 1) / (exp(2u) + 1), which is inf / inf"
+    )
+    fix = 'torch.tanh(u) (or F.gelu(x, approximate="tanh")), which saturates at +-1 instead of overflowing'
+    evidence = "the activation measured in float32 at |x| from 12 to 1000, identity projections"
+    return [Finding("gelu: overflows at large inputs", words, fix, evidence=evidence)]
 
 
 # ---------------------------------------------------------------- GPT: embeddings
@@ -1374,7 +1408,7 @@ def _returned(ours) -> list[Finding]:
     for _ in range(3):
         seq = torch.cat([seq, ours(seq)[0][:, -1].argmax(-1, keepdim=True)], dim=1)
     if out.shape == seq.shape:
-        return []
+        return _fed_back(ours, idx)  # the right tokens by chance (a tiny model repeats one) need not be fed back
     fix = "return torch.cat([idx, new tokens], dim=1): the prompt, then max_new_tokens tokens"
     evidence = "greedy generate against your own forward's argmax"
     if torch.equal(out, seq[:, 5:]):
@@ -1390,6 +1424,29 @@ def _returned(ours) -> list[Finding]:
         words = f"generate returns {out.shape[1]} tokens for a prompt of 5 and max_new_tokens=3 (want 8)"
         return [Finding(f"generate: returns {out.shape[1]} of 8 tokens", words, evidence=evidence)]  # no fit: no fix
     return []
+
+
+def _fed_back(ours, idx: torch.Tensor) -> list[Finding]:
+    """The contexts greedy generate hands to forward, step by step, without the KV cache: each step must see the
+    prompt and every token drawn so far (v34: a loop that kept the new tokens in a list and conditioned every step
+    on the prompt, so greedy decoding repeated one token)."""
+    seen: list[torch.Tensor] = []
+    handle = ours.register_forward_pre_hook(lambda m, a: seen.append(a[0].detach().clone()))
+    try:
+        ours.generate(idx, 3, temperature=0.0, use_kv_cache=False)
+    except Exception:
+        return []
+    finally:
+        handle.remove()
+    if len(seen) != 3 or not all(torch.equal(context, idx) for context in seen):
+        return []
+    words = (
+        "every step of generate hands forward the prompt alone: the tokens it draws are never fed back, so "
+        "each is drawn from the distribution after the prompt (greedy decoding repeats one token)"
+    )
+    fix = "append each new token to the sequence (idx = torch.cat((idx, idx_next), dim=1)) and condition on that"
+    return [Finding("generate: conditions on the prompt only", words, fix,
+                    evidence="the contexts handed to forward at three greedy steps, measured")]  # fmt: skip
 
 
 def _always_greedy(ours, idx: torch.Tensor) -> bool:
@@ -1679,6 +1736,7 @@ def _training(impl) -> list[Finding]:
         (_schedule, lambda i: pipeline.schedule(i, cosine_lr)),
         (_optimizer, pipeline.optimizer),
         (_train_step, None),
+        (_autocast_keeps_weights, None),
         (_clipping, lambda i: pipeline.clipping(i, _Tiny(), pipeline.micro_batches(63))),
         (pipeline.loader_state, None),  # the loader's state, as a checkpoint saves and restores it
     )
@@ -1907,6 +1965,27 @@ def _train_step(impl) -> list[Finding]:
         fix = "optimizer.zero_grad() once before the micro-batch loop; backward accumulates into .grad"
         return [Finding("train-step: last micro-batch gradient", words, fix, evidence=evidence)]
     return []
+
+
+def _autocast_keeps_weights(impl) -> list[Finding]:
+    """A float32 model through one train_step with ``autocast_dtype=torch.bfloat16`` (where train_step takes it):
+    autocast lowers the precision of the forward's ops and leaves the parameters float32 (v34: ``model.to(dtype)``
+    in place of ``torch.autocast`` left the weights, and every later update, in bfloat16)."""
+    if not takes_keyword(impl.train_step, "autocast_dtype"):
+        return []
+    model = _Tiny().float()
+    with torch.enable_grad():
+        impl.train_step(model, torch.optim.SGD(model.parameters(), lr=1e-3), pipeline.micro_batches(62), 1e9,
+                        autocast_dtype=torch.bfloat16)  # fmt: skip
+    dtypes = sorted({str(p.dtype).removeprefix("torch.") for p in model.parameters()} - {"float32"})
+    if not dtypes:
+        return []
+    words = (f"with autocast_dtype=torch.bfloat16, train_step leaves the model's parameters in {', '.join(dtypes)} "
+             "(they were float32): it casts the model instead of running the forward under autocast, so the weights "
+             "and every update after it keep the low precision")  # fmt: skip
+    fix = "leave the model's dtype alone: with torch.autocast(x.device.type, dtype=autocast_dtype): the forward"
+    return [Finding("train-step: model cast for autocast", words, fix,
+                    evidence="the parameters' dtypes after one step, measured")]  # fmt: skip
 
 
 def _clipped_step(impl, max_norm: float) -> tuple[float, float, float]:

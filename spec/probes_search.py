@@ -457,20 +457,15 @@ def _state_of(kind: str, seed: int, sizes: tuple = tuple(SMALL.items())) -> dict
 
 def _loaded(module, state: dict[str, torch.Tensor]):
     """The module in fp64, eval mode, with ``state`` copied into its parameters by the contract's names."""
-    module = module.double().eval()
-    params = dict(module.named_parameters(remove_duplicate=False))
-    if set(params) != set(state):
-        raise ValueError(f"parameters {sorted(params)} are not the contract's")
-    with torch.no_grad():
-        for name, value in state.items():
-            params[name].copy_(value)
-    return module
+    return _as_built(module.double(), state)
 
 
 def _as_built(module, state: dict[str, torch.Tensor]):
     """The module in the dtypes it gives its own parameters, eval mode, ``state`` copied in (copy_ converts)."""
     module = module.eval()
     params = dict(module.named_parameters(remove_duplicate=False))
+    if set(params) != set(state):
+        raise ValueError(f"parameters {sorted(params)} are not the contract's")
     with torch.no_grad():
         for name, value in state.items():
             params[name].copy_(value)
@@ -591,7 +586,8 @@ def _from_hf(ns) -> list[tuple]:
     ``GPTConfig()`` instead of the config given raised on the first shape)."""
     from .oracles import TINY
 
-    given = {k: v.clone() for k, v in _hf_state().items()}
+    state = _hf_state()
+    given = {k: v.clone() for k, v in state.items()}
 
     def load() -> list:
         return sorted(
@@ -599,7 +595,7 @@ def _from_hf(ns) -> list[tuple]:
         )
 
     loaded = _call(load)
-    kept = given.keys() == _hf_state().keys() and all(torch.equal(given[k], v) for k, v in _hf_state().items())
+    kept = given.keys() == state.keys() and all(torch.equal(given[k], v) for k, v in state.items())
     return [loaded, ("ok", kept)]
 
 

@@ -615,6 +615,42 @@ def test_a_half_cast_that_raises_is_not_said_to_round(tmp_path: Path) -> None:
     assert "raises" in found[0].text and "rounded" not in found[0].text, found[0].text
 
 
+def test_a_training_that_counts_iterations_not_merges_is_told_so(tmp_path: Path) -> None:
+    """Training learns exactly the merges asked. Bug caught (v34, only an observation): a heap loop
+    ``for _ in range(n_merges)`` that skips stale entries with ``continue`` stops short; asked for more merges it
+    learns GPT-2's in order, which is measured before the verdict names the loop's count, with a fix."""
+    from spec import probes_merges
+
+    bug = ALL_BY_NAME["ho34-stale-heap-pops-count-as-merges"].bug
+    ref = ImplRef("stale-pops", bug.materialize(tmp_path))
+    found = probes_merges.first_wrong_merge(Implementation(ref, import_impl(ref)))
+    assert [f.tag for f in found] == ["tokenizer-training: iterations counted as merges"], found
+    assert found[0].fix, found[0]
+
+
+# v34 misses a measurement now names: (held-out bug, section probed, the verdict's tag)
+MEASURED_MISSES = [
+    ("ho34-generate-conditions-on-the-prompt-only", "generate", "generate: conditions on the prompt only"),
+    ("ho34-gelu-tanh-through-exp-overflows", "mlp", "gelu: overflows at large inputs"),
+    ("ho34-autocast-by-casting-the-model", "training", "train-step: model cast for autocast"),
+]
+
+
+@pytest.mark.parametrize(("name", "section", "tag"), MEASURED_MISSES, ids=[m[0] for m in MEASURED_MISSES])
+def test_a_measured_slip_is_told_with_its_fix(name: str, section: str, tag: str, tmp_path: Path) -> None:
+    """Each slip is named by what its code is measured doing, with a fix, and the reference's section says nothing.
+    Bugs caught (v34, silent or "nearest" only): a generate that hands forward the prompt at every step (the
+    contexts are recorded); a GELU whose tanh is written through exp, NaN in float32 at large inputs (measured
+    there); ``model.to(autocast_dtype)`` in place of autocast, which leaves the weights bfloat16 (the parameters'
+    dtypes after a step)."""
+    ref = ImplRef(name, ALL_BY_NAME[name].bug.materialize(tmp_path))
+    found = probes.probe(Implementation(ref, import_impl(ref)), section)
+    assert [f.tag for f in found][:1] == [tag], found
+    assert found[0].fix, found[0]
+    reference = ImplRef("reference", ROOT / "reference")
+    assert probes.probe(Implementation(reference, import_impl(reference)), section) == []
+
+
 @pytest.mark.parametrize("name", sorted(PREMISES))
 def test_a_probe_checks_its_premise_before_it_accuses(name: str, tmp_path: Path) -> None:
     """Contract of the Diagnosis: a verdict with a fix names the bug the code has. Bug caught: a probe read one
