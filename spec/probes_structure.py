@@ -216,6 +216,9 @@ def param_shapes(impl, within: str = "") -> list[Finding]:
     moved = renamed(have, want)
     if moved:  # a parameter under another name: HF's state dict has nowhere to load it
         return [moved]
+    twice = registered_twice(have, want, within)
+    if twice:  # the contract's names all there, and some of them again under another
+        return [twice]
     dims = _dims(config)
     if getattr(config, "padded_vocab_size", config.vocab_size) != config.vocab_size:  # padded unasked
         return [_padding(impl)]
@@ -372,6 +375,28 @@ def renamed(have: dict[str, torch.Tensor], want: dict[str, torch.Tensor], what: 
         fix += " (an nn.Sequential numbers its layers: give each its GPT-2 name as an attribute)"
     short = ", ".join(sorted(f"{o}->{t}" for o, t in renames))
     return Finding(f"param-names: {short}", words, fix, evidence="parameter names and shapes against the contract's")
+
+
+def registered_twice(have: dict[str, torch.Tensor], want: dict[str, torch.Tensor], within: str = "") -> Finding | None:
+    """Parameters of the contract's that yours also registers under a second name, the same tensor: a submodule
+    assigned to a second attribute (v34: ``self.mlp_branch = nn.Sequential(self.ln_2, self.mlp)``), so the state
+    dict carries both names and a GPT-2 state dict loads into neither set of keys cleanly."""
+    theirs = {id(t): n for n, t in have.items() if n in want}
+    twice = [(n, theirs[id(t)]) for n, t in have.items() if n not in want and within in n and id(t) in theirs]
+    if not twice:
+        return None
+    parts = list(dict.fromkeys(_renamed_part(o, t) for o, t in twice))  # per module: mlp_branch.0 -> ln_2
+    shown = ", ".join(f"{o} is your {t}" for o, t in parts[:4]) + (", ..." if len(parts) > 4 else "")
+    words = (
+        f"your model registers some of its parameters twice, under GPT-2's name and another: {shown} ({twice[0][0]} "
+        f"is the tensor {twice[0][1]}). A module assigned to a second attribute (an nn.Sequential of modules the "
+        "class already holds, say) puts its parameters in the state dict under both names; GPT-2's has one"
+    )
+    extra = sorted({o.split(".")[0] for o, _ in parts})
+    fix = (f"keep each submodule at one attribute: drop self.{', self.'.join(extra)} and call the modules it wraps "
+           "in forward (e.g. self.mlp(self.ln_2(x)))")  # fmt: skip
+    short = ", ".join(sorted(f"{o}={t}" for o, t in parts))
+    return Finding(f"param-names: registered twice ({short})", words, fix, evidence="parameters by identity")
 
 
 def _renamed_part(ours: str, theirs: str) -> tuple[str, str]:
