@@ -608,7 +608,57 @@ def schedule(impl, cosine_lr: Callable) -> list[Finding]:
                                   for s, g in zip(range(w2, m2), again, strict=True)):  # fmt: skip
                 return [unconfirmed(found, f"a second schedule {_SECOND_SCHEDULE}")]
             return [found]
-    return []
+    wrong = [s for s in range(m + 10) if abs(got[s] - cosine_lr(s, max_lr, min_lr, w, m)) >= 1e-9]
+    return _capped_warmup(impl, got, fix) or _where_it_differs(got, wrong, cosine_lr, (max_lr, min_lr, w, m))
+
+
+def _min_of_ramp_and_cosine(s: int, hi: float, lo: float, w: int, m: int) -> float:
+    """min(the warmup's ramp, the cosine with its progress (s - w) / (m - w) unclamped): below zero during warmup,
+    where the cosine is under max_lr."""
+    return min(hi * (s + 1) / w, lo + (hi - lo) * _cos((s - w) / (m - w)))
+
+
+def _capped_warmup(impl, got: list[float], fix: str) -> list[Finding]:
+    """A schedule written min(ramp, cosine) (v34): right after warmup, and during it capped by a cosine whose
+    progress is negative there, so the last warmup steps take the cosine's smaller value. Confirmed on a second
+    schedule."""
+    max_lr, min_lr, w, m = 1.0, 0.1, 10, 50
+    if not all(abs(got[s] - _min_of_ramp_and_cosine(s, max_lr, min_lr, w, m)) < 1e-9 for s in range(m)):
+        return []
+    hi, lo, w2, m2 = _SECOND_SCHEDULE
+    again = _second_lrs(impl, range(m2))
+    if len(again) != m2 or any(
+        abs(g - _min_of_ramp_and_cosine(s, hi, lo, w2, m2)) >= 1e-9 for s, g in enumerate(again)
+    ):
+        return []
+    words = (
+        f"during warmup the lr is min(ramp, cosine), the cosine's progress (step - warmup_steps) / span left negative "
+        f"there: the cosine is then below max_lr, so the last warmup steps take it (step {w - 1}: {got[w - 1]:.6g}, "
+        f"where the ramp gives {max_lr:g})"
+    )
+    fix = "return the ramp while step < warmup_steps; the cosine only from warmup_steps on, its progress in [0, 1]"
+    evidence = f"get_lr measured at every step, and on a second schedule {_SECOND_SCHEDULE}"
+    return [Finding("lr-schedule: warmup capped by the cosine", words, fix, evidence=evidence)]
+
+
+def _where_it_differs(got: list[float], wrong: list[int], cosine_lr: Callable, args: tuple) -> list[Finding]:
+    """No family fits: the steps where the lr differs from the contract's, each with its phase, as a fact."""
+    max_lr, min_lr, w, m = args
+    if not wrong:
+        return []
+
+    def phase(s: int) -> str:
+        return "warmup" if s < w else "decay" if s < m else "after max_steps"
+
+    shown = ", ".join(f"step {s} ({phase(s)}) {got[s]:.6g} for {cosine_lr(s, *args):.6g}" for s in wrong[:4])
+    phases = ", ".join(dict.fromkeys(phase(s) for s in wrong))
+    more = ", ..." if len(wrong) > 4 else ""
+    words = (
+        f"get_lr differs from the contract's schedule (max_lr {max_lr:g}, min_lr {min_lr:g}, warmup_steps {w}, "
+        f"max_steps {m}) at {len(wrong)} of {len(got)} steps: {shown}{more}"
+    )
+    evidence = "get_lr measured at every step"
+    return [Finding(f"lr-schedule: differs in {phases}", words, kind=OBSERVED, evidence=evidence)]
 
 
 # what a schedule's value is named by, from (max_lr, min_lr, warmup_steps, max_steps)

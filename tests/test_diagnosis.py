@@ -633,6 +633,7 @@ MEASURED_MISSES = [
     ("ho34-generate-conditions-on-the-prompt-only", "generate", "generate: conditions on the prompt only"),
     ("ho34-gelu-tanh-through-exp-overflows", "mlp", "gelu: overflows at large inputs"),
     ("ho34-autocast-by-casting-the-model", "training", "train-step: model cast for autocast"),
+    ("ho34-lr-min-of-ramp-and-unclamped-cosine", "training", "lr-schedule: warmup capped by the cosine"),
     (
         "ho34-mlp-branch-registered-as-sequential",
         "block",
@@ -648,7 +649,8 @@ def test_a_measured_slip_is_told_with_its_fix(name: str, section: str, tag: str,
     contexts are recorded); a GELU whose tanh is written through exp, NaN in float32 at large inputs (measured
     there); ``model.to(autocast_dtype)`` in place of autocast, which leaves the weights bfloat16 (the parameters'
     dtypes after a step); ln_2 and the MLP wrapped in an nn.Sequential held as a second attribute, so their
-    parameters are registered twice (parameters by identity)."""
+    parameters are registered twice (parameters by identity); a schedule written min(ramp, cosine) whose cosine
+    caps the last warmup steps (every step measured, on two schedules)."""
     ref = ImplRef(name, ALL_BY_NAME[name].bug.materialize(tmp_path))
     found = probes.probe(Implementation(ref, import_impl(ref)), section)
     assert [f.tag for f in found][:1] == [tag], found
