@@ -2010,6 +2010,13 @@ def _clipping(impl) -> list[Finding]:
     norm, step_norm, returned = _clipped_step(impl, max_norm)
     fix = "norm = clip_grad_norm_(model.parameters(), max_norm): it clips and returns the norm before clipping"
     evidence = f"train_step measured with a gradient of norm {norm:.3g} and max_norm {max_norm}"
+    if step_norm == 0 and _steps_below(impl, 10 * norm, norm):  # no step at all, a whole one under max_norm
+        words = (
+            f"train_step makes no step when the gradient's norm ({norm:.3g}) exceeds max_norm ({max_norm}), and a "
+            f"whole step when it is below (max_norm {10 * norm:.3g}): the step is skipped, not clipped"
+        )
+        fix = "clip, then always step: clip_grad_norm_(model.parameters(), max_norm); optimizer.step() (no if)"
+        return [Finding("clip: step skipped above max_norm", words, fix, evidence=evidence + ", then above it")]
     if abs(step_norm - max_norm) > 1e-6 * max_norm and step_norm < norm * (1 - 1e-6):
         fitted = float(f"{step_norm:.3g}")
         words = f"the gradient is clipped to norm {fitted:g} whatever max_norm is (max_norm was {max_norm})"
@@ -2029,6 +2036,14 @@ def _clipping(impl) -> list[Finding]:
         words = f"train_step returns the gradient norm after clipping ({returned:g} = max_norm), not before it"
         return [Finding("train-step: norm after clipping", words, fix, evidence=evidence)]
     return []
+
+
+def _steps_below(impl, max_norm: float, norm: float) -> bool:
+    """Whether train_step with a max_norm above the gradient's norm makes the whole, unclipped step."""
+    try:
+        return abs(_clipped_step(impl, max_norm)[1] - norm) <= 1e-6 * norm
+    except Exception:
+        return False
 
 
 def _known_or(name: str, family: str, words: str, fix: str) -> Finding:

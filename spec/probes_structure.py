@@ -269,8 +269,13 @@ def layernorm_shapes(impl) -> list[Finding]:
     ln = impl.LayerNorm(16)
     params = dict(ln.named_parameters())
     wrong = {n: tuple(params[n].shape) for n in ("weight", "bias") if n in params and tuple(params[n].shape) != (16,)}
-    if not wrong:
-        return []
+    if not wrong:  # right shapes; the same tensors also under a second name (v35: a wrapped nn.LayerNorm aliased)
+        have = dict(ln.named_parameters(remove_duplicate=False))
+        want = {n: t for n, t in have.items() if n in ("weight", "bias")}
+        twice = registered_twice(
+            have, want, what="LayerNorm", example="F.layer_norm(x, (C,), self.weight, self.bias, eps)"
+        )
+        return [twice] if twice else []
     said = ", ".join(f"{n} {shape}" for n, shape in wrong.items())
     words = (f"LayerNorm(16)'s {said}, not (16,): it broadcasts on (B, T, C) inputs, but makes a 2-D input 3-D and "
              "cannot load GPT-2's (C,) weights")  # fmt: skip
@@ -377,7 +382,13 @@ def renamed(have: dict[str, torch.Tensor], want: dict[str, torch.Tensor], what: 
     return Finding(f"param-names: {short}", words, fix, evidence="parameter names and shapes against the contract's")
 
 
-def registered_twice(have: dict[str, torch.Tensor], want: dict[str, torch.Tensor], within: str = "") -> Finding | None:
+def registered_twice(
+    have: dict[str, torch.Tensor],
+    want: dict[str, torch.Tensor],
+    within: str = "",
+    what: str = "model",
+    example: str = "self.mlp(self.ln_2(x))",
+) -> Finding | None:
     """Parameters of the contract's that yours also registers under a second name, the same tensor: a submodule
     assigned to a second attribute (v34: ``self.mlp_branch = nn.Sequential(self.ln_2, self.mlp)``), so the state
     dict carries both names and a GPT-2 state dict loads into neither set of keys cleanly."""
@@ -388,13 +399,13 @@ def registered_twice(have: dict[str, torch.Tensor], want: dict[str, torch.Tensor
     parts = list(dict.fromkeys(_renamed_part(o, t) for o, t in twice))  # per module: mlp_branch.0 -> ln_2
     shown = ", ".join(f"{o} is your {t}" for o, t in parts[:4]) + (", ..." if len(parts) > 4 else "")
     words = (
-        f"your model registers some of its parameters twice, under GPT-2's name and another: {shown} ({twice[0][0]} "
+        f"your {what} registers some of its parameters twice, under GPT-2's name and another: {shown} ({twice[0][0]} "
         f"is the tensor {twice[0][1]}). A module assigned to a second attribute (an nn.Sequential of modules the "
         "class already holds, say) puts its parameters in the state dict under both names; GPT-2's has one"
     )
     extra = sorted({o.split(".")[0] for o, _ in parts})
-    fix = (f"keep each submodule at one attribute: drop self.{', self.'.join(extra)} and call the modules it wraps "
-           "in forward (e.g. self.mlp(self.ln_2(x)))")  # fmt: skip
+    fix = (f"register each parameter once, under the contract's name: drop self.{', self.'.join(extra)} and use "
+           f"what it held through the contract's attributes in forward (e.g. {example})")  # fmt: skip
     short = ", ".join(sorted(f"{o}={t}" for o, t in parts))
     return Finding(f"param-names: registered twice ({short})", words, fix, evidence="parameters by identity")
 

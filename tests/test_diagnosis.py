@@ -628,12 +628,18 @@ def test_a_training_that_counts_iterations_not_merges_is_told_so(tmp_path: Path)
     assert found[0].fix, found[0]
 
 
-# v34 misses a measurement now names: (held-out bug, section probed, the verdict's tag)
+# v34 and v35 misses a measurement now names: (held-out bug, section probed, the verdict's tag)
 MEASURED_MISSES = [
     ("ho34-generate-conditions-on-the-prompt-only", "generate", "generate: conditions on the prompt only"),
     ("ho34-gelu-tanh-through-exp-overflows", "mlp", "gelu: overflows at large inputs"),
     ("ho34-autocast-by-casting-the-model", "training", "train-step: model cast for autocast"),
     ("ho34-lr-min-of-ramp-and-unclamped-cosine", "training", "lr-schedule: warmup capped by the cosine"),
+    ("ho35-step-skipped-when-norm-exceeds-max", "training", "clip: step skipped above max_norm"),
+    (
+        "ho35-ln-wraps-torch-layernorm-registered-twice",
+        "layernorm",
+        "param-names: registered twice (norm.bias=bias, norm.weight=weight)",
+    ),
     (
         "ho34-mlp-branch-registered-as-sequential",
         "block",
@@ -650,7 +656,9 @@ def test_a_measured_slip_is_told_with_its_fix(name: str, section: str, tag: str,
     there); ``model.to(autocast_dtype)`` in place of autocast, which leaves the weights bfloat16 (the parameters'
     dtypes after a step); ln_2 and the MLP wrapped in an nn.Sequential held as a second attribute, so their
     parameters are registered twice (parameters by identity); a schedule written min(ramp, cosine) whose cosine
-    caps the last warmup steps (every step measured, on two schedules)."""
+    caps the last warmup steps (every step measured, on two schedules). v35 (its one confident wrong fix): a step
+    skipped when the norm exceeds max_norm, told "clipped to norm 0" (now measured again above the norm); a
+    LayerNorm wrapping nn.LayerNorm whose gains are aliased as its own (silent)."""
     ref = ImplRef(name, ALL_BY_NAME[name].bug.materialize(tmp_path))
     found = probes.probe(Implementation(ref, import_impl(ref)), section)
     assert [f.tag for f in found][:1] == [tag], found
