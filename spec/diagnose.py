@@ -344,6 +344,9 @@ def _after_forward(model: nn.Module, hf: nn.Module, idx: torch.Tensor, targets: 
                 lambda _: F.cross_entropy(logits[:, :-1].reshape(-1, V), targets[:, 1:].reshape(-1))
             ),
         }
+        if loss is not None and loss.dtype != right.dtype:  # v35: a float64 loss was said to differ "in the gradients"
+            hints.append(f"the loss is {loss.dtype} where the logits are {logits.dtype} (F.cross_entropy keeps the "
+                         "logits' dtype): the loss is computed in, or cast to, another precision")  # fmt: skip
         if loss is not None and not _diff(loss, right, dims=())[0]:
             hits = _exact(variants.matches(loss, losses, idx))
             hints += hits or [f"the loss {loss.item():.6g} differs from F.cross_entropy(logits, targets) = "

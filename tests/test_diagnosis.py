@@ -628,6 +628,23 @@ def test_a_training_that_counts_iterations_not_merges_is_told_so(tmp_path: Path)
     assert found[0].fix, found[0]
 
 
+def test_a_loss_in_another_dtype_is_not_said_to_differ_in_the_gradients(tmp_path: Path) -> None:
+    """The localiser's note after a forward that matches HF's reads the loss's dtype before it blames the gradients.
+    Bug caught (v35, a false fact beside a right repair): a loss computed in float64 from float32 logits was told
+    "the forward pass and the loss match: the difference is in the gradients"."""
+    from spec import diagnose
+    from spec.oracles import TINY, hf_lm
+
+    ref = ImplRef("loss-f64", ALL_BY_NAME["ho35-loss-returned-in-float64"].bug.materialize(tmp_path))
+    impl = Implementation(ref, import_impl(ref))
+    hf = hf_lm(TINY, seed=3)
+    model = load_into(impl.GPT(impl.GPTConfig(**TINY)).eval(), hf, what="GPT")
+    idx = torch.randint(0, TINY["vocab_size"], (2, 8), generator=torch.Generator().manual_seed(4))
+    notes = diagnose._after_forward(model, hf, idx, idx.roll(-1, dims=1))
+    assert any("torch.float64 where the logits are torch.float32" in n for n in notes), notes
+    assert not any("in the gradients" in n for n in notes), notes
+
+
 # v34 and v35 misses a measurement now names: (held-out bug, section probed, the verdict's tag)
 MEASURED_MISSES = [
     ("ho34-generate-conditions-on-the-prompt-only", "generate", "generate: conditions on the prompt only"),
