@@ -645,6 +645,20 @@ def test_a_loss_in_another_dtype_is_not_said_to_differ_in_the_gradients(tmp_path
     assert not any("in the gradients" in n for n in notes), notes
 
 
+@pytest.mark.parametrize(
+    ("name", "tags"),
+    [("ho4-merge-drops-last-id", ["merge: drops the last id"]), ("ho35-no-specials-default-to-endoftext", [])],
+)
+def test_a_default_special_is_not_read_as_a_lost_id(name: str, tags: list[str], tmp_path: Path) -> None:
+    """The lost-last-id probe trains "abzy" with room for three merges and no specials; two merges is a lost id only
+    when no special took the third id. Bug caught (v35, a false fact beside a right fix): specials defaulting to
+    <|endoftext|> when none are given were told "the merge loop drops a word's last id"."""
+    from spec import probes_pipeline
+
+    ref = ImplRef(name, ALL_BY_NAME[name].bug.materialize(tmp_path))
+    assert [f.tag for f in probes_pipeline._merge_keeps_tail(Implementation(ref, import_impl(ref)))] == tags
+
+
 # v34 and v35 misses a measurement now names: (held-out bug, section probed, the verdict's tag)
 MEASURED_MISSES = [
     ("ho34-generate-conditions-on-the-prompt-only", "generate", "generate: conditions on the prompt only"),
