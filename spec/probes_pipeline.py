@@ -611,7 +611,7 @@ def schedule(impl, cosine_lr: Callable) -> list[Finding]:
                 return [unconfirmed(found, f"a second schedule {_SECOND_SCHEDULE}")]
             return [found]
     wrong = [s for s in range(m + 10) if abs(got[s] - cosine_lr(s, max_lr, min_lr, w, m)) >= 1e-9]
-    return _capped_warmup(impl, got, fix) or _where_it_differs(got, wrong, cosine_lr, (max_lr, min_lr, w, m))
+    return _capped_warmup(impl, got) or _where_it_differs(got, wrong, cosine_lr, (max_lr, min_lr, w, m))
 
 
 def _min_of_ramp_and_cosine(s: int, hi: float, lo: float, w: int, m: int) -> float:
@@ -620,7 +620,7 @@ def _min_of_ramp_and_cosine(s: int, hi: float, lo: float, w: int, m: int) -> flo
     return min(hi * (s + 1) / w, lo + (hi - lo) * _cos((s - w) / (m - w)))
 
 
-def _capped_warmup(impl, got: list[float], fix: str) -> list[Finding]:
+def _capped_warmup(impl, got: list[float]) -> list[Finding]:
     """A schedule written min(ramp, cosine) (v34): right after warmup, and during it capped by a cosine whose
     progress is negative there, so the last warmup steps take the cosine's smaller value. Confirmed on a second
     schedule."""
