@@ -28283,8 +28283,8 @@ _V36_MODEL: list[HeldOut] = []
 # an even head size (a rotary-embedding habit), or raises vocab_size to GPT-2's 50257, or rounds block_size up to
 # whole 64-row tiles; the default fields listed with block_size and vocab_size's values swapped; a sampler that
 # bans <|endoftext|> (the last id) so a sample never ends early; top-k probabilities renormalised by a row sum
-# taken without keepdim; a greedy branch
-# that takes the argmax at every position fed instead of the last; encode_ordinary running the regex over the
+# taken without keepdim; a greedy branch that takes the argmax at every position fed instead of the last;
+# encode_ordinary running the regex over the
 # UTF-8 bytes read as Latin-1 characters (GPT-2's byte-to-unicode trick applied before the split instead of
 # after it); a tiktoken-style BPE that finds the best pair with list.index of its left part; the training text cut
 # at each special with str.partition, so at its first occurrence only; the allowed/disallowed rule dropping the
