@@ -672,13 +672,7 @@ def _mlp(impl) -> list[Finding]:
         words = "the activation is applied after c_proj, not between c_fc and c_proj"
         fix = 'self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))'
         return [*found, Finding("mlp-order: activation after c_proj", words, fix, evidence="reproduced")]
-    p = dict(ours.named_parameters())
-    eye = torch.zeros(4 * C, C, dtype=torch.float64)
-    eye[:C] = torch.eye(C, dtype=torch.float64)
-    p["c_fc.weight"].copy_(eye)
-    p["c_proj.weight"].copy_(eye.t())
-    p["c_fc.bias"].zero_()
-    p["c_proj.bias"].zero_()
+    _identity_projections(ours, C)
     h = torch.linspace(-5, 5, 4 * C, dtype=torch.float64).view(1, 4, C)
     act = ours(h)
     if same(act, F.gelu(h, approximate="tanh")):
@@ -712,19 +706,26 @@ def _mlp(impl) -> list[Finding]:
     return [*found, Finding("gelu: other", words, evidence=evidence)]  # no fit: what it is, not how to fix it
 
 
+def _identity_projections(mlp: torch.nn.Module, C: int) -> None:
+    """c_fc and c_proj set to identities (the first C of the 4C hidden units) and every bias to zero: the MLP's
+    output is then its activation of its input, measured directly."""
+    eye = torch.zeros(4 * C, C, dtype=next(mlp.parameters()).dtype)
+    eye[:C] = torch.eye(C)
+    p = dict(mlp.named_parameters())
+    p["c_fc.weight"].copy_(eye)
+    p["c_proj.weight"].copy_(eye.t())
+    for name, q in p.items():
+        if name.endswith("bias"):
+            q.zero_()
+
+
 def _overflows(impl) -> list[Finding]:
     """An MLP right on ordinary inputs, measured in float32 at large pre-activations through identity projections:
     GPT-2's GELU is finite there (tanh saturates), a tanh written through exp is inf / inf = NaN (v34)."""
     C = SMALL["n_embd"]
     mlp = impl.MLP(impl.GPTConfig(**SMALL)).float().eval()
-    eye = torch.zeros(4 * C, C)
-    eye[:C] = torch.eye(C)
     with torch.no_grad():
-        for name, value in {"c_fc.weight": eye, "c_proj.weight": eye.t()}.items():
-            dict(mlp.named_parameters())[name].copy_(value)
-        for name, q in mlp.named_parameters():
-            if name.endswith("bias"):
-                q.zero_()
+        _identity_projections(mlp, C)
         h = torch.zeros(1, 1, C)
         h[0, 0, :8] = torch.tensor([-1000.0, -100.0, -30.0, -12.0, 12.0, 30.0, 100.0, 1000.0])
         try:
