@@ -788,11 +788,11 @@ def _observe_training(ns) -> Iterator[tuple]:
 
 def _autocast_step(ns, batches: list, dtype: torch.dtype = torch.bfloat16) -> list:
     """Which loss one float32 step under ``dtype`` autocast reports: the forward's under bfloat16 or float16
-    autocast, or the plain float32 one (whichever is nearest): asked for with ``autocast_dtype`` where train_step takes it (optional in the
-    contract), else opened around it, as the capstone's driver does for a train_step without one. _Tiny's weights
-    are scaled up so that the two losses lie far apart. Which one, not the values: a correct step's gradients
-    differ by bf16's rounding wherever the loss is divided (before the backward, or the gradients after it), and
-    its loss by float32's where the micro-batches are joined (v17, v20, v23)."""
+    autocast, or the plain float32 one (whichever is nearest): asked for with ``autocast_dtype`` where train_step
+    takes it (optional in the contract), else opened around it, as the capstone's driver does for a train_step
+    without one. _Tiny's weights are scaled up so that the losses lie far apart. Which one, not the values: a
+    correct step's gradients differ by bf16's rounding wherever the loss is divided (before the backward, or the
+    gradients after it), and its loss by float32's where the micro-batches are joined (v17, v20, v23)."""
     model = _Tiny().float()
     with torch.no_grad():
         model.wte.mul_(8.0)
@@ -1047,6 +1047,8 @@ def _observe_specials(ns) -> list[tuple]:
         # no room for a merge: the bytes and the specials exactly (v35: refused with n_merges <= 0)
         _call(lambda: sorted(ns.Tokenizer().train("aaabdaaabac", 256 + 2, special_tokens=_SPECIALS[:2])
                              .special_tokens.items())),
+        # ... and one fewer is refused (a repair of the above may not drop the check)
+        _call(_raises_value_error, lambda: ns.Tokenizer().train("aaabdaaabac", 256 + 1, special_tokens=_SPECIALS[:2])),
     ]  # fmt: skip
     ranks, specials = _substring_ranks(_PIECES), {"<|pad|>": 100_000}  # another pattern, its pre-tokens visible
     custom = _call(lambda: ns.Tokenizer.from_ranks(ranks, r"\S+|\s+", specials))
