@@ -804,7 +804,9 @@ def _autocast_step(ns, batches: list, dtype: torch.dtype = torch.bfloat16) -> li
                 cast[str(kind)] = sum(float(model(x, y)[1]) for x, y in batches) / len(batches)
     opt = torch.optim.SGD(model.parameters(), lr=0.5)
     asked = takes_keyword(ns.train_step, "autocast_dtype")
-    with torch.enable_grad(), torch.autocast("cpu", dtype=dtype, enabled=not asked):
+    # not even a disabled autocast when it is asked for: entering one sets the device's default autocast dtype, which
+    # an autocast opened without a dtype inside then takes
+    with torch.enable_grad(), contextlib.nullcontext() if asked else torch.autocast("cpu", dtype=dtype):
         loss, _ = ns.train_step(model, opt, batches, 1e9, **({"autocast_dtype": dtype} if asked else {}))
     loss = float(loss)
     return [min({"float32": plain, **cast}.items(), key=lambda kv: abs(loss - kv[1]))[0]]
