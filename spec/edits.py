@@ -456,7 +456,7 @@ def _unread_edits(
     ``generator`` parameter never handed to the call that draws. Within the name's reach (a comprehension's
     element for its target, the rest of the function for a local), each call given it as a keyword of its own
     name, each subscript's index and each constant replaced by it, or by it through a method the file calls on
-    plain names (``s.encode('utf-8')``)."""
+    plain names (``s.encode('utf-8')``); a local, also added to each arithmetic value assigned after it."""
     read = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
     reach: dict[str, tuple[set[int], bool]] = {}  # name -> the ids of the nodes it can reach, a comprehension's?
@@ -491,6 +491,15 @@ def _unread_edits(
                     through = ast.parse(template, mode="eval").body
                     through.func.value = u
                     yield _apply(file, tree, parents, qualname, node, at, through)
+            # or added to a value computed after it (v35: ``b_q, b_k, b_v = bias.chunk(3)``, then ``v = x @ W_v.t()``
+            # with b_v left out: the value bias never added)
+            if (
+                isinstance(parent, ast.Assign)
+                and field == "value"
+                and isinstance(node, ast.BinOp)
+                and name not in params
+            ):
+                yield _apply(file, tree, parents, qualname, node, at, ast.BinOp(node, ast.Add(), u))
 
 
 def _dead_store_edits(
@@ -1695,7 +1704,7 @@ def _rewritten_statements(file: str, tree: ast.Module, qualname: str, fn: ast.Fu
     x.masked_fill(...)``), the input added to what is returned (a residual inside the module),
     something else returned with it (``return x, cache``), ``=`` for ``+=`` and back, an assigned value detached
     (``mean = x.mean(-1).detach()``), a counter advanced by a local name instead of its constant (``+= B``), ``+=``
-    written out of place, a ratio clamped at 1, what is returned transposed back."""
+    written out of place, a ratio clamped at 1, what is returned transposed back, an assert raising ValueError."""
     first = [p for p in [_first_parameter(fn)] if p]
     names = [n for n in _local_names(fn) if n != "_"]
     setters = sorted(_setters(tree))
@@ -1762,6 +1771,9 @@ def _statement_alternatives(stmt: ast.stmt, first: list[str], names: list[str]) 
             yield ast.Assign(stmt.targets, ast.Call(ast.Attribute(stmt.value, "detach", ast.Load()), [], []))
         if isinstance(stmt.value, ast.BinOp) and isinstance(stmt.value.op, ast.Div):  # a progress past its end
             yield ast.Assign(stmt.targets, ast.Call(ast.Name("min", ast.Load()), [stmt.value, ast.Constant(1.0)], []))
+    if isinstance(stmt, ast.Assert):  # the contract's ValueError where an assert refuses bad input (v35)
+        error = ast.Call(ast.Name("ValueError", ast.Load()), [stmt.msg] if stmt.msg else [], [])
+        yield ast.If(ast.UnaryOp(ast.Not(), stmt.test), [ast.Raise(error, None)], [])
     if isinstance(stmt, ast.AugAssign):
         yield ast.Assign([stmt.target], stmt.value)
         if isinstance(stmt.target, ast.Name):  # in place keeps the target's dtype: `acc += loss` rounds a float64 loss

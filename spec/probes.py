@@ -34,6 +34,7 @@ from . import probes_sampling as sampling
 from . import probes_structure as structure
 from .alongside import takes_keyword
 from .oracles import TINY, hf_attention, hf_lm, load_into
+from .probes_loss import loss_read
 from .variants import EPS, conv1d, hf_attention_fn, same
 
 SMALL = dict(block_size=16, vocab_size=64, n_layer=1, n_head=4, n_embd=32)  # head_dim 8: every scale is distinct
@@ -671,13 +672,7 @@ def _mlp(impl) -> list[Finding]:
         words = "the activation is applied after c_proj, not between c_fc and c_proj"
         fix = 'self.c_proj(F.gelu(self.c_fc(x), approximate="tanh"))'
         return [*found, Finding("mlp-order: activation after c_proj", words, fix, evidence="reproduced")]
-    p = dict(ours.named_parameters())
-    eye = torch.zeros(4 * C, C, dtype=torch.float64)
-    eye[:C] = torch.eye(C, dtype=torch.float64)
-    p["c_fc.weight"].copy_(eye)
-    p["c_proj.weight"].copy_(eye.t())
-    p["c_fc.bias"].zero_()
-    p["c_proj.bias"].zero_()
+    _identity_projections(ours, C)
     h = torch.linspace(-5, 5, 4 * C, dtype=torch.float64).view(1, 4, C)
     act = ours(h)
     if same(act, F.gelu(h, approximate="tanh")):
@@ -711,19 +706,26 @@ def _mlp(impl) -> list[Finding]:
     return [*found, Finding("gelu: other", words, evidence=evidence)]  # no fit: what it is, not how to fix it
 
 
+def _identity_projections(mlp: torch.nn.Module, C: int) -> None:
+    """c_fc and c_proj set to identities (the first C of the 4C hidden units) and every bias to zero: the MLP's
+    output is then its activation of its input, measured directly."""
+    eye = torch.zeros(4 * C, C, dtype=next(mlp.parameters()).dtype)
+    eye[:C] = torch.eye(C)
+    p = dict(mlp.named_parameters())
+    p["c_fc.weight"].copy_(eye)
+    p["c_proj.weight"].copy_(eye.t())
+    for name, q in p.items():
+        if name.endswith("bias"):
+            q.zero_()
+
+
 def _overflows(impl) -> list[Finding]:
     """An MLP right on ordinary inputs, measured in float32 at large pre-activations through identity projections:
     GPT-2's GELU is finite there (tanh saturates), a tanh written through exp is inf / inf = NaN (v34)."""
     C = SMALL["n_embd"]
     mlp = impl.MLP(impl.GPTConfig(**SMALL)).float().eval()
-    eye = torch.zeros(4 * C, C)
-    eye[:C] = torch.eye(C)
     with torch.no_grad():
-        for name, value in {"c_fc.weight": eye, "c_proj.weight": eye.t()}.items():
-            dict(mlp.named_parameters())[name].copy_(value)
-        for name, q in mlp.named_parameters():
-            if name.endswith("bias"):
-                q.zero_()
+        _identity_projections(mlp, C)
         h = torch.zeros(1, 1, C)
         h[0, 0, :8] = torch.tensor([-1000.0, -100.0, -30.0, -12.0, 12.0, 30.0, 100.0, 1000.0])
         try:
@@ -826,7 +828,7 @@ def _loss(impl) -> list[Finding]:
     if torch.allclose(loss, F.cross_entropy(flat, idx.reshape(-1)), rtol=1e-9, atol=1e-12):
         words = "the loss is taken against idx (the inputs), not targets: the model learns to copy its input"
         return [Finding("loss: targets are the inputs", words, fix, evidence=evidence)]
-    return fits.loss_fits(flat, targets.reshape(-1), loss, T)
+    return fits.loss_fits(flat, targets.reshape(-1), loss, T) or loss_read(ours, idx, targets, V)
 
 
 _INIT_KINDS = ("attn.c_proj", "mlp.c_proj", "wte", "wpe")  # tensors whose init GPT-2 sets apart (or may be missed)
@@ -901,6 +903,9 @@ def _gpt_forward(impl) -> list[Finding]:
     finally:
         handle.remove()
     want = hf(idx).logits
+    moved = structure.rearranged(logits, want, "B, T, V", "forward")
+    if moved is not None:
+        return [moved]
     if not same(logits, want) and same(logits, F.log_softmax(want, dim=-1)):
         words = "forward returns log-probabilities (log_softmax of the logits), not the logits"
         return [Finding("logits: log-softmax", words, "return lm_head(ln_f(x)) itself", evidence="reproduced")]
@@ -910,7 +915,7 @@ def _gpt_forward(impl) -> list[Finding]:
     wte, wpe = hf.transformer.wte.weight, hf.transformer.wpe.weight
     P = x - wte[idx[0]]
     if torch.allclose(P, wpe[:T], atol=1e-12, rtol=0):
-        return []
+        return _between_blocks(ours, idx, {"wpe(pos)": wpe[:T], "wte(idx) + wpe(pos)": x})
     fix = "x = wte(idx) + wpe(torch.arange(T)): position t uses row t"
     ln_f = getattr(getattr(ours, "transformer", None), "ln_f", None)
     if ln_f is not None and same(x, ln_f(wte[idx[0]] + wpe[:T])):
@@ -960,6 +965,35 @@ def _gpt_forward(impl) -> list[Finding]:
                 f"embedding-scale: {name}", f"the token embeddings are multiplied by {name}", fix, evidence="measured"
             )
         ]
+    return []
+
+
+def _between_blocks(ours, idx: torch.Tensor, added: dict[str, torch.Tensor]) -> list[Finding]:
+    """Block 1's input is block 0's output. When it is not, the difference named when it is one of ``added``'s
+    tensors (v35: the position embeddings added to every block's input, not once before the first)."""
+    blocks = ours.transformer.h
+    if len(blocks) < 2:
+        return []
+    seen: dict[str, torch.Tensor] = {}
+    hooks = [
+        blocks[0].register_forward_hook(lambda m, a, out: seen.setdefault("out", out)),
+        blocks[1].register_forward_pre_hook(lambda m, a: seen.setdefault("in", a[0])),
+    ]
+    try:
+        ours(idx)
+    finally:
+        for h in hooks:
+            h.remove()
+    out, inp = seen.get("out"), seen.get("in")
+    out = out[0] if isinstance(out, tuple | list) else out
+    if not isinstance(out, torch.Tensor) or not isinstance(inp, torch.Tensor) or out.shape != inp.shape:
+        return []
+    for name, t in added.items():
+        if torch.allclose(inp - out, t.expand_as(out), atol=1e-10, rtol=0) and t.abs().max() > 0:
+            words = f"each block's input is the previous block's output plus {name} again: {name} is added before"
+            words += " every block, where GPT-2 adds the embeddings once, before the first"
+            fix = "x = wte(idx) + wpe(pos) once before the loop; then x = block(x) for each block"
+            return [Finding(f"embeddings: {name} added before every block", words, fix, evidence="block 1's input")]
     return []
 
 
@@ -1574,6 +1608,8 @@ def _data(impl) -> list[Finding]:
                 evidence="measured on 0, 1, 2, ...",
             )
         )
+    if d == 1 and counts.max() < y.numel():
+        found.append(_targets_off(x, y))
     x2, _ = loader.next_batch()
     if torch.equal(x2, x):
         found.append(
@@ -1587,6 +1623,24 @@ def _data(impl) -> list[Finding]:
         return found
     found += _loader_starts(impl, tokens, shifted=bool(found)) + (_wraps(impl) or pipeline.data(impl))
     return found or pipeline.loader_resume(impl)  # the position kept across a checkpoint, once batches are right
+
+
+def _targets_off(x: torch.Tensor, y: torch.Tensor) -> Finding:
+    """The few targets that are not the next token of the stream 0, 1, 2, ... (the rest are), each said with
+    where its value sits in x (v35: the batch's last target taken from the first row, x[0, 0])."""
+    said = []
+    for b, t in (y != x + 1).nonzero().tolist()[:3]:
+        v = int(y[b, t])
+        at = (x == v).nonzero().tolist()
+        where = f", which is x[{at[0][0]}, {at[0][1]}]" if at else ""
+        u = int(x[b, t])
+        said.append(f"y[{b}, {t}] = {v}{where}, where the token after x[{b}, {t}] = {u} is {u + 1}")
+    n = int((y != x + 1).sum())
+    words = f"{n} of the {y.numel()} targets {'is' if n == 1 else 'are'} not the next token of the stream: "
+    words += "; ".join(said)
+    fix = "buf = tokens[start : start + B*T + 1]; x = buf[:-1].view(B, T); y = buf[1:].view(B, T): every target is"
+    fix += " the token after its input in the stream, a row's last included"
+    return Finding("loader: some targets not the next token", words, fix, evidence="measured on 0, 1, 2, ...")
 
 
 def _wraps(impl) -> list[Finding]:
@@ -1851,6 +1905,9 @@ def _optimizer(impl) -> list[Finding]:
         return by_name  # the Linear's bias is decayed, but on GPT-2's names a rule by name spares some vectors
     elif rule[(matrix, vector)]:
         found.append(_known_or(rule[(matrix, vector)], "weight-decay", "", fix))
+    split = _split_hyperparameters(opt, model, {"lr": lr, "betas": betas, "eps": eps}, evidence)
+    if split:
+        return found + split
     group = opt.param_groups[0]
     if group["lr"] != lr:
         found.append(
@@ -1867,6 +1924,26 @@ def _optimizer(impl) -> list[Finding]:
         found.append(Finding(f"adamw-eps: {group['eps']:g}", words, fix, evidence=evidence))
     return found + pipeline.optimizer_defaults(impl, model, passed_on=(tuple(group["betas"]) == betas,
                                                                       group["eps"] == eps))  # fmt: skip
+
+
+def _split_hyperparameters(opt, model: torch.nn.Module, given: dict, evidence: str) -> list[Finding]:
+    """A hyperparameter right in some of AdamW's groups and not in others (v35: lr written into the decay group only
+    and not passed to AdamW, so the biases and gains train at AdamW's default 1e-3)."""
+    names = {id(p): n for n, p in model.named_parameters()}
+    found = []
+    for key, want in given.items():
+        got = [g[key] if key != "betas" else tuple(g[key]) for g in opt.param_groups]
+        if all(v == want for v in got) or all(v != want for v in got):
+            continue
+        wrong = [(i, v) for i, v in enumerate(got) if v != want]
+        i, v = wrong[0]
+        held = ", ".join(names.get(id(p), "?") for p in opt.param_groups[i]["params"]) or "no tensors"
+        arg = "learning_rate" if key == "lr" else key
+        words = f"AdamW's group {i} ({held}) gets {key} {v}, not the {arg} argument {want}, which the other group has:"
+        words += f" {key} is set in one group only and not passed to AdamW, whose default fills the rest"
+        fix = f"AdamW(groups, {key}={arg}, ...): every group gets the argument"
+        found.append(Finding(f"adamw-{key}: group {i} ({held}) at {v}", words, fix, evidence=evidence))
+    return found
 
 
 class _Tiny(torch.nn.Module):
@@ -2081,7 +2158,7 @@ def _tokenizer(impl) -> list[Finding]:
     found += _counts(impl)
     found += _stops_early(impl) + _round_trip(impl) + _specials_kept(impl) + pipeline.tokenizer(impl)
     if not found:  # no family fits: the first merge that differs from GPT-2's, on an ordinary text
-        found += merges.first_wrong_merge(impl)
+        found += merges.first_wrong_merge(impl) or merges.specials_in_training(impl)
     base = {bytes([i]): i for i in range(256)}
 
     def encode(extra: dict[bytes, int], text: str) -> list[bytes]:
@@ -2287,6 +2364,7 @@ PROBES: dict[str, Callable] = {
     ),
     "layernorm": _first(
         structure.layernorm_shapes,
+        structure.layernorm_output,
         _in_place("layernorm"),
         _low_precision("layernorm"),
         _layernorm,

@@ -21,8 +21,9 @@ from .oracles import CONV1D_WEIGHTS, TINY, hf_lm, to_contract_names
 SQUARE = dict(TINY, block_size=TINY["n_embd"])  # wpe is (n_embd, n_embd): a transposed wpe loads, wrongly
 EVIDENCE = "a tiny HF model's state dict loaded whole, and one key at a time"
 FIX = (
-    "for each HF key: skip .attn.bias / .attn.masked_bias; prefix 'transformer.' only to keys without it (GPT2Model's);"
-    " transpose only the Conv1D weights (attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj); copy the rest as is"
+    "for each HF key: skip .attn.bias / .attn.masked_bias; prefix 'transformer.' to the keys that start with neither"
+    " 'transformer.' nor 'lm_head.' (a GPT2Model's: wte.weight, h.0..., ln_f); transpose only the Conv1D weights"
+    " (attn.c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj); copy the rest as is"
 )
 
 

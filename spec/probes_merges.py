@@ -133,3 +133,54 @@ def _merged_counts(ranks: dict[bytes, int], k: int) -> Counter:
         ids = first.encode_ordinary(piece)
         counts.update(vocab[a] + vocab[b] for a, b in itertools.pairwise(ids))
     return counts
+
+
+# The text cut at two special tokens: each ends a sentence, so what a training does with them decides a merge
+SPECIALS = ("<|endoftext|>", "<|sep|>")
+SPECIAL_TEXT = TEXT.replace(". ", ".<|endoftext|>").replace("; ", ";<|sep|>")
+
+
+def specials_in_training(impl) -> list[Finding]:
+    """Training with special tokens on a text that holds them: the contract cuts the text at each special and
+    trains on the pieces. When yours learns other merges there (and GPT-2's on the text without specials, which
+    first_wrong_merge checked), which text GPT-2's training gives yours: the specials replaced by a space (v35),
+    deleted, or kept as ordinary text."""
+    import reference
+
+    size = 256 + N_MERGES + len(SPECIALS)
+    want = _merges(reference.Tokenizer().train(SPECIAL_TEXT, size, special_tokens=SPECIALS).vocab)
+    yours = _merges(impl.Tokenizer().train(SPECIAL_TEXT, size, special_tokens=SPECIALS).vocab)
+    if yours == want:
+        return []
+    evidence = f"{N_MERGES} merges trained on an English text cut by {len(SPECIALS)} special tokens"
+    fix = "cut the text at every special (re.split on their escaped alternation) and count pairs in each piece"
+    for how, text in (
+        ("replaced by a space", _each_special(" ")),
+        ("deleted (the pieces around it joined)", _each_special("")),
+        ("replaced by a newline", _each_special("\n")),
+        ("kept as ordinary text", SPECIAL_TEXT),
+    ):
+        if yours == _merges(reference.Tokenizer().train(text, size - len(SPECIALS), special_tokens=()).vocab):
+            words = f"training learns the merges of the text with each special token {how}, where the contract cuts"
+            words += " the text at each special and trains on the pieces: what sits beside a special changes the counts"
+            return [Finding(f"tokenizer-training: specials {how.split(' (')[0]}", words, fix, evidence=evidence)]
+    k = next(
+        j for j in range(min(len(yours), len(want)) + 1) if j >= len(yours) or j >= len(want) or yours[j] != want[j]
+    )
+    words = (
+        f"with special tokens in the text, training's merge {k + 1} differs from GPT-2's (and without them, none does)"
+    )
+    return [Finding("tokenizer-training: merges differ around specials", words, kind=OBSERVED, evidence=evidence)]
+
+
+def _each_special(by: str) -> str:
+    text = SPECIAL_TEXT
+    for s in SPECIALS:
+        text = text.replace(s, by)
+    return text
+
+
+def _merges(vocab: dict) -> list[bytes]:
+    """The merged tokens in id order, the specials left out (where a training puts their ids is not the point)."""
+    specials = {s.encode() for s in SPECIALS}
+    return [v for i, v in sorted(vocab.items()) if i >= 256 and v not in specials]

@@ -525,7 +525,30 @@ def data(impl) -> list[Finding]:
             words += f"tokens {m}..99 are never read" if d < 0 else "positions past the end are read"
             fix = "positions = (start + torch.arange(B*T + 1)) % len(tokens)"
             return [Finding(tag, words, fix, evidence="four batches of 33 tokens read from 100")]
-    return []
+    return _past_the_end(seen[3], (3 * 32 + torch.arange(33)) % 100)
+
+
+def _past_the_end(read: torch.Tensor, want: torch.Tensor) -> list[Finding]:
+    """The batch that runs past the end of 100 tokens (96..99, then 0..28 wrapped) as read, said from its first
+    wrong token (v35: padded with zeros); the known restart (the batch read from token 0 instead) by its name."""
+    if torch.equal(read, want):
+        return []
+    if torch.equal(read, torch.arange(33)):
+        from gpt2spec import bugs
+
+        known = bugs.by_name("loader-drops-tail")
+        return [Finding(known.name, known.why, known.fix, evidence="four batches of 33 tokens read from 100")]
+    i = int((read != want).nonzero()[0])
+    rest = read[i:]
+    padded = f" (padded with {int(rest[0])})" if bool((rest == rest[0]).all()) and len(rest) > 1 else ""
+    words = f"the batch that runs past the end of 100 tokens reads {read[max(i - 2, 0) : i + 6].tolist()} from its"
+    words += (
+        f" token {max(i - 2, 0)}{padded}, where the stream wraps to its start: {want[max(i - 2, 0) : i + 6].tolist()}"
+    )
+    fix = "positions = (start + torch.arange(B*T + 1)) % len(tokens): past the end, the stream goes on from token 0"
+    return [
+        Finding("loader: past the end of the tokens", words, fix, evidence="four batches of 33 tokens read from 100")
+    ]
 
 
 def loader_state(impl) -> list[Finding]:

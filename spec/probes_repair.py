@@ -72,7 +72,7 @@ def differing_parts(impl, component: str) -> tuple[str, ...]:
 # only that call differs from GPT-2's
 _TRAINING_CALLS = (("get_lr",), ("configure_optimizers",), ("train_step",), ("train_step",),
                    ("save_checkpoint", "load_checkpoint"), ("configure_optimizers",), ("configure_optimizers",),
-                   ("train_step",), ("train_step",), ("train_step",))  # fmt: skip
+                   ("train_step",), ("train_step",), ("train_step",), ("train_step",))  # fmt: skip
 
 
 def training_part(impl) -> str:

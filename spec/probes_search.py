@@ -781,28 +781,35 @@ def _observe_training(ns) -> Iterator[tuple]:
     # autocast asked for: _Tiny's matmul runs in bfloat16 (v29: autocast on by default was "repaired" by deleting
     # the `with`, which no call above could refute: none asked for autocast)
     yield _call(_autocast_step, ns, batches)
+    # ... and for float16, which CPU autocast also runs (v35: float16 hard-coded was "repaired" by dropping the
+    # dtype, which on CPU defaults to the bfloat16 the call above asked for)
+    yield _call(_autocast_step, ns, batches, torch.float16)
 
 
-def _autocast_step(ns, batches: list) -> list:
-    """Whether one float32 step under bfloat16 autocast reports the loss of the forward under autocast or the plain
-    float32 one (whichever is nearer): asked for with ``autocast_dtype`` where train_step takes it (optional in the
-    contract), else opened around it, as the capstone's driver does for a train_step without one. _Tiny's weights
-    are scaled up so that the two losses lie far apart. Which one, not the values: a correct step's gradients
-    differ by bf16's rounding wherever the loss is divided (before the backward, or the gradients after it), and
-    its loss by float32's where the micro-batches are joined (v17, v20, v23)."""
+def _autocast_step(ns, batches: list, dtype: torch.dtype = torch.bfloat16) -> list:
+    """Which loss one float32 step under ``dtype`` autocast reports: the forward's under bfloat16 or float16
+    autocast, or the plain float32 one (whichever is nearest): asked for with ``autocast_dtype`` where train_step
+    takes it (optional in the contract), else opened around it, as the capstone's driver does for a train_step
+    without one. _Tiny's weights are scaled up so that the losses lie far apart. Which one, not the values: a
+    correct step's gradients differ by bf16's rounding wherever the loss is divided (before the backward, or the
+    gradients after it), and its loss by float32's where the micro-batches are joined (v17, v20, v23)."""
     model = _Tiny().float()
     with torch.no_grad():
         model.wte.mul_(8.0)
         model.head.mul_(8.0)
         plain = sum(float(model(x, y)[1]) for x, y in batches) / len(batches)
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            cast = sum(float(model(x, y)[1]) for x, y in batches) / len(batches)
+        cast = {}
+        for kind in (torch.bfloat16, torch.float16):
+            with torch.autocast("cpu", dtype=kind):
+                cast[str(kind)] = sum(float(model(x, y)[1]) for x, y in batches) / len(batches)
     opt = torch.optim.SGD(model.parameters(), lr=0.5)
     asked = takes_keyword(ns.train_step, "autocast_dtype")
-    with torch.enable_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=not asked):
-        loss, _ = ns.train_step(model, opt, batches, 1e9, **({"autocast_dtype": torch.bfloat16} if asked else {}))
+    # not even a disabled autocast when it is asked for: entering one sets the device's default autocast dtype, which
+    # an autocast opened without a dtype inside then takes
+    with torch.enable_grad(), contextlib.nullcontext() if asked else torch.autocast("cpu", dtype=dtype):
+        loss, _ = ns.train_step(model, opt, batches, 1e9, **({"autocast_dtype": dtype} if asked else {}))
     loss = float(loss)
-    return ["autocast" if abs(loss - cast) < abs(loss - plain) else "float32"]
+    return [min({"float32": plain, **cast}.items(), key=lambda kv: abs(loss - kv[1]))[0]]
 
 
 def _decay_of(ns, model: torch.nn.Module) -> list:
@@ -1039,6 +1046,11 @@ def _observe_specials(ns) -> list[tuple]:
               .encode(text, allowed_special="all")),
         _call(lambda: sorted(ns.Tokenizer().train("aaabdaaabac", 256 + 20, special_tokens=_SPECIALS[:2])
                              .special_tokens.items())),  # runs out of pairs: 4 merges learned, not 18
+        # no room for a merge: the bytes and the specials exactly (v35: refused with n_merges <= 0)
+        _call(lambda: sorted(ns.Tokenizer().train("aaabdaaabac", 256 + 2, special_tokens=_SPECIALS[:2])
+                             .special_tokens.items())),
+        # ... and one fewer is refused (a repair of the above may not drop the check)
+        _call(_raises_value_error, lambda: ns.Tokenizer().train("aaabdaaabac", 256 + 1, special_tokens=_SPECIALS[:2])),
     ]  # fmt: skip
     ranks, specials = _substring_ranks(_PIECES), {"<|pad|>": 100_000}  # another pattern, its pre-tokens visible
     custom = _call(lambda: ns.Tokenizer.from_ranks(ranks, r"\S+|\s+", specials))

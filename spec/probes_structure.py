@@ -20,6 +20,7 @@ from gpt2spec.verdicts import OBSERVED, Finding
 
 from .alongside import low_precision
 from .oracles import GPT2_SMALL, TINY, hf_lm, to_contract_names
+from .variants import same
 
 SMALL = dict(block_size=16, vocab_size=64, n_layer=1, n_head=4, n_embd=32)
 _NAMES = {"attention": "attention", "mlp": "mlp", "block": "block", "gpt": "gpt"}
@@ -283,6 +284,18 @@ def layernorm_shapes(impl) -> list[Finding]:
     return [Finding(f"param-shape: layernorm {said}", words, fix, evidence="LayerNorm(16)'s parameters")]
 
 
+def layernorm_output(impl) -> list[Finding]:
+    """LayerNorm(C) on a (B, T, C) input returns a (B, T, C) output: the rows flattened for the statistics are viewed
+    back (v35: the (B*T, C) rows returned)."""
+    ln = impl.LayerNorm(16).double()
+    x = torch.randn(2, 5, 16, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    with torch.no_grad():
+        out = ln(x)
+        want = torch.nn.functional.layer_norm(x, (16,), ln.weight, ln.bias, 1e-5)
+    found = rearranged(out, want, "B, T, C", "LayerNorm")
+    return [found] if found else []
+
+
 def unregistered_blocks(impl) -> list[Finding]:
     """The blocks are held where torch sees them (an nn.ModuleList): a plain list keeps their parameters out of
     parameters(), state_dict(), .to() and .double(), so GPT-2's weights have nowhere to load (v30: every
@@ -512,7 +525,7 @@ def config_defaults(impl) -> list[Finding]:
     if missing := [k for k in GPT2_SMALL if k not in given]:
         return [_missing_fields(impl, missing)]
     if refused := [k for k in GPT2_SMALL if _refused_keyword(impl, k, given[k])]:
-        return [_unsettable_fields(refused, given)]
+        return [_unsettable_fields(refused, given, impl.GPTConfig)]
     wrong = {k: given.get(k) for k, v in GPT2_SMALL.items() if given.get(k) != v}
     if not wrong:
         tiny = impl.GPTConfig(**TINY)
@@ -562,15 +575,38 @@ def _refused_keyword(impl, field: str, value: object) -> bool:
     return False
 
 
-def _unsettable_fields(refused: list[str], given: dict) -> Finding:
+def _unsettable_fields(refused: list[str], given: dict, cls: type) -> Finding:
     """Fields GPTConfig() has but GPTConfig(field=...) refuses (v29: ``block_size = 1024`` without an annotation,
     a class attribute the dataclass does not make a field of)."""
+    props = _properties_over_fields(cls, refused)
+    if props:  # v35: the field spelled n_embed, n_embd a read-only property over it
+        said = "; ".join(f"{k} is a read-only @property over the field {f}" for k, f in props.items())
+        words = f"GPTConfig({next(iter(props))}=...) raises TypeError: {said}, so no config can set it by that name"
+        fix = "; ".join(f"rename the field {f} to {k} ({k}: int = ...), delete the property" for k, f in props.items())
+        return Finding(f"config-field: {', '.join(props)} a property", words, fix, evidence="GPTConfig's class")
     names = ", ".join(refused)
     words = (f"GPTConfig() has {names} ({', '.join(f'{k} = {given[k]!r}' for k in refused)}), but "
              f"GPTConfig({refused[0]}=...) raises TypeError: a class attribute, not a field (a dataclass makes a "
              "field only of a name with a type annotation), so no config can set it")  # fmt: skip
     fix = "; ".join(f"annotate it: {k}: int = {given[k]!r}" for k in refused)
     return Finding(f"config-field: {names} not a field", words, fix, evidence="GPTConfig(field=its own default)")
+
+
+def _properties_over_fields(cls, refused: list[str]) -> dict[str, str]:
+    """Each refused name that is a property of the class, with the dataclass field it reads (the one of the
+    nearest name)."""
+    import dataclasses
+    import difflib
+
+    if not dataclasses.is_dataclass(cls):
+        return {}
+    fields = [f.name for f in dataclasses.fields(cls)]
+    out = {}
+    for k in refused:
+        near = difflib.get_close_matches(k, fields, n=1, cutoff=0.6)
+        if isinstance(inspect.getattr_static(cls, k, None), property) and near:
+            out[k] = near[0]
+    return out
 
 
 def _declared_defaults(cls) -> dict:
@@ -794,3 +830,30 @@ def _cache_writes(ours, prompt: int) -> str | None:
         else:
             return None
     return kinds.pop() if len(kinds) == 1 else None
+
+
+def rearranged(out: torch.Tensor, want: torch.Tensor, dims: str, what: str) -> Finding | None:
+    """``out`` holds ``want``'s values in another shape: its dims permuted (logits returned (B, V, T), the layout
+    F.cross_entropy takes, v35) or its leading dims flattened and never viewed back (a LayerNorm's (B*T, C) rows,
+    v35). ``dims`` names want's dims ("B, T, V"); None when out is not want rearranged."""
+    names = [d.strip() for d in dims.split(",")]
+    got, shape = tuple(out.shape), tuple(want.shape)
+    if got == shape or out.numel() != want.numel():
+        return None
+    evidence = f"{what}'s output, compared with the right values"
+    if out.dim() == want.dim():
+        for perm in itertools.permutations(range(want.dim())):
+            if tuple(shape[p] for p in perm) == got and same(out, want.permute(perm)):
+                said = ", ".join(names[p] for p in perm)
+                words = f"{what} returns its output as ({said}), shape {got}: the right values with the dims permuted;"
+                words += f" the contract's layout is ({dims}) = {shape}"
+                fix = f"return the ({dims}) tensor; permute only a copy handed to a function that wants another layout"
+                return Finding(f"output layout: ({said}) instead of ({dims})", words, fix, evidence=evidence)
+    if same(out.reshape(shape), want) and got[-1] == shape[-1]:
+        kept = ", ".join(names[-(out.dim() - 1) :]) if out.dim() > 1 else ""
+        lead = " * ".join(names[: want.dim() - out.dim() + 1])
+        words = f"{what} returns shape {got} for an input of shape {shape}: its rows ({lead}{', ' if kept else ''}"
+        words += f"{kept}) are flattened for the computation and never viewed back; the values are right"
+        fix = "return out.view(x.shape) (or reshape to the input's leading dims): the output has the input's shape"
+        return Finding(f"output shape: flattened to {got}", words, fix, evidence=evidence)
+    return None

@@ -676,6 +676,19 @@ MEASURED_MISSES = [
         "block",
         "param-names: registered twice (mlp_branch.0=ln_2, mlp_branch.1=mlp)",
     ),
+    ("ho35-loss-is-the-entropy-of-the-predictions", "gpt", "loss: does not read the targets"),
+    ("ho35-loss-logits-shifted-forward", "gpt", "loss: scored against targets shifted by -1; loss: positions left out"),
+    ("ho24-loss-sign-flipped", "gpt", "loss: sign flipped"),
+    ("ho25-loss-returned-as-perplexity", "gpt", "loss: perplexity"),
+    ("ho9-loss-in-bits", "gpt", "loss: the loss is in bits (log base 2)"),
+    ("ho20-loss-targets-flattened-time-major", "gpt", "loss: scored against other positions' targets"),
+    ("ho35-ln-rows-never-viewed-back", "layernorm", "output shape: flattened to (10, 16)"),
+    ("ho35-logits-returned-vocab-by-time", "gpt", "output layout: (B, V, T) instead of (B, T, V)"),
+    ("ho35-positions-added-before-every-block", "gpt", "embeddings: wpe(pos) added before every block"),
+    ("ho35-last-target-from-the-first-row", "data", "loader: some targets not the next token"),
+    ("ho35-tail-padded-with-zeros", "data", "loader: past the end of the tokens"),
+    ("ho35-no-decay-group-without-lr", "training", "adamw-lr: group 1 (bias) at 0.001"),
+    ("ho35-specials-replaced-by-a-space-in-training", "tokenizer", "tokenizer-training: specials replaced by a space"),
 ]
 
 
@@ -689,7 +702,14 @@ def test_a_measured_slip_is_told_with_its_fix(name: str, section: str, tag: str,
     parameters are registered twice (parameters by identity); a schedule written min(ramp, cosine) whose cosine
     caps the last warmup steps (every step measured, on two schedules). v35 (its one confident wrong fix): a step
     skipped when the norm exceeds max_norm, told "clipped to norm 0" (now measured again above the norm); a
-    LayerNorm wrapping nn.LayerNorm whose gains are aliased as its own (silent)."""
+    LayerNorm wrapping nn.LayerNorm whose gains are aliased as its own (silent). v35 silent, and earlier loss slips
+    no formula had: a loss that never reads the targets (the entropy), or scores each position against the target
+    before it, read off the gradient of the loss with respect to the logits (as are a flipped sign, the perplexity,
+    bits, targets flattened time-major); a LayerNorm returning its (B*T, C) rows and logits returned (B, V, T)
+    (the right values in another shape); the position embeddings added before every block (block 1's input); a
+    batch's last target taken from its first row, a wrapped batch padded with zeros (each said where it differs
+    from the stream); lr set in the decay group only (AdamW's default in the other); the specials replaced by a
+    space before training (the merges of that text)."""
     ref = ImplRef(name, ALL_BY_NAME[name].bug.materialize(tmp_path))
     found = probes.probe(Implementation(ref, import_impl(ref)), section)
     assert [f.tag for f in found][:1] == [tag], found
