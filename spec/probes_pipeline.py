@@ -607,7 +607,7 @@ def loader_state(impl) -> list[Finding]:
 def schedule(impl, cosine_lr: Callable) -> list[Finding]:
     """The warmup's length and the decay's shape, fitted: a warmup that also covers step warmup_steps; the decay
     as a quarter cosine cos(pi/2 r) instead of 0.5 (1 + cos(pi r))."""
-    max_lr, min_lr, w, m = 1.0, 0.1, 10, 50
+    max_lr, min_lr, w, m = _FIRST_SCHEDULE
     got = [float(impl.get_lr(s, max_lr, min_lr, w, m)) for s in range(m + 10)]
     ramp = next((s for s in range(m) if abs(got[s] - max_lr * (s + 1) / w) >= 1e-9), m)
     fix = "max_lr * (step + 1) / warmup_steps while step < warmup_steps, then the cosine from warmup_steps"
@@ -637,7 +637,7 @@ def schedule(impl, cosine_lr: Callable) -> list[Finding]:
                 return [unconfirmed(found, f"a second schedule {_SECOND_SCHEDULE}")]
             return [found]
     wrong = [s for s in range(m + 10) if abs(got[s] - cosine_lr(s, max_lr, min_lr, w, m)) >= 1e-9]
-    return _capped_warmup(impl, got) or _where_it_differs(got, wrong, cosine_lr, (max_lr, min_lr, w, m))
+    return _capped_warmup(impl, got) or _where_it_differs(got, wrong, cosine_lr, _FIRST_SCHEDULE)
 
 
 def _min_of_ramp_and_cosine(s: int, hi: float, lo: float, w: int, m: int) -> float:
@@ -649,8 +649,8 @@ def _min_of_ramp_and_cosine(s: int, hi: float, lo: float, w: int, m: int) -> flo
 def _capped_warmup(impl, got: list[float]) -> list[Finding]:
     """A schedule written min(ramp, cosine) (v34): right after warmup, and during it capped by a cosine whose
     progress is negative there, so the last warmup steps take the cosine's smaller value. Confirmed on a second
-    schedule."""
-    max_lr, min_lr, w, m = 1.0, 0.1, 10, 50
+    schedule. ``got``: get_lr at every step of _FIRST_SCHEDULE."""
+    max_lr, min_lr, w, m = _FIRST_SCHEDULE
     if not all(abs(got[s] - _min_of_ramp_and_cosine(s, max_lr, min_lr, w, m)) < 1e-9 for s in range(m)):
         return []
     hi, lo, w2, m2 = _SECOND_SCHEDULE
@@ -698,6 +698,7 @@ _LR_SYMBOLS: tuple[tuple[str, Callable[[float, float, int, int], float]], ...] =
     ("max_lr / warmup_steps", lambda hi, lo, w, m: hi / w),
     ("(max_lr + min_lr) / 2", lambda hi, lo, w, m: (hi + lo) / 2),
 )
+_FIRST_SCHEDULE = (1.0, 0.1, 10, 50)  # max_lr, min_lr, warmup_steps, max_steps: schedule()'s, measured to m + 10
 _SECOND_SCHEDULE = (0.7, 0.2, 4, 30)  # a second (max_lr, min_lr, warmup_steps, max_steps): no value coincides
 
 
