@@ -164,13 +164,7 @@ def specials_in_training(impl) -> list[Finding]:
             words = f"training learns the merges of the text with each special token {how}, where the contract cuts"
             words += " the text at each special and trains on the pieces: what sits beside a special changes the counts"
             return [Finding(f"tokenizer-training: specials {how.split(' (')[0]}", words, fix, evidence=evidence)]
-    k = next(
-        j for j in range(min(len(yours), len(want)) + 1) if j >= len(yours) or j >= len(want) or yours[j] != want[j]
-    )
-    words = (
-        f"with special tokens in the text, training's merge {k + 1} differs from GPT-2's (and without them, none does)"
-    )
-    return [Finding("tokenizer-training: merges differ around specials", words, kind=OBSERVED, evidence=evidence)]
+    return []  # another difference (a tie-break the specials' text happens to show): other probes say it
 
 
 def _each_special(by: str) -> str:
