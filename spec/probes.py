@@ -915,7 +915,7 @@ def _gpt_forward(impl) -> list[Finding]:
     wte, wpe = hf.transformer.wte.weight, hf.transformer.wpe.weight
     P = x - wte[idx[0]]
     if torch.allclose(P, wpe[:T], atol=1e-12, rtol=0):
-        return _between_blocks(ours, idx, {"wpe(pos)": wpe[:T], "wte(idx) + wpe(pos)": x})
+        return _between_blocks(impl)
     fix = "x = wte(idx) + wpe(torch.arange(T)): position t uses row t"
     ln_f = getattr(getattr(ours, "transformer", None), "ln_f", None)
     if ln_f is not None and same(x, ln_f(wte[idx[0]] + wpe[:T])):
@@ -968,32 +968,50 @@ def _gpt_forward(impl) -> list[Finding]:
     return []
 
 
-def _between_blocks(ours, idx: torch.Tensor, added: dict[str, torch.Tensor]) -> list[Finding]:
-    """Block 1's input is block 0's output. When it is not, the difference named when it is one of ``added``'s
-    tensors (v35: the position embeddings added to every block's input, not once before the first)."""
-    blocks = ours.transformer.h
-    if len(blocks) < 2:
-        return []
-    seen: dict[str, torch.Tensor] = {}
-    hooks = [
-        blocks[0].register_forward_hook(lambda m, a, out: seen.setdefault("out", out)),
-        blocks[1].register_forward_pre_hook(lambda m, a: seen.setdefault("in", a[0])),
-    ]
+def _between_blocks(impl) -> list[Finding]:
+    """Each block's input is the previous block's output. When it is not, what is added in between, measured on a
+    model of three blocks (two gaps tell the embeddings from the previous block's input, which are the same thing
+    before block 1): the position embeddings (v35), the embeddings, or the previous block's input (the residual
+    added around each block as well as inside it, v11 and v34; told "the embeddings" on two blocks)."""
+    torch.manual_seed(0)
+    model = impl.GPT(impl.GPTConfig(**dict(TINY, n_layer=3))).double().eval()
+    blocks = model.transformer.h
+    ins: list[torch.Tensor] = []
+    outs: list[torch.Tensor] = []
+    hooks = [b.register_forward_pre_hook(lambda m, a: ins.append(a[0])) for b in blocks]
+    hooks += [b.register_forward_hook(lambda m, a, o: outs.append(o[0] if isinstance(o, tuple | list) else o))
+              for b in blocks]  # fmt: skip
+    T = 10
     try:
-        ours(idx)
+        model(torch.randint(0, TINY["vocab_size"], (1, T), generator=_gen(45)))
     finally:
         for h in hooks:
             h.remove()
-    out, inp = seen.get("out"), seen.get("in")
-    out = out[0] if isinstance(out, tuple | list) else out
-    if not isinstance(out, torch.Tensor) or not isinstance(inp, torch.Tensor) or out.shape != inp.shape:
+    if len(ins) != 3 or len(outs) != 3 or any(i.shape != o.shape for i, o in zip(ins, outs, strict=True)):
         return []
-    for name, t in added.items():
-        if torch.allclose(inp - out, t.expand_as(out), atol=1e-10, rtol=0) and t.abs().max() > 0:
-            words = f"each block's input is the previous block's output plus {name} again: {name} is added before"
-            words += " every block, where GPT-2 adds the embeddings once, before the first"
-            fix = "x = wte(idx) + wpe(pos) once before the loop; then x = block(x) for each block"
-            return [Finding(f"embeddings: {name} added before every block", words, fix, evidence="block 1's input")]
+    gaps = [ins[k] - outs[k - 1] for k in (1, 2)]
+    if all(g.abs().max() < 1e-10 for g in gaps):
+        return []
+    wpe = getattr(model.transformer, "wpe", None)
+    added = {
+        "wpe(pos)": [wpe.weight[:T]] * 2 if isinstance(wpe, torch.nn.Embedding) else None,
+        "its own input": [ins[0], ins[1]],
+        "wte(idx) + wpe(pos)": [ins[0]] * 2,
+    }
+    fix = "x = wte(idx) + wpe(pos) once before the loop; then x = block(x) for each block"
+    for name, each in added.items():
+        if each is None or not all(
+            torch.allclose(g, t.expand_as(g), atol=1e-10, rtol=0) for g, t in zip(gaps, each, strict=True)
+        ):
+            continue
+        if name == "its own input":
+            words = "each block's output is added to that block's input again (x = x + block(x)): the block adds its"
+            words += " residual inside, so the stream gets it twice"
+            fix = "x = block(x) for each block: the block adds its residual itself"
+            return [Finding("blocks: residual added around each block", words, fix, evidence="three blocks' inputs")]
+        words = f"each block's input is the previous block's output plus {name} again: {name} is added before"
+        words += " every block, where GPT-2 adds the embeddings once, before the first"
+        return [Finding(f"embeddings: {name} added before every block", words, fix, evidence="three blocks' inputs")]
     return []
 
 

@@ -685,6 +685,8 @@ MEASURED_MISSES = [
     ("ho35-ln-rows-never-viewed-back", "layernorm", "output shape: flattened to (10, 16)"),
     ("ho35-logits-returned-vocab-by-time", "gpt", "output layout: (B, V, T) instead of (B, T, V)"),
     ("ho35-positions-added-before-every-block", "gpt", "embeddings: wpe(pos) added before every block"),
+    ("ho11-block-residual-added-twice", "gpt", "blocks: residual added around each block"),
+    ("ho34-stream-added-to-block-output", "gpt", "blocks: residual added around each block"),
     ("ho35-last-target-from-the-first-row", "data", "loader: some targets not the next token"),
     ("ho35-tail-padded-with-zeros", "data", "loader: past the end of the tokens"),
     ("ho35-no-decay-group-without-lr", "training", "adamw-lr: group 1 (bias) at 0.001"),
@@ -706,7 +708,8 @@ def test_a_measured_slip_is_told_with_its_fix(name: str, section: str, tag: str,
     no formula had: a loss that never reads the targets (the entropy), or scores each position against the target
     before it, read off the gradient of the loss with respect to the logits (as are a flipped sign, the perplexity,
     bits, targets flattened time-major); a LayerNorm returning its (B*T, C) rows and logits returned (B, V, T)
-    (the right values in another shape); the position embeddings added before every block (block 1's input); a
+    (the right values in another shape); the position embeddings added before every block, told from the residual
+    added around each block (v11, v34: told "the embeddings" on two blocks) by a model of three; a
     batch's last target taken from its first row, a wrapped batch padded with zeros (each said where it differs
     from the stream); lr set in the decay group only (AdamW's default in the other); the specials replaced by a
     space before training (the merges of that text)."""
