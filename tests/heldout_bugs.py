@@ -29642,6 +29642,30 @@ _V36_PIPELINE: list[HeldOut] = [
 HELDOUT_V36: list[HeldOut] = [*_V36_MODEL, *_V36_PIPELINE]
 V36_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V36}
 
+# ==================================================================== HELDOUT_V37
+# Written by two authors at once, each in its own part below (part A: the model sections; part B: config, generate,
+# tokenizer, data, training), each part with its own header.
+
+_v37 = partial(_in_set, 37)
+
+# -------------------------------------------------------------------- HELDOUT_V37, part A (model)
+
+_V37_MODEL: list[HeldOut] = []
+
+# -------------------------------------------------------------------- end of part A
+#
+# (part B starts below; the two parts were written side by side, so each keeps to its own lines)
+#
+
+# -------------------------------------------------------------------- HELDOUT_V37, part B (pipeline)
+
+_V37_PIPELINE: list[HeldOut] = []
+
+# -------------------------------------------------------------------- end of part B
+
+HELDOUT_V37: list[HeldOut] = [*_V37_MODEL, *_V37_PIPELINE]
+V37_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for h in HELDOUT_V37}
+
 
 # Every set in the order written: version -> (name prefix, entries). The last is the held-out set that counts
 # (graded once); the ones before it have been tuned on since and are development sets.
@@ -29682,5 +29706,6 @@ SETS: dict[str, tuple[str, list[HeldOut]]] = {
     "v34": ("ho34-", HELDOUT_V34),
     "v35": ("ho35-", HELDOUT_V35),
     "v36": ("ho36-", HELDOUT_V36),
+    "v37": ("ho37-", HELDOUT_V37),
 }
 ALL_BY_NAME: dict[str, HeldOut] = {h.bug.name: h for _, entries in SETS.values() for h in entries}
