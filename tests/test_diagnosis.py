@@ -1079,3 +1079,38 @@ def test_another_objective_is_named_by_the_loss_fit(objective, tag: str) -> None
     found = probes_fits.loss_fits(flat, targets, objective(flat, targets, onehot), 8)
     assert [f.tag for f in found] == [f"loss: {tag}"], found
     assert probes_fits.loss_fits(flat, targets, torch.nn.functional.cross_entropy(flat, targets), 8) == []
+
+
+@pytest.mark.parametrize(
+    ("loss", "grad", "apart", "tag"),
+    [
+        ((1.0, 1.0), 1.0, False, None),  # a correct DDP step: nothing to say
+        ((1.0, 1.0), 0.5, False, "ddp: gradients 0.5x"),
+        ((float("inf"), 2.0), 1.0, False, "ddp-loss: divided by the rank, not the world size"),
+        ((2.0, 2.0), 1.0, False, "ddp-loss: the sum over the ranks, not their mean"),
+        ((1.0, 1.0), 1.0, True, "ddp: ranks' gradients differ"),
+    ],
+)
+def test_ddp_ranks_are_read_off_the_ddp_tests_measurements(loss, grad, apart, tag) -> None:
+    """The DDP test's measurements (each rank's reported losses and gradients against one process's) are read for
+    the Diagnosis: a reported loss divided by the rank or summed over the ranks, every gradient scaled by one factor
+    (the loss divided by world_size although DDP averages), ranks whose gradients differ (an all-reduce skipped:
+    the sync flag set after the forward). Bug caught (v36, silent): all three DDP slips said nothing; and a correct
+    step must say nothing."""
+    from spec.probes_ddp import record_ranks
+
+    g = torch.Generator().manual_seed(0)
+    want = {
+        "w": torch.randn(4, 3, generator=g, dtype=torch.float64),
+        "b": torch.randn(3, generator=g, dtype=torch.float64),
+    }
+    losses = [4.5, 4.4]
+    ranks = [
+        {"losses": [losses[s] * loss[r] for s in range(2)],
+         "grads": {n: t * grad + (0.1 * r if apart else 0.0) for n, t in want.items()}}
+        for r in range(2)
+    ]  # fmt: skip
+    found = record_ranks(losses, want, ranks)
+    assert [f.tag for f in verdicts.take().findings] == [f.tag for f in found]  # recorded for the Diagnosis
+    assert [f.tag for f in found] == ([tag] if tag else []), found
+    assert all(f.fix for f in found), found
