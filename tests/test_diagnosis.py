@@ -691,6 +691,13 @@ MEASURED_MISSES = [
     ("ho35-tail-padded-with-zeros", "data", "loader: past the end of the tokens"),
     ("ho35-no-decay-group-without-lr", "training", "adamw-lr: group 1 (bias) at 0.001"),
     ("ho35-specials-replaced-by-a-space-in-training", "tokenizer", "tokenizer-training: specials replaced by a space"),
+    ("ho36-endoftext-prepended-to-the-stream", "data", "loader: ids not in the stream"),
+    ("ho36-vocab-size-raised-to-gpt2s", "config", "config: vocab_size not kept"),
+    ("ho36-block-size-rounded-up-to-64", "config", "config: block_size not kept"),
+    ("ho36-numpy-loader-returns-arrays", "data", "loader: batches not tensors"),
+    ("ho36-b-read-as-the-global-batch", "data", "loader: B split over the ranks"),
+    ("ho36-numpy-loader-targets-left-uint16", "data", "loader: uint16 ids"),
+    ("ho36-own-loss-ignores-endoftext-targets", "training", "train-step: targets 95 ignored"),
 ]
 
 
@@ -712,7 +719,10 @@ def test_a_measured_slip_is_told_with_its_fix(name: str, section: str, tag: str,
     added around each block (v11, v34: told "the embeddings" on two blocks) by a model of three; a
     batch's last target taken from its first row, a wrapped batch padded with zeros (each said where it differs
     from the stream); lr set in the decay group only (AdamW's default in the other); the specials replaced by a
-    space before training (the merges of that text)."""
+    space before training (the merges of that text). v36 (its one confident wrong fix, and silent): <|endoftext|>
+    prepended to the stream, told "a target is off" (x holds an id that is no token of the stream); a config that
+    changes the vocab_size or block_size it is given; a loader returning NumPy arrays, or B rows split over the
+    ranks, or y alone left uint16 (said as y, not x); train_step's own loss ignoring the last id's targets."""
     ref = ImplRef(name, ALL_BY_NAME[name].bug.materialize(tmp_path))
     found = probes.probe(Implementation(ref, import_impl(ref)), section)
     assert [f.tag for f in found][:1] == [tag], found
