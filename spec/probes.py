@@ -2212,7 +2212,8 @@ def _tokenizer(impl) -> list[Finding]:
         found.append(Finding("decode-encoding: latin-1", words, fix, evidence="decode([0xff]) measured"))
     found += _tie_break(impl)
     found += _counts(impl)
-    found += _stops_early(impl) + _round_trip(impl) + _specials_kept(impl) + pipeline.tokenizer(impl)
+    found += _stops_early(impl) + _round_trip(impl) + _specials_kept(impl) + _pattern_kept(impl)
+    found += pipeline.tokenizer(impl)
     if not found:  # no family fits: the first merge that differs from GPT-2's, on an ordinary text
         found += merges.first_wrong_merge(impl) or merges.specials_in_training(impl)
     base = {bytes([i]): i for i in range(256)}
@@ -2315,6 +2316,25 @@ def _round_trip(impl) -> list[Finding]:
             words = f"decode {name.replace('strips', 'removes')}: decode(encode(text)) must give text back"
             return [Finding(f"decode: {name}", words, fix, evidence=f"decode(encode({text!r})) = {got!r}")]
     return []
+
+
+def _pattern_kept(impl) -> list[Finding]:
+    """A tokenizer built with a pattern of its own keeps it through train() (v36: train rebuilt it with GPT-2's,
+    which save then wrote, and the failure of the save/load test read as load's known fallback to GPT-2's)."""
+    pattern = r"[^\n]+|\n"
+    try:
+        tok = impl.Tokenizer(pattern=pattern).train("ab,ab,ab,\nab ab\n", 258, special_tokens=())
+        before = impl.Tokenizer(pattern=pattern).pattern
+    except Exception:
+        return []
+    if before != pattern or tok.pattern == pattern:
+        return []
+    words = f"Tokenizer(pattern={pattern!r}).train(...) leaves the tokenizer with pattern {str(tok.pattern)[:40]!r}...:"
+    words += " train() replaces the pattern it was built with (save() then writes that one, and load() reads it back)"
+    fix = "train() keeps self.pattern: rebuild the trained tokenizer with self.pattern, not GPT2_PATTERN"
+    return [
+        Finding("tokenizer-training: pattern reset", words, fix, evidence="a tokenizer with its own pattern, trained")
+    ]
 
 
 def _specials_kept(impl) -> list[Finding]:

@@ -698,6 +698,7 @@ MEASURED_MISSES = [
     ("ho36-b-read-as-the-global-batch", "data", "loader: B split over the ranks"),
     ("ho36-numpy-loader-targets-left-uint16", "data", "loader: uint16 ids"),
     ("ho36-own-loss-ignores-endoftext-targets", "training", "train-step: targets 95 ignored"),
+    ("ho36-trained-tokenizer-reset-to-gpt2-pattern", "tokenizer", "tokenizer-training: pattern reset"),
 ]
 
 
@@ -722,7 +723,8 @@ def test_a_measured_slip_is_told_with_its_fix(name: str, section: str, tag: str,
     space before training (the merges of that text). v36 (its one confident wrong fix, and silent): <|endoftext|>
     prepended to the stream, told "a target is off" (x holds an id that is no token of the stream); a config that
     changes the vocab_size or block_size it is given; a loader returning NumPy arrays, or B rows split over the
-    ranks, or y alone left uint16 (said as y, not x); train_step's own loss ignoring the last id's targets."""
+    ranks, or y alone left uint16 (said as y, not x); train_step's own loss ignoring the last id's targets; train()
+    resetting the pattern (a wrong verdict: told load's known fallback to GPT-2's pattern)."""
     ref = ImplRef(name, ALL_BY_NAME[name].bug.materialize(tmp_path))
     found = probes.probe(Implementation(ref, import_impl(ref)), section)
     assert [f.tag for f in found][:1] == [tag], found
