@@ -926,7 +926,19 @@ def _gpt_forward(impl) -> list[Finding]:
         words = "the position vectors are looked up in the token table (wte[t]), not in wpe"
         return [Finding("positions: token table", words, fix, evidence="the first block's input, measured")]
     if P.abs().max() < 1e-12:
-        return [Finding("no-position-embedding", "the position embeddings are never added", fix, evidence="measured")]
+        with torch.no_grad():  # premise: the logits are a model's without positions (v36: wpe added after the blocks)
+            saved = hf.transformer.wpe.weight.clone()
+            hf.transformer.wpe.weight.zero_()
+            without = hf(idx).logits
+            hf.transformer.wpe.weight.copy_(saved)
+        if same(logits, without):
+            words = "the position embeddings are never added"
+            return [Finding("no-position-embedding", words, fix, evidence="measured")]
+        words = "the first block's input holds no position embeddings, yet the logits are not those of a model"
+        words += " without them: wpe is added elsewhere (after the blocks, or to one block), not with the tokens"
+        return [
+            Finding("positions: not added before the blocks", words, kind=OBSERVED, evidence="the first block's input")
+        ]
     if torch.allclose(x, wte[idx[0]] * wpe[:T], atol=1e-12, rtol=0):
         words = "the token and position embeddings are multiplied, not added"
         return [Finding("positions: multiplied", words, fix, evidence="the first block's input, measured")]

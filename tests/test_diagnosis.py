@@ -444,6 +444,8 @@ PREMISES = {
     "ho13-heap-never-heapified": ("tokenizer-training: first merge not the most frequent",),
     # v29: a fresh loader that drifts (its cached offsets shifted in place) was told "loader-resume: batch 2 for 3"
     "ho29-cached-offsets-shifted-in-place": (),
+    # v36: wpe added after the blocks was told "the position embeddings are never added" beside a right repair
+    "ho36-positions-added-after-the-blocks": ("positions: not added before the blocks",),
     # v32: positions made float raise at every length, not only at block_size: no length check off by one
     "ho32-positions-built-as-float": (),
 }
