@@ -239,6 +239,9 @@ def param_shapes(impl, within: str = "") -> list[Finding]:
             tag = f"param-shape: {short} ({', '.join(rows)})"
             words = f"{name} has shape {got}; the contract says {shape}"
         fix = f"{name}: shape {shape}, {' x '.join(dims.get(n, str(n)) for n in shape)} (spec/CONTRACT.md)"
+        if "a constant" in rows[0] and shape[0] in dims:  # v36: a hidden width typed in (3072), c_fc and c_proj
+            fix = f"size it from the config, not a number: {dims[shape[0]]} (here {shape[0]}), wherever {got[0]} is"
+            fix += f" written (every layer sized by it: {name} and the one reading its output)"
         return [Finding(tag, words, fix, evidence="parameter shapes")]  # the first only: its fit costs four models
     return []
 
