@@ -1646,14 +1646,15 @@ def _data(impl) -> list[Finding]:
 def _targets_off(x: torch.Tensor, y: torch.Tensor) -> Finding:
     """The few targets that are not the next token of the stream 0, 1, 2, ... (the rest are), each said with
     where its value sits in x (v35: the batch's last target taken from the first row, x[0, 0])."""
+    off = y != x + 1
     said = []
-    for b, t in (y != x + 1).nonzero().tolist()[:3]:
+    for b, t in off.nonzero().tolist()[:3]:
         v = int(y[b, t])
         at = (x == v).nonzero().tolist()
         where = f", which is x[{at[0][0]}, {at[0][1]}]" if at else ""
         u = int(x[b, t])
         said.append(f"y[{b}, {t}] = {v}{where}, where the token after x[{b}, {t}] = {u} is {u + 1}")
-    n = int((y != x + 1).sum())
+    n = int(off.sum())
     words = f"{n} of the {y.numel()} targets {'is' if n == 1 else 'are'} not the next token of the stream: "
     words += "; ".join(said)
     fix = "buf = tokens[start : start + B*T + 1]; x = buf[:-1].view(B, T); y = buf[1:].view(B, T): every target is"
